@@ -1,0 +1,248 @@
+//! The use cases: what a host or a camper can do (set up the camp, invite, sign up, log in, post,
+//! follow…), over the pure rules of `porchlight-core` and the storage of `porchlight-db`. Each
+//! use case is one write transaction, so it happens whole or not at all. Everything here blocks:
+//! the HTTP layer calls it on blocking threads.
+
+pub mod members;
+pub mod posting;
+
+use std::fmt;
+use std::path::Path;
+
+use porchlight_core::members::{MemberCap, MemberError};
+use porchlight_core::text::TextError;
+use porchlight_db::Db;
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub use porchlight_db as db;
+use porchlight_db::rusqlite;
+
+/// The running camp: its database and the settings that do not change while it runs.
+pub struct App {
+    pub db: Db,
+    pub limits: Limits,
+    rng: SystemRandom,
+    csrf_key: ring::hmac::Key,
+}
+
+/// Limits a host may tune in the config file.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_post_chars: usize,
+    /// A session unused for this long is over.
+    pub session_idle_secs: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_post_chars: porchlight_core::DEFAULT_MAX_POST_CHARS,
+            session_idle_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+/// Everything that can go wrong in a use case, with what the person should be told.
+#[derive(Debug)]
+pub enum AppError {
+    /// The input is wrong; the message says how to fix it.
+    Invalid(String),
+    /// Nothing there (or nothing this viewer may see: the two look the same on purpose).
+    NotFound,
+    /// Signed in, but not allowed.
+    Forbidden(String),
+    /// Needs signing in.
+    NotSignedIn,
+    /// A member rule refused it (the cap, the username, the password).
+    Member(MemberError),
+    Text(TextError),
+    /// The database failed; nothing was stored.
+    Storage(rusqlite::Error),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Invalid(msg) | AppError::Forbidden(msg) => f.write_str(msg),
+            AppError::NotFound => f.write_str("There is nothing here, or you may not see it."),
+            AppError::NotSignedIn => f.write_str("Please log in first."),
+            AppError::Member(e) => e.fmt(f),
+            AppError::Text(e) => e.fmt(f),
+            AppError::Storage(e) => write!(
+                f,
+                "The server could not save this ({e}); nothing was changed. Please try again."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Storage(e)
+    }
+}
+
+impl From<MemberError> for AppError {
+    fn from(e: MemberError) -> Self {
+        AppError::Member(e)
+    }
+}
+
+impl From<TextError> for AppError {
+    fn from(e: TextError) -> Self {
+        AppError::Text(e)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// The camp's name, rules and size, as the host set them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub name: String,
+    pub code_of_conduct: String,
+    pub member_cap: MemberCap,
+}
+
+pub const DEFAULT_SITE_NAME: &str = "Porchlight";
+
+impl App {
+    /// Opens the camp in a data folder (creating the folder and database on first run).
+    pub fn open(data_dir: &Path, limits: Limits) -> AppResult<App> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            AppError::Invalid(format!(
+                "Cannot create the data folder {}: {e}. Choose another with --data.",
+                data_dir.display()
+            ))
+        })?;
+        let db = Db::open(&data_dir.join("porchlight.db"))?;
+        let rng = SystemRandom::new();
+        let key_hex = db.write(|tx| -> AppResult<String> {
+            if let Some(key) = porchlight_db::get_setting(tx, "csrf_key")? {
+                return Ok(key);
+            }
+            let key = random_hex(&rng, 32);
+            porchlight_db::set_setting(tx, "csrf_key", &key)?;
+            Ok(key)
+        })?;
+        let csrf_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key_hex.as_bytes());
+        Ok(App {
+            db,
+            limits,
+            rng,
+            csrf_key,
+        })
+    }
+
+    /// A fresh random token (hex), for sessions, invites and setup links.
+    pub fn random_token(&self, bytes: usize) -> String {
+        random_hex(&self.rng, bytes)
+    }
+
+    /// The CSRF token for a browser: an HMAC of its session (or anonymous) cookie, so a page from
+    /// another site can neither read nor forge it.
+    pub fn csrf_token(&self, cookie_value: &str) -> String {
+        hex(ring::hmac::sign(&self.csrf_key, cookie_value.as_bytes()).as_ref())
+    }
+
+    pub fn csrf_valid(&self, cookie_value: &str, token: &str) -> bool {
+        let Some(tag) = unhex(token) else {
+            return false;
+        };
+        ring::hmac::verify(&self.csrf_key, cookie_value.as_bytes(), &tag).is_ok()
+    }
+
+    pub fn site(&self) -> AppResult<Site> {
+        self.db.read(|c| site(c))
+    }
+}
+
+pub fn site(conn: &rusqlite::Connection) -> AppResult<Site> {
+    let name = porchlight_db::get_setting(conn, "site_name")?
+        .unwrap_or_else(|| DEFAULT_SITE_NAME.to_string());
+    let code_of_conduct = porchlight_db::get_setting(conn, "code_of_conduct")?.unwrap_or_default();
+    let member_cap = porchlight_db::get_setting(conn, "member_cap")?
+        .and_then(|v| v.parse().ok())
+        .and_then(|n| MemberCap::new(n).ok())
+        .unwrap_or_default();
+    Ok(Site {
+        name,
+        code_of_conduct,
+        member_cap,
+    })
+}
+
+fn random_hex(rng: &SystemRandom, bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rng.fill(&mut buf)
+        .expect("the operating system's random number generator failed");
+    hex(&buf)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || s.len() > 128 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// SHA-256 of a secret token: what the database keeps instead of the token.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .to_vec()
+}
+
+/// Trims a text field and refuses it when it is over `max` characters.
+pub fn bounded(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(AppError::Invalid(format!(
+            "{field} can have at most {max} characters."
+        )));
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_the_cookie() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path(), Limits::default()).unwrap();
+        let token = app.csrf_token("cookie-a");
+        assert!(app.csrf_valid("cookie-a", &token));
+        assert!(!app.csrf_valid("cookie-b", &token));
+        assert!(!app.csrf_valid("cookie-a", "00"));
+        assert!(!app.csrf_valid("cookie-a", "not hex at all"));
+        // The key survives a restart, so forms opened before it still work.
+        drop(app);
+        let app = App::open(dir.path(), Limits::default()).unwrap();
+        assert!(app.csrf_valid("cookie-a", &token));
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(hex(&[0, 255, 16]), "00ff10");
+        assert_eq!(unhex("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(unhex("0"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+}

@@ -1,0 +1,480 @@
+//! Becoming and being a member: the first-run setup, adding members, invites, signing up,
+//! logging in, sessions, passwords, profiles, roles and the camp's own settings.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use porchlight_core::audience::Role;
+use porchlight_core::members::{MemberCap, MemberError, check_password, normalize_username};
+use porchlight_core::{AccountId, UnixTime};
+use porchlight_db::accounts::{self, Invite, Member};
+use porchlight_db::{Transaction, now, rusqlite};
+
+use crate::{App, AppError, AppResult, Site, bounded, token_hash};
+
+pub const MAX_DISPLAY_NAME: usize = 60;
+pub const MAX_BIO: usize = 1000;
+pub const MAX_WHO_I_AM: usize = 120;
+pub const MAX_SITE_NAME: usize = 60;
+pub const MAX_CODE_OF_CONDUCT: usize = 10_000;
+pub const MAX_INVITE_NOTE: usize = 1000;
+pub const MAX_INVITE_USES: u32 = 100;
+pub const MAX_INVITE_DAYS: u32 = 365;
+
+/// What a new member gives.
+pub struct NewMember<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+}
+
+impl App {
+    fn hash_password(&self, password: &str) -> AppResult<String> {
+        let mut salt = [0u8; 16];
+        ring::rand::SecureRandom::fill(&self.rng, &mut salt)
+            .map_err(|_| AppError::Invalid("The random number generator failed.".into()))?;
+        let salt = SaltString::encode_b64(&salt)
+            .map_err(|e| AppError::Invalid(format!("Could not make a salt: {e}")))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Invalid(format!("Could not hash the password: {e}")))
+    }
+
+    /// Adds a member (the command line's `user add`, the setup page, and invite signup all end
+    /// here), enforcing the name rules and the member cap in the transaction that inserts.
+    fn insert_member(
+        &self,
+        tx: &Transaction,
+        new: &NewMember,
+        password_hash: &str,
+        invited_by: Option<AccountId>,
+    ) -> AppResult<AccountId> {
+        let username = normalize_username(new.username)?;
+        let display_name = bounded("The display name", new.display_name, MAX_DISPLAY_NAME)?;
+        let cap = crate::site(tx)?.member_cap;
+        cap.admit_one(accounts::count_members(tx)?)?;
+        if accounts::username_taken(tx, &username)? {
+            return Err(AppError::Invalid(format!(
+                "The username \"{username}\" is already taken; please pick another."
+            )));
+        }
+        Ok(accounts::insert_member(
+            tx,
+            &username,
+            &display_name,
+            password_hash,
+            new.role,
+            invited_by,
+            now(),
+        )?)
+    }
+
+    /// Checks what can be checked before the slow password hash, so that a full camp or a taken
+    /// name is refused at once.
+    fn precheck(&self, new: &NewMember) -> AppResult<String> {
+        let username = normalize_username(new.username)?;
+        check_password(new.password)?;
+        self.db.read(|c| -> AppResult<()> {
+            crate::site(c)?
+                .member_cap
+                .admit_one(accounts::count_members(c)?)?;
+            if accounts::username_taken(c, &username)? {
+                return Err(AppError::Invalid(format!(
+                    "The username \"{username}\" is already taken; please pick another."
+                )));
+            }
+            Ok(())
+        })?;
+        Ok(username)
+    }
+
+    /// Adds a member directly (the host's command line).
+    pub fn add_member(&self, new: &NewMember) -> AppResult<AccountId> {
+        self.precheck(new)?;
+        let hash = self.hash_password(new.password)?;
+        self.db.write(|tx| self.insert_member(tx, new, &hash, None))
+    }
+
+    pub fn has_host(&self) -> AppResult<bool> {
+        Ok(self.db.read(|c| accounts::count_hosts(c))? > 0)
+    }
+
+    /// On a camp with no host yet, makes a new one-time setup token (replacing any earlier one)
+    /// and returns it; None once a host exists.
+    pub fn issue_setup_token(&self) -> AppResult<Option<String>> {
+        if self.has_host()? {
+            return Ok(None);
+        }
+        let token = self.random_token(24);
+        self.db.write(|tx| -> AppResult<()> {
+            porchlight_db::set_setting(tx, "setup_token_hash", &crate::hex(&token_hash(&token)))?;
+            Ok(())
+        })?;
+        Ok(Some(token))
+    }
+
+    pub fn setup_token_valid(&self, token: &str) -> AppResult<bool> {
+        let stored = self
+            .db
+            .read(|c| porchlight_db::get_setting(c, "setup_token_hash"))?;
+        Ok(matches!(stored, Some(h) if h == crate::hex(&token_hash(token))) && !self.has_host()?)
+    }
+
+    /// The setup page: creates the host, names the camp and sets its code of conduct, all at once.
+    pub fn complete_setup(
+        &self,
+        token: &str,
+        new: &NewMember,
+        site_name: &str,
+        code_of_conduct: &str,
+    ) -> AppResult<AccountId> {
+        if !self.setup_token_valid(token)? {
+            return Err(AppError::Forbidden(
+                "This setup link is not valid any more. If the camp has no host yet, restart \
+                 Porchlight and use the new link it prints."
+                    .into(),
+            ));
+        }
+        let site_name = bounded("The camp's name", site_name, MAX_SITE_NAME)?;
+        if site_name.is_empty() {
+            return Err(AppError::Invalid("Please give the camp a name.".into()));
+        }
+        let code_of_conduct = bounded("The code of conduct", code_of_conduct, MAX_CODE_OF_CONDUCT)?;
+        self.precheck(new)?;
+        let hash = self.hash_password(new.password)?;
+        let expected = crate::hex(&token_hash(token));
+        self.db.write(|tx| {
+            // Checked again inside the transaction: two browsers racing on one link get one host.
+            if porchlight_db::get_setting(tx, "setup_token_hash")?.as_deref() != Some(&expected)
+                || accounts::count_hosts(tx)? > 0
+            {
+                return Err(AppError::Forbidden("This setup link was just used.".into()));
+            }
+            let id = self.insert_member(tx, new, &hash, None)?;
+            porchlight_db::set_setting(tx, "site_name", &site_name)?;
+            porchlight_db::set_setting(tx, "code_of_conduct", &code_of_conduct)?;
+            porchlight_db::delete_setting(tx, "setup_token_hash")?;
+            Ok(id)
+        })
+    }
+
+    /// The host changes the camp's name, code of conduct or member cap.
+    pub fn update_site(&self, by: AccountId, site: &Site) -> AppResult<()> {
+        let name = bounded("The camp's name", &site.name, MAX_SITE_NAME)?;
+        if name.is_empty() {
+            return Err(AppError::Invalid("Please give the camp a name.".into()));
+        }
+        let coc = bounded(
+            "The code of conduct",
+            &site.code_of_conduct,
+            MAX_CODE_OF_CONDUCT,
+        )?;
+        self.db.write(|tx| {
+            require_role(tx, by, Role::Host)?;
+            site.member_cap
+                .allows_existing(accounts::count_members(tx)?)?;
+            porchlight_db::set_setting(tx, "site_name", &name)?;
+            porchlight_db::set_setting(tx, "code_of_conduct", &coc)?;
+            porchlight_db::set_setting(tx, "member_cap", &site.member_cap.limit().to_string())?;
+            Ok(())
+        })
+    }
+
+    /// Makes an invite link code. Hosts and moderators invite.
+    pub fn create_invite(
+        &self,
+        by: Option<AccountId>,
+        note: &str,
+        uses: u32,
+        expires_in_days: Option<u32>,
+    ) -> AppResult<Invite> {
+        let note = bounded("The welcome note", note, MAX_INVITE_NOTE)?;
+        if !(1..=MAX_INVITE_USES).contains(&uses) {
+            return Err(AppError::Invalid(format!(
+                "An invite can be used from 1 to {MAX_INVITE_USES} times."
+            )));
+        }
+        if let Some(days) = expires_in_days
+            && !(1..=MAX_INVITE_DAYS).contains(&days)
+        {
+            return Err(AppError::Invalid(format!(
+                "An invite can last from 1 to {MAX_INVITE_DAYS} days."
+            )));
+        }
+        let now = now();
+        let invite = Invite {
+            code: self.random_token(12),
+            created_by: by,
+            created_by_name: None,
+            note,
+            max_uses: uses,
+            uses: 0,
+            expires_at: expires_in_days.map(|d| now + i64::from(d) * 86_400),
+            revoked: false,
+            created_at: now,
+        };
+        self.db.write(|tx| -> AppResult<()> {
+            if let Some(by) = by {
+                require_role(tx, by, Role::Moderator)?;
+            }
+            accounts::insert_invite(tx, &invite)?;
+            Ok(())
+        })?;
+        Ok(invite)
+    }
+
+    pub fn list_invites(&self, by: AccountId) -> AppResult<Vec<Invite>> {
+        self.db.read(|c| {
+            require_role(c, by, Role::Moderator)?;
+            Ok(accounts::list_invites(c)?)
+        })
+    }
+
+    pub fn revoke_invite(&self, by: AccountId, code: &str) -> AppResult<()> {
+        self.db.write(|tx| {
+            require_role(tx, by, Role::Moderator)?;
+            if accounts::revoke_invite(tx, code)? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            }
+        })
+    }
+
+    /// The invite behind a link, if it can still be used.
+    pub fn usable_invite(&self, code: &str) -> AppResult<Invite> {
+        let invite = self.db.read(|c| accounts::invite_by_code(c, code))?;
+        check_invite(invite, now())
+    }
+
+    /// Signs up through an invite: the invite's use and the new member are stored together.
+    pub fn sign_up(
+        &self,
+        code: &str,
+        new: &NewMember,
+        agreed_to_code: bool,
+    ) -> AppResult<AccountId> {
+        let invite = self.usable_invite(code)?;
+        if !agreed_to_code && !self.site()?.code_of_conduct.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "Please read the code of conduct and tick the box to agree to it.".into(),
+            ));
+        }
+        let new = NewMember {
+            role: Role::Member,
+            ..*new
+        };
+        self.precheck(&new)?;
+        let hash = self.hash_password(new.password)?;
+        self.db.write(|tx| {
+            check_invite(accounts::invite_by_code(tx, code)?, now())?;
+            let id = self.insert_member(tx, &new, &hash, invite.created_by)?;
+            if !accounts::use_invite(tx, code)? {
+                return Err(AppError::Invalid(
+                    "This invite has just been used up.".into(),
+                ));
+            }
+            // The person who invited them is the first one they follow, and who follows them back:
+            // a new camper starts with a friend, not an empty home.
+            if let Some(inviter) = invite.created_by {
+                porchlight_db::social::follow(tx, id, inviter, now())?;
+                porchlight_db::social::follow(tx, inviter, id, now())?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Checks a password; on success starts a session and returns its secret token.
+    pub fn log_in(&self, username: &str, password: &str) -> AppResult<(AccountId, String)> {
+        let record = self
+            .db
+            .read(|c| accounts::login_record(c, username.trim()))?;
+        let wrong = || AppError::Invalid("That username and password do not match.".into());
+        // Unknown names take as long as known ones, so timing does not reveal who is a member.
+        let (id, hash) = match record {
+            Some(r) => r,
+            None => {
+                let _ = self.hash_password(password);
+                return Err(wrong());
+            }
+        };
+        if password.len() > 1024 || !verify_password(&hash, password) {
+            return Err(wrong());
+        }
+        let token = self.random_token(32);
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::insert_session(tx, &token_hash(&token), id, now())?;
+            Ok(())
+        })?;
+        Ok((id, token))
+    }
+
+    /// The member a session token belongs to, and when the session was last used.
+    pub fn session_member(
+        &self,
+        conn: &rusqlite::Connection,
+        token: &str,
+    ) -> AppResult<Option<(Member, i64)>> {
+        if token.len() != 64 {
+            return Ok(None);
+        }
+        let since = now() - self.limits.session_idle_secs;
+        match accounts::session_account(conn, &token_hash(token), since)? {
+            Some((id, last_seen)) => Ok(accounts::member_by_id(conn, id)?.map(|m| (m, last_seen))),
+            None => Ok(None),
+        }
+    }
+
+    /// Marks a session used now (callers do it at most once an hour per session).
+    pub fn touch_session(&self, token: &str) -> AppResult<()> {
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::touch_session(tx, &token_hash(token), now())?;
+            Ok(())
+        })
+    }
+
+    pub fn log_out(&self, token: &str) -> AppResult<()> {
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::delete_session(tx, &token_hash(token))?;
+            Ok(())
+        })
+    }
+
+    /// Changes a password after checking the current one, and ends the member's other sessions.
+    pub fn change_password(
+        &self,
+        id: AccountId,
+        current: &str,
+        new: &str,
+        keep_session: &str,
+    ) -> AppResult<()> {
+        let hash = self
+            .db
+            .read(|c| accounts::password_hash(c, id))?
+            .ok_or(AppError::NotFound)?;
+        if !verify_password(&hash, current) {
+            return Err(AppError::Invalid(
+                "The current password is not right.".into(),
+            ));
+        }
+        check_password(new)?;
+        let new_hash = self.hash_password(new)?;
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::set_password_hash(tx, id, &new_hash)?;
+            accounts::delete_sessions_except(tx, id, Some(&token_hash(keep_session)))?;
+            Ok(())
+        })
+    }
+
+    /// Sets a member's password without the old one (the host's command line) and logs them out
+    /// everywhere.
+    pub fn reset_password(&self, username: &str, new: &str) -> AppResult<()> {
+        check_password(new)?;
+        let member = self
+            .db
+            .read(|c| accounts::member_by_username(c, username))?
+            .ok_or(AppError::NotFound)?;
+        let new_hash = self.hash_password(new)?;
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::set_password_hash(tx, member.id, &new_hash)?;
+            accounts::delete_sessions_except(tx, member.id, None)?;
+            Ok(())
+        })
+    }
+
+    pub fn update_profile(
+        &self,
+        id: AccountId,
+        display_name: &str,
+        bio: &str,
+        who_i_am: &str,
+    ) -> AppResult<()> {
+        let display_name = bounded("The display name", display_name, MAX_DISPLAY_NAME)?;
+        let bio = bounded("The bio", bio, MAX_BIO)?;
+        let who_i_am = bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::update_profile(tx, id, &display_name, &bio, &who_i_am)?;
+            Ok(())
+        })
+    }
+
+    /// The host gives a member a role. The last host cannot step down (someone must hold the keys).
+    pub fn set_role(&self, by: AccountId, member: AccountId, role: Role) -> AppResult<()> {
+        self.db.write(|tx| {
+            require_role(tx, by, Role::Host)?;
+            let target = accounts::member_by_id(tx, member)?.ok_or(AppError::NotFound)?;
+            if target.role == Role::Host && role != Role::Host && accounts::count_hosts(tx)? <= 1 {
+                return Err(AppError::Invalid(
+                    "The camp needs at least one host. Make someone else a co-host first.".into(),
+                ));
+            }
+            accounts::set_role(tx, member, role)?;
+            Ok(())
+        })
+    }
+
+    pub fn member_count_and_cap(&self) -> AppResult<(u32, MemberCap)> {
+        self.db
+            .read(|c| Ok((accounts::count_members(c)?, crate::site(c)?.member_cap)))
+    }
+}
+
+fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Refuses unless `who` is a member with at least `role`.
+pub(crate) fn require_role(
+    conn: &rusqlite::Connection,
+    who: AccountId,
+    role: Role,
+) -> AppResult<Member> {
+    let member = accounts::member_by_id(conn, who)?.ok_or(AppError::NotSignedIn)?;
+    if member.role < role {
+        return Err(AppError::Forbidden(format!(
+            "Only a {} can do this.",
+            match role {
+                Role::Host => "host",
+                _ => "host or moderator",
+            }
+        )));
+    }
+    Ok(member)
+}
+
+fn check_invite(invite: Option<Invite>, now: UnixTime) -> AppResult<Invite> {
+    let invite = invite.ok_or_else(|| {
+        AppError::Invalid(
+            "This invite link is not valid. Please check that you copied all of it, or ask for a new one."
+                .into(),
+        )
+    })?;
+    if invite.revoked {
+        return Err(AppError::Invalid(
+            "This invite was withdrawn by the host. Please ask for a new one.".into(),
+        ));
+    }
+    if invite.uses >= invite.max_uses {
+        return Err(AppError::Invalid(
+            "This invite has already been used. Please ask for a new one.".into(),
+        ));
+    }
+    if invite.expires_at.is_some_and(|t| t <= now) {
+        return Err(AppError::Invalid(
+            "This invite has expired. Please ask for a new one.".into(),
+        ));
+    }
+    Ok(invite)
+}
+
+/// Whether an error is the member cap (pages show it as "the camp is full").
+pub fn is_camp_full(e: &AppError) -> bool {
+    matches!(e, AppError::Member(MemberError::CampFull { .. }))
+}

@@ -1,0 +1,286 @@
+//! Posting and what campers do with posts and each other: reply, boost, favourite, bookmark, edit,
+//! delete, follow. Every permission is asked of `porchlight_core::audience`.
+
+use porchlight_core::audience::{self, Action, Audience, Role};
+use porchlight_core::text::{check_post_length, render_post};
+use porchlight_core::{AccountId, PostId};
+use porchlight_db::accounts;
+use porchlight_db::posts::{self, NewPost};
+use porchlight_db::social::{self, NotificationKind};
+use porchlight_db::timeline::{self, PostView, Reader};
+use porchlight_db::{Transaction, now};
+
+use crate::{App, AppError, AppResult, bounded};
+
+/// The most characters a content warning may have on its own.
+pub const MAX_CONTENT_WARNING: usize = 200;
+
+/// What the composer sends.
+pub struct Compose<'a> {
+    pub text: &'a str,
+    pub content_warning: &'a str,
+    pub audience: Audience,
+    pub in_reply_to: Option<PostId>,
+}
+
+/// The text rendered, with mentions resolved to members.
+struct Prepared {
+    text: String,
+    html: String,
+    content_warning: String,
+    mentions: Vec<AccountId>,
+    tags: Vec<String>,
+}
+
+impl App {
+    fn prepare(&self, tx: &Transaction, text: &str, content_warning: &str) -> AppResult<Prepared> {
+        let content_warning = bounded("The content warning", content_warning, MAX_CONTENT_WARNING)?;
+        check_post_length(text, &content_warning, self.limits.max_post_chars)?;
+        let text = text.trim().to_string();
+        let rendered = render_post(&text, |name| {
+            accounts::username_taken(tx, name).unwrap_or(false)
+        });
+        let mut mentions = Vec::new();
+        for name in &rendered.mentions {
+            if let Some(m) = accounts::member_by_username(tx, name)? {
+                mentions.push(m.id);
+            }
+        }
+        Ok(Prepared {
+            text,
+            html: rendered.html,
+            content_warning,
+            mentions,
+            tags: rendered.tags,
+        })
+    }
+
+    /// Writes a post or a reply; returns its id.
+    pub fn post(&self, author: AccountId, compose: &Compose) -> AppResult<PostId> {
+        self.db.write(|tx| {
+            let mut prepared = self.prepare(tx, compose.text, compose.content_warning)?;
+            let mut parent_author = None;
+            if let Some(parent_id) = compose.in_reply_to {
+                let parent = timeline::post(tx, parent_id, Reader::member(author))?
+                    .ok_or(AppError::NotFound)?;
+                if !parent.may(Action::Reply) {
+                    return Err(AppError::Forbidden("You cannot reply to this post.".into()));
+                }
+                if !audience::reply_audience_allowed(parent.audience, compose.audience) {
+                    return Err(AppError::Invalid(format!(
+                        "A reply to a post for \"{}\" cannot be for \"{}\": that would show the \
+                         conversation to people it was not meant for.",
+                        parent.audience.label(),
+                        compose.audience.label()
+                    )));
+                }
+                // The person answered is always among those who can read the answer.
+                if parent.author.id != author && !prepared.mentions.contains(&parent.author.id) {
+                    prepared.mentions.push(parent.author.id);
+                }
+                parent_author = Some(parent.author.id);
+            }
+            if compose.audience == Audience::Direct && prepared.mentions.is_empty() {
+                return Err(AppError::Invalid(
+                    "A post for only the people mentioned needs at least one @mention of a member."
+                        .into(),
+                ));
+            }
+            let now = now();
+            let id = posts::insert_post(
+                tx,
+                &NewPost {
+                    author_id: author,
+                    audience: compose.audience,
+                    text: &prepared.text,
+                    html: &prepared.html,
+                    content_warning: &prepared.content_warning,
+                    in_reply_to: compose.in_reply_to,
+                    mentions: &prepared.mentions,
+                    tags: &prepared.tags,
+                    now,
+                },
+            )?;
+            for &mentioned in &prepared.mentions {
+                let kind = if Some(mentioned) == parent_author {
+                    NotificationKind::Reply
+                } else {
+                    NotificationKind::Mention
+                };
+                social::notify(tx, mentioned, kind, author, Some(id), now)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Edits a post's text and content warning (never its audience); keeps the old version.
+    pub fn edit(
+        &self,
+        editor: AccountId,
+        id: PostId,
+        text: &str,
+        content_warning: &str,
+    ) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(editor))?.ok_or(AppError::NotFound)?;
+            if !audience::can_edit(post.viewer) {
+                return Err(AppError::Forbidden(
+                    "Only the author can edit a post.".into(),
+                ));
+            }
+            let prepared = self.prepare(tx, text, content_warning)?;
+            let added = posts::edit_post(
+                tx,
+                id,
+                &prepared.text,
+                &prepared.html,
+                &prepared.content_warning,
+                &prepared.mentions,
+                &prepared.tags,
+                now(),
+            )?;
+            for account in added {
+                social::notify(
+                    tx,
+                    account,
+                    NotificationKind::Mention,
+                    editor,
+                    Some(id),
+                    now(),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a post: its author, or a moderator or host who can see it.
+    pub fn delete(&self, by: AccountId, id: PostId) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
+            let role = accounts::member_by_id(tx, by)?.map(|m| m.role);
+            if !audience::can_delete(post.audience, post.viewer, role) {
+                return Err(AppError::Forbidden(
+                    "Only the author, a moderator or a host can delete this post.".into(),
+                ));
+            }
+            posts::delete_post(tx, id)?;
+            Ok(())
+        })
+    }
+
+    /// Boosts a post (or takes the boost back).
+    pub fn boost(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
+            if !on {
+                if let Some(boost) = posts::boost_by(tx, by, id)? {
+                    posts::delete_post(tx, boost)?;
+                    social::withdraw_notification(
+                        tx,
+                        post.author.id,
+                        NotificationKind::Boost,
+                        by,
+                        Some(id),
+                    )?;
+                }
+                return Ok(());
+            }
+            let boosted = match audience::boost_audience(post.audience) {
+                Some(a) if post.may(Action::Boost) => a,
+                _ => {
+                    return Err(AppError::Forbidden(
+                        "This post is only for its author's followers or the people it mentions, \
+                         so it cannot be boosted."
+                            .into(),
+                    ));
+                }
+            };
+            if posts::insert_boost(tx, by, id, boosted, now())?.is_some() {
+                social::notify(
+                    tx,
+                    post.author.id,
+                    NotificationKind::Boost,
+                    by,
+                    Some(id),
+                    now(),
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn favourite(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
+            if on && !post.may(Action::Favourite) {
+                return Err(AppError::Forbidden(
+                    "You cannot favourite this post.".into(),
+                ));
+            }
+            if posts::set_favourite(tx, by, id, on, now())? {
+                if on {
+                    social::notify(
+                        tx,
+                        post.author.id,
+                        NotificationKind::Favourite,
+                        by,
+                        Some(id),
+                        now(),
+                    )?;
+                } else {
+                    social::withdraw_notification(
+                        tx,
+                        post.author.id,
+                        NotificationKind::Favourite,
+                        by,
+                        Some(id),
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    pub fn bookmark(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
+            if on && !post.may(Action::Bookmark) {
+                return Err(AppError::Forbidden("You cannot bookmark this post.".into()));
+            }
+            posts::set_bookmark(tx, by, id, on, now())?;
+            Ok(())
+        })
+    }
+
+    pub fn follow(&self, by: AccountId, username: &str, on: bool) -> AppResult<()> {
+        self.db.write(|tx| {
+            let target = accounts::member_by_username(tx, username)?.ok_or(AppError::NotFound)?;
+            if target.id == by {
+                return Err(AppError::Invalid("You cannot follow yourself.".into()));
+            }
+            if on {
+                if social::follow(tx, by, target.id, now())? {
+                    social::notify(tx, target.id, NotificationKind::Follow, by, None, now())?;
+                }
+            } else if social::unfollow(tx, by, target.id)? {
+                social::withdraw_notification(tx, target.id, NotificationKind::Follow, by, None)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// A post as the reader may see it, or NotFound.
+    pub fn view_post(&self, reader: Reader, id: PostId) -> AppResult<PostView> {
+        self.db
+            .read(|c| timeline::post(c, id, reader))?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Whether a member may moderate (delete others' posts, invite).
+    pub fn role_of(&self, id: AccountId) -> AppResult<Option<Role>> {
+        Ok(self
+            .db
+            .read(|c| accounts::member_by_id(c, id))?
+            .map(|m| m.role))
+    }
+}

@@ -1,0 +1,399 @@
+//! The visibility model (DESIGN.md §3): one place decides who may see a post, where it is listed,
+//! who may boost or reply to it, and which audience a reply or boost may take. Pages, search,
+//! notifications and (later) federation and the client API all ask these functions.
+
+use serde::{Deserialize, Serialize};
+
+/// Who a post is for, narrowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// The author and the accounts mentioned in it.
+    Direct,
+    /// The author, their followers and the accounts mentioned.
+    Followers,
+    /// Members of this server only; never leaves the server.
+    Local,
+    /// Anyone with the link, but kept out of timelines and hashtag pages.
+    Unlisted,
+    /// Anyone.
+    Public,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 5] = [
+        Audience::Public,
+        Audience::Unlisted,
+        Audience::Local,
+        Audience::Followers,
+        Audience::Direct,
+    ];
+
+    /// The stable name stored in the database and used in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Direct => "direct",
+            Audience::Followers => "followers",
+            Audience::Local => "local",
+            Audience::Unlisted => "unlisted",
+            Audience::Public => "public",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// What the composer calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Direct => "Only people mentioned",
+            Audience::Followers => "Followers",
+            Audience::Local => "Camp only (never leaves this server)",
+            Audience::Unlisted => "Unlisted (anyone with the link)",
+            Audience::Public => "Public",
+        }
+    }
+}
+
+/// What the server knows about the relation between one viewer and one post. Built by the
+/// storage layer from rows; the rules below only read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Viewer {
+    /// A signed-in member of this server (moderators and hosts are members too).
+    pub is_member: bool,
+    pub is_author: bool,
+    pub follows_author: bool,
+    pub is_mentioned: bool,
+}
+
+impl Viewer {
+    pub const ANONYMOUS: Viewer = Viewer {
+        is_member: false,
+        is_author: false,
+        follows_author: false,
+        is_mentioned: false,
+    };
+}
+
+/// Where a post would be shown in a list of posts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// The viewer's home timeline: their own posts and those of people they follow.
+    Home,
+    /// Everything this server's members post for the camp or the public.
+    LocalTimeline,
+    Hashtag,
+    /// An author's profile page.
+    Profile,
+    /// Full-text search results.
+    Search,
+}
+
+/// Whether the viewer may read the post at all (its own page, a link, a notification).
+pub fn can_view(audience: Audience, viewer: Viewer) -> bool {
+    if viewer.is_author {
+        return true;
+    }
+    match audience {
+        Audience::Public | Audience::Unlisted => true,
+        Audience::Local => viewer.is_member,
+        Audience::Followers => viewer.follows_author || viewer.is_mentioned,
+        Audience::Direct => viewer.is_mentioned,
+    }
+}
+
+/// Whether the post appears in the given list for this viewer.
+pub fn is_listed(audience: Audience, listing: Listing, viewer: Viewer) -> bool {
+    if !can_view(audience, viewer) {
+        return false;
+    }
+    match listing {
+        Listing::Home => true,
+        Listing::LocalTimeline | Listing::Hashtag => {
+            matches!(audience, Audience::Public | Audience::Local)
+        }
+        // Direct messages are conversations, not part of anybody's profile.
+        Listing::Profile => audience != Audience::Direct,
+        // Unlisted posts are found by their link, not by strangers searching.
+        Listing::Search => audience != Audience::Unlisted || viewer.is_author,
+    }
+}
+
+/// The audience a boost of a post with `audience` gets, or `None` where it may not be boosted.
+/// A boost never widens: a camp-only post is boosted only inside the camp, and followers-only or
+/// direct posts are not boosted at all (not even by their author, as the boost would show them to
+/// the booster's followers).
+pub fn boost_audience(audience: Audience) -> Option<Audience> {
+    match audience {
+        Audience::Public => Some(Audience::Public),
+        Audience::Unlisted => Some(Audience::Unlisted),
+        Audience::Local => Some(Audience::Local),
+        Audience::Followers | Audience::Direct => None,
+    }
+}
+
+/// Something a viewer may try to do to a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    View,
+    Reply,
+    Boost,
+    Favourite,
+    Bookmark,
+}
+
+/// Whether the viewer may do `action` to a post with `audience`.
+pub fn may(action: Action, audience: Audience, viewer: Viewer) -> bool {
+    let visible = can_view(audience, viewer);
+    match action {
+        Action::View => visible,
+        Action::Reply | Action::Favourite | Action::Bookmark => visible && viewer.is_member,
+        Action::Boost => visible && viewer.is_member && boost_audience(audience).is_some(),
+    }
+}
+
+/// The audience a reply starts with: the audience of what it answers.
+pub fn default_reply_audience(parent: Audience) -> Audience {
+    parent
+}
+
+/// Whether a reply to a post with audience `parent` may have audience `chosen`. A reply may
+/// narrow the conversation but never carry it to people the parent was not for: a reply to a
+/// camp-only post stays in the camp (or goes direct to members), a reply to a followers-only post
+/// stays with followers or goes direct, and a reply to a direct message stays direct.
+pub fn reply_audience_allowed(parent: Audience, chosen: Audience) -> bool {
+    use Audience::*;
+    match parent {
+        Public => true,
+        Unlisted => chosen != Public,
+        Local => matches!(chosen, Local | Direct),
+        Followers => matches!(chosen, Followers | Direct),
+        Direct => chosen == Direct,
+    }
+}
+
+/// A member's standing on this server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Member,
+    Moderator,
+    /// The host (an administrator). There may be several co-hosts.
+    Host,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Host => "host",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        [Role::Member, Role::Moderator, Role::Host]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+}
+
+/// Whether a viewer may delete a post. Moderators remove posts they can see; they get no extra
+/// power to read followers-only or direct posts.
+pub fn can_delete(audience: Audience, viewer: Viewer, role: Option<Role>) -> bool {
+    viewer.is_author
+        || (matches!(role, Some(Role::Moderator | Role::Host)) && can_view(audience, viewer))
+}
+
+/// Only the author edits a post; its audience never changes on edit.
+pub fn can_edit(viewer: Viewer) -> bool {
+    viewer.is_author
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Audience::*;
+
+    /// The kinds of viewer the product talks about, as relations to one post.
+    fn viewer(kind: &str) -> Viewer {
+        let member = Viewer {
+            is_member: true,
+            ..Viewer::ANONYMOUS
+        };
+        match kind {
+            "anonymous" => Viewer::ANONYMOUS,
+            "member" | "moderator" => member,
+            "follower" => Viewer {
+                follows_author: true,
+                ..member
+            },
+            "mentioned" => Viewer {
+                is_mentioned: true,
+                ..member
+            },
+            "author" => Viewer {
+                is_author: true,
+                ..member
+            },
+            other => panic!("unknown viewer kind {other}"),
+        }
+    }
+
+    const KINDS: [&str; 6] = [
+        "anonymous",
+        "member",
+        "follower",
+        "mentioned",
+        "author",
+        "moderator",
+    ];
+
+    /// Every audience × every kind of viewer × view, boost, reply and each listing. One row per
+    /// audience and action; columns in the order of KINDS. 1 = allowed.
+    #[test]
+    fn every_audience_for_every_viewer() {
+        #[rustfmt::skip]
+        let table: &[(Audience, &str, [u8; 6])] = &[
+            //                   anon memb foll ment auth mod
+            (Public,    "view",    [1,   1,   1,   1,   1,   1]),
+            (Public,    "boost",   [0,   1,   1,   1,   1,   1]),
+            (Public,    "reply",   [0,   1,   1,   1,   1,   1]),
+            (Public,    "local",   [1,   1,   1,   1,   1,   1]),
+            (Public,    "profile", [1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "view",    [1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "boost",   [0,   1,   1,   1,   1,   1]),
+            (Unlisted,  "reply",   [0,   1,   1,   1,   1,   1]),
+            (Unlisted,  "local",   [0,   0,   0,   0,   0,   0]),
+            (Unlisted,  "profile", [1,   1,   1,   1,   1,   1]),
+            (Local,     "view",    [0,   1,   1,   1,   1,   1]),
+            (Local,     "boost",   [0,   1,   1,   1,   1,   1]),
+            (Local,     "reply",   [0,   1,   1,   1,   1,   1]),
+            (Local,     "local",   [0,   1,   1,   1,   1,   1]),
+            (Local,     "profile", [0,   1,   1,   1,   1,   1]),
+            (Followers, "view",    [0,   0,   1,   1,   1,   0]),
+            (Followers, "boost",   [0,   0,   0,   0,   0,   0]),
+            (Followers, "reply",   [0,   0,   1,   1,   1,   0]),
+            (Followers, "local",   [0,   0,   0,   0,   0,   0]),
+            (Followers, "profile", [0,   0,   1,   1,   1,   0]),
+            (Direct,    "view",    [0,   0,   0,   1,   1,   0]),
+            (Direct,    "boost",   [0,   0,   0,   0,   0,   0]),
+            (Direct,    "reply",   [0,   0,   0,   1,   1,   0]),
+            (Direct,    "local",   [0,   0,   0,   0,   0,   0]),
+            (Direct,    "profile", [0,   0,   0,   0,   0,   0]),
+        ];
+        let mut failures = Vec::new();
+        for (audience, what, expected) in table {
+            for (kind, want) in KINDS.iter().zip(expected) {
+                let v = viewer(kind);
+                let got = match *what {
+                    "view" => may(Action::View, *audience, v),
+                    "boost" => may(Action::Boost, *audience, v),
+                    "reply" => may(Action::Reply, *audience, v),
+                    "local" => is_listed(*audience, Listing::LocalTimeline, v),
+                    "profile" => is_listed(*audience, Listing::Profile, v),
+                    _ => unreachable!(),
+                };
+                if got != (*want == 1) {
+                    failures.push(format!("{audience:?} {what} by {kind}: got {got}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+
+    #[test]
+    fn nothing_listed_is_invisible() {
+        let listings = [
+            Listing::Home,
+            Listing::LocalTimeline,
+            Listing::Hashtag,
+            Listing::Profile,
+            Listing::Search,
+        ];
+        for audience in Audience::ALL {
+            for kind in KINDS {
+                for listing in listings {
+                    if is_listed(audience, listing, viewer(kind)) {
+                        assert!(
+                            can_view(audience, viewer(kind)),
+                            "{audience:?} {listing:?} {kind}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn boosts_never_widen() {
+        let width = |a: Audience| match a {
+            Direct => 0,
+            Followers => 1,
+            Local => 2,
+            Unlisted => 3,
+            Public => 4,
+        };
+        for audience in Audience::ALL {
+            if let Some(boosted) = boost_audience(audience) {
+                assert!(
+                    width(boosted) <= width(audience),
+                    "{audience:?} -> {boosted:?}"
+                );
+                // A camp-only post must stay camp-only: it may not become unlisted or public.
+                if audience == Local {
+                    assert_eq!(boosted, Local);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reply_audiences() {
+        #[rustfmt::skip]
+        let table: &[(Audience, [u8; 5])] = &[
+            //          pub unl loc fol dir   (chosen)
+            (Public,    [1,  1,  1,  1,  1]),
+            (Unlisted,  [0,  1,  1,  1,  1]),
+            (Local,     [0,  0,  1,  0,  1]),
+            (Followers, [0,  0,  0,  1,  1]),
+            (Direct,    [0,  0,  0,  0,  1]),
+        ];
+        for (parent, row) in table {
+            for (chosen, want) in [Public, Unlisted, Local, Followers, Direct].iter().zip(row) {
+                assert_eq!(
+                    reply_audience_allowed(*parent, *chosen),
+                    *want == 1,
+                    "reply to {parent:?} as {chosen:?}"
+                );
+            }
+            assert!(reply_audience_allowed(
+                *parent,
+                default_reply_audience(*parent)
+            ));
+        }
+    }
+
+    #[test]
+    fn deleting() {
+        let member = viewer("member");
+        assert!(can_delete(Public, viewer("author"), Some(Role::Member)));
+        assert!(!can_delete(Public, member, Some(Role::Member)));
+        assert!(can_delete(Public, member, Some(Role::Moderator)));
+        assert!(can_delete(Local, member, Some(Role::Host)));
+        // A moderator cannot delete (and so cannot probe for) a direct message they cannot see.
+        assert!(!can_delete(Direct, member, Some(Role::Moderator)));
+        assert!(!can_delete(Public, Viewer::ANONYMOUS, None));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Audience::ALL {
+            assert_eq!(Audience::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Audience::parse("everyone"), None);
+        for r in [Role::Member, Role::Moderator, Role::Host] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Accounts, members (users), sessions and invites.
+
+use porchlight_core::audience::Role;
+use porchlight_core::{AccountId, UnixTime};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// A member of this server as pages show them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    pub who_i_am: String,
+    pub role: Role,
+    pub created_at: UnixTime,
+}
+
+impl Member {
+    /// The name to show: the display name, or the username when there is none.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+const MEMBER_COLUMNS: &str =
+    "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at";
+
+fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
+    let role: String = row.get(5)?;
+    Ok(Member {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        bio: row.get(3)?,
+        who_i_am: row.get(4)?,
+        role: Role::parse(&role).unwrap_or(Role::Member),
+        created_at: row.get(6)?,
+    })
+}
+
+pub fn count_members(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.prepare_cached("SELECT COUNT(*) FROM users")?
+        .query_row([], |r| r.get(0))
+}
+
+pub fn count_hosts(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.prepare_cached("SELECT COUNT(*) FROM users WHERE role = 'host'")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Whether a username (lower case) is taken by any account here.
+pub fn username_taken(conn: &Connection, username: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM accounts WHERE username = ?1 AND domain IS NULL")?
+        .exists([username])
+}
+
+/// Creates an account and its member row. The caller has checked the name, the password and the
+/// member cap inside the same transaction.
+pub fn insert_member(
+    conn: &Connection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    invited_by: Option<AccountId>,
+    now: UnixTime,
+) -> rusqlite::Result<AccountId> {
+    conn.prepare_cached(
+        "INSERT INTO accounts (username, display_name, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![username, display_name, now])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO users (account_id, password_hash, role, invited_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, password_hash, role.as_str(), invited_by, now])?;
+    Ok(id)
+}
+
+pub fn member_by_id(conn: &Connection, id: AccountId) -> rusqlite::Result<Option<Member>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.id = ?1"
+    ))?
+    .query_row([id], member_from_row)
+    .optional()
+}
+
+pub fn member_by_username(conn: &Connection, username: &str) -> rusqlite::Result<Option<Member>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id
+         WHERE a.username = ?1 AND a.domain IS NULL"
+    ))?
+    .query_row([username.to_ascii_lowercase()], member_from_row)
+    .optional()
+}
+
+/// The id and password hash for a login attempt.
+pub fn login_record(
+    conn: &Connection,
+    username: &str,
+) -> rusqlite::Result<Option<(AccountId, String)>> {
+    conn.prepare_cached(
+        "SELECT a.id, u.password_hash FROM accounts a JOIN users u ON u.account_id = a.id
+         WHERE a.username = ?1 AND a.domain IS NULL",
+    )?
+    .query_row([username.to_ascii_lowercase()], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+}
+
+pub fn password_hash(conn: &Connection, id: AccountId) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT password_hash FROM users WHERE account_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+pub fn set_password_hash(conn: &Connection, id: AccountId, hash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE account_id = ?1")?
+        .execute(params![id, hash])?;
+    Ok(())
+}
+
+pub fn set_role(conn: &Connection, id: AccountId, role: Role) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("UPDATE users SET role = ?2 WHERE account_id = ?1")?
+        .execute(params![id, role.as_str()])?;
+    Ok(changed == 1)
+}
+
+pub fn update_profile(
+    conn: &Connection,
+    id: AccountId,
+    display_name: &str,
+    bio: &str,
+    who_i_am: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE accounts SET display_name = ?2, bio = ?3, who_i_am = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, display_name, bio, who_i_am])?;
+    Ok(())
+}
+
+/// Members for the directory, oldest first (the host who started the camp leads).
+pub fn list_members(conn: &Connection, offset: u32, limit: u32) -> rusqlite::Result<Vec<Member>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id
+         ORDER BY a.id LIMIT ?1 OFFSET ?2"
+    ))?
+    .query_map([limit, offset], member_from_row)?
+    .collect()
+}
+
+/// Members whose username or display name contains `needle`.
+pub fn search_members(
+    conn: &Connection,
+    needle: &str,
+    limit: u32,
+) -> rusqlite::Result<Vec<Member>> {
+    let pattern = format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    conn.prepare_cached(&format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id
+         WHERE a.username LIKE ?1 ESCAPE '\\' OR a.display_name LIKE ?1 ESCAPE '\\'
+         ORDER BY a.username LIMIT ?2"
+    ))?
+    .query_map(params![pattern, limit], member_from_row)?
+    .collect()
+}
+
+// Sessions. Only a hash of the token is stored, so a stolen database copy logs nobody in.
+
+pub fn insert_session(
+    conn: &Connection,
+    token_hash: &[u8],
+    account: AccountId,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![token_hash, account, now])?;
+    Ok(())
+}
+
+/// The account a session belongs to and when it was last used, if the session exists and was
+/// used after `idle_since`.
+pub fn session_account(
+    conn: &Connection,
+    token_hash: &[u8],
+    idle_since: UnixTime,
+) -> rusqlite::Result<Option<(AccountId, UnixTime)>> {
+    conn.prepare_cached(
+        "SELECT account_id, last_seen_at FROM sessions WHERE token_hash = ?1 AND last_seen_at >= ?2",
+    )?
+    .query_row(params![token_hash, idle_since], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+pub fn touch_session(conn: &Connection, token_hash: &[u8], now: UnixTime) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
+        .execute(params![token_hash, now])?;
+    Ok(())
+}
+
+pub fn delete_session(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([token_hash])?;
+    Ok(())
+}
+
+/// Ends every session of an account but one (after a password change), or all of them.
+pub fn delete_sessions_except(
+    conn: &Connection,
+    account: AccountId,
+    keep: Option<&[u8]>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM sessions WHERE account_id = ?1 AND token_hash IS NOT ?2")?
+        .execute(params![account, keep])?;
+    Ok(())
+}
+
+// Invites.
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    pub code: String,
+    pub created_by: Option<AccountId>,
+    pub created_by_name: Option<String>,
+    pub note: String,
+    pub max_uses: u32,
+    pub uses: u32,
+    pub expires_at: Option<UnixTime>,
+    pub revoked: bool,
+    pub created_at: UnixTime,
+}
+
+const INVITE_COLUMNS: &str = "i.code, i.created_by, a.username, i.note, i.max_uses, i.uses, \
+     i.expires_at, i.revoked, i.created_at";
+
+fn invite_from_row(row: &Row) -> rusqlite::Result<Invite> {
+    Ok(Invite {
+        code: row.get(0)?,
+        created_by: row.get(1)?,
+        created_by_name: row.get(2)?,
+        note: row.get(3)?,
+        max_uses: row.get(4)?,
+        uses: row.get(5)?,
+        expires_at: row.get(6)?,
+        revoked: row.get(7)?,
+        created_at: row.get(8)?,
+    })
+}
+
+pub fn insert_invite(conn: &Connection, invite: &Invite) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO invites (code, created_by, note, max_uses, uses, expires_at, revoked, created_at)
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, 0, ?6)",
+    )?
+    .execute(params![
+        invite.code,
+        invite.created_by,
+        invite.note,
+        invite.max_uses,
+        invite.expires_at,
+        invite.created_at
+    ])?;
+    Ok(())
+}
+
+pub fn invite_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<Invite>> {
+    conn.prepare_cached(&format!(
+        "SELECT {INVITE_COLUMNS} FROM invites i LEFT JOIN accounts a ON a.id = i.created_by
+         WHERE i.code = ?1"
+    ))?
+    .query_row([code], invite_from_row)
+    .optional()
+}
+
+pub fn list_invites(conn: &Connection) -> rusqlite::Result<Vec<Invite>> {
+    conn.prepare_cached(&format!(
+        "SELECT {INVITE_COLUMNS} FROM invites i LEFT JOIN accounts a ON a.id = i.created_by
+         ORDER BY i.created_at DESC, i.code LIMIT 200"
+    ))?
+    .query_map([], invite_from_row)?
+    .collect()
+}
+
+/// Counts one use of an invite; false if it had no use left.
+pub fn use_invite(conn: &Connection, code: &str) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE invites SET uses = uses + 1 WHERE code = ?1 AND uses < max_uses AND revoked = 0",
+        )?
+        .execute([code])?;
+    Ok(changed == 1)
+}
+
+pub fn revoke_invite(conn: &Connection, code: &str) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("UPDATE invites SET revoked = 1 WHERE code = ?1")?
+        .execute([code])?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,178 @@
+//! SQLite storage: the schema and its migrations, and every query as a plain function over a
+//! connection. One writer connection (SQLite allows one writer at a time anyway) and a small pool
+//! of readers, in WAL mode so readers never wait for the writer. Nothing here is async: callers on
+//! an async runtime run these on blocking threads.
+
+pub mod accounts;
+mod migrations;
+pub mod posts;
+pub mod social;
+pub mod timeline;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub use rusqlite;
+pub use rusqlite::{Connection, OptionalExtension, Transaction};
+
+pub type Result<T> = std::result::Result<T, rusqlite::Error>;
+
+/// How many idle reader connections are kept. More readers than this are opened on demand when
+/// many blocking threads read at once, and closed again after use.
+const IDLE_READERS: usize = 4;
+
+pub struct Db {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Db> {
+        let mut writer = Connection::open(path)?;
+        configure(&writer)?;
+        // WAL lets the readers read while the writer writes; it is a property of the file.
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrations::apply(&mut writer)?;
+        Ok(Db {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction: either all of it is stored, or (on any error) none.
+    /// Once this returns Ok, the change is on disk (synchronous=FULL), so it survives a crash or
+    /// a power cut.
+    pub fn write<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Transaction) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a reader connection, inside one read transaction so it sees one snapshot.
+    pub fn read<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => self.open_reader()?,
+        };
+        conn.execute_batch("BEGIN")?;
+        let result = f(&conn);
+        // A read transaction has nothing to commit; ending it releases the snapshot.
+        let _ = conn.execute_batch("COMMIT");
+        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+
+    fn open_reader(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    /// SQLite's own consistency check; "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = FULL;
+         PRAGMA cache_size = -2000;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+/// Seconds since the Unix epoch, from the system clock.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Reads a setting (site name, code of conduct, member cap, keys…).
+pub fn get_setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}
+
+pub fn delete_setting(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?
+        .execute([key])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        {
+            let db = Db::open(&path).unwrap();
+            db.write(|tx| set_setting(tx, "site_name", "Camp")).unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let name: Option<String> = db.read(|c| get_setting(c, "site_name")).unwrap();
+        assert_eq!(name.as_deref(), Some("Camp"));
+        assert_eq!(db.integrity_check().unwrap(), "ok");
+        let version: i64 = db
+            .read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(version, migrations::latest());
+        let mode: String = db
+            .read(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_failed_write_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.db")).unwrap();
+        let result: std::result::Result<(), rusqlite::Error> = db.write(|tx| {
+            set_setting(tx, "a", "1")?;
+            Err(rusqlite::Error::QueryReturnedNoRows)
+        });
+        assert!(result.is_err());
+        assert_eq!(db.read(|c| get_setting(c, "a")).unwrap(), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! Schema migrations, applied in order at start-up. `PRAGMA user_version` records how many have
+//! been applied. A migration is never edited once released: add a new one instead.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the core: accounts, members, sessions, invites, posts, follows, interactions.
+    r#"
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    -- Members of this server now; remote actors later (domain not null).
+    CREATE TABLE accounts (
+        id           INTEGER PRIMARY KEY,
+        username     TEXT NOT NULL,
+        domain       TEXT,
+        display_name TEXT NOT NULL DEFAULT '',
+        bio          TEXT NOT NULL DEFAULT '',
+        who_i_am     TEXT NOT NULL DEFAULT '',
+        created_at   INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX accounts_handle ON accounts (username, IFNULL(domain, ''));
+
+    -- What only members of this server have: a password and a role.
+    CREATE TABLE users (
+        account_id    INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('member', 'moderator', 'host')),
+        invited_by    INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+        created_at    INTEGER NOT NULL
+    );
+
+    CREATE TABLE sessions (
+        token_hash   BLOB PRIMARY KEY,
+        account_id   INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_account ON sessions (account_id);
+
+    CREATE TABLE invites (
+        code       TEXT PRIMARY KEY,
+        created_by INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+        note       TEXT NOT NULL DEFAULT '',
+        max_uses   INTEGER NOT NULL CHECK (max_uses > 0),
+        uses       INTEGER NOT NULL DEFAULT 0,
+        expires_at INTEGER,
+        revoked    INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE follows (
+        follower_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        followee_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (follower_id, followee_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX follows_followee ON follows (followee_id, follower_id);
+
+    -- Posts, replies and boosts (a boost is a row whose boost_of names the original).
+    CREATE TABLE posts (
+        id              INTEGER PRIMARY KEY,
+        author_id       INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        audience        TEXT NOT NULL
+                        CHECK (audience IN ('public', 'unlisted', 'local', 'followers', 'direct')),
+        text            TEXT NOT NULL DEFAULT '',
+        html            TEXT NOT NULL DEFAULT '',
+        content_warning TEXT NOT NULL DEFAULT '',
+        in_reply_to     INTEGER REFERENCES posts (id) ON DELETE SET NULL,
+        boost_of        INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        edited_at       INTEGER,
+        reply_count     INTEGER NOT NULL DEFAULT 0,
+        boost_count     INTEGER NOT NULL DEFAULT 0,
+        favourite_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX posts_author ON posts (author_id, id);
+    CREATE INDEX posts_in_reply_to ON posts (in_reply_to) WHERE in_reply_to IS NOT NULL;
+    CREATE UNIQUE INDEX posts_one_boost ON posts (boost_of, author_id) WHERE boost_of IS NOT NULL;
+    CREATE INDEX posts_listed ON posts (audience, id) WHERE boost_of IS NULL;
+
+    CREATE TABLE post_mentions (
+        post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        PRIMARY KEY (post_id, account_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX post_mentions_account ON post_mentions (account_id, post_id);
+
+    CREATE TABLE post_tags (
+        tag     TEXT NOT NULL,
+        post_id INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, post_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX post_tags_post ON post_tags (post_id);
+
+    -- Earlier versions of edited posts, for the edit history.
+    CREATE TABLE post_edits (
+        id              INTEGER PRIMARY KEY,
+        post_id         INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        text            TEXT NOT NULL,
+        html            TEXT NOT NULL,
+        content_warning TEXT NOT NULL,
+        written_at      INTEGER NOT NULL
+    );
+    CREATE INDEX post_edits_post ON post_edits (post_id, id);
+
+    CREATE TABLE favourites (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, post_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX favourites_post ON favourites (post_id);
+
+    CREATE TABLE bookmarks (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, post_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX bookmarks_post ON bookmarks (post_id);
+
+    CREATE TABLE notifications (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL
+                        CHECK (kind IN ('mention', 'reply', 'follow', 'boost', 'favourite')),
+        from_account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id         INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        seen            INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX notifications_account ON notifications (account_id, id);
+    CREATE INDEX notifications_post ON notifications (post_id);
+
+    -- Full-text search over post text, kept in step with posts by triggers.
+    CREATE VIRTUAL TABLE posts_fts USING fts5 (
+        text, content = 'posts', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts WHEN new.boost_of IS NULL BEGIN
+        INSERT INTO posts_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts WHEN old.boost_of IS NULL BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER posts_fts_update AFTER UPDATE OF text ON posts WHEN old.boost_of IS NULL BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO posts_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    "#,
+];
+
+/// The schema version this build writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest() {
+        // A newer Porchlight wrote this file; running an older one on it could corrupt it.
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "the database has schema version {current}, newer than this Porchlight \
+                 understands ({}); please run the newer version",
+                latest()
+            )),
+        ));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        log::info!("database schema migrated to version {}", index + 1);
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! Follows and notifications.
+
+use porchlight_core::{AccountId, PostId, UnixTime};
+use rusqlite::{Connection, params};
+
+pub fn follows(
+    conn: &Connection,
+    follower: AccountId,
+    followee: AccountId,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM follows WHERE follower_id = ?1 AND followee_id = ?2")?
+        .exists([follower, followee])
+}
+
+/// Returns whether the follow is new.
+pub fn follow(
+    conn: &Connection,
+    follower: AccountId,
+    followee: AccountId,
+    now: UnixTime,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![follower, followee, now])?;
+    Ok(changed == 1)
+}
+
+pub fn unfollow(
+    conn: &Connection,
+    follower: AccountId,
+    followee: AccountId,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("DELETE FROM follows WHERE follower_id = ?1 AND followee_id = ?2")?
+        .execute([follower, followee])?;
+    Ok(changed == 1)
+}
+
+/// (following, followers) counts.
+pub fn follow_counts(conn: &Connection, account: AccountId) -> rusqlite::Result<(u32, u32)> {
+    let following = conn
+        .prepare_cached("SELECT COUNT(*) FROM follows WHERE follower_id = ?1")?
+        .query_row([account], |r| r.get(0))?;
+    let followers = conn
+        .prepare_cached("SELECT COUNT(*) FROM follows WHERE followee_id = ?1")?
+        .query_row([account], |r| r.get(0))?;
+    Ok((following, followers))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationKind {
+    Mention,
+    Reply,
+    Follow,
+    Boost,
+    Favourite,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Follow => "follow",
+            NotificationKind::Boost => "boost",
+            NotificationKind::Favourite => "favourite",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        use NotificationKind::*;
+        [Mention, Reply, Follow, Boost, Favourite]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Notifies `account` (never of their own doing).
+pub fn notify(
+    conn: &Connection,
+    account: AccountId,
+    kind: NotificationKind,
+    from: AccountId,
+    post: Option<PostId>,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    if account == from {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO notifications (account_id, kind, from_account_id, post_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![account, kind.as_str(), from, post, now])?;
+    Ok(())
+}
+
+/// Takes back a notification when what caused it is undone (an unfavourite, an unfollow).
+pub fn withdraw_notification(
+    conn: &Connection,
+    account: AccountId,
+    kind: NotificationKind,
+    from: AccountId,
+    post: Option<PostId>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM notifications WHERE account_id = ?1 AND kind = ?2 AND from_account_id = ?3
+         AND post_id IS ?4",
+    )?
+    .execute(params![account, kind.as_str(), from, post])?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub from_id: AccountId,
+    pub from_username: String,
+    pub from_display_name: String,
+    pub post_id: Option<PostId>,
+    pub created_at: UnixTime,
+    pub seen: bool,
+}
+
+pub fn notifications(
+    conn: &Connection,
+    account: AccountId,
+    max_id: Option<i64>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Notification>> {
+    conn.prepare_cached(
+        "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen
+         FROM notifications n JOIN accounts a ON a.id = n.from_account_id
+         WHERE n.account_id = ?1 AND n.id < ?2 ORDER BY n.id DESC LIMIT ?3",
+    )?
+    .query_map(params![account, max_id.unwrap_or(i64::MAX), limit], |r| {
+        let kind: String = r.get(1)?;
+        Ok(Notification {
+            id: r.get(0)?,
+            kind: NotificationKind::parse(&kind).unwrap_or(NotificationKind::Mention),
+            from_id: r.get(2)?,
+            from_username: r.get(3)?,
+            from_display_name: r.get(4)?,
+            post_id: r.get(5)?,
+            created_at: r.get(6)?,
+            seen: r.get(7)?,
+        })
+    })?
+    .collect()
+}
+
+pub fn unseen_notifications(conn: &Connection, account: AccountId) -> rusqlite::Result<u32> {
+    conn.prepare_cached("SELECT COUNT(*) FROM notifications WHERE account_id = ?1 AND seen = 0")?
+        .query_row([account], |r| r.get(0))
+}
+
+pub fn mark_notifications_seen(conn: &Connection, account: AccountId) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE notifications SET seen = 1 WHERE account_id = ?1 AND seen = 0")?
+        .execute([account])?;
+    Ok(())
+}

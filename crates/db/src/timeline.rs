@@ -1,0 +1,364 @@
+//! Lists of posts (timelines, profiles, hashtags, search, bookmarks, threads) for one viewer.
+//!
+//! Every list is one SELECT that also reads the viewer's relation to each post. The SQL narrows
+//! the candidates cheaply, and then every row goes through `porchlight_core::audience::is_listed`,
+//! the one function that decides visibility, so a mistake in a WHERE clause can hide a post but
+//! never show one to the wrong person.
+
+use porchlight_core::audience::{self, Audience, Listing, Viewer};
+use porchlight_core::{AccountId, PostId, UnixTime};
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
+
+/// Who is looking: a member of this server, or nobody signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reader {
+    pub account: Option<AccountId>,
+}
+
+impl Reader {
+    pub const ANONYMOUS: Reader = Reader { account: None };
+
+    pub fn member(id: AccountId) -> Reader {
+        Reader { account: Some(id) }
+    }
+
+    /// The id the SQL compares with; 0 is no account's id.
+    fn sql_id(self) -> AccountId {
+        self.account.unwrap_or(0)
+    }
+
+    fn is_member(self) -> bool {
+        self.account.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl Author {
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+/// A post as a list shows it. For a boost, the fields describe the boosted post and `boosted_by`
+/// names who boosted it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostView {
+    /// The id of the row in the list (the boost's own id for a boost): pages continue after it.
+    pub row_id: PostId,
+    pub boosted_by: Option<Author>,
+    pub id: PostId,
+    pub author: Author,
+    pub audience: Audience,
+    pub html: String,
+    pub content_warning: String,
+    pub in_reply_to: Option<PostId>,
+    pub created_at: UnixTime,
+    pub edited_at: Option<UnixTime>,
+    pub reply_count: i64,
+    pub boost_count: i64,
+    pub favourite_count: i64,
+    pub favourited: bool,
+    pub boosted: bool,
+    pub bookmarked: bool,
+    /// The viewer's relation to the post, as the audience rules see it.
+    pub viewer: Viewer,
+}
+
+impl PostView {
+    pub fn may(&self, action: audience::Action) -> bool {
+        audience::may(action, self.audience, self.viewer)
+    }
+}
+
+/// The columns every list reads: the row `p`, and the shown post `s` (the original for a boost).
+const SELECT: &str = "SELECT p.id, p.boost_of, pa.id, pa.username, pa.display_name, p.audience,
+       s.id, sa.id, sa.username, sa.display_name, s.audience, s.html, s.content_warning,
+       s.in_reply_to, s.created_at, s.edited_at, s.reply_count, s.boost_count, s.favourite_count,
+       EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = s.id),
+       EXISTS (SELECT 1 FROM posts x WHERE x.author_id = ?1 AND x.boost_of = s.id),
+       EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = s.id),
+       EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
+       EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id)
+  FROM posts p
+  JOIN accounts pa ON pa.id = p.author_id
+  JOIN posts s ON s.id = IFNULL(p.boost_of, p.id)
+  JOIN accounts sa ON sa.id = s.author_id";
+
+/// The SQL condition that narrows candidates by audience for the shown post `s` (a cheap copy of
+/// the rules; the rules themselves still check every row). ?1 is the viewer's id, ?2 is 1 for a
+/// member.
+const MAY_SEE: &str = "(s.audience IN ('public', 'unlisted')
+       OR (s.audience = 'local' AND ?2)
+       OR s.author_id = ?1
+       OR (s.audience = 'followers' AND EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id))
+       OR EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1))";
+
+fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audience)> {
+    let boost_of: Option<PostId> = row.get(1)?;
+    let row_author = Author {
+        id: row.get(2)?,
+        username: row.get(3)?,
+        display_name: row.get(4)?,
+    };
+    let row_audience: String = row.get(5)?;
+    let author = Author {
+        id: row.get(7)?,
+        username: row.get(8)?,
+        display_name: row.get(9)?,
+    };
+    let audience: String = row.get(10)?;
+    let viewer = Viewer {
+        is_member: reader.is_member(),
+        is_author: reader.account == Some(author.id),
+        is_mentioned: row.get(22)?,
+        follows_author: row.get(23)?,
+    };
+    let view = PostView {
+        row_id: row.get(0)?,
+        boosted_by: boost_of.map(|_| row_author),
+        id: row.get(6)?,
+        author,
+        // An unknown audience name can only come from a damaged file: treat it as the narrowest.
+        audience: Audience::parse(&audience).unwrap_or(Audience::Direct),
+        html: row.get(11)?,
+        content_warning: row.get(12)?,
+        in_reply_to: row.get(13)?,
+        created_at: row.get(14)?,
+        edited_at: row.get(15)?,
+        reply_count: row.get(16)?,
+        boost_count: row.get(17)?,
+        favourite_count: row.get(18)?,
+        favourited: row.get(19)?,
+        boosted: row.get(20)?,
+        bookmarked: row.get(21)?,
+        viewer,
+    };
+    Ok((
+        view,
+        Audience::parse(&row_audience).unwrap_or(Audience::Direct),
+    ))
+}
+
+/// Whether the rules let this reader see this row in this listing. A boost row is checked twice:
+/// the boost's own audience (as seen by anyone: boosts are public, unlisted or camp-only), and the
+/// boosted post's audience for this viewer.
+fn passes_rules(view: &PostView, row_audience: Audience, listing: Listing, reader: Reader) -> bool {
+    match &view.boosted_by {
+        Some(booster) => {
+            let as_boost = Viewer {
+                is_member: reader.is_member(),
+                is_author: reader.account == Some(booster.id),
+                ..Viewer::ANONYMOUS
+            };
+            audience::is_listed(row_audience, listing, as_boost)
+                && audience::can_view(view.audience, view.viewer)
+        }
+        None => audience::is_listed(view.audience, listing, view.viewer),
+    }
+}
+
+/// One page of a list: the posts, and where the next page starts (None at the end).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    pub posts: Vec<PostView>,
+    pub next_max_id: Option<PostId>,
+}
+
+/// Which list to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    Home,
+    Local,
+    Hashtag(String),
+    Profile(AccountId),
+    Bookmarks,
+    /// Full-text search; the words are matched as plain words, never as FTS syntax.
+    Search(String),
+}
+
+impl Query {
+    fn listing(&self) -> Listing {
+        match self {
+            Query::Home | Query::Bookmarks => Listing::Home,
+            Query::Local => Listing::LocalTimeline,
+            Query::Hashtag(_) => Listing::Hashtag,
+            Query::Profile(_) => Listing::Profile,
+            Query::Search(_) => Listing::Search,
+        }
+    }
+
+    /// The WHERE clause after `p.id < ?3`; ?4 is the query's own argument.
+    fn condition(&self) -> &'static str {
+        match self {
+            Query::Home => {
+                "AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))"
+            }
+            Query::Local => {
+                "AND p.boost_of IS NULL AND pa.domain IS NULL AND p.audience IN ('public', 'local')"
+            }
+            Query::Hashtag(_) => {
+                "AND p.id IN (SELECT post_id FROM post_tags WHERE tag = ?4) AND p.audience IN ('public', 'local')"
+            }
+            Query::Profile(_) => "AND p.author_id = ?4 AND p.audience != 'direct'",
+            Query::Bookmarks => "AND p.id IN (SELECT post_id FROM bookmarks WHERE account_id = ?1)",
+            Query::Search(_) => {
+                "AND p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?4) AND (p.audience != 'unlisted' OR p.author_id = ?1)"
+            }
+        }
+    }
+
+    fn argument(&self) -> Value {
+        match self {
+            Query::Hashtag(tag) => Value::Text(tag.clone()),
+            Query::Profile(id) => Value::Integer(*id),
+            Query::Search(words) => Value::Text(fts_phrase_query(words)),
+            Query::Home | Query::Local | Query::Bookmarks => Value::Null,
+        }
+    }
+}
+
+/// Turns what a person typed into an FTS5 query that matches all the words, each quoted so that
+/// FTS operators and punctuation are taken literally.
+pub fn fts_phrase_query(words: &str) -> String {
+    words
+        .split_whitespace()
+        .take(16)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads up to `limit` posts of a list, newest first, older than `max_id`.
+pub fn page(
+    conn: &Connection,
+    query: &Query,
+    reader: Reader,
+    max_id: Option<PostId>,
+    limit: u32,
+) -> rusqlite::Result<Page> {
+    if let Query::Search(words) = query
+        && fts_phrase_query(words).is_empty()
+    {
+        return Ok(Page::default());
+    }
+    let sql = format!(
+        "{SELECT} WHERE p.id < ?3 {} AND {MAY_SEE} ORDER BY p.id DESC LIMIT ?5",
+        query.condition()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let listing = query.listing();
+    let mut posts = Vec::with_capacity(limit as usize);
+    let mut cursor = max_id.unwrap_or(PostId::MAX);
+    // Fetch one more than asked to know whether there is a next page. The rules may (in principle)
+    // drop rows the SQL let through; then read on so pages stay full.
+    let want = limit as usize + 1;
+    loop {
+        let batch = want - posts.len();
+        let args = [
+            Value::Integer(reader.sql_id()),
+            Value::Integer(reader.is_member() as i64),
+            Value::Integer(cursor),
+            query.argument(),
+            Value::Integer(batch as i64),
+        ];
+        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        let mut read = 0;
+        while let Some(row) = rows.next()? {
+            read += 1;
+            let (view, row_audience) = post_from_row(row, reader)?;
+            cursor = view.row_id;
+            if passes_rules(&view, row_audience, listing, reader) {
+                posts.push(view);
+            }
+        }
+        if read < batch || posts.len() >= want {
+            break;
+        }
+    }
+    let next_max_id = if posts.len() > limit as usize {
+        posts.truncate(limit as usize);
+        posts.last().map(|p| p.row_id)
+    } else {
+        None
+    };
+    Ok(Page { posts, next_max_id })
+}
+
+/// One post (never a boost row) if the reader may view it.
+pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
+    let sql = format!("{SELECT} WHERE p.id = ?3 AND p.boost_of IS NULL");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params![reader.sql_id(), reader.is_member(), id])?;
+    match rows.next()? {
+        Some(row) => {
+            let (view, _) = post_from_row(row, reader)?;
+            Ok(audience::can_view(view.audience, view.viewer).then_some(view))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A thread around a post: the posts it answers (oldest first) and the replies below it, in
+/// conversation order, each only if the reader may view it. Replies to a post the reader cannot
+/// see are left out with it.
+pub fn thread(
+    conn: &Connection,
+    id: PostId,
+    reader: Reader,
+) -> rusqlite::Result<Option<(Vec<PostView>, PostView, Vec<(u32, PostView)>)>> {
+    let Some(focus) = post(conn, id, reader)? else {
+        return Ok(None);
+    };
+    let mut ancestors = Vec::new();
+    let mut parent = focus.in_reply_to;
+    while let Some(pid) = parent {
+        if ancestors.len() >= 100 {
+            break;
+        }
+        match post(conn, pid, reader)? {
+            Some(p) => {
+                parent = p.in_reply_to;
+                ancestors.push(p);
+            }
+            None => break,
+        }
+    }
+    ancestors.reverse();
+    let mut descendants = Vec::new();
+    collect_replies(conn, focus.id, reader, 1, &mut descendants)?;
+    Ok(Some((ancestors, focus, descendants)))
+}
+
+fn collect_replies(
+    conn: &Connection,
+    id: PostId,
+    reader: Reader,
+    depth: u32,
+    out: &mut Vec<(u32, PostView)>,
+) -> rusqlite::Result<()> {
+    if depth > 30 || out.len() >= 300 {
+        return Ok(());
+    }
+    let ids: Vec<PostId> = conn
+        .prepare_cached("SELECT id FROM posts WHERE in_reply_to = ?1 ORDER BY id LIMIT 300")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for reply in ids {
+        if let Some(view) = post(conn, reply, reader)? {
+            out.push((depth, view));
+            collect_replies(conn, reply, reader, depth + 1, out)?;
+        }
+    }
+    Ok(())
+}

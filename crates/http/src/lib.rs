@@ -1,0 +1,211 @@
+//! The HTTP edge: a hyper server on tokio. It reads each request (with size and time limits),
+//! hands it to the synchronous router on a blocking thread (the router talks to SQLite and hashes
+//! passwords, which must never run on an async worker), and writes the answer, compressed when
+//! the browser accepts gzip.
+
+mod limiter;
+mod request;
+mod routes;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use porchlight_app::App;
+use tokio::net::TcpListener;
+
+pub use request::{Request, Response};
+
+/// The largest request body accepted: forms are small (a post is 500 characters; the code of
+/// conduct at most 10,000).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How the server presents itself.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// The address people use to reach the camp, without a trailing slash, for links that leave
+    /// the page (invite links): `https://camp.example`. None: taken from each request's Host.
+    pub base_url: Option<String>,
+    /// Mark cookies `Secure` (when the camp is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// What every request handler shares: the camp, the configuration and the login limiter. There
+/// is no global state, so several servers can run in one process (tests run two or three).
+pub struct State {
+    pub app: Arc<App>,
+    pub config: HttpConfig,
+    limiter: limiter::LoginLimiter,
+}
+
+impl State {
+    pub fn new(app: Arc<App>, config: HttpConfig) -> State {
+        State {
+            app,
+            config,
+            limiter: limiter::LoginLimiter::new(),
+        }
+    }
+}
+
+/// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish (for
+/// up to ten seconds) and returns.
+pub async fn serve(
+    state: Arc<State>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Running out of file descriptors is temporary: wait a little, go on.
+                    log::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(20))
+            .max_buf_size(64 * 1024)
+            .serve_connection(
+                TokioIo::new(stream),
+                service_fn(move |req| handle(state.clone(), remote, req)),
+            );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                log::debug!("connection from {remote} ended: {e}");
+            }
+        });
+    }
+    log::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(10)) => {
+            log::warn!("some connections were still open after 10 s; closing them");
+        }
+    }
+    Ok(())
+}
+
+async fn handle(
+    state: Arc<State>,
+    remote: SocketAddr,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let accepts_gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let (parts, body) = req.into_parts();
+    let mut request = Request::from_parts(&parts, remote);
+    if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+        request.body_too_large = true;
+    } else {
+        match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => request.set_body(&collected.to_bytes()),
+            Err(e)
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some() =>
+            {
+                request.body_too_large = true;
+            }
+            Err(e) => {
+                log::debug!("could not read a request body from {remote}: {e}");
+                return Ok(finish(
+                    Response::text(400, "The request could not be read."),
+                    false,
+                ));
+            }
+        }
+    }
+    let response = match tokio::task::spawn_blocking(move || routes::handle(&state, &request)).await
+    {
+        Ok(response) => response,
+        Err(e) => {
+            log::error!("a request handler failed: {e}");
+            Response::text(
+                500,
+                "Something went wrong on the server; nothing was changed.",
+            )
+        }
+    };
+    Ok(finish(response, accepts_gzip))
+}
+
+/// Turns a response into hyper's form: security headers, and gzip for text when accepted.
+fn finish(response: Response, accepts_gzip: bool) -> hyper::Response<Full<Bytes>> {
+    let compressible = response.content_type.starts_with("text/")
+        || response.content_type.starts_with("application/javascript");
+    let (body, gzipped) = if accepts_gzip && compressible && response.body.len() > 1024 {
+        (gzip(&response.body), true)
+    } else {
+        (response.body, false)
+    };
+    let mut builder = hyper::Response::builder()
+        .status(response.status)
+        .header(header::CONTENT_TYPE, response.content_type)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::REFERRER_POLICY, "same-origin");
+    if response.content_type.starts_with("text/html") {
+        builder = builder
+            .header(
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            )
+            .header(header::CACHE_CONTROL, "no-store");
+    }
+    if gzipped {
+        builder = builder
+            .header(header::CONTENT_ENCODING, "gzip")
+            .header(header::VARY, "Accept-Encoding");
+    }
+    for (name, value) in response.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            builder = builder.header(name, value);
+        }
+    }
+    builder
+        .body(Full::new(body))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::from_static(b"internal error"))))
+}
+
+fn gzip(data: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 3),
+        flate2::Compression::new(4),
+    );
+    if encoder.write_all(data).is_err() {
+        return Bytes::copy_from_slice(data);
+    }
+    encoder
+        .finish()
+        .map(Bytes::from)
+        .unwrap_or_else(|_| Bytes::copy_from_slice(data))
+}

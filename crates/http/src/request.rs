@@ -1,0 +1,155 @@
+//! Plain, owned request and response values, so the router can run on a blocking thread and be
+//! tested without a socket.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use hyper::Method;
+
+/// One request as the router sees it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: Method,
+    /// The decoded path's segments, without empty ones: `/posts/5/edit` is `["posts", "5", "edit"]`.
+    pub segments: Vec<String>,
+    /// The path and query as sent (for "come back here" links).
+    pub path_and_query: String,
+    pub query: Vec<(String, String)>,
+    pub cookies: Vec<(String, String)>,
+    pub form: Vec<(String, String)>,
+    pub body_too_large: bool,
+    pub remote: SocketAddr,
+    /// The Origin header, when the browser sent one (checked on every form post).
+    pub origin: Option<String>,
+    pub host: Option<String>,
+}
+
+impl Request {
+    pub fn from_parts(parts: &hyper::http::request::Parts, remote: SocketAddr) -> Request {
+        let path = parts.uri.path();
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let query = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let header = |name: hyper::header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let cookies = parts
+            .headers
+            .get_all(hyper::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                Some((name.trim().to_string(), value.trim().to_string()))
+            })
+            .collect();
+        Request {
+            method: parts.method.clone(),
+            segments,
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            query,
+            cookies,
+            form: Vec::new(),
+            body_too_large: false,
+            remote,
+            origin: header(hyper::header::ORIGIN),
+            host: header(hyper::header::HOST),
+        }
+    }
+
+    pub fn set_body(&mut self, body: &[u8]) {
+        self.form = form_urlencoded::parse(body).into_owned().collect();
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A form field; absent fields read as empty.
+    pub fn field(&self, name: &str) -> &str {
+        self.form
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn segments(&self) -> Vec<&str> {
+        self.segments.iter().map(String::as_str).collect()
+    }
+}
+
+/// One answer.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+}
+
+impl Response {
+    pub fn html(status: u16, markup: porchlight_web::Markup) -> Response {
+        Response {
+            status,
+            content_type: "text/html; charset=utf-8",
+            headers: Vec::new(),
+            body: Bytes::from(markup.into_string()),
+        }
+    }
+
+    pub fn text(status: u16, text: &str) -> Response {
+        Response {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            headers: Vec::new(),
+            body: Bytes::copy_from_slice(text.as_bytes()),
+        }
+    }
+
+    /// "See Other": after a form, the browser loads `location` with GET, so a reload never
+    /// sends the form twice.
+    pub fn redirect(location: &str) -> Response {
+        Response {
+            status: 303,
+            content_type: "text/plain; charset=utf-8",
+            headers: vec![("location", location.to_string())],
+            body: Bytes::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Response {
+        self.headers.push((name, value));
+        self
+    }
+}

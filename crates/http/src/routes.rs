@@ -1,0 +1,1025 @@
+//! The router: every page and form. Runs on a blocking thread; each request does its reads in one
+//! read transaction and its change in one write transaction (through the use cases of
+//! `porchlight-app`).
+
+use hyper::Method;
+use porchlight_app::db::accounts::{self, Member};
+use porchlight_app::db::social;
+use porchlight_app::db::timeline::{self, Page, Query, Reader};
+use porchlight_app::db::{Connection, now};
+use porchlight_app::members::NewMember;
+use porchlight_app::posting::Compose;
+use porchlight_app::{AppError, AppResult, Site};
+use porchlight_core::audience::{self, Action, Audience, Role};
+use porchlight_core::members::MemberCap;
+use porchlight_core::text::normalize_tag;
+use porchlight_web as web;
+use web::{Chrome, ComposeDraft, Nav};
+
+use crate::{Request, Response, State};
+
+const SESSION_COOKIE: &str = "pl_session";
+/// A random value for visitors who are not signed in: what their form tokens are bound to.
+const ANON_COOKIE: &str = "pl_anon";
+const PAGE_SIZE: u32 = 20;
+const SESSION_MAX_AGE: i64 = 30 * 24 * 3600;
+
+/// Who is visiting, read once per request.
+struct Visit {
+    me: Option<Member>,
+    session: Option<String>,
+    csrf: String,
+    /// A new anonymous cookie to set (first visit).
+    new_anon_cookie: Option<String>,
+    session_needs_touch: bool,
+    unseen: u32,
+    site: Site,
+}
+
+impl Visit {
+    fn reader(&self) -> Reader {
+        Reader {
+            account: self.me.as_ref().map(|m| m.id),
+        }
+    }
+
+    fn chrome<'a>(&'a self, s: &State, req: &'a Request, nav: Nav) -> Chrome<'a> {
+        Chrome {
+            site_name: &self.site.name,
+            me: self.me.as_ref(),
+            csrf: &self.csrf,
+            unseen_notifications: self.unseen,
+            nav,
+            here: &req.path_and_query,
+            max_post_chars: s.app.limits.max_post_chars,
+        }
+    }
+
+    fn me(&self) -> AppResult<&Member> {
+        self.me.as_ref().ok_or(AppError::NotSignedIn)
+    }
+}
+
+fn is_token(value: &str, len: usize) -> bool {
+    value.len() == len && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit> {
+    let mut me = None;
+    let mut session = None;
+    let mut session_needs_touch = false;
+    if let Some(token) = req.cookie(SESSION_COOKIE)
+        && let Some((member, last_seen)) = s.app.session_member(c, token)?
+    {
+        me = Some(member);
+        session = Some(token.to_string());
+        session_needs_touch = now() - last_seen > 3600;
+    }
+    let mut new_anon_cookie = None;
+    let basis = match (&session, req.cookie(ANON_COOKIE)) {
+        (Some(token), _) => token.clone(),
+        (None, Some(anon)) if is_token(anon, 32) => anon.to_string(),
+        (None, _) => {
+            let fresh = s.app.random_token(16);
+            new_anon_cookie = Some(fresh.clone());
+            fresh
+        }
+    };
+    let unseen = match &me {
+        Some(m) => social::unseen_notifications(c, m.id)?,
+        None => 0,
+    };
+    Ok(Visit {
+        me,
+        session,
+        csrf: s.app.csrf_token(&basis),
+        new_anon_cookie,
+        session_needs_touch,
+        unseen,
+        site: porchlight_app::site(c)?,
+    })
+}
+
+fn cookie(s: &State, name: &str, value: &str, max_age: i64) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if s.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+pub fn handle(s: &State, req: &Request) -> Response {
+    let segments = req.segments();
+    match (&req.method, segments.as_slice()) {
+        (&Method::GET | &Method::HEAD, ["static", "style.css"]) => {
+            return static_file(web::STYLE_CSS, "text/css; charset=utf-8");
+        }
+        (&Method::GET | &Method::HEAD, ["static", "app.js"]) => {
+            return static_file(web::APP_JS, "application/javascript; charset=utf-8");
+        }
+        (&Method::GET | &Method::HEAD, ["health"]) => return Response::text(200, "ok"),
+        _ => {}
+    }
+    let visit = match s.app.db.read(|c| visit(s, c, req)) {
+        Ok(v) => v,
+        Err(e) => {
+            log::error!("could not read the session: {e}");
+            return Response::text(
+                500,
+                "The server could not read its database. Please try again.",
+            );
+        }
+    };
+    if visit.session_needs_touch
+        && let Some(token) = &visit.session
+        && let Err(e) = s.app.touch_session(token)
+    {
+        log::warn!("could not refresh a session: {e}");
+    }
+    let result = match &req.method {
+        &Method::GET | &Method::HEAD => get(s, req, &visit, &segments),
+        &Method::POST => post(s, req, &visit, &segments),
+        _ => Ok(Response::text(405, "This method is not supported here.")
+            .with_header("allow", "GET, HEAD, POST".into())),
+    };
+    let mut response = result.unwrap_or_else(|e| failure(s, req, &visit, e));
+    if let Some(anon) = &visit.new_anon_cookie {
+        response
+            .headers
+            .push(("set-cookie", cookie(s, ANON_COOKIE, anon, 365 * 86_400)));
+    }
+    response
+}
+
+fn static_file(content: &'static str, content_type: &'static str) -> Response {
+    Response {
+        status: 200,
+        content_type,
+        headers: vec![(
+            "cache-control",
+            "public, max-age=31536000, immutable".into(),
+        )],
+        body: bytes::Bytes::from_static(content.as_bytes()),
+    }
+}
+
+/// The page for a failed request.
+fn failure(s: &State, req: &Request, v: &Visit, e: AppError) -> Response {
+    let status = match &e {
+        AppError::NotSignedIn => {
+            return Response::redirect(&format!(
+                "/login?next={}",
+                form_urlencoded::byte_serialize(req.path_and_query.as_bytes()).collect::<String>()
+            ));
+        }
+        AppError::Invalid(_) | AppError::Member(_) | AppError::Text(_) => 422,
+        AppError::NotFound => 404,
+        AppError::Forbidden(_) => 403,
+        AppError::Storage(err) => {
+            log::error!(
+                "storage error on {} {}: {err}",
+                req.method,
+                req.path_and_query
+            );
+            500
+        }
+    };
+    page(
+        status,
+        web::error_page(&v.chrome(s, req, Nav::None), status, &e.to_string()),
+    )
+}
+
+fn page(status: u16, markup: porchlight_web::Markup) -> Response {
+    Response::html(status, markup)
+}
+
+fn parse_id(s: &str) -> AppResult<i64> {
+    s.parse().map_err(|_| AppError::NotFound)
+}
+
+fn max_id(req: &Request) -> Option<i64> {
+    req.query("max_id").and_then(|v| v.parse().ok())
+}
+
+fn read_page(s: &State, v: &Visit, query: &Query, req: &Request) -> AppResult<Page> {
+    Ok(s.app
+        .db
+        .read(|c| timeline::page(c, query, v.reader(), max_id(req), PAGE_SIZE))?)
+}
+
+fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Response> {
+    let now = now();
+    match segments {
+        [] => match &v.me {
+            Some(_) => {
+                let page_data = read_page(s, v, &Query::Home, req)?;
+                let draft = ComposeDraft::default();
+                Ok(page(
+                    200,
+                    web::home(&v.chrome(s, req, Nav::Home), &page_data, &draft, now),
+                ))
+            }
+            None => {
+                let (has_host, members) = s.app.db.read(|c| {
+                    Ok::<_, AppError>((accounts::count_hosts(c)? > 0, accounts::count_members(c)?))
+                })?;
+                Ok(page(
+                    200,
+                    web::landing(&v.chrome(s, req, Nav::Home), &v.site, has_host, members),
+                ))
+            }
+        },
+        ["local"] => {
+            let data = read_page(s, v, &Query::Local, req)?;
+            let intro = if v.me.is_some() {
+                "Everything campers post for the camp or the public, newest first."
+            } else {
+                "Public posts from this camp. Members see more when they log in."
+            };
+            Ok(page(
+                200,
+                web::timeline(
+                    &v.chrome(s, req, Nav::Local),
+                    "Camp",
+                    intro,
+                    &data,
+                    now,
+                    "/local",
+                ),
+            ))
+        }
+        ["tags", tag] => {
+            let tag = normalize_tag(tag).ok_or(AppError::NotFound)?;
+            let data = read_page(s, v, &Query::Hashtag(tag.clone()), req)?;
+            let title = format!("#{tag}");
+            Ok(page(
+                200,
+                web::timeline(
+                    &v.chrome(s, req, Nav::None),
+                    &title,
+                    "",
+                    &data,
+                    now,
+                    &format!("/tags/{tag}"),
+                ),
+            ))
+        }
+        [handle] if handle.starts_with('@') => profile(s, req, v, &handle[1..], now),
+        ["posts", id] => thread(s, req, v, parse_id(id)?, None, now),
+        ["posts", id, "edit"] => {
+            let post = s.app.view_post(v.reader(), parse_id(id)?)?;
+            if !audience::can_edit(post.viewer) {
+                return Err(AppError::Forbidden(
+                    "Only the author can edit a post.".into(),
+                ));
+            }
+            let facts = s
+                .app
+                .db
+                .read(|c| porchlight_app::db::posts::facts(c, post.id))?
+                .ok_or(AppError::NotFound)?;
+            Ok(page(
+                200,
+                web::edit(
+                    &v.chrome(s, req, Nav::None),
+                    &post,
+                    &facts.text,
+                    &facts.content_warning,
+                    None,
+                ),
+            ))
+        }
+        ["posts", id, "delete"] => {
+            v.me()?;
+            let post = s.app.view_post(v.reader(), parse_id(id)?)?;
+            Ok(page(
+                200,
+                web::confirm_delete(&v.chrome(s, req, Nav::None), &post, now),
+            ))
+        }
+        ["posts", id, "history"] => {
+            let post = s.app.view_post(v.reader(), parse_id(id)?)?;
+            let versions = s
+                .app
+                .db
+                .read(|c| porchlight_app::db::posts::history(c, post.id))?;
+            Ok(page(
+                200,
+                web::history(&v.chrome(s, req, Nav::None), &post, &versions, now),
+            ))
+        }
+        ["notifications"] => {
+            let me = v.me()?;
+            let mut items = s
+                .app
+                .db
+                .read(|c| social::notifications(c, me.id, max_id(req), PAGE_SIZE + 1))?;
+            let next = if items.len() > PAGE_SIZE as usize {
+                items.truncate(PAGE_SIZE as usize);
+                items.last().map(|n| n.id)
+            } else {
+                None
+            };
+            let response = page(
+                200,
+                web::notifications(&v.chrome(s, req, Nav::Notifications), &items, next, now),
+            );
+            if v.unseen > 0 {
+                s.app
+                    .db
+                    .write(|tx| social::mark_notifications_seen(tx, me.id))?;
+            }
+            Ok(response)
+        }
+        ["members"] => {
+            v.me()?;
+            let offset: u32 = req
+                .query("offset")
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0);
+            let (mut list, count) = s.app.db.read(|c| {
+                Ok::<_, AppError>((
+                    accounts::list_members(c, offset, 101)?,
+                    accounts::count_members(c)?,
+                ))
+            })?;
+            let more = list.len() > 100;
+            list.truncate(100);
+            Ok(page(
+                200,
+                web::members(
+                    &v.chrome(s, req, Nav::Members),
+                    &list,
+                    count,
+                    v.site.member_cap.limit(),
+                    offset,
+                    more,
+                ),
+            ))
+        }
+        ["search"] => {
+            v.me()?;
+            let q = req.query("q").unwrap_or("").trim();
+            let q: String = q.chars().take(200).collect();
+            let (people, data) = if q.is_empty() {
+                (Vec::new(), Page::default())
+            } else {
+                let needle = q.trim_start_matches('@');
+                let people = s.app.db.read(|c| accounts::search_members(c, needle, 20))?;
+                let data = read_page(s, v, &Query::Search(q.clone()), req)?;
+                (people, data)
+            };
+            let tag = if q.starts_with('#') {
+                normalize_tag(&q)
+            } else {
+                None
+            };
+            Ok(page(
+                200,
+                web::search(
+                    &v.chrome(s, req, Nav::Search),
+                    &q,
+                    &people,
+                    tag.as_deref(),
+                    &data,
+                    now,
+                ),
+            ))
+        }
+        ["bookmarks"] => {
+            v.me()?;
+            let data = read_page(s, v, &Query::Bookmarks, req)?;
+            Ok(page(
+                200,
+                web::timeline(
+                    &v.chrome(s, req, Nav::Settings),
+                    "Bookmarks",
+                    "Posts you saved for later.",
+                    &data,
+                    now,
+                    "/bookmarks",
+                ),
+            ))
+        }
+        ["settings"] => {
+            let me = v.me()?;
+            let notice = match req.query("saved") {
+                Some("profile") => Some("Your profile is saved."),
+                Some("password") => {
+                    Some("Your password is changed. Other devices were logged out.")
+                }
+                _ => None,
+            };
+            Ok(page(
+                200,
+                web::settings(
+                    &v.chrome(s, req, Nav::Settings),
+                    &web::SettingsView {
+                        me,
+                        notice,
+                        profile_error: None,
+                        password_error: None,
+                    },
+                ),
+            ))
+        }
+        ["admin"] | ["admin", "invites"] => admin(s, req, v, None, now),
+        ["login"] => {
+            if v.me.is_some() {
+                return Ok(Response::redirect("/"));
+            }
+            Ok(page(
+                200,
+                web::login(&v.chrome(s, req, Nav::None), "", None),
+            ))
+        }
+        ["setup", token] => {
+            if !s.app.setup_token_valid(token)? {
+                return Err(AppError::Forbidden(
+                    "This setup link is not valid: the camp already has a host, or the link is old. \
+                     Restart Porchlight to get a new link if the camp has no host yet."
+                        .into(),
+                ));
+            }
+            let form = web::SetupForm {
+                username: "",
+                site_name: "",
+                code_of_conduct: "",
+                error: None,
+            };
+            Ok(page(
+                200,
+                web::setup(&v.chrome(s, req, Nav::None), token, &form),
+            ))
+        }
+        ["invite", code] => {
+            let invite = s.app.usable_invite(code)?;
+            let form = web::SignupForm {
+                username: "",
+                display_name: "",
+                agreed: false,
+                error: None,
+            };
+            Ok(page(
+                200,
+                web::signup(&v.chrome(s, req, Nav::None), &v.site, &invite, code, &form),
+            ))
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn profile(s: &State, req: &Request, v: &Visit, username: &str, now: i64) -> AppResult<Response> {
+    let member = s
+        .app
+        .db
+        .read(|c| accounts::member_by_username(c, username))?
+        .ok_or(AppError::NotFound)?;
+    if member.username != username {
+        return Ok(Response::redirect(&format!("/@{}", member.username)));
+    }
+    let (following, followers, viewer_follows) = s.app.db.read(|c| -> AppResult<_> {
+        let (following, followers) = social::follow_counts(c, member.id)?;
+        let viewer_follows = match &v.me {
+            Some(me) if me.id != member.id => Some(social::follows(c, me.id, member.id)?),
+            _ => None,
+        };
+        Ok((following, followers, viewer_follows))
+    })?;
+    let data = read_page(s, v, &Query::Profile(member.id), req)?;
+    let view = web::ProfileView {
+        member: &member,
+        following,
+        followers,
+        viewer_follows,
+    };
+    let nav = if v.me.as_ref().is_some_and(|m| m.id == member.id) {
+        Nav::Profile
+    } else {
+        Nav::Members
+    };
+    Ok(page(
+        200,
+        web::profile(&v.chrome(s, req, nav), &view, &data, now),
+    ))
+}
+
+/// A thread page; `draft` carries a reply that could not be posted, with its error.
+fn thread(
+    s: &State,
+    req: &Request,
+    v: &Visit,
+    id: i64,
+    draft: Option<(ComposeDraft, u16)>,
+    now: i64,
+) -> AppResult<Response> {
+    let (ancestors, focus, replies) = s
+        .app
+        .db
+        .read(|c| timeline::thread(c, id, v.reader()))?
+        .ok_or(AppError::NotFound)?;
+    let (status, draft) = match draft {
+        Some((draft, status)) => (status, Some(draft)),
+        None if v.me.is_some() && focus.may(Action::Reply) => (
+            200,
+            Some(ComposeDraft {
+                text: "",
+                audience: audience::default_reply_audience(focus.audience),
+                in_reply_to: Some((focus.id, focus.audience)),
+                ..ComposeDraft::default()
+            }),
+        ),
+        None => (200, None),
+    };
+    // Prefill the answer with a mention of the author (and keep what a failed draft had).
+    let prefill = match (&draft, &v.me) {
+        (Some(d), _) if !d.text.is_empty() => d.text.to_string(),
+        (Some(_), Some(me)) if me.id != focus.author.id => format!("@{} ", focus.author.username),
+        _ => String::new(),
+    };
+    let draft = draft.map(|d| ComposeDraft {
+        text: &prefill,
+        ..d
+    });
+    Ok(page(
+        status,
+        web::thread(
+            &v.chrome(s, req, Nav::None),
+            &ancestors,
+            &focus,
+            &replies,
+            draft.as_ref(),
+            now,
+        ),
+    ))
+}
+
+fn admin(
+    s: &State,
+    req: &Request,
+    v: &Visit,
+    error: Option<&str>,
+    now: i64,
+) -> AppResult<Response> {
+    let me = v.me()?;
+    if me.role < Role::Moderator {
+        return Err(AppError::Forbidden(
+            "Only hosts and moderators can open the host's tools.".into(),
+        ));
+    }
+    let invites = s.app.list_invites(me.id)?;
+    let (members, count) = s.app.db.read(|c| {
+        Ok::<_, AppError>((
+            accounts::list_members(c, 0, 100)?,
+            accounts::count_members(c)?,
+        ))
+    })?;
+    let base = base_url(s, req);
+    let new_link = req
+        .query("invite")
+        .filter(|code| invites.iter().any(|i| i.code == *code))
+        .map(|code| format!("{base}/invite/{code}"));
+    let notice = match req.query("saved") {
+        Some("site") => Some("The camp's settings are saved."),
+        Some("role") => Some("The role is changed."),
+        Some("revoked") => Some("The invite is withdrawn."),
+        _ => None,
+    };
+    let view = web::AdminView {
+        site: &v.site,
+        members: &members,
+        member_count: count,
+        invites: &invites,
+        new_invite_link: new_link.as_deref(),
+        base_url: &base,
+        error,
+        notice,
+        now,
+    };
+    Ok(page(
+        if error.is_some() { 422 } else { 200 },
+        web::admin(&v.chrome(s, req, Nav::Admin), &view),
+    ))
+}
+
+fn base_url(s: &State, req: &Request) -> String {
+    match &s.config.base_url {
+        Some(base) => base.clone(),
+        None => format!("http://{}", req.host.as_deref().unwrap_or("localhost")),
+    }
+}
+
+/// Where a button press goes back to: a path on this site only.
+fn back(req: &Request, default: &str) -> String {
+    let back = req.field("back");
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains(['\\', '\r', '\n']) {
+        back.to_string()
+    } else {
+        default.to_string()
+    }
+}
+
+/// A form post must carry this browser's token, and (when the browser says where it comes from)
+/// come from this site.
+fn csrf_ok(s: &State, req: &Request, v: &Visit) -> bool {
+    if let (Some(origin), Some(host)) = (&req.origin, &req.host) {
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if origin_host != host {
+            return false;
+        }
+    }
+    let basis = match &v.session {
+        Some(token) => token.as_str(),
+        None => match req.cookie(ANON_COOKIE) {
+            Some(anon) if is_token(anon, 32) => anon,
+            _ => return false,
+        },
+    };
+    s.app.csrf_valid(basis, req.field("csrf"))
+}
+
+fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Response> {
+    if req.body_too_large {
+        return Ok(page(
+            413,
+            web::error_page(
+                &v.chrome(s, req, Nav::None),
+                413,
+                "What you sent is larger than this server accepts. Please shorten it.",
+            ),
+        ));
+    }
+    if !csrf_ok(s, req, v) {
+        return Ok(page(
+            403,
+            web::error_page(
+                &v.chrome(s, req, Nav::None),
+                403,
+                "This form has expired or did not come from this site. Please go back, reload the page and try again. \
+             (If it keeps happening, check that your browser accepts cookies from this site.)",
+            ),
+        ));
+    }
+    let now = now();
+    match segments {
+        ["login"] => login(s, req, v),
+        ["logout"] => {
+            if let Some(token) = &v.session {
+                s.app.log_out(token)?;
+            }
+            Ok(Response::redirect("/").with_header("set-cookie", cookie(s, SESSION_COOKIE, "", 0)))
+        }
+        ["setup", token] => {
+            let new = NewMember {
+                username: req.field("username"),
+                password: req.field("password"),
+                display_name: "",
+                role: Role::Host,
+            };
+            match s.app.complete_setup(
+                token,
+                &new,
+                req.field("site_name"),
+                req.field("code_of_conduct"),
+            ) {
+                Ok(_) => start_session(s, req.field("username"), req.field("password"), "/"),
+                Err(e @ AppError::Forbidden(_)) => Err(e),
+                Err(e) if is_user_error(&e) => {
+                    let message = e.to_string();
+                    let form = web::SetupForm {
+                        username: req.field("username"),
+                        site_name: req.field("site_name"),
+                        code_of_conduct: req.field("code_of_conduct"),
+                        error: Some(&message),
+                    };
+                    Ok(page(
+                        422,
+                        web::setup(&v.chrome(s, req, Nav::None), token, &form),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["invite", code] => {
+            let new = NewMember {
+                username: req.field("username"),
+                password: req.field("password"),
+                display_name: req.field("display_name"),
+                role: Role::Member,
+            };
+            let agreed = req.field("agree") == "yes";
+            match s.app.sign_up(code, &new, agreed) {
+                Ok(_) => start_session(s, req.field("username"), req.field("password"), "/"),
+                Err(e) if is_user_error(&e) => {
+                    // A bad or used-up invite has no form to show again.
+                    let invite = s.app.usable_invite(code)?;
+                    let message = e.to_string();
+                    let form = web::SignupForm {
+                        username: req.field("username"),
+                        display_name: req.field("display_name"),
+                        agreed,
+                        error: Some(&message),
+                    };
+                    Ok(page(
+                        422,
+                        web::signup(&v.chrome(s, req, Nav::None), &v.site, &invite, code, &form),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["posts"] => {
+            let me = v.me()?;
+            let in_reply_to = match req.field("in_reply_to") {
+                "" => None,
+                id => Some(parse_id(id).map_err(|_| {
+                    AppError::Invalid("The post you reply to is not valid.".into())
+                })?),
+            };
+            let chosen = req.field("audience");
+            let audience = match chosen {
+                "" => match in_reply_to {
+                    Some(parent) => audience::default_reply_audience(
+                        s.app.view_post(v.reader(), parent)?.audience,
+                    ),
+                    None => Audience::Local,
+                },
+                // Apps that speak Akkoma's dialect say "local" too; this is the same audience.
+                name => Audience::parse(name).ok_or_else(|| {
+                    AppError::Invalid(format!("\"{name}\" is not an audience a post can have."))
+                })?,
+            };
+            let compose = Compose {
+                text: req.field("text"),
+                content_warning: req.field("content_warning"),
+                audience,
+                in_reply_to,
+            };
+            match s.app.post(me.id, &compose) {
+                Ok(id) => Ok(Response::redirect(&match in_reply_to {
+                    Some(_) => format!("/posts/{id}"),
+                    None => "/".to_string(),
+                })),
+                Err(e) if is_user_error(&e) => {
+                    let message = e.to_string();
+                    match in_reply_to {
+                        Some(parent) => {
+                            let parent_audience = s.app.view_post(v.reader(), parent)?.audience;
+                            let draft = ComposeDraft {
+                                text: compose.text,
+                                content_warning: compose.content_warning,
+                                audience,
+                                in_reply_to: Some((parent, parent_audience)),
+                                error: Some(&message),
+                            };
+                            thread(s, req, v, parent, Some((draft, 422)), now)
+                        }
+                        None => {
+                            let data = read_page(s, v, &Query::Home, req)?;
+                            let draft = ComposeDraft {
+                                text: compose.text,
+                                content_warning: compose.content_warning,
+                                audience,
+                                in_reply_to: None,
+                                error: Some(&message),
+                            };
+                            Ok(page(
+                                422,
+                                web::home(&v.chrome(s, req, Nav::Home), &data, &draft, now),
+                            ))
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["posts", id, "edit"] => {
+            let me = v.me()?;
+            let id = parse_id(id)?;
+            match s
+                .app
+                .edit(me.id, id, req.field("text"), req.field("content_warning"))
+            {
+                Ok(()) => Ok(Response::redirect(&format!("/posts/{id}"))),
+                Err(e) if is_user_error(&e) => {
+                    let post = s.app.view_post(v.reader(), id)?;
+                    let message = e.to_string();
+                    Ok(page(
+                        422,
+                        web::edit(
+                            &v.chrome(s, req, Nav::None),
+                            &post,
+                            req.field("text"),
+                            req.field("content_warning"),
+                            Some(&message),
+                        ),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["posts", id, "delete"] => {
+            let me = v.me()?;
+            let id = parse_id(id)?;
+            s.app.delete(me.id, id)?;
+            Ok(Response::redirect("/"))
+        }
+        ["posts", id, action] => {
+            let me = v.me()?;
+            let id = parse_id(id)?;
+            match *action {
+                "boost" => s.app.boost(me.id, id, true)?,
+                "unboost" => s.app.boost(me.id, id, false)?,
+                "favourite" => s.app.favourite(me.id, id, true)?,
+                "unfavourite" => s.app.favourite(me.id, id, false)?,
+                "bookmark" => s.app.bookmark(me.id, id, true)?,
+                "unbookmark" => s.app.bookmark(me.id, id, false)?,
+                _ => return Err(AppError::NotFound),
+            }
+            Ok(Response::redirect(&back(req, &format!("/posts/{id}"))))
+        }
+        [handle, action @ ("follow" | "unfollow")] if handle.starts_with('@') => {
+            let me = v.me()?;
+            s.app.follow(me.id, &handle[1..], *action == "follow")?;
+            Ok(Response::redirect(&back(req, &format!("/{handle}"))))
+        }
+        ["settings", "profile"] => {
+            let me = v.me()?;
+            match s.app.update_profile(
+                me.id,
+                req.field("display_name"),
+                req.field("bio"),
+                req.field("who_i_am"),
+            ) {
+                Ok(()) => Ok(Response::redirect("/settings?saved=profile")),
+                Err(e) if is_user_error(&e) => {
+                    let message = e.to_string();
+                    Ok(page(
+                        422,
+                        web::settings(
+                            &v.chrome(s, req, Nav::Settings),
+                            &web::SettingsView {
+                                me,
+                                notice: None,
+                                profile_error: Some(&message),
+                                password_error: None,
+                            },
+                        ),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["settings", "password"] => {
+            let me = v.me()?;
+            let token = v.session.as_deref().unwrap_or("");
+            match s
+                .app
+                .change_password(me.id, req.field("current"), req.field("new"), token)
+            {
+                Ok(()) => Ok(Response::redirect("/settings?saved=password")),
+                Err(e) if is_user_error(&e) => {
+                    let message = e.to_string();
+                    Ok(page(
+                        422,
+                        web::settings(
+                            &v.chrome(s, req, Nav::Settings),
+                            &web::SettingsView {
+                                me,
+                                notice: None,
+                                profile_error: None,
+                                password_error: Some(&message),
+                            },
+                        ),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["admin", "invites"] => {
+            let me = v.me()?;
+            let uses = match req.field("uses").trim() {
+                "" => 1,
+                n => n.parse().map_err(|_| {
+                    AppError::Invalid("\"How many people\" must be a number.".into())
+                })?,
+            };
+            let days = match req.field("expires_days").trim() {
+                "" => None,
+                n => Some(n.parse().map_err(|_| {
+                    AppError::Invalid("\"Expires after\" must be a number of days.".into())
+                })?),
+            };
+            match s
+                .app
+                .create_invite(Some(me.id), req.field("note"), uses, days)
+            {
+                Ok(invite) => Ok(Response::redirect(&format!(
+                    "/admin?invite={}#invites",
+                    invite.code
+                ))),
+                Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
+                Err(e) => Err(e),
+            }
+        }
+        ["admin", "invites", code, "revoke"] => {
+            let me = v.me()?;
+            s.app.revoke_invite(me.id, code)?;
+            Ok(Response::redirect("/admin?saved=revoked#invites"))
+        }
+        ["admin", "site"] => {
+            let me = v.me()?;
+            let cap = req
+                .field("member_cap")
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| AppError::Invalid("The member limit must be a number.".into()))
+                .and_then(|n| MemberCap::new(n).map_err(AppError::from));
+            let result = cap.and_then(|member_cap| {
+                s.app.update_site(
+                    me.id,
+                    &Site {
+                        name: req.field("site_name").to_string(),
+                        code_of_conduct: req.field("code_of_conduct").to_string(),
+                        member_cap,
+                    },
+                )
+            });
+            match result {
+                Ok(()) => Ok(Response::redirect("/admin?saved=site")),
+                Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
+                Err(e) => Err(e),
+            }
+        }
+        ["admin", "members", id, "role"] => {
+            let me = v.me()?;
+            let role = Role::parse(req.field("role"))
+                .ok_or_else(|| AppError::Invalid("Unknown role.".into()))?;
+            match s.app.set_role(me.id, parse_id(id)?, role) {
+                Ok(()) => Ok(Response::redirect("/admin?saved=role")),
+                Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Errors the person can fix by changing what they typed: the form is shown again with them.
+fn is_user_error(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_) | AppError::Member(_) | AppError::Text(_)
+    )
+}
+
+fn login(s: &State, req: &Request, v: &Visit) -> AppResult<Response> {
+    let username = req.field("username");
+    let address = req.remote.ip().to_string();
+    let instant = std::time::Instant::now();
+    if let Some(wait) = s.limiter.wait(&address, username, instant) {
+        let minutes = wait.as_secs().div_ceil(60);
+        let message =
+            format!("Too many wrong passwords. Please wait {minutes} minute(s) and try again.");
+        return Ok(page(
+            429,
+            web::login(&v.chrome(s, req, Nav::None), username, Some(&message)),
+        )
+        .with_header("retry-after", wait.as_secs().to_string()));
+    }
+    match s.app.log_in(username, req.field("password")) {
+        Ok((_, token)) => {
+            s.limiter.succeeded(&address, username);
+            let next = req
+                .query("next")
+                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+                .unwrap_or("/");
+            Ok(Response::redirect(next).with_header(
+                "set-cookie",
+                cookie(s, SESSION_COOKIE, &token, SESSION_MAX_AGE),
+            ))
+        }
+        Err(e) if is_user_error(&e) => {
+            s.limiter.failed(&address, username, instant);
+            let message = e.to_string();
+            Ok(page(
+                422,
+                web::login(&v.chrome(s, req, Nav::None), username, Some(&message)),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Logs a just-created member in.
+fn start_session(s: &State, username: &str, password: &str, next: &str) -> AppResult<Response> {
+    let (_, token) = s.app.log_in(username, password)?;
+    Ok(Response::redirect(next).with_header(
+        "set-cookie",
+        cookie(s, SESSION_COOKIE, &token, SESSION_MAX_AGE),
+    ))
+}

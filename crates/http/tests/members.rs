@@ -1,0 +1,396 @@
+//! Becoming a member through the real web server: the first-run setup link, invites, the member
+//! cap, logging in and out, passwords and roles.
+
+use porchlight_core::audience::Role;
+use porchlight_testkit::{PASSWORD, TestCamp};
+
+#[test]
+fn first_run_setup_creates_the_host_once() {
+    let camp = TestCamp::start();
+    let mut visitor = camp.browser();
+    visitor
+        .get("/")
+        .assert_status(200)
+        .assert_contains("This camp has no host yet")
+        .assert_contains("porchlight user add");
+
+    let token = camp.app.issue_setup_token().unwrap().expect("no host yet");
+    visitor
+        .get(&format!("/setup/{token}"))
+        .assert_status(200)
+        .assert_contains("id=\"setup\"");
+    // A wrong token shows nothing to fill in.
+    visitor.get("/setup/0123").assert_status(403);
+
+    // Bad input: the form comes back with the problem, and nothing is stored.
+    let path = format!("/setup/{token}");
+    let bad = visitor.post(
+        &path,
+        &[
+            ("username", "hana"),
+            ("password", "short"),
+            ("site_name", "Maple"),
+            ("code_of_conduct", ""),
+        ],
+    );
+    bad.assert_status(422)
+        .assert_contains("at least 10 characters")
+        .assert_contains("value=\"Maple\"");
+    let reserved = visitor.post(
+        &path,
+        &[
+            ("username", "admin"),
+            ("password", PASSWORD),
+            ("site_name", "Maple"),
+            ("code_of_conduct", ""),
+        ],
+    );
+    reserved.assert_status(422).assert_contains("reserved");
+    assert_eq!(camp.count("users"), 0);
+
+    let ok = visitor.post(
+        &path,
+        &[
+            ("username", "Hana"),
+            ("password", PASSWORD),
+            ("site_name", "Maple <Camp>"),
+            ("code_of_conduct", "Be kind."),
+        ],
+    );
+    ok.assert_status(303);
+    assert!(visitor.is_logged_in(), "setup logs the new host in");
+    visitor
+        .get("/")
+        .assert_status(200)
+        .assert_contains("Maple &lt;Camp&gt;")
+        .assert_contains("form class=\"compose\"");
+    assert_eq!(camp.count("users"), 1);
+
+    // The link is single-use.
+    let mut other = camp.browser();
+    other.get(&path).assert_status(403);
+    let again = other.post(
+        &path,
+        &[
+            ("username", "mallory"),
+            ("password", PASSWORD),
+            ("site_name", "Mine"),
+            ("code_of_conduct", ""),
+        ],
+    );
+    again.assert_status(403);
+    assert_eq!(camp.count("users"), 1);
+    assert_eq!(
+        camp.app.issue_setup_token().unwrap(),
+        None,
+        "no new setup links once a host exists"
+    );
+}
+
+fn make_invite(host: &mut porchlight_testkit::Browser, note: &str, uses: &str) -> String {
+    let answer = host.post(
+        "/admin/invites",
+        &[("note", note), ("uses", uses), ("expires_days", "7")],
+    );
+    answer.assert_status(303);
+    let location = answer.location.clone().unwrap();
+    let code = location
+        .split("invite=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = host.get(&location);
+    page.assert_status(200)
+        .assert_contains("id=\"invite-link\"")
+        .assert_contains(&format!("/invite/{code}"));
+    code
+}
+
+#[test]
+fn invites_sign_people_up_with_a_welcome_and_the_code_of_conduct() {
+    let (camp, mut host) = TestCamp::with_host("hana");
+    host.post(
+        "/admin/site",
+        &[
+            ("site_name", "Maple"),
+            ("member_cap", "50"),
+            ("code_of_conduct", "Be kind. No ads."),
+        ],
+    )
+    .assert_status(303);
+    let code = make_invite(
+        &mut host,
+        "Welcome, Ken! <b>Movie night</b> is Fridays.",
+        "1",
+    );
+
+    let mut ken = camp.browser();
+    let page = ken.get(&format!("/invite/{code}"));
+    page.assert_status(200)
+        .assert_contains("Welcome, Ken! &lt;b&gt;Movie night&lt;/b&gt; is Fridays.")
+        .assert_contains("Be kind. No ads.")
+        .assert_contains("@hana invited you");
+
+    let path = format!("/invite/{code}");
+    let fields = |agree: &'static str| {
+        vec![
+            ("username", "ken"),
+            ("display_name", "Ken"),
+            ("password", PASSWORD),
+            ("agree", agree),
+        ]
+    };
+    ken.post(&path, &fields(""))
+        .assert_status(422)
+        .assert_contains("code of conduct");
+    assert_eq!(camp.count("users"), 1);
+    ken.post(
+        &path,
+        &[
+            ("username", "HANA"),
+            ("password", PASSWORD),
+            ("agree", "yes"),
+        ],
+    )
+    .assert_status(422)
+    .assert_contains("already taken");
+    ken.post(&path, &fields("yes")).assert_status(303);
+    assert!(ken.is_logged_in());
+    assert_eq!(camp.count("users"), 2);
+    // The inviter and the new camper follow each other, so neither starts with an empty home.
+    ken.get("/@hana").assert_contains("Unfollow");
+
+    // Used up.
+    let mut late = camp.browser();
+    late.get(&path)
+        .assert_status(422)
+        .assert_contains("already been used");
+    late.post(
+        &path,
+        &[
+            ("username", "late"),
+            ("password", PASSWORD),
+            ("agree", "yes"),
+        ],
+    )
+    .assert_status(422);
+    // Nonsense and withdrawn codes.
+    late.get("/invite/nonsense")
+        .assert_status(422)
+        .assert_contains("not valid");
+    let withdrawn = make_invite(&mut host, "", "3");
+    host.post(&format!("/admin/invites/{withdrawn}/revoke"), &[])
+        .assert_status(303);
+    late.get(&format!("/invite/{withdrawn}"))
+        .assert_status(422)
+        .assert_contains("withdrawn");
+    assert_eq!(camp.count("users"), 2);
+}
+
+#[test]
+fn the_member_cap_holds_on_every_path() {
+    let (camp, mut host) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    // The cap cannot go below the members already here…
+    host.post(
+        "/admin/site",
+        &[
+            ("site_name", "Tiny"),
+            ("member_cap", "1"),
+            ("code_of_conduct", ""),
+        ],
+    )
+    .assert_status(422)
+    .assert_contains("already has 2 members");
+    host.post(
+        "/admin/site",
+        &[
+            ("site_name", "Tiny"),
+            ("member_cap", "101"),
+            ("code_of_conduct", ""),
+        ],
+    )
+    .assert_status(422)
+    .assert_contains("between 1 and 100");
+    // …and at 3 there is room for one more.
+    host.post(
+        "/admin/site",
+        &[
+            ("site_name", "Tiny"),
+            ("member_cap", "3"),
+            ("code_of_conduct", ""),
+        ],
+    )
+    .assert_status(303);
+    let code = make_invite(&mut host, "", "5");
+    let path = format!("/invite/{code}");
+    let mut ana = camp.browser();
+    ana.post(&path, &[("username", "ana"), ("password", PASSWORD)])
+        .assert_status(303);
+    let mut bo = camp.browser();
+    bo.post(&path, &[("username", "bo"), ("password", PASSWORD)])
+        .assert_status(422)
+        .assert_contains("This camp is full");
+    assert_eq!(camp.count("users"), 3);
+    assert_eq!(
+        camp.count("follows"),
+        2,
+        "nothing half-done for the refused signup"
+    );
+    // The use case the command line calls refuses too.
+    let err = camp
+        .app
+        .add_member(&porchlight_app::members::NewMember {
+            username: "cy",
+            password: PASSWORD,
+            display_name: "",
+            role: Role::Member,
+        })
+        .unwrap_err();
+    assert!(porchlight_app::members::is_camp_full(&err), "{err}");
+    host.get("/members").assert_contains("3 of 3 places taken");
+}
+
+#[test]
+fn logging_in_out_and_changing_passwords() {
+    let (camp, _host) = TestCamp::with_host("hana");
+    let mut b = camp.browser();
+    b.post(
+        "/login",
+        &[("username", "hana"), ("password", "wrong password!")],
+    )
+    .assert_status(422)
+    .assert_contains("do not match")
+    .assert_contains("value=\"hana\"");
+    b.post(
+        "/login",
+        &[("username", "nobody"), ("password", "wrong password!")],
+    )
+    .assert_status(422);
+    assert!(!b.is_logged_in());
+
+    let mut phone = camp.logged_in("HANA");
+    let mut laptop = camp.logged_in("hana");
+    laptop.get("/settings").assert_status(200);
+    phone
+        .post(
+            "/settings/password",
+            &[
+                ("current", "not it at all"),
+                ("new", "a brand new password"),
+            ],
+        )
+        .assert_status(422)
+        .assert_contains("current password is not right");
+    phone
+        .post(
+            "/settings/password",
+            &[("current", PASSWORD), ("new", "short")],
+        )
+        .assert_status(422)
+        .assert_contains("at least 10");
+    phone
+        .post(
+            "/settings/password",
+            &[("current", PASSWORD), ("new", "a brand new password")],
+        )
+        .assert_status(303);
+    // The other device is logged out; this one stays in.
+    let answer = laptop.get("/settings");
+    answer.assert_status(303);
+    assert!(answer.location.unwrap().starts_with("/login"));
+    phone.get("/settings").assert_status(200);
+    let mut again = camp.browser();
+    again.log_in("hana", "a brand new password");
+
+    phone.post("/logout", &[]).assert_status(303);
+    assert!(!phone.is_logged_in());
+    phone.get("/notifications").assert_status(303);
+}
+
+#[test]
+fn repeated_wrong_passwords_are_slowed_down() {
+    let (camp, _host) = TestCamp::with_host("hana");
+    let mut guesser = camp.browser();
+    for i in 0..10 {
+        let guess = format!("guess number {i}");
+        guesser
+            .post("/login", &[("username", "hana"), ("password", &guess)])
+            .assert_status(422);
+    }
+    let blocked = guesser.post("/login", &[("username", "hana"), ("password", PASSWORD)]);
+    blocked
+        .assert_status(429)
+        .assert_contains("Too many wrong passwords");
+    assert!(blocked.header("retry-after").is_some());
+    assert!(!guesser.is_logged_in());
+}
+
+#[test]
+fn profiles_and_roles() {
+    let (camp, mut host) = TestCamp::with_host("hana");
+    let ken_id = camp.add_member("ken", Role::Member);
+    let mut ken = camp.logged_in("ken");
+    ken.post(
+        "/settings/profile",
+        &[
+            ("display_name", "Ken <K>"),
+            ("bio", "Likes tents."),
+            ("who_i_am", "Hana's neighbour"),
+        ],
+    )
+    .assert_status(303);
+    ken.post(
+        "/settings/profile",
+        &[
+            ("display_name", &"x".repeat(61)),
+            ("bio", ""),
+            ("who_i_am", ""),
+        ],
+    )
+    .assert_status(422)
+    .assert_contains("at most 60");
+    host.get("/members")
+        .assert_contains("Ken &lt;K&gt;")
+        .assert_contains("Hana's neighbour");
+    host.get("/@ken").assert_contains("Likes tents.");
+
+    // Members cannot open the host's tools; hosts make moderators and co-hosts.
+    ken.get("/admin").assert_status(403);
+    ken.post("/admin/invites", &[("note", ""), ("uses", "1")])
+        .assert_status(403);
+    let hana_id = camp
+        .app
+        .db
+        .read(|c| porchlight_app::db::accounts::member_by_username(c, "hana"))
+        .unwrap()
+        .unwrap()
+        .id;
+    host.post(
+        &format!("/admin/members/{hana_id}/role"),
+        &[("role", "member")],
+    )
+    .assert_status(422)
+    .assert_contains("at least one host");
+    host.post(
+        &format!("/admin/members/{ken_id}/role"),
+        &[("role", "moderator")],
+    )
+    .assert_status(303);
+    ken.get("/admin")
+        .assert_status(200)
+        .assert_contains("new-invite")
+        .assert_lacks("id=\"site\"");
+    ken.post(
+        "/admin/site",
+        &[
+            ("site_name", "Mine"),
+            ("member_cap", "50"),
+            ("code_of_conduct", ""),
+        ],
+    )
+    .assert_status(403);
+}

@@ -1,0 +1,423 @@
+//! `porchlight`: the one binary. It reads the command line and the config file, sets up logging
+//! and the async runtime, and wires the crates together. No other crate builds a runtime or a
+//! logger.
+
+mod config;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use porchlight_app::members::NewMember;
+use porchlight_app::{App, AppError};
+use porchlight_core::audience::Role;
+
+use config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "porchlight",
+    version,
+    about = "A small social network in a box, for you and your friends."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct Common {
+    /// The folder that holds the camp's database and keys.
+    #[arg(long, value_name = "DIR", global = true)]
+    data: Option<PathBuf>,
+    /// A TOML config file (see docs/configuration.md).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the camp's web server.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address and port to listen on.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// The public name of the camp (e.g. camp.example), when it is served over HTTPS.
+        #[arg(long, value_name = "HOST")]
+        domain: Option<String>,
+    },
+    /// Add or list members.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Make an invite link.
+    Invite {
+        #[command(flatten)]
+        common: Common,
+        /// A personal welcome shown on the invite page.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        note: String,
+        /// How many people can use the link.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        uses: u32,
+        /// Days until the link expires (never, if not given).
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<u32>,
+    },
+    /// Check the database for damage.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Write a consistent copy of the database to a file (safe while the camp runs).
+    Backup {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup (stop the server first).
+    Restore {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a member; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+        /// Make them a host (an administrator).
+        #[arg(long)]
+        admin: bool,
+        /// Make them a moderator.
+        #[arg(long, conflicts_with = "admin")]
+        moderator: bool,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long, value_name = "NAME", default_value = "")]
+        display_name: String,
+    },
+    /// List the members.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Set a member's password (read from standard input) and log them out everywhere.
+    ResetPassword {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("porchlight: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            common,
+            listen,
+            domain,
+        } => {
+            let mut config = Config::load(&common)?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            if let Some(domain) = domain {
+                config::check_domain(&domain)?;
+                config.domain = Some(domain);
+            }
+            serve(config)
+        }
+        Command::User { command } => match command {
+            UserCommand::Add {
+                common,
+                name,
+                admin,
+                moderator,
+                display_name,
+                ..
+            } => {
+                let app = open(&Config::load(&common)?)?;
+                let password = read_password()?;
+                let role = if admin {
+                    Role::Host
+                } else if moderator {
+                    Role::Moderator
+                } else {
+                    Role::Member
+                };
+                app.add_member(&NewMember {
+                    username: &name,
+                    password: &password,
+                    display_name: &display_name,
+                    role,
+                })
+                .map_err(explain)?;
+                let (count, cap) = app.member_count_and_cap().map_err(explain)?;
+                println!(
+                    "Added @{} as {} ({count} of {} places taken).",
+                    name.trim().to_ascii_lowercase(),
+                    role.as_str(),
+                    cap.limit()
+                );
+                Ok(())
+            }
+            UserCommand::List { common } => {
+                let app = open(&Config::load(&common)?)?;
+                let members = app
+                    .db
+                    .read(|c| porchlight_app::db::accounts::list_members(c, 0, 1000))
+                    .map_err(|e| e.to_string())?;
+                for m in &members {
+                    println!(
+                        "{:<30} {:<10} {}",
+                        m.username,
+                        m.role.as_str(),
+                        m.display_name
+                    );
+                }
+                let (count, cap) = app.member_count_and_cap().map_err(explain)?;
+                println!("{count} of {} places taken.", cap.limit());
+                Ok(())
+            }
+            UserCommand::ResetPassword { common, name, .. } => {
+                let app = open(&Config::load(&common)?)?;
+                let password = read_password()?;
+                app.reset_password(&name, &password).map_err(|e| match e {
+                    AppError::NotFound => format!("there is no member called \"{name}\""),
+                    e => explain(e),
+                })?;
+                println!("The password of @{name} is changed; they were logged out everywhere.");
+                Ok(())
+            }
+        },
+        Command::Invite {
+            common,
+            note,
+            uses,
+            expires,
+        } => {
+            let config = Config::load(&common)?;
+            let app = open(&config)?;
+            let invite = app
+                .create_invite(None, &note, uses, expires)
+                .map_err(explain)?;
+            println!("{}/invite/{}", config.base_url(), invite.code);
+            Ok(())
+        }
+        Command::Check { common } => {
+            let app = open(&Config::load(&common)?)?;
+            let result = app.db.integrity_check().map_err(|e| e.to_string())?;
+            if result == "ok" {
+                let (count, cap) = app.member_count_and_cap().map_err(explain)?;
+                println!(
+                    "The database is sound. {count} of {} places taken.",
+                    cap.limit()
+                );
+                Ok(())
+            } else {
+                Err(format!(
+                    "the database is damaged: {result}. Restore a backup with `porchlight restore --from FILE`."
+                ))
+            }
+        }
+        Command::Backup { common, to } => {
+            let app = open(&Config::load(&common)?)?;
+            if to.exists() {
+                return Err(format!(
+                    "{} already exists; choose a new file name so that no backup is overwritten",
+                    to.display()
+                ));
+            }
+            let target = to.to_string_lossy().to_string();
+            app.db
+                .read(|c| c.execute("VACUUM INTO ?1", [&target]))
+                .map_err(|e| format!("could not write the backup to {}: {e}", to.display()))?;
+            println!("Backup written to {}.", to.display());
+            Ok(())
+        }
+        Command::Restore { common, from } => restore(&Config::load(&common)?, &from),
+    }
+}
+
+fn explain(e: AppError) -> String {
+    e.to_string()
+}
+
+fn open(config: &Config) -> Result<App, String> {
+    App::open(&config.data, config.limits()).map_err(|e| match e {
+        AppError::Storage(e) => format!(
+            "cannot open the database in {}: {e}. Check that the folder is writable, or run `porchlight check`.",
+            config.data.display()
+        ),
+        e => e.to_string(),
+    })
+}
+
+fn read_password() -> Result<String, String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut input)
+        .map_err(|e| format!("could not read the password from standard input: {e}"))?;
+    let password = input.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err("no password on standard input; try: echo 'a long password' | porchlight user add NAME --password-stdin".into());
+    }
+    Ok(password)
+}
+
+/// Holds the data folder so that two servers (or a restore and a server) never use it at once.
+fn lock_data(data: &Path) -> Result<std::fs::File, String> {
+    std::fs::create_dir_all(data)
+        .map_err(|e| format!("cannot create the data folder {}: {e}", data.display()))?;
+    let path = data.join("porchlight.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => Err(format!(
+            "another Porchlight is already using {}; stop it first (only one may use a data folder)",
+            data.display()
+        )),
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let _lock = lock_data(&config.data)?;
+    let app = Arc::new(open(&config)?);
+    let listener = std::net::TcpListener::bind(&config.listen).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!("the address {} is already in use; is Porchlight already running? Choose another with --listen", config.listen)
+        } else {
+            format!("cannot listen on {}: {e}", config.listen)
+        }
+    })?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let base_url = config.base_url_for(address);
+    log::info!(
+        "Porchlight {} is listening on http://{address} (data in {})",
+        env!("CARGO_PKG_VERSION"),
+        config.data.display()
+    );
+    if let Some(token) = app.issue_setup_token().map_err(explain)? {
+        log::info!(
+            "This camp has no host yet. To create the host account, open: {base_url}/setup/{token}"
+        );
+        log::info!("(or run: porchlight user add NAME --admin --password-stdin)");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // SQLite and password hashing run here; a Pi has four cores and little memory.
+        .max_blocking_threads(16)
+        .thread_stack_size(512 * 1024)
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let state = Arc::new(porchlight_http::State::new(
+        app,
+        porchlight_http::HttpConfig {
+            base_url: config.domain.as_ref().map(|d| format!("https://{d}")),
+            secure_cookies: config.domain.is_some(),
+        },
+    ));
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+        porchlight_http::serve(state, listener, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    log::info!("Porchlight stopped.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(e) => {
+                log::warn!("cannot watch for SIGTERM: {e}");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => log::info!("interrupted (Ctrl-C)"),
+        _ = terminate.recv() => log::info!("asked to stop (SIGTERM)"),
+    }
+}
+
+fn restore(config: &Config, from: &Path) -> Result<(), String> {
+    let _lock = lock_data(&config.data)?;
+    if !from.is_file() {
+        return Err(format!("{} is not a file", from.display()));
+    }
+    // Check the backup before anything is replaced.
+    {
+        let backup = porchlight_app::db::Db::open(from).map_err(|e| {
+            format!(
+                "{} is not a Porchlight backup this version can read: {e}",
+                from.display()
+            )
+        })?;
+        let result = backup.integrity_check().map_err(|e| e.to_string())?;
+        if result != "ok" {
+            return Err(format!(
+                "the backup {} is damaged ({result}); nothing was changed",
+                from.display()
+            ));
+        }
+    }
+    let db = config.data.join("porchlight.db");
+    let staged = config.data.join("porchlight.db.restoring");
+    std::fs::copy(from, &staged)
+        .map_err(|e| format!("cannot copy the backup into {}: {e}", config.data.display()))?;
+    if db.exists() {
+        let keep = config.data.join(format!(
+            "porchlight.db.before-restore-{}",
+            porchlight_app::db::now()
+        ));
+        // The current database is kept beside, never destroyed: restoring is undoable.
+        let current = porchlight_app::db::Db::open(&db).map_err(|e| e.to_string())?;
+        let target = keep.to_string_lossy().to_string();
+        current
+            .read(|c| c.execute("VACUUM INTO ?1", [&target]))
+            .map_err(|e| format!("cannot keep a copy of the current database: {e}"))?;
+        drop(current);
+        println!("The current database was kept as {}.", keep.display());
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(config.data.join(format!("porchlight.db{suffix}")));
+    }
+    std::fs::rename(&staged, &db).map_err(|e| format!("cannot put the backup in place: {e}"))?;
+    println!("Restored from {}.", from.display());
+    Ok(())
+}

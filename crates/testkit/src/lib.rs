@@ -1,0 +1,381 @@
+//! Test fixtures: a real Porchlight camp on an ephemeral loopback port with its own SQLite file
+//! in a temporary folder, and a `Browser` that keeps cookies and form tokens as a browser does.
+//! Several camps can run in one test process.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use porchlight_app::members::NewMember;
+use porchlight_app::{App, Limits};
+use porchlight_core::AccountId;
+use porchlight_core::audience::Role;
+use porchlight_http::{HttpConfig, State};
+
+/// The password every fixture member gets.
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestCamp {
+    pub base: String,
+    pub app: Arc<App>,
+    pub dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestCamp {
+    /// Starts a camp with no members.
+    pub fn start() -> TestCamp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = Arc::new(App::open(dir.path(), Limits::default()).expect("open camp"));
+        let state = Arc::new(State::new(
+            app.clone(),
+            HttpConfig {
+                base_url: None,
+                secure_cookies: false,
+            },
+        ));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                porchlight_http::serve(state, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        TestCamp {
+            base,
+            app,
+            dir,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Starts a camp with a host called `host`, and returns a browser logged in as them.
+    pub fn with_host(host: &str) -> (TestCamp, Browser) {
+        let camp = TestCamp::start();
+        camp.add_member(host, Role::Host);
+        let mut browser = camp.browser();
+        browser.log_in(host, PASSWORD);
+        (camp, browser)
+    }
+
+    pub fn add_member(&self, name: &str, role: Role) -> AccountId {
+        self.app
+            .add_member(&NewMember {
+                username: name,
+                password: PASSWORD,
+                display_name: "",
+                role,
+            })
+            .expect("add member")
+    }
+
+    /// A browser with no cookies yet.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// A browser logged in as `name`.
+    pub fn logged_in(&self, name: &str) -> Browser {
+        let mut b = self.browser();
+        b.log_in(name, PASSWORD);
+        b
+    }
+
+    /// Counts rows of a table (to prove that a refused request stored nothing).
+    pub fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.app
+            .db
+            .read(|c| c.query_row(&sql, [], |r| r.get(0)))
+            .expect("count")
+    }
+}
+
+impl Drop for TestCamp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// One answer, as a test looks at it.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body:\n{}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) -> &Self {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in:\n{}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, text: &str) -> &Self {
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in:\n{}",
+            self.body
+        );
+        self
+    }
+}
+
+/// A cookie-keeping HTTP client that fills in form tokens like a browser showing the form would.
+pub struct Browser {
+    agent: ureq::Agent,
+    base: String,
+    cookies: BTreeMap<String, String>,
+    /// The form token seen last, and the cookies it was seen with.
+    csrf: Option<(String, String)>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Browser {
+            agent,
+            base: base.to_string(),
+            cookies: BTreeMap::new(),
+            csrf: None,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn is_logged_in(&self) -> bool {
+        self.cookies.contains_key("pl_session")
+    }
+
+    fn absorb(&mut self, mut response: ureq::http::Response<ureq::Body>) -> Answer {
+        let status = response.status().as_u16();
+        let mut headers = Vec::new();
+        for (name, value) in response.headers() {
+            let value = value.to_str().unwrap_or("").to_string();
+            if name.as_str() == "set-cookie" {
+                let pair = value.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    if v.is_empty() || value.contains("Max-Age=0") {
+                        self.cookies.remove(k);
+                    } else {
+                        self.cookies.insert(k.to_string(), v.to_string());
+                    }
+                }
+            }
+            headers.push((name.as_str().to_string(), value));
+        }
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        if let Some(token) = extract_csrf(&body) {
+            self.csrf = Some((token, self.cookie_header()));
+        }
+        let location = headers
+            .iter()
+            .find(|(n, _)| n == "location")
+            .map(|(_, v)| v.clone());
+        Answer {
+            status,
+            body,
+            location,
+            headers,
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let response = self
+            .agent
+            .get(&url)
+            .header("cookie", &self.cookie_header())
+            .call()
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        self.absorb(response)
+    }
+
+    /// GET with extra request headers.
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let mut request = self.agent.get(&url).header("cookie", &self.cookie_header());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        self.absorb(response)
+    }
+
+    /// The form token for the current cookies, loading a page with a form if needed.
+    pub fn csrf(&mut self) -> String {
+        let current = self.cookie_header();
+        match &self.csrf {
+            Some((token, seen_with)) if *seen_with == current && !current.is_empty() => {
+                token.clone()
+            }
+            _ => {
+                let answer = self.get("/login");
+                if answer.status == 303 {
+                    self.get("/settings");
+                }
+                self.csrf.clone().expect("a page with a form token").0
+            }
+        }
+    }
+
+    /// Submits a form as the browser would (with its token).
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let token = self.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        self.post_raw(path, &all, &[])
+    }
+
+    /// Posts exactly these fields and headers (for forged and malformed requests).
+    pub fn post_raw(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("cookie", &self.cookie_header());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
+            .send_form(fields.iter().copied())
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        self.absorb(response)
+    }
+
+    /// Posts a raw body (for oversized requests).
+    pub fn post_bytes(&mut self, path: &str, body: &[u8]) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let response = self
+            .agent
+            .post(&url)
+            .header("cookie", &self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        self.absorb(response)
+    }
+
+    #[track_caller]
+    pub fn log_in(&mut self, username: &str, password: &str) {
+        let answer = self.post("/login", &[("username", username), ("password", password)]);
+        assert_eq!(
+            answer.status, 303,
+            "login of {username} failed: {}",
+            answer.body
+        );
+        assert!(self.is_logged_in());
+    }
+
+    /// Writes a post; returns its id.
+    #[track_caller]
+    pub fn write_post(&mut self, text: &str, audience: &str) -> i64 {
+        let answer = self.post("/posts", &[("text", text), ("audience", audience)]);
+        assert_eq!(answer.status, 303, "posting failed: {}", answer.body);
+        let home = self.get("/");
+        first_post_id(&home.body).expect("the new post on the home page")
+    }
+
+    /// Writes a reply; returns its id.
+    #[track_caller]
+    pub fn reply(&mut self, to: i64, text: &str, audience: &str) -> i64 {
+        let to = to.to_string();
+        let answer = self.post(
+            "/posts",
+            &[("text", text), ("audience", audience), ("in_reply_to", &to)],
+        );
+        assert_eq!(answer.status, 303, "reply failed: {}", answer.body);
+        answer
+            .location
+            .and_then(|l| l.trim_start_matches("/posts/").parse().ok())
+            .expect("the reply's address")
+    }
+}
+
+fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_string())
+}
+
+/// The id of the first post card on a page.
+pub fn first_post_id(body: &str) -> Option<i64> {
+    post_ids(body).into_iter().next()
+}
+
+/// The ids of the post cards on a page, in order.
+pub fn post_ids(body: &str) -> Vec<i64> {
+    let marker = "data-id=\"";
+    let mut ids = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find(marker) {
+        rest = &rest[at + marker.len()..];
+        if let Some(end) = rest.find('"')
+            && let Ok(id) = rest[..end].parse()
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}

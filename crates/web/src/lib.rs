@@ -1,0 +1,178 @@
+//! The web UI: server-rendered pages (maud) that work with JavaScript off. These functions only
+//! render what they are given; they read nothing and decide no permissions (the post views they
+//! get already say what the viewer may do).
+
+mod pages;
+mod post;
+
+pub use maud::Markup;
+pub use pages::*;
+pub use post::{PostContext, post_card};
+
+use maud::{DOCTYPE, html};
+use porchlight_app::db::accounts::Member;
+
+/// The stylesheet and script, served by the HTTP layer under /static/ with long cache lifetimes.
+pub const STYLE_CSS: &str = include_str!("../static/style.css");
+pub const APP_JS: &str = include_str!("../static/app.js");
+
+/// Which navigation item a page belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    Home,
+    Local,
+    Notifications,
+    Members,
+    Search,
+    Profile,
+    Settings,
+    Admin,
+    None,
+}
+
+/// What every page needs besides its own content.
+pub struct Chrome<'a> {
+    pub site_name: &'a str,
+    pub me: Option<&'a Member>,
+    /// The form token for this browser.
+    pub csrf: &'a str,
+    pub unseen_notifications: u32,
+    pub nav: Nav,
+    /// The page's own path and query, so that buttons can come back to it.
+    pub here: &'a str,
+    pub max_post_chars: usize,
+}
+
+pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
+    let current = |nav: Nav| (chrome.nav == nav).then_some("page");
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · " (chrome.site_name) }
+                link rel="stylesheet" href=(concat!("/static/style.css?v=", env!("CARGO_PKG_VERSION")));
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    div.bar {
+                        a.site href="/" { (chrome.site_name) }
+                        nav.main aria-label="Main" {
+                            @if let Some(me) = chrome.me {
+                                a href="/" aria-current=[current(Nav::Home)] { "Home" }
+                                a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
+                                a href="/notifications" aria-current=[current(Nav::Notifications)] {
+                                    "Notifications"
+                                    @if chrome.unseen_notifications > 0 {
+                                        " " span.badge aria-label=(format!("{} new", chrome.unseen_notifications)) { (chrome.unseen_notifications) }
+                                    }
+                                }
+                                a href="/members" aria-current=[current(Nav::Members)] { "Members" }
+                                a href="/search" aria-current=[current(Nav::Search)] { "Search" }
+                                a href={ "/@" (me.username) } aria-current=[current(Nav::Profile)] { "Me" }
+                                a href="/settings" aria-current=[current(Nav::Settings)] { "Settings" }
+                                @if me.role >= porchlight_core::audience::Role::Moderator {
+                                    a href="/admin" aria-current=[current(Nav::Admin)] { "Host" }
+                                }
+                            } @else {
+                                a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
+                                a href="/login" { "Log in" }
+                            }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer.foot {
+                    @if let Some(me) = chrome.me {
+                        form.inline method="post" action="/logout" {
+                            (csrf_field(chrome))
+                            "Signed in as @" (me.username) ". "
+                            button.link type="submit" { "Log out" }
+                        }
+                    }
+                    p { "Powered by Porchlight " (env!("CARGO_PKG_VERSION")) "." }
+                }
+                script src=(concat!("/static/app.js?v=", env!("CARGO_PKG_VERSION"))) defer {}
+            }
+        }
+    }
+}
+
+pub fn csrf_field(chrome: &Chrome) -> Markup {
+    html! { input type="hidden" name="csrf" value=(chrome.csrf); }
+}
+
+/// The hidden field that brings a button press back to the page it was made on.
+pub fn back_field(chrome: &Chrome) -> Markup {
+    html! { input type="hidden" name="back" value=(chrome.here); }
+}
+
+pub fn error_box(message: Option<&str>) -> Markup {
+    html! {
+        @if let Some(message) = message {
+            div.error role="alert" { (message) }
+        }
+    }
+}
+
+/// Initials for the placeholder avatar.
+pub fn initial(name: &str) -> String {
+    name.chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_else(|| "?".into())
+}
+
+/// "5m", "3h", "2d" for recent times; a date for older ones.
+pub fn relative_time(then: i64, now: i64) -> String {
+    let ago = (now - then).max(0);
+    match ago {
+        0..=59 => "now".into(),
+        60..=3599 => format!("{}m", ago / 60),
+        3600..=86_399 => format!("{}h", ago / 3600),
+        86_400..=604_799 => format!("{}d", ago / 86_400),
+        _ => date(then),
+    }
+}
+
+pub fn date(t: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(dt) => format!(
+            "{} {} {}",
+            dt.day(),
+            &format!("{:?}", dt.month())[..3],
+            dt.year()
+        ),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn iso_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|dt| {
+            dt.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(relative_time(100, 100), "now");
+        assert_eq!(relative_time(0, 120), "2m");
+        assert_eq!(relative_time(0, 7200), "2h");
+        assert_eq!(relative_time(0, 86_400 * 3), "3d");
+        assert_eq!(relative_time(0, 86_400 * 30), "1 Jan 1970");
+        assert_eq!(iso_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(initial("ana"), "A");
+        assert_eq!(initial("  "), "?");
+    }
+}

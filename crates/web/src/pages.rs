@@ -1,0 +1,671 @@
+//! Whole pages.
+
+use maud::PreEscaped;
+use maud::{Markup, html};
+use porchlight_app::Site;
+use porchlight_app::db::accounts::{Invite, Member};
+use porchlight_app::db::posts::PostVersion;
+use porchlight_app::db::social::{Notification, NotificationKind};
+use porchlight_app::db::timeline::{Page, PostView};
+use porchlight_core::audience::{self, Audience, Role};
+
+use crate::{Chrome, PostContext, back_field, csrf_field, date, error_box, layout, post_card};
+
+/// What a composer starts with.
+pub struct ComposeDraft<'a> {
+    pub text: &'a str,
+    pub content_warning: &'a str,
+    pub audience: Audience,
+    /// The post being answered, and the audiences a reply to it may have.
+    pub in_reply_to: Option<(i64, Audience)>,
+    pub error: Option<&'a str>,
+}
+
+impl Default for ComposeDraft<'_> {
+    fn default() -> Self {
+        ComposeDraft {
+            text: "",
+            content_warning: "",
+            // Private by default, connected by choice: a new post stays in the camp unless its
+            // author picks a wider audience.
+            audience: Audience::Local,
+            in_reply_to: None,
+            error: None,
+        }
+    }
+}
+
+pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
+    let choices: Vec<Audience> = match draft.in_reply_to {
+        Some((_, parent)) => Audience::ALL
+            .into_iter()
+            .filter(|a| audience::reply_audience_allowed(parent, *a))
+            .collect(),
+        None => Audience::ALL.to_vec(),
+    };
+    let (id, heading) = match draft.in_reply_to {
+        Some(_) => ("reply", "Write a reply"),
+        None => ("compose", "Write a post"),
+    };
+    html! {
+        form.compose id=(id) method="post" action="/posts" {
+            (csrf_field(chrome))
+            @if let Some((parent, _)) = draft.in_reply_to {
+                input type="hidden" name="in_reply_to" value=(parent);
+            }
+            (error_box(draft.error))
+            label for={ (id) "-text" } { (heading) }
+            textarea id={ (id) "-text" } name="text" rows="4" placeholder="What's on your mind?" required { (draft.text) }
+            label for={ (id) "-cw" } { "Content warning " span.hint { "(optional)" } }
+            input id={ (id) "-cw" } type="text" name="content_warning" value=(draft.content_warning) placeholder="e.g. spoilers, food";
+            div.row {
+                label.inline.tight for={ (id) "-audience" } {
+                    span.hint { "Who can see it " }
+                    select id={ (id) "-audience" } name="audience" {
+                        @for a in &choices {
+                            option value=(a.as_str()) selected[*a == draft.audience] { (a.label()) }
+                        }
+                    }
+                }
+                output.counter data-max=(chrome.max_post_chars) aria-live="polite" { (chrome.max_post_chars) " max" }
+                button type="submit" { "Post" }
+            }
+        }
+    }
+}
+
+fn post_list(chrome: &Chrome, page: &Page, empty: &str, now: i64, more_base: &str) -> Markup {
+    html! {
+        @if page.posts.is_empty() {
+            p.notice { (empty) }
+        }
+        @for post in &page.posts {
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+        }
+        @if let Some(next) = page.next_max_id {
+            nav.pager aria-label="More posts" {
+                a.button href={ (more_base) (if more_base.contains('?') { "&" } else { "?" }) "max_id=" (next) } { "Older posts" }
+            }
+        }
+    }
+}
+
+pub fn home(chrome: &Chrome, page: &Page, draft: &ComposeDraft, now: i64) -> Markup {
+    layout(
+        chrome,
+        "Home",
+        html! {
+            h1.vh { "Home" }
+            (composer(chrome, draft))
+            (post_list(chrome, page, "Nothing here yet. Follow some campers from the Members page, or write the first post!", now, "/"))
+        },
+    )
+}
+
+pub fn timeline(
+    chrome: &Chrome,
+    title: &str,
+    intro: &str,
+    page: &Page,
+    now: i64,
+    base: &str,
+) -> Markup {
+    layout(
+        chrome,
+        title,
+        html! {
+            h1 { (title) }
+            @if !intro.is_empty() { p.hint { (intro) } }
+            (post_list(chrome, page, "No posts here yet.", now, base))
+        },
+    )
+}
+
+pub fn landing(chrome: &Chrome, site: &Site, has_host: bool, members: u32) -> Markup {
+    layout(
+        chrome,
+        "Welcome",
+        html! {
+            h1 { "Welcome to " (site.name) }
+            @if !has_host {
+                div.notice {
+                    p { strong { "This camp has no host yet." } }
+                    p { "To set it up, open the one-time setup link that Porchlight printed in its log when it started (it looks like "
+                        code { "http://…/setup/…" } "). Or, on the server, run:" }
+                    p { code { "porchlight user add YOURNAME --admin --password-stdin" } }
+                    p.hint { "The link is printed only on the server so that nobody else on your network can claim the camp first." }
+                }
+            } @else {
+                p { (site.name) " is a small, invite-only camp of " (members) " "
+                    (if members == 1 { "member" } else { "members" }) ". Members can log in below; to join, ask someone here for an invite link." }
+                p { a.button href="/login" { "Log in" } " " a href="/local" { "See public posts" } }
+                @if !site.code_of_conduct.is_empty() {
+                    h2 { "Our code of conduct" }
+                    div.coc { (site.code_of_conduct) }
+                }
+            }
+        },
+    )
+}
+
+pub fn login(chrome: &Chrome, username: &str, error: Option<&str>) -> Markup {
+    layout(
+        chrome,
+        "Log in",
+        html! {
+            h1 { "Log in" }
+            form.card #login method="post" action="/login" {
+                (csrf_field(chrome))
+                (error_box(error))
+                label for="username" { "Username" }
+                input #username type="text" name="username" value=(username) autocomplete="username" autocapitalize="none" required;
+                label for="password" { "Password" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                p { button type="submit" { "Log in" } }
+            }
+        },
+    )
+}
+
+pub struct SetupForm<'a> {
+    pub username: &'a str,
+    pub site_name: &'a str,
+    pub code_of_conduct: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
+    layout(
+        chrome,
+        "Set up your camp",
+        html! {
+            h1 { "Set up your camp" }
+            p { "You are the host. Choose your own account, name the camp, and write down how people here treat each other." }
+            form.card #setup method="post" action={ "/setup/" (token) } {
+                (csrf_field(chrome))
+                (error_box(form.error))
+                label for="site_name" { "The camp's name" }
+                input #site_name type="text" name="site_name" value=(form.site_name) required maxlength="60";
+                label for="username" { "Your username" }
+                p.hint { "Letters a–z, digits and underscores. Others will see it as @name." }
+                input #username type="text" name="username" value=(form.username) autocomplete="username" autocapitalize="none" required;
+                label for="password" { "Your password" }
+                p.hint { "At least 10 characters. A short sentence is easy to remember." }
+                input #password type="password" name="password" autocomplete="new-password" required minlength="10";
+                label for="code_of_conduct" { "Code of conduct" }
+                p.hint { "Everyone you invite reads this and agrees to it before they join." }
+                textarea #code_of_conduct name="code_of_conduct" rows="6" { (form.code_of_conduct) }
+                p { button type="submit" { "Create the camp" } }
+            }
+        },
+    )
+}
+
+pub struct SignupForm<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub agreed: bool,
+    pub error: Option<&'a str>,
+}
+
+pub fn signup(
+    chrome: &Chrome,
+    site: &Site,
+    invite: &Invite,
+    code: &str,
+    form: &SignupForm,
+) -> Markup {
+    layout(
+        chrome,
+        "Join",
+        html! {
+            h1 { "Join " (site.name) }
+            @if let Some(by) = &invite.created_by_name {
+                p { "@" (by) " invited you." }
+            }
+            @if !invite.note.is_empty() {
+                blockquote.notice.welcome { (invite.note) }
+            }
+            form.card #signup method="post" action={ "/invite/" (code) } {
+                (csrf_field(chrome))
+                (error_box(form.error))
+                label for="username" { "Username" }
+                p.hint { "Letters a–z, digits and underscores." }
+                input #username type="text" name="username" value=(form.username) autocomplete="username" autocapitalize="none" required;
+                label for="display_name" { "Your name " span.hint { "(as friends know you)" } }
+                input #display_name type="text" name="display_name" value=(form.display_name) maxlength="60";
+                label for="password" { "Password" }
+                p.hint { "At least 10 characters." }
+                input #password type="password" name="password" autocomplete="new-password" required minlength="10";
+                @if !site.code_of_conduct.is_empty() {
+                    h2 { "Code of conduct" }
+                    div.coc { (site.code_of_conduct) }
+                    label.check {
+                        input type="checkbox" name="agree" value="yes" checked[form.agreed];
+                        span { "I have read the code of conduct and agree to it." }
+                    }
+                }
+                p { button type="submit" { "Join the camp" } }
+            }
+        },
+    )
+}
+
+pub struct ProfileView<'a> {
+    pub member: &'a Member,
+    pub following: u32,
+    pub followers: u32,
+    /// Whether the viewer follows them (None when it is the viewer, or nobody is signed in).
+    pub viewer_follows: Option<bool>,
+}
+
+pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Markup {
+    let m = view.member;
+    layout(
+        chrome,
+        m.shown_name(),
+        html! {
+            section.card {
+                h1 { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } (m.shown_name()) }
+                p.meta { "@" (m.username)
+                    @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" }
+                    " · joined " (date(m.created_at)) }
+                @if !m.who_i_am.is_empty() { p { strong { (m.who_i_am) } } }
+                @if !m.bio.is_empty() { p.pre { (m.bio) } }
+                p.meta { (view.following) " following · " (view.followers) " followers" }
+                @if let Some(follows) = view.viewer_follows {
+                    @if follows {
+                        form method="post" action={ "/@" (m.username) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.unfollow type="submit" { "Unfollow" }
+                        }
+                    } @else {
+                        form method="post" action={ "/@" (m.username) "/follow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.follow type="submit" { "Follow" }
+                        }
+                    }
+                }
+            }
+            (post_list(chrome, page, "No posts yet.", now, &format!("/@{}", m.username)))
+        },
+    )
+}
+
+pub fn thread(
+    chrome: &Chrome,
+    ancestors: &[PostView],
+    focus: &PostView,
+    replies: &[(u32, PostView)],
+    draft: Option<&ComposeDraft>,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        &format!("Post by {}", focus.author.shown_name()),
+        html! {
+            @for post in ancestors {
+                (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            }
+            (post_card(chrome, focus, PostContext { focus: true, now, ..Default::default() }))
+            @if let Some(draft) = draft {
+                (composer(chrome, draft))
+            }
+            @if !replies.is_empty() {
+                h2 { "Replies" }
+            }
+            @for (depth, post) in replies {
+                (post_card(chrome, post, PostContext { depth: *depth, now, ..Default::default() }))
+            }
+        },
+    )
+}
+
+pub fn edit(chrome: &Chrome, post: &PostView, text: &str, cw: &str, error: Option<&str>) -> Markup {
+    layout(
+        chrome,
+        "Edit post",
+        html! {
+            h1 { "Edit post" }
+            form.compose #edit method="post" action={ "/posts/" (post.id) "/edit" } {
+                (csrf_field(chrome))
+                (error_box(error))
+                label for="edit-text" { "Text" }
+                textarea #edit-text name="text" rows="5" required { (text) }
+                label for="edit-cw" { "Content warning " span.hint { "(optional)" } }
+                input #edit-cw type="text" name="content_warning" value=(cw);
+                p.hint { "Who can see it stays \"" (post.audience.label()) "\". Earlier versions stay visible in the post's history." }
+                div.row {
+                    output.counter data-max=(chrome.max_post_chars) aria-live="polite" { (chrome.max_post_chars) " max" }
+                    button type="submit" { "Save" }
+                }
+            }
+        },
+    )
+}
+
+pub fn confirm_delete(chrome: &Chrome, post: &PostView, now: i64) -> Markup {
+    layout(
+        chrome,
+        "Delete post",
+        html! {
+            h1 { "Delete this post?" }
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            p { "Its boosts, favourites and bookmarks go with it. Replies stay." }
+            form method="post" action={ "/posts/" (post.id) "/delete" } {
+                (csrf_field(chrome))
+                button.danger type="submit" { "Delete" } " "
+                a href={ "/posts/" (post.id) } { "Keep it" }
+            }
+        },
+    )
+}
+
+pub fn history(chrome: &Chrome, post: &PostView, versions: &[PostVersion], now: i64) -> Markup {
+    layout(
+        chrome,
+        "Edit history",
+        html! {
+            h1 { "Edit history" }
+            h2 { "Now" }
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            @for v in versions {
+                h2 { "Before, written " (date(v.written_at)) }
+                div.card {
+                    @if !v.content_warning.is_empty() { p.meta { "CW: " (v.content_warning) } }
+                    div.content { (PreEscaped(&v.html)) }
+                }
+            }
+        },
+    )
+}
+
+pub fn notifications(
+    chrome: &Chrome,
+    items: &[Notification],
+    next: Option<i64>,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        "Notifications",
+        html! {
+            h1 { "Notifications" }
+            @if items.is_empty() { p.notice { "Nothing yet. When someone follows you, mentions you, replies, boosts or favourites your posts, it shows up here." } }
+            ul.people {
+                @for n in items {
+                    li class=(if n.seen { "seen" } else { "new" }) {
+                        a href={ "/@" (n.from_username) } { (if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name }) }
+                        " "
+                        (match n.kind {
+                            NotificationKind::Mention => "mentioned you",
+                            NotificationKind::Reply => "replied to you",
+                            NotificationKind::Follow => "followed you",
+                            NotificationKind::Boost => "boosted your post",
+                            NotificationKind::Favourite => "favourited your post",
+                        })
+                        @if let Some(post) = n.post_id { " · " a href={ "/posts/" (post) } { "see post" } }
+                        " · " span.meta { (crate::relative_time(n.created_at, now)) }
+                    }
+                }
+            }
+            @if let Some(next) = next {
+                nav.pager { a.button href={ "/notifications?max_id=" (next) } { "Older" } }
+            }
+        },
+    )
+}
+
+pub fn members(
+    chrome: &Chrome,
+    members: &[Member],
+    count: u32,
+    cap: u32,
+    offset: u32,
+    more: bool,
+) -> Markup {
+    layout(
+        chrome,
+        "Members",
+        html! {
+            h1 { "Members" }
+            p.hint { (count) " of " (cap) " places taken." }
+            ul.people {
+                @for m in members {
+                    li {
+                        a href={ "/@" (m.username) } { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } strong { (m.shown_name()) } }
+                        " " span.meta { "@" (m.username)
+                            @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" } }
+                        @if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }
+                    }
+                }
+            }
+            @if more {
+                nav.pager { a.button href={ "/members?offset=" (offset + members.len() as u32) } { "More members" } }
+            }
+        },
+    )
+}
+
+pub fn search(
+    chrome: &Chrome,
+    q: &str,
+    people: &[Member],
+    tag: Option<&str>,
+    page: &Page,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        "Search",
+        html! {
+            h1 { "Search" }
+            form.card role="search" method="get" action="/search" {
+                label for="q" { "Members, #hashtags or words in posts" }
+                input #q type="search" name="q" value=(q) autofocus[q.is_empty()];
+                p { button type="submit" { "Search" } }
+            }
+            @if !q.is_empty() {
+                @if let Some(tag) = tag {
+                    p { "Hashtag: " a href={ "/tags/" (tag) } { "#" (tag) } }
+                }
+                @if !people.is_empty() {
+                    h2 { "Members" }
+                    ul.people {
+                        @for m in people {
+                            li { a href={ "/@" (m.username) } { strong { (m.shown_name()) } } " " span.meta { "@" (m.username) } }
+                        }
+                    }
+                }
+                h2 { "Posts" }
+                (post_list(chrome, page, "No posts found.", now, &format!("/search?q={}", form_urlencode(q))))
+            }
+        },
+    )
+}
+
+fn form_urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub struct SettingsView<'a> {
+    pub me: &'a Member,
+    pub notice: Option<&'a str>,
+    pub profile_error: Option<&'a str>,
+    pub password_error: Option<&'a str>,
+}
+
+pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
+    let me = view.me;
+    layout(
+        chrome,
+        "Settings",
+        html! {
+            h1 { "Settings" }
+            @if let Some(n) = view.notice { p.notice role="status" { (n) } }
+            form.card #profile method="post" action="/settings/profile" {
+                (csrf_field(chrome))
+                h2 { "Profile" }
+                (error_box(view.profile_error))
+                label for="display_name" { "Display name" }
+                input #display_name type="text" name="display_name" value=(me.display_name) maxlength="60";
+                label for="who_i_am" { "Who I am " span.hint { "(one line for the member directory)" } }
+                input #who_i_am type="text" name="who_i_am" value=(me.who_i_am) maxlength="120" placeholder="e.g. Ana's sister, runs the book club";
+                label for="bio" { "Bio" }
+                textarea #bio name="bio" rows="4" maxlength="1000" { (me.bio) }
+                p { button type="submit" { "Save profile" } }
+            }
+            form.card #password method="post" action="/settings/password" {
+                (csrf_field(chrome))
+                h2 { "Change password" }
+                (error_box(view.password_error))
+                label for="current" { "Current password" }
+                input #current type="password" name="current" autocomplete="current-password" required;
+                label for="new" { "New password" }
+                input #new type="password" name="new" autocomplete="new-password" required minlength="10";
+                p.hint { "Changing it logs you out everywhere else." }
+                p { button type="submit" { "Change password" } }
+            }
+            p { a href="/bookmarks" { "Your bookmarks" } }
+        },
+    )
+}
+
+pub struct AdminView<'a> {
+    pub site: &'a Site,
+    pub members: &'a [Member],
+    pub member_count: u32,
+    pub invites: &'a [Invite],
+    /// The link of an invite just made, to copy.
+    pub new_invite_link: Option<&'a str>,
+    pub base_url: &'a str,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub now: i64,
+}
+
+pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
+    let is_host = chrome.me.is_some_and(|m| m.role == Role::Host);
+    layout(
+        chrome,
+        "Host",
+        html! {
+            h1 { "Host's tools" }
+            (error_box(view.error))
+            @if let Some(n) = view.notice { p.notice role="status" { (n) } }
+            section.card {
+                h2 #invites { "Invite someone" }
+                @if let Some(link) = view.new_invite_link {
+                    div.notice {
+                        label for="invite-link" { "Your new invite link — copy it and send it to your friend:" }
+                        input #invite-link type="text" readonly value=(link);
+                    }
+                }
+                p.hint { (view.member_count) " of " (view.site.member_cap.limit()) " places taken." }
+                form #new-invite method="post" action="/admin/invites" {
+                    (csrf_field(chrome))
+                    label for="note" { "A personal welcome " span.hint { "(shown on the invite page)" } }
+                    textarea #note name="note" rows="3" maxlength="1000" placeholder="Hi! Come join us — movie night is on Fridays." {}
+                    label for="uses" { "How many people can use it" }
+                    input #uses type="number" name="uses" value="1" min="1" max="100";
+                    label for="expires_days" { "Expires after (days, empty for never)" }
+                    input #expires_days type="number" name="expires_days" value="14" min="1" max="365";
+                    p { button type="submit" { "Make invite link" } }
+                }
+                @if !view.invites.is_empty() {
+                    h2 { "Invites" }
+                    table {
+                        tr { th { "Link" } th { "Used" } th { "Status" } th {} }
+                        @for inv in view.invites {
+                            tr {
+                                td.mono { (view.base_url) "/invite/" (inv.code) }
+                                td { (inv.uses) "/" (inv.max_uses) }
+                                td {
+                                    @if inv.revoked { "withdrawn" }
+                                    @else if inv.uses >= inv.max_uses { "used" }
+                                    @else if inv.expires_at.is_some_and(|t| t <= view.now) { "expired" }
+                                    @else if let Some(t) = inv.expires_at { "until " (date(t)) }
+                                    @else { "open" }
+                                }
+                                td {
+                                    @if !inv.revoked && inv.uses < inv.max_uses {
+                                        form method="post" action={ "/admin/invites/" (inv.code) "/revoke" } {
+                                            (csrf_field(chrome))
+                                            button.link type="submit" { "Withdraw" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if is_host {
+                form.card #site method="post" action="/admin/site" {
+                    (csrf_field(chrome))
+                    h2 { "The camp" }
+                    label for="site_name" { "Name" }
+                    input #site_name type="text" name="site_name" value=(view.site.name) maxlength="60" required;
+                    label for="member_cap" { "Member limit (at most 100)" }
+                    input #member_cap type="number" name="member_cap" value=(view.site.member_cap.limit()) min="1" max="100";
+                    label for="code_of_conduct" { "Code of conduct" }
+                    textarea #code_of_conduct name="code_of_conduct" rows="6" { (view.site.code_of_conduct) }
+                    p { button type="submit" { "Save" } }
+                }
+                section.card {
+                    h2 { "Roles" }
+                    p.hint { "Moderators can remove posts and make invites. Co-hosts can do everything you can: have at least two, so the camp survives if one of you disappears." }
+                    table {
+                        @for m in view.members {
+                            tr {
+                                td { a href={ "/@" (m.username) } { "@" (m.username) } }
+                                td {
+                                    form method="post" action={ "/admin/members/" (m.id) "/role" } {
+                                        (csrf_field(chrome))
+                                        label.vh for={ "role-" (m.id) } { "Role of @" (m.username) }
+                                        select id={ "role-" (m.id) } name="role" {
+                                            @for r in [Role::Member, Role::Moderator, Role::Host] {
+                                                option value=(r.as_str()) selected[r == m.role] { (match r { Role::Host => "co-host", Role::Moderator => "moderator", Role::Member => "member" }) }
+                                            }
+                                        }
+                                        " " button.link type="submit" { "Set" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> Markup {
+    let title = match status {
+        400 | 422 => "That did not work",
+        403 => "Not allowed",
+        404 => "Not found",
+        413 => "Too large",
+        429 => "Slow down",
+        _ => "Something went wrong",
+    };
+    layout(
+        chrome,
+        title,
+        html! {
+            h1 { (title) }
+            div.error role="alert" { (message) }
+            p { a href="/" { "Back to the start" } }
+        },
+    )
+}

@@ -1,0 +1,125 @@
+//! One post as a card, with the buttons its viewer may use.
+
+use maud::{Markup, PreEscaped, html};
+use porchlight_app::db::timeline::PostView;
+use porchlight_core::audience::{self, Action, Audience};
+
+use crate::{Chrome, back_field, csrf_field, iso_time, relative_time};
+
+/// How a card is shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PostContext {
+    /// The post a thread page is about.
+    pub focus: bool,
+    /// Indentation in a thread.
+    pub depth: u32,
+    pub now: i64,
+}
+
+fn audience_badge(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Public => "Public",
+        Audience::Unlisted => "Unlisted",
+        Audience::Local => "Camp only",
+        Audience::Followers => "Followers",
+        Audience::Direct => "Mentioned only",
+    }
+}
+
+pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
+    let signed_in = chrome.me.is_some();
+    let can_delete = chrome
+        .me
+        .is_some_and(|me| audience::can_delete(post.audience, post.viewer, Some(me.role)));
+    let link = format!("/posts/{}", post.id);
+    let class = match (ctx.focus, ctx.depth) {
+        (true, _) => "post focus".to_string(),
+        (false, 0) => "post".to_string(),
+        // Replies indent with their depth, up to a point where a phone still has room to read.
+        (false, depth) => format!("post reply-depth d{}", depth.min(5)),
+    };
+    html! {
+        article class=(class) data-id=(post.id) aria-label={ "Post by " (post.author.shown_name()) } {
+            @if let Some(booster) = &post.boosted_by {
+                p.boosted-by { "↻ " a href={ "/@" (booster.username) } { (booster.shown_name()) } " boosted" }
+            }
+            div.post-head {
+                a.name href={ "/@" (post.author.username) } {
+                    span.avatar aria-hidden="true" { (crate::initial(post.author.shown_name())) }
+                    (post.author.shown_name())
+                }
+                span.handle { "@" (post.author.username) }
+                span.audience title="Who can see this" { (audience_badge(post.audience)) }
+                a.when href=(link) {
+                    time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }
+                }
+            }
+            @if let Some(parent) = post.in_reply_to {
+                p.meta { a href={ "/posts/" (parent) } { "↳ in reply to an earlier post" } }
+            }
+            @if post.content_warning.is_empty() {
+                div.content { (PreEscaped(&post.html)) }
+            } @else {
+                details.cw {
+                    summary { "CW: " (post.content_warning) }
+                    div.content { (PreEscaped(&post.html)) }
+                }
+            }
+            @if post.edited_at.is_some() {
+                p.meta { a href={ (link) "/history" } { "edited" } }
+            }
+            div.actions {
+                @if signed_in && post.may(Action::Reply) {
+                    a.reply href={ (link) "#reply" } { "Reply" @if post.reply_count > 0 { " " (post.reply_count) } }
+                } @else if post.reply_count > 0 {
+                    a.reply href=(link) { "Replies " (post.reply_count) }
+                }
+                @if signed_in && (post.may(Action::Boost) || post.boosted) {
+                    @if post.boosted {
+                        form.unboost method="post" action={ (link) "/unboost" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="true" { "Boosted " (post.boost_count) }
+                        }
+                    } @else {
+                        form.boost method="post" action={ (link) "/boost" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="false" { "Boost" @if post.boost_count > 0 { " " (post.boost_count) } }
+                        }
+                    }
+                }
+                @if signed_in && post.may(Action::Favourite) {
+                    @if post.favourited {
+                        form.unfavourite method="post" action={ (link) "/unfavourite" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="true" { "★ " (post.favourite_count) }
+                        }
+                    } @else {
+                        form.favourite method="post" action={ (link) "/favourite" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="false" aria-label="Favourite" { "☆" @if post.favourite_count > 0 { " " (post.favourite_count) } }
+                        }
+                    }
+                }
+                @if signed_in && post.may(Action::Bookmark) {
+                    @if post.bookmarked {
+                        form.unbookmark method="post" action={ (link) "/unbookmark" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="true" { "Bookmarked" }
+                        }
+                    } @else {
+                        form.bookmark method="post" action={ (link) "/bookmark" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button type="submit" aria-pressed="false" { "Bookmark" }
+                        }
+                    }
+                }
+                @if post.viewer.is_author {
+                    a.edit href={ (link) "/edit" } { "Edit" }
+                }
+                @if can_delete {
+                    a.delete href={ (link) "/delete" } { "Delete" }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+// Small progressive enhancement only: everything works without this file.
+// Live "characters left" counter under every composer.
+document.querySelectorAll('form.compose').forEach(function (form) {
+  var text = form.querySelector('textarea[name=text]');
+  var cw = form.querySelector('input[name=content_warning]');
+  var counter = form.querySelector('.counter');
+  if (!text || !counter) return;
+  var max = parseInt(counter.getAttribute('data-max'), 10) || 500;
+  function update() {
+    var used = Array.from(text.value.trim()).length + (cw ? Array.from(cw.value.trim()).length : 0);
+    var left = max - used;
+    counter.textContent = left + ' left';
+    counter.classList.toggle('over', left < 0);
+  }
+  text.addEventListener('input', update);
+  if (cw) cw.addEventListener('input', update);
+  update();
+});

@@ -1,0 +1,516 @@
+// End-to-end browser flow for Porchlight: two people on phones set up a camp, invite,
+// join, post, reply, boost and read their notifications, against a real running server.
+//
+// Usage: node flow.mjs <base_url> <setup_url> <screenshot_dir>
+//
+// Needs playwright-core (npm ci here) and Debian's /usr/bin/chromium
+// (scripts/install-test-deps installs both). It never downloads a browser.
+// Prints one line per step; exits non-zero with a clear message on the first failure.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TOTAL_TIMEOUT_MS = 120_000;
+const ACTION_TIMEOUT_MS = 15_000;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const PHONE = {
+  viewport: { width: 375, height: 812 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+
+const HOST = { username: 'hana', password: 'correct horse battery' };
+const SITE_NAME = 'Maple Camp';
+const CODE_OF_CONDUCT = 'Be kind. No ads.';
+const INVITE_NOTE = 'Welcome to camp, Ken! Movie night is Fridays.';
+const KEN = { username: 'ken', display_name: 'Ken', password: 'another long password' };
+const FIRST_POST = 'Hello camp! First post #hello';
+const REPLY_TEXT = 'Welcome, Ken!';
+
+const [baseArg, setupUrl, shotDir] = process.argv.slice(2);
+if (!baseArg || !setupUrl || !shotDir) {
+  console.error('usage: node flow.mjs <base_url> <setup_url> <screenshot_dir>');
+  process.exit(2);
+}
+const base = new URL(baseArg.endsWith('/') ? baseArg : baseArg + '/');
+const at = (path) => new URL(path.replace(/^\//, ''), base).href;
+
+const killer = setTimeout(() => {
+  console.error(`browser flow: FAILED: the whole run took longer than ${TOTAL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, TOTAL_TIMEOUT_MS);
+killer.unref();
+
+// ---------------------------------------------------------------- helpers
+
+class FlowError extends Error {}
+function fail(message) {
+  throw new FlowError(message);
+}
+
+const pageErrors = new Map(); // page -> [messages]
+const lastDocument = new Map(); // page -> { status, url } of the last main-frame document
+
+function watch(page) {
+  pageErrors.set(page, []);
+  page.on('pageerror', (err) => pageErrors.get(page).push(String(err && err.message ? err.message : err)));
+  page.on('response', (res) => {
+    if (res.frame() === page.mainFrame() && res.request().isNavigationRequest()) {
+      lastDocument.set(page, { status: res.status(), url: res.url() });
+    }
+  });
+  return page;
+}
+
+async function newPerson(browser, options = PHONE, extra = {}) {
+  const context = await browser.newContext({ ...options, ...extra });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const page = watch(await context.newPage());
+  return { context, page };
+}
+
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+function short(text, n = 300) {
+  const t = String(text ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > n ? t.slice(0, n) + '…' : t;
+}
+
+async function visibleText(page) {
+  const main = page.locator('main');
+  const target = (await main.count()) > 0 ? main.first() : page.locator('body');
+  return target.innerText().catch(() => '');
+}
+
+/** Open a page the way a person types an address, and insist it loads. */
+async function open(page, url, what) {
+  let res;
+  try {
+    res = await page.goto(url, { waitUntil: 'load' });
+  } catch (err) {
+    fail(`could not open ${what} (${url}): ${err.message.split('\n')[0]}`);
+  }
+  if (!res) fail(`opening ${what} (${url}) gave no response`);
+  if (res.status() >= 400) {
+    fail(`${what} (${url}) answered HTTP ${res.status()}: ${short(await visibleText(page))}`);
+  }
+  return res;
+}
+
+/** Wait until a locator is visible, or fail saying what a person would have expected to see. */
+async function see(locator, what, page) {
+  try {
+    await locator.first().waitFor({ state: 'visible' });
+  } catch {
+    const where = page ? ` on ${page.url()}` : '';
+    const text = page ? `; the page shows: ${short(await visibleText(page))}` : '';
+    fail(`expected to see ${what}${where}, but it is not there${text}`);
+  }
+  return locator.first();
+}
+
+async function seeText(page, text, what = JSON.stringify(text)) {
+  return see(page.getByText(text, { exact: false }), what, page);
+}
+
+/** Poll until check() returns something truthy; on timeout fail with describe()'s message. */
+async function until(check, describe, timeout = ACTION_TIMEOUT_MS) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const what = typeof describe === 'function' ? await describe() : describe;
+      fail(`${what}${last instanceof Error ? ` (${last.message.split('\n')[0]})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Press a form's submit button with a finger and wait for the page that comes back
+ * (following redirects). Returns { status, url } of the final document.
+ */
+async function submit(page, form, button, what) {
+  const invalid = await form.evaluate((f) =>
+    f.checkValidity()
+      ? null
+      : [...f.elements]
+          .filter((e) => e.willValidate && !e.checkValidity())
+          .map((e) => `${e.name || e.id || e.tagName}: ${e.validationMessage}`)
+          .join('; '),
+  );
+  if (invalid) fail(`the browser itself refused to send ${what} (${invalid})`);
+  const btn = button ?? form.locator('button[type=submit], input[type=submit], button:not([type])').first();
+  await see(btn, `the submit button of ${what}`, page);
+  const final = page.waitForEvent('response', {
+    predicate: (res) =>
+      res.frame() === page.mainFrame() &&
+      res.request().isNavigationRequest() &&
+      !(res.status() >= 300 && res.status() < 400),
+  });
+  const loaded = page.waitForEvent('load');
+  try {
+    await btn.tap();
+    const res = await final;
+    await loaded;
+    return { status: res.status(), url: res.url() };
+  } catch (err) {
+    if (err instanceof FlowError) throw err;
+    fail(`sending ${what} did not load a new page: ${err.message.split('\n')[0]}`);
+  }
+}
+
+function expectOk(result, what, page) {
+  if (result.status >= 400) {
+    return visibleText(page).then((t) =>
+      fail(`${what} answered HTTP ${result.status} at ${result.url}: ${short(t)}`),
+    );
+  }
+}
+
+async function expectPath(page, path, what) {
+  const now = pathOf(page);
+  const ok = path instanceof RegExp ? path.test(now) : now === path;
+  if (!ok) fail(`after ${what} expected to be on ${path}, but the browser is on ${page.url()}: ${short(await visibleText(page))}`);
+}
+
+async function fieldValue(locator) {
+  return locator.evaluate((el) => ('value' in el && el.tagName !== 'BUTTON' ? el.value : el.textContent) ?? '');
+}
+
+async function documentOrder(page, first, second) {
+  const a = await first.elementHandle();
+  const b = await second.elementHandle();
+  return page.evaluate(([x, y]) => x.compareDocumentPosition(y), [a, b]);
+}
+
+async function warnIfWide(page, label) {
+  const { scroll, inner } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+  }));
+  if (scroll > inner + 1) {
+    console.log(`   warning: ${label} scrolls sideways on a phone (${scroll}px wide in a ${inner}px viewport)`);
+  }
+}
+
+// ---------------------------------------------------------------- steps
+
+let stepNo = 0;
+let shotPage = null; // the page the current step screenshots
+
+async function step(name, fn) {
+  stepNo += 1;
+  const nn = String(stepNo).padStart(2, '0');
+  const file = join(shotDir, `${nn}-${name}.png`);
+  let note;
+  try {
+    note = await fn();
+    const errors = shotPage ? pageErrors.get(shotPage) ?? [] : [];
+    if (errors.length) fail(`the page had JavaScript errors: ${errors.join(' | ')}`);
+  } catch (err) {
+    if (shotPage) await shotPage.screenshot({ path: file, fullPage: true }).catch(() => {});
+    const msg = err instanceof FlowError ? err.message : err.stack || String(err);
+    throw new FlowError(`step ${nn} ${name} failed: ${msg}\n   (screenshot: ${file})`);
+  }
+  await shotPage.screenshot({ path: file, fullPage: true });
+  console.log(`ok ${nn} ${name}${note ? ` — ${note}` : ''}`);
+}
+
+async function run(browser) {
+  const hana = await newPerson(browser);
+  let ken = null;
+  let inviteLink = null;
+  let threadUrl = null;
+
+  // a. The host opens the one-time setup link and creates the camp.
+  await step('setup', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, setupUrl, 'the setup link');
+    const form = await see(page.locator('form#setup'), 'the setup form (form#setup)', page);
+    await form.locator('input[name=username]').fill(HOST.username);
+    await form.locator('input[name=password]').fill(HOST.password);
+    await form.locator('input[name=site_name]').fill(SITE_NAME);
+    await form.locator('textarea[name=code_of_conduct]').fill(CODE_OF_CONDUCT);
+    await expectOk(await submit(page, form, null, 'the setup form'), 'creating the camp', page);
+    await expectPath(page, '/', 'setting up the camp');
+    await see(page.locator('header').filter({ hasText: SITE_NAME }), `the camp name "${SITE_NAME}" in the header`, page);
+    await see(page.locator('form.compose'), 'the post composer (form.compose), i.e. being logged in', page);
+    await warnIfWide(page, 'the home page');
+    return `camp "${SITE_NAME}" created, logged in as ${HOST.username}`;
+  });
+
+  // b. The host makes an invite link with a personal note.
+  await step('invite', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/admin/invites'), 'the invites page');
+    const form = await see(page.locator('form#new-invite'), 'the new-invite form (form#new-invite)', page);
+    await see(form.locator('input[name=uses]'), 'the "uses" field', page);
+    await see(form.locator('input[name=expires_days]'), 'the "expires_days" field', page);
+    await form.locator('textarea[name=note]').fill(INVITE_NOTE);
+    await expectOk(await submit(page, form, null, 'the new-invite form'), 'making an invite', page);
+    const linkEl = await see(page.locator('#invite-link'), 'the new invite link (#invite-link)', page);
+    inviteLink = (await fieldValue(linkEl)).trim();
+    let url;
+    try {
+      url = new URL(inviteLink);
+    } catch {
+      fail(`#invite-link should hold a full URL, but it holds ${JSON.stringify(inviteLink)}`);
+    }
+    if (!/^\/invite\/[^/?#]+$/.test(url.pathname)) {
+      fail(`the invite link should look like ${base.origin}/invite/CODE, but it is ${inviteLink}`);
+    }
+    if (url.origin !== base.origin) {
+      fail(`the invite link ${inviteLink} points at ${url.origin}, not at this camp (${base.origin})`);
+    }
+    await warnIfWide(page, 'the invites page');
+    return inviteLink;
+  });
+
+  // c. A second person opens the invite on their own phone and joins.
+  await step('invite-page', async () => {
+    ken = await newPerson(browser);
+    const page = (shotPage = ken.page);
+    await open(page, inviteLink, 'the invite link');
+    await seeText(page, INVITE_NOTE, 'the welcome note from the invite');
+    await seeText(page, CODE_OF_CONDUCT, 'the code of conduct');
+    const form = await see(page.locator('form#signup'), 'the sign-up form (form#signup)', page);
+    for (const sel of ['input[name=username]', 'input[name=display_name]', 'input[name=password]', 'input[type=checkbox][name=agree]']) {
+      await see(form.locator(sel), `the ${sel} field of the sign-up form`, page);
+    }
+    await warnIfWide(page, 'the invite page');
+    return 'welcome note and code of conduct shown';
+  });
+
+  await step('signup-needs-agreement', async () => {
+    const page = (shotPage = ken.page);
+    const form = page.locator('form#signup');
+    await form.locator('input[name=username]').fill(KEN.username);
+    await form.locator('input[name=display_name]').fill(KEN.display_name);
+    await form.locator('input[name=password]').fill(KEN.password);
+    const agree = form.locator('input[type=checkbox][name=agree]');
+    if (await agree.isChecked()) await agree.uncheck();
+    const res = await submit(page, form, null, 'the sign-up form without agreeing');
+    if (res.status >= 500) await expectOk(res, 'signing up without agreeing', page);
+    const error = await see(page.locator('.error'), 'an error message (.error) about the code of conduct', page);
+    const text = await error.innerText();
+    if (!/code of conduct/i.test(text)) {
+      fail(`the error message should mention the code of conduct, but it says ${JSON.stringify(short(text))}`);
+    }
+    if (await page.locator('form.compose').count()) fail('signing up without agreeing logged the person in anyway');
+    return `refused (HTTP ${res.status}): ${short(text, 80)}`;
+  });
+
+  await step('signup', async () => {
+    const page = (shotPage = ken.page);
+    const form = await see(page.locator('form#signup'), 'the sign-up form again after the error', page);
+    // What was typed before is kept (except the password); fill in whatever is empty.
+    for (const [name, value] of [['username', KEN.username], ['display_name', KEN.display_name]]) {
+      const field = form.locator(`input[name=${name}]`);
+      if ((await field.inputValue()) !== value) await field.fill(value);
+    }
+    await form.locator('input[name=password]').fill(KEN.password);
+    const agree = form.locator('input[type=checkbox][name=agree]');
+    await agree.tap();
+    if (!(await agree.isChecked())) await agree.check();
+    await expectOk(await submit(page, form, null, 'the sign-up form'), 'signing up', page);
+    await expectPath(page, '/', 'signing up');
+    await see(page.locator('form.compose'), 'the post composer (form.compose), i.e. being logged in', page);
+    return `joined and logged in as ${KEN.username}`;
+  });
+
+  // d. The new member writes a first post; the composer counts characters as they type.
+  await step('composing', async () => {
+    const page = (shotPage = ken.page);
+    const form = await see(page.locator('form.compose'), 'the post composer', page);
+    const text = form.locator('textarea[name=text]');
+    const audience = form.locator('select[name=audience]');
+    await see(audience, 'the audience choice (select[name=audience])', page);
+    const counter = form.locator('.counter');
+    if ((await counter.count()) === 0) fail('the composer has no character counter (.counter)');
+    const max = parseInt((await counter.first().getAttribute('data-max')) || '500', 10) || 500;
+    await text.tap();
+    await text.pressSequentially(FIRST_POST);
+    const left = String(max - [...FIRST_POST].length);
+    await until(
+      async () => (await counter.first().innerText()).includes(left),
+      async () =>
+        `after typing ${[...FIRST_POST].length} characters the counter should show ${left} left, ` +
+        `but it shows ${JSON.stringify(await counter.first().innerText().catch(() => '?'))}`,
+      5_000,
+    );
+    return `counter shows "${short(await counter.first().innerText(), 40)}", audience "${await audience.inputValue()}"`;
+  });
+
+  await step('first-post', async () => {
+    const page = (shotPage = ken.page);
+    const form = page.locator('form.compose').first();
+    const button = form.getByRole('button', { name: 'Post' });
+    if ((await button.count()) === 0) fail('the composer has no "Post" button');
+    await expectOk(await submit(page, form, button.first(), 'the new post'), 'posting', page);
+    await expectPath(page, '/', 'posting');
+    const post = await see(
+      page.locator('article.post').filter({ hasText: 'Hello camp! First post' }),
+      'the new post (article.post) on the home page',
+      page,
+    );
+    const tag = await see(post.locator('a', { hasText: '#hello' }), 'the #hello hashtag as a link', page);
+    const href = new URL(await tag.getAttribute('href'), page.url());
+    if (href.pathname !== '/tags/hello') fail(`the #hello link goes to ${href.pathname}, expected /tags/hello`);
+    await warnIfWide(page, 'the home page with a post');
+    return 'post shown with a #hello link to /tags/hello';
+  });
+
+  // e. The host sees it on the camp timeline and replies in the thread.
+  await step('local-timeline', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/local'), 'the camp timeline (/local)');
+    const post = await see(
+      page.locator('article.post').filter({ hasText: 'Hello camp!' }),
+      "ken's post (article.post) on the camp timeline",
+      page,
+    );
+    await see(post.locator('a.reply'), 'a reply link (a.reply) on the post', page);
+    await warnIfWide(page, 'the camp timeline');
+    return "ken's post is on the camp timeline";
+  });
+
+  await step('thread', async () => {
+    const page = (shotPage = hana.page);
+    const post = page.locator('article.post').filter({ hasText: 'Hello camp!' }).first();
+    const loaded = page.waitForEvent('load');
+    await post.locator('a.reply').first().tap();
+    await loaded.catch(() => {}); // a link to "#reply" on the same page would not load anything
+    await expectPath(page, /^\/posts\/[^/]+$/, 'tapping Reply');
+    threadUrl = page.url().split('#')[0];
+    await see(page.locator('article.post').filter({ hasText: 'Hello camp!' }), 'the post on its thread page', page);
+    const form = await see(
+      page.locator('form.compose').filter({ has: page.locator('input[name=in_reply_to]') }),
+      'a reply form (form.compose with a hidden in_reply_to)',
+      page,
+    );
+    const type = await form.locator('input[name=in_reply_to]').first().getAttribute('type');
+    if (type !== 'hidden') fail(`in_reply_to should be a hidden field, but it is type=${type}`);
+    const value = await form.locator('textarea[name=text]').inputValue();
+    if (!/^@ken\s/.test(value)) fail(`the reply box should start with "@ken ", but it holds ${JSON.stringify(value)}`);
+    return `thread ${pathOf(page)}, reply box starts with ${JSON.stringify(value)}`;
+  });
+
+  await step('reply', async () => {
+    const page = (shotPage = hana.page);
+    const form = page.locator('form.compose').filter({ has: page.locator('input[name=in_reply_to]') }).first();
+    const text = form.locator('textarea[name=text]');
+    await text.tap();
+    await text.press('Control+End');
+    await text.pressSequentially(REPLY_TEXT);
+    const typed = await text.inputValue();
+    if (!/^@ken\s+Welcome, Ken!$/.test(typed)) fail(`the reply box should read "@ken Welcome, Ken!", but it holds ${JSON.stringify(typed)}`);
+    await expectOk(await submit(page, form, null, 'the reply'), 'replying', page);
+    await expectPath(page, /^\/posts\/[^/]+$/, 'replying');
+    threadUrl = page.url().split('#')[0];
+    const original = await see(
+      page.locator('article.post').filter({ hasText: 'Hello camp! First post' }),
+      'the original post on the thread page',
+      page,
+    );
+    const reply = await see(
+      page.locator('article.post').filter({ hasText: REPLY_TEXT }),
+      'the reply "Welcome, Ken!" on the thread page',
+      page,
+    );
+    const order = await documentOrder(page, original, reply);
+    if (!(order & 4)) fail('the reply is shown above the original post, expected it under it');
+    return `reply shown under the original on ${pathOf(page)}`;
+  });
+
+  // f. The host boosts the original post.
+  await step('boost', async () => {
+    const page = (shotPage = hana.page);
+    const original = () => page.locator('article.post').filter({ hasText: 'Hello camp! First post' }).first();
+    const form = await see(original().locator('form.boost'), 'a Boost button (form.boost) on the original post', page);
+    const button = form.locator('button[type=submit], input[type=submit], button:not([type])').first();
+    const label = (await fieldValue(button)).trim();
+    if (!/boost/i.test(label)) fail(`the boost button should say "Boost", but it says ${JSON.stringify(label)}`);
+    await expectOk(await submit(page, form, button, 'the Boost button'), 'boosting', page);
+    const after = await see(original().locator('form.unboost'), 'the post marked as boosted (form.unboost)', page);
+    const afterButton = after.locator('button, input[type=submit]').first();
+    const pressed = await afterButton.getAttribute('aria-pressed');
+    const afterLabel = (await fieldValue(afterButton)).trim();
+    if (pressed !== 'true' && !/boosted/i.test(afterLabel)) {
+      fail(`after boosting the button should say "Boosted" or have aria-pressed="true", but it says ${JSON.stringify(afterLabel)}`);
+    }
+    if (await original().locator('form.boost').count()) fail('after boosting the post still offers a plain Boost button');
+    return `button now ${JSON.stringify(afterLabel)}${pressed ? ` (aria-pressed=${pressed})` : ''} on ${pathOf(page)}`;
+  });
+
+  // g. The new member reads their notifications.
+  await step('notifications', async () => {
+    const page = (shotPage = ken.page);
+    await open(page, at('/notifications'), 'the notifications page');
+    const lines = () => visibleText(page).then((t) => t.split('\n').map((l) => l.trim()).filter(Boolean));
+    for (const verb of ['replied', 'boosted']) {
+      await until(
+        async () => (await lines()).some((l) => /hana/i.test(l) && l.toLowerCase().includes(verb)),
+        async () => `the notifications should say that hana ${verb}, but the page shows: ${short(await visibleText(page))}`,
+        3_000,
+      );
+    }
+    await warnIfWide(page, 'the notifications page');
+    return 'hana replied and boosted';
+  });
+
+  // h. The same member on a computer.
+  await step('desktop-home', async () => {
+    const desk = await newPerson(browser, DESKTOP, { storageState: await ken.context.storageState() });
+    const page = (shotPage = desk.page);
+    await open(page, at('/'), 'the home page on a desktop');
+    await see(page.locator('form.compose'), 'the post composer (still logged in as ken)', page);
+    await see(page.locator('article.post').filter({ hasText: 'Hello camp! First post' }), "ken's post", page);
+    return '1280x900';
+  });
+
+  return stepNo;
+}
+
+let browser;
+try {
+  mkdirSync(shotDir, { recursive: true });
+  try {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (err) {
+    fail(`could not start ${CHROMIUM} (run scripts/install-test-deps): ${err.message.split('\n')[0]}`);
+  }
+  const n = await run(browser);
+  console.log(`browser flow: all ${n} steps passed`);
+} catch (err) {
+  console.error(`browser flow: FAILED: ${err instanceof FlowError ? err.message : err.stack || err}`);
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  clearTimeout(killer);
+}
