@@ -155,7 +155,7 @@ impl App {
     }
 
     pub fn site(&self) -> AppResult<Site> {
-        self.db.read(|c| site(c))
+        self.db.read(site)
     }
 }
 
@@ -192,7 +192,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 128 {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
         return None;
     }
     (0..s.len())

@@ -97,7 +97,7 @@ impl App {
     }
 
     pub fn has_host(&self) -> AppResult<bool> {
-        Ok(self.db.read(|c| accounts::count_hosts(c))? > 0)
+        Ok(self.db.read(accounts::count_hosts)? > 0)
     }
 
     /// On a camp with no host yet, makes a new one-time setup token (replacing any earlier one)

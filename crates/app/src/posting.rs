@@ -132,11 +132,13 @@ impl App {
             let added = posts::edit_post(
                 tx,
                 id,
-                &prepared.text,
-                &prepared.html,
-                &prepared.content_warning,
-                &prepared.mentions,
-                &prepared.tags,
+                &posts::NewText {
+                    text: &prepared.text,
+                    html: &prepared.html,
+                    content_warning: &prepared.content_warning,
+                    mentions: &prepared.mentions,
+                    tags: &prepared.tags,
+                },
                 now(),
             )?;
             for account in added {

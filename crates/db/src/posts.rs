@@ -100,14 +100,19 @@ fn insert_mentions_and_tags(
 /// Replaces a post's text, keeping the previous version in its history. Mentions added by the edit
 /// are returned so that they can be notified; mentions are only ever added, never removed, so an
 /// edit cannot take a post away from someone who was already shown it.
+/// A post's new text, rendered, with the members it mentions and its hashtags.
+pub struct NewText<'a> {
+    pub text: &'a str,
+    pub html: &'a str,
+    pub content_warning: &'a str,
+    pub mentions: &'a [AccountId],
+    pub tags: &'a [String],
+}
+
 pub fn edit_post(
     conn: &Connection,
     id: PostId,
-    text: &str,
-    html: &str,
-    content_warning: &str,
-    mentions: &[AccountId],
-    tags: &[String],
+    new: &NewText,
     now: UnixTime,
 ) -> rusqlite::Result<Vec<AccountId>> {
     conn.prepare_cached(
@@ -118,16 +123,16 @@ pub fn edit_post(
     conn.prepare_cached(
         "UPDATE posts SET text = ?2, html = ?3, content_warning = ?4, edited_at = ?5 WHERE id = ?1",
     )?
-    .execute(params![id, text, html, content_warning, now])?;
+    .execute(params![id, new.text, new.html, new.content_warning, now])?;
     let mut new_mentions = Vec::new();
-    for account in mentions {
+    for account in new.mentions {
         if !is_mentioned(conn, id, *account)? {
             new_mentions.push(*account);
         }
     }
     conn.prepare_cached("DELETE FROM post_tags WHERE post_id = ?1")?
         .execute([id])?;
-    insert_mentions_and_tags(conn, id, mentions, tags)?;
+    insert_mentions_and_tags(conn, id, new.mentions, new.tags)?;
     Ok(new_mentions)
 }
 

@@ -309,14 +309,18 @@ pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<O
     }
 }
 
-/// A thread around a post: the posts it answers (oldest first) and the replies below it, in
-/// conversation order, each only if the reader may view it. Replies to a post the reader cannot
-/// see are left out with it.
-pub fn thread(
-    conn: &Connection,
-    id: PostId,
-    reader: Reader,
-) -> rusqlite::Result<Option<(Vec<PostView>, PostView, Vec<(u32, PostView)>)>> {
+/// A conversation around one post, as one reader may see it.
+pub struct Thread {
+    /// The posts it answers, oldest first.
+    pub ancestors: Vec<PostView>,
+    pub focus: PostView,
+    /// The replies below it in conversation order, each with its depth (1 = a direct reply).
+    pub replies: Vec<(u32, PostView)>,
+}
+
+/// The thread around a post, each post only if the reader may view it. Replies to a post the
+/// reader cannot see are left out with it.
+pub fn thread(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<Thread>> {
     let Some(focus) = post(conn, id, reader)? else {
         return Ok(None);
     };
@@ -337,7 +341,11 @@ pub fn thread(
     ancestors.reverse();
     let mut descendants = Vec::new();
     collect_replies(conn, focus.id, reader, 1, &mut descendants)?;
-    Ok(Some((ancestors, focus, descendants)))
+    Ok(Some(Thread {
+        ancestors,
+        focus,
+        replies: descendants,
+    }))
 }
 
 fn collect_replies(

@@ -517,7 +517,11 @@ fn thread(
     draft: Option<(ComposeDraft, u16)>,
     now: i64,
 ) -> AppResult<Response> {
-    let (ancestors, focus, replies) = s
+    let timeline::Thread {
+        ancestors,
+        focus,
+        replies,
+    } = s
         .app
         .db
         .read(|c| timeline::thread(c, id, v.reader()))?

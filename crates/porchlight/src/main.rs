@@ -253,9 +253,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     to.display()
                 ));
             }
-            let target = to.to_string_lossy().to_string();
             app.db
-                .read(|c| c.execute("VACUUM INTO ?1", [&target]))
+                .backup_to(&to)
                 .map_err(|e| format!("could not write the backup to {}: {e}", to.display()))?;
             println!("Backup written to {}.", to.display());
             Ok(())
@@ -407,9 +406,8 @@ fn restore(config: &Config, from: &Path) -> Result<(), String> {
         ));
         // The current database is kept beside, never destroyed: restoring is undoable.
         let current = porchlight_app::db::Db::open(&db).map_err(|e| e.to_string())?;
-        let target = keep.to_string_lossy().to_string();
         current
-            .read(|c| c.execute("VACUUM INTO ?1", [&target]))
+            .backup_to(&keep)
             .map_err(|e| format!("cannot keep a copy of the current database: {e}"))?;
         drop(current);
         println!("The current database was kept as {}.", keep.display());

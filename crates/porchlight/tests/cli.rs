@@ -1,0 +1,412 @@
+//! The `porchlight` binary as a host uses it from a shell: every command, its messages and exit
+//! codes, and the server process itself (start, first-run link, graceful stop, kill -9).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use porchlight_testkit::{Browser, PASSWORD};
+
+fn porchlight(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run porchlight");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[track_caller]
+fn ok(out: Output) -> String {
+    assert!(out.status.success(), "expected success:\n{}", text(&out));
+    text(&out)
+}
+
+#[track_caller]
+fn fails(out: Output, message: &str) {
+    assert!(!out.status.success(), "expected a failure:\n{}", text(&out));
+    assert!(
+        text(&out).contains(message),
+        "expected {message:?} in:\n{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn user_add_list_and_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let added = ok(porchlight(
+        &data,
+        &["user", "add", "Hana", "--admin", "--password-stdin"],
+        Some("a good long password\n"),
+    ));
+    assert!(
+        added.contains("Added @hana as host (1 of 50 places taken)"),
+        "{added}"
+    );
+    fails(
+        porchlight(
+            &data,
+            &["user", "add", "hana", "--password-stdin"],
+            Some("a good long password"),
+        ),
+        "already taken",
+    );
+    fails(
+        porchlight(
+            &data,
+            &["user", "add", "root", "--password-stdin"],
+            Some("a good long password"),
+        ),
+        "reserved",
+    );
+    fails(
+        porchlight(
+            &data,
+            &["user", "add", "ken", "--password-stdin"],
+            Some("short"),
+        ),
+        "at least 10",
+    );
+    fails(
+        porchlight(&data, &["user", "add", "ken", "--password-stdin"], Some("")),
+        "no password",
+    );
+    fails(
+        porchlight(&data, &["user", "add", "ken"], None),
+        "--password-stdin",
+    );
+
+    // Fill the camp to a cap of 2 (set the way the host's page sets it).
+    {
+        let app = porchlight_app::App::open(&data, Default::default()).unwrap();
+        app.db
+            .write(|tx| porchlight_app::db::set_setting(tx, "member_cap", "2"))
+            .unwrap();
+    }
+    ok(porchlight(
+        &data,
+        &["user", "add", "ken", "--password-stdin"],
+        Some("a good long password"),
+    ));
+    fails(
+        porchlight(
+            &data,
+            &["user", "add", "ana", "--password-stdin"],
+            Some("a good long password"),
+        ),
+        "This camp is full",
+    );
+    let list = ok(porchlight(&data, &["user", "list"], None));
+    assert!(
+        list.contains("hana") && list.contains("ken") && list.contains("2 of 2 places taken"),
+        "{list}"
+    );
+    assert!(!list.lines().any(|l| l.starts_with("ana ")), "{list}");
+
+    let reset = ok(porchlight(
+        &data,
+        &["user", "reset-password", "ken", "--password-stdin"],
+        Some("another long password"),
+    ));
+    assert!(reset.contains("changed"), "{reset}");
+    fails(
+        porchlight(
+            &data,
+            &["user", "reset-password", "nobody", "--password-stdin"],
+            Some("another long password"),
+        ),
+        "no member called",
+    );
+}
+
+#[test]
+fn invites_check_backup_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let link = ok(porchlight(
+        &data,
+        &[
+            "invite",
+            "--note",
+            "Welcome!",
+            "--uses",
+            "3",
+            "--expires",
+            "7",
+        ],
+        None,
+    ));
+    assert!(
+        link.trim().starts_with("http://127.0.0.1:8080/invite/"),
+        "{link}"
+    );
+    fails(
+        porchlight(&data, &["invite", "--uses", "0"], None),
+        "from 1 to 100 times",
+    );
+    fails(
+        porchlight(&data, &["invite", "--expires", "9999"], None),
+        "from 1 to 365 days",
+    );
+
+    ok(porchlight(
+        &data,
+        &["user", "add", "hana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    assert!(ok(porchlight(&data, &["check"], None)).contains("The database is sound"));
+    let backup = dir.path().join("camp.backup");
+    let backup_arg = backup.to_str().unwrap();
+    ok(porchlight(&data, &["backup", "--to", backup_arg], None));
+    fails(
+        porchlight(&data, &["backup", "--to", backup_arg], None),
+        "already exists",
+    );
+    ok(porchlight(
+        &data,
+        &["user", "add", "ken", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let restored = ok(porchlight(&data, &["restore", "--from", backup_arg], None));
+    assert!(restored.contains("kept as"), "{restored}");
+    let list = ok(porchlight(&data, &["user", "list"], None));
+    assert!(
+        list.contains("hana") && !list.lines().any(|l| l.starts_with("ken ")),
+        "{list}"
+    );
+    // A file that is not a backup changes nothing.
+    let junk = dir.path().join("junk");
+    std::fs::write(
+        &junk,
+        b"not a database at all, just some bytes................................",
+    )
+    .unwrap();
+    fails(
+        porchlight(&data, &["restore", "--from", junk.to_str().unwrap()], None),
+        "not a Porchlight backup",
+    );
+    assert!(ok(porchlight(&data, &["user", "list"], None)).contains("hana"));
+}
+
+#[test]
+fn bad_config_and_flags_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("porchlight.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\ncolour = \"blue\"\n").unwrap();
+    fails(
+        porchlight(
+            &data,
+            &["serve", "--config", config.to_str().unwrap()],
+            None,
+        ),
+        "unknown field",
+    );
+    std::fs::write(&config, "max_post_chars = 5\n").unwrap();
+    fails(
+        porchlight(
+            &data,
+            &["serve", "--config", config.to_str().unwrap()],
+            None,
+        ),
+        "between 10 and 10000",
+    );
+    fails(
+        porchlight(
+            &data,
+            &["serve", "--config", "/nonexistent/porchlight.toml"],
+            None,
+        ),
+        "cannot read the config file",
+    );
+    fails(
+        porchlight(&data, &["serve", "--domain", "not a domain!"], None),
+        "not a valid domain",
+    );
+    fails(
+        porchlight(&data, &["serve", "--listen", "nonsense"], None),
+        "cannot listen on nonsense",
+    );
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    fails(porchlight(&file, &["check"], None), "data folder");
+}
+
+/// A server process under test, with its log read line by line.
+struct Server {
+    child: Child,
+    base: String,
+    log: std::sync::mpsc::Receiver<String>,
+    lines: Vec<String>,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start server");
+        let (send, log) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+            log,
+            lines: Vec::new(),
+        };
+        let line = server.wait_for("is listening on http://");
+        let address = line
+            .split("http://")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        server.base = format!("http://{address}");
+        server
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        if let Some(line) = self.lines.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        while Instant::now() < deadline {
+            if let Ok(line) = self.log.recv_timeout(Duration::from_millis(100)) {
+                self.lines.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!(
+            "the server did not log {needle:?}; it logged:\n{}",
+            self.lines.join("\n")
+        );
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_server_starts_with_a_setup_link_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = Server::start(&data, &[]);
+    let link_line = server.wait_for("To create the host account, open:");
+    let link = link_line.split("open: ").nth(1).unwrap().trim().to_string();
+    assert!(
+        link.starts_with(&format!("{}/setup/", server.base)),
+        "{link}"
+    );
+
+    let mut browser = Browser::new(&server.base);
+    let path = link.trim_start_matches(&server.base).to_string();
+    browser.get(&path).assert_status(200);
+    browser
+        .post(
+            &path,
+            &[
+                ("username", "hana"),
+                ("password", PASSWORD),
+                ("site_name", "Maple"),
+                ("code_of_conduct", ""),
+            ],
+        )
+        .assert_status(303);
+    browser.get("/").assert_contains("Maple");
+
+    // A second server on the same data folder is refused, clearly.
+    let second = porchlight(&data, &["serve", "--listen", "127.0.0.1:0"], None);
+    fails(second, "already using");
+    // So is a second server on the same port.
+    let port = server.base.trim_start_matches("http://").to_string();
+    let other = dir.path().join("other");
+    fails(
+        porchlight(&other, &["serve", "--listen", &port], None),
+        "already in use",
+    );
+
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a graceful stop exits 0: {status:?}");
+    server.wait_for("Porchlight stopped.");
+}
+
+#[test]
+fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(porchlight(
+        &data,
+        &["user", "add", "hana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let mut server = Server::start(&data, &[]);
+    let mut browser = Browser::new(&server.base);
+    browser.log_in("hana", PASSWORD);
+    for i in 0..20 {
+        browser
+            .post(
+                "/posts",
+                &[
+                    ("text", &format!("acknowledged post {i}")),
+                    ("audience", "local"),
+                ],
+            )
+            .assert_status(303);
+    }
+    // Killed without warning right after the last answer.
+    server.signal(nix::sys::signal::Signal::SIGKILL);
+    server.child.wait().unwrap();
+
+    let app = porchlight_app::App::open(&data, Default::default()).unwrap();
+    assert_eq!(app.db.integrity_check().unwrap(), "ok");
+    let count: i64 = app
+        .db
+        .read(|c| c.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(count, 20);
+}
