@@ -23,6 +23,9 @@ pub struct App {
     pub limits: Limits,
     rng: SystemRandom,
     csrf_key: ring::hmac::Key,
+    /// Password hashing runs one at a time: each hash takes 7 MiB, and a burst of logins must not
+    /// multiply that on a Pi.
+    pub(crate) hashing: std::sync::Mutex<()>,
 }
 
 /// Limits a host may tune in the config file.
@@ -133,6 +136,7 @@ impl App {
             limits,
             rng,
             csrf_key,
+            hashing: std::sync::Mutex::new(()),
         })
     }
 

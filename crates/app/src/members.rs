@@ -1,8 +1,8 @@
 //! Becoming and being a member: the first-run setup, adding members, invites, signing up,
 //! logging in, sessions, passwords, profiles, roles and the camp's own settings.
 
-use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use porchlight_core::audience::Role;
 use porchlight_core::members::{MemberCap, MemberError, check_password, normalize_username};
 use porchlight_core::{AccountId, UnixTime};
@@ -28,14 +28,34 @@ pub struct NewMember<'a> {
     pub role: Role,
 }
 
+/// Argon2id with 7 MiB, 5 passes, 1 lane: one of OWASP's recommended equivalent settings, chosen
+/// over the 19 MiB one so that logging in fits in a Pi's memory budget. Hashes record their own
+/// parameters, so older hashes keep verifying if these change.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(7 * 1024, 5, 1, None).expect("valid Argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
 impl App {
+    fn verify_password(&self, hash: &str, password: &str) -> bool {
+        let _one_at_a_time = self.hashing.lock().unwrap_or_else(|p| p.into_inner());
+        PasswordHash::new(hash)
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    }
+
     fn hash_password(&self, password: &str) -> AppResult<String> {
+        let _one_at_a_time = self.hashing.lock().unwrap_or_else(|p| p.into_inner());
         let mut salt = [0u8; 16];
         ring::rand::SecureRandom::fill(&self.rng, &mut salt)
             .map_err(|_| AppError::Invalid("The random number generator failed.".into()))?;
         let salt = SaltString::encode_b64(&salt)
             .map_err(|e| AppError::Invalid(format!("Could not make a salt: {e}")))?;
-        Argon2::default()
+        argon2()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| AppError::Invalid(format!("Could not hash the password: {e}")))
@@ -299,7 +319,7 @@ impl App {
                 return Err(wrong());
             }
         };
-        if password.len() > 1024 || !verify_password(&hash, password) {
+        if password.len() > 1024 || !self.verify_password(&hash, password) {
             return Err(wrong());
         }
         let token = self.random_token(32);
@@ -353,7 +373,7 @@ impl App {
             .db
             .read(|c| accounts::password_hash(c, id))?
             .ok_or(AppError::NotFound)?;
-        if !verify_password(&hash, current) {
+        if !self.verify_password(&hash, current) {
             return Err(AppError::Invalid(
                 "The current password is not right.".into(),
             ));
@@ -420,16 +440,6 @@ impl App {
     }
 }
 
-fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
 /// Refuses unless `who` is a member with at least `role`.
 pub(crate) fn require_role(
     conn: &rusqlite::Connection,
@@ -477,4 +487,28 @@ fn check_invite(invite: Option<Invite>, now: UnixTime) -> AppResult<Invite> {
 /// Whether an error is the member cap (pages show it as "the camp is full").
 pub fn is_camp_full(e: &AppError) -> bool {
     matches!(e, AppError::Member(MemberError::CampFull { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+
+    #[test]
+    fn passwords_are_argon2id_and_old_parameters_still_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(dir.path(), Limits::default()).unwrap();
+        let hash = app.hash_password("a long password").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{hash}");
+        assert!(app.verify_password(&hash, "a long password"));
+        assert!(!app.verify_password(&hash, "a long passwort"));
+        // A hash made with the library's default (19 MiB) parameters keeps working.
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let old = Argon2::default()
+            .hash_password(b"old password!", &salt)
+            .unwrap()
+            .to_string();
+        assert!(app.verify_password(&old, "old password!"));
+        assert!(!app.verify_password("not a hash", "old password!"));
+    }
 }

@@ -44,14 +44,25 @@ impl Audience {
         Audience::ALL.into_iter().find(|a| a.as_str() == name)
     }
 
-    /// What the composer calls it.
+    /// What the composer calls it (short enough for a phone's menu).
     pub fn label(self) -> &'static str {
         match self {
-            Audience::Direct => "Only people mentioned",
+            Audience::Direct => "Mentioned only",
             Audience::Followers => "Followers",
-            Audience::Local => "Camp only (never leaves this server)",
-            Audience::Unlisted => "Unlisted (anyone with the link)",
+            Audience::Local => "Camp only",
+            Audience::Unlisted => "Unlisted",
             Audience::Public => "Public",
+        }
+    }
+
+    /// One sentence on who will see it.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Audience::Direct => "only the people you @mention",
+            Audience::Followers => "your followers and the people you mention",
+            Audience::Local => "members of this camp; it never leaves this server",
+            Audience::Unlisted => "anyone with the link, but kept out of timelines",
+            Audience::Public => "anyone, also outside the camp",
         }
     }
 }

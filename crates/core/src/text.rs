@@ -207,7 +207,8 @@ fn link_token(rest: &str) -> Option<Token> {
     // opened one (as Wikipedia links do).
     loop {
         let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
-        let trimmed = if trimmed.ends_with(')') && !trimmed.contains('(') {
+        let unbalanced = trimmed.matches(')').count() > trimmed.matches('(').count();
+        let trimmed = if trimmed.ends_with(')') && unbalanced {
             &trimmed[..trimmed.len() - 1]
         } else {
             trimmed

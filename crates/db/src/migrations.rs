@@ -79,7 +79,6 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX posts_author ON posts (author_id, id);
     CREATE INDEX posts_in_reply_to ON posts (in_reply_to) WHERE in_reply_to IS NOT NULL;
     CREATE UNIQUE INDEX posts_one_boost ON posts (boost_of, author_id) WHERE boost_of IS NOT NULL;
-    CREATE INDEX posts_listed ON posts (audience, id) WHERE boost_of IS NULL;
 
     CREATE TABLE post_mentions (
         post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,

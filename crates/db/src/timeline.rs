@@ -82,16 +82,17 @@ impl PostView {
 }
 
 /// The columns every list reads: the row `p`, and the shown post `s` (the original for a boost).
-const SELECT: &str = "SELECT p.id, p.boost_of, pa.id, pa.username, pa.display_name, p.audience,
+const COLUMNS: &str = "SELECT p.id, p.boost_of, pa.id, pa.username, pa.display_name, p.audience,
        s.id, sa.id, sa.username, sa.display_name, s.audience, s.html, s.content_warning,
        s.in_reply_to, s.created_at, s.edited_at, s.reply_count, s.boost_count, s.favourite_count,
        EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = s.id),
        EXISTS (SELECT 1 FROM posts x WHERE x.author_id = ?1 AND x.boost_of = s.id),
        EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = s.id),
        EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
-       EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id)
-  FROM posts p
-  JOIN accounts pa ON pa.id = p.author_id
+       EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id)";
+
+/// The joins from a row `p` to its author, the shown post and its author.
+const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
   JOIN posts s ON s.id = IFNULL(p.boost_of, p.id)
   JOIN accounts sa ON sa.id = s.author_id";
 
@@ -198,24 +199,58 @@ impl Query {
         }
     }
 
-    /// The WHERE clause after `p.id < ?3`; ?4 is the query's own argument.
-    fn condition(&self) -> &'static str {
-        match self {
-            Query::Home => {
-                "AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))"
-            }
-            Query::Local => {
-                "AND p.boost_of IS NULL AND pa.domain IS NULL AND p.audience IN ('public', 'local')"
-            }
-            Query::Hashtag(_) => {
-                "AND p.id IN (SELECT post_id FROM post_tags WHERE tag = ?4) AND p.audience IN ('public', 'local')"
-            }
-            Query::Profile(_) => "AND p.author_id = ?4 AND p.audience != 'direct'",
-            Query::Bookmarks => "AND p.id IN (SELECT post_id FROM bookmarks WHERE account_id = ?1)",
-            Query::Search(_) => {
-                "AND p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?4) AND (p.audience != 'unlisted' OR p.author_id = ?1)"
-            }
-        }
+    /// The SQL for one batch of `batch` rows. Every list walks its rows newest first and stops
+    /// after the batch, so a page costs the same with 1,000 posts or 1,000,000: nothing is gathered
+    /// and sorted. `?1` is the viewer, `?2` 1 for a member, `?3` the cursor, `?4` the query's own
+    /// argument.
+    ///
+    /// The batch size is written into the SQL, so that every batch of a list reuses one cached
+    /// statement with one plan.
+    pub fn sql(&self, sparse_home: bool, batch: u32) -> String {
+        // A leading `+` keeps SQLite from using an index on that column, so that it walks the
+        // posts by id (newest first) and stops early, instead of collecting every match to sort.
+        let (from, condition, order) = match self {
+            // Most campers follow much of the camp, so most recent posts are theirs to see. Someone
+            // who follows few would walk far: for them, the author index leads instead.
+            Query::Home if sparse_home => (
+                "FROM posts p",
+                "p.id < ?3 AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))",
+                "p.id",
+            ),
+            Query::Home => (
+                "FROM posts p",
+                "p.id < ?3 AND (+p.author_id = ?1 OR +p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))",
+                "p.id",
+            ),
+            Query::Local => (
+                "FROM posts p",
+                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local')",
+                "p.id",
+            ),
+            Query::Hashtag(_) => (
+                "FROM post_tags t CROSS JOIN posts p ON p.id = t.post_id",
+                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local')",
+                "t.post_id",
+            ),
+            Query::Profile(_) => (
+                "FROM posts p",
+                "p.author_id = ?4 AND p.id < ?3 AND p.audience != 'direct'",
+                "p.id",
+            ),
+            Query::Bookmarks => (
+                "FROM bookmarks b CROSS JOIN posts p ON p.id = b.post_id",
+                "b.account_id = ?1 AND b.post_id < ?3",
+                "b.post_id",
+            ),
+            Query::Search(_) => (
+                "FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid",
+                "posts_fts MATCH ?4 AND posts_fts.rowid < ?3 AND (p.audience != 'unlisted' OR p.author_id = ?1)",
+                "posts_fts.rowid",
+            ),
+        };
+        format!(
+            "{COLUMNS} {from} {JOINS} WHERE {condition} AND {MAY_SEE} ORDER BY {order} DESC LIMIT {batch}"
+        )
     }
 
     fn argument(&self) -> Value {
@@ -226,6 +261,18 @@ impl Query {
             Query::Home | Query::Local | Query::Bookmarks => Value::Null,
         }
     }
+}
+
+/// Whether a member follows so few accounts that walking all recent posts to find theirs would be
+/// slow (fewer than a fifth of the accounts here).
+fn follows_few(conn: &Connection, reader: Reader) -> rusqlite::Result<bool> {
+    let followed: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM follows WHERE follower_id = ?1")?
+        .query_row([reader.sql_id()], |r| r.get(0))?;
+    let accounts: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM accounts")?
+        .query_row([], |r| r.get(0))?;
+    Ok((followed + 1) * 5 < accounts)
 }
 
 /// Turns what a person typed into an FTS5 query that matches all the words, each quoted so that
@@ -252,37 +299,36 @@ pub fn page(
     {
         return Ok(Page::default());
     }
-    let sql = format!(
-        "{SELECT} WHERE p.id < ?3 {} AND {MAY_SEE} ORDER BY p.id DESC LIMIT ?5",
-        query.condition()
-    );
+    let sparse_home = *query == Query::Home && follows_few(conn, reader)?;
+    // Fetch one more than asked to know whether there is a next page.
+    let batch = limit + 1;
+    let sql = query.sql(sparse_home, batch);
     let mut stmt = conn.prepare_cached(&sql)?;
     let listing = query.listing();
     let mut posts = Vec::with_capacity(limit as usize);
     let mut cursor = max_id.unwrap_or(PostId::MAX);
-    // Fetch one more than asked to know whether there is a next page. The rules may (in principle)
-    // drop rows the SQL let through; then read on so pages stay full.
-    let want = limit as usize + 1;
+    // The rules may (in principle) drop rows the SQL let through; then read on so pages stay full.
+    let want = batch as usize;
     loop {
-        let batch = want - posts.len();
         let args = [
             Value::Integer(reader.sql_id()),
             Value::Integer(reader.is_member() as i64),
             Value::Integer(cursor),
             query.argument(),
-            Value::Integer(batch as i64),
         ];
-        let mut rows = stmt.query(params_from_iter(args.iter()))?;
+        // Not every list has an argument of its own (?4).
+        let used = stmt.parameter_count();
+        let mut rows = stmt.query(params_from_iter(args[..used].iter()))?;
         let mut read = 0;
         while let Some(row) = rows.next()? {
             read += 1;
             let (view, row_audience) = post_from_row(row, reader)?;
             cursor = view.row_id;
-            if passes_rules(&view, row_audience, listing, reader) {
+            if passes_rules(&view, row_audience, listing, reader) && posts.len() < want {
                 posts.push(view);
             }
         }
-        if read < batch || posts.len() >= want {
+        if read < want || posts.len() >= want {
             break;
         }
     }
@@ -297,7 +343,7 @@ pub fn page(
 
 /// One post (never a boost row) if the reader may view it.
 pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
-    let sql = format!("{SELECT} WHERE p.id = ?3 AND p.boost_of IS NULL");
+    let sql = format!("{COLUMNS} FROM posts p {JOINS} WHERE p.id = ?3 AND p.boost_of IS NULL");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params![reader.sql_id(), reader.is_member(), id])?;
     match rows.next()? {
@@ -369,4 +415,83 @@ fn collect_replies(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_queries() -> Vec<(Query, bool)> {
+        vec![
+            (Query::Home, false),
+            (Query::Home, true),
+            (Query::Local, false),
+            (Query::Hashtag("lake".into()), false),
+            (Query::Profile(1), false),
+            (Query::Bookmarks, false),
+            (Query::Search("lake".into()), false),
+        ]
+    }
+
+    /// A page must cost the same however many posts there are: no list may gather its matches
+    /// to sort them (the sparse home timeline excepted: it sorts only the few people followed).
+    #[test]
+    fn lists_walk_an_index_instead_of_sorting() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("p.db")).unwrap();
+        db.read(|c| -> rusqlite::Result<()> {
+            for (query, sparse) in all_queries() {
+                let sql = format!("EXPLAIN QUERY PLAN {}", query.sql(sparse, 21));
+                let args = [
+                    Value::Integer(1),
+                    Value::Integer(1),
+                    Value::Integer(100),
+                    query.argument(),
+                ];
+                let mut stmt = c.prepare(&sql)?;
+                let used = stmt.parameter_count();
+                let plan: Vec<String> = stmt
+                    .query_map(params_from_iter(args[..used].iter()), |r| r.get(3))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let sorts = plan.iter().any(|step| step.contains("TEMP B-TREE"));
+                assert_eq!(
+                    sorts,
+                    sparse,
+                    "{query:?} (sparse: {sparse}):\n{}",
+                    plan.join("\n")
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Cached statements must not be recompiled on every use (see `configure`).
+    #[test]
+    fn list_statements_are_prepared_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("p.db")).unwrap();
+        db.read(|c| -> rusqlite::Result<()> {
+            for (query, sparse) in all_queries() {
+                let sql = query.sql(sparse, 21);
+                for cursor in [100, 99, 98] {
+                    let args = [
+                        Value::Integer(1),
+                        Value::Integer(1),
+                        Value::Integer(cursor),
+                        query.argument(),
+                    ];
+                    let mut stmt = c.prepare_cached(&sql)?;
+                    let used = stmt.parameter_count();
+                    stmt.query_map(params_from_iter(args[..used].iter()), |_| Ok(()))?
+                        .for_each(drop);
+                }
+                let stmt = c.prepare_cached(&sql)?;
+                let recompiled = stmt.get_status(rusqlite::StatementStatus::RePrepare);
+                assert_eq!(recompiled, 0, "{query:?} was recompiled {recompiled} times");
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
 }

@@ -1,10 +1,13 @@
 //! The `porchlight` binary as a host uses it from a shell: every command, its messages and exit
 //! codes, and the server process itself (start, first-run link, graceful stop, kill -9).
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+
+use common::Server;
 
 use porchlight_testkit::{Browser, PASSWORD};
 
@@ -254,80 +257,6 @@ fn bad_config_and_flags_say_what_is_wrong() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
     fails(porchlight(&file, &["check"], None), "data folder");
-}
-
-/// A server process under test, with its log read line by line.
-struct Server {
-    child: Child,
-    base: String,
-    log: std::sync::mpsc::Receiver<String>,
-    lines: Vec<String>,
-}
-
-impl Server {
-    fn start(data: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start server");
-        let (send, log) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            base: String::new(),
-            log,
-            lines: Vec::new(),
-        };
-        let line = server.wait_for("is listening on http://");
-        let address = line
-            .split("http://")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap();
-        server.base = format!("http://{address}");
-        server
-    }
-
-    fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        if let Some(line) = self.lines.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        while Instant::now() < deadline {
-            if let Ok(line) = self.log.recv_timeout(Duration::from_millis(100)) {
-                self.lines.push(line.clone());
-                if line.contains(needle) {
-                    return line;
-                }
-            }
-        }
-        panic!(
-            "the server did not log {needle:?}; it logged:\n{}",
-            self.lines.join("\n")
-        );
-    }
-
-    fn signal(&self, signal: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]

@@ -63,12 +63,20 @@ pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
                     span.hint { "Who can see it " }
                     select id={ (id) "-audience" } name="audience" {
                         @for a in &choices {
-                            option value=(a.as_str()) selected[*a == draft.audience] { (a.label()) }
+                            option value=(a.as_str()) selected[*a == draft.audience] title=(a.explanation()) { (a.label()) }
                         }
                     }
                 }
                 output.counter data-max=(chrome.max_post_chars) aria-live="polite" { (chrome.max_post_chars) " max" }
                 button type="submit" { "Post" }
+            }
+            details.audiences {
+                summary.hint { "Who sees what?" }
+                ul.hint {
+                    @for a in &choices {
+                        li { strong { (a.label()) } ": " (a.explanation()) "." }
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,74 @@
+//! The whole product in a real browser: headless Chromium (Debian's package) at phone width goes
+//! through setup → invite → signup → post → reply → boost → notifications against the real
+//! `porchlight` binary, saving screenshots under `target/screenshots/`. The steps live in
+//! `tests/browser/flow.mjs` (playwright-core driving /usr/bin/chromium); `scripts/install-test-deps`
+//! installs both.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::Server;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
+    let root = workspace();
+    let flow = root.join("tests/browser/flow.mjs");
+    let missing: Vec<&str> = [
+        (
+            "/usr/bin/chromium",
+            std::path::Path::new("/usr/bin/chromium").exists(),
+        ),
+        (
+            "playwright-core",
+            root.join("tests/browser/node_modules/playwright-core")
+                .exists(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, present)| !present)
+    .map(|(name, _)| name)
+    .collect();
+    if !missing.is_empty() {
+        if std::env::var_os("PORCHLIGHT_SKIP_BROWSER").is_some() {
+            eprintln!(
+                "browser test skipped on request (PORCHLIGHT_SKIP_BROWSER); missing: {missing:?}"
+            );
+            return;
+        }
+        panic!(
+            "the browser test needs {missing:?}: run scripts/install-test-deps (or scripts/test, which does), \
+             or set PORCHLIGHT_SKIP_BROWSER=1 to skip it knowingly"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&dir.path().join("data"), &[]);
+    let line = server.wait_for("To create the host account, open:");
+    let setup = line.split("open: ").nth(1).unwrap().trim().to_string();
+    let shots = root.join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let output = Command::new("node")
+        .arg(&flow)
+        .arg(&server.base)
+        .arg(&setup)
+        .arg(&shots)
+        .output()
+        .expect("run node");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{log}");
+    assert!(output.status.success(), "the browser flow failed:\n{log}");
+    assert!(log.contains("steps passed"), "{log}");
+    assert!(
+        !log.contains("wider than the screen") && !log.contains("scrolls sideways"),
+        "a page scrolls sideways on a phone:\n{log}"
+    );
+}
