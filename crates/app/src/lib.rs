@@ -23,9 +23,10 @@ pub struct App {
     pub limits: Limits,
     rng: SystemRandom,
     csrf_key: ring::hmac::Key,
-    /// Password hashing runs one at a time: each hash takes 7 MiB, and a burst of logins must not
-    /// multiply that on a Pi.
-    pub(crate) hashing: std::sync::Mutex<()>,
+    /// Password hashing runs on one thread of its own, one hash at a time: each takes 7 MiB,
+    /// and a burst of logins must not multiply that on a Pi (nor leave a 7 MiB block behind in
+    /// every thread's allocator arena).
+    pub(crate) passwords: members::PasswordWorker,
 }
 
 /// Limits a host may tune in the config file.
@@ -136,7 +137,7 @@ impl App {
             limits,
             rng,
             csrf_key,
-            hashing: std::sync::Mutex::new(()),
+            passwords: members::PasswordWorker::start(),
         })
     }
 

@@ -86,7 +86,15 @@ fn main() {
     ));
 
     let mut server = Server::start(&binary, &dir);
+    let mut memory = vec![format!(
+        "started {:.1}",
+        server.peak_rss_kb() as f64 / 1024.0
+    )];
     let cookie = log_in(&server.base, "member0");
+    memory.push(format!(
+        "after a login {:.1}",
+        server.peak_rss_kb() as f64 / 1024.0
+    ));
     let home_raw = fetch(&server.addr, "/", &cookie, false);
     let home_gz = fetch(&server.addr, "/", &cookie, true);
     let posts_on_page = String::from_utf8_lossy(&home_raw)
@@ -105,10 +113,16 @@ fn main() {
 
     for (path, label) in [("/", "home timeline"), ("/local", "local timeline")] {
         for clients in [4, 32] {
+            let cpu_before = server.cpu_seconds();
             let r = load(&server.addr, path, &cookie, clients, &settings, false);
+            let server_cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / r.count.max(1) as f64;
             results.push(format!(
-                "| {label}, {clients} clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests, {} errors) |",
+                "| {label}, {clients} clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms; server CPU {server_cpu_us:.0} µs/request ({} requests, {} errors) |",
                 r.rate, r.p50, r.p99, r.count, r.errors
+            ));
+            memory.push(format!(
+                "after {label} at {clients} clients {:.1}",
+                server.peak_rss_kb() as f64 / 1024.0
             ));
         }
     }
@@ -116,6 +130,10 @@ fn main() {
     results.push(format!(
         "| home timeline, 4 clients, gzip | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms |",
         r.rate, r.p50, r.p99
+    ));
+    memory.push(format!(
+        "after gzip load {:.1}",
+        server.peak_rss_kb() as f64 / 1024.0
     ));
     let w = writes(&server.base, &settings);
     results.push(format!(
@@ -125,6 +143,11 @@ fn main() {
     results.push(format!(
         "| server peak RSS (VmHWM) after all of the above | {:.1} MB |",
         rss as f64 / 1024.0
+    ));
+    memory.push(format!("after posting {:.1}", rss as f64 / 1024.0));
+    results.push(format!(
+        "| peak RSS along the way, MB | {} |",
+        memory.join("; ")
     ));
     server.stop();
     if keep.is_none() {
@@ -270,6 +293,27 @@ impl Server {
             std::thread::sleep(Duration::from_millis(1));
         }
         panic!("the server did not start");
+    }
+
+    /// CPU time the server has used so far (user + system), in seconds.
+    fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name (which is in parentheses and may contain spaces).
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+        (ticks(11) + ticks(12)) / 100.0
     }
 
     fn peak_rss_kb(&self) -> u64 {

@@ -336,8 +336,9 @@ fn serve(config: Config) -> Result<(), String> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // SQLite and password hashing run here; a Pi has four cores and little memory.
-        .max_blocking_threads(16)
+        // SQLite and password hashing run here. More threads than the database's four readers,
+        // its writer and a password hash would only wait, and each costs memory.
+        .max_blocking_threads(8)
         .thread_stack_size(512 * 1024)
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
@@ -354,6 +355,9 @@ fn serve(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())
     })?;
+    // Dropping the runtime drops the last handles on the camp, which closes the database and
+    // empties its write-ahead log, before we say we are done.
+    drop(runtime);
     log::info!("Porchlight stopped.");
     Ok(())
 }

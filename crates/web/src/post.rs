@@ -68,50 +68,31 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             @if post.edited_at.is_some() {
                 p.meta { a href={ (link) "/history" } { "edited" } }
             }
-            div.actions {
+            // One form per post: the token and the way back are sent once, and each button says
+            // where it goes (this keeps a timeline page small).
+            form.actions method="post" action={ (link) "/favourite" } {
+                @if signed_in {
+                    (csrf_field(chrome)) (back_field(chrome))
+                }
                 @if signed_in && post.may(Action::Reply) {
                     a.reply href={ (link) "#reply" } { "Reply" @if post.reply_count > 0 { " " (post.reply_count) } }
                 } @else if post.reply_count > 0 {
                     a.reply href=(link) { "Replies " (post.reply_count) }
                 }
-                @if signed_in && (post.may(Action::Boost) || post.boosted) {
-                    @if post.boosted {
-                        form.unboost method="post" action={ (link) "/unboost" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="true" { "Boosted " (post.boost_count) }
-                        }
-                    } @else {
-                        form.boost method="post" action={ (link) "/boost" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="false" { "Boost" @if post.boost_count > 0 { " " (post.boost_count) } }
-                        }
-                    }
+                @if signed_in && post.boosted {
+                    button.unboost type="submit" formaction={ (link) "/unboost" } aria-pressed="true" { "Boosted " (post.boost_count) }
+                } @else if signed_in && post.may(Action::Boost) {
+                    button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { "Boost" @if post.boost_count > 0 { " " (post.boost_count) } }
                 }
-                @if signed_in && post.may(Action::Favourite) {
-                    @if post.favourited {
-                        form.unfavourite method="post" action={ (link) "/unfavourite" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="true" { "★ " (post.favourite_count) }
-                        }
-                    } @else {
-                        form.favourite method="post" action={ (link) "/favourite" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="false" aria-label="Favourite" { "☆" @if post.favourite_count > 0 { " " (post.favourite_count) } }
-                        }
-                    }
+                @if signed_in && post.favourited {
+                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" aria-label="Favourited" { "★ " (post.favourite_count) }
+                } @else if signed_in && post.may(Action::Favourite) {
+                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" aria-label="Favourite" { "☆" @if post.favourite_count > 0 { " " (post.favourite_count) } }
                 }
-                @if signed_in && post.may(Action::Bookmark) {
-                    @if post.bookmarked {
-                        form.unbookmark method="post" action={ (link) "/unbookmark" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="true" { "Bookmarked" }
-                        }
-                    } @else {
-                        form.bookmark method="post" action={ (link) "/bookmark" } {
-                            (csrf_field(chrome)) (back_field(chrome))
-                            button type="submit" aria-pressed="false" { "Bookmark" }
-                        }
-                    }
+                @if signed_in && post.bookmarked {
+                    button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { "Bookmarked" }
+                } @else if signed_in && post.may(Action::Bookmark) {
+                    button.bookmark type="submit" formaction={ (link) "/bookmark" } aria-pressed="false" { "Bookmark" }
                 }
                 @if post.viewer.is_author {
                     a.edit href={ (link) "/edit" } { "Edit" }
