@@ -253,6 +253,13 @@ fn writing_replying_boosting_favouriting_editing_deleting() {
     );
     assert_eq!(evil.location.as_deref(), Some(&*format!("/posts/{id}")));
     ken.get("/bookmarks").assert_contains("Movie night");
+    // Lists mark what the viewer did (read for the whole page at once), and only for them.
+    ken.get("/local")
+        .assert_contains("class=\"unfavourite\"")
+        .assert_contains("class=\"unboost\"")
+        .assert_contains("class=\"unbookmark\"");
+    camp.add_member("ana", Role::Member);
+    camp.logged_in("ana").get("/local").assert_lacks("class=\"unfavourite\"").assert_contains("class=\"favourite\"");
 
     let notes = hana.get("/notifications");
     notes
