@@ -272,14 +272,7 @@ impl Server {
     fn start(binary: &Path, dir: &Path) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(binary)
-            .args(["serve", "--listen", &addr, "--data"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start server");
+        let child = spawn_server(binary, dir, &addr, Stdio::inherit());
         let server = Server {
             child,
             base: format!("http://{addr}"),
@@ -343,6 +336,18 @@ impl Drop for Server {
     }
 }
 
+/// `porchlight serve` on `addr`, quiet but for warnings.
+fn spawn_server(binary: &Path, dir: &Path, addr: &str, stderr: Stdio) -> Child {
+    Command::new(binary)
+        .args(["serve", "--listen", addr, "--data"])
+        .arg(dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start the server")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -358,14 +363,7 @@ fn cold_start(binary: &Path, dir: &Path) -> f64 {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let t0 = Instant::now();
-        let mut child = Command::new(binary)
-            .args(["serve", "--listen", &addr, "--data"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start");
+        let mut child = spawn_server(binary, dir, &addr, Stdio::null());
         loop {
             if let Ok(mut s) = TcpStream::connect(&addr) {
                 let _ = s

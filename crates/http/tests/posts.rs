@@ -259,7 +259,10 @@ fn writing_replying_boosting_favouriting_editing_deleting() {
         .assert_contains("class=\"unboost\"")
         .assert_contains("class=\"unbookmark\"");
     camp.add_member("ana", Role::Member);
-    camp.logged_in("ana").get("/local").assert_lacks("class=\"unfavourite\"").assert_contains("class=\"favourite\"");
+    camp.logged_in("ana")
+        .get("/local")
+        .assert_lacks("class=\"unfavourite\"")
+        .assert_contains("class=\"favourite\"");
 
     let notes = hana.get("/notifications");
     notes
