@@ -391,13 +391,18 @@ fn cold_start(binary: &Path, dir: &Path) -> f64 {
     times[2]
 }
 
-/// Logs in through the real form and returns the Cookie header of the session.
-fn log_in(base: &str, user: &str) -> String {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// An HTTP client that shows redirects and error statuses instead of following or failing on them.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
         .max_redirects(0)
         .http_status_as_error(false)
         .build()
-        .into();
+        .into()
+}
+
+/// Logs in through the real form and returns the Cookie header of the session.
+fn log_in(base: &str, user: &str) -> String {
+    let agent = agent();
     let mut page = agent
         .get(&format!("{base}/login"))
         .call()
@@ -592,11 +597,7 @@ fn writes(base: &str, s: &Settings) -> f64 {
             let n = s.writes / 4;
             std::thread::spawn(move || {
                 let cookie = log_in(&base, &format!("member{}", i + 1));
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .max_redirects(0)
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
+                let agent = agent();
                 let mut page = agent
                     .get(&format!("{base}/settings"))
                     .header("cookie", &cookie)

@@ -30,6 +30,10 @@ pub use request::{Request, Response};
 /// conduct at most 10,000).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How much of a too-large body is read and discarded before answering 413; past this the
+/// connection is simply closed.
+const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
+
 /// How the server presents itself.
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
@@ -124,11 +128,20 @@ async fn handle(
         .and_then(|v| v.parse::<usize>().ok());
     let (parts, body) = req.into_parts();
     let mut request = Request::from_parts(&parts, remote);
-    if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+    // A body over the limit is still read (and thrown away) up to a bound, so that the sender gets
+    // the "too large" page instead of a connection closed under it mid-upload.
+    if declared_length.is_some_and(|n| n > DRAIN_LIMIT_BYTES) {
         request.body_too_large = true;
     } else {
-        match Limited::new(body, MAX_BODY_BYTES).collect().await {
-            Ok(collected) => request.set_body(&collected.to_bytes()),
+        match Limited::new(body, DRAIN_LIMIT_BYTES).collect().await {
+            Ok(collected) => {
+                let bytes = collected.to_bytes();
+                if bytes.len() > MAX_BODY_BYTES {
+                    request.body_too_large = true;
+                } else {
+                    request.set_body(&bytes);
+                }
+            }
             Err(e)
                 if e.downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some() =>

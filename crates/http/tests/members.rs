@@ -394,3 +394,31 @@ fn profiles_and_roles() {
     )
     .assert_status(403);
 }
+
+#[test]
+fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
+    let camp = TestCamp::start_with(porchlight_http::HttpConfig {
+        base_url: Some("https://camp.example".into()),
+        secure_cookies: true,
+    });
+    camp.add_member("hana", Role::Host);
+    let mut host = camp.browser();
+    let login = host.post("/login", &[("username", "hana"), ("password", PASSWORD)]);
+    login.assert_status(303);
+    let cookie = login.header("set-cookie").unwrap();
+    assert!(
+        cookie.starts_with("pl_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let code = make_invite(&mut host, "", "1");
+    host.get(&format!("/admin?invite={code}"))
+        .assert_contains(&format!("value=\"https://camp.example/invite/{code}\""));
+
+    // Without a public name, cookies are not marked Secure (plain HTTP on the LAN would drop them).
+    let (plain, _) = TestCamp::with_host("ana");
+    let mut other = plain.browser();
+    let answer = other.post("/login", &[("username", "ana"), ("password", PASSWORD)]);
+    assert!(!answer.header("set-cookie").unwrap().contains("Secure"));
+}

@@ -25,17 +25,19 @@ pub struct TestCamp {
 }
 
 impl TestCamp {
-    /// Starts a camp with no members.
+    /// Starts a camp with no members, reached by its loopback address.
     pub fn start() -> TestCamp {
+        TestCamp::start_with(HttpConfig {
+            base_url: None,
+            secure_cookies: false,
+        })
+    }
+
+    /// Starts a camp with no members and the given presentation (public name, cookie flags).
+    pub fn start_with(config: HttpConfig) -> TestCamp {
         let dir = tempfile::tempdir().expect("temp dir");
         let app = Arc::new(App::open(dir.path(), Limits::default()).expect("open camp"));
-        let state = Arc::new(State::new(
-            app.clone(),
-            HttpConfig {
-                base_url: None,
-                secure_cookies: false,
-            },
-        ));
+        let state = Arc::new(State::new(app.clone(), config));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).expect("nonblocking");
         let base = format!("http://{}", listener.local_addr().expect("address"));
