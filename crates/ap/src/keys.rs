@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn garbage_is_a_clear_error() {
-        assert!(PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").is_err());
+        assert!(
+            PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+                .is_err()
+        );
         assert!(PrivateKey::from_pkcs8_pem("nope").is_err());
     }
 }

@@ -7,8 +7,8 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use sfv::FieldType;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use sfv::FieldType;
 
 use crate::keys::{PrivateKey, PublicKey};
 
@@ -225,11 +225,9 @@ fn parse_cavage(req: &Incoming, header: &str, now: SystemTime) -> Result<Parsed,
             signing.push('\n');
         }
         let value = match name.as_str() {
-            "(request-target)" => format!(
-                "{} {}",
-                req.method.to_ascii_lowercase(),
-                req.path_and_query
-            ),
+            "(request-target)" => {
+                format!("{} {}", req.method.to_ascii_lowercase(), req.path_and_query)
+            }
             "(created)" => param("created")
                 .ok_or_else(|| SigError::Malformed("(created) without created".into()))?
                 .to_string(),
@@ -326,7 +324,11 @@ fn parse_rfc9421(req: &Incoming, now: SystemTime) -> Result<Parsed, SigError> {
             bare_item: sfv::BareItem::ByteSequence(bytes),
             ..
         })) => bytes.clone(),
-        _ => return Err(malformed("no signature matches the Signature-Input's label")),
+        _ => {
+            return Err(malformed(
+                "no signature matches the Signature-Input's label",
+            ));
+        }
     };
     let key_id = match input.params.get("keyid") {
         Some(sfv::BareItem::String(s)) => s.as_str().to_string(),
@@ -362,7 +364,9 @@ fn parse_rfc9421(req: &Incoming, now: SystemTime) -> Result<Parsed, SigError> {
     if !covers("@method") {
         return Err(SigError::NotCovered("@method"));
     }
-    if !(covers("@target-uri") || (covers("@authority") && (covers("@path") || covers("@request-target")))) {
+    if !(covers("@target-uri")
+        || (covers("@authority") && (covers("@path") || covers("@request-target"))))
+    {
         return Err(SigError::NotCovered("@target-uri"));
     }
     if has_body(req) {
@@ -391,7 +395,9 @@ fn parse_rfc9421(req: &Incoming, now: SystemTime) -> Result<Parsed, SigError> {
             "@path" => path.to_string(),
             "@query" => format!("?{}", query.unwrap_or("")),
             other if other.starts_with('@') => {
-                return Err(SigError::Malformed(format!("unsupported component {other}")));
+                return Err(SigError::Malformed(format!(
+                    "unsupported component {other}"
+                )));
             }
             header => req.header(header).ok_or_else(|| {
                 SigError::Malformed(format!("the signed header {header} is missing"))
@@ -496,7 +502,11 @@ mod tests {
         ]
     }
 
-    fn incoming<'a>(headers: &'a [(String, String)], path: &'a str, body: &'a [u8]) -> Incoming<'a> {
+    fn incoming<'a>(
+        headers: &'a [(String, String)],
+        path: &'a str,
+        body: &'a [u8],
+    ) -> Incoming<'a> {
         Incoming {
             method: "POST",
             scheme: "https",
@@ -533,15 +543,29 @@ mod tests {
         assert_eq!(parsed.verify(&public()), Err(SigError::BadSignature));
         // Too old, and too far in the future.
         assert_eq!(
-            parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW + 13 * 3600)).unwrap_err(),
+            parse(
+                &incoming(&headers, "/users/ana/inbox", BODY),
+                at(NOW + 13 * 3600)
+            )
+            .unwrap_err(),
             SigError::Expired
         );
         assert_eq!(
-            parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW - 13 * 3600)).unwrap_err(),
+            parse(
+                &incoming(&headers, "/users/ana/inbox", BODY),
+                at(NOW - 13 * 3600)
+            )
+            .unwrap_err(),
             SigError::Expired
         );
         // Within twelve hours is fine.
-        assert!(parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW + 11 * 3600)).is_ok());
+        assert!(
+            parse(
+                &incoming(&headers, "/users/ana/inbox", BODY),
+                at(NOW + 11 * 3600)
+            )
+            .is_ok()
+        );
         // Another key does not verify it.
         let other = PrivateKey::generate().unwrap();
         let parsed = parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW)).unwrap();
@@ -550,7 +574,11 @@ mod tests {
             Err(SigError::BadSignature)
         );
         // Not signed at all.
-        let unsigned: Vec<_> = headers.iter().filter(|(n, _)| n != "signature").cloned().collect();
+        let unsigned: Vec<_> = headers
+            .iter()
+            .filter(|(n, _)| n != "signature")
+            .cloned()
+            .collect();
         assert_eq!(
             parse(&incoming(&unsigned, "/users/ana/inbox", BODY), at(NOW)).unwrap_err(),
             SigError::Missing
@@ -560,27 +588,47 @@ mod tests {
     #[test]
     fn a_post_must_sign_its_digest_and_target() {
         let mut headers = signed_post(NOW);
-        let signature = headers.iter().find(|(n, _)| n == "signature").unwrap().1.clone();
+        let signature = headers
+            .iter()
+            .find(|(n, _)| n == "signature")
+            .unwrap()
+            .1
+            .clone();
         replace(
             &mut headers,
             "signature",
-            signature.replace("(request-target) host date digest", "(request-target) host date"),
+            signature.replace(
+                "(request-target) host date digest",
+                "(request-target) host date",
+            ),
         );
         assert_eq!(
             parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW)).unwrap_err(),
             SigError::NotCovered("digest")
         );
-        replace(&mut headers, "signature", signature.replace("(request-target) ", ""));
+        replace(
+            &mut headers,
+            "signature",
+            signature.replace("(request-target) ", ""),
+        );
         assert_eq!(
             parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW)).unwrap_err(),
             SigError::NotCovered("(request-target)")
         );
-        replace(&mut headers, "signature", signature.replace("rsa-sha256", "hmac-sha256"));
+        replace(
+            &mut headers,
+            "signature",
+            signature.replace("rsa-sha256", "hmac-sha256"),
+        );
         assert!(matches!(
             parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW)).unwrap_err(),
             SigError::UnsupportedAlgorithm(_)
         ));
-        replace(&mut headers, "signature", "keyId=\"x\",signature=\"%%%\"".into());
+        replace(
+            &mut headers,
+            "signature",
+            "keyId=\"x\",signature=\"%%%\"".into(),
+        );
         assert!(matches!(
             parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW)).unwrap_err(),
             SigError::Malformed(_)
@@ -617,7 +665,15 @@ mod tests {
 
     #[test]
     fn a_signed_get_needs_no_digest() {
-        let out = sign("GET", "camp.example", "/users/ana", None, "https://o.example/actor#main-key", key(), at(NOW));
+        let out = sign(
+            "GET",
+            "camp.example",
+            "/users/ana",
+            None,
+            "https://o.example/actor#main-key",
+            key(),
+            at(NOW),
+        );
         assert!(out.digest.is_none());
         let headers = vec![
             ("host".to_string(), "camp.example".to_string()),
@@ -669,7 +725,11 @@ mod tests {
             SigError::DigestMismatch
         );
         assert_eq!(
-            parse(&incoming(&headers, "/users/ana/inbox", BODY), at(NOW + 86_400)).unwrap_err(),
+            parse(
+                &incoming(&headers, "/users/ana/inbox", BODY),
+                at(NOW + 86_400)
+            )
+            .unwrap_err(),
             SigError::Expired
         );
         // A signature that leaves out the body's digest is not enough for a POST.

@@ -1,0 +1,344 @@
+//! The JSON documents Porchlight publishes and sends: actors, notes, activities, WebFinger and
+//! NodeInfo. Shapes follow what Mastodon sends, since that is what every other server reads.
+//!
+//! A note can only be built with an [`Addressing`], and there is no addressing for a camp-only
+//! post: the type system keeps local posts from ever becoming a federated document.
+
+use porchlight_core::audience::Audience;
+use serde_json::{Value, json};
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+pub const LD_JSON: &str = "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
+/// The JSON-LD context on everything we send: ActivityStreams, the security vocabulary (for
+/// `publicKey`), and the few extension terms Mastodon defined that others read.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
+        }
+    ])
+}
+
+/// Seconds since 1970 as ActivityPub writes times (RFC 3339, UTC).
+pub fn timestamp(unix: i64) -> String {
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Reads an RFC 3339 time, as remote servers write `published`.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+/// Who a federated post is addressed to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Addressing {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+}
+
+/// How an audience is written on the wire (DESIGN.md §3). `None` for camp-only posts: they
+/// have no wire form at all.
+pub fn addressing(audience: Audience, followers: &str, mentions: &[String]) -> Option<Addressing> {
+    let mentions = mentions.iter().cloned();
+    let (to, cc): (Vec<String>, Vec<String>) = match audience {
+        Audience::Local => return None,
+        Audience::Public => (
+            vec![PUBLIC.into()],
+            std::iter::once(followers.to_string())
+                .chain(mentions)
+                .collect(),
+        ),
+        Audience::Unlisted => (
+            vec![followers.into()],
+            std::iter::once(PUBLIC.to_string())
+                .chain(mentions)
+                .collect(),
+        ),
+        Audience::Followers => (vec![followers.into()], mentions.collect()),
+        Audience::Direct => (mentions.collect(), Vec::new()),
+    };
+    Some(Addressing { to, cc })
+}
+
+fn is_public(address: &str) -> bool {
+    matches!(address, PUBLIC | "as:Public" | "Public")
+}
+
+/// The audience of a post that arrived from elsewhere, read from its addressing: the widest
+/// it could be shown to here, never wider than its author chose.
+pub fn audience_of(to: &[String], cc: &[String], author_followers: Option<&str>) -> Audience {
+    if to.iter().any(|a| is_public(a)) {
+        Audience::Public
+    } else if cc.iter().any(|a| is_public(a)) {
+        Audience::Unlisted
+    } else if author_followers.is_some_and(|f| to.iter().chain(cc).any(|a| a == f)) {
+        Audience::Followers
+    } else {
+        Audience::Direct
+    }
+}
+
+/// What an actor document says about one of our members.
+pub struct Actor<'a> {
+    pub id: &'a str,
+    /// `Person` for members, `Application` for the instance actor.
+    pub kind: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub summary_html: &'a str,
+    pub profile_url: &'a str,
+    pub shared_inbox: &'a str,
+    pub public_key_pem: &'a str,
+    pub published: i64,
+    /// Profile fields, shown by Mastodon as a table: name and HTML value.
+    pub fields: &'a [(&'a str, String)],
+}
+
+pub fn actor(a: &Actor) -> Value {
+    let attachment: Vec<Value> = a
+        .fields
+        .iter()
+        .map(|(name, value)| json!({ "type": "PropertyValue", "name": name, "value": value }))
+        .collect();
+    json!({
+        "@context": context(),
+        "id": a.id,
+        "type": a.kind,
+        "preferredUsername": a.username,
+        "name": a.display_name,
+        "summary": a.summary_html,
+        "url": a.profile_url,
+        "inbox": format!("{}/inbox", a.id),
+        "outbox": format!("{}/outbox", a.id),
+        "followers": format!("{}/followers", a.id),
+        "following": format!("{}/following", a.id),
+        "featured": format!("{}/collections/featured", a.id),
+        "endpoints": { "sharedInbox": a.shared_inbox },
+        "manuallyApprovesFollowers": false,
+        "discoverable": false,
+        "indexable": false,
+        "published": timestamp(a.published),
+        "publicKey": {
+            "id": format!("{}#main-key", a.id),
+            "owner": a.id,
+            "publicKeyPem": a.public_key_pem,
+        },
+        "attachment": attachment,
+        "tag": [],
+    })
+}
+
+/// A post as a Note.
+pub struct Note<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub attributed_to: &'a str,
+    pub content_html: &'a str,
+    pub source_text: &'a str,
+    pub content_warning: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub published: i64,
+    pub updated: Option<i64>,
+    pub addressing: &'a Addressing,
+    /// (actor id, `@name@host`) of each mention.
+    pub mentions: &'a [(String, String)],
+    /// (tag page URL, tag without `#`).
+    pub hashtags: &'a [(String, String)],
+}
+
+pub fn note(n: &Note) -> Value {
+    let mut tag: Vec<Value> = n
+        .mentions
+        .iter()
+        .map(|(href, name)| json!({ "type": "Mention", "href": href, "name": name }))
+        .collect();
+    tag.extend(n.hashtags.iter().map(
+        |(href, name)| json!({ "type": "Hashtag", "href": href, "name": format!("#{name}") }),
+    ));
+    let mut note = json!({
+        "id": n.id,
+        "type": "Note",
+        "attributedTo": n.attributed_to,
+        "url": n.url,
+        "content": n.content_html,
+        "source": { "content": n.source_text, "mediaType": "text/plain" },
+        "published": timestamp(n.published),
+        "to": n.addressing.to,
+        "cc": n.addressing.cc,
+        "inReplyTo": n.in_reply_to,
+        "sensitive": !n.content_warning.is_empty(),
+        "summary": if n.content_warning.is_empty() { Value::Null } else { n.content_warning.into() },
+        "tag": tag,
+        "attachment": [],
+    });
+    if let Some(updated) = n.updated {
+        note["updated"] = timestamp(updated).into();
+    }
+    note
+}
+
+/// Wraps an object in an activity with the same addressing, as Mastodon does for Create and
+/// Update.
+pub fn activity(
+    id: &str,
+    kind: &str,
+    actor: &str,
+    object: Value,
+    addressing: Option<&Addressing>,
+) -> Value {
+    let mut activity = json!({
+        "@context": context(),
+        "id": id,
+        "type": kind,
+        "actor": actor,
+        "object": object,
+    });
+    if let Some(a) = addressing {
+        activity["to"] = json!(a.to);
+        activity["cc"] = json!(a.cc);
+    }
+    activity
+}
+
+/// The WebFinger answer for `acct:name@host`.
+pub fn webfinger(subject: &str, actor_id: &str, profile_url: &str) -> Value {
+    json!({
+        "subject": subject,
+        "aliases": [actor_id, profile_url],
+        "links": [
+            { "rel": "self", "type": ACTIVITY_JSON, "href": actor_id },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile_url },
+        ],
+    })
+}
+
+/// The XRD document at `/.well-known/host-meta`, pointing at WebFinger.
+pub fn host_meta(base_url: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{base_url}/.well-known/webfinger?resource={{uri}}\"/>\n</XRD>\n"
+    )
+}
+
+/// Facts for NodeInfo 2.0 / 2.1.
+pub struct NodeFacts<'a> {
+    pub version: &'a str,
+    pub name: &'a str,
+    pub members: u64,
+    pub active_month: u64,
+    pub local_posts: u64,
+    pub open_registrations: bool,
+    pub member_cap: u32,
+}
+
+pub fn nodeinfo(schema: &str, facts: &NodeFacts) -> Value {
+    let software = json!({ "name": "porchlight", "version": facts.version });
+    json!({
+        "version": schema,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": [] },
+        "openRegistrations": facts.open_registrations,
+        "usage": {
+            "users": {
+                "total": facts.members,
+                "activeMonth": facts.active_month,
+                "activeHalfyear": facts.active_month,
+            },
+            "localPosts": facts.local_posts,
+        },
+        "metadata": {
+            "nodeName": facts.name,
+            "memberCap": facts.member_cap,
+            "invitesOnly": true,
+            // Camp-only posts, as Hometown and GoToSocial call them: they never federate.
+            "features": ["local_only_posts"],
+            "localOnlyPosts": true,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FOLLOWERS: &str = "https://camp.example/users/ana/followers";
+
+    #[test]
+    fn addressing_table() {
+        let bo = vec!["https://o.example/users/bo".to_string()];
+        let cases: &[(Audience, Option<(&[&str], &[&str])>)] = &[
+            (
+                Audience::Public,
+                Some((&[PUBLIC], &[FOLLOWERS, "https://o.example/users/bo"])),
+            ),
+            (
+                Audience::Unlisted,
+                Some((&[FOLLOWERS], &[PUBLIC, "https://o.example/users/bo"])),
+            ),
+            (
+                Audience::Followers,
+                Some((&[FOLLOWERS], &["https://o.example/users/bo"])),
+            ),
+            (
+                Audience::Direct,
+                Some((&["https://o.example/users/bo"], &[])),
+            ),
+            (Audience::Local, None),
+        ];
+        for (audience, expected) in cases {
+            let got = addressing(*audience, FOLLOWERS, &bo);
+            let expected = expected.map(|(to, cc)| Addressing {
+                to: to.iter().map(|s| s.to_string()).collect(),
+                cc: cc.iter().map(|s| s.to_string()).collect(),
+            });
+            assert_eq!(got, expected, "{audience:?}");
+            // And it reads back as the same audience (local has no wire form to read).
+            if let Some(a) = got {
+                assert_eq!(audience_of(&a.to, &a.cc, Some(FOLLOWERS)), *audience);
+            }
+        }
+    }
+
+    #[test]
+    fn remote_addressing_is_read_narrowly() {
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(audience_of(&s(&["as:Public"]), &[], None), Audience::Public);
+        assert_eq!(
+            audience_of(&s(&["x"]), &s(&["Public"]), None),
+            Audience::Unlisted
+        );
+        // An unknown followers collection: only the addressed see it.
+        assert_eq!(
+            audience_of(&s(&["https://o.example/f"]), &[], None),
+            Audience::Direct
+        );
+        assert_eq!(audience_of(&[], &[], Some(FOLLOWERS)), Audience::Direct);
+    }
+
+    #[test]
+    fn timestamps_round_trip() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_790_000_000), "2026-09-21T14:13:20Z");
+        assert_eq!(parse_timestamp("2026-09-21T14:13:20Z"), Some(1_790_000_000));
+        assert_eq!(
+            parse_timestamp("2026-09-21T16:13:20+02:00"),
+            Some(1_790_000_000)
+        );
+        assert_eq!(parse_timestamp("yesterday"), None);
+    }
+}

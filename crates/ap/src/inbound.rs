@@ -1,0 +1,442 @@
+//! Reading what other servers send: actors, posts and activities, from JSON that may be
+//! shaped in any of the ways the fediverse writes it (a string or an object with an `id`, one
+//! value or an array). Everything here validates; nothing trusts.
+
+use serde_json::Value;
+
+use crate::documents::parse_timestamp;
+
+/// The largest JSON document we read, and the deepest nesting (ActivityPub needs 4–5 levels).
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+pub const MAX_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub String);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+fn invalid(msg: impl Into<String>) -> Invalid {
+    Invalid(msg.into())
+}
+
+/// Parses a JSON document with a size and depth limit (serde_json's own recursion limit is 128,
+/// too deep to be sure of a small stack on a Pi's blocking threads).
+pub fn parse_json(body: &[u8]) -> Result<Value, Invalid> {
+    if body.len() > MAX_DOCUMENT_BYTES {
+        return Err(invalid("the document is too large"));
+    }
+    // Count brackets outside strings before parsing, so a deep document is refused cheaply.
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(invalid("the document is nested too deeply"));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| invalid(format!("not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(invalid("expected a JSON object"));
+    }
+    Ok(value)
+}
+
+/// The id of a value that is either a URL string or an object with an `id`.
+pub fn id_of(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The ids in a field that may be one value or an array of them.
+pub fn ids(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(id_of).map(String::from).collect(),
+        Some(other) => id_of(other).map(String::from).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+pub fn str_field<'a>(value: &'a Value, name: &str) -> Option<&'a str> {
+    value.get(name).and_then(Value::as_str)
+}
+
+pub fn kind(value: &Value) -> &str {
+    match value.get("type") {
+        Some(Value::String(s)) => s,
+        // A few servers send an array of types; the first ActivityStreams one is what counts.
+        Some(Value::Array(kinds)) => kinds.iter().find_map(Value::as_str).unwrap_or(""),
+        _ => "",
+    }
+}
+
+/// `scheme://host[:port]` of a URL: what "the same origin" compares. None if it is not an
+/// http(s) URL.
+pub fn origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return None;
+    }
+    Some(parsed.origin().ascii_serialization())
+}
+
+/// The host (with a port if not the default), as used in `@name@host` handles and domain blocks.
+pub fn host(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+pub fn same_origin(a: &str, b: &str) -> bool {
+    matches!((origin(a), origin(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn https_url(value: Option<&str>, what: &str) -> Result<String, Invalid> {
+    let url = value.ok_or_else(|| invalid(format!("no {what}")))?;
+    origin(url).ok_or_else(|| invalid(format!("the {what} is not an http(s) URL")))?;
+    Ok(url.to_string())
+}
+
+/// A remote actor, from its actor document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteActor {
+    pub id: String,
+    pub kind: String,
+    pub username: String,
+    pub display_name: String,
+    pub summary_html: String,
+    pub url: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub followers: Option<String>,
+    pub key_id: String,
+    pub public_key_pem: String,
+    pub avatar_url: Option<String>,
+    pub manually_approves_followers: bool,
+}
+
+const ACTOR_KINDS: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
+
+impl RemoteActor {
+    /// Reads an actor document fetched from `fetched_from`. Its id, inbox and key must live on
+    /// the same origin as the address it was fetched from (after redirects), or it could speak
+    /// for someone else.
+    pub fn from_json(doc: &Value, fetched_from: &str) -> Result<RemoteActor, Invalid> {
+        let id = https_url(str_field(doc, "id"), "actor id")?;
+        if !same_origin(&id, fetched_from) {
+            return Err(invalid(
+                "the actor's id is on another server than its document",
+            ));
+        }
+        let kind = kind(doc);
+        if !ACTOR_KINDS.contains(&kind) {
+            return Err(invalid(format!("{kind:?} is not an actor type")));
+        }
+        let username = str_field(doc, "preferredUsername")
+            .filter(|u| !u.is_empty() && u.len() <= 100)
+            .ok_or_else(|| invalid("the actor has no preferredUsername"))?;
+        let inbox = https_url(str_field(doc, "inbox"), "inbox")?;
+        let key = doc
+            .get("publicKey")
+            .map(|k| match k {
+                Value::Array(keys) => keys.first().cloned().unwrap_or(Value::Null),
+                other => other.clone(),
+            })
+            .ok_or_else(|| invalid("the actor has no publicKey"))?;
+        let key_id = https_url(str_field(&key, "id"), "key id")?;
+        let owner = str_field(&key, "owner").unwrap_or(&id);
+        if owner != id || !same_origin(&key_id, &id) {
+            return Err(invalid("the actor's key belongs to someone else"));
+        }
+        let public_key_pem = str_field(&key, "publicKeyPem")
+            .ok_or_else(|| invalid("the actor's key has no PEM"))?
+            .to_string();
+        let shared_inbox = doc
+            .get("endpoints")
+            .and_then(|e| str_field(e, "sharedInbox"))
+            .filter(|u| origin(u).is_some())
+            .map(String::from);
+        let url = match doc.get("url") {
+            Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
+            Some(other) => id_of_link(other),
+            None => None,
+        }
+        .filter(|u| origin(u).is_some())
+        .unwrap_or_else(|| id.clone());
+        let avatar_url = doc
+            .get("icon")
+            .and_then(|i| match i {
+                Value::Array(icons) => icons.first(),
+                other => Some(other),
+            })
+            .and_then(|i| str_field(i, "url").or(i.as_str()))
+            .filter(|u| origin(u).is_some())
+            .map(String::from);
+        Ok(RemoteActor {
+            kind: kind.to_string(),
+            username: username.to_string(),
+            display_name: str_field(doc, "name")
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect(),
+            summary_html: str_field(doc, "summary").unwrap_or("").to_string(),
+            url,
+            inbox,
+            shared_inbox,
+            followers: str_field(doc, "followers").map(String::from),
+            key_id,
+            public_key_pem,
+            avatar_url,
+            manually_approves_followers: doc
+                .get("manuallyApprovesFollowers")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            id,
+        })
+    }
+}
+
+fn id_of_link(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o
+            .get("href")
+            .or_else(|| o.get("id"))
+            .and_then(Value::as_str)
+            .map(String::from),
+        _ => None,
+    }
+}
+
+/// The kinds of object shown as posts.
+pub const POST_KINDS: &[&str] = &["Note", "Question", "Article", "Page"];
+
+/// A remote post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteNote {
+    pub id: String,
+    pub url: String,
+    pub attributed_to: String,
+    pub content_html: String,
+    pub summary: String,
+    pub in_reply_to: Option<String>,
+    pub published: Option<i64>,
+    pub updated: Option<i64>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// Actor ids of the people it mentions.
+    pub mentions: Vec<String>,
+    pub hashtags: Vec<String>,
+}
+
+impl RemoteNote {
+    /// Reads a post. Its id must share the origin of its author: a server can only speak for
+    /// its own people.
+    pub fn from_json(doc: &Value) -> Result<RemoteNote, Invalid> {
+        let kind = kind(doc);
+        if !POST_KINDS.contains(&kind) {
+            return Err(invalid(format!("{kind:?} is not a kind of post")));
+        }
+        let id = https_url(str_field(doc, "id"), "post id")?;
+        let attributed_to = ids(doc.get("attributedTo"))
+            .into_iter()
+            .next()
+            .ok_or_else(|| invalid("the post has no author"))?;
+        if !same_origin(&id, &attributed_to) {
+            return Err(invalid(
+                "the post's id is on another server than its author",
+            ));
+        }
+        let mut content = str_field(doc, "content").unwrap_or("").to_string();
+        // Articles and Pages have a title; show it above the text, as Mastodon does.
+        if matches!(kind, "Article" | "Page")
+            && let Some(name) = str_field(doc, "name")
+        {
+            content = format!(
+                "<p><strong>{}</strong></p>{content}",
+                porchlight_core::text::escape_html(name)
+            );
+        }
+        let tags = match doc.get("tag") {
+            Some(Value::Array(tags)) => tags.clone(),
+            Some(one @ Value::Object(_)) => vec![one.clone()],
+            _ => Vec::new(),
+        };
+        let mentions = tags
+            .iter()
+            .filter(|t| kind_is(t, "Mention"))
+            .filter_map(|t| str_field(t, "href"))
+            .map(String::from)
+            .collect();
+        let hashtags = tags
+            .iter()
+            .filter(|t| kind_is(t, "Hashtag"))
+            .filter_map(|t| str_field(t, "name"))
+            .map(|n| n.trim_start_matches('#').to_string())
+            .filter(|n| !n.is_empty())
+            .collect();
+        Ok(RemoteNote {
+            url: match doc.get("url") {
+                Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
+                Some(other) => id_of_link(other),
+                None => None,
+            }
+            .filter(|u| origin(u).is_some())
+            .unwrap_or_else(|| id.clone()),
+            attributed_to,
+            content_html: content,
+            summary: str_field(doc, "summary").unwrap_or("").to_string(),
+            in_reply_to: doc.get("inReplyTo").and_then(id_of).map(String::from),
+            published: str_field(doc, "published").and_then(parse_timestamp),
+            updated: str_field(doc, "updated").and_then(parse_timestamp),
+            to: ids(doc.get("to")),
+            cc: ids(doc.get("cc")),
+            mentions,
+            hashtags,
+            id,
+        })
+    }
+}
+
+fn kind_is(value: &Value, expected: &str) -> bool {
+    kind(value) == expected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn deep_or_huge_or_odd_json_is_refused() {
+        let deep = "[".repeat(40) + &"]".repeat(40);
+        assert!(
+            parse_json(deep.as_bytes())
+                .unwrap_err()
+                .0
+                .contains("deeply")
+        );
+        // Brackets inside strings do not count.
+        let fine = format!("{{\"a\":\"{}\"}}", "[".repeat(100));
+        assert!(parse_json(fine.as_bytes()).is_ok());
+        assert!(parse_json(&vec![b' '; MAX_DOCUMENT_BYTES + 1]).is_err());
+        assert!(parse_json(b"[1]").is_err());
+        assert!(parse_json(b"{\"a\":").is_err());
+    }
+
+    #[test]
+    fn origins_and_hosts() {
+        assert_eq!(
+            origin("https://A.example/x").as_deref(),
+            Some("https://a.example")
+        );
+        assert_eq!(
+            host("http://127.0.0.1:8080/users/a").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert!(same_origin(
+            "https://a.example/x",
+            "https://a.example:443/y"
+        ));
+        assert!(!same_origin(
+            "https://a.example/x",
+            "https://a.example.evil/x"
+        ));
+        assert!(!same_origin("https://a.example/x", "http://a.example/x"));
+        assert_eq!(origin("file:///etc/passwd"), None);
+    }
+
+    fn actor() -> Value {
+        json!({
+            "id": "https://o.example/users/bo",
+            "type": "Person",
+            "preferredUsername": "bo",
+            "inbox": "https://o.example/users/bo/inbox",
+            "endpoints": { "sharedInbox": "https://o.example/inbox" },
+            "publicKey": {
+                "id": "https://o.example/users/bo#main-key",
+                "owner": "https://o.example/users/bo",
+                "publicKeyPem": "-----BEGIN PUBLIC KEY-----"
+            }
+        })
+    }
+
+    #[test]
+    fn actors_must_speak_only_for_their_own_origin() {
+        let a = RemoteActor::from_json(&actor(), "https://o.example/users/bo").unwrap();
+        assert_eq!(a.shared_inbox.as_deref(), Some("https://o.example/inbox"));
+        assert_eq!(a.url, "https://o.example/users/bo");
+        // Fetched from elsewhere (a redirect to another server, or an uploaded file).
+        assert!(RemoteActor::from_json(&actor(), "https://evil.example/media/x.json").is_err());
+        // A key owned by someone else.
+        let mut wrong_owner = actor();
+        wrong_owner["publicKey"]["owner"] = "https://o.example/users/other".into();
+        assert!(RemoteActor::from_json(&wrong_owner, "https://o.example/users/bo").is_err());
+        let mut foreign_key = actor();
+        foreign_key["publicKey"]["id"] = "https://evil.example/key".into();
+        assert!(RemoteActor::from_json(&foreign_key, "https://o.example/users/bo").is_err());
+        let mut not_actor = actor();
+        not_actor["type"] = "Note".into();
+        assert!(RemoteActor::from_json(&not_actor, "https://o.example/users/bo").is_err());
+    }
+
+    #[test]
+    fn notes_are_read_from_any_shape() {
+        let note = json!({
+            "id": "https://o.example/notes/1",
+            "type": "Note",
+            "attributedTo": [{ "id": "https://o.example/users/bo", "type": "Person" }],
+            "content": "<p>hi</p>",
+            "to": "https://www.w3.org/ns/activitystreams#Public",
+            "cc": ["https://o.example/users/bo/followers"],
+            "tag": { "type": "Mention", "href": "https://camp.example/users/ana" },
+            "inReplyTo": { "id": "https://camp.example/posts/3" },
+            "published": "2026-09-21T14:13:20Z",
+            "url": { "type": "Link", "href": "https://o.example/@bo/1" }
+        });
+        let n = RemoteNote::from_json(&note).unwrap();
+        assert_eq!(n.attributed_to, "https://o.example/users/bo");
+        assert_eq!(n.mentions, vec!["https://camp.example/users/ana"]);
+        assert_eq!(
+            n.in_reply_to.as_deref(),
+            Some("https://camp.example/posts/3")
+        );
+        assert_eq!(n.to.len(), 1);
+        assert_eq!(n.url, "https://o.example/@bo/1");
+        assert_eq!(n.published, Some(1_790_000_000));
+        let mut spoofed = note.clone();
+        spoofed["id"] = "https://evil.example/notes/1".into();
+        assert!(RemoteNote::from_json(&spoofed).is_err());
+        let mut image = note;
+        image["type"] = "Image".into();
+        assert!(RemoteNote::from_json(&image).is_err());
+    }
+}
