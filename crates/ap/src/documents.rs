@@ -281,7 +281,8 @@ mod tests {
     #[test]
     fn addressing_table() {
         let bo = vec!["https://o.example/users/bo".to_string()];
-        let cases: &[(Audience, Option<(&[&str], &[&str])>)] = &[
+        type ToAndCc<'a> = Option<(&'a [&'a str], &'a [&'a str])>;
+        let cases: &[(Audience, ToAndCc)] = &[
             (
                 Audience::Public,
                 Some((&[PUBLIC], &[FOLLOWERS, "https://o.example/users/bo"])),
