@@ -5,6 +5,7 @@
 
 pub mod members;
 pub mod posting;
+pub mod remote;
 
 use std::fmt;
 use std::path::Path;
@@ -27,6 +28,19 @@ pub struct App {
     /// and a burst of logins must not multiply that on a Pi (nor leave a 7 MiB block behind in
     /// every thread's allocator arena).
     pub(crate) passwords: members::PasswordWorker,
+    /// Set when the camp has a public address and talks to other servers; None keeps everything
+    /// here (no jobs are written, nothing is fetched).
+    pub federation: Option<porchlight_federation::Federation>,
+}
+
+impl porchlight_federation::workers::Host for App {
+    fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn federation(&self) -> Option<&porchlight_federation::Federation> {
+        self.federation.as_ref()
+    }
 }
 
 /// Limits a host may tune in the config file.
@@ -138,7 +152,30 @@ impl App {
             rng,
             csrf_key,
             passwords: members::PasswordWorker::start(),
+            federation: None,
         })
+    }
+
+    /// Makes the camp federate under its public address.
+    pub fn with_federation(mut self, federation: porchlight_federation::Federation) -> App {
+        self.federation = Some(federation);
+        self
+    }
+
+    /// Runs a write that may queue deliveries, then wakes the delivery workers.
+    pub(crate) fn write_and_send<T>(
+        &self,
+        f: impl FnOnce(
+            &porchlight_db::Transaction,
+            Option<&porchlight_federation::Identity>,
+        ) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let me = self.federation.as_ref().map(|f| &f.me);
+        let value = self.db.write(|tx| f(tx, me))?;
+        if let Some(f) = &self.federation {
+            f.wake();
+        }
+        Ok(value)
     }
 
     /// A fresh random token (hex), for sessions, invites and setup links.

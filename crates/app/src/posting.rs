@@ -10,6 +10,8 @@ use porchlight_db::social::{self, NotificationKind};
 use porchlight_db::timeline::{self, PostView, Reader};
 use porchlight_db::{Transaction, now};
 
+use porchlight_federation::outbox;
+
 use crate::{App, AppError, AppResult, bounded};
 
 /// The most characters a content warning may have on its own.
@@ -57,7 +59,7 @@ impl App {
 
     /// Writes a post or a reply; returns its id.
     pub fn post(&self, author: AccountId, compose: &Compose) -> AppResult<PostId> {
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             let mut prepared = self.prepare(tx, compose.text, compose.content_warning)?;
             let mut parent_author = None;
             if let Some(parent_id) = compose.in_reply_to {
@@ -109,6 +111,9 @@ impl App {
                 };
                 social::notify(tx, mentioned, kind, author, Some(id), now)?;
             }
+            if let Some(me) = fed {
+                outbox::post_created(tx, me, id, now)?;
+            }
             Ok(id)
         })
     }
@@ -121,7 +126,7 @@ impl App {
         text: &str,
         content_warning: &str,
     ) -> AppResult<()> {
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(editor))?.ok_or(AppError::NotFound)?;
             if !audience::can_edit(post.viewer) {
                 return Err(AppError::Forbidden(
@@ -151,19 +156,25 @@ impl App {
                     now(),
                 )?;
             }
+            if let Some(me) = fed {
+                outbox::post_updated(tx, me, id, now())?;
+            }
             Ok(())
         })
     }
 
     /// Deletes a post: its author, or a moderator or host who can see it.
     pub fn delete(&self, by: AccountId, id: PostId) -> AppResult<()> {
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
             let role = accounts::member_by_id(tx, by)?.map(|m| m.role);
             if !audience::can_delete(post.audience, post.viewer, role) {
                 return Err(AppError::Forbidden(
                     "Only the author, a moderator or a host can delete this post.".into(),
                 ));
+            }
+            if let Some(me) = fed {
+                outbox::post_deleting(tx, me, id, now())?;
             }
             posts::delete_post(tx, id)?;
             Ok(())
@@ -172,10 +183,13 @@ impl App {
 
     /// Boosts a post (or takes the boost back).
     pub fn boost(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
             if !on {
                 if let Some(boost) = posts::boost_by(tx, by, id)? {
+                    if let Some(me) = fed {
+                        outbox::post_deleting(tx, me, boost, now())?;
+                    }
                     posts::delete_post(tx, boost)?;
                     social::withdraw_notification(
                         tx,
@@ -197,7 +211,10 @@ impl App {
                     ));
                 }
             };
-            if posts::insert_boost(tx, by, id, boosted, now())?.is_some() {
+            if let Some(boost) = posts::insert_boost(tx, by, id, boosted, now())? {
+                if let Some(me) = fed {
+                    outbox::boosted(tx, me, boost, now())?;
+                }
                 social::notify(
                     tx,
                     post.author.id,
@@ -212,7 +229,7 @@ impl App {
     }
 
     pub fn favourite(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
             if on && !post.may(Action::Favourite) {
                 return Err(AppError::Forbidden(
@@ -220,6 +237,11 @@ impl App {
                 ));
             }
             if posts::set_favourite(tx, by, id, on, now())? {
+                if let Some(me) = fed
+                    && let Some(member) = accounts::member_by_id(tx, by)?
+                {
+                    outbox::liked(tx, me, by, &member.username, id, on, now())?;
+                }
                 if on {
                     social::notify(
                         tx,
@@ -255,6 +277,9 @@ impl App {
     }
 
     pub fn follow(&self, by: AccountId, username: &str, on: bool) -> AppResult<()> {
+        if username.contains('@') {
+            return self.follow_remote(by, username, on);
+        }
         self.db.write(|tx| {
             let target = accounts::member_by_username(tx, username)?.ok_or(AppError::NotFound)?;
             if target.id == by {

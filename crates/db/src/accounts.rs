@@ -314,3 +314,11 @@ pub fn revoke_invite(conn: &Connection, code: &str) -> rusqlite::Result<bool> {
         .execute([code])?;
     Ok(changed == 1)
 }
+
+/// Posts written by members here (not boosts), for NodeInfo.
+pub fn count_local_posts(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM posts p JOIN users u ON u.account_id = p.author_id WHERE p.boost_of IS NULL",
+    )?
+    .query_row([], |r| r.get(0))
+}

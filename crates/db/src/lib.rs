@@ -4,6 +4,7 @@
 //! an async runtime run these on blocking threads.
 
 pub mod accounts;
+pub mod federation;
 mod migrations;
 pub mod posts;
 pub mod social;

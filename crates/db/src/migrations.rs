@@ -149,6 +149,76 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO posts_fts (rowid, text) VALUES (new.id, new.text);
     END;
     "#,
+    // 2: federation: remote actors and posts, actor keys, follow requests, the job queue,
+    // servers' health, and domain blocks.
+    r#"
+    -- For remote accounts: the actor document's facts. `uri` is the actor id.
+    ALTER TABLE accounts ADD COLUMN uri TEXT;
+    ALTER TABLE accounts ADD COLUMN url TEXT;
+    ALTER TABLE accounts ADD COLUMN inbox TEXT;
+    ALTER TABLE accounts ADD COLUMN shared_inbox TEXT;
+    ALTER TABLE accounts ADD COLUMN followers_url TEXT;
+    ALTER TABLE accounts ADD COLUMN key_id TEXT;
+    -- A remote actor's public key, or a member's own (beside the private half in users).
+    ALTER TABLE accounts ADD COLUMN public_key_pem TEXT;
+    ALTER TABLE accounts ADD COLUMN avatar_url TEXT;
+    ALTER TABLE accounts ADD COLUMN fetched_at INTEGER;
+    CREATE UNIQUE INDEX accounts_uri ON accounts (uri) WHERE uri IS NOT NULL;
+    CREATE INDEX accounts_key_id ON accounts (key_id) WHERE key_id IS NOT NULL;
+    CREATE INDEX accounts_domain ON accounts (domain) WHERE domain IS NOT NULL;
+
+    -- A member's signing key (PKCS#8 PEM), made the first time it is needed.
+    ALTER TABLE users ADD COLUMN private_key TEXT;
+
+    -- For remote posts: the ActivityPub id and the page to read it on.
+    ALTER TABLE posts ADD COLUMN uri TEXT;
+    ALTER TABLE posts ADD COLUMN url TEXT;
+    CREATE UNIQUE INDEX posts_uri ON posts (uri) WHERE uri IS NOT NULL;
+
+    -- Follows of remote accounts that wait for their Accept.
+    CREATE TABLE follow_requests (
+        follower_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        followee_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        activity_id TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (follower_id, followee_id)
+    ) WITHOUT ROWID;
+
+    -- Work that leaves the server (deliveries) or came in (inbox), written in the same
+    -- transaction as what caused it, so a power cut loses none of it.
+    CREATE TABLE jobs (
+        id         INTEGER PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('deliver', 'inbox')),
+        -- The server it goes to (deliveries): per-server limits and backoff use it.
+        host       TEXT NOT NULL DEFAULT '',
+        target     TEXT NOT NULL DEFAULT '',
+        -- Whose key signs a delivery; NULL for the instance actor. For inbox jobs, the
+        -- verified sender's actor id is in `target`.
+        signer_id  INTEGER REFERENCES accounts (id) ON DELETE CASCADE,
+        payload    TEXT NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        next_at    INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX jobs_due ON jobs (kind, next_at);
+
+    -- How each remote server has answered lately.
+    CREATE TABLE servers (
+        host            TEXT PRIMARY KEY,
+        failing_since   INTEGER,
+        last_success_at INTEGER,
+        dead            INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+
+    -- Blocks the host set for everyone here.
+    CREATE TABLE domain_blocks (
+        domain     TEXT PRIMARY KEY,
+        level      TEXT NOT NULL CHECK (level IN ('suspend', 'silence', 'reject_media')),
+        reason     TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -77,7 +77,8 @@ impl NotificationKind {
     }
 }
 
-/// Notifies `account` (never of their own doing).
+/// Notifies `account` (never of their own doing), if they are a member here: remote accounts
+/// hear of things through their own server.
 pub fn notify(
     conn: &Connection,
     account: AccountId,
@@ -91,7 +92,7 @@ pub fn notify(
     }
     conn.prepare_cached(
         "INSERT INTO notifications (account_id, kind, from_account_id, post_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM users WHERE account_id = ?1)",
     )?
     .execute(params![account, kind.as_str(), from, post, now])?;
     Ok(())

@@ -38,6 +38,8 @@ pub struct Author {
     pub id: AccountId,
     pub username: String,
     pub display_name: String,
+    /// The server of a remote author; None for members of this camp.
+    pub domain: Option<String>,
 }
 
 impl Author {
@@ -46,6 +48,14 @@ impl Author {
             &self.username
         } else {
             &self.display_name
+        }
+    }
+
+    /// `name` for a member, `name@server` for a remote account: what follows the `@`.
+    pub fn handle(&self) -> String {
+        match &self.domain {
+            Some(domain) => format!("{}@{domain}", self.username),
+            None => self.username.clone(),
         }
     }
 }
@@ -97,7 +107,8 @@ const VIEWER_FLAGS: &str =
 /// What the rules need of every row: is the viewer mentioned, do they follow the author.
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
-       EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id)";
+       EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
+       pa.domain, sa.domain";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -119,12 +130,14 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         id: row.get(2)?,
         username: row.get(3)?,
         display_name: row.get(4)?,
+        domain: row.get(24)?,
     };
     let row_audience: String = row.get(5)?;
     let author = Author {
         id: row.get(7)?,
         username: row.get(8)?,
         display_name: row.get(9)?,
+        domain: row.get(25)?,
     };
     let audience: String = row.get(10)?;
     let viewer = Viewer {

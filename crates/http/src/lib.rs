@@ -3,6 +3,7 @@
 //! passwords, which must never run on an async worker), and writes the answer, compressed when
 //! the browser accepts gzip.
 
+mod activitypub;
 mod limiter;
 mod request;
 mod routes;
@@ -136,10 +137,16 @@ async fn handle(
         match Limited::new(body, DRAIN_LIMIT_BYTES).collect().await {
             Ok(collected) => {
                 let bytes = collected.to_bytes();
-                if bytes.len() > MAX_BODY_BYTES {
+                // Inboxes take ActivityPub documents, which may be larger than any form.
+                let limit = if parts.uri.path().ends_with("/inbox") {
+                    porchlight_federation::ap::inbound::MAX_DOCUMENT_BYTES
+                } else {
+                    MAX_BODY_BYTES
+                };
+                if bytes.len() > limit {
                     request.body_too_large = true;
                 } else {
-                    request.set_body(&bytes);
+                    request.set_body(bytes);
                 }
             }
             Err(e)

@@ -22,6 +22,10 @@ pub struct Request {
     /// The Origin header, when the browser sent one (checked on every form post).
     pub origin: Option<String>,
     pub host: Option<String>,
+    /// Every header, names in lower case (ActivityPub signatures cover some of them).
+    pub headers: Vec<(String, String)>,
+    /// The body as sent (an inbox verifies its digest).
+    pub body: Bytes,
 }
 
 impl Request {
@@ -74,11 +78,42 @@ impl Request {
             remote,
             origin: header(hyper::header::ORIGIN),
             host: header(hyper::header::HOST),
+            headers: parts
+                .headers
+                .iter()
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
+                })
+                .collect(),
+            body: Bytes::new(),
         }
     }
 
-    pub fn set_body(&mut self, body: &[u8]) {
-        self.form = form_urlencoded::parse(body).into_owned().collect();
+    pub fn set_body(&mut self, body: Bytes) {
+        if !self.is_json() {
+            self.form = form_urlencoded::parse(&body).into_owned().collect();
+        }
+        self.body = body;
+    }
+
+    /// A header's value (the first, if repeated).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn is_json(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|t| t.contains("json"))
+    }
+
+    /// Whether the client asked for ActivityPub JSON rather than a page.
+    pub fn wants_activity_json(&self) -> bool {
+        self.header("accept").is_some_and(|a| {
+            a.contains("application/activity+json") || a.contains("application/ld+json")
+        })
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
@@ -146,6 +181,11 @@ impl Response {
             headers: vec![("location", location.to_string())],
             body: Bytes::new(),
         }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Response {
+        self.status = status;
+        self
     }
 
     pub fn with_header(mut self, name: &'static str, value: String) -> Response {

@@ -123,6 +123,9 @@ pub fn handle(s: &State, req: &Request) -> Response {
         (&Method::GET | &Method::HEAD, ["health"]) => return Response::text(200, "ok"),
         _ => {}
     }
+    if let Some(response) = crate::activitypub::handle(s, req) {
+        return response;
+    }
     let visit = match s.app.db.read(|c| visit(s, c, req)) {
         Ok(v) => v,
         Err(e) => {
@@ -268,6 +271,9 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 ),
             ))
         }
+        [handle] if handle.starts_with('@') && handle[1..].contains('@') => {
+            remote_profile(s, req, v, &handle[1..], now)
+        }
         [handle] if handle.starts_with('@') => profile(s, req, v, &handle[1..], now),
         ["posts", id] => thread(s, req, v, parse_id(id)?, None, now),
         ["posts", id, "edit"] => {
@@ -365,6 +371,28 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
             v.me()?;
             let q = req.query("q").unwrap_or("").trim();
             let q: String = q.chars().take(200).collect();
+            // Someone or something on another server: look it up and go there.
+            let elsewhere = q.starts_with("https://")
+                || q.starts_with("http://")
+                || q.trim_start_matches('@')
+                    .split_once('@')
+                    .is_some_and(|(n, h)| {
+                        !n.is_empty() && h.contains(['.', ':']) && !h.contains(char::is_whitespace)
+                    });
+            if elsewhere && s.app.federation.is_some() {
+                return match s.app.look_up(&q) {
+                    Ok(porchlight_app::remote::Found::Account(a)) => Ok(Response::redirect(
+                        &format!("/@{}@{}", a.username, a.domain),
+                    )),
+                    Ok(porchlight_app::remote::Found::Post(id)) => {
+                        Ok(Response::redirect(&format!("/posts/{id}")))
+                    }
+                    Err(AppError::NotFound) => {
+                        Err(AppError::Invalid(format!("Nothing was found at {q}.")))
+                    }
+                    Err(e) => Err(e),
+                };
+            }
             let (people, data) = if q.is_empty() {
                 (Vec::new(), Page::default())
             } else {
@@ -505,6 +533,41 @@ fn profile(s: &State, req: &Request, v: &Visit, username: &str, now: i64) -> App
     Ok(page(
         200,
         web::profile(&v.chrome(s, req, nav), &view, &data, now),
+    ))
+}
+
+fn remote_profile(
+    s: &State,
+    req: &Request,
+    v: &Visit,
+    handle: &str,
+    now: i64,
+) -> AppResult<Response> {
+    // Members may look anyone up; visitors see only accounts already known here.
+    let account = s.app.remote_account(handle, v.me.is_some())?;
+    let canonical = format!("{}@{}", account.username, account.domain);
+    if canonical != handle {
+        return Ok(Response::redirect(&format!("/@{canonical}")));
+    }
+    let button = match &v.me {
+        Some(me) => Some(match s.app.follow_state(me.id, account.id)? {
+            porchlight_app::remote::FollowState::None => web::FollowButton::Follow,
+            porchlight_app::remote::FollowState::Requested => web::FollowButton::Requested,
+            porchlight_app::remote::FollowState::Following => web::FollowButton::Unfollow,
+        }),
+        None => None,
+    };
+    let data = read_page(s, v, &Query::Profile(account.id), req)?;
+    let view = web::RemoteProfileView {
+        handle: &canonical,
+        display_name: &account.display_name,
+        bio_html: &account.bio,
+        url: &account.url,
+        button,
+    };
+    Ok(page(
+        200,
+        web::remote_profile(&v.chrome(s, req, Nav::Search), &view, &data, now),
     ))
 }
 

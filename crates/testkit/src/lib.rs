@@ -22,6 +22,7 @@ pub struct TestCamp {
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    workers: Option<porchlight_federation::workers::Workers>,
 }
 
 impl TestCamp {
@@ -35,10 +36,78 @@ impl TestCamp {
 
     /// Starts a camp with no members and the given presentation (public name, cookie flags).
     pub fn start_with(config: HttpConfig) -> TestCamp {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let dir = tempfile::tempdir().expect("temp dir");
         let app = Arc::new(App::open(dir.path(), Limits::default()).expect("open camp"));
-        let state = Arc::new(State::new(app.clone(), config));
+        TestCamp::serve(listener, dir, app, config)
+    }
+
+    /// Starts a camp that federates under its loopback address (`http://127.0.0.1:port`), with
+    /// its delivery and inbox workers running. It may reach only the peers named with
+    /// [`TestCamp::allow_peers`].
+    pub fn federating() -> TestCamp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let identity = porchlight_federation::Identity::new(&base).expect("identity");
+        let federation = porchlight_federation::Federation::new(identity, Default::default());
+        let app = App::open(dir.path(), Limits::default())
+            .expect("open camp")
+            .with_federation(federation);
+        let mut camp = TestCamp::serve(
+            listener,
+            dir,
+            Arc::new(app),
+            HttpConfig {
+                base_url: Some(base),
+                secure_cookies: false,
+            },
+        );
+        camp.workers = Some(porchlight_federation::workers::Workers::start(
+            camp.app.clone(),
+        ));
+        camp
+    }
+
+    /// Two or more federating camps that may reach each other.
+    pub fn federating_group(n: usize) -> Vec<TestCamp> {
+        let camps: Vec<TestCamp> = (0..n).map(|_| TestCamp::federating()).collect();
+        let addresses: Vec<std::net::SocketAddr> = camps.iter().map(|c| c.address()).collect();
+        for camp in &camps {
+            camp.allow_peers(&addresses);
+        }
+        camps
+    }
+
+    /// The loopback address the camp listens on.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("a loopback address")
+    }
+
+    /// Lets this camp's federation reach these loopback addresses (and nothing else local).
+    pub fn allow_peers(&self, addresses: &[std::net::SocketAddr]) {
+        let fed = self.app.federation.as_ref().expect("a federating camp");
+        fed.client
+            .allow_for_tests(porchlight_federation::guard::AllowList::loopback_for_tests(
+                addresses,
+            ));
+    }
+
+    /// The host part of handles here: `127.0.0.1:port`.
+    pub fn host(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    fn serve(
+        listener: std::net::TcpListener,
+        dir: tempfile::TempDir,
+        app: Arc<App>,
+        config: HttpConfig,
+    ) -> TestCamp {
+        let state = Arc::new(State::new(app.clone(), config));
         listener.set_nonblocking(true).expect("nonblocking");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -63,7 +132,34 @@ impl TestCamp {
             dir,
             stop: Some(stop),
             thread: Some(thread),
+            workers: None,
         }
+    }
+
+    /// Waits (up to 20 s) until `done` holds, checking every 20 ms; panics with `what` if it
+    /// never does. Federation is asynchronous: deliveries and inbox work happen on workers.
+    pub fn wait_for(&self, what: &str, mut done: impl FnMut(&TestCamp) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if done(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    /// Waits until no jobs are left to do (deliveries made, inbox processed).
+    pub fn settle(&self) {
+        self.wait_for("the job queue to empty", |c| c.count("jobs") == 0);
+    }
+
+    /// Runs a query that returns one integer.
+    pub fn query_i64(&self, sql: &str) -> i64 {
+        self.app
+            .db
+            .read(|c| c.query_row(sql, [], |r| r.get(0)))
+            .expect("query")
     }
 
     /// Starts a camp with a host called `host`, and returns a browser logged in as them.
@@ -110,6 +206,9 @@ impl TestCamp {
 
 impl Drop for TestCamp {
     fn drop(&mut self) {
+        if let Some(workers) = self.workers.take() {
+            workers.stop();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -300,6 +300,71 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
     )
 }
 
+/// What the viewer can do about following someone on another server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowButton {
+    Follow,
+    /// Asked; their server has not answered yet.
+    Requested,
+    Unfollow,
+}
+
+/// Someone on another server, as far as this camp knows them.
+pub struct RemoteProfileView<'a> {
+    /// `name@server`
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    /// Sanitized HTML from their server.
+    pub bio_html: &'a str,
+    /// Their profile on their own server.
+    pub url: &'a str,
+    /// None when nobody is signed in.
+    pub button: Option<FollowButton>,
+}
+
+pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, now: i64) -> Markup {
+    let name = if view.display_name.trim().is_empty() {
+        view.handle
+    } else {
+        view.display_name
+    };
+    layout(
+        chrome,
+        name,
+        html! {
+            section.card {
+                h1 { span.avatar aria-hidden="true" { (crate::initial(name)) } (name) }
+                p.meta { "@" (view.handle) " · on another server · "
+                    a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
+                @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }
+                @match view.button {
+                    Some(FollowButton::Follow) => {
+                        form method="post" action={ "/@" (view.handle) "/follow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.follow type="submit" { "Follow" }
+                        }
+                    }
+                    Some(FollowButton::Requested) => {
+                        form method="post" action={ "/@" (view.handle) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            p.meta { "You asked to follow; their server has not answered yet." }
+                            button.unfollow type="submit" { "Cancel the request" }
+                        }
+                    }
+                    Some(FollowButton::Unfollow) => {
+                        form method="post" action={ "/@" (view.handle) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.unfollow type="submit" { "Unfollow" }
+                        }
+                    }
+                    None => {}
+                }
+            }
+            (post_list(chrome, page, "No posts of theirs have reached this camp yet.", now, &format!("/@{}", view.handle)))
+        },
+    )
+}
+
 pub fn thread(
     chrome: &Chrome,
     ancestors: &[PostView],

@@ -41,14 +41,14 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
     html! {
         article class=(class) data-id=(post.id) aria-label={ "Post by " (post.author.shown_name()) } {
             @if let Some(booster) = &post.boosted_by {
-                p.boosted-by { "↻ " a href={ "/@" (booster.username) } { (booster.shown_name()) } " boosted" }
+                p.boosted-by { "↻ " a href={ "/@" (booster.handle()) } { (booster.shown_name()) } " boosted" }
             }
             div.post-head {
-                a.name href={ "/@" (post.author.username) } {
+                a.name href={ "/@" (post.author.handle()) } {
                     span.avatar aria-hidden="true" { (crate::initial(post.author.shown_name())) }
                     (post.author.shown_name())
                 }
-                span.handle { "@" (post.author.username) }
+                span.handle { "@" (post.author.handle()) }
                 span.audience title="Who can see this" { (audience_badge(post.audience)) }
                 a.when href=(link) {
                     time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }

@@ -1,0 +1,278 @@
+//! The one way this server talks to others: ureq behind the SSRF guard, with size and time
+//! limits, signing what it sends. Blocking: call it from plain threads, never the async runtime.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use porchlight_ap::documents::{ACTIVITY_JSON, LD_JSON};
+use porchlight_ap::inbound::{self, MAX_DOCUMENT_BYTES};
+use porchlight_ap::keys::PrivateKey;
+use porchlight_ap::signature;
+use serde_json::Value;
+use ureq::ResponseExt;
+use ureq::unversioned::transport::DefaultConnector;
+
+use crate::guard::{AllowList, GuardedResolver};
+
+/// Who signs a request: an actor's key id and key.
+pub struct Signer<'a> {
+    pub key_id: &'a str,
+    pub key: &'a PrivateKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// The address is not one we may reach (not https, not public), or the URL is bad.
+    Refused(String),
+    /// The server could not be reached, or timed out.
+    Unreachable(String),
+    /// The server answered with an error status.
+    Status(u16),
+    /// The server answered with something that is not what was asked for.
+    Invalid(String),
+}
+
+impl FetchError {
+    /// Whether trying again later could help.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            FetchError::Unreachable(_) => true,
+            FetchError::Status(status) => *status == 429 || *status >= 500 || *status == 408,
+            FetchError::Refused(_) | FetchError::Invalid(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Refused(why) => write!(f, "refused: {why}"),
+            FetchError::Unreachable(why) => write!(f, "unreachable: {why}"),
+            FetchError::Status(status) => write!(f, "answered {status}"),
+            FetchError::Invalid(why) => write!(f, "invalid answer: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+pub struct Client {
+    agent: ureq::Agent,
+    allow: Arc<RwLock<AllowList>>,
+}
+
+const ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
+impl Client {
+    pub fn new(user_agent: &str) -> Client {
+        let allow = Arc::new(RwLock::new(AllowList::default()));
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(3)
+            .save_redirect_history(true)
+            // A proxy from the environment would be resolved by the guard and refused if local;
+            // deliveries go straight to the servers.
+            .proxy(None)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_global(Some(Duration::from_secs(20)))
+            .max_response_header_size(32 * 1024)
+            .user_agent(user_agent)
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::new(),
+            GuardedResolver {
+                allow: allow.clone(),
+            },
+        );
+        Client { agent, allow }
+    }
+
+    /// Lets this client reach the given loopback addresses (test peers), over plain http too.
+    pub fn allow_for_tests(&self, list: AllowList) {
+        *self.allow.write().unwrap_or_else(|e| e.into_inner()) = list;
+    }
+
+    /// The scheme to try for a bare host name: https, or http when testing with loopback peers.
+    pub fn default_scheme(&self) -> &'static str {
+        if self
+            .allow
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+        {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// Only https, except towards a test's allowed loopback peers.
+    fn check_url(&self, url: &str) -> Result<url::Url, FetchError> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
+        let testing = !self
+            .allow
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        match parsed.scheme() {
+            "https" => {}
+            "http" if testing => {}
+            other => return Err(FetchError::Refused(format!("{other} URLs are not fetched"))),
+        }
+        if parsed.host_str().is_none()
+            || !parsed.username().is_empty()
+            || parsed.password().is_some()
+        {
+            return Err(FetchError::Refused(format!("{url} has no plain host")));
+        }
+        Ok(parsed)
+    }
+
+    fn signed_headers(
+        parsed: &url::Url,
+        method: &str,
+        body: Option<&[u8]>,
+        signer: &Signer,
+    ) -> (String, signature::Outgoing) {
+        let host = match parsed.port() {
+            Some(port) => format!("{}:{port}", parsed.host_str().unwrap_or("")),
+            None => parsed.host_str().unwrap_or("").to_string(),
+        };
+        let mut path = parsed.path().to_string();
+        if let Some(query) = parsed.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        let out = signature::sign(
+            method,
+            &host,
+            &path,
+            body,
+            signer.key_id,
+            signer.key,
+            SystemTime::now(),
+        );
+        (host, out)
+    }
+
+    /// Fetches an ActivityPub document (signed when a signer is given, for servers in
+    /// authorized-fetch mode). Returns the document and the URL it finally came from.
+    pub fn get_activity_json(
+        &self,
+        url: &str,
+        signer: Option<&Signer>,
+    ) -> Result<(Value, String), FetchError> {
+        let parsed = self.check_url(url)?;
+        let mut request = self.agent.get(url).header("accept", ACCEPT);
+        if let Some(signer) = signer {
+            let (host, out) = Client::signed_headers(&parsed, "GET", None, signer);
+            request = request
+                .header("host", &host)
+                .header("date", &out.date)
+                .header("signature", &out.signature);
+        }
+        let response = request.call().map_err(transport_error)?;
+        let final_url = response.get_uri().to_string();
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(FetchError::Status(status));
+        }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // A file served as an image or as plain JSON is not an ActivityPub object, whatever
+        // it says inside (an uploaded file posing as an actor: Misskey CVE-2023-49079).
+        if !(content_type.starts_with(ACTIVITY_JSON)
+            || content_type.starts_with("application/ld+json"))
+        {
+            return Err(FetchError::Invalid(format!(
+                "{url} is not an ActivityPub document (it is {content_type:?})"
+            )));
+        }
+        let body = read_limited(response)?;
+        let doc = inbound::parse_json(&body).map_err(|e| FetchError::Invalid(e.to_string()))?;
+        Ok((doc, final_url))
+    }
+
+    /// A plain JSON GET (WebFinger, NodeInfo).
+    pub fn get_json(&self, url: &str) -> Result<Value, FetchError> {
+        self.check_url(url)?;
+        let response = self
+            .agent
+            .get(url)
+            .header("accept", "application/jrd+json, application/json")
+            .call()
+            .map_err(transport_error)?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(FetchError::Status(status));
+        }
+        let body = read_limited(response)?;
+        inbound::parse_json(&body).map_err(|e| FetchError::Invalid(e.to_string()))
+    }
+
+    /// Delivers an activity to an inbox, signed. Redirects are not followed (a POST must reach
+    /// the inbox it was meant for).
+    pub fn post_activity(
+        &self,
+        inbox: &str,
+        body: &[u8],
+        signer: &Signer,
+    ) -> Result<u16, FetchError> {
+        let parsed = self.check_url(inbox)?;
+        let (host, out) = Client::signed_headers(&parsed, "POST", Some(body), signer);
+        let response = self
+            .agent
+            .post(inbox)
+            .config()
+            .max_redirects(0)
+            .build()
+            .header("host", &host)
+            .header("date", &out.date)
+            .header("digest", out.digest.as_deref().unwrap_or(""))
+            .header("signature", &out.signature)
+            .header("content-type", LD_JSON)
+            .header("accept", ACCEPT)
+            .send(body)
+            .map_err(transport_error)?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            Ok(status)
+        } else {
+            Err(FetchError::Status(status))
+        }
+    }
+}
+
+fn read_limited(mut response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, FetchError> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(MAX_DOCUMENT_BYTES as u64)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                FetchError::Invalid("the document is too large".into())
+            }
+            other => FetchError::Unreachable(other.to_string()),
+        })
+}
+
+fn transport_error(e: ureq::Error) -> FetchError {
+    match e {
+        ureq::Error::ConnectionFailed => {
+            FetchError::Refused("the address is not a public one, or refused the connection".into())
+        }
+        ureq::Error::BadUri(why) => FetchError::Refused(why),
+        ureq::Error::TooManyRedirects => FetchError::Invalid("too many redirects".into()),
+        ureq::Error::RedirectFailed => {
+            FetchError::Invalid("a redirect could not be followed".into())
+        }
+        other => FetchError::Unreachable(other.to_string()),
+    }
+}

@@ -1,0 +1,460 @@
+//! What leaves the server, written as delivery jobs inside the transaction that made the change
+//! (so a power cut loses none and a refused change sends none).
+//!
+//! Camp-only posts never get here: `note_for` has no form for them, and every function that sends
+//! a post, its edit, its deletion, a boost or a like asks it first.
+
+use porchlight_ap::documents::{self, Addressing};
+use porchlight_core::audience::Audience;
+use porchlight_core::{AccountId, PostId, UnixTime};
+use porchlight_db::federation::{self as store, JobKind, NewJob, OutgoingPost};
+use porchlight_db::rusqlite::{self, Connection};
+use serde_json::{Value, json};
+
+use crate::identity::Identity;
+
+/// A member acting: their account and username (which names them on the wire).
+#[derive(Clone, Copy, Debug)]
+pub struct LocalActor<'a> {
+    pub id: AccountId,
+    pub username: &'a str,
+}
+
+/// A local post's Note and its addressing; None when the post must not leave the server (it
+/// is camp-only, a boost, or not ours).
+pub fn note_for(
+    conn: &Connection,
+    me: &Identity,
+    post: &OutgoingPost,
+) -> rusqlite::Result<Option<(Value, Addressing)>> {
+    if post.author_domain.is_some() || post.boost_of.is_some() {
+        return Ok(None);
+    }
+    let mentioned = store::mentioned(conn, post.id)?;
+    let mentions: Vec<(String, String)> = mentioned
+        .iter()
+        .map(|m| match (&m.domain, &m.uri) {
+            (Some(domain), Some(uri)) => (uri.clone(), format!("@{}@{domain}", m.username)),
+            _ => (
+                me.actor_id(&m.username),
+                format!("@{}@{}", m.username, me.host),
+            ),
+        })
+        .collect();
+    let mention_ids: Vec<String> = mentions.iter().map(|(id, _)| id.clone()).collect();
+    let Some(addressing) = documents::addressing(
+        post.audience,
+        &me.followers(&post.author_username),
+        &mention_ids,
+    ) else {
+        return Ok(None);
+    };
+    let in_reply_to = match post.in_reply_to {
+        Some(parent) => Some(match store::post_uri(conn, parent)? {
+            Some(uri) => uri,
+            None => me.post_id(parent),
+        }),
+        None => None,
+    };
+    let hashtags: Vec<(String, String)> = store::tags(conn, post.id)?
+        .into_iter()
+        .map(|t| (me.tag_url(&t), t))
+        .collect();
+    // The renderer links mentions and tags to paths on this server; elsewhere they need the
+    // whole address.
+    let html = post
+        .html
+        .replace("href=\"/", &format!("href=\"{}/", me.base_url));
+    let id = me.post_id(post.id);
+    let actor = me.actor_id(&post.author_username);
+    let note = documents::note(&documents::Note {
+        id: &id,
+        url: &id,
+        attributed_to: &actor,
+        content_html: &html,
+        source_text: &post.text,
+        content_warning: &post.content_warning,
+        in_reply_to: in_reply_to.as_deref(),
+        published: post.created_at,
+        updated: post.edited_at,
+        addressing: &addressing,
+        mentions: &mentions,
+        hashtags: &hashtags,
+    });
+    Ok(Some((note, addressing)))
+}
+
+/// Where a post goes: its author's remote followers (one delivery per server with a shared
+/// inbox) unless it is for mentioned people only, and every remote account it mentions.
+fn post_inboxes(
+    conn: &Connection,
+    post: &OutgoingPost,
+    author: AccountId,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut inboxes = Vec::new();
+    match post.audience {
+        Audience::Local => return Ok(inboxes),
+        Audience::Direct => {}
+        Audience::Public | Audience::Unlisted | Audience::Followers => {
+            inboxes.extend(store::follower_inboxes(conn, author)?);
+        }
+    }
+    for m in store::mentioned(conn, post.id)? {
+        let (Some(domain), Some(inbox)) = (m.domain, m.inbox) else {
+            continue;
+        };
+        // A direct message goes to the person's own inbox; anything else may share.
+        let inbox = match (post.audience, m.shared_inbox) {
+            (Audience::Direct, _) | (_, None) => inbox,
+            (_, Some(shared)) => shared,
+        };
+        inboxes.push((inbox, domain));
+    }
+    Ok(inboxes)
+}
+
+/// Writes one delivery job per distinct inbox, skipping suspended and dead servers.
+pub fn queue(
+    conn: &Connection,
+    signer: Option<AccountId>,
+    activity: &Value,
+    inboxes: Vec<(String, String)>,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let payload = activity.to_string();
+    let mut seen = std::collections::HashSet::new();
+    let mut queued = 0;
+    for (inbox, host) in inboxes {
+        if !seen.insert(inbox.clone()) {
+            continue;
+        }
+        if store::is_dead(conn, &host)?
+            || matches!(store::block_for(conn, &host)?, Some(b) if b.level == store::BlockLevel::Suspend)
+        {
+            continue;
+        }
+        store::enqueue(
+            conn,
+            &NewJob {
+                kind: JobKind::Deliver,
+                host: &host,
+                target: &inbox,
+                signer_id: signer,
+                payload: &payload,
+            },
+            now,
+        )?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// A new post: Create to its audience.
+pub fn post_created(
+    conn: &Connection,
+    me: &Identity,
+    id: PostId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    send_post_activity(conn, me, id, "Create", now)
+}
+
+/// An edited post: Update to the same audience.
+pub fn post_updated(
+    conn: &Connection,
+    me: &Identity,
+    id: PostId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    send_post_activity(conn, me, id, "Update", now)
+}
+
+fn send_post_activity(
+    conn: &Connection,
+    me: &Identity,
+    id: PostId,
+    kind: &str,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(post) = store::outgoing_post(conn, id)? else {
+        return Ok(0);
+    };
+    let Some((note, addressing)) = note_for(conn, me, &post)? else {
+        return Ok(0);
+    };
+    let activity_id = match kind {
+        "Create" => format!("{}/activity", me.post_id(id)),
+        _ => format!("{}#updates/{now}", me.post_id(id)),
+    };
+    let activity = documents::activity(
+        &activity_id,
+        kind,
+        &me.actor_id(&post.author_username),
+        note,
+        Some(&addressing),
+    );
+    let inboxes = post_inboxes(conn, &post, post.author_id)?;
+    queue(conn, Some(post.author_id), &activity, inboxes, now)
+}
+
+/// A post about to be deleted: Delete to everyone who was sent it. Call before deleting.
+pub fn post_deleting(
+    conn: &Connection,
+    me: &Identity,
+    id: PostId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(post) = store::outgoing_post(conn, id)? else {
+        return Ok(0);
+    };
+    if let Some(original) = post.boost_of {
+        return unboosting(conn, me, &post, original, now);
+    }
+    let Some((_, addressing)) = note_for(conn, me, &post)? else {
+        return Ok(0);
+    };
+    let object = json!({ "id": me.post_id(id), "type": "Tombstone" });
+    let activity = documents::activity(
+        &format!("{}#delete", me.post_id(id)),
+        "Delete",
+        &me.actor_id(&post.author_username),
+        object,
+        Some(&addressing),
+    );
+    let inboxes = post_inboxes(conn, &post, post.author_id)?;
+    queue(conn, Some(post.author_id), &activity, inboxes, now)
+}
+
+/// An Announce and the inboxes it goes to.
+struct Announce {
+    activity: Value,
+    inboxes: Vec<(String, String)>,
+}
+
+/// The Announce a boost row stands for, with where it goes; None if the boost stays here
+/// (a camp-only boost, or of a post that may not leave).
+fn announce_for(
+    conn: &Connection,
+    me: &Identity,
+    boost: &OutgoingPost,
+    original: PostId,
+) -> rusqlite::Result<Option<Announce>> {
+    if boost.author_domain.is_some() || boost.audience == Audience::Local {
+        return Ok(None);
+    }
+    let Some(post) = store::outgoing_post(conn, original)? else {
+        return Ok(None);
+    };
+    // Only public and unlisted posts can be boosted at all (the core's rule); check again here
+    // so that nothing wider than the original can ever be sent.
+    if !matches!(post.audience, Audience::Public | Audience::Unlisted) {
+        return Ok(None);
+    }
+    let object = match &post.uri {
+        Some(uri) => uri.clone(),
+        None => me.post_id(original),
+    };
+    let booster = &boost.author_username;
+    let addressing = documents::addressing(boost.audience, &me.followers(booster), &[])
+        .expect("a boost that is not camp-only has a wire form");
+    let mut addressing = addressing;
+    let mut inboxes = store::follower_inboxes(conn, boost.author_id)?;
+    if post.author_domain.is_some() {
+        if let Some(author_uri) = store::remote_by_id(conn, post.author_id)?.map(|a| a.uri) {
+            addressing.cc.push(author_uri);
+        }
+        inboxes.extend(store::inbox_of(conn, post.author_id)?);
+    }
+    let activity = documents::activity(
+        &format!("{}/activity", me.post_id(boost.id)),
+        "Announce",
+        &me.actor_id(booster),
+        Value::String(object),
+        Some(&addressing),
+    );
+    Ok(Some(Announce { activity, inboxes }))
+}
+
+/// A new boost (the boost's own row).
+pub fn boosted(
+    conn: &Connection,
+    me: &Identity,
+    boost_id: PostId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(boost) = store::outgoing_post(conn, boost_id)? else {
+        return Ok(0);
+    };
+    let Some(original) = boost.boost_of else {
+        return Ok(0);
+    };
+    match announce_for(conn, me, &boost, original)? {
+        Some(a) => queue(conn, Some(boost.author_id), &a.activity, a.inboxes, now),
+        None => Ok(0),
+    }
+}
+
+fn unboosting(
+    conn: &Connection,
+    me: &Identity,
+    boost: &OutgoingPost,
+    original: PostId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(announce) = announce_for(conn, me, boost, original)? else {
+        return Ok(0);
+    };
+    let undo = undo(me, &boost.author_username, announce.activity);
+    queue(conn, Some(boost.author_id), &undo, announce.inboxes, now)
+}
+
+fn undo(me: &Identity, username: &str, activity: Value) -> Value {
+    let id = format!("{}/undo", activity["id"].as_str().unwrap_or_default());
+    let to = activity.get("to").cloned();
+    let cc = activity.get("cc").cloned();
+    let mut undo = documents::activity(&id, "Undo", &me.actor_id(username), activity, None);
+    if let Some(to) = to {
+        undo["to"] = to;
+    }
+    if let Some(cc) = cc {
+        undo["cc"] = cc;
+    }
+    undo
+}
+
+/// A like of a remote post goes to its author's server; likes of local posts stay here.
+pub fn liked(
+    conn: &Connection,
+    me: &Identity,
+    by: AccountId,
+    by_username: &str,
+    post_id: PostId,
+    on: bool,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(post) = store::outgoing_post(conn, post_id)? else {
+        return Ok(0);
+    };
+    let (Some(uri), Some(_)) = (&post.uri, &post.author_domain) else {
+        return Ok(0);
+    };
+    let Some(inbox) = store::inbox_of(conn, post.author_id)? else {
+        return Ok(0);
+    };
+    let author_uri = store::remote_by_id(conn, post.author_id)?
+        .map(|a| a.uri)
+        .unwrap_or_default();
+    let mut like = documents::activity(
+        &format!("{}#likes/{post_id}", me.actor_id(by_username)),
+        "Like",
+        &me.actor_id(by_username),
+        Value::String(uri.clone()),
+        None,
+    );
+    like["to"] = json!([author_uri]);
+    let activity = if on {
+        like
+    } else {
+        undo(me, by_username, like)
+    };
+    queue(conn, Some(by), &activity, vec![inbox], now)
+}
+
+fn follow_activity(
+    me: &Identity,
+    username: &str,
+    followee: &store::RemoteAccount,
+    id: &str,
+) -> Value {
+    let mut activity = documents::activity(
+        id,
+        "Follow",
+        &me.actor_id(username),
+        Value::String(followee.uri.clone()),
+        None,
+    );
+    activity["to"] = json!([followee.uri]);
+    activity
+}
+
+/// Queues an activity for one remote account's own inbox.
+fn send_to(
+    conn: &Connection,
+    signer: AccountId,
+    activity: &Value,
+    to: &store::RemoteAccount,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    queue(
+        conn,
+        Some(signer),
+        activity,
+        vec![(to.inbox.clone(), to.domain.clone())],
+        now,
+    )
+}
+
+/// Asks a remote account to be followed; returns the Follow's id (kept with the request, to
+/// match their Accept).
+pub fn follow(
+    conn: &Connection,
+    me: &Identity,
+    follower: AccountId,
+    follower_username: &str,
+    followee: &store::RemoteAccount,
+    now: UnixTime,
+) -> rusqlite::Result<String> {
+    let id = format!(
+        "{}#follows/{}/{now}",
+        me.actor_id(follower_username),
+        followee.id
+    );
+    let activity = follow_activity(me, follower_username, followee, &id);
+    send_to(conn, follower, &activity, followee, now)?;
+    Ok(id)
+}
+
+/// Withdraws a follow (or a pending follow request) of a remote account.
+pub fn unfollow(
+    conn: &Connection,
+    me: &Identity,
+    follower: AccountId,
+    follower_username: &str,
+    followee: &store::RemoteAccount,
+    follow_id: Option<&str>,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let id = follow_id
+        .map(String::from)
+        .unwrap_or_else(|| format!("{}#follows/{}", me.actor_id(follower_username), followee.id));
+    let follow = follow_activity(me, follower_username, followee, &id);
+    let activity = undo(me, follower_username, follow);
+    send_to(conn, follower, &activity, followee, now)
+}
+
+/// Answers a remote Follow of a member (Accept or Reject), quoting their Follow.
+pub fn answer_follow(
+    conn: &Connection,
+    me: &Identity,
+    member: LocalActor,
+    follower: &store::RemoteAccount,
+    follow: Value,
+    accept: bool,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let kind = if accept { "Accept" } else { "Reject" };
+    let mut activity = documents::activity(
+        &format!(
+            "{}#{}/{}/{now}",
+            me.actor_id(member.username),
+            kind.to_ascii_lowercase(),
+            follower.id
+        ),
+        kind,
+        &me.actor_id(member.username),
+        follow,
+        None,
+    );
+    activity["to"] = json!([follower.uri]);
+    send_to(conn, member.id, &activity, follower, now)
+}

@@ -1,0 +1,190 @@
+//! Finding remote actors and posts: by WebFinger handle, by actor id, by signing key, by post
+//! URL. Whatever is fetched is checked against the origin it came from before it is stored.
+
+use porchlight_ap::inbound::{self, RemoteActor, RemoteNote};
+use porchlight_core::{PostId, UnixTime};
+use porchlight_db::federation::{self as store, BlockLevel, RemoteAccount};
+use porchlight_db::{Db, now};
+
+use crate::{FedError, Federation};
+
+/// How long a fetched actor document is trusted before it is fetched again on use.
+const ACTOR_FRESH_SECS: UnixTime = 24 * 3600;
+
+fn refuse_suspended(db: &Db, url: &str) -> Result<(), FedError> {
+    let host =
+        inbound::host(url).ok_or_else(|| FedError::Invalid(format!("{url} is not a URL")))?;
+    if let Some(block) = db.read(|c| store::block_for(c, &host))?
+        && block.level == BlockLevel::Suspend
+    {
+        return Err(FedError::Invalid(format!(
+            "{host} is blocked on this server"
+        )));
+    }
+    Ok(())
+}
+
+/// Stores what an actor document says.
+pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedError> {
+    let domain = inbound::host(&actor.id).ok_or_else(|| FedError::Invalid("no host".into()))?;
+    let account = RemoteAccount {
+        id: 0,
+        username: actor.username.clone(),
+        domain,
+        display_name: actor.display_name.clone(),
+        bio: crate::sanitize::html(&actor.summary_html),
+        uri: actor.id.clone(),
+        url: actor.url.clone(),
+        inbox: actor.inbox.clone(),
+        shared_inbox: actor.shared_inbox.clone(),
+        followers_url: actor.followers.clone(),
+        key_id: actor.key_id.clone(),
+        public_key_pem: actor.public_key_pem.clone(),
+        avatar_url: actor.avatar_url.clone(),
+        fetched_at: now(),
+    };
+    let id = db.write(|tx| store::upsert_remote(tx, &account, now()))?;
+    Ok(RemoteAccount { id, ..account })
+}
+
+/// A remote actor by id: from the database while fresh, else fetched from its server.
+pub fn actor(
+    fed: &Federation,
+    db: &Db,
+    uri: &str,
+    refresh: bool,
+) -> Result<RemoteAccount, FedError> {
+    if fed.me.local_username(uri).is_some() || inbound::same_origin(uri, &fed.me.base_url) {
+        return Err(FedError::Invalid(
+            "that is an account of this server".into(),
+        ));
+    }
+    refuse_suspended(db, uri)?;
+    if !refresh
+        && let Some(known) = db.read(|c| store::remote_by_uri(c, uri))?
+        && now() - known.fetched_at < ACTOR_FRESH_SECS
+    {
+        return Ok(known);
+    }
+    let (doc, fetched_from) = fed.fetch(db, uri)?;
+    let actor = RemoteActor::from_json(&doc, &fetched_from).map_err(|e| FedError::Invalid(e.0))?;
+    if actor.id != uri {
+        // Fetched by one id, names another: trust it only if it is on the same server, and
+        // then under the id it gives itself.
+        if !inbound::same_origin(&actor.id, uri) {
+            return Err(FedError::Invalid(
+                "the actor document names another server's actor".into(),
+            ));
+        }
+    }
+    store_actor(db, &actor)
+}
+
+/// The actor who owns a signing key: known, or fetched through the key's URL.
+pub fn key_owner(
+    fed: &Federation,
+    db: &Db,
+    key_id: &str,
+    refresh: bool,
+) -> Result<(RemoteAccount, bool), FedError> {
+    if !refresh && let Some(known) = db.read(|c| store::remote_by_key_id(c, key_id))? {
+        return Ok((known, false));
+    }
+    refuse_suspended(db, key_id)?;
+    let without_fragment = key_id.split('#').next().unwrap_or(key_id);
+    let (doc, fetched_from) = fed.fetch(db, without_fragment)?;
+    let actor = match RemoteActor::from_json(&doc, &fetched_from) {
+        Ok(actor) => actor,
+        Err(_) => {
+            // A key document (GoToSocial, some others) names its owner; fetch that.
+            let owner = inbound::str_field(&doc, "owner")
+                .ok_or_else(|| FedError::Invalid("the key has no owner".into()))?;
+            if !inbound::same_origin(owner, key_id) {
+                return Err(FedError::Invalid(
+                    "the key's owner is on another server".into(),
+                ));
+            }
+            let (doc, fetched_from) = fed.fetch(db, owner)?;
+            RemoteActor::from_json(&doc, &fetched_from).map_err(|e| FedError::Invalid(e.0))?
+        }
+    };
+    if actor.key_id != key_id {
+        return Err(FedError::Invalid(
+            "the actor does not publish that key".into(),
+        ));
+    }
+    Ok((store_actor(db, &actor)?, true))
+}
+
+/// `name@host` (with or without a leading @) to a remote actor, by WebFinger.
+pub fn handle(fed: &Federation, db: &Db, handle: &str) -> Result<RemoteAccount, FedError> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (name, host) = handle
+        .split_once('@')
+        .filter(|(n, h)| !n.is_empty() && !h.is_empty() && !h.contains('/'))
+        .ok_or_else(|| FedError::Invalid("a handle looks like name@server.example".into()))?;
+    let host = host.to_ascii_lowercase();
+    if host == fed.me.host {
+        return Err(FedError::Invalid(
+            "that is an account of this server".into(),
+        ));
+    }
+    if let Some(known) = db.read(|c| store::remote_by_handle(c, name, &host))?
+        && now() - known.fetched_at < ACTOR_FRESH_SECS
+    {
+        return Ok(known);
+    }
+    let url = format!(
+        "{}://{host}/.well-known/webfinger?resource=acct:{name}@{host}",
+        fed.client.default_scheme()
+    );
+    let jrd = fed.client.get_json(&url)?;
+    let self_link = jrd
+        .get("links")
+        .and_then(|l| l.as_array())
+        .into_iter()
+        .flatten()
+        .find(|l| {
+            inbound::str_field(l, "rel") == Some("self")
+                && inbound::str_field(l, "type").is_some_and(|t| {
+                    t.starts_with("application/activity+json")
+                        || t.starts_with("application/ld+json")
+                })
+        })
+        .and_then(|l| inbound::str_field(l, "href"))
+        .ok_or_else(|| FedError::Invalid(format!("{host} did not say where {name}'s profile is")))?
+        .to_string();
+    let account = actor(fed, db, &self_link, true)?;
+    // The handle must be the actor's own name.
+    if !account.username.eq_ignore_ascii_case(name) {
+        return Err(FedError::Invalid(
+            "WebFinger pointed at someone else".into(),
+        ));
+    }
+    Ok(account)
+}
+
+/// A remote post by its URL: from the database, or fetched from its own server and stored.
+pub fn post(fed: &Federation, db: &Db, uri: &str) -> Result<PostId, FedError> {
+    if let Some(local) = fed.me.local_post(uri) {
+        return Ok(local);
+    }
+    if let Some(id) = db.read(|c| store::post_by_uri(c, uri))? {
+        return Ok(id);
+    }
+    refuse_suspended(db, uri)?;
+    let (doc, fetched_from) = fed.fetch(db, uri)?;
+    let note = RemoteNote::from_json(&doc).map_err(|e| FedError::Invalid(e.0))?;
+    // It must come from the server it names as its home (after redirects).
+    if !inbound::same_origin(&note.id, &fetched_from) {
+        return Err(FedError::Invalid(
+            "the post was served by another server than its own".into(),
+        ));
+    }
+    if let Some(id) = db.read(|c| store::post_by_uri(c, &note.id))? {
+        return Ok(id);
+    }
+    let author = actor(fed, db, &note.attributed_to, false)?;
+    crate::inbox::store_note(fed, db, &note, &author, true)?
+        .ok_or_else(|| FedError::Invalid("the post could not be stored".into()))
+}

@@ -1,0 +1,454 @@
+//! The ActivityPub side of the router: discovery (WebFinger, host-meta, NodeInfo), actor
+//! documents, collections, posts as Notes, and the inboxes. Runs before the page router and
+//! needs no session.
+//!
+//! Only public and unlisted posts are ever served here. Camp-only, followers-only and direct
+//! posts answer 404 to a remote fetch, exactly like a post that does not exist.
+
+use hyper::Method;
+use porchlight_app::db::accounts::{self, Member};
+use porchlight_app::db::federation as store;
+use porchlight_app::db::timeline::{self, Query, Reader};
+use porchlight_core::audience::Audience;
+use porchlight_federation::ap::documents;
+use porchlight_federation::ap::signature::Incoming;
+use porchlight_federation::{Federation, inbox, outbox};
+use serde_json::{Value, json};
+
+use crate::{Request, Response, State};
+
+const AP_CONTENT_TYPE: &str = "application/activity+json; charset=utf-8";
+
+fn json_response(status: u16, content_type: &'static str, value: &Value) -> Response {
+    Response {
+        status,
+        content_type,
+        headers: vec![("access-control-allow-origin", "*".to_string())],
+        body: bytes::Bytes::from(value.to_string()),
+    }
+}
+
+fn not_found() -> Response {
+    Response::text(404, "Not found.")
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Response {
+    log::error!("federation: {e}");
+    Response::text(
+        503,
+        "The server could not read its database. Please try again.",
+    )
+}
+
+/// Answers the request if it is one of ActivityPub's; None lets the page router have it.
+pub fn handle(s: &State, req: &Request) -> Option<Response> {
+    let segments = req.segments();
+    let is_get = matches!(req.method, Method::GET | Method::HEAD);
+    let fed = s.app.federation.as_ref();
+    match (is_get, segments.as_slice()) {
+        (true, [".well-known", "webfinger"]) => Some(match fed {
+            Some(fed) => webfinger(s, fed, req),
+            None => not_found(),
+        }),
+        (true, [".well-known", "host-meta"]) => Some(match fed {
+            Some(fed) => Response {
+                status: 200,
+                content_type: "application/xrd+xml; charset=utf-8",
+                headers: Vec::new(),
+                body: documents::host_meta(&fed.me.base_url).into(),
+            },
+            None => not_found(),
+        }),
+        (true, [".well-known", "nodeinfo"]) => {
+            let base = match fed {
+                Some(fed) => fed.me.base_url.clone(),
+                None => format!("http://{}", req.host.as_deref().unwrap_or("localhost")),
+            };
+            Some(json_response(
+                200,
+                "application/json",
+                &json!({ "links": [
+                    { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0") },
+                    { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{base}/nodeinfo/2.1") },
+                ]}),
+            ))
+        }
+        (true, ["nodeinfo", version @ ("2.0" | "2.1")]) => Some(nodeinfo(s, version)),
+        (_, ["users", _, "inbox"]) | (_, ["inbox"]) if req.method == Method::POST => {
+            Some(match fed {
+                Some(fed) => receive(s, fed, req),
+                None => not_found(),
+            })
+        }
+        (true, ["actor"]) => fed.map(|fed| instance_actor(s, fed)),
+        (true, ["users", name]) => Some(match fed {
+            Some(fed) if req.wants_activity_json() => member_document(s, fed, req, name, None),
+            _ => Response::redirect(&format!("/@{name}")).with_status(302),
+        }),
+        (
+            true,
+            [
+                "users",
+                name,
+                collection @ ("outbox" | "followers" | "following" | "collections"),
+            ],
+        )
+        | (true, ["users", name, collection @ "collections", "featured"]) => Some(match fed {
+            Some(fed) => member_document(s, fed, req, name, Some(collection)),
+            None => not_found(),
+        }),
+        (true, ["posts", id]) if req.wants_activity_json() => Some(match fed {
+            Some(fed) => post_document(s, fed, req, id, false),
+            None => not_found(),
+        }),
+        (true, ["posts", id, "activity"]) => Some(match fed {
+            Some(fed) => post_document(s, fed, req, id, true),
+            None => not_found(),
+        }),
+        _ => None,
+    }
+}
+
+fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
+    let resource = req.query("resource").unwrap_or("");
+    let username = if let Some(acct) = resource.strip_prefix("acct:") {
+        match acct.rsplit_once('@') {
+            Some((name, host)) if host.eq_ignore_ascii_case(&fed.me.host) => {
+                name.trim_start_matches('@')
+            }
+            _ => return not_found(),
+        }
+    } else if let Some(name) = fed.me.local_username(resource) {
+        name
+    } else if let Some(name) = resource
+        .strip_prefix(&fed.me.base_url)
+        .and_then(|p| p.strip_prefix("/@"))
+    {
+        name
+    } else {
+        return Response::text(400, "Ask for resource=acct:name@host.");
+    };
+    match s.app.db.read(|c| accounts::member_by_username(c, username)) {
+        Ok(Some(member)) => json_response(
+            200,
+            "application/jrd+json; charset=utf-8",
+            &documents::webfinger(
+                &format!("acct:{}@{}", member.username, fed.me.host),
+                &fed.me.actor_id(&member.username),
+                &fed.me.profile_url(&member.username),
+            ),
+        ),
+        Ok(None) => not_found(),
+        Err(e) => unavailable(e),
+    }
+}
+
+fn nodeinfo(s: &State, version: &str) -> Response {
+    let facts = s
+        .app
+        .db
+        .read(|c| -> porchlight_app::db::rusqlite::Result<_> {
+            Ok((accounts::count_members(c)?, accounts::count_local_posts(c)?))
+        });
+    let (members, posts) = match facts {
+        Ok(f) => f,
+        Err(e) => return unavailable(e),
+    };
+    let site = match s.app.site() {
+        Ok(site) => site,
+        Err(e) => return unavailable(e),
+    };
+    let schema = format!("http://nodeinfo.diaspora.software/ns/schema/{version}#");
+    json_response(
+        200,
+        // The content type NodeInfo asks for names its schema.
+        if version == "2.0" {
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.0#\""
+        } else {
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""
+        },
+        &documents::nodeinfo(
+            version,
+            &documents::NodeFacts {
+                version: env!("CARGO_PKG_VERSION"),
+                name: &site.name,
+                members: members as u64,
+                active_month: members as u64,
+                local_posts: posts.max(0) as u64,
+                open_registrations: false,
+                member_cap: site.member_cap.limit(),
+            },
+        ),
+    )
+    .with_header("link", format!("<{schema}>; rel=\"profile\""))
+}
+
+fn instance_actor(s: &State, fed: &Federation) -> Response {
+    let key = match fed.instance_key(&s.app.db) {
+        Ok(k) => k,
+        Err(e) => return unavailable(e),
+    };
+    let site_name = s.app.site().map(|site| site.name).unwrap_or_default();
+    let id = fed.me.instance_actor_id();
+    let mut doc = documents::actor(&documents::Actor {
+        id: &id,
+        kind: "Application",
+        username: &fed.me.host,
+        display_name: &site_name,
+        summary_html: "",
+        profile_url: &fed.me.base_url,
+        shared_inbox: &fed.me.shared_inbox(),
+        public_key_pem: key.public_pem(),
+        published: 0,
+        fields: &[],
+    });
+    // The instance actor's inbox is the shared one; it has no outbox of its own to speak of.
+    doc["inbox"] = fed.me.shared_inbox().into();
+    json_response(200, AP_CONTENT_TYPE, &doc)
+}
+
+/// With authorized fetch on, documents are only for signed requests from servers we do not
+/// block (the instance actor and discovery stay open, or nobody could verify anybody).
+fn fetch_allowed(s: &State, fed: &Federation, req: &Request) -> bool {
+    if !fed.settings.authorized_fetch {
+        return true;
+    }
+    let host = req.host.clone().unwrap_or_default();
+    let incoming = incoming(fed, req, &host);
+    let Ok(parsed) =
+        porchlight_federation::ap::signature::parse(&incoming, std::time::SystemTime::now())
+    else {
+        return false;
+    };
+    match porchlight_federation::resolve::key_owner(fed, &s.app.db, &parsed.key_id, false) {
+        Ok((owner, _)) => {
+            porchlight_federation::ap::keys::PublicKey::from_pem(&owner.public_key_pem)
+                .is_ok_and(|key| parsed.verify(&key).is_ok())
+        }
+        Err(_) => false,
+    }
+}
+
+fn member_document(
+    s: &State,
+    fed: &Federation,
+    req: &Request,
+    name: &str,
+    collection: Option<&str>,
+) -> Response {
+    if !fetch_allowed(s, fed, req) {
+        return Response::text(401, "This server answers signed requests only.");
+    }
+    let member = match s.app.db.read(|c| accounts::member_by_username(c, name)) {
+        Ok(Some(m)) => m,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    let actor_id = fed.me.actor_id(&member.username);
+    match collection {
+        None => actor_document(s, fed, &member),
+        Some("followers") | Some("following") => {
+            let counts = s
+                .app
+                .db
+                .read(|c| porchlight_app::db::social::follow_counts(c, member.id));
+            let (following, followers) = match counts {
+                Ok(c) => c,
+                Err(e) => return unavailable(e),
+            };
+            let (which, total) = if collection == Some("followers") {
+                ("followers", followers)
+            } else {
+                ("following", following)
+            };
+            // Who follows whom is the camper's business: the count is shown, the list is not.
+            json_response(
+                200,
+                AP_CONTENT_TYPE,
+                &json!({
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "id": format!("{actor_id}/{which}"),
+                    "type": "OrderedCollection",
+                    "totalItems": total,
+                }),
+            )
+        }
+        Some("outbox") => outbox_document(s, fed, &member),
+        _ => json_response(
+            200,
+            AP_CONTENT_TYPE,
+            &json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{actor_id}/collections/featured"),
+                "type": "OrderedCollection",
+                "totalItems": 0,
+                "orderedItems": [],
+            }),
+        ),
+    }
+}
+
+fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
+    let key = match fed.member_key(&s.app.db, member.id) {
+        Ok(k) => k,
+        Err(e) => return unavailable(e),
+    };
+    let id = fed.me.actor_id(&member.username);
+    let bio = porchlight_core::text::render_post(&member.bio, |_| false).html;
+    let fields = if member.who_i_am.is_empty() {
+        Vec::new()
+    } else {
+        vec![(
+            "Who I am",
+            porchlight_core::text::escape_html(&member.who_i_am),
+        )]
+    };
+    let doc = documents::actor(&documents::Actor {
+        id: &id,
+        kind: "Person",
+        username: &member.username,
+        display_name: &member.display_name,
+        summary_html: &bio,
+        profile_url: &fed.me.profile_url(&member.username),
+        shared_inbox: &fed.me.shared_inbox(),
+        public_key_pem: key.public_pem(),
+        published: member.created_at,
+        fields: &fields,
+    });
+    json_response(200, AP_CONTENT_TYPE, &doc)
+}
+
+/// The member's latest public and unlisted posts, as Create activities. Nothing narrower is
+/// ever listed here.
+fn outbox_document(s: &State, fed: &Federation, member: &Member) -> Response {
+    let actor_id = fed.me.actor_id(&member.username);
+    let result = s
+        .app
+        .db
+        .read(|c| -> porchlight_app::db::rusqlite::Result<Vec<Value>> {
+            let page = timeline::page(c, &Query::Profile(member.id), Reader::ANONYMOUS, None, 20)?;
+            let mut items = Vec::new();
+            for view in page.posts {
+                if view.boosted_by.is_some()
+                    || !matches!(view.audience, Audience::Public | Audience::Unlisted)
+                {
+                    continue;
+                }
+                let Some(post) = store::outgoing_post(c, view.id)? else {
+                    continue;
+                };
+                if let Some((note, addressing)) = outbox::note_for(c, &fed.me, &post)? {
+                    items.push(documents::activity(
+                        &format!("{}/activity", fed.me.post_id(view.id)),
+                        "Create",
+                        &actor_id,
+                        note,
+                        Some(&addressing),
+                    ));
+                }
+            }
+            Ok(items)
+        });
+    let items = match result {
+        Ok(items) => items,
+        Err(e) => return unavailable(e),
+    };
+    for item in &items {
+        debug_assert!(item["object"]["to"] != json!([]) || item["object"]["cc"] != json!([]));
+    }
+    json_response(
+        200,
+        AP_CONTENT_TYPE,
+        &json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor_id}/outbox"),
+            "type": "OrderedCollection",
+            "totalItems": items.len(),
+            "orderedItems": items,
+        }),
+    )
+}
+
+/// A local post as a Note (or its Create): only if anyone at all may see it.
+fn post_document(
+    s: &State,
+    fed: &Federation,
+    req: &Request,
+    id: &str,
+    as_activity: bool,
+) -> Response {
+    if !fetch_allowed(s, fed, req) {
+        return Response::text(401, "This server answers signed requests only.");
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let result = s
+        .app
+        .db
+        .read(|c| -> porchlight_app::db::rusqlite::Result<Option<Value>> {
+            let Some(post) = store::outgoing_post(c, id)? else {
+                return Ok(None);
+            };
+            if post.author_domain.is_some()
+                || !matches!(post.audience, Audience::Public | Audience::Unlisted)
+            {
+                return Ok(None);
+            }
+            let Some((note, addressing)) = outbox::note_for(c, &fed.me, &post)? else {
+                return Ok(None);
+            };
+            if !as_activity {
+                let mut note = note;
+                note["@context"] = documents::context();
+                return Ok(Some(note));
+            }
+            Ok(Some(documents::activity(
+                &format!("{}/activity", fed.me.post_id(id)),
+                "Create",
+                &fed.me.actor_id(&post.author_username),
+                note,
+                Some(&addressing),
+            )))
+        });
+    match result {
+        Ok(Some(doc)) => json_response(200, AP_CONTENT_TYPE, &doc),
+        Ok(None) => not_found(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// The request as the signature checks see it.
+fn incoming<'a>(fed: &Federation, req: &'a Request, host: &'a str) -> Incoming<'a> {
+    Incoming {
+        method: req.method.as_str(),
+        scheme: if fed.me.base_url.starts_with("https:") {
+            "https"
+        } else {
+            "http"
+        },
+        authority: host,
+        path_and_query: &req.path_and_query,
+        headers: &req.headers,
+        body: &req.body,
+    }
+}
+
+fn receive(s: &State, fed: &Federation, req: &Request) -> Response {
+    if req.body_too_large {
+        return Response::text(413, "The activity is too large.");
+    }
+    let host = req.host.clone().unwrap_or_default();
+    let incoming = incoming(fed, req, &host);
+    match inbox::receive(fed, &s.app.db, &incoming) {
+        Ok(()) => Response::text(202, ""),
+        Err(refusal) => {
+            log::info!(
+                "refused an activity from {}: {}",
+                req.remote,
+                refusal.message()
+            );
+            Response::text(refusal.status(), refusal.message())
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Two Porchlight camps federating over loopback, as real servers with their workers running:
+//! discovery, follow, posts of each audience, reply, favourite, boost, delete.
+
+use porchlight_core::audience::Role;
+use porchlight_testkit::TestCamp;
+
+const AP: &str = "application/activity+json";
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+#[test]
+fn discovery_documents() {
+    let camp = TestCamp::federating();
+    camp.add_member("ana", Role::Host);
+    let mut b = camp.browser();
+    let host = camp.host();
+
+    let finger = b.get(&format!("/.well-known/webfinger?resource=acct:ana@{host}"));
+    finger.assert_status(200);
+    let jrd = json(&finger.body);
+    assert_eq!(jrd["subject"], format!("acct:ana@{host}"));
+    let self_link = jrd["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "self")
+        .expect("a self link");
+    assert_eq!(self_link["href"], format!("{}/users/ana", camp.base));
+    b.get(&format!(
+        "/.well-known/webfinger?resource=acct:nobody@{host}"
+    ))
+    .assert_status(404);
+    b.get("/.well-known/webfinger?resource=acct:ana@elsewhere.example")
+        .assert_status(404);
+
+    let actor = b.get_with("/users/ana", &[("accept", AP)]);
+    actor.assert_status(200);
+    assert!(actor.header("content-type").unwrap().starts_with(AP));
+    let actor = json(&actor.body);
+    assert_eq!(actor["type"], "Person");
+    assert_eq!(actor["preferredUsername"], "ana");
+    assert_eq!(actor["inbox"], format!("{}/users/ana/inbox", camp.base));
+    assert_eq!(
+        actor["endpoints"]["sharedInbox"],
+        format!("{}/inbox", camp.base)
+    );
+    assert_eq!(
+        actor["publicKey"]["id"],
+        format!("{}/users/ana#main-key", camp.base)
+    );
+    assert!(
+        actor["publicKey"]["publicKeyPem"]
+            .as_str()
+            .unwrap()
+            .contains("BEGIN PUBLIC KEY")
+    );
+    // A browser asking for the same address gets the profile page.
+    let page = b.get("/users/ana");
+    assert_eq!(page.status, 302);
+
+    let info = json(&b.get("/.well-known/nodeinfo").body);
+    let href = info["links"][1]["href"].as_str().unwrap().to_string();
+    let node = json(&b.get(href.trim_start_matches(&camp.base)).body);
+    assert_eq!(node["software"]["name"], "porchlight");
+    assert_eq!(node["metadata"]["localOnlyPosts"], true);
+    assert_eq!(node["usage"]["users"]["total"], 1);
+    assert!(
+        b.get("/.well-known/host-meta")
+            .body
+            .contains("/.well-known/webfinger?resource={uri}")
+    );
+
+    let instance = json(&b.get_with("/actor", &[("accept", AP)]).body);
+    assert_eq!(instance["type"], "Application");
+}
+
+#[test]
+fn two_camps_follow_post_reply_like_boost_and_delete() {
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("ana", Role::Host);
+    a.add_member("cy", Role::Member);
+    b.add_member("bo", Role::Host);
+    let mut ana = a.logged_in("ana");
+    let mut cy = a.logged_in("cy");
+    let mut bo = b.logged_in("bo");
+    let bo_handle = format!("bo@{}", b.host());
+
+    // Ana finds Bo by handle and follows; Bo's camp accepts.
+    let found = ana.get(&format!("/search?q=@{bo_handle}"));
+    assert_eq!(found.status, 303, "{}", found.body);
+    assert_eq!(
+        found.location.as_deref(),
+        Some(format!("/@{bo_handle}").as_str())
+    );
+    ana.get(&format!("/@{bo_handle}"))
+        .assert_status(200)
+        .assert_contains("Follow");
+    let follow = ana.post(&format!("/@{bo_handle}/follow"), &[]);
+    assert_eq!(follow.status, 303, "{}", follow.body);
+    a.wait_for("Bo's camp to accept the follow", |a| {
+        a.count("follows") == 1
+    });
+    b.wait_for("Bo to be notified of the follow", |b| {
+        b.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'follow'") == 1
+    });
+    ana.get(&format!("/@{bo_handle}"))
+        .assert_contains("Unfollow");
+
+    // A public post reaches Ana's home; a camp-only one never leaves Bo's camp.
+    let secret = bo.write_post("camp secret fire", "local");
+    b.settle();
+    let public = bo.write_post("hello from the other camp", "public");
+    let followers_only = bo.write_post("just for my followers", "followers");
+    a.wait_for("Bo's posts to arrive", |a| {
+        a.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 2
+    });
+    b.settle();
+    let home = ana.get("/");
+    home.assert_contains("hello from the other camp")
+        .assert_contains("just for my followers")
+        .assert_lacks("camp secret fire");
+    assert_eq!(
+        a.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE '%secret%'"),
+        0
+    );
+    // Nor can it be fetched.
+    let mut stranger = b.browser();
+    stranger
+        .get_with(&format!("/posts/{secret}"), &[("accept", AP)])
+        .assert_status(404);
+    stranger
+        .get_with(&format!("/posts/{followers_only}"), &[("accept", AP)])
+        .assert_status(404);
+    let note = json(
+        &stranger
+            .get_with(&format!("/posts/{public}"), &[("accept", AP)])
+            .body,
+    );
+    assert_eq!(note["type"], "Note");
+    assert_eq!(
+        note["to"][0],
+        "https://www.w3.org/ns/activitystreams#Public"
+    );
+    let outbox = stranger.get("/users/bo/outbox").body;
+    assert!(outbox.contains("hello from the other camp"));
+    assert!(!outbox.contains("camp secret") && !outbox.contains("just for my followers"));
+
+    // Cy, on Ana's camp but not following Bo, sees the public post only.
+    let remote_public = a.query_i64("SELECT id FROM posts WHERE text LIKE 'hello from%'");
+    let remote_followers = a.query_i64("SELECT id FROM posts WHERE text LIKE 'just for%'");
+    cy.get(&format!("/posts/{remote_public}"))
+        .assert_status(200);
+    cy.get(&format!("/posts/{remote_followers}"))
+        .assert_status(404);
+    ana.get(&format!("/posts/{remote_followers}"))
+        .assert_status(200);
+
+    // Ana replies, favourites and boosts; Bo hears of each.
+    ana.reply(remote_public, "hello back from camp A", "public");
+    ana.post(&format!("/posts/{remote_public}/favourite"), &[]);
+    ana.post(&format!("/posts/{remote_public}/boost"), &[]);
+    b.wait_for("the reply, the like and the boost", |b| {
+        b.query_i64(
+            "SELECT COUNT(*) FROM notifications WHERE kind IN ('reply', 'favourite', 'boost')",
+        ) == 3
+    });
+    bo.get(&format!("/posts/{public}"))
+        .assert_contains("hello back from camp A");
+    assert_eq!(
+        b.query_i64(&format!(
+            "SELECT favourite_count FROM posts WHERE id = {public}"
+        )),
+        1
+    );
+
+    // Bo deletes the post; it goes from Ana's camp too.
+    bo.post(&format!("/posts/{public}/delete"), &[]);
+    a.wait_for("the deletion to arrive", |a| {
+        a.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE 'hello from%'") == 0
+    });
+
+    // Ana unfollows: Bo's camp drops the follow.
+    ana.post(&format!("/@{bo_handle}/unfollow"), &[]);
+    b.wait_for("the unfollow to arrive", |b| b.count("follows") == 0);
+}
