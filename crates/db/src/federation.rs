@@ -441,14 +441,31 @@ pub struct DomainBlock {
     pub created_at: UnixTime,
 }
 
-/// The block that applies to a host: its own, or the nearest parent domain's.
+/// The block that applies to a host: one for that exact host and port, its own, or the nearest
+/// parent domain's.
 pub fn block_for(conn: &Connection, host: &str) -> rusqlite::Result<Option<DomainBlock>> {
     let host = host.to_ascii_lowercase();
-    let host = host.split(':').next().unwrap_or("");
     let mut stmt = conn.prepare_cached(
         "SELECT domain, level, reason, created_at FROM domain_blocks WHERE domain = ?1",
     )?;
-    let mut candidate = host;
+    let mut candidate = host.as_str();
+    if host.contains(':') {
+        let found = stmt
+            .query_row([candidate], |r| {
+                Ok(DomainBlock {
+                    domain: r.get(0)?,
+                    level: BlockLevel::parse(&r.get::<_, String>(1)?)
+                        .unwrap_or(BlockLevel::Suspend),
+                    reason: r.get(2)?,
+                    created_at: r.get(3)?,
+                })
+            })
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+        candidate = host.split(':').next().unwrap_or("");
+    }
     loop {
         let found = stmt
             .query_row([candidate], |r| {
@@ -512,11 +529,13 @@ pub fn drop_follows_with_domain(conn: &Connection, domain: &str) -> rusqlite::Re
     let pattern = format!("%.{domain}");
     let mut n = 0;
     for sql in [
-        "DELETE FROM follows WHERE follower_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2)
-            OR followee_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2)",
-        "DELETE FROM follow_requests WHERE followee_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2)",
+        "DELETE FROM follows WHERE follower_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2 OR domain LIKE ?3)
+            OR followee_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2 OR domain LIKE ?3)",
+        "DELETE FROM follow_requests WHERE followee_id IN (SELECT id FROM accounts WHERE domain = ?1 OR domain LIKE ?2 OR domain LIKE ?3)",
     ] {
-        n += conn.prepare_cached(sql)?.execute(params![domain, pattern])?;
+        // The domain itself, its subdomains, and (for a block without a port) any port on it.
+        let any_port = if domain.contains(':') { domain.to_string() } else { format!("{domain}:%") };
+        n += conn.prepare_cached(sql)?.execute(params![domain, pattern, any_port])?;
     }
     Ok(n)
 }

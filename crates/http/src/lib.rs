@@ -33,7 +33,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How much of a too-large body is read and discarded before answering 413; past this the
 /// connection is simply closed.
-const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
+const DRAIN_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// How the server presents itself.
 #[derive(Clone, Debug)]

@@ -2,6 +2,8 @@
 //! in a temporary folder, and a `Browser` that keeps cookies and form tokens as a browser does.
 //! Several camps can run in one test process.
 
+pub mod peer;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;

@@ -1,0 +1,354 @@
+//! A camp against a recording stand-in server: every request that leaves the camp is recorded,
+//! so these tests prove where each audience goes, and that camp-only posts go nowhere. Also
+//! hostile and forged input at the inbox.
+
+use porchlight_core::audience::Role;
+use porchlight_testkit::TestCamp;
+use porchlight_testkit::peer::Peer;
+use serde_json::{Value, json};
+
+const AP: &str = "application/activity+json";
+
+/// A camp with Ana (host) and Cy, and a peer with Zed who follows Ana.
+fn camp_with_remote_follower() -> (TestCamp, Peer, String) {
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    camp.add_member("cy", Role::Member);
+    let zed = peer.add_actor("zed");
+    let ana = format!("{}/users/ana", camp.base);
+    let (status, body) = peer.post_signed(
+        &format!("{ana}/inbox"),
+        "zed",
+        &json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{zed}#follow-1"),
+                 "type": "Follow", "actor": zed, "object": ana }),
+    );
+    assert_eq!(status, 202, "{body}");
+    peer.wait_for("the Accept", |d| d.iter().any(|a| a["type"] == "Accept"));
+    (camp, peer, zed)
+}
+
+#[test]
+fn each_audience_goes_where_it_should_and_camp_only_goes_nowhere() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    let accept = peer
+        .recorded()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert!(
+        accept.signature_ok,
+        "the Accept is signed with Ana's published key"
+    );
+    assert_eq!(accept.json()["object"]["id"], format!("{zed}#follow-1"));
+    assert_eq!(camp.count("follows"), 1);
+
+    let mut ana = camp.logged_in("ana");
+    let public = ana.write_post("public words", "public");
+    ana.write_post("unlisted words", "unlisted");
+    ana.write_post("followers words", "followers");
+    let secret = ana.write_post("camp secret words", "local");
+    ana.write_post("a note for @cy only", "direct");
+    // Everything one can do to a camp-only post, none of which may leave either.
+    ana.reply(secret, "camp secret reply", "local");
+    ana.post(&format!("/posts/{secret}/boost"), &[]);
+    ana.post(
+        &format!("/posts/{secret}/edit"),
+        &[("text", "camp secret edited"), ("content_warning", "")],
+    );
+    ana.post(&format!("/posts/{secret}/favourite"), &[]);
+    ana.post(&format!("/posts/{secret}/delete"), &[]);
+    camp.settle();
+
+    let creates: Vec<Value> = peer
+        .deliveries()
+        .into_iter()
+        .filter(|a| a["type"] == "Create")
+        .collect();
+    let texts: Vec<&str> = creates
+        .iter()
+        .map(|c| c["object"]["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[0].contains("public words")
+            && texts[1].contains("unlisted words")
+            && texts[2].contains("followers words")
+    );
+    let public_note = &creates[0]["object"];
+    assert_eq!(
+        public_note["to"],
+        json!(["https://www.w3.org/ns/activitystreams#Public"])
+    );
+    assert_eq!(
+        creates[2]["object"]["to"],
+        json!([format!("{}/users/ana/followers", camp.base)])
+    );
+    assert_eq!(creates[2]["object"]["cc"], json!([]));
+    // One delivery per server: Zed's server has a shared inbox.
+    assert!(
+        peer.recorded()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .all(|r| r.path == "/inbox" || r.path.ends_with("/inbox"))
+    );
+    for request in peer.recorded() {
+        assert!(
+            !request.body.contains("secret"),
+            "a camp-only post left the camp: {}",
+            request.body
+        );
+        assert!(
+            !request.body.contains("a note for"),
+            "a direct post went to someone not in it"
+        );
+        assert!(
+            request.method != "POST" || request.signature_ok,
+            "unsigned delivery: {request:?}"
+        );
+    }
+    // Remote fetches of what is not public answer 404, like what does not exist.
+    let mut outsider = camp.browser();
+    outsider
+        .get_with(&format!("/posts/{public}"), &[("accept", AP)])
+        .assert_status(200);
+    outsider
+        .get_with(&format!("/posts/{}", public + 2), &[("accept", AP)])
+        .assert_status(404);
+    outsider
+        .get_with(
+            &format!("/posts/{}/activity", public + 2),
+            &[("accept", AP)],
+        )
+        .assert_status(404);
+    let outbox = outsider
+        .get_with("/users/ana/outbox", &[("accept", AP)])
+        .body;
+    assert!(outbox.contains("public words") && outbox.contains("unlisted words"));
+    assert!(
+        !outbox.contains("followers words")
+            && !outbox.contains("secret")
+            && !outbox.contains("note for")
+    );
+}
+
+#[test]
+fn replies_to_remote_people_go_to_them_and_direct_ones_only_to_them() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    // Zed writes to Ana, publicly; it arrives and notifies her.
+    let note_id = format!("{zed}/notes/1");
+    let (status, _) = peer.post_signed(
+        &format!("{}/inbox", camp.base),
+        "zed",
+        &json!({ "id": format!("{note_id}/activity"), "type": "Create", "actor": zed,
+                 "object": { "id": note_id, "type": "Note", "attributedTo": zed,
+                             "content": "<p>hi <a href=\"x\" class=\"mention\">@ana</a><script>x</script></p>",
+                             "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                             "tag": [{ "type": "Mention", "href": format!("{}/users/ana", camp.base) }] } }),
+    );
+    assert_eq!(status, 202);
+    camp.wait_for("Zed's post", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 1
+    });
+    let remote = camp.query_i64("SELECT id FROM posts WHERE uri IS NOT NULL");
+    let mut ana = camp.logged_in("ana");
+    let page = ana.get(&format!("/posts/{remote}"));
+    page.assert_status(200)
+        .assert_contains("hi")
+        .assert_lacks("<script>");
+    ana.get("/notifications").assert_contains("zed");
+
+    let before = peer.deliveries().len();
+    ana.reply(remote, "a quiet answer", "direct");
+    ana.reply(remote, "a loud answer", "public");
+    camp.settle();
+    let deliveries: Vec<_> = peer
+        .recorded()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .skip(before)
+        .collect();
+    assert_eq!(deliveries.len(), 2, "{deliveries:#?}");
+    let quiet = &deliveries[0];
+    assert_eq!(
+        quiet.path, "/users/zed/inbox",
+        "a direct reply goes to the person's own inbox"
+    );
+    assert_eq!(quiet.json()["object"]["to"], json!([zed]));
+    assert_eq!(quiet.json()["object"]["inReplyTo"], note_id);
+    assert_eq!(quiet.json()["object"]["cc"], json!([]));
+    let loud = deliveries[1].json();
+    assert!(
+        loud["object"]["cc"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(zed))
+    );
+    assert_eq!(loud["object"]["tag"][0]["href"], zed);
+}
+
+fn assert_refused(
+    camp: &TestCamp,
+    before_posts: i64,
+    (status, body): (u16, String),
+    expected: u16,
+    what: &str,
+) {
+    assert_eq!(status, expected, "{what}: {body}");
+    assert_eq!(camp.count("jobs"), 0, "{what}: nothing is queued");
+    assert_eq!(
+        camp.count("posts"),
+        before_posts,
+        "{what}: nothing is stored"
+    );
+}
+
+#[test]
+fn forged_and_hostile_inbox_input_is_refused_and_stores_nothing() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    camp.settle();
+    let inbox = format!("{}/inbox", camp.base);
+    let posts = camp.count("posts");
+    let note = |id: &str, author: &str| {
+        json!({ "id": format!("{id}/activity"), "type": "Create", "actor": author,
+                "object": { "id": id, "type": "Note", "attributedTo": author, "content": "forged",
+                            "to": ["https://www.w3.org/ns/activitystreams#Public"] } })
+    };
+
+    // Not signed at all.
+    let unsigned = peer.post_unsigned(
+        &inbox,
+        note(&format!("{zed}/n/1"), &zed).to_string().as_bytes(),
+    );
+    assert_refused(&camp, posts, unsigned, 401, "unsigned");
+
+    // Signed with another key under Zed's key id.
+    let stranger_key = porchlight_federation::ap::keys::PrivateKey::generate().unwrap();
+    let forged = peer.post_signed_with(
+        &inbox,
+        &format!("{zed}#main-key"),
+        &stranger_key,
+        note(&format!("{zed}/n/2"), &zed).to_string().as_bytes(),
+    );
+    assert_refused(&camp, posts, forged, 401, "a signature by another key");
+
+    // Signed by Zed, on behalf of someone else (Mastodon CVE-2024-23832's shape).
+    let yan = peer.add_actor("yan");
+    let spoof = peer.post_signed(&inbox, "zed", &note(&format!("{yan}/n/3"), &yan));
+    assert_refused(&camp, posts, spoof, 401, "signed by one actor for another");
+
+    // An activity id on another server than its actor.
+    let mut elsewhere = note(&format!("{zed}/n/4"), &zed);
+    elsewhere["id"] = "https://other.example/activities/4".into();
+    assert_refused(
+        &camp,
+        posts,
+        peer.post_signed(&inbox, "zed", &elsewhere),
+        400,
+        "activity id elsewhere",
+    );
+
+    // Malformed, deeply nested, and oversized documents.
+    let key = peer.key_of("zed");
+    let key_id = format!("{zed}#main-key");
+    assert_refused(
+        &camp,
+        posts,
+        peer.post_signed_with(&inbox, &key_id, &key, b"{\"type\": \"Create\","),
+        400,
+        "malformed JSON",
+    );
+    let deep = format!(
+        "{{\"actor\":\"{zed}\",\"x\":{}1{}}}",
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    assert_refused(
+        &camp,
+        posts,
+        peer.post_signed_with(&inbox, &key_id, &key, deep.as_bytes()),
+        400,
+        "deep nesting",
+    );
+    let huge = format!(
+        "{{\"actor\":\"{zed}\",\"x\":\"{}\"}}",
+        "a".repeat(1_100_000)
+    );
+    let (status, _) = peer.post_signed_with(&inbox, &key_id, &key, huge.as_bytes());
+    assert_eq!(status, 413, "a huge document");
+    assert_eq!(camp.count("jobs"), 0);
+
+    // A key id that points at an uploaded file posing as an actor (Misskey CVE-2023-49079):
+    // it is not served as ActivityPub, so it is not a key.
+    let media_key = porchlight_federation::ap::keys::PrivateKey::generate().unwrap();
+    let fake_actor = json!({ "id": format!("{}/media/evil.png", peer.base), "type": "Person", "preferredUsername": "evil",
+        "inbox": format!("{}/media/inbox", peer.base),
+        "publicKey": { "id": format!("{}/media/evil.png#k", peer.base), "owner": format!("{}/media/evil.png", peer.base), "publicKeyPem": media_key.public_pem() } });
+    peer.publish_as("/media/evil.png", "image/png", &fake_actor.to_string());
+    let evil = format!("{}/media/evil.png", peer.base);
+    let upload = peer.post_signed_with(
+        &inbox,
+        &format!("{evil}#k"),
+        &media_key,
+        note(&format!("{evil}/n"), &evil).to_string().as_bytes(),
+    );
+    assert_refused(&camp, posts, upload, 401, "an uploaded file as an actor");
+
+    // A Create carrying a post that claims to be from another server is fetched from there
+    // instead of trusted; that server has no such post, so nothing is stored.
+    let smuggled = json!({ "id": format!("{zed}/n/6/activity"), "type": "Create", "actor": zed,
+        "object": { "id": "http://127.0.0.1:9/notes/6", "type": "Note", "attributedTo": zed, "content": "smuggled",
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"] } });
+    let (status, _) = peer.post_signed(&inbox, "zed", &smuggled);
+    assert_eq!(status, 202);
+    camp.settle();
+    assert_eq!(
+        camp.count("posts"),
+        posts,
+        "a post from another origin is never taken inline"
+    );
+
+    // An Update of Ana's follower's profile by someone else, a Delete of another's post: ignored.
+    let (status, _) = peer.post_signed(
+        &inbox,
+        "yan",
+        &json!({ "id": format!("{yan}#d"), "type": "Delete", "actor": yan, "object": zed }),
+    );
+    assert_eq!(status, 202);
+    camp.settle();
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM accounts WHERE username = 'zed'"),
+        1
+    );
+
+    // A suspended server is refused outright, and its follows are gone.
+    camp.app
+        .block_domain(
+            &peer.host(),
+            porchlight_app::db::federation::BlockLevel::Suspend,
+            "test",
+        )
+        .unwrap();
+    assert_eq!(camp.count("follows"), 0);
+    let blocked = peer.post_signed(&inbox, "zed", &note(&format!("{zed}/n/7"), &zed));
+    assert_refused(&camp, posts, blocked, 403, "a suspended server");
+}
+
+#[test]
+fn a_rotated_key_is_fetched_again() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    peer.rotate_key("zed");
+    let (status, body) = peer.post_signed(
+        &format!("{}/inbox", camp.base),
+        "zed",
+        &json!({ "id": format!("{zed}/n/1/activity"), "type": "Create", "actor": zed,
+                 "object": { "id": format!("{zed}/n/1"), "type": "Note", "attributedTo": zed, "content": "new key",
+                             "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                             "cc": [format!("{}/users/ana", camp.base)] } }),
+    );
+    assert_eq!(status, 202, "{body}");
+    camp.wait_for("the post signed with the new key", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'new key'") == 1
+    });
+}

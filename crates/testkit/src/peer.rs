@@ -1,0 +1,411 @@
+//! A stand-in remote server for tests: it serves actor documents and WebFinger for actors it
+//! holds keys for, serves any JSON document a test publishes, signs and posts activities to a
+//! camp, and **records every request that reaches it**, checking the signature of each POST.
+//! Tests use it to prove what leaves a camp (and what never does).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use porchlight_ap::keys::{PrivateKey, PublicKey};
+use porchlight_ap::signature::{self, Incoming};
+use serde_json::{Value, json};
+
+/// One request the peer received.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// For POSTs: whether the signature verified against the signer's published key.
+    pub signature_ok: bool,
+}
+
+impl Recorded {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    recorded: Vec<Recorded>,
+    /// path → (content type, body)
+    documents: HashMap<String, (String, String)>,
+    keys: HashMap<String, Arc<PrivateKey>>,
+    /// Status answered to inbox POSTs (202 unless a test says otherwise).
+    inbox_status: u16,
+}
+
+pub struct Peer {
+    pub base: String,
+    shared: Arc<Mutex<Shared>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+fn key() -> Arc<PrivateKey> {
+    // Generating RSA keys takes a moment; tests share a few.
+    static KEYS: Mutex<Vec<Arc<PrivateKey>>> = Mutex::new(Vec::new());
+    let mut keys = KEYS.lock().unwrap();
+    if keys.len() < 4 {
+        let k = Arc::new(PrivateKey::generate().expect("key"));
+        keys.push(k.clone());
+        return k;
+    }
+    let n = keys.len();
+    keys.rotate_left(1);
+    keys[n - 1].clone()
+}
+
+impl Peer {
+    pub fn start() -> Peer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let address = listener.local_addr().expect("address");
+        let base = format!("http://{address}");
+        let shared = Arc::new(Mutex::new(Shared {
+            inbox_status: 202,
+            ..Shared::default()
+        }));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                tokio::pin!(stopped);
+                loop {
+                    let (stream, _) = tokio::select! {
+                        accepted = listener.accept() => match accepted { Ok(a) => a, Err(_) => continue },
+                        _ = &mut stopped => break,
+                    };
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        let service = service_fn(move |req| answer(state.clone(), req));
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        Peer {
+            base,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address")
+    }
+
+    pub fn host(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    pub fn actor_id(&self, name: &str) -> String {
+        format!("{}/users/{name}", self.base)
+    }
+
+    /// Adds an actor with its own key; serves its actor document and WebFinger answer.
+    pub fn add_actor(&self, name: &str) -> String {
+        let id = self.actor_id(name);
+        let key = key();
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": "Person",
+            "preferredUsername": name,
+            "name": format!("{name} elsewhere"),
+            "inbox": format!("{id}/inbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": { "sharedInbox": format!("{}/inbox", self.base) },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key.public_pem() },
+        });
+        let finger = json!({
+            "subject": format!("acct:{name}@{}", self.host()),
+            "links": [{ "rel": "self", "type": "application/activity+json", "href": id }],
+        });
+        let mut shared = self.shared.lock().unwrap();
+        shared.keys.insert(id.clone(), key);
+        shared.documents.insert(
+            format!("/users/{name}"),
+            ("application/activity+json".into(), doc.to_string()),
+        );
+        shared.documents.insert(
+            format!(
+                "/.well-known/webfinger?resource=acct:{name}@{}",
+                self.host()
+            ),
+            ("application/jrd+json".into(), finger.to_string()),
+        );
+        id
+    }
+
+    /// Replaces an actor's key (key rotation): the actor document then publishes the new one.
+    pub fn rotate_key(&self, name: &str) {
+        let id = self.actor_id(name);
+        let fresh = Arc::new(PrivateKey::generate().expect("key"));
+        let mut shared = self.shared.lock().unwrap();
+        let path = format!("/users/{name}");
+        let (ct, body) = shared.documents.get(&path).cloned().expect("actor");
+        let mut doc: Value = serde_json::from_str(&body).unwrap();
+        doc["publicKey"]["publicKeyPem"] = fresh.public_pem().into();
+        shared.documents.insert(path, (ct, doc.to_string()));
+        shared.keys.insert(id, fresh);
+    }
+
+    /// Serves a document at a path (with the ActivityPub content type unless given).
+    pub fn publish(&self, path: &str, doc: &Value) {
+        self.publish_as(path, "application/activity+json", &doc.to_string());
+    }
+
+    pub fn publish_as(&self, path: &str, content_type: &str, body: &str) {
+        self.shared.lock().unwrap().documents.insert(
+            path.to_string(),
+            (content_type.to_string(), body.to_string()),
+        );
+    }
+
+    /// What to answer to inbox POSTs from now on.
+    pub fn answer_inbox_with(&self, status: u16) {
+        self.shared.lock().unwrap().inbox_status = status;
+    }
+
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.shared.lock().unwrap().recorded.clone()
+    }
+
+    /// The activities POSTed to any inbox here.
+    pub fn deliveries(&self) -> Vec<Value> {
+        self.recorded()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .map(Recorded::json)
+            .collect()
+    }
+
+    /// Waits up to 20 s for `done` over the deliveries.
+    pub fn wait_for(&self, what: &str, done: impl Fn(&[Value]) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if done(&self.deliveries()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "timed out waiting for: {what}; got {:#?}",
+            self.deliveries()
+        );
+    }
+
+    /// POSTs an activity to `url`, signed (draft-cavage) by the named actor. Returns the status
+    /// and body.
+    pub fn post_signed(&self, url: &str, actor: &str, activity: &Value) -> (u16, String) {
+        let id = self.actor_id(actor);
+        let key = self
+            .shared
+            .lock()
+            .unwrap()
+            .keys
+            .get(&id)
+            .cloned()
+            .expect("actor key");
+        self.post_signed_with(
+            url,
+            &format!("{id}#main-key"),
+            &key,
+            activity.to_string().as_bytes(),
+        )
+    }
+
+    /// POSTs raw bytes signed with any key id and key (for forgeries).
+    pub fn post_signed_with(
+        &self,
+        url: &str,
+        key_id: &str,
+        key: &PrivateKey,
+        body: &[u8],
+    ) -> (u16, String) {
+        let parsed = url.trim_start_matches("http://");
+        let (host, path) = parsed.split_at(parsed.find('/').unwrap_or(parsed.len()));
+        let out = signature::sign(
+            "POST",
+            host,
+            path,
+            Some(body),
+            key_id,
+            key,
+            SystemTime::now(),
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .post(url)
+            .header("date", &out.date)
+            .header("digest", out.digest.as_deref().unwrap_or(""))
+            .header("signature", &out.signature)
+            .header("content-type", "application/activity+json")
+            .send(body)
+            .expect("post");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, text)
+    }
+
+    /// POSTs a body with no signature at all.
+    pub fn post_unsigned(&self, url: &str, body: &[u8]) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent
+            .post(url)
+            .header("content-type", "application/activity+json")
+            .send(body)
+            .expect("post");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
+    /// The key of one of this peer's actors.
+    pub fn key_of(&self, actor: &str) -> Arc<PrivateKey> {
+        self.shared
+            .lock()
+            .unwrap()
+            .keys
+            .get(&self.actor_id(actor))
+            .cloned()
+            .expect("actor key")
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+async fn answer(
+    shared: Arc<Mutex<Shared>>,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let method = parts.method.as_str().to_string();
+    let signature_ok = if method == "POST" {
+        let (h, p, b) = (headers.clone(), path.clone(), body.clone());
+        tokio::task::spawn_blocking(move || verify(&h, &p, &b))
+            .await
+            .unwrap_or(false)
+    } else {
+        false
+    };
+    let mut shared = shared.lock().unwrap();
+    shared.recorded.push(Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        signature_ok,
+    });
+    let (status, content_type, body) = if method == "POST" {
+        (shared.inbox_status, "text/plain".to_string(), String::new())
+    } else {
+        match shared.documents.get(&path) {
+            Some((ct, body)) => (200, ct.clone(), body.clone()),
+            None => (404, "text/plain".into(), "not found".into()),
+        }
+    };
+    Ok(hyper::Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .expect("response"))
+}
+
+/// Checks a delivery's signature the way a receiving server would: fetch the signer's actor
+/// document from the key id, read its key, verify.
+fn verify(headers: &[(String, String)], path: &str, body: &[u8]) -> bool {
+    let host = headers
+        .iter()
+        .find(|(n, _)| n == "host")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let incoming = Incoming {
+        method: "POST",
+        scheme: "http",
+        authority: &host,
+        path_and_query: path,
+        headers,
+        body,
+    };
+    let Ok(parsed) = signature::parse(&incoming, SystemTime::now()) else {
+        return false;
+    };
+    let url = parsed.key_id.split('#').next().unwrap_or("").to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let Ok(mut response) = agent
+        .get(&url)
+        .header("accept", "application/activity+json")
+        .call()
+    else {
+        return false;
+    };
+    let Ok(text) = response.body_mut().read_to_string() else {
+        return false;
+    };
+    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+        return false;
+    };
+    let Some(pem) = doc["publicKey"]["publicKeyPem"].as_str() else {
+        return false;
+    };
+    PublicKey::from_pem(pem).is_ok_and(|k| parsed.verify(&k).is_ok())
+}
