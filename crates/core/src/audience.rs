@@ -99,6 +99,8 @@ pub enum Listing {
     Profile,
     /// Full-text search results.
     Search,
+    /// Public posts from other servers, by people someone here follows.
+    Federated,
 }
 
 /// Whether the viewer may read the post at all (its own page, a link, a notification).
@@ -128,6 +130,8 @@ pub fn is_listed(audience: Audience, listing: Listing, viewer: Viewer) -> bool {
         Listing::Profile => audience != Audience::Direct,
         // Unlisted posts are found by their link, not by strangers searching.
         Listing::Search => audience != Audience::Unlisted || viewer.is_author,
+        // Like any public timeline: what its authors chose to show everyone.
+        Listing::Federated => audience == Audience::Public,
     }
 }
 
@@ -272,26 +276,31 @@ mod tests {
             (Public,    "reply",   [0,   1,   1,   1,   1,   1]),
             (Public,    "local",   [1,   1,   1,   1,   1,   1]),
             (Public,    "profile", [1,   1,   1,   1,   1,   1]),
+            (Public,    "federated", [1,   1,   1,   1,   1,   1]),
             (Unlisted,  "view",    [1,   1,   1,   1,   1,   1]),
             (Unlisted,  "boost",   [0,   1,   1,   1,   1,   1]),
             (Unlisted,  "reply",   [0,   1,   1,   1,   1,   1]),
             (Unlisted,  "local",   [0,   0,   0,   0,   0,   0]),
             (Unlisted,  "profile", [1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "federated", [0,   0,   0,   0,   0,   0]),
             (Local,     "view",    [0,   1,   1,   1,   1,   1]),
             (Local,     "boost",   [0,   1,   1,   1,   1,   1]),
             (Local,     "reply",   [0,   1,   1,   1,   1,   1]),
             (Local,     "local",   [0,   1,   1,   1,   1,   1]),
             (Local,     "profile", [0,   1,   1,   1,   1,   1]),
+            (Local,     "federated", [0,   0,   0,   0,   0,   0]),
             (Followers, "view",    [0,   0,   1,   1,   1,   0]),
             (Followers, "boost",   [0,   0,   0,   0,   0,   0]),
             (Followers, "reply",   [0,   0,   1,   1,   1,   0]),
             (Followers, "local",   [0,   0,   0,   0,   0,   0]),
             (Followers, "profile", [0,   0,   1,   1,   1,   0]),
+            (Followers, "federated", [0,   0,   0,   0,   0,   0]),
             (Direct,    "view",    [0,   0,   0,   1,   1,   0]),
             (Direct,    "boost",   [0,   0,   0,   0,   0,   0]),
             (Direct,    "reply",   [0,   0,   0,   1,   1,   0]),
             (Direct,    "local",   [0,   0,   0,   0,   0,   0]),
             (Direct,    "profile", [0,   0,   0,   0,   0,   0]),
+            (Direct,    "federated", [0,   0,   0,   0,   0,   0]),
         ];
         let mut failures = Vec::new();
         for (audience, what, expected) in table {
@@ -303,6 +312,7 @@ mod tests {
                     "reply" => may(Action::Reply, *audience, v),
                     "local" => is_listed(*audience, Listing::LocalTimeline, v),
                     "profile" => is_listed(*audience, Listing::Profile, v),
+                    "federated" => is_listed(*audience, Listing::Federated, v),
                     _ => unreachable!(),
                 };
                 if got != (*want == 1) {
@@ -321,6 +331,7 @@ mod tests {
             Listing::Hashtag,
             Listing::Profile,
             Listing::Search,
+            Listing::Federated,
         ];
         for audience in Audience::ALL {
             for kind in KINDS {

@@ -207,6 +207,9 @@ pub enum Query {
     Bookmarks,
     /// Full-text search; the words are matched as plain words, never as FTS syntax.
     Search(String),
+    /// Public posts from other servers (those that reached this camp because someone follows
+    /// their authors, or was mentioned).
+    Federated,
 }
 
 impl Query {
@@ -217,6 +220,7 @@ impl Query {
             Query::Hashtag(_) => Listing::Hashtag,
             Query::Profile(_) => Listing::Profile,
             Query::Search(_) => Listing::Search,
+            Query::Federated => Listing::Federated,
         }
     }
 
@@ -253,6 +257,11 @@ impl Query {
                 "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local')",
                 "t.post_id",
             ),
+            Query::Federated => (
+                "FROM posts p",
+                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NOT NULL AND +p.audience = 'public'",
+                "p.id",
+            ),
             Query::Profile(_) => (
                 "FROM posts p",
                 "p.author_id = ?4 AND p.id < ?3 AND p.audience != 'direct'",
@@ -279,7 +288,7 @@ impl Query {
             Query::Hashtag(tag) => Value::Text(tag.clone()),
             Query::Profile(id) => Value::Integer(*id),
             Query::Search(words) => Value::Text(fts_phrase_query(words)),
-            Query::Home | Query::Local | Query::Bookmarks => Value::Null,
+            Query::Home | Query::Local | Query::Bookmarks | Query::Federated => Value::Null,
         }
     }
 }
@@ -491,6 +500,7 @@ mod tests {
             (Query::Home, false),
             (Query::Home, true),
             (Query::Local, false),
+            (Query::Federated, false),
             (Query::Hashtag("lake".into()), false),
             (Query::Profile(1), false),
             (Query::Bookmarks, false),

@@ -519,6 +519,13 @@ pub fn store_note(
         if !(wanted || followed || !members_mentioned.is_empty() || parent.is_some()) {
             return Ok(None);
         }
+        // A silenced server is heard only by those who follow its people.
+        if !wanted
+            && !followed
+            && matches!(store::block_for(tx, &author.domain)?, Some(b) if b.level == BlockLevel::Silence)
+        {
+            return Ok(None);
+        }
         let id = posts::insert_post(
             tx,
             &NewPost {

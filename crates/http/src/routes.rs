@@ -255,6 +255,26 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 ),
             ))
         }
+        ["federated"] => {
+            v.me()?;
+            let data = read_page(s, v, &Query::Federated, req)?;
+            let intro = if s.app.federation.is_some() {
+                "Public posts from other servers, by people campers follow."
+            } else {
+                "This camp does not talk to other servers yet: it needs a public name."
+            };
+            Ok(page(
+                200,
+                web::timeline(
+                    &v.chrome(s, req, Nav::Federated),
+                    "Fediverse",
+                    intro,
+                    &data,
+                    now,
+                    "/federated",
+                ),
+            ))
+        }
         ["tags", tag] => {
             let tag = normalize_tag(tag).ok_or(AppError::NotFound)?;
             let data = read_page(s, v, &Query::Hashtag(tag.clone()), req)?;
@@ -456,6 +476,23 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
             ))
         }
         ["admin"] | ["admin", "invites"] => admin(s, req, v, None, now),
+        ["admin", "blocks.csv"] => {
+            let me = v.me()?;
+            if me.role < Role::Moderator {
+                return Err(AppError::Forbidden(
+                    "Only hosts and moderators can see this.".into(),
+                ));
+            }
+            Ok(Response {
+                status: 200,
+                content_type: "text/csv; charset=utf-8",
+                headers: vec![(
+                    "content-disposition",
+                    "attachment; filename=\"domain_blocks.csv\"".to_string(),
+                )],
+                body: s.app.export_domain_blocks()?.into(),
+            })
+        }
         ["login"] => {
             if v.me.is_some() {
                 return Ok(Response::redirect("/"));
@@ -605,7 +642,7 @@ fn thread(
     // Prefill the answer with a mention of the author (and keep what a failed draft had).
     let prefill = match (&draft, &v.me) {
         (Some(d), _) if !d.text.is_empty() => d.text.to_string(),
-        (Some(_), Some(me)) if me.id != focus.author.id => format!("@{} ", focus.author.username),
+        (Some(_), Some(me)) if me.id != focus.author.id => format!("@{} ", focus.author.handle()),
         _ => String::new(),
     };
     let draft = draft.map(|d| ComposeDraft {
@@ -654,8 +691,25 @@ fn admin(
         Some("site") => Some("The camp's settings are saved."),
         Some("role") => Some("The role is changed."),
         Some("revoked") => Some("The invite is withdrawn."),
+        Some("blocked") => Some("The server is blocked."),
+        Some("unblocked") => Some("The block is lifted."),
+        Some("imported") => Some("The block list is imported."),
         _ => None,
     };
+    let blocks: Vec<(String, &'static str, String)> = s
+        .app
+        .domain_blocks()?
+        .into_iter()
+        .map(|b| {
+            let level = match b.level {
+                porchlight_app::db::federation::BlockLevel::Suspend => "suspended",
+                porchlight_app::db::federation::BlockLevel::Silence => "silenced",
+                porchlight_app::db::federation::BlockLevel::RejectMedia => "media rejected",
+            };
+            (b.domain, level, b.reason)
+        })
+        .collect();
+    let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
     let view = web::AdminView {
         site: &v.site,
         members: &members,
@@ -666,6 +720,8 @@ fn admin(
         error,
         notice,
         now,
+        blocks: &blocks,
+        federating_as,
     };
     Ok(page(
         if error.is_some() { 422 } else { 200 },
@@ -1018,6 +1074,37 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
             });
             match result {
                 Ok(()) => Ok(Response::redirect("/admin?saved=site")),
+                Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
+                Err(e) => Err(e),
+            }
+        }
+        ["admin", "blocks", rest @ ..] => {
+            let me = v.me()?;
+            if me.role != Role::Host {
+                return Err(AppError::Forbidden(
+                    "Only hosts can block servers for everyone.".into(),
+                ));
+            }
+            let result = match rest {
+                [] => porchlight_app::db::federation::BlockLevel::parse(req.field("level"))
+                    .ok_or_else(|| AppError::Invalid("Choose what to do with the server.".into()))
+                    .and_then(|level| {
+                        s.app
+                            .block_domain(req.field("domain"), level, req.field("reason"))
+                    })
+                    .map(|()| "blocked"),
+                ["remove"] => s
+                    .app
+                    .unblock_domain(req.field("domain"))
+                    .map(|()| "unblocked"),
+                ["import"] => s
+                    .app
+                    .import_domain_blocks(req.field("csv"))
+                    .map(|_| "imported"),
+                _ => return Err(AppError::NotFound),
+            };
+            match result {
+                Ok(saved) => Ok(Response::redirect(&format!("/admin?saved={saved}#blocks"))),
                 Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
                 Err(e) => Err(e),
             }

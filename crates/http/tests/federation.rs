@@ -148,6 +148,11 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     assert!(outbox.contains("hello from the other camp"));
     assert!(!outbox.contains("camp secret") && !outbox.contains("just for my followers"));
 
+    // The camp's window on the fediverse shows public posts only.
+    cy.get("/federated")
+        .assert_status(200)
+        .assert_contains("hello from the other camp")
+        .assert_lacks("just for my followers");
     // Cy, on Ana's camp but not following Bo, sees the public post only.
     let remote_public = a.query_i64("SELECT id FROM posts WHERE text LIKE 'hello from%'");
     let remote_followers = a.query_i64("SELECT id FROM posts WHERE text LIKE 'just for%'");
@@ -185,4 +190,36 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     // Ana unfollows: Bo's camp drops the follow.
     ana.post(&format!("/@{bo_handle}/unfollow"), &[]);
     b.wait_for("the unfollow to arrive", |b| b.count("follows") == 0);
+
+    // Ana follows again, then suspends Bo's server from the host's page: the follow is gone,
+    // and what Bo's camp sends after is refused.
+    ana.post(&format!("/@{bo_handle}/follow"), &[]);
+    a.wait_for("the new follow", |a| a.count("follows") == 1);
+    let blocked = ana.post(
+        "/admin/blocks",
+        &[
+            ("domain", &b.host()),
+            ("level", "suspend"),
+            ("reason", "testing"),
+        ],
+    );
+    assert_eq!(blocked.status, 303, "{}", blocked.body);
+    ana.get("/admin")
+        .assert_contains(&b.host())
+        .assert_contains("testing");
+    assert_eq!(a.count("follows"), 0);
+    let cy_block = cy.post(
+        "/admin/blocks",
+        &[("domain", "x.example"), ("level", "suspend")],
+    );
+    assert_eq!(cy_block.status, 403, "only hosts block servers");
+    bo.write_post("after the block", "public");
+    b.settle();
+    assert_eq!(
+        a.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'after the block'"),
+        0
+    );
+    let csv = ana.get("/admin/blocks.csv");
+    csv.assert_status(200)
+        .assert_contains(&format!("{},suspend", b.host()));
 }

@@ -16,6 +16,32 @@ pub struct Config {
     pub listen: String,
     pub domain: Option<String>,
     pub max_post_chars: usize,
+    pub federation: FederationConfig,
+}
+
+/// How the camp talks to other servers (when it has a domain).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// Talk to other servers at all (needs `domain`).
+    pub enabled: bool,
+    /// Refuse unsigned fetches of members' documents (Mastodon's "authorized fetch").
+    pub authorized_fetch: bool,
+    /// Deliveries made at once, and at most to one server at once.
+    pub delivery_threads: usize,
+    pub per_server: usize,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        let defaults = porchlight_federation::Settings::default();
+        FederationConfig {
+            enabled: true,
+            authorized_fetch: defaults.authorized_fetch,
+            delivery_threads: defaults.delivery_threads,
+            per_server: defaults.per_server,
+        }
+    }
 }
 
 /// What a config file may say; every key is optional.
@@ -26,6 +52,8 @@ struct FileConfig {
     listen: Option<String>,
     domain: Option<String>,
     max_post_chars: Option<usize>,
+    #[serde(default)]
+    federation: FederationConfig,
 }
 
 impl Config {
@@ -45,6 +73,15 @@ impl Config {
         if let Some(domain) = &file.domain {
             check_domain(domain)?;
         }
+        let federation = file.federation;
+        if !(1..=64).contains(&federation.delivery_threads)
+            || !(1..=16).contains(&federation.per_server)
+        {
+            return Err(
+                "federation.delivery_threads must be 1 to 64, and federation.per_server 1 to 16"
+                    .into(),
+            );
+        }
         Ok(Config {
             data: common
                 .data
@@ -54,6 +91,7 @@ impl Config {
             listen: file.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             domain: file.domain,
             max_post_chars,
+            federation,
         })
     }
 
@@ -70,6 +108,23 @@ impl Config {
             Some(domain) => format!("https://{domain}"),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// The federation this camp runs, if it has a public name and federation is on.
+    pub fn federation(&self) -> Option<porchlight_federation::Federation> {
+        let domain = self.domain.as_ref()?;
+        if !self.federation.enabled {
+            return None;
+        }
+        let identity = porchlight_federation::Identity::new(&format!("https://{domain}"))?;
+        Some(porchlight_federation::Federation::new(
+            identity,
+            porchlight_federation::Settings {
+                delivery_threads: self.federation.delivery_threads,
+                per_server: self.federation.per_server,
+                authorized_fetch: self.federation.authorized_fetch,
+            },
+        ))
     }
 
     pub fn base_url_for(&self, bound: SocketAddr) -> String {

@@ -81,12 +81,56 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
+    /// Block whole servers for everyone here, list the blocks, or move block lists in and out.
+    Block {
+        #[command(subcommand)]
+        command: BlockCommand,
+    },
     /// Replace the database with a backup (stop the server first).
     Restore {
         #[command(flatten)]
         common: Common,
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlockCommand {
+    /// Block a domain (and its subdomains).
+    Add {
+        #[command(flatten)]
+        common: Common,
+        domain: String,
+        /// suspend: nothing in or out, follows dropped; silence: hidden unless followed;
+        /// reject-media: no pictures from there.
+        #[arg(long, value_name = "LEVEL", default_value = "suspend")]
+        level: String,
+        /// Why (shown to members on the host's page).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+    },
+    /// Lift a block.
+    Remove {
+        #[command(flatten)]
+        common: Common,
+        domain: String,
+    },
+    /// List the blocks.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Import Mastodon's domain_blocks.csv (all rows or none).
+    Import {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
+    },
+    /// Print the blocks as Mastodon's domain_blocks.csv.
+    Export {
+        #[command(flatten)]
+        common: Common,
     },
 }
 
@@ -260,7 +304,57 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Restore { common, from } => restore(&Config::load(&common)?, &from),
+        Command::Block { command } => block(command),
     }
+}
+
+fn block(command: BlockCommand) -> Result<(), String> {
+    use porchlight_app::db::federation::BlockLevel;
+    match command {
+        BlockCommand::Add {
+            common,
+            domain,
+            level,
+            reason,
+        } => {
+            let level = BlockLevel::parse(&level.replace('-', "_"))
+                .filter(|_| level != "noop")
+                .ok_or_else(|| {
+                    format!("unknown level \"{level}\"; use suspend, silence or reject-media")
+                })?;
+            let app = open(&Config::load(&common)?)?;
+            app.block_domain(&domain, level, &reason).map_err(explain)?;
+            println!("Blocked {} ({}).", domain.trim(), level.as_str());
+        }
+        BlockCommand::Remove { common, domain } => {
+            let app = open(&Config::load(&common)?)?;
+            app.unblock_domain(&domain).map_err(|e| match e {
+                AppError::NotFound => format!("{} is not blocked", domain.trim()),
+                e => explain(e),
+            })?;
+            println!("Unblocked {}.", domain.trim());
+        }
+        BlockCommand::List { common } => {
+            let app = open(&Config::load(&common)?)?;
+            let blocks = app.domain_blocks().map_err(explain)?;
+            for b in &blocks {
+                println!("{:<40} {:<13} {}", b.domain, b.level.as_str(), b.reason);
+            }
+            println!("{} blocked.", blocks.len());
+        }
+        BlockCommand::Import { common, file } => {
+            let csv = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let app = open(&Config::load(&common)?)?;
+            let n = app.import_domain_blocks(&csv).map_err(explain)?;
+            println!("Imported {n} blocks from {}.", file.display());
+        }
+        BlockCommand::Export { common } => {
+            let app = open(&Config::load(&common)?)?;
+            print!("{}", app.export_domain_blocks().map_err(explain)?);
+        }
+    }
+    Ok(())
 }
 
 fn explain(e: AppError) -> String {
@@ -312,7 +406,24 @@ fn lock_data(data: &Path) -> Result<std::fs::File, String> {
 
 fn serve(config: Config) -> Result<(), String> {
     let _lock = lock_data(&config.data)?;
-    let app = Arc::new(open(&config)?);
+    let mut app = open(&config)?;
+    match config.federation() {
+        Some(federation) => {
+            log::info!("federating as {}", federation.me.base_url);
+            app = app.with_federation(federation);
+        }
+        None => log::info!(
+            "not federating: {}",
+            if config.domain.is_none() {
+                "the camp has no public name yet (set one with --domain)"
+            } else {
+                "federation.enabled is false in the config"
+            }
+        ),
+    }
+    let app = Arc::new(app);
+    // Deliveries and inbox work run on their own threads, beside the server.
+    let workers = porchlight_federation::workers::Workers::start(app.clone());
     let listener = std::net::TcpListener::bind(&config.listen).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!("the address {} is already in use; is Porchlight already running? Choose another with --listen", config.listen)
@@ -355,6 +466,8 @@ fn serve(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())
     })?;
+    // Workers finish the job in hand (one request at most); what is left stays queued on disk.
+    workers.stop();
     // Dropping the runtime drops the last handles on the camp, which closes the database and
     // empties its write-ahead log, before we say we are done.
     drop(runtime);

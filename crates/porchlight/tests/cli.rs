@@ -339,3 +339,76 @@ fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
         .unwrap();
     assert_eq!(count, 20);
 }
+
+#[test]
+fn domain_blocks_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(porchlight(
+        &data,
+        &["block", "add", "Spam.Example", "--reason", "spam"],
+        None,
+    ));
+    ok(porchlight(
+        &data,
+        &["block", "add", "loud.example", "--level", "silence"],
+        None,
+    ));
+    fails(
+        porchlight(
+            &data,
+            &["block", "add", "x.example", "--level", "banish"],
+            None,
+        ),
+        "unknown level",
+    );
+    fails(
+        porchlight(&data, &["block", "add", "not a domain"], None),
+        "is not a domain",
+    );
+    let list = ok(porchlight(&data, &["block", "list"], None));
+    assert!(
+        list.contains("spam.example") && list.contains("suspend") && list.contains("2 blocked")
+    );
+    let exported = ok(porchlight(&data, &["block", "export"], None));
+    assert!(exported.starts_with("#domain,#severity"));
+    assert!(exported.contains("spam.example,suspend,true,false,spam,false"));
+    assert!(exported.contains("loud.example,silence,false"));
+
+    // A list with one bad row imports nothing.
+    let csv = dir.path().join("blocks.csv");
+    std::fs::write(
+        &csv,
+        "#domain,#severity\ngood.example,suspend\nbad domain,suspend\n",
+    )
+    .unwrap();
+    fails(
+        porchlight(&data, &["block", "import", csv.to_str().unwrap()], None),
+        "Line 3",
+    );
+    assert!(!ok(porchlight(&data, &["block", "list"], None)).contains("good.example"));
+    std::fs::write(&csv, exported.replace("loud.example", "other.example")).unwrap();
+    assert!(
+        ok(porchlight(
+            &data,
+            &["block", "import", csv.to_str().unwrap()],
+            None
+        ))
+        .contains("Imported 2")
+    );
+    ok(porchlight(
+        &data,
+        &["block", "remove", "spam.example"],
+        None,
+    ));
+    fails(
+        porchlight(&data, &["block", "remove", "spam.example"], None),
+        "is not blocked",
+    );
+    let list = ok(porchlight(&data, &["block", "list"], None));
+    assert!(
+        list.contains("other.example")
+            && list.contains("loud.example")
+            && !list.contains("spam.example")
+    );
+}

@@ -21,6 +21,7 @@ pub const APP_JS: &str = include_str!("../static/app.js");
 pub enum Nav {
     Home,
     Local,
+    Federated,
     Notifications,
     Members,
     Search,
@@ -64,6 +65,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                             @if let Some(me) = chrome.me {
                                 a href="/" aria-current=[current(Nav::Home)] { "Home" }
                                 a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
+                                a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
                                 a href="/notifications" aria-current=[current(Nav::Notifications)] {
                                     "Notifications"
                                     @if chrome.unseen_notifications > 0 {

@@ -625,6 +625,10 @@ pub struct AdminView<'a> {
     pub error: Option<&'a str>,
     pub notice: Option<&'a str>,
     pub now: i64,
+    /// Servers blocked for everyone: (domain, level name, reason).
+    pub blocks: &'a [(String, &'static str, String)],
+    /// Whether the camp talks to other servers (and how it is named to them).
+    pub federating_as: Option<&'a str>,
 }
 
 pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
@@ -694,6 +698,56 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     label for="code_of_conduct" { "Code of conduct" }
                     textarea #code_of_conduct name="code_of_conduct" rows="6" { (view.site.code_of_conduct) }
                     p { button type="submit" { "Save" } }
+                }
+                section.card #blocks {
+                    h2 { "Other servers" }
+                    @match view.federating_as {
+                        Some(host) => p.hint { "This camp talks to the rest of the fediverse as " strong { (host) } ". Block a server to cut it off for everyone here." }
+                        None => p.hint { "This camp does not talk to other servers yet: it needs a public name (start it with --domain). Blocks you set now apply once it does." }
+                    }
+                    form #new-block method="post" action="/admin/blocks" {
+                        (csrf_field(chrome))
+                        label for="block-domain" { "Server (domain)" }
+                        input #block-domain type="text" name="domain" placeholder="spam.example" required maxlength="260";
+                        label for="block-level" { "What to do" }
+                        select #block-level name="level" {
+                            option value="suspend" { "Suspend: nothing in or out, follows dropped" }
+                            option value="silence" { "Silence: hidden unless someone here follows them" }
+                            option value="reject_media" { "Reject media: no pictures from there" }
+                        }
+                        label for="block-reason" { "Why " span.hint { "(members can read this)" } }
+                        input #block-reason type="text" name="reason" maxlength="500";
+                        p { button type="submit" { "Block" } }
+                    }
+                    @if !view.blocks.is_empty() {
+                        table #block-list {
+                            tr { th { "Server" } th { "Block" } th { "Why" } th {} }
+                            @for (domain, level, reason) in view.blocks {
+                                tr {
+                                    td.mono { (domain) }
+                                    td { (level) }
+                                    td { (reason) }
+                                    td {
+                                        form method="post" action="/admin/blocks/remove" {
+                                            (csrf_field(chrome))
+                                            input type="hidden" name="domain" value=(domain);
+                                            button.link type="submit" { "Unblock" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    details {
+                        summary { "Share block lists with other servers" }
+                        p { a href="/admin/blocks.csv" download="domain_blocks.csv" { "Download this camp's list" } " (Mastodon's domain_blocks.csv)." }
+                        form #import-blocks method="post" action="/admin/blocks/import" {
+                            (csrf_field(chrome))
+                            label for="blocks-csv" { "Paste a domain_blocks.csv (or one domain per line)" }
+                            textarea #blocks-csv name="csv" rows="5" {}
+                            p { button type="submit" { "Import" } }
+                        }
+                    }
                 }
                 section.card {
                     h2 { "Roles" }
