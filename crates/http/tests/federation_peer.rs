@@ -61,11 +61,17 @@ fn each_audience_goes_where_it_should_and_camp_only_goes_nowhere() {
     ana.post(&format!("/posts/{secret}/delete"), &[]);
     camp.settle();
 
-    let creates: Vec<Value> = peer
+    let mut creates: Vec<Value> = peer
         .deliveries()
         .into_iter()
         .filter(|a| a["type"] == "Create")
         .collect();
+    // Deliveries run in parallel; put them in the order they were written.
+    let post_number = |c: &Value| -> i64 {
+        let id = c["object"]["id"].as_str().unwrap();
+        id.rsplit('/').next().unwrap().parse().unwrap()
+    };
+    creates.sort_by_key(post_number);
     let texts: Vec<&str> = creates
         .iter()
         .map(|c| c["object"]["content"].as_str().unwrap())
@@ -74,7 +80,8 @@ fn each_audience_goes_where_it_should_and_camp_only_goes_nowhere() {
     assert!(
         texts[0].contains("public words")
             && texts[1].contains("unlisted words")
-            && texts[2].contains("followers words")
+            && texts[2].contains("followers words"),
+        "{texts:?}"
     );
     let public_note = &creates[0]["object"];
     assert_eq!(
