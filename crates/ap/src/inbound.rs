@@ -224,6 +224,16 @@ impl RemoteActor {
     }
 }
 
+/// Who owns the key a key id led to, when the document there is not a full actor: a `Key`
+/// document names its `owner`; GoToSocial serves a stub actor with only its `publicKey`.
+pub fn key_owner(doc: &Value, key_id: &str) -> Option<String> {
+    let owner = str_field(doc, "owner").or_else(|| {
+        let key = doc.get("publicKey")?;
+        (str_field(key, "id") == Some(key_id)).then(|| str_field(key, "owner"))?
+    })?;
+    same_origin(owner, key_id).then(|| owner.to_string())
+}
+
 fn id_of_link(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
@@ -313,7 +323,12 @@ impl RemoteNote {
             .unwrap_or_else(|| id.clone()),
             attributed_to,
             content_html: content,
-            summary: str_field(doc, "summary").unwrap_or("").to_string(),
+            // An article's summary is an excerpt; on notes it is the content warning.
+            summary: if matches!(kind, "Article" | "Page") {
+                String::new()
+            } else {
+                str_field(doc, "summary").unwrap_or("").to_string()
+            },
             in_reply_to: doc.get("inReplyTo").and_then(id_of).map(String::from),
             published: str_field(doc, "published").and_then(parse_timestamp),
             updated: str_field(doc, "updated").and_then(parse_timestamp),

@@ -553,8 +553,11 @@ impl App {
         let display_name = bounded("The display name", display_name, MAX_DISPLAY_NAME)?;
         let bio = bounded("The bio", bio, MAX_BIO)?;
         let who_i_am = bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
-        self.db.write(|tx| -> AppResult<()> {
+        self.write_and_send(|tx, fed| -> AppResult<()> {
             accounts::update_profile(tx, id, &display_name, &bio, &who_i_am)?;
+            if let Some(me) = fed {
+                porchlight_federation::outbox::profile_updated(tx, me, id, porchlight_db::now())?;
+            }
             Ok(())
         })
     }

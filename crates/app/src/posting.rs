@@ -39,12 +39,24 @@ impl App {
         let content_warning = bounded("The content warning", content_warning, MAX_CONTENT_WARNING)?;
         check_post_length(text, &content_warning, self.limits.max_post_chars)?;
         let text = text.trim().to_string();
+        let remote = |handle: &str| -> porchlight_db::rusqlite::Result<Option<AccountId>> {
+            let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
+            Ok(porchlight_db::federation::remote_by_handle(tx, name, host)?.map(|a| a.id))
+        };
         let rendered = render_post(&text, |name| {
-            accounts::username_taken(tx, name).unwrap_or(false)
+            if name.contains('@') {
+                matches!(remote(name), Ok(Some(_)))
+            } else {
+                accounts::username_taken(tx, name).unwrap_or(false)
+            }
         });
         let mut mentions = Vec::new();
         for name in &rendered.mentions {
-            if let Some(m) = accounts::member_by_username(tx, name)? {
+            if name.contains('@') {
+                if let Some(id) = remote(name)? {
+                    mentions.push(id);
+                }
+            } else if let Some(m) = accounts::member_by_username(tx, name)? {
                 mentions.push(m.id);
             }
         }
@@ -57,8 +69,32 @@ impl App {
         })
     }
 
+    /// Looks up people elsewhere that a text mentions and this camp has not met yet, so that
+    /// the mention reaches them. Runs before the write (it may fetch); a handle that cannot be
+    /// found stays plain text.
+    fn meet_mentioned(&self, text: &str) {
+        let Some(fed) = &self.federation else { return };
+        for handle in porchlight_core::text::remote_mentions(text)
+            .into_iter()
+            .take(10)
+        {
+            let (name, host) = handle.split_once('@').unwrap_or((&handle, ""));
+            let known = self
+                .db
+                .read(|c| porchlight_db::federation::remote_by_handle(c, name, host))
+                .ok()
+                .flatten()
+                .is_some();
+            if !known && let Err(e) = porchlight_federation::resolve::handle(fed, &self.db, &handle)
+            {
+                log::info!("could not find @{handle}: {e}");
+            }
+        }
+    }
+
     /// Writes a post or a reply; returns its id.
     pub fn post(&self, author: AccountId, compose: &Compose) -> AppResult<PostId> {
+        self.meet_mentioned(compose.text);
         self.write_and_send(|tx, fed| {
             let mut prepared = self.prepare(tx, compose.text, compose.content_warning)?;
             let mut parent_author = None;
@@ -84,7 +120,7 @@ impl App {
             }
             if compose.audience == Audience::Direct && prepared.mentions.is_empty() {
                 return Err(AppError::Invalid(
-                    "A post for only the people mentioned needs at least one @mention of a member."
+                    "A post for only the people mentioned needs at least one @mention of someone."
                         .into(),
                 ));
             }
@@ -126,6 +162,7 @@ impl App {
         text: &str,
         content_warning: &str,
     ) -> AppResult<()> {
+        self.meet_mentioned(text);
         self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(editor))?.ok_or(AppError::NotFound)?;
             if !audience::can_edit(post.viewer) {

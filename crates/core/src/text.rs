@@ -9,7 +9,8 @@ use std::fmt;
 pub struct RenderedText {
     /// Safe HTML: paragraphs, line breaks and links only.
     pub html: String,
-    /// Local usernames mentioned (lower case, each once, in order of first appearance).
+    /// Accounts mentioned, each once, in order of first appearance: a member's username
+    /// (`ana`), or `name@server` for someone elsewhere (both lower case).
     pub mentions: Vec<String>,
     /// Hashtags (lower case, each once).
     pub tags: Vec<String>,
@@ -85,8 +86,9 @@ fn is_domain_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '.'
 }
 
-/// Turns post text into safe HTML. `is_local_member` says whether a (lower-case) username belongs
-/// to a member here: only those mentions become links and are recorded.
+/// Turns post text into safe HTML. `is_known` says whether a mention names a known account: a
+/// member here (`ana`) or someone elsewhere (`bo@server.example`), lower case. Only those become
+/// links and are recorded.
 pub fn render_post(text: &str, is_local_member: impl Fn(&str) -> bool) -> RenderedText {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = RenderedText::default();
@@ -142,11 +144,11 @@ fn render_line(line: &str, is_local_member: &impl Fn(&str) -> bool, out: &mut Re
                         push_escaped(&mut out.html, display);
                         out.html.push_str("</a>");
                     }
-                    Token::Mention(name) => {
+                    Token::Mention(name, _) => {
                         out.html.push_str("<a class=\"mention\" href=\"/@");
-                        out.html.push_str(name);
+                        push_escaped(&mut out.html, name);
                         out.html.push_str("\">@");
-                        out.html.push_str(name);
+                        push_escaped(&mut out.html, name);
                         out.html.push_str("</a>");
                         if !out.mentions.contains(name) {
                             out.mentions.push(name.clone());
@@ -164,7 +166,7 @@ fn render_line(line: &str, is_local_member: &impl Fn(&str) -> bool, out: &mut Re
                         }
                     }
                 }
-                let consumed = token.source_len(rest);
+                let consumed = token.source_len();
                 let end = at + consumed;
                 while i < chars.len() && chars[i].0 < end {
                     i += 1;
@@ -179,20 +181,17 @@ fn render_line(line: &str, is_local_member: &impl Fn(&str) -> bool, out: &mut Re
 
 enum Token {
     Link(String),
-    Mention(String),
+    /// The handle, and how many bytes of the source it took.
+    Mention(String, usize),
     Tag(String),
 }
 
 impl Token {
     /// How many bytes of the source the token took.
-    fn source_len(&self, rest: &str) -> usize {
+    fn source_len(&self) -> usize {
         match self {
             Token::Link(url) => url.len(),
-            Token::Mention(_) => {
-                1 + rest[1..]
-                    .find(|c: char| !is_name_char(c))
-                    .unwrap_or(rest.len() - 1)
-            }
+            Token::Mention(_, len) => *len,
             Token::Tag(shown) => 1 + shown.len(),
         }
     }
@@ -232,13 +231,38 @@ fn mention_token(rest: &str, is_local_member: &impl Fn(&str) -> bool) -> Option<
     if name_len == 0 {
         return None;
     }
-    let after = &rest[1 + name_len..];
-    // `@name@host` is a remote account: left as text until federation resolves it.
-    if after.starts_with('@') && after[1..].starts_with(is_domain_char) {
-        return None;
-    }
     let name = rest[1..1 + name_len].to_ascii_lowercase();
-    is_local_member(&name).then_some(Token::Mention(name))
+    let after = &rest[1 + name_len..];
+    // `@name@server` (with a port, on test servers) names someone elsewhere.
+    if let Some(host) = after.strip_prefix('@')
+        && host.starts_with(is_domain_char)
+    {
+        let host_len = host
+            .find(|c: char| !is_domain_char(c))
+            .unwrap_or(host.len());
+        let mut server = &host[..host_len];
+        let mut port_len = 0;
+        if let Some(port) = host[host_len..].strip_prefix(':') {
+            port_len = port
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(port.len());
+            if port_len > 0 {
+                port_len += 1;
+            }
+        }
+        // A full stop after the server ends the sentence.
+        if port_len == 0 {
+            server = server.trim_end_matches(['.', '-']);
+        }
+        if !server.contains('.') && port_len == 0 {
+            return None;
+        }
+        let server_text = &host[..server.len() + port_len];
+        let handle = format!("{name}@{}", server_text.to_ascii_lowercase());
+        let len = 1 + name_len + 1 + server_text.len();
+        return is_local_member(&handle).then_some(Token::Mention(handle, len));
+    }
+    is_local_member(&name).then_some(Token::Mention(name, 1 + name_len))
 }
 
 fn tag_token(rest: &str) -> Option<Token> {
@@ -251,6 +275,20 @@ fn tag_token(rest: &str) -> Option<Token> {
         return None;
     }
     Some(Token::Tag(tag.to_string()))
+}
+
+/// The `name@server` mentions of people elsewhere in a text (lower case, each once), so that
+/// they can be looked up before the post is written.
+pub fn remote_mentions(text: &str) -> Vec<String> {
+    let found = std::cell::RefCell::new(Vec::<String>::new());
+    render_post(text, |handle| {
+        let mut found = found.borrow_mut();
+        if handle.contains('@') && !found.iter().any(|h| h == handle) {
+            found.push(handle.to_string());
+        }
+        false
+    });
+    found.into_inner()
 }
 
 /// A short plain-text excerpt (for page titles and notifications).
@@ -278,7 +316,9 @@ mod tests {
     use super::*;
 
     fn render(text: &str) -> RenderedText {
-        render_post(text, |name| ["ana", "bo_b"].contains(&name))
+        render_post(text, |name| {
+            ["ana", "bo_b", "zed@far.example", "lu@127.0.0.1:4000"].contains(&name)
+        })
     }
 
     #[test]
@@ -304,6 +344,15 @@ mod tests {
             ("hi @nobody", "<p>hi @nobody</p>"),
             ("mail ana@ana.example", "<p>mail ana@ana.example</p>"),
             ("@ana@remote.example hi", "<p>@ana@remote.example hi</p>"),
+            (
+                "hi @Zed@Far.Example.",
+                "<p>hi <a class=\"mention\" href=\"/@zed@far.example\">@zed@far.example</a>.</p>",
+            ),
+            (
+                "@lu@127.0.0.1:4000: yes",
+                "<p><a class=\"mention\" href=\"/@lu@127.0.0.1:4000\">@lu@127.0.0.1:4000</a>: yes</p>",
+            ),
+            ("@zed@far", "<p>@zed@far</p>"),
             (
                 "#Movie night",
                 "<p><a class=\"hashtag\" href=\"/tags/movie\">#Movie</a> night</p>",
@@ -335,9 +384,17 @@ mod tests {
     }
 
     #[test]
+    fn remote_mentions_are_found_before_they_are_known() {
+        assert_eq!(
+            remote_mentions("hi @zed@far.example and @Zed@far.example, @ana, @x@y"),
+            vec!["zed@far.example"]
+        );
+    }
+
+    #[test]
     fn mentions_and_tags_are_collected_once() {
-        let r = render("@ana @bo_b @ANA #a #A #b @ghost");
-        assert_eq!(r.mentions, vec!["ana", "bo_b"]);
+        let r = render("@ana @bo_b @ANA #a #A #b @ghost @zed@far.example @zed@FAR.example");
+        assert_eq!(r.mentions, vec!["ana", "bo_b", "zed@far.example"]);
         assert_eq!(r.tags, vec!["a", "b"]);
     }
 

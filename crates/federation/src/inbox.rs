@@ -481,6 +481,20 @@ pub fn store_note(
     author: &RemoteAccount,
     wanted: bool,
 ) -> Result<Option<PostId>, FedError> {
+    store_note_at(fed, db, note, author, wanted, 0)
+}
+
+/// How many posts up a thread are fetched to show what a reply answers.
+const MAX_ANCESTORS: u32 = 3;
+
+pub(crate) fn store_note_at(
+    fed: &Federation,
+    db: &Db,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+    wanted: bool,
+    depth: u32,
+) -> Result<Option<PostId>, FedError> {
     let mut mentioned: Vec<AccountId> = Vec::new();
     let mut members_mentioned = Vec::new();
     for href in &note.mentions {
@@ -500,13 +514,28 @@ pub fn store_note(
             members_mentioned.push(member.id);
         }
     }
-    let parent = match &note.in_reply_to {
+    let mut parent = match &note.in_reply_to {
         Some(uri) => match fed.me.local_post(uri) {
             Some(local) => db.read(|c| posts::facts(c, local))?.map(|f| f.id),
             None => db.read(|c| store::post_by_uri(c, uri))?,
         },
         None => None,
     };
+    // A reply to something not here yet: fetch what it answers (a few posts up), so the
+    // thread reads as a conversation. Only for posts that will be kept.
+    if parent.is_none()
+        && depth < MAX_ANCESTORS
+        && let Some(uri) = &note.in_reply_to
+        && fed.me.local_post(uri).is_none()
+        && (wanted
+            || !members_mentioned.is_empty()
+            || db.read(|c| store::followed_by_members(c, author.id))?)
+    {
+        match resolve::post_at(fed, db, uri, depth + 1) {
+            Ok(id) => parent = Some(id),
+            Err(e) => log::debug!("could not fetch {uri}, which {} answers: {e}", note.id),
+        }
+    }
     let converted = convert(note);
     let audience = documents::audience_of(&note.to, &note.cc, author.followers_url.as_deref());
     let now = now();

@@ -458,3 +458,65 @@ pub fn answer_follow(
     activity["to"] = json!([follower.uri]);
     send_to(conn, member.id, &activity, follower, now)
 }
+
+/// A member's actor document (what `/users/NAME` serves and what an `Update` carries).
+pub fn actor_document(
+    me: &Identity,
+    member: &porchlight_db::accounts::Member,
+    public_pem: &str,
+) -> Value {
+    let id = me.actor_id(&member.username);
+    let bio = porchlight_core::text::render_post(&member.bio, |_| false).html;
+    let fields = if member.who_i_am.is_empty() {
+        Vec::new()
+    } else {
+        vec![(
+            "Who I am",
+            porchlight_core::text::escape_html(&member.who_i_am),
+        )]
+    };
+    documents::actor(&documents::Actor {
+        id: &id,
+        kind: "Person",
+        username: &member.username,
+        display_name: &member.display_name,
+        summary_html: &bio,
+        profile_url: &me.profile_url(&member.username),
+        shared_inbox: &me.shared_inbox(),
+        public_key_pem: public_pem,
+        published: member.created_at,
+        fields: &fields,
+    })
+}
+
+/// A member changed their profile: servers that follow them hear of it. A member without keys
+/// has never been seen elsewhere, so nobody needs telling.
+pub fn profile_updated(
+    conn: &Connection,
+    me: &Identity,
+    member: AccountId,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let Some(m) = porchlight_db::accounts::member_by_id(conn, member)? else {
+        return Ok(0);
+    };
+    let Some((_, public_pem)) = store::member_keys(conn, member)? else {
+        return Ok(0);
+    };
+    let mut doc = actor_document(me, &m, &public_pem);
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("@context");
+    }
+    let actor = me.actor_id(&m.username);
+    let mut activity = documents::activity(
+        &format!("{actor}#updates/{now}"),
+        "Update",
+        &actor,
+        doc,
+        None,
+    );
+    activity["to"] = json!([documents::PUBLIC]);
+    activity["cc"] = json!([me.followers(&m.username)]);
+    let inboxes = store::follower_inboxes(conn, member)?;
+    queue(conn, Some(member), &activity, inboxes, now)
+}

@@ -96,15 +96,11 @@ pub fn key_owner(
     let actor = match RemoteActor::from_json(&doc, &fetched_from) {
         Ok(actor) => actor,
         Err(_) => {
-            // A key document (GoToSocial, some others) names its owner; fetch that.
-            let owner = inbound::str_field(&doc, "owner")
-                .ok_or_else(|| FedError::Invalid("the key has no owner".into()))?;
-            if !inbound::same_origin(owner, key_id) {
-                return Err(FedError::Invalid(
-                    "the key's owner is on another server".into(),
-                ));
-            }
-            let (doc, fetched_from) = fed.fetch(db, owner)?;
+            // A key document (or GoToSocial's stub actor) names its owner: fetch that.
+            let owner = inbound::key_owner(&doc, key_id).ok_or_else(|| {
+                FedError::Invalid("the key has no owner on its own server".into())
+            })?;
+            let (doc, fetched_from) = fed.fetch(db, &owner)?;
             RemoteActor::from_json(&doc, &fetched_from).map_err(|e| FedError::Invalid(e.0))?
         }
     };
@@ -166,6 +162,15 @@ pub fn handle(fed: &Federation, db: &Db, handle: &str) -> Result<RemoteAccount, 
 
 /// A remote post by its URL: from the database, or fetched from its own server and stored.
 pub fn post(fed: &Federation, db: &Db, uri: &str) -> Result<PostId, FedError> {
+    post_at(fed, db, uri, 0)
+}
+
+pub(crate) fn post_at(
+    fed: &Federation,
+    db: &Db,
+    uri: &str,
+    depth: u32,
+) -> Result<PostId, FedError> {
     if let Some(local) = fed.me.local_post(uri) {
         return Ok(local);
     }
@@ -185,6 +190,6 @@ pub fn post(fed: &Federation, db: &Db, uri: &str) -> Result<PostId, FedError> {
         return Ok(id);
     }
     let author = actor(fed, db, &note.attributed_to, false)?;
-    crate::inbox::store_note(fed, db, &note, &author, true)?
+    crate::inbox::store_note_at(fed, db, &note, &author, true, depth)?
         .ok_or_else(|| FedError::Invalid("the post could not be stored".into()))
 }

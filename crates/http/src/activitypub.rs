@@ -293,28 +293,7 @@ fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
         Ok(k) => k,
         Err(e) => return unavailable(e),
     };
-    let id = fed.me.actor_id(&member.username);
-    let bio = porchlight_core::text::render_post(&member.bio, |_| false).html;
-    let fields = if member.who_i_am.is_empty() {
-        Vec::new()
-    } else {
-        vec![(
-            "Who I am",
-            porchlight_core::text::escape_html(&member.who_i_am),
-        )]
-    };
-    let doc = documents::actor(&documents::Actor {
-        id: &id,
-        kind: "Person",
-        username: &member.username,
-        display_name: &member.display_name,
-        summary_html: &bio,
-        profile_url: &fed.me.profile_url(&member.username),
-        shared_inbox: &fed.me.shared_inbox(),
-        public_key_pem: key.public_pem(),
-        published: member.created_at,
-        fields: &fields,
-    });
+    let doc = outbox::actor_document(&fed.me, member, key.public_pem());
     json_response(200, AP_CONTENT_TYPE, &doc)
 }
 

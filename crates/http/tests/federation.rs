@@ -181,6 +181,19 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
         1
     );
 
+    // A message mentioning Bo by handle reaches Bo, and only Bo.
+    ana.write_post(&format!("psst @{bo_handle}, movie night?"), "direct");
+    b.wait_for("the direct mention", |b| {
+        b.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'mention'") == 1
+    });
+    assert_eq!(
+        b.query_i64("SELECT COUNT(*) FROM posts WHERE audience = 'direct' AND text LIKE 'psst%'"),
+        1
+    );
+    bo.get("/notifications")
+        .assert_status(200)
+        .assert_contains("ana");
+
     // Bo deletes the post; it goes from Ana's camp too.
     bo.post(&format!("/posts/{public}/delete"), &[]);
     a.wait_for("the deletion to arrive", |a| {
@@ -222,4 +235,86 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     let csv = ana.get("/admin/blocks.csv");
     csv.assert_status(200)
         .assert_contains(&format!("{},suspend", b.host()));
+}
+
+#[test]
+fn authorized_fetch_answers_signed_requests_only() {
+    let a = TestCamp::federating();
+    let b = TestCamp::federating_with(porchlight_federation::Settings {
+        authorized_fetch: true,
+        ..Default::default()
+    });
+    a.allow_peers(&[b.address()]);
+    b.allow_peers(&[a.address()]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    let mut stranger = b.browser();
+    stranger
+        .get_with("/users/bo", &[("accept", AP)])
+        .assert_status(401);
+    let public = b.logged_in("bo").write_post("signed eyes only", "public");
+    stranger
+        .get_with(&format!("/posts/{public}"), &[("accept", AP)])
+        .assert_status(401);
+    // Discovery and the server's own actor stay open, or nobody could check a signature.
+    stranger
+        .get(&format!(
+            "/.well-known/webfinger?resource=acct:bo@{}",
+            b.host()
+        ))
+        .assert_status(200);
+    stranger
+        .get_with("/actor", &[("accept", AP)])
+        .assert_status(200);
+    // Another camp signs its fetches, so it can find Bo and follow.
+    let mut ana = a.logged_in("ana");
+    let follow = ana.post(&format!("/@bo@{}/follow", b.host()), &[]);
+    assert_eq!(follow.status, 303, "{}", follow.body);
+    a.wait_for("the follow to be accepted", |a| a.count("follows") == 1);
+}
+
+#[test]
+fn three_camps_a_boost_carries_a_post_to_a_third() {
+    let camps = TestCamp::federating_group(3);
+    let (a, b, c) = (&camps[0], &camps[1], &camps[2]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    c.add_member("cyd", Role::Host);
+    let mut ana = a.logged_in("ana");
+    let mut bo = b.logged_in("bo");
+    let mut cyd = c.logged_in("cyd");
+    // Bo follows Ana; Cyd follows Bo (but not Ana).
+    bo.post(&format!("/@ana@{}/follow", a.host()), &[]);
+    cyd.post(&format!("/@bo@{}/follow", b.host()), &[]);
+    b.wait_for("Bo's follow", |b| b.count("follows") == 1);
+    c.wait_for("Cyd's follow", |c| c.count("follows") == 1);
+
+    ana.write_post("a camp-only note", "local");
+    ana.write_post("a note worth sharing", "public");
+    b.wait_for("Ana's post at Bo's camp", |b| {
+        b.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'a note worth sharing'") == 1
+    });
+    let at_b = b.query_i64("SELECT id FROM posts WHERE text = 'a note worth sharing'");
+    bo.post(&format!("/posts/{at_b}/boost"), &[]);
+    // Cyd's camp hears of the boost, fetches the post from Ana's camp, and shows it.
+    c.wait_for("the boosted post at Cyd's camp", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'a note worth sharing'") == 1
+    });
+    cyd.get("/")
+        .assert_contains("a note worth sharing")
+        .assert_contains("boosted");
+    a.wait_for("Ana to hear of the boost", |a| {
+        a.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'boost'") == 1
+    });
+    // Bo takes the boost back: it goes from Cyd's home.
+    bo.post(&format!("/posts/{at_b}/unboost"), &[]);
+    c.wait_for("the boost to be withdrawn", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE boost_of IS NOT NULL") == 0
+    });
+    for camp in [b, c] {
+        assert_eq!(
+            camp.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE '%camp-only%'"),
+            0
+        );
+    }
 }

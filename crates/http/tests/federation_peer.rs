@@ -115,6 +115,19 @@ fn each_audience_goes_where_it_should_and_camp_only_goes_nowhere() {
             "unsigned delivery: {request:?}"
         );
     }
+    // A profile change reaches the servers that follow Ana.
+    ana.post(
+        "/settings/profile",
+        &[
+            ("display_name", "Ana B."),
+            ("bio", "hello there"),
+            ("who_i_am", "the host"),
+        ],
+    );
+    peer.wait_for("the profile update", |d| {
+        d.iter()
+            .any(|a| a["type"] == "Update" && a["object"]["name"] == "Ana B.")
+    });
     // Remote fetches of what is not public answer 404, like what does not exist.
     let mut outsider = camp.browser();
     outsider
@@ -143,26 +156,41 @@ fn each_audience_goes_where_it_should_and_camp_only_goes_nowhere() {
 #[test]
 fn replies_to_remote_people_go_to_them_and_direct_ones_only_to_them() {
     let (camp, peer, zed) = camp_with_remote_follower();
-    // Zed writes to Ana, publicly; it arrives and notifies her.
+    // Zed answers one of his own older posts, mentioning Ana; the camp has not seen the older
+    // one, so it fetches it to show the thread.
+    peer.publish(
+        "/users/zed/notes/0",
+        &json!({ "id": format!("{zed}/notes/0"), "type": "Note", "attributedTo": zed,
+                 "content": "<p>what the thread is about</p>",
+                 "to": ["https://www.w3.org/ns/activitystreams#Public"] }),
+    );
     let note_id = format!("{zed}/notes/1");
     let (status, _) = peer.post_signed(
         &format!("{}/inbox", camp.base),
         "zed",
         &json!({ "id": format!("{note_id}/activity"), "type": "Create", "actor": zed,
                  "object": { "id": note_id, "type": "Note", "attributedTo": zed,
+                             "inReplyTo": format!("{zed}/notes/0"),
                              "content": "<p>hi <a href=\"x\" class=\"mention\">@ana</a><script>x</script></p>",
                              "to": ["https://www.w3.org/ns/activitystreams#Public"],
                              "tag": [{ "type": "Mention", "href": format!("{}/users/ana", camp.base) }] } }),
     );
     assert_eq!(status, 202);
-    camp.wait_for("Zed's post", |c| {
-        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 1
+    camp.wait_for("Zed's post and the one it answers", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 2
     });
-    let remote = camp.query_i64("SELECT id FROM posts WHERE uri IS NOT NULL");
+    let remote = camp.query_i64(&format!("SELECT id FROM posts WHERE uri = '{note_id}'"));
+    assert_eq!(
+        camp.query_i64(&format!(
+            "SELECT COUNT(*) FROM posts WHERE uri = '{note_id}' AND in_reply_to IS NOT NULL"
+        )),
+        1
+    );
     let mut ana = camp.logged_in("ana");
     let page = ana.get(&format!("/posts/{remote}"));
     page.assert_status(200)
         .assert_contains("hi")
+        .assert_contains("what the thread is about")
         .assert_lacks("<script>");
     ana.get("/notifications").assert_contains("zed");
 

@@ -48,11 +48,16 @@ impl TestCamp {
     /// its delivery and inbox workers running. It may reach only the peers named with
     /// [`TestCamp::allow_peers`].
     pub fn federating() -> TestCamp {
+        TestCamp::federating_with(Default::default())
+    }
+
+    /// A federating camp with its own federation settings (authorized fetch, threads).
+    pub fn federating_with(settings: porchlight_federation::Settings) -> TestCamp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let dir = tempfile::tempdir().expect("temp dir");
         let identity = porchlight_federation::Identity::new(&base).expect("identity");
-        let federation = porchlight_federation::Federation::new(identity, Default::default());
+        let federation = porchlight_federation::Federation::new(identity, settings);
         let app = App::open(dir.path(), Limits::default())
             .expect("open camp")
             .with_federation(federation);
