@@ -265,6 +265,57 @@ pub struct RemoteNote {
     /// Actor ids of the people it mentions.
     pub mentions: Vec<String>,
     pub hashtags: Vec<String>,
+    /// Attached files (at most [`MAX_ATTACHMENTS`]), http(s) only.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a remote post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub url: String,
+    pub media_type: String,
+    /// Alt text (`name`), if the author wrote one.
+    pub description: String,
+}
+
+/// More than this many attachments are not shown (Mastodon allows four).
+pub const MAX_ATTACHMENTS: usize = 8;
+
+fn attachments(doc: &Value) -> Vec<Attachment> {
+    let items = match doc.get("attachment") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let url = match item.get("url") {
+                Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
+                Some(other) => id_of_link(other),
+                None => None,
+            }?;
+            origin(&url)?;
+            let media_type = str_field(item, "mediaType")
+                .map(String::from)
+                .unwrap_or_else(|| match kind(item) {
+                    "Image" => "image/*".into(),
+                    "Video" => "video/*".into(),
+                    "Audio" => "audio/*".into(),
+                    _ => String::new(),
+                });
+            Some(Attachment {
+                url,
+                media_type,
+                description: str_field(item, "name")
+                    .unwrap_or("")
+                    .chars()
+                    .take(1500)
+                    .collect(),
+            })
+        })
+        .take(MAX_ATTACHMENTS)
+        .collect()
 }
 
 impl RemoteNote {
@@ -336,6 +387,7 @@ impl RemoteNote {
             cc: ids(doc.get("cc")),
             mentions,
             hashtags,
+            attachments: attachments(doc),
             id,
         })
     }

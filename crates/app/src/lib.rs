@@ -32,6 +32,8 @@ pub struct App {
     /// Set when the camp has a public address and talks to other servers; None keeps everything
     /// here (no jobs are written, nothing is fetched).
     pub federation: Option<porchlight_federation::Federation>,
+    /// Pictures from other servers, kept in the data folder.
+    media: porchlight_federation::media::MediaCache,
 }
 
 impl porchlight_federation::workers::Host for App {
@@ -154,6 +156,10 @@ impl App {
             csrf_key,
             passwords: members::PasswordWorker::start(),
             federation: None,
+            media: porchlight_federation::media::MediaCache::new(
+                &data_dir.join("media-cache"),
+                porchlight_federation::media::MAX_CACHE_BYTES,
+            ),
         })
     }
 
@@ -197,6 +203,33 @@ impl App {
         ring::hmac::verify(&self.csrf_key, cookie_value.as_bytes(), &tag).is_ok()
     }
 
+    /// This camp's address for a picture from elsewhere: `/media/{HMAC}/{hex of the URL}`.
+    /// Only addresses the camp made itself are served, so the proxy cannot be used to fetch
+    /// anything else.
+    pub fn media_path(&self, url: &str) -> String {
+        let tag = ring::hmac::sign(&self.csrf_key, format!("media\0{url}").as_bytes());
+        format!("/media/{}/{}", hex(tag.as_ref()), hex(url.as_bytes()))
+    }
+
+    /// A picture by the address `media_path` made.
+    pub fn media(
+        &self,
+        tag: &str,
+        hex_url: &str,
+    ) -> AppResult<porchlight_federation::media::Picture> {
+        let url = unhex_long(hex_url)
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or(AppError::NotFound)?;
+        let tag = unhex(tag).ok_or(AppError::NotFound)?;
+        ring::hmac::verify(&self.csrf_key, format!("media\0{url}").as_bytes(), &tag)
+            .map_err(|_| AppError::NotFound)?;
+        let fed = self.federation.as_ref().ok_or(AppError::NotFound)?;
+        self.media.get(fed, &self.db, &url).map_err(|e| match e {
+            porchlight_federation::FedError::Storage(e) => AppError::Storage(e),
+            other => AppError::Invalid(format!("That picture cannot be shown: {other}.")),
+        })
+    }
+
     pub fn site(&self) -> AppResult<Site> {
         self.db.read(site)
     }
@@ -235,7 +268,15 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || s.len() > 128 {
+    if s.len() > 128 {
+        return None;
+    }
+    unhex_long(s)
+}
+
+/// Hex of any length up to 8 KiB (a URL in a media address).
+fn unhex_long(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 8192 {
         return None;
     }
     (0..s.len())

@@ -679,3 +679,26 @@ pub fn post_author(conn: &Connection, post: PostId) -> rusqlite::Result<Option<A
         .query_row([post], |r| r.get(0))
         .optional()
 }
+
+/// Records the media of a post from another server (at most a few; the rest are dropped).
+pub fn set_post_media(
+    conn: &Connection,
+    post: PostId,
+    media: &[crate::timeline::Media],
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM post_media WHERE post_id = ?1")?
+        .execute([post])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO post_media (post_id, position, url, media_type, description) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (position, m) in media.iter().enumerate() {
+        insert.execute(params![
+            post,
+            position as i64,
+            m.url,
+            m.media_type,
+            m.description
+        ])?;
+    }
+    Ok(())
+}

@@ -219,6 +219,17 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 3: media attached to posts from other servers (shown through the media proxy).
+    r#"
+    CREATE TABLE post_media (
+        post_id     INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        url         TEXT NOT NULL,
+        media_type  TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (post_id, position)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

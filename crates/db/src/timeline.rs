@@ -83,6 +83,23 @@ pub struct PostView {
     pub bookmarked: bool,
     /// The viewer's relation to the post, as the audience rules see it.
     pub viewer: Viewer,
+    /// For a post from another server: where it lives there.
+    pub remote_url: Option<String>,
+    /// Pictures and other files attached (posts from other servers only, for now).
+    pub media: Vec<Media>,
+}
+
+/// A file attached to a post.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Media {
+    /// Where it lives (on the author's server).
+    pub url: String,
+    pub media_type: String,
+    /// The alt text.
+    pub description: String,
+    /// The address of this camp's copy (its media proxy), set by the web layer; empty when
+    /// pictures from there are not shown.
+    pub proxy: String,
 }
 
 impl PostView {
@@ -108,7 +125,7 @@ const VIEWER_FLAGS: &str =
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
        EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
-       pa.domain, sa.domain";
+       pa.domain, sa.domain, s.url";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -165,6 +182,8 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         boosted: row.get(20)?,
         bookmarked: row.get(21)?,
         viewer,
+        remote_url: row.get(26)?,
+        media: Vec::new(),
     };
     Ok((
         view,
@@ -369,6 +388,7 @@ pub fn page(
         None
     };
     mark_viewer_flags(conn, reader, &mut posts)?;
+    attach_media(conn, &mut posts)?;
     Ok(Page { posts, next_max_id })
 }
 
@@ -413,6 +433,39 @@ fn mark_viewer_flags(
     Ok(())
 }
 
+/// Reads the media of the posts from other servers on a page, in one query (pages of camp posts,
+/// which have none yet, cost nothing).
+fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
+    let remote: Vec<String> = posts
+        .iter()
+        .filter(|p| p.remote_url.is_some())
+        .map(|p| p.id.to_string())
+        .collect();
+    if remote.is_empty() {
+        return Ok(());
+    }
+    let ids = format!("[{}]", remote.join(","));
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.post_id, m.url, m.media_type, m.description
+           FROM json_each(?1) j JOIN post_media m ON m.post_id = j.value
+          ORDER BY m.post_id, m.position",
+    )?;
+    let mut rows = stmt.query([ids])?;
+    while let Some(row) = rows.next()? {
+        let id: PostId = row.get(0)?;
+        let media = Media {
+            url: row.get(1)?,
+            media_type: row.get(2)?,
+            description: row.get(3)?,
+            proxy: String::new(),
+        };
+        for post in posts.iter_mut().filter(|p| p.id == id) {
+            post.media.push(media.clone());
+        }
+    }
+    Ok(())
+}
+
 /// One post (never a boost row) if the reader may view it.
 pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
     let sql = format!(
@@ -423,7 +476,14 @@ pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<O
     match rows.next()? {
         Some(row) => {
             let (view, _) = post_from_row(row, reader)?;
-            Ok(audience::can_view(view.audience, view.viewer).then_some(view))
+            if !audience::can_view(view.audience, view.viewer) {
+                return Ok(None);
+            }
+            let mut one = [view];
+            drop(rows);
+            attach_media(conn, &mut one)?;
+            let [view] = one;
+            Ok(Some(view))
         }
         None => Ok(None),
     }

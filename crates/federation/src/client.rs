@@ -61,6 +61,15 @@ pub struct Client {
     allow: Arc<RwLock<AllowList>>,
 }
 
+/// Pictures the media proxy passes on.
+pub const IMAGE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+];
+
 const ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
 
 impl Client {
@@ -214,6 +223,52 @@ impl Client {
         }
         let body = read_limited(response)?;
         inbound::parse_json(&body).map_err(|e| FetchError::Invalid(e.to_string()))
+    }
+
+    /// Fetches a picture (PNG, JPEG, GIF, WebP or AVIF; never SVG, which can carry script) of at
+    /// most `max_bytes`. Returns its content type and bytes.
+    pub fn get_image(&self, url: &str, max_bytes: usize) -> Result<(String, Vec<u8>), FetchError> {
+        self.check_url(url)?;
+        let mut response = self
+            .agent
+            .get(url)
+            .header(
+                "accept",
+                "image/avif, image/webp, image/png, image/jpeg, image/gif",
+            )
+            .call()
+            .map_err(transport_error)?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(FetchError::Status(status));
+        }
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !IMAGE_TYPES.contains(&content_type.as_str()) {
+            return Err(FetchError::Invalid(format!(
+                "{url} is not a picture ({content_type:?})"
+            )));
+        }
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(max_bytes as u64)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => {
+                    FetchError::Invalid("the picture is too large".into())
+                }
+                other => FetchError::Unreachable(other.to_string()),
+            })?;
+        Ok((content_type, bytes))
     }
 
     /// Delivers an activity to an inbox, signed. Redirects are not followed (a POST must reach

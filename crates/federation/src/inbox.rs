@@ -7,7 +7,7 @@ use porchlight_ap::documents;
 use porchlight_ap::inbound::{self, RemoteNote, id_of, kind, str_field};
 use porchlight_ap::keys::PublicKey;
 use porchlight_ap::signature::{self, Incoming};
-use porchlight_core::audience::Audience;
+use porchlight_core::audience::{self, Audience, Viewer};
 use porchlight_core::text::normalize_tag;
 use porchlight_core::{AccountId, PostId};
 use porchlight_db::federation::{self as store, BlockLevel, JobKind, NewJob, RemoteAccount};
@@ -318,8 +318,14 @@ pub fn process(fed: &Federation, db: &Db, actor_id: &str, payload: &str) -> Resu
                     return Ok(());
                 };
                 // A like of a post they could not have seen (camp-only, or not addressed to
-                // them) is ignored.
-                if !matches!(facts.audience, Audience::Public | Audience::Unlisted) {
+                // them) is ignored; the core decides, as for anyone.
+                let viewer = Viewer {
+                    is_member: false,
+                    is_author: false,
+                    follows_author: social::follows(tx, actor.id, facts.author_id)?,
+                    is_mentioned: posts::is_mentioned(tx, post, actor.id)?,
+                };
+                if !audience::can_view(facts.audience, viewer) {
                     return Ok(());
                 }
                 if posts::set_favourite(tx, actor.id, post, true, now())? {
@@ -570,6 +576,7 @@ pub(crate) fn store_note_at(
             },
         )?;
         store::set_post_uri(tx, id, &note.id, &note.url)?;
+        store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         let parent_author = match parent {
             Some(p) => store::post_author(tx, p)?,
             None => None,
@@ -585,6 +592,28 @@ pub(crate) fn store_note_at(
         Ok(Some(id))
     })?;
     Ok(id)
+}
+
+/// A remote post's attachments, unless the host rejected media from its server.
+fn media_of(
+    conn: &porchlight_db::Connection,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+) -> Result<Vec<porchlight_db::timeline::Media>, FedError> {
+    if matches!(store::block_for(conn, &author.domain)?, Some(b) if b.level == BlockLevel::RejectMedia)
+    {
+        return Ok(Vec::new());
+    }
+    Ok(note
+        .attachments
+        .iter()
+        .map(|a| porchlight_db::timeline::Media {
+            url: a.url.clone(),
+            media_type: a.media_type.clone(),
+            description: a.description.clone(),
+            proxy: String::new(),
+        })
+        .collect())
 }
 
 fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(), FedError> {
@@ -608,6 +637,7 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
             },
             note.updated.unwrap_or_else(now),
         )?;
+        store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         Ok(())
     })
 }

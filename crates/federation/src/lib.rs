@@ -12,6 +12,7 @@ pub mod client;
 pub mod guard;
 pub mod identity;
 pub mod inbox;
+pub mod media;
 pub mod outbox;
 pub mod resolve;
 pub mod sanitize;

@@ -5,7 +5,7 @@
 use hyper::Method;
 use porchlight_app::db::accounts::{self, Member};
 use porchlight_app::db::social;
-use porchlight_app::db::timeline::{self, Page, Query, Reader};
+use porchlight_app::db::timeline::{self, Page, PostView, Query, Reader};
 use porchlight_app::db::{Connection, now};
 use porchlight_app::members::NewMember;
 use porchlight_app::posting::Compose;
@@ -121,6 +121,7 @@ pub fn handle(s: &State, req: &Request) -> Response {
             return static_file(web::APP_JS, "application/javascript; charset=utf-8");
         }
         (&Method::GET | &Method::HEAD, ["health"]) => return Response::text(200, "ok"),
+        (&Method::GET | &Method::HEAD, ["media", tag, url]) => return media(s, tag, url),
         _ => {}
     }
     if let Some(response) = crate::activitypub::handle(s, req) {
@@ -155,6 +156,33 @@ pub fn handle(s: &State, req: &Request) -> Response {
             .push(("set-cookie", cookie(s, ANON_COOKIE, anon, 365 * 86_400)));
     }
     response
+}
+
+/// A picture from another server, through this camp's cache.
+fn media(s: &State, tag: &str, url: &str) -> Response {
+    match s.app.media(tag, url) {
+        Ok(picture) => Response {
+            status: 200,
+            content_type: match picture.content_type.as_str() {
+                "image/png" => "image/png",
+                "image/jpeg" => "image/jpeg",
+                "image/gif" => "image/gif",
+                "image/webp" => "image/webp",
+                _ => "image/avif",
+            },
+            headers: vec![(
+                "cache-control",
+                "public, max-age=604800, immutable".to_string(),
+            )],
+            body: picture.bytes.into(),
+        },
+        Err(AppError::NotFound) => Response::text(404, "Not found."),
+        Err(AppError::Storage(e)) => {
+            log::error!("media: {e}");
+            Response::text(503, "The server could not read its database.")
+        }
+        Err(e) => Response::text(502, &e.to_string()),
+    }
 }
 
 fn static_file(content: &'static str, content_type: &'static str) -> Response {
@@ -209,9 +237,25 @@ fn max_id(req: &Request) -> Option<i64> {
 }
 
 fn read_page(s: &State, v: &Visit, query: &Query, req: &Request) -> AppResult<Page> {
-    Ok(s.app
+    let mut page = s
+        .app
         .db
-        .read(|c| timeline::page(c, query, v.reader(), max_id(req), PAGE_SIZE))?)
+        .read(|c| timeline::page(c, query, v.reader(), max_id(req), PAGE_SIZE))?;
+    proxy_media(s, page.posts.iter_mut());
+    Ok(page)
+}
+
+/// Points each picture from elsewhere at this camp's copy.
+fn proxy_media<'a>(s: &State, posts: impl Iterator<Item = &'a mut PostView>) {
+    for post in posts {
+        for media in &mut post.media {
+            if porchlight_federation::client::IMAGE_TYPES.contains(&media.media_type.as_str())
+                || media.media_type == "image/*"
+            {
+                media.proxy = s.app.media_path(&media.url);
+            }
+        }
+    }
 }
 
 fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Response> {
@@ -618,14 +662,21 @@ fn thread(
     now: i64,
 ) -> AppResult<Response> {
     let timeline::Thread {
-        ancestors,
-        focus,
-        replies,
+        mut ancestors,
+        mut focus,
+        mut replies,
     } = s
         .app
         .db
         .read(|c| timeline::thread(c, id, v.reader()))?
         .ok_or(AppError::NotFound)?;
+    proxy_media(
+        s,
+        ancestors
+            .iter_mut()
+            .chain(std::iter::once(&mut focus))
+            .chain(replies.iter_mut().map(|(_, p)| p)),
+    );
     let (status, draft) = match draft {
         Some((draft, status)) => (status, Some(draft)),
         None if v.me.is_some() && focus.may(Action::Reply) => (

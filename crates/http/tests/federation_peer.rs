@@ -394,3 +394,165 @@ fn a_rotated_key_is_fetched_again() {
         c.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'new key'") == 1
     });
 }
+
+#[test]
+fn a_failed_delivery_is_kept_and_retried_until_it_lands() {
+    let (camp, peer, _zed) = camp_with_remote_follower();
+    camp.settle();
+    let mut ana = camp.logged_in("ana");
+    // Zed's server is down for a while.
+    peer.answer_inbox_with(503);
+    ana.write_post("are you there?", "public");
+    camp.wait_for("a failed attempt", |c| {
+        c.query_i64("SELECT COUNT(*) FROM jobs WHERE attempts >= 1 AND last_error IS NOT NULL") == 1
+    });
+    let wait = camp.query_i64("SELECT next_at - strftime('%s', 'now') FROM jobs");
+    assert!(
+        (20..=60).contains(&wait),
+        "the next try is about 30 s away, not {wait} s"
+    );
+    assert!(camp.query_i64("SELECT failing_since IS NOT NULL FROM servers") == 1);
+    // It comes back; the retry (brought forward, instead of waiting 30 s) lands.
+    peer.answer_inbox_with(202);
+    camp.app
+        .db
+        .write(|tx| tx.execute("UPDATE jobs SET next_at = 0", []))
+        .unwrap();
+    camp.app.federation.as_ref().unwrap().wake();
+    camp.settle();
+    let tries = peer
+        .recorded()
+        .iter()
+        .filter(|r| r.method == "POST" && r.body.contains("are you there?"))
+        .count();
+    assert!(tries >= 2, "delivered after the failure ({tries} tries)");
+    assert_eq!(
+        camp.query_i64("SELECT failing_since IS NULL FROM servers"),
+        1
+    );
+
+    // A refusal that retrying cannot fix (410 Gone) drops the delivery at once.
+    peer.answer_inbox_with(410);
+    ana.write_post("hello again", "public");
+    camp.settle();
+    assert_eq!(camp.count("jobs"), 0);
+}
+
+#[test]
+fn a_key_at_its_own_address_leads_to_its_owner() {
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    // GoToSocial's shape: key id `…/main-key`, which serves a stub naming the owner.
+    let gus = peer.add_actor_with_key_document("gus");
+    let ana = format!("{}/users/ana", camp.base);
+    let (status, body) = peer.post_signed(
+        &format!("{ana}/inbox"),
+        "gus",
+        &json!({ "id": format!("{gus}#follow"), "type": "Follow", "actor": gus, "object": ana }),
+    );
+    assert_eq!(status, 202, "{body}");
+    camp.wait_for("the follow", |c| c.count("follows") == 1);
+    assert_eq!(
+        camp.query_i64(&format!(
+            "SELECT COUNT(*) FROM accounts WHERE key_id = '{gus}/main-key'"
+        )),
+        1
+    );
+}
+
+#[test]
+fn pictures_from_elsewhere_come_through_the_camp_once_and_within_limits() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n a small picture".to_vec();
+    peer.publish_as(
+        "/media/cat.png",
+        "image/png",
+        &String::from_utf8_lossy(&png),
+    );
+    peer.publish_as("/media/huge.png", "image/png", &"x".repeat(9 << 20));
+    peer.publish_as(
+        "/media/page.svg",
+        "image/svg+xml",
+        "<svg onload=\"alert(1)\"></svg>",
+    );
+    let mut ana = camp.logged_in("ana");
+    // Ana follows Zed, and his server accepts, so his posts are kept.
+    ana.post(&format!("/@zed@{}/follow", peer.host()), &[]);
+    peer.wait_for("Ana's follow", |d| d.iter().any(|a| a["type"] == "Follow"));
+    let follow = peer
+        .deliveries()
+        .into_iter()
+        .find(|a| a["type"] == "Follow")
+        .unwrap();
+    let (status, _) = peer.post_signed(
+        &format!("{}/inbox", camp.base),
+        "zed",
+        &json!({ "id": format!("{zed}#accept-ana"), "type": "Accept", "actor": zed, "object": follow }),
+    );
+    assert_eq!(status, 202);
+    camp.wait_for("Ana to follow Zed", |c| c.count("follows") == 2);
+    let image = |url: &str, name: &str| json!({ "type": "Document", "mediaType": if url.ends_with(".svg") { "image/svg+xml" } else { "image/png" }, "url": url, "name": name });
+    let (status, _) = peer.post_signed(
+        &format!("{}/inbox", camp.base),
+        "zed",
+        &json!({ "id": format!("{zed}/n/pic/activity"), "type": "Create", "actor": zed,
+                 "object": { "id": format!("{zed}/n/pic"), "type": "Note", "attributedTo": zed,
+                             "content": "<p>look</p>", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                             "attachment": [image(&format!("{}/media/cat.png", peer.base), "a cat on a mat"),
+                                            image(&format!("{}/media/huge.png", peer.base), "too big"),
+                                            image(&format!("{}/media/page.svg", peer.base), "a drawing")] } }),
+    );
+    assert_eq!(status, 202);
+    camp.wait_for("the post with pictures", |c| c.count("post_media") == 3);
+    let home = ana.get("/");
+    home.assert_contains("alt=\"a cat on a mat\"");
+    // SVG can carry script: it is only linked, never shown or passed on.
+    home.assert_contains(&format!("href=\"{}/media/page.svg\"", peer.base));
+    let paths: Vec<String> = home
+        .body
+        .match_indices("<img src=\"/media/")
+        .map(|(at, _)| {
+            let rest = &home.body[at + 10..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect();
+    assert_eq!(paths.len(), 2, "two pictures are proxied: {paths:?}");
+    let cat = &paths[0];
+    let first = ana.get(cat);
+    first.assert_status(200);
+    assert_eq!(first.header("content-type"), Some("image/png"));
+    assert!(first.body.contains("a small picture"));
+    ana.get(cat).assert_status(200);
+    let fetched = peer
+        .recorded()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/media/cat.png")
+        .count();
+    assert_eq!(fetched, 1, "the second view comes from the camp's cache");
+    // Over the size cap: refused, and nothing kept.
+    ana.get(&paths[1]).assert_status(502);
+    // An address the camp did not make is not fetched.
+    let forged = format!(
+        "/media/{}/{}",
+        "0".repeat(64),
+        &cat[cat.rfind('/').unwrap() + 1..]
+    );
+    ana.get(&forged).assert_status(404);
+    // The host rejects media from Zed's server: nothing more is shown from there.
+    camp.app
+        .block_domain(
+            &peer.host(),
+            porchlight_app::db::federation::BlockLevel::RejectMedia,
+            "",
+        )
+        .unwrap();
+    let gets_before = peer.recorded().len();
+    ana.get(&paths[1]).assert_status(502);
+    assert_eq!(
+        peer.recorded().len(),
+        gets_before,
+        "no request to a server whose media is rejected"
+    );
+}

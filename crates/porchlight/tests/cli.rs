@@ -412,3 +412,40 @@ fn domain_blocks_from_the_shell() {
             && !list.contains("spam.example")
     );
 }
+
+#[test]
+fn serve_with_a_domain_federates_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(porchlight(
+        &data,
+        &["user", "add", "ana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let mut server = Server::start(&data, &["--domain", "camp.example"]);
+    server.wait_for("federating as https://camp.example");
+    let mut b = Browser::new(&server.base);
+    let finger = b.get("/.well-known/webfinger?resource=acct:ana@camp.example");
+    finger.assert_status(200);
+    assert!(
+        finger
+            .body
+            .contains("\"href\":\"https://camp.example/users/ana\"")
+    );
+    let actor = b.get_with("/users/ana", &[("accept", "application/activity+json")]);
+    actor.assert_status(200);
+    assert!(
+        actor
+            .body
+            .contains("\"inbox\":\"https://camp.example/users/ana/inbox\"")
+    );
+    assert!(actor.body.contains("BEGIN PUBLIC KEY"));
+
+    // Without a domain, the camp keeps to itself and says why.
+    drop(server);
+    let mut server = Server::start(&data, &[]);
+    server.wait_for("not federating: the camp has no public name yet");
+    let mut b = Browser::new(&server.base);
+    b.get("/.well-known/webfinger?resource=acct:ana@camp.example")
+        .assert_status(404);
+}

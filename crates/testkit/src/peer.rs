@@ -42,6 +42,8 @@ struct Shared {
     /// path → (content type, body)
     documents: HashMap<String, (String, String)>,
     keys: HashMap<String, Arc<PrivateKey>>,
+    /// Actors whose key id is not `{id}#main-key`.
+    key_ids: HashMap<String, String>,
     /// Status answered to inbox POSTs (202 unless a test says otherwise).
     inbox_status: u16,
 }
@@ -160,6 +162,28 @@ impl Peer {
         id
     }
 
+    /// Like [`Peer::add_actor`], but the key lives at its own address (`…/main-key`, no
+    /// fragment), which answers with a stub that only names the key's owner, as GoToSocial does.
+    pub fn add_actor_with_key_document(&self, name: &str) -> String {
+        let id = self.add_actor(name);
+        let key_id = format!("{id}/main-key");
+        let mut shared = self.shared.lock().unwrap();
+        let path = format!("/users/{name}");
+        let (ct, body) = shared.documents.get(&path).cloned().expect("actor");
+        let mut doc: Value = serde_json::from_str(&body).unwrap();
+        doc["publicKey"]["id"] = key_id.clone().into();
+        let stub = json!({
+            "id": id, "type": "Person", "preferredUsername": name,
+            "publicKey": doc["publicKey"].clone(),
+        });
+        shared.documents.insert(path, (ct.clone(), doc.to_string()));
+        shared
+            .documents
+            .insert(format!("/users/{name}/main-key"), (ct, stub.to_string()));
+        shared.key_ids.insert(id.clone(), key_id);
+        id
+    }
+
     /// Replaces an actor's key (key rotation): the actor document then publishes the new one.
     pub fn rotate_key(&self, name: &str) {
         let id = self.actor_id(name);
@@ -222,20 +246,17 @@ impl Peer {
     /// and body.
     pub fn post_signed(&self, url: &str, actor: &str, activity: &Value) -> (u16, String) {
         let id = self.actor_id(actor);
-        let key = self
-            .shared
-            .lock()
-            .unwrap()
-            .keys
-            .get(&id)
-            .cloned()
-            .expect("actor key");
-        self.post_signed_with(
-            url,
-            &format!("{id}#main-key"),
-            &key,
-            activity.to_string().as_bytes(),
-        )
+        let (key, key_id) = {
+            let shared = self.shared.lock().unwrap();
+            let key = shared.keys.get(&id).cloned().expect("actor key");
+            let key_id = shared
+                .key_ids
+                .get(&id)
+                .cloned()
+                .unwrap_or(format!("{id}#main-key"));
+            (key, key_id)
+        };
+        self.post_signed_with(url, &key_id, &key, activity.to_string().as_bytes())
     }
 
     /// POSTs raw bytes signed with any key id and key (for forgeries).

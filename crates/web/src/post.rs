@@ -53,6 +53,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 a.when href=(link) {
                     time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }
                 }
+                @if let Some(url) = &post.remote_url {
+                    a.origin href=(url) rel="nofollow noopener noreferrer" title="Read it on its own server" { "↗" }
+                }
             }
             @if let Some(parent) = post.in_reply_to {
                 p.meta { a href={ "/posts/" (parent) } { "↳ in reply to an earlier post" } }
@@ -63,6 +66,21 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 details.cw {
                     summary { "CW: " (post.content_warning) }
                     div.content { (PreEscaped(&post.html)) }
+                }
+            }
+            @if !post.media.is_empty() {
+                div.media {
+                    @for m in &post.media {
+                        @if m.proxy.is_empty() {
+                            a href=(m.url) rel="nofollow noopener noreferrer" {
+                                "Attachment" @if !m.description.is_empty() { ": " (m.description) }
+                            }
+                        } @else {
+                            a href=(m.proxy) {
+                                img src=(m.proxy) alt=(m.description) loading="lazy" decoding="async";
+                            }
+                        }
+                    }
                 }
             }
             @if post.edited_at.is_some() {
