@@ -184,16 +184,7 @@ impl Client {
         }
         let response = request.call().map_err(transport_error)?;
         let final_url = response.get_uri().to_string();
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(FetchError::Status(status));
-        }
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type = content_type_of_ok(&response)?;
         // A file served as an image or as plain JSON is not an ActivityPub object, whatever
         // it says inside (an uploaded file posing as an actor: Misskey CVE-2023-49079).
         if !(content_type.starts_with(ACTIVITY_JSON)
@@ -217,10 +208,7 @@ impl Client {
             .header("accept", "application/jrd+json, application/json")
             .call()
             .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(FetchError::Status(status));
-        }
+        content_type_of_ok(&response)?;
         let body = read_limited(response)?;
         inbound::parse_json(&body).map_err(|e| FetchError::Invalid(e.to_string()))
     }
@@ -229,7 +217,7 @@ impl Client {
     /// most `max_bytes`. Returns its content type and bytes.
     pub fn get_image(&self, url: &str, max_bytes: usize) -> Result<(String, Vec<u8>), FetchError> {
         self.check_url(url)?;
-        let mut response = self
+        let response = self
             .agent
             .get(url)
             .header(
@@ -238,37 +226,19 @@ impl Client {
             )
             .call()
             .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(FetchError::Status(status));
-        }
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        let content_type = content_type_of_ok(&response)?;
+        let content_type = content_type
             .split(';')
             .next()
             .unwrap_or("")
             .trim()
-            .to_ascii_lowercase();
+            .to_string();
         if !IMAGE_TYPES.contains(&content_type.as_str()) {
             return Err(FetchError::Invalid(format!(
                 "{url} is not a picture ({content_type:?})"
             )));
         }
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(max_bytes as u64)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => {
-                    FetchError::Invalid("the picture is too large".into())
-                }
-                other => FetchError::Unreachable(other.to_string()),
-            })?;
-        Ok((content_type, bytes))
+        Ok((content_type, read_at_most(response, max_bytes)?))
     }
 
     /// Delivers an activity to an inbox, signed. Redirects are not followed (a POST must reach
@@ -304,15 +274,37 @@ impl Client {
     }
 }
 
-fn read_limited(mut response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, FetchError> {
+/// The content type (lower case, without parameters) of a 200 answer; any other status is an
+/// error.
+fn content_type_of_ok(response: &ureq::http::Response<ureq::Body>) -> Result<String, FetchError> {
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(FetchError::Status(status));
+    }
+    Ok(response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase())
+}
+
+fn read_limited(response: ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, FetchError> {
+    read_at_most(response, MAX_DOCUMENT_BYTES)
+}
+
+fn read_at_most(
+    mut response: ureq::http::Response<ureq::Body>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, FetchError> {
     response
         .body_mut()
         .with_config()
-        .limit(MAX_DOCUMENT_BYTES as u64)
+        .limit(max_bytes as u64)
         .read_to_vec()
         .map_err(|e| match e {
             ureq::Error::BodyExceedsLimit(_) => {
-                FetchError::Invalid("the document is too large".into())
+                FetchError::Invalid("the answer is too large".into())
             }
             other => FetchError::Unreachable(other.to_string()),
         })

@@ -289,8 +289,12 @@ fn three_camps_a_boost_carries_a_post_to_a_third() {
     // (Each camp also stores who follows its own members: count only members' follows.)
     let members_follow =
         "SELECT COUNT(*) FROM follows WHERE follower_id IN (SELECT account_id FROM users)";
-    b.wait_for("Bo's follow to be accepted", |b| b.query_i64(members_follow) == 1);
-    c.wait_for("Cyd's follow to be accepted", |c| c.query_i64(members_follow) == 1);
+    b.wait_for("Bo's follow to be accepted", |b| {
+        b.query_i64(members_follow) == 1
+    });
+    c.wait_for("Cyd's follow to be accepted", |c| {
+        c.query_i64(members_follow) == 1
+    });
 
     ana.write_post("a camp-only note", "local");
     ana.write_post("a note worth sharing", "public");
