@@ -40,6 +40,10 @@ pub struct Author {
     pub display_name: String,
     /// The server of a remote author; None for members of this camp.
     pub domain: Option<String>,
+    /// A remote author's picture (where it lives), and this camp's copy of it (set by the web
+    /// layer).
+    pub avatar_url: Option<String>,
+    pub avatar_proxy: String,
 }
 
 impl Author {
@@ -125,7 +129,7 @@ const VIEWER_FLAGS: &str =
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
        EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
-       pa.domain, sa.domain, s.url";
+       pa.domain, sa.domain, s.url, sa.avatar_url";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -148,6 +152,8 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         username: row.get(3)?,
         display_name: row.get(4)?,
         domain: row.get(24)?,
+        avatar_url: None,
+        avatar_proxy: String::new(),
     };
     let row_audience: String = row.get(5)?;
     let author = Author {
@@ -155,6 +161,8 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         username: row.get(8)?,
         display_name: row.get(9)?,
         domain: row.get(25)?,
+        avatar_url: row.get(27)?,
+        avatar_proxy: String::new(),
     };
     let audience: String = row.get(10)?;
     let viewer = Viewer {

@@ -245,9 +245,12 @@ fn read_page(s: &State, v: &Visit, query: &Query, req: &Request) -> AppResult<Pa
     Ok(page)
 }
 
-/// Points each picture from elsewhere at this camp's copy.
+/// Points each picture from elsewhere (attachments, authors' avatars) at this camp's copy.
 fn proxy_media<'a>(s: &State, posts: impl Iterator<Item = &'a mut PostView>) {
     for post in posts {
+        if let Some(url) = &post.author.avatar_url {
+            post.author.avatar_proxy = s.app.media_path(url);
+        }
         for media in &mut post.media {
             if porchlight_federation::client::IMAGE_TYPES.contains(&media.media_type.as_str())
                 || media.media_type == "image/*"
@@ -645,6 +648,7 @@ fn remote_profile(
         bio_html: &account.bio,
         url: &account.url,
         button,
+        avatar: account.avatar_url.as_deref().map(|u| s.app.media_path(u)),
     };
     Ok(page(
         200,

@@ -508,6 +508,16 @@ fn pictures_from_elsewhere_come_through_the_camp_once_and_within_limits() {
     camp.wait_for("the post with pictures", |c| c.count("post_media") == 3);
     let home = ana.get("/");
     home.assert_contains("alt=\"a cat on a mat\"");
+    // Zed's avatar comes through the proxy too.
+    let needle = "<img class=\"avatar\" src=\"";
+    let at = home.body.find(needle).expect("an avatar") + needle.len();
+    let avatar = &home.body[at..at + home.body[at..].find('"').unwrap()];
+    ana.get(avatar)
+        .assert_status(200)
+        .assert_contains("avatar of zed");
+    ana.get(&format!("/@zed@{}", peer.host()))
+        .assert_status(200)
+        .assert_contains(&format!("<img class=\"avatar\" src=\"{avatar}\""));
     // SVG can carry script: it is only linked, never shown or passed on.
     home.assert_contains(&format!("href=\"{}/media/page.svg\"", peer.base));
     let paths: Vec<String> = home

@@ -141,12 +141,17 @@ impl Peer {
             "followers": format!("{id}/followers"),
             "endpoints": { "sharedInbox": format!("{}/inbox", self.base) },
             "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": key.public_pem() },
+            "icon": { "type": "Image", "mediaType": "image/png", "url": format!("{}/media/avatar-{name}.png", self.base) },
         });
         let finger = json!({
             "subject": format!("acct:{name}@{}", self.host()),
             "links": [{ "rel": "self", "type": "application/activity+json", "href": id }],
         });
         let mut shared = self.shared.lock().unwrap();
+        shared.documents.insert(
+            format!("/media/avatar-{name}.png"),
+            ("image/png".into(), format!("\u{89}PNG avatar of {name}")),
+        );
         shared.keys.insert(id.clone(), key);
         shared.documents.insert(
             format!("/users/{name}"),

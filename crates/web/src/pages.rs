@@ -320,6 +320,8 @@ pub struct RemoteProfileView<'a> {
     pub url: &'a str,
     /// None when nobody is signed in.
     pub button: Option<FollowButton>,
+    /// This camp's copy of their picture.
+    pub avatar: Option<String>,
 }
 
 pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, now: i64) -> Markup {
@@ -333,7 +335,13 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
         name,
         html! {
             section.card {
-                h1 { span.avatar aria-hidden="true" { (crate::initial(name)) } (name) }
+                h1 {
+                    @match &view.avatar {
+                        Some(src) => img.avatar src=(src) alt="";
+                        None => span.avatar aria-hidden="true" { (crate::initial(name)) }
+                    }
+                    (name)
+                }
                 p.meta { "@" (view.handle) " · on another server · "
                     a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
                 @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }

@@ -45,7 +45,11 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             }
             div.post-head {
                 a.name href={ "/@" (post.author.handle()) } {
-                    span.avatar aria-hidden="true" { (crate::initial(post.author.shown_name())) }
+                    @if post.author.avatar_proxy.is_empty() {
+                        span.avatar aria-hidden="true" { (crate::initial(post.author.shown_name())) }
+                    } @else {
+                        img.avatar src=(post.author.avatar_proxy) alt="" loading="lazy" decoding="async";
+                    }
                     (post.author.shown_name())
                 }
                 span.handle { "@" (post.author.handle()) }
