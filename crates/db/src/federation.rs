@@ -441,6 +441,16 @@ pub struct DomainBlock {
     pub created_at: UnixTime,
 }
 
+fn block_from_row(r: &rusqlite::Row) -> rusqlite::Result<DomainBlock> {
+    Ok(DomainBlock {
+        domain: r.get(0)?,
+        // An unknown level can only come from a damaged file: treat it as the strictest.
+        level: BlockLevel::parse(&r.get::<_, String>(1)?).unwrap_or(BlockLevel::Suspend),
+        reason: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
 /// The block that applies to a host: one for that exact host and port, its own, or the nearest
 /// parent domain's.
 pub fn block_for(conn: &Connection, host: &str) -> rusqlite::Result<Option<DomainBlock>> {
@@ -448,44 +458,25 @@ pub fn block_for(conn: &Connection, host: &str) -> rusqlite::Result<Option<Domai
     let mut stmt = conn.prepare_cached(
         "SELECT domain, level, reason, created_at FROM domain_blocks WHERE domain = ?1",
     )?;
-    let mut candidate = host.as_str();
+    let without_port = host.split(':').next().unwrap_or("");
+    let mut candidates = Vec::new();
     if host.contains(':') {
-        let found = stmt
-            .query_row([candidate], |r| {
-                Ok(DomainBlock {
-                    domain: r.get(0)?,
-                    level: BlockLevel::parse(&r.get::<_, String>(1)?)
-                        .unwrap_or(BlockLevel::Suspend),
-                    reason: r.get(2)?,
-                    created_at: r.get(3)?,
-                })
-            })
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
-        }
-        candidate = host.split(':').next().unwrap_or("");
+        candidates.push(host.as_str());
     }
+    let mut domain = without_port;
     loop {
-        let found = stmt
-            .query_row([candidate], |r| {
-                Ok(DomainBlock {
-                    domain: r.get(0)?,
-                    level: BlockLevel::parse(&r.get::<_, String>(1)?)
-                        .unwrap_or(BlockLevel::Suspend),
-                    reason: r.get(2)?,
-                    created_at: r.get(3)?,
-                })
-            })
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
-        }
-        match candidate.split_once('.') {
-            Some((_, parent)) if parent.contains('.') => candidate = parent,
-            _ => return Ok(None),
+        candidates.push(domain);
+        match domain.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => domain = parent,
+            _ => break,
         }
     }
+    for candidate in candidates {
+        if let Some(block) = stmt.query_row([candidate], block_from_row).optional()? {
+            return Ok(Some(block));
+        }
+    }
+    Ok(None)
 }
 
 pub fn set_domain_block(conn: &Connection, block: &DomainBlock) -> rusqlite::Result<()> {
@@ -513,14 +504,7 @@ pub fn domain_blocks(conn: &Connection) -> rusqlite::Result<Vec<DomainBlock>> {
     let mut stmt = conn.prepare_cached(
         "SELECT domain, level, reason, created_at FROM domain_blocks ORDER BY domain",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(DomainBlock {
-            domain: r.get(0)?,
-            level: BlockLevel::parse(&r.get::<_, String>(1)?).unwrap_or(BlockLevel::Suspend),
-            reason: r.get(2)?,
-            created_at: r.get(3)?,
-        })
-    })?;
+    let rows = stmt.query_map([], block_from_row)?;
     rows.collect()
 }
 
@@ -701,4 +685,42 @@ pub fn set_post_media(
         ])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_covers_subdomains_and_a_port_block_only_its_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("b.db")).unwrap();
+        let block = |domain: &str, level| DomainBlock {
+            domain: domain.into(),
+            level,
+            reason: String::new(),
+            created_at: 0,
+        };
+        db.write(|tx| {
+            set_domain_block(tx, &block("spam.example", BlockLevel::Suspend))?;
+            set_domain_block(tx, &block("pics.example", BlockLevel::RejectMedia))?;
+            set_domain_block(tx, &block("127.0.0.1:4000", BlockLevel::Silence))
+        })
+        .unwrap();
+        let level = |host: &str| db.read(|c| block_for(c, host)).unwrap().map(|b| b.level);
+        let cases = [
+            ("spam.example", Some(BlockLevel::Suspend)),
+            ("SPAM.example", Some(BlockLevel::Suspend)),
+            ("a.b.spam.example", Some(BlockLevel::Suspend)),
+            ("spam.example:8443", Some(BlockLevel::Suspend)),
+            ("notspam.example", None),
+            ("example", None),
+            ("cdn.pics.example", Some(BlockLevel::RejectMedia)),
+            ("127.0.0.1:4000", Some(BlockLevel::Silence)),
+            ("127.0.0.1:4001", None),
+        ];
+        for (host, expected) in cases {
+            assert_eq!(level(host), expected, "{host}");
+        }
+    }
 }

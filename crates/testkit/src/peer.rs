@@ -283,11 +283,7 @@ impl Peer {
             key,
             SystemTime::now(),
         );
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
+        let mut response = agent()
             .post(url)
             .header("date", &out.date)
             .header("digest", out.digest.as_deref().unwrap_or(""))
@@ -302,11 +298,7 @@ impl Peer {
 
     /// POSTs a body with no signature at all.
     pub fn post_unsigned(&self, url: &str, body: &[u8]) -> (u16, String) {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut response = agent
+        let mut response = agent()
             .post(url)
             .header("content-type", "application/activity+json")
             .send(body)
@@ -339,6 +331,14 @@ impl Drop for Peer {
             let _ = t.join();
         }
     }
+}
+
+/// A plain client that reports statuses instead of failing on them.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
 }
 
 async fn answer(
@@ -413,11 +413,7 @@ fn verify(headers: &[(String, String)], path: &str, body: &[u8]) -> bool {
         return false;
     };
     let url = parsed.key_id.split('#').next().unwrap_or("").to_string();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let Ok(mut response) = agent
+    let Ok(mut response) = agent()
         .get(&url)
         .header("accept", "application/activity+json")
         .call()
