@@ -406,6 +406,18 @@ fn lock_data(data: &Path) -> Result<std::fs::File, String> {
 
 fn serve(config: Config) -> Result<(), String> {
     let _lock = lock_data(&config.data)?;
+    // A factory reset that a power cut interrupted is finished or undone before anything else.
+    match porchlight_device::reset::recover(&config.data) {
+        Ok(porchlight_device::reset::Outcome::Nothing) => {}
+        Ok(porchlight_device::reset::Outcome::RolledBack) => {
+            log::warn!("an interrupted factory reset was undone; nothing was erased")
+        }
+        Ok(porchlight_device::reset::Outcome::Reset { backup }) => log::warn!(
+            "an interrupted factory reset was finished; the camp's data is in {}",
+            backup.display()
+        ),
+        Err(e) => return Err(format!("cannot finish an interrupted factory reset: {e}")),
+    }
     let mut app = open(&config)?;
     match config.federation() {
         Some(federation) => {
@@ -460,12 +472,38 @@ fn serve(config: Config) -> Result<(), String> {
             secure_cookies: config.domain.is_some(),
         },
     ));
+    // Under systemd (Type=notify): ready now that the database is open and the port bound; and
+    // while the watchdog is on, "alive" only as long as the health check passes.
+    porchlight_device::notify::ready(&format!("serving on {address}"));
+    let watchdog = porchlight_device::notify::watchdog_interval().map(|interval| {
+        let app = state.app.clone();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("watchdog".into())
+            .spawn(move || {
+                while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    match health(&app, address) {
+                        Ok(()) => porchlight_device::notify::alive(),
+                        Err(e) => log::error!("health check failed (the watchdog is not fed): {e}"),
+                    }
+                    std::thread::sleep(interval);
+                }
+            })
+            .expect("start the watchdog thread");
+        (stop, thread)
+    });
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
         porchlight_http::serve(state, listener, shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })?;
+    porchlight_device::notify::stopping();
+    if let Some((stop, thread)) = watchdog {
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = thread.join();
+    }
     // Workers finish the job in hand (one request at most); what is left stays queued on disk.
     workers.stop();
     // Dropping the runtime drops the last handles on the camp, which closes the database and
@@ -473,6 +511,40 @@ fn serve(config: Config) -> Result<(), String> {
     drop(runtime);
     log::info!("Porchlight stopped.");
     Ok(())
+}
+
+/// Whether the camp is healthy: the database takes a write within a few seconds, and the server
+/// answers its health page. What the service manager's watchdog (and the box's hardware watchdog)
+/// are fed by.
+fn health(app: &App, address: std::net::SocketAddr) -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    app.db
+        .write(|tx| tx.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+        .map_err(|e| format!("the database does not take writes: {e}"))?;
+    let probe = if address.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())
+    } else {
+        address
+    };
+    let timeout = std::time::Duration::from_secs(5);
+    let mut stream = std::net::TcpStream::connect_timeout(&probe, timeout)
+        .map_err(|e| format!("the server does not answer: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("the server does not answer: {e}"))?;
+    let mut answer = String::new();
+    let _ = stream.take(4096).read_to_string(&mut answer);
+    if answer.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server's health page answered {:?}",
+            answer.lines().next().unwrap_or("")
+        ))
+    }
 }
 
 async fn shutdown_signal() {

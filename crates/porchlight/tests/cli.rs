@@ -449,3 +449,59 @@ fn serve_with_a_domain_federates_under_it() {
     b.get("/.well-known/webfinger?resource=acct:ana@camp.example")
         .assert_status(404);
 }
+
+/// systemd's notify protocol, against a socket of our own standing in for systemd: READY=1 once
+/// serving, WATCHDOG=1 again and again while healthy, STOPPING=1 on SIGTERM.
+#[test]
+fn tells_the_service_manager_ready_alive_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    let mut server = Server::start_with_env(
+        &data,
+        &[],
+        &[
+            ("NOTIFY_SOCKET", path.to_str().unwrap()),
+            // 0.2 s: the server says it is alive every 0.1 s.
+            ("WATCHDOG_USEC", "200000"),
+        ],
+    );
+    let mut heard = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut buf = [0u8; 512];
+    while std::time::Instant::now() < deadline
+        && heard
+            .iter()
+            .filter(|m: &&String| m.contains("WATCHDOG=1"))
+            .count()
+            < 3
+    {
+        if let Ok(n) = socket.recv(&mut buf) {
+            heard.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    }
+    assert!(heard[0].contains("READY=1"), "{heard:?}");
+    assert!(
+        heard[0].contains("STATUS=serving on 127.0.0.1:"),
+        "{heard:?}"
+    );
+    assert!(
+        heard.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3,
+        "{heard:?}"
+    );
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut stopping = false;
+    while std::time::Instant::now() < deadline && !stopping {
+        if let Ok(n) = socket.recv(&mut buf) {
+            stopping = String::from_utf8_lossy(&buf[..n]).contains("STOPPING=1");
+        }
+    }
+    assert!(stopping, "STOPPING=1 on the way out");
+    server.wait_for("Porchlight stopped.");
+}

@@ -1,0 +1,304 @@
+//! Status LEDs: a few patterns a host can read without a screen, on the Pi's own green (ACT)
+//! and red (PWR) LEDs, or on LEDs wired to GPIO pins. Which pattern shows is a pure function of
+//! the box's state; the hardware sits behind [`Leds`], with a sysfs backend and a simulated one.
+//! docs/leds.md shows each pattern.
+
+use std::path::{Path, PathBuf};
+
+use crate::button::Millis;
+
+/// What the box is doing, as the LEDs tell it, most urgent first when several apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// A reset is under way (the button was held).
+    Resetting,
+    /// The button is held: counting down.
+    CountingDown,
+    /// Something needs the host: the reason picks the number of red blinks.
+    Attention(Attention),
+    Starting,
+    /// Up, with no host yet: open the setup link.
+    ReadyForSetup,
+    Serving,
+}
+
+/// Why the box needs its host, with the number of red blinks that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Attention {
+    DiskAlmostFull,
+    CertificateFailing,
+    DeliveriesFailing,
+    ClockNotSet,
+}
+
+impl Attention {
+    pub fn blinks(self) -> u8 {
+        match self {
+            Attention::DiskAlmostFull => 1,
+            Attention::CertificateFailing => 2,
+            Attention::DeliveriesFailing => 3,
+            Attention::ClockNotSet => 4,
+        }
+    }
+}
+
+/// Which LED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Led {
+    Green,
+    Red,
+}
+
+/// A repeating pattern: steps of (green, red, how long).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    pub steps: Vec<(bool, bool, Millis)>,
+}
+
+impl Pattern {
+    /// Both LEDs at a moment `at` into the pattern (it repeats).
+    pub fn at(&self, at: Millis) -> (bool, bool) {
+        let total: Millis = self.steps.iter().map(|s| s.2).sum();
+        if total == 0 {
+            return (false, false);
+        }
+        let mut t = at % total;
+        for &(green, red, length) in &self.steps {
+            if t < length {
+                return (green, red);
+            }
+            t -= length;
+        }
+        (false, false)
+    }
+}
+
+/// The pattern for a status:
+///
+/// | status | green | red |
+/// |---|---|---|
+/// | starting | fast blink (5 per second) | off |
+/// | ready for setup | slow blink (1 per second) | off |
+/// | serving | steady | off |
+/// | needs attention | steady | N blinks, then a pause (N = 1 disk, 2 certificate, 3 deliveries, 4 clock) |
+/// | counting down (button held) | off | fast blink |
+/// | resetting | alternating with red | alternating with green |
+pub fn pattern(status: Status) -> Pattern {
+    let steps = match status {
+        Status::Starting => vec![(true, false, 100), (false, false, 100)],
+        Status::ReadyForSetup => vec![(true, false, 500), (false, false, 500)],
+        Status::Serving => vec![(true, false, 1000)],
+        Status::Attention(reason) => {
+            let mut steps = Vec::new();
+            for _ in 0..reason.blinks() {
+                steps.push((true, true, 250));
+                steps.push((true, false, 250));
+            }
+            steps.push((true, false, 1500));
+            steps
+        }
+        Status::CountingDown => vec![(false, true, 100), (false, false, 100)],
+        Status::Resetting => vec![(true, false, 250), (false, true, 250)],
+    };
+    Pattern { steps }
+}
+
+/// The most urgent of several statuses.
+pub fn most_urgent(statuses: &[Status]) -> Status {
+    statuses.iter().copied().min().unwrap_or(Status::Serving)
+}
+
+/// Something that can switch LEDs.
+pub trait Leds: Send {
+    fn set(&mut self, led: Led, on: bool) -> std::io::Result<()>;
+}
+
+/// The kernel's LED class (`/sys/class/leds/NAME/brightness`): the Pi's `ACT` and `PWR`, or LEDs
+/// on GPIO pins declared with the `gpio-led` overlay.
+pub struct SysfsLeds {
+    green: PathBuf,
+    red: PathBuf,
+}
+
+impl SysfsLeds {
+    /// Takes the two LEDs over from their kernel triggers (mmc activity, power) so that the
+    /// patterns are ours alone. `root` is `/sys/class/leds` on a real box.
+    pub fn open(root: &Path, green: &str, red: &str) -> std::io::Result<SysfsLeds> {
+        for name in [green, red] {
+            let dir = root.join(name);
+            if !dir.is_dir() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("no LED called {name} in {}", root.display()),
+                ));
+            }
+            std::fs::write(dir.join("trigger"), "none")?;
+        }
+        Ok(SysfsLeds {
+            green: root.join(green).join("brightness"),
+            red: root.join(red).join("brightness"),
+        })
+    }
+}
+
+impl Leds for SysfsLeds {
+    fn set(&mut self, led: Led, on: bool) -> std::io::Result<()> {
+        let path = match led {
+            Led::Green => &self.green,
+            Led::Red => &self.red,
+        };
+        std::fs::write(path, if on { "1" } else { "0" })
+    }
+}
+
+/// LEDs in memory, for tests and for machines without any: records every change.
+#[derive(Default)]
+pub struct SimulatedLeds {
+    pub green: bool,
+    pub red: bool,
+    pub changes: Vec<(Led, bool)>,
+}
+
+impl Leds for SimulatedLeds {
+    fn set(&mut self, led: Led, on: bool) -> std::io::Result<()> {
+        match led {
+            Led::Green => self.green = on,
+            Led::Red => self.red = on,
+        }
+        self.changes.push((led, on));
+        Ok(())
+    }
+}
+
+/// Shows a pattern at a moment: switches only the LEDs whose state differs.
+pub fn show(
+    leds: &mut dyn Leds,
+    pattern: &Pattern,
+    at: Millis,
+    last: &mut Option<(bool, bool)>,
+) -> std::io::Result<()> {
+    let (green, red) = pattern.at(at);
+    if last.map(|l| l.0) != Some(green) {
+        leds.set(Led::Green, green)?;
+    }
+    if last.map(|l| l.1) != Some(red) {
+        leds.set(Led::Red, red)?;
+    }
+    *last = Some((green, red));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_has_its_own_pattern() {
+        // (status, samples at 0, 150, 600 ms, and 1_300 ms)
+        let cases: &[(Status, [(bool, bool); 4])] = &[
+            (
+                Status::Starting,
+                [(true, false), (false, false), (true, false), (false, false)],
+            ),
+            (
+                Status::ReadyForSetup,
+                [(true, false), (true, false), (false, false), (true, false)],
+            ),
+            (Status::Serving, [(true, false); 4]),
+            (
+                Status::Attention(Attention::DiskAlmostFull),
+                [(true, true), (true, true), (true, false), (true, false)],
+            ),
+            (
+                Status::Attention(Attention::CertificateFailing),
+                [(true, true), (true, true), (true, true), (true, false)],
+            ),
+            (
+                Status::CountingDown,
+                [(false, true), (false, false), (false, true), (false, false)],
+            ),
+            (
+                Status::Resetting,
+                [(true, false), (true, false), (true, false), (false, true)],
+            ),
+        ];
+        for (status, samples) in cases {
+            let p = pattern(*status);
+            let got = [p.at(0), p.at(150), p.at(600), p.at(1_300)];
+            assert_eq!(&got, samples, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn attention_counts_its_blinks_and_urgency_orders_statuses() {
+        for reason in [
+            Attention::DiskAlmostFull,
+            Attention::CertificateFailing,
+            Attention::DeliveriesFailing,
+            Attention::ClockNotSet,
+        ] {
+            let p = pattern(Status::Attention(reason));
+            let red_on = p.steps.iter().filter(|s| s.1).count();
+            assert_eq!(red_on, reason.blinks() as usize);
+        }
+        assert_eq!(
+            most_urgent(&[
+                Status::Serving,
+                Status::Attention(Attention::ClockNotSet),
+                Status::Attention(Attention::DiskAlmostFull)
+            ]),
+            Status::Attention(Attention::DiskAlmostFull)
+        );
+        assert_eq!(
+            most_urgent(&[Status::Serving, Status::Resetting]),
+            Status::Resetting
+        );
+        assert_eq!(most_urgent(&[]), Status::Serving);
+    }
+
+    #[test]
+    fn sysfs_leds_take_over_the_trigger_and_switch_brightness() {
+        let root = tempfile::tempdir().unwrap();
+        for name in ["ACT", "PWR"] {
+            std::fs::create_dir_all(root.path().join(name)).unwrap();
+            std::fs::write(root.path().join(name).join("trigger"), "mmc0").unwrap();
+            std::fs::write(root.path().join(name).join("brightness"), "0").unwrap();
+        }
+        let mut leds = SysfsLeds::open(root.path(), "ACT", "PWR").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("ACT/trigger")).unwrap(),
+            "none"
+        );
+        let mut last = None;
+        show(
+            &mut leds,
+            &pattern(Status::Attention(Attention::ClockNotSet)),
+            0,
+            &mut last,
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("ACT/brightness")).unwrap(),
+            "1"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("PWR/brightness")).unwrap(),
+            "1"
+        );
+        assert!(
+            SysfsLeds::open(root.path(), "ACT", "led0").is_err(),
+            "a missing LED is a clear error"
+        );
+    }
+
+    #[test]
+    fn only_changes_are_written() {
+        let mut leds = SimulatedLeds::default();
+        let mut last = None;
+        let p = pattern(Status::Serving);
+        for t in (0..5_000).step_by(50) {
+            show(&mut leds, &p, t, &mut last).unwrap();
+        }
+        assert_eq!(leds.changes, vec![(Led::Green, true), (Led::Red, false)]);
+    }
+}
