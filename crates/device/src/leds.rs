@@ -188,9 +188,89 @@ pub fn show(
     Ok(())
 }
 
+/// A picture of a pattern over `span` ms: two rows of lit and dark blocks (for docs/leds.md).
+pub fn svg(pattern: &Pattern, span: Millis) -> String {
+    const WIDTH: Millis = 400;
+    let step = 25;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"56\" viewBox=\"0 0 {} 56\">\n",
+        WIDTH + 60,
+        WIDTH + 60
+    );
+    for (row, (name, colour)) in [("green", "#2e9e44"), ("red", "#d33a2c")]
+        .iter()
+        .enumerate()
+    {
+        let y = 6 + row as Millis * 26;
+        out.push_str(&format!(
+            "<text x=\"0\" y=\"{}\" font-family=\"sans-serif\" font-size=\"12\">{name}</text>\n",
+            y + 14
+        ));
+        let mut t = 0;
+        while t < span {
+            let (green, red) = pattern.at(t);
+            let lit = if row == 0 { green } else { red };
+            let x = 50 + t * WIDTH / span;
+            let w = (step * WIDTH / span).max(1);
+            out.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"18\" fill=\"{}\"/>\n",
+                if lit { colour } else { "#e6e6e6" }
+            ));
+            t += step;
+        }
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Every status, with its name in the docs.
+pub const DOCUMENTED: &[(&str, Status)] = &[
+    ("starting", Status::Starting),
+    ("ready-for-setup", Status::ReadyForSetup),
+    ("serving", Status::Serving),
+    (
+        "attention-disk",
+        Status::Attention(Attention::DiskAlmostFull),
+    ),
+    (
+        "attention-certificate",
+        Status::Attention(Attention::CertificateFailing),
+    ),
+    (
+        "attention-deliveries",
+        Status::Attention(Attention::DeliveriesFailing),
+    ),
+    ("attention-clock", Status::Attention(Attention::ClockNotSet)),
+    ("counting-down", Status::CountingDown),
+    ("resetting", Status::Resetting),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pictures in docs/leds/ are drawn from the patterns themselves; this fails when they
+    /// no longer match (run with PORCHLIGHT_WRITE_DOCS=1 to redraw them).
+    #[test]
+    fn the_pictures_in_the_docs_match_the_patterns() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/leds");
+        let write = std::env::var_os("PORCHLIGHT_WRITE_DOCS").is_some();
+        for (name, status) in DOCUMENTED {
+            let path = dir.join(format!("{name}.svg"));
+            let picture = svg(&pattern(*status), 4_000);
+            if write {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &picture).unwrap();
+            }
+            let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                on_disk,
+                picture,
+                "{} is out of date; run with PORCHLIGHT_WRITE_DOCS=1",
+                path.display()
+            );
+        }
+    }
 
     #[test]
     fn each_status_has_its_own_pattern() {

@@ -78,8 +78,12 @@ enum Command {
     Backup {
         #[command(flatten)]
         common: Common,
-        #[arg(long, value_name = "FILE")]
+        /// A new file, or a folder (then the file is named by the date and time).
+        #[arg(long, value_name = "FILE|DIR")]
         to: PathBuf,
+        /// With a folder: keep only this many backups in it, the newest.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
     },
     /// Block whole servers for everyone here, list the blocks, or move block lists in and out.
     Block {
@@ -289,8 +293,23 @@ fn run(cli: Cli) -> Result<(), String> {
                 ))
             }
         }
-        Command::Backup { common, to } => {
+        Command::Backup { common, to, keep } => {
             let app = open(&Config::load(&common)?)?;
+            let folder = to.is_dir().then(|| to.clone());
+            if keep.is_some() && folder.is_none() {
+                return Err("--keep needs --to to be a folder".into());
+            }
+            let to = match &folder {
+                // Named by the time in milliseconds: sorts by age, and two a second do not clash.
+                Some(dir) => dir.join(format!(
+                    "porchlight-{}.db",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_millis())
+                        .unwrap_or(0)
+                )),
+                None => to,
+            };
             if to.exists() {
                 return Err(format!(
                     "{} already exists; choose a new file name so that no backup is overwritten",
@@ -301,6 +320,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 .backup_to(&to)
                 .map_err(|e| format!("could not write the backup to {}: {e}", to.display()))?;
             println!("Backup written to {}.", to.display());
+            if let (Some(dir), Some(keep)) = (folder, keep) {
+                prune_backups(&dir, keep.max(1))?;
+            }
             Ok(())
         }
         Command::Restore { common, from } => restore(&Config::load(&common)?, &from),
@@ -353,6 +375,31 @@ fn block(command: BlockCommand) -> Result<(), String> {
             let app = open(&Config::load(&common)?)?;
             print!("{}", app.export_domain_blocks().map_err(explain)?);
         }
+    }
+    Ok(())
+}
+
+/// Keeps the newest `keep` of the `porchlight-TIME.db` backups in a folder; anything else there is
+/// left alone.
+fn prune_backups(dir: &Path, keep: usize) -> Result<(), String> {
+    let mut backups: Vec<(i64, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_str()?;
+            let time = name
+                .strip_prefix("porchlight-")?
+                .strip_suffix(".db")?
+                .parse()
+                .ok()?;
+            Some((time, path))
+        })
+        .collect();
+    backups.sort();
+    let excess = backups.len().saturating_sub(keep);
+    for (_, old) in backups.into_iter().take(excess) {
+        std::fs::remove_file(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
+        println!("Removed the old backup {}.", old.display());
     }
     Ok(())
 }

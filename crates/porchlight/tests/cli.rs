@@ -505,3 +505,50 @@ fn tells_the_service_manager_ready_alive_and_stopping() {
     assert!(stopping, "STOPPING=1 on the way out");
     server.wait_for("Porchlight stopped.");
 }
+
+#[test]
+fn backups_into_a_folder_keep_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::write(backups.join("notes.txt"), "mine").unwrap();
+    ok(porchlight(
+        &data,
+        &["user", "add", "ana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    for _ in 0..4 {
+        ok(porchlight(
+            &data,
+            &["backup", "--to", backups.to_str().unwrap(), "--keep", "2"],
+            None,
+        ));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        3,
+        "two backups and the file that was there: {names:?}"
+    );
+    assert!(names.contains(&"notes.txt".to_string()));
+    fails(
+        porchlight(
+            &data,
+            &[
+                "backup",
+                "--to",
+                dir.path().join("x.db").to_str().unwrap(),
+                "--keep",
+                "2",
+            ],
+            None,
+        ),
+        "--keep needs --to to be a folder",
+    );
+}
