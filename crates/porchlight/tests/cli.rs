@@ -5,14 +5,14 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use common::Server;
 
 use porchlight_testkit::{Browser, PASSWORD};
 
 fn porchlight(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+    let mut child = common::porchlight_command()
         .args(args)
         .arg("--data")
         .arg(data)

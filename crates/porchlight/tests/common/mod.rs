@@ -5,6 +5,22 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The `porchlight` binary under test: the one cargo built, or another build named by
+/// `PORCHLIGHT_TEST_BINARY` run through `PORCHLIGHT_TEST_RUNNER` (scripts/test-arm runs these
+/// tests against the static ARM binary under qemu-aarch64-static).
+pub fn porchlight_command() -> Command {
+    let binary = std::env::var("PORCHLIGHT_TEST_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_porchlight").to_string());
+    match std::env::var("PORCHLIGHT_TEST_RUNNER") {
+        Ok(runner) if !runner.is_empty() => {
+            let mut command = Command::new(runner);
+            command.arg(binary);
+            command
+        }
+        _ => Command::new(binary),
+    }
+}
+
 /// A server process under test, with its log read line by line.
 pub struct Server {
     pub child: Child,
@@ -20,7 +36,7 @@ impl Server {
 
     /// Starts the server with extra environment variables (a service manager's, say).
     pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_porchlight"))
+        let mut child = porchlight_command()
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(extra)
