@@ -7,6 +7,7 @@ mod activitypub;
 mod limiter;
 mod request;
 mod routes;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -36,13 +37,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const DRAIN_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// How the server presents itself.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct HttpConfig {
     /// The address people use to reach the camp, without a trailing slash, for links that leave
     /// the page (invite links): `https://camp.example`. None: taken from each request's Host.
     pub base_url: Option<String>,
     /// Mark cookies `Secure` (when the camp is served over HTTPS).
     pub secure_cookies: bool,
+    /// The SHA-256 fingerprint of the LAN certificate, shown on the setup page so the host can
+    /// tell the box's own certificate from an impostor's.
+    pub tls_fingerprint: Option<String>,
 }
 
 /// What every request handler shares: the camp, the configuration and the login limiter. There
@@ -63,11 +67,35 @@ impl State {
     }
 }
 
-/// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish (for
-/// up to ten seconds) and returns.
+/// How one listener serves.
+#[derive(Clone)]
+pub enum Mode {
+    /// Plain HTTP: the site itself.
+    Plain,
+    /// HTTPS with this acceptor: the site itself.
+    Tls(tokio_rustls::TlsAcceptor),
+    /// Plain HTTP that sends browsers to the HTTPS site (keeping `/health` for probes).
+    RedirectToHttps {
+        /// The HTTPS port, when it is not 443.
+        https_port: Option<u16>,
+    },
+}
+
+/// Serves plain HTTP until `shutdown` completes (see [`serve_mode`]).
 pub async fn serve(
     state: Arc<State>,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_mode(state, listener, Mode::Plain, shutdown).await
+}
+
+/// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish (for
+/// up to ten seconds) and returns.
+pub async fn serve_mode(
+    state: Arc<State>,
+    listener: TcpListener,
+    mode: Mode,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -87,17 +115,47 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(20))
-            .max_buf_size(64 * 1024)
-            .serve_connection(
-                TokioIo::new(stream),
-                service_fn(move |req| handle(state.clone(), remote, req)),
-            );
-        let connection = graceful.watch(connection);
+        let watcher = graceful.watcher();
+        let mode = mode.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let builder = {
+                let mut b = http1::Builder::new();
+                b.timer(TokioTimer::new())
+                    .header_read_timeout(Duration::from_secs(20))
+                    .max_buf_size(64 * 1024);
+                b
+            };
+            let result = match mode {
+                Mode::Plain => {
+                    let service = service_fn(move |req| handle(state.clone(), remote, req));
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Mode::Tls(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                    let tls = match handshake.await {
+                        Ok(Ok(tls)) => tls,
+                        Ok(Err(e)) => {
+                            log::debug!("TLS handshake with {remote} failed: {e}");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let service = service_fn(move |req| handle(state.clone(), remote, req));
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(tls), service))
+                        .await
+                }
+                Mode::RedirectToHttps { https_port } => {
+                    let service = service_fn(move |req| redirect(https_port, req));
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+            };
+            if let Err(e) = result {
                 log::debug!("connection from {remote} ended: {e}");
             }
         });
@@ -110,6 +168,42 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Sends a browser from `http://` to the same address over `https://`.
+async fn redirect(
+    https_port: Option<u16>,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    if req.uri().path() == "/health" {
+        return Ok(finish(Response::text(200, "ok"), false));
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("porchlight.local");
+    // The host without its port (an IPv6 literal keeps its brackets).
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => name,
+        _ => host,
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let location = match https_port {
+        Some(port) => format!("https://{name}:{port}{path}"),
+        None => format!("https://{name}{path}"),
+    };
+    let response = Response {
+        status: 308,
+        content_type: "text/plain; charset=utf-8",
+        headers: vec![("location", location)],
+        body: Bytes::from_static(b"This camp is served over HTTPS."),
+    };
+    Ok(finish(response, false))
 }
 
 async fn handle(

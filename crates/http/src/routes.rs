@@ -562,6 +562,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 site_name: "",
                 code_of_conduct: "",
                 error: None,
+                fingerprint: s.config.tls_fingerprint.as_deref(),
             };
             Ok(page(
                 200,
@@ -873,6 +874,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                         site_name: req.field("site_name"),
                         code_of_conduct: req.field("code_of_conduct"),
                         error: Some(&message),
+                        fingerprint: s.config.tls_fingerprint.as_deref(),
                     };
                     Ok(page(
                         422,

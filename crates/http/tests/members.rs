@@ -400,6 +400,7 @@ fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
     let camp = TestCamp::start_with(porchlight_http::HttpConfig {
         base_url: Some("https://camp.example".into()),
         secure_cookies: true,
+        tls_fingerprint: None,
     });
     camp.add_member("hana", Role::Host);
     let mut host = camp.browser();

@@ -14,6 +14,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub struct Config {
     pub data: PathBuf,
     pub listen: String,
+    /// Where to serve HTTPS with the LAN certificate (then plain HTTP redirects to it).
+    pub https: Option<String>,
     pub domain: Option<String>,
     pub max_post_chars: usize,
     pub federation: FederationConfig,
@@ -50,6 +52,7 @@ impl Default for FederationConfig {
 struct FileConfig {
     data: Option<PathBuf>,
     listen: Option<String>,
+    https: Option<String>,
     domain: Option<String>,
     max_post_chars: Option<usize>,
     #[serde(default)]
@@ -89,6 +92,7 @@ impl Config {
                 .or(file.data)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
             listen: file.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+            https: file.https,
             domain: file.domain,
             max_post_chars,
             federation,

@@ -49,6 +49,10 @@ enum Command {
         /// The public name of the camp (e.g. camp.example), when it is served over HTTPS.
         #[arg(long, value_name = "HOST")]
         domain: Option<String>,
+        /// Also serve HTTPS on this address, with a certificate the camp makes for itself
+        /// (porchlight.local); plain HTTP then sends browsers there.
+        #[arg(long, value_name = "ADDR")]
+        https: Option<String>,
     },
     /// Add or list members.
     User {
@@ -189,10 +193,14 @@ fn run(cli: Cli) -> Result<(), String> {
             common,
             listen,
             domain,
+            https,
         } => {
             let mut config = Config::load(&common)?;
             if let Some(listen) = listen {
                 config.listen = listen;
+            }
+            if https.is_some() {
+                config.https = https;
             }
             if let Some(domain) = domain {
                 config::check_domain(&domain)?;
@@ -492,7 +500,37 @@ fn serve(config: Config) -> Result<(), String> {
     })?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let base_url = config.base_url_for(address);
+    let mut base_url = config.base_url_for(address);
+    // HTTPS with the camp's own certificate, when asked for.
+    let https = match &config.https {
+        Some(at) => {
+            let certificate = porchlight_http::tls::lan_certificate(
+                &config.data.join("tls"),
+                &[
+                    "porchlight.local".to_string(),
+                    "localhost".to_string(),
+                    "127.0.0.1".to_string(),
+                    "::1".to_string(),
+                ],
+            )?;
+            let acceptor = porchlight_http::tls::acceptor(&certificate)?;
+            let tls_listener = std::net::TcpListener::bind(at)
+                .map_err(|e| format!("cannot listen for HTTPS on {at}: {e}"))?;
+            tls_listener
+                .set_nonblocking(true)
+                .map_err(|e| e.to_string())?;
+            let tls_address = tls_listener.local_addr().map_err(|e| e.to_string())?;
+            log::info!(
+                "HTTPS on https://{tls_address} (certificate SHA-256 {})",
+                certificate.fingerprint
+            );
+            if config.domain.is_none() {
+                base_url = format!("https://{tls_address}");
+            }
+            Some((tls_listener, tls_address, acceptor, certificate.fingerprint))
+        }
+        None => None,
+    };
     log::info!(
         "Porchlight {} is listening on http://{address} (data in {})",
         env!("CARGO_PKG_VERSION"),
@@ -516,7 +554,8 @@ fn serve(config: Config) -> Result<(), String> {
         app,
         porchlight_http::HttpConfig {
             base_url: config.domain.as_ref().map(|d| format!("https://{d}")),
-            secure_cookies: config.domain.is_some(),
+            secure_cookies: config.domain.is_some() || https.is_some(),
+            tls_fingerprint: https.as_ref().map(|h| h.3.clone()),
         },
     ));
     // Under systemd (Type=notify): ready now that the database is open and the port bound; and
@@ -542,9 +581,39 @@ fn serve(config: Config) -> Result<(), String> {
     });
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-        porchlight_http::serve(state, listener, shutdown_signal())
-            .await
-            .map_err(|e| e.to_string())
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        match https {
+            None => porchlight_http::serve(state, listener, until_stopped(stopped))
+                .await
+                .map_err(|e| e.to_string()),
+            Some((tls_listener, tls_address, acceptor, _)) => {
+                let tls_listener =
+                    tokio::net::TcpListener::from_std(tls_listener).map_err(|e| e.to_string())?;
+                let https_port = (tls_address.port() != 443).then_some(tls_address.port());
+                let (plain, secure) = tokio::join!(
+                    porchlight_http::serve_mode(
+                        state.clone(),
+                        listener,
+                        porchlight_http::Mode::RedirectToHttps { https_port },
+                        until_stopped(stopped.clone()),
+                    ),
+                    porchlight_http::serve_mode(
+                        state,
+                        tls_listener,
+                        porchlight_http::Mode::Tls(acceptor),
+                        until_stopped(stopped),
+                    ),
+                );
+                plain.and(secure).map_err(|e| e.to_string())
+            }
+        }
     })?;
     porchlight_device::notify::stopping();
     if let Some((stop, thread)) = watchdog {

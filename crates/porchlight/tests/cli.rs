@@ -552,3 +552,87 @@ fn backups_into_a_folder_keep_the_newest() {
         "--keep needs --to to be a folder",
     );
 }
+
+/// HTTPS with the camp's own certificate: the site answers over TLS, plain HTTP sends browsers
+/// there, the setup page shows the certificate's fingerprint, and the certificate is kept.
+#[test]
+fn https_with_its_own_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = Server::start(&data, &["--https", "127.0.0.1:0"]);
+    let line = server.wait_for("HTTPS on https://");
+    let https = line
+        .split("HTTPS on ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let fingerprint = line
+        .split("SHA-256 ")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(')')
+        .to_string();
+    let link_line = server.wait_for("To create the host account, open:");
+    let link = link_line.split("open: ").nth(1).unwrap().trim().to_string();
+    assert!(
+        link.starts_with(&format!("{https}/setup/")),
+        "the setup link is the HTTPS one: {link}"
+    );
+
+    // A client that trusts the camp's certificate (as a browser does once the host accepts it).
+    let pem = std::fs::read(data.join("tls/lan-cert.pem")).unwrap();
+    let cert = ureq::tls::Certificate::from_pem(&pem).unwrap().to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+                .build(),
+        )
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut page = agent.get(&link).call().unwrap();
+    assert_eq!(page.status(), 200);
+    let body = page.body_mut().read_to_string().unwrap();
+    assert!(
+        body.contains(&fingerprint),
+        "the setup page shows the fingerprint"
+    );
+
+    // Plain HTTP sends browsers to HTTPS, except the health probe.
+    let plain = agent
+        .get(&format!("{}/local?x=1", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(plain.status(), 308);
+    let location = plain
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let port = https.rsplit(':').next().unwrap();
+    assert_eq!(location, format!("https://127.0.0.1:{port}/local?x=1"));
+    assert_eq!(
+        agent
+            .get(&format!("{}/health", server.base))
+            .call()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // The same certificate after a restart.
+    drop(server);
+    let mut server = Server::start(&data, &["--https", "127.0.0.1:0"]);
+    let again = server.wait_for("HTTPS on https://");
+    assert!(
+        again.contains(&fingerprint),
+        "the certificate is kept: {again}"
+    );
+}

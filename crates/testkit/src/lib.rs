@@ -33,6 +33,7 @@ impl TestCamp {
         TestCamp::start_with(HttpConfig {
             base_url: None,
             secure_cookies: false,
+            tls_fingerprint: None,
         })
     }
 
@@ -68,6 +69,7 @@ impl TestCamp {
             HttpConfig {
                 base_url: Some(base),
                 secure_cookies: false,
+                tls_fingerprint: None,
             },
         );
         camp.workers = Some(porchlight_federation::workers::Workers::start(

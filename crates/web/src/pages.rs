@@ -180,6 +180,8 @@ pub struct SetupForm<'a> {
     pub site_name: &'a str,
     pub code_of_conduct: &'a str,
     pub error: Option<&'a str>,
+    /// The box's certificate fingerprint, when it serves HTTPS with its own certificate.
+    pub fingerprint: Option<&'a str>,
 }
 
 pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
@@ -189,6 +191,13 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
         html! {
             h1 { "Set up your camp" }
             p { "You are the host. Choose your own account, name the camp, and write down how people here treat each other." }
+            @if let Some(fingerprint) = form.fingerprint {
+                details.card #certificate {
+                    summary { "About the browser's security warning" }
+                    p { "This box made its own certificate, so your browser could not check it with anyone and warned you. To be sure you reached your own box, compare the certificate's SHA-256 fingerprint (in the browser: the padlock or warning sign, then the certificate) with this one:" }
+                    p.mono { (fingerprint) }
+                }
+            }
             form.card #setup method="post" action={ "/setup/" (token) } {
                 (csrf_field(chrome))
                 (error_box(form.error))

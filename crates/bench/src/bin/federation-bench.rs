@@ -107,6 +107,7 @@ impl Camp {
             HttpConfig {
                 base_url: Some(base.clone()),
                 secure_cookies: false,
+                tls_fingerprint: None,
             },
         ));
         runtime.spawn(async move {
