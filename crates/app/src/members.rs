@@ -543,6 +543,71 @@ impl App {
         })
     }
 
+    /// The box's reset button, held 5 s: a one-time link (valid for a day) that lets whoever
+    /// holds the box set a new password for a host. Nothing else changes. Returns the token.
+    pub fn issue_recovery_token(&self) -> AppResult<String> {
+        let token = self.random_token(24);
+        self.db.write(|tx| -> AppResult<()> {
+            let value = format!(
+                "{}:{}",
+                crate::hex(&token_hash(&token)),
+                porchlight_db::now() + 24 * 3600
+            );
+            porchlight_db::set_setting(tx, "recovery_token", &value)?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    pub fn recovery_token_valid(&self, token: &str) -> AppResult<bool> {
+        let stored = self
+            .db
+            .read(|c| porchlight_db::get_setting(c, "recovery_token"))?;
+        let Some((hash, until)) = stored.as_deref().and_then(|s| s.split_once(':')) else {
+            return Ok(false);
+        };
+        Ok(hash == crate::hex(&token_hash(token))
+            && until
+                .parse::<i64>()
+                .is_ok_and(|u| u >= porchlight_db::now()))
+    }
+
+    /// Sets a host's new password with a recovery link; the link is used up and the host is
+    /// logged out everywhere.
+    pub fn recover_host(&self, token: &str, username: &str, new: &str) -> AppResult<()> {
+        if !self.recovery_token_valid(token)? {
+            return Err(AppError::Forbidden(
+                "This recovery link is not valid any more. Hold the box's button for 5 seconds \
+                 to make a new one."
+                    .into(),
+            ));
+        }
+        check_password(new)?;
+        let member = self
+            .db
+            .read(|c| accounts::member_by_username(c, username))?
+            .filter(|m| m.role == porchlight_core::audience::Role::Host)
+            .ok_or_else(|| AppError::Invalid(format!("There is no host called \"{username}\".")))?;
+        let new_hash = self.hash_password(new)?;
+        self.db.write(|tx| -> AppResult<()> {
+            accounts::set_password_hash(tx, member.id, &new_hash)?;
+            accounts::delete_sessions_except(tx, member.id, None)?;
+            porchlight_db::delete_setting(tx, "recovery_token")?;
+            Ok(())
+        })
+    }
+
+    /// The hosts' usernames (for the recovery page).
+    pub fn host_names(&self) -> AppResult<Vec<String>> {
+        Ok(self
+            .db
+            .read(|c| accounts::list_members(c, 0, 1000))?
+            .into_iter()
+            .filter(|m| m.role == porchlight_core::audience::Role::Host)
+            .map(|m| m.username)
+            .collect())
+    }
+
     pub fn update_profile(
         &self,
         id: AccountId,

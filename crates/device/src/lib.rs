@@ -4,6 +4,8 @@
 //! is tested on any Linux machine; the rules themselves (`button`, `leds::pattern`) are pure.
 
 pub mod button;
+pub mod input;
 pub mod leds;
 pub mod notify;
 pub mod reset;
+pub mod watchdog;

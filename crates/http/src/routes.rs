@@ -569,6 +569,20 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 web::setup(&v.chrome(s, req, Nav::None), token, &form),
             ))
         }
+        ["recover", token] => {
+            if !s.app.recovery_token_valid(token)? {
+                return Err(AppError::Forbidden(
+                    "This recovery link is not valid any more. Hold the box's button for 5 \
+                     seconds to make a new one."
+                        .into(),
+                ));
+            }
+            let hosts = s.app.host_names()?;
+            Ok(page(
+                200,
+                web::recover(&v.chrome(s, req, Nav::None), token, &hosts, None),
+            ))
+        }
         ["invite", code] => {
             let invite = s.app.usable_invite(code)?;
             let form = web::SignupForm {
@@ -879,6 +893,24 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                     Ok(page(
                         422,
                         web::setup(&v.chrome(s, req, Nav::None), token, &form),
+                    ))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ["recover", token] => {
+            match s
+                .app
+                .recover_host(token, req.field("username"), req.field("password"))
+            {
+                Ok(()) => Ok(Response::redirect("/login")),
+                Err(e @ AppError::Forbidden(_)) => Err(e),
+                Err(e) if is_user_error(&e) => {
+                    let message = e.to_string();
+                    let hosts = s.app.host_names()?;
+                    Ok(page(
+                        422,
+                        web::recover(&v.chrome(s, req, Nav::None), token, &hosts, Some(&message)),
                     ))
                 }
                 Err(e) => Err(e),

@@ -423,3 +423,37 @@ fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
     let answer = other.post("/login", &[("username", "ana"), ("password", PASSWORD)]);
     assert!(!answer.header("set-cookie").unwrap().contains("Secure"));
 }
+
+#[test]
+fn a_recovery_link_sets_a_new_host_password_once() {
+    let (camp, _hana) = TestCamp::with_host("hana");
+    camp.add_member("mo", Role::Member);
+    let token = camp.app.issue_recovery_token().unwrap();
+    let mut b = camp.browser();
+    b.get(&format!("/recover/{token}"))
+        .assert_status(200)
+        .assert_contains("@hana")
+        .assert_lacks("@mo");
+    let not_host = b.post(
+        &format!("/recover/{token}"),
+        &[("username", "mo"), ("password", "a brand new password")],
+    );
+    assert_eq!(not_host.status, 422, "only hosts are recovered");
+    let short = b.post(
+        &format!("/recover/{token}"),
+        &[("username", "hana"), ("password", "short")],
+    );
+    assert_eq!(short.status, 422);
+    let done = b.post(
+        &format!("/recover/{token}"),
+        &[("username", "hana"), ("password", "a brand new password")],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let mut fresh = camp.browser();
+    fresh.log_in("hana", "a brand new password");
+    assert!(fresh.is_logged_in());
+    // Used up, and a made-up link never worked.
+    b.get(&format!("/recover/{token}")).assert_status(403);
+    b.get(&format!("/recover/{}", "ab".repeat(24)))
+        .assert_status(403);
+}

@@ -10,7 +10,6 @@ use crate::Common;
 pub const DEFAULT_DATA: &str = "porchlight-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-#[derive(Clone, Debug)]
 pub struct Config {
     pub data: PathBuf,
     pub listen: String,
@@ -19,6 +18,10 @@ pub struct Config {
     pub domain: Option<String>,
     pub max_post_chars: usize,
     pub federation: FederationConfig,
+    /// Whether the config file named the data folder.
+    pub data_from_file: bool,
+    /// In appliance mode: where the box's hardware is.
+    pub appliance: Option<crate::appliance::Hardware>,
 }
 
 /// How the camp talks to other servers (when it has a domain).
@@ -85,6 +88,7 @@ impl Config {
                     .into(),
             );
         }
+        let data_from_file = file.data.is_some();
         Ok(Config {
             data: common
                 .data
@@ -96,6 +100,8 @@ impl Config {
             domain: file.domain,
             max_post_chars,
             federation,
+            data_from_file,
+            appliance: None,
         })
     }
 

@@ -2,6 +2,7 @@
 //! and the async runtime, and wires the crates together. No other crate builds a runtime or a
 //! logger.
 
+mod appliance;
 mod config;
 
 use std::io::Read;
@@ -53,6 +54,14 @@ enum Command {
         /// (porchlight.local); plain HTTP then sends browsers there.
         #[arg(long, value_name = "ADDR")]
         https: Option<String>,
+        /// Run as the box: data in /data/porchlight, HTTP on port 80 and HTTPS on 443 (unless
+        /// given), and drive the status lights, the reset button and the hardware watchdog.
+        #[arg(long)]
+        appliance: bool,
+        /// With --appliance: find the lights, watchdog and button under this folder instead of
+        /// /sys/class/leds, /dev/watchdog and /dev/input/event0 (for tests and simulators).
+        #[arg(long, value_name = "DIR", hide = true)]
+        hardware: Option<PathBuf>,
     },
     /// Add or list members.
     User {
@@ -194,14 +203,27 @@ fn run(cli: Cli) -> Result<(), String> {
             listen,
             domain,
             https,
+            appliance,
+            hardware,
         } => {
             let mut config = Config::load(&common)?;
+            if appliance {
+                if common.data.is_none() && !config.data_from_file {
+                    config.data = PathBuf::from("/data/porchlight");
+                }
+                config.listen = "0.0.0.0:80".into();
+                config.https = Some("0.0.0.0:443".into());
+            }
             if let Some(listen) = listen {
                 config.listen = listen;
             }
             if https.is_some() {
                 config.https = https;
             }
+            config.appliance = appliance.then(|| match hardware {
+                Some(dir) => appliance::Hardware::under(&dir),
+                None => appliance::Hardware::real(),
+            });
             if let Some(domain) = domain {
                 config::check_domain(&domain)?;
                 config.domain = Some(domain);
@@ -459,7 +481,7 @@ fn lock_data(data: &Path) -> Result<std::fs::File, String> {
     }
 }
 
-fn serve(config: Config) -> Result<(), String> {
+fn serve(mut config: Config) -> Result<(), String> {
     let _lock = lock_data(&config.data)?;
     // A factory reset that a power cut interrupted is finished or undone before anything else.
     match porchlight_device::reset::recover(&config.data) {
@@ -558,6 +580,17 @@ fn serve(config: Config) -> Result<(), String> {
             tls_fingerprint: https.as_ref().map(|h| h.3.clone()),
         },
     ));
+    // The box: lights, button and hardware watchdog, fed by the same health check.
+    let the_box = config.appliance.take().map(|hardware| {
+        let app = state.app.clone();
+        appliance::start(
+            state.app.clone(),
+            hardware,
+            config.data.clone(),
+            base_url.clone(),
+            move || health(&app, address),
+        )
+    });
     // Under systemd (Type=notify): ready now that the database is open and the port bound; and
     // while the watchdog is on, "alive" only as long as the health check passes.
     porchlight_device::notify::ready(&format!("serving on {address}"));
@@ -616,6 +649,9 @@ fn serve(config: Config) -> Result<(), String> {
         }
     })?;
     porchlight_device::notify::stopping();
+    if let Some(the_box) = the_box {
+        the_box.stop();
+    }
     if let Some((stop, thread)) = watchdog {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = thread.join();

@@ -636,3 +636,131 @@ fn https_with_its_own_certificate() {
         "the certificate is kept: {again}"
     );
 }
+
+/// A folder standing in for the box's hardware: the two LEDs, the watchdog device and the
+/// reset button's input device (a FIFO the test writes key events into).
+fn fake_hardware(root: &Path) {
+    for name in ["ACT", "PWR"] {
+        let led = root.join("leds").join(name);
+        std::fs::create_dir_all(&led).unwrap();
+        std::fs::write(led.join("trigger"), "mmc0").unwrap();
+        std::fs::write(led.join("brightness"), "0").unwrap();
+    }
+    std::fs::write(root.join("watchdog"), b"").unwrap();
+    nix::unistd::mkfifo(&root.join("button"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+}
+
+/// The server in appliance mode on the fake hardware, on loopback ports.
+fn start_box(data: &Path, hardware: &Path) -> Server {
+    Server::start(
+        data,
+        &[
+            "--appliance",
+            "--hardware",
+            hardware.to_str().unwrap(),
+            "--https",
+            "127.0.0.1:0",
+        ],
+    )
+}
+
+/// Holds the (fake) button for `hold`.
+fn press(button: &mut std::fs::File, hold: std::time::Duration) {
+    use porchlight_device::input::key;
+    button.write_all(&key(116, true)).unwrap();
+    std::thread::sleep(hold);
+    // (A confirming press ends the server at once: nobody may be reading any more.)
+    let _ = button.write_all(&key(116, false));
+}
+
+#[test]
+fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let hardware = dir.path().join("hw");
+    fake_hardware(&hardware);
+    let mut server = start_box(&data, &hardware);
+    server.wait_for("feeding the hardware watchdog");
+    // Ready for setup: the green light blinks once a second; the kernel's trigger is off.
+    let act = hardware.join("leds/ACT");
+    let mut seen = std::collections::HashSet::new();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < until && seen.len() < 2 {
+        seen.insert(std::fs::read_to_string(act.join("brightness")).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(seen.len(), 2, "the green light blinks: {seen:?}");
+    assert_eq!(
+        std::fs::read_to_string(act.join("trigger")).unwrap(),
+        "none"
+    );
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::metadata(hardware.join("watchdog")).unwrap().len() == 0 {
+        assert!(std::time::Instant::now() < until, "the watchdog is fed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let mut button = std::fs::OpenOptions::new()
+        .write(true)
+        .open(hardware.join("button"))
+        .unwrap();
+    press(&mut button, std::time::Duration::from_millis(200));
+    server.wait_for("status: ReadyForSetup");
+    // Held for five seconds: a recovery link.
+    press(&mut button, std::time::Duration::from_millis(5_300));
+    let line = server.wait_for("open the recovery link: ");
+    let link = line
+        .split("recovery link: ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(link.contains("/recover/"), "{link}");
+
+    // A deliberate stop disarms the watchdog (so it does not reboot the box).
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    server.wait_for("Porchlight stopped.");
+    assert!(
+        std::fs::read(hardware.join("watchdog"))
+            .unwrap()
+            .ends_with(b"V")
+    );
+}
+
+#[test]
+fn a_factory_reset_takes_the_long_hold_and_a_confirmation_and_keeps_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let hardware = dir.path().join("hw");
+    fake_hardware(&hardware);
+    ok(porchlight(
+        &data,
+        &["user", "add", "ana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let mut server = start_box(&data, &hardware);
+    // (Opening the FIFO waits for the server to open its end.)
+    let mut button = std::fs::OpenOptions::new()
+        .write(true)
+        .open(hardware.join("button"))
+        .unwrap();
+    server.wait_for("reading the reset button");
+    // Fifteen seconds and more, then a confirming press.
+    press(&mut button, std::time::Duration::from_millis(15_400));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    press(&mut button, std::time::Duration::from_millis(200));
+    server.wait_for("factory settings restored");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "the box restarts itself after the reset");
+    assert!(!data.join("porchlight.db").exists(), "the camp is gone…");
+    let backups: Vec<_> = std::fs::read_dir(data.join("backups")).unwrap().collect();
+    assert_eq!(backups.len(), 1, "…but kept in a backup first");
+    let backup = backups[0].as_ref().unwrap().path();
+    // The backup is the whole camp: it restores.
+    ok(porchlight(
+        &data,
+        &["restore", "--from", backup.to_str().unwrap()],
+        None,
+    ));
+    assert!(ok(porchlight(&data, &["user", "list"], None)).contains("ana"));
+}

@@ -218,6 +218,30 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
     )
 }
 
+/// The page a recovery link opens: a host sets a new password.
+pub fn recover(chrome: &Chrome, token: &str, hosts: &[String], error: Option<&str>) -> Markup {
+    layout(
+        chrome,
+        "Set a new host password",
+        html! {
+            h1 { "Set a new host password" }
+            p { "Someone held the box's button, which made this link. Choose a host and give them a new password; they will be logged out everywhere else. Nothing else changes." }
+            form.card #recover method="post" action={ "/recover/" (token) } {
+                (csrf_field(chrome))
+                (error_box(error))
+                label for="username" { "Host" }
+                select #username name="username" {
+                    @for name in hosts { option value=(name) { "@" (name) } }
+                }
+                label for="password" { "New password" }
+                p.hint { "At least 10 characters." }
+                input #password type="password" name="password" autocomplete="new-password" required minlength="10";
+                p { button type="submit" { "Set the password" } }
+            }
+        },
+    )
+}
+
 pub struct SignupForm<'a> {
     pub username: &'a str,
     pub display_name: &'a str,

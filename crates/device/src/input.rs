@@ -1,0 +1,86 @@
+//! Key events from the kernel's input layer (`/dev/input/eventN`): a push button on a GPIO pin
+//! declared with the `gpio-keys` device-tree overlay arrives as key presses there, without any
+//! GPIO library (and QEMU's `virt` board delivers its power button the same way). Each event is
+//! the kernel's `struct input_event`: a time (two native longs), then type, code and value.
+
+/// `EV_KEY`, the type of key events.
+const EV_KEY: u16 = 1;
+
+/// The size of one event on this machine (24 bytes on 64-bit Linux).
+pub const EVENT_SIZE: usize = 2 * std::mem::size_of::<std::ffi::c_long>() + 2 + 2 + 4;
+
+/// A key going down (`true`) or up; auto-repeats are left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyEvent {
+    pub code: u16,
+    pub pressed: bool,
+}
+
+/// Reads the key events out of whole events in `bytes` (a partial event at the end is left for
+/// the next read: returns how many bytes were used).
+pub fn key_events(bytes: &[u8]) -> (Vec<KeyEvent>, usize) {
+    let time = EVENT_SIZE - 8;
+    let mut events = Vec::new();
+    let mut used = 0;
+    for chunk in bytes.chunks_exact(EVENT_SIZE) {
+        used += EVENT_SIZE;
+        let kind = u16::from_ne_bytes([chunk[time], chunk[time + 1]]);
+        let code = u16::from_ne_bytes([chunk[time + 2], chunk[time + 3]]);
+        let value = i32::from_ne_bytes([
+            chunk[time + 4],
+            chunk[time + 5],
+            chunk[time + 6],
+            chunk[time + 7],
+        ]);
+        if kind == EV_KEY && (value == 0 || value == 1) {
+            events.push(KeyEvent {
+                code,
+                pressed: value == 1,
+            });
+        }
+    }
+    (events, used)
+}
+
+/// One event as the kernel writes it (for tests and simulators).
+pub fn encode(kind: u16, code: u16, value: i32) -> Vec<u8> {
+    let mut out = vec![0u8; EVENT_SIZE - 8];
+    out.extend_from_slice(&kind.to_ne_bytes());
+    out.extend_from_slice(&code.to_ne_bytes());
+    out.extend_from_slice(&value.to_ne_bytes());
+    out
+}
+
+/// A key press or release, encoded.
+pub fn key(code: u16, pressed: bool) -> Vec<u8> {
+    encode(EV_KEY, code, pressed as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_events_are_read_and_the_rest_ignored() {
+        let mut bytes = key(116, true);
+        bytes.extend(encode(0, 0, 0)); // a sync event
+        bytes.extend(encode(EV_KEY, 116, 2)); // auto-repeat
+        bytes.extend(key(116, false));
+        bytes.extend(&key(116, true)[..5]); // half an event
+        let (events, used) = key_events(&bytes);
+        assert_eq!(
+            events,
+            vec![
+                KeyEvent {
+                    code: 116,
+                    pressed: true
+                },
+                KeyEvent {
+                    code: 116,
+                    pressed: false
+                }
+            ]
+        );
+        assert_eq!(used, 4 * EVENT_SIZE);
+    }
+}

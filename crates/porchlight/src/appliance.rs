@@ -1,0 +1,298 @@
+//! The box: status LEDs, the reset button and the hardware watchdog, driven beside the server
+//! in appliance mode. Each piece of hardware that is missing is said so once in the log and left
+//! out; the camp runs all the same.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use porchlight_app::App;
+use porchlight_device::button::{Action, Button, Timing};
+use porchlight_device::leds::{self, Attention, Leds, SimulatedLeds, Status, SysfsLeds};
+use porchlight_device::{input, reset, watchdog::Watchdog};
+
+/// Where the hardware is: the real paths on a Pi, or a folder standing in for them.
+pub struct Hardware {
+    pub leds: PathBuf,
+    pub watchdog: PathBuf,
+    pub button: PathBuf,
+}
+
+impl Hardware {
+    pub fn real() -> Hardware {
+        Hardware {
+            leds: PathBuf::from("/sys/class/leds"),
+            watchdog: PathBuf::from("/dev/watchdog"),
+            button: PathBuf::from("/dev/input/event0"),
+        }
+    }
+
+    /// Everything under one folder (`leds/ACT`, `leds/PWR`, `watchdog`, `button`): for tests and
+    /// simulators.
+    pub fn under(root: &Path) -> Hardware {
+        Hardware {
+            leds: root.join("leds"),
+            watchdog: root.join("watchdog"),
+            button: root.join("button"),
+        }
+    }
+}
+
+pub struct Appliance {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Appliance {
+    /// Stops the lights and disarms the watchdog (a deliberate stop must not reboot the box).
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The Pi's LEDs are `ACT` and `PWR` on current kernels, `led0` and `led1` on older ones.
+fn open_leds(root: &Path) -> Box<dyn Leds> {
+    for (green, red) in [("ACT", "PWR"), ("led0", "led1")] {
+        if let Ok(leds) = SysfsLeds::open(root, green, red) {
+            log::info!("status lights: {green} and {red} in {}", root.display());
+            return Box::new(leds);
+        }
+    }
+    log::warn!(
+        "no status lights found in {} (ACT/PWR or led0/led1); running without them",
+        root.display()
+    );
+    Box::new(SimulatedLeds::default())
+}
+
+/// Starts the box's thread. `health` is the server's health check; `base_url` makes the
+/// recovery link.
+pub fn start(
+    app: Arc<App>,
+    hardware: Hardware,
+    data: PathBuf,
+    base_url: String,
+    health: impl Fn() -> Result<(), String> + Send + 'static,
+) -> Appliance {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (presses, pressed) = mpsc::channel::<(Instant, bool)>();
+    {
+        // Opened on its own thread: a device that is slow to open must not hold up the camp.
+        let stop = stop.clone();
+        let path = hardware.button.clone();
+        std::thread::Builder::new()
+            .name("button".into())
+            .spawn(move || match std::fs::File::open(&path) {
+                Ok(device) => {
+                    log::info!("reading the reset button from {}", path.display());
+                    read_button(device, presses, stop)
+                }
+                Err(e) => log::warn!(
+                    "no reset button at {} ({e}); running without it",
+                    path.display()
+                ),
+            })
+            .expect("start the button thread");
+    }
+    let watchdog = match Watchdog::open(&hardware.watchdog) {
+        Ok(w) => {
+            log::info!(
+                "feeding the hardware watchdog {}",
+                hardware.watchdog.display()
+            );
+            Some(w)
+        }
+        Err(e) => {
+            log::warn!(
+                "no hardware watchdog at {} ({e}); running without it",
+                hardware.watchdog.display()
+            );
+            None
+        }
+    };
+    let leds = open_leds(&hardware.leds);
+    let thread = {
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("appliance".into())
+            .spawn(move || run(app, leds, watchdog, pressed, data, base_url, health, stop))
+            .expect("start the appliance thread")
+    };
+    Appliance {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+fn read_button(
+    mut device: std::fs::File,
+    presses: mpsc::Sender<(Instant, bool)>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 16 * input::EVENT_SIZE];
+    while !stop.load(Ordering::SeqCst) {
+        match device.read(&mut chunk) {
+            Ok(0) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(n) => {
+                buffer.extend_from_slice(&chunk[..n]);
+                let (events, used) = input::key_events(&buffer);
+                buffer.drain(..used);
+                for e in events {
+                    if presses.send((Instant::now(), e.pressed)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                log::warn!("the reset button stopped answering: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// Free space on the data partition below this (5%) asks for the host.
+const DISK_LOW: f64 = 0.05;
+
+fn disk_almost_full(data: &Path) -> bool {
+    match nix::sys::statvfs::statvfs(data) {
+        Ok(s) if s.blocks() > 0 => (s.blocks_available() as f64) / (s.blocks() as f64) < DISK_LOW,
+        _ => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    app: Arc<App>,
+    mut leds: Box<dyn Leds>,
+    mut watchdog: Option<Watchdog>,
+    pressed: mpsc::Receiver<(Instant, bool)>,
+    data: PathBuf,
+    base_url: String,
+    health: impl Fn() -> Result<(), String>,
+    stop: Arc<AtomicBool>,
+) {
+    let started = Instant::now();
+    let ms = |at: Instant| at.duration_since(started).as_millis() as u64;
+    let mut button = Button::new(Timing::default());
+    let mut holding = false;
+    let mut busy_until: Option<Instant> = None;
+    let mut last_shown = None;
+    let mut last_check = Instant::now() - Duration::from_secs(60);
+    let mut base = Status::Starting;
+    let status_note = Mutex::new(String::new());
+    while !stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        let mut actions = Vec::new();
+        while let Ok((at, down)) = pressed.try_recv() {
+            actions.extend(button.edge(ms(at), down));
+        }
+        actions.extend(button.tick(ms(now)));
+        for action in actions {
+            match action {
+                Action::CountingDown | Action::RecoveryArmed | Action::FactoryArmed => {
+                    holding = true
+                }
+                Action::Cancelled | Action::AwaitingConfirmation => holding = false,
+                Action::ShowStatus => {
+                    log::info!(
+                        "status: {base:?}{}",
+                        status_note.lock().map(|n| n.clone()).unwrap_or_default()
+                    );
+                }
+                Action::RecoveryReset => {
+                    holding = false;
+                    busy_until = Some(now + Duration::from_secs(3));
+                    match app.issue_recovery_token() {
+                        Ok(token) => log::warn!(
+                            "the reset button was held: to set a new host password, open the recovery link: {base_url}/recover/{token}"
+                        ),
+                        Err(e) => log::error!("could not make a recovery link: {e}"),
+                    }
+                }
+                Action::FactoryReset => {
+                    let _ = show(&mut *leds, Status::Resetting, ms(now), &mut last_shown);
+                    let stamp = porchlight_app::db::now();
+                    let outcome = reset::factory_reset(&data, stamp, |to| {
+                        app.db
+                            .backup_to(to)
+                            .map_err(|e| std::io::Error::other(e.to_string()))
+                    });
+                    match outcome {
+                        Ok(reset::Outcome::Reset { backup }) => {
+                            log::warn!(
+                                "factory settings restored; the camp as it was is in {}. Restarting.",
+                                backup.display()
+                            );
+                            if let Some(w) = watchdog.take() {
+                                let _ = w.disarm();
+                            }
+                            // The supervisor (or systemd) starts a fresh camp.
+                            std::process::exit(0);
+                        }
+                        Ok(_) => {}
+                        Err(e) => log::error!(
+                            "factory reset refused: the backup could not be written ({e}); nothing was erased"
+                        ),
+                    }
+                }
+            }
+        }
+        // The box's state, checked every 2 s; the watchdog is fed only while healthy.
+        if now.duration_since(last_check) >= Duration::from_secs(2) {
+            last_check = now;
+            let healthy = health();
+            base = match app.has_host() {
+                Ok(false) => Status::ReadyForSetup,
+                _ => Status::Serving,
+            };
+            let mut attention = Vec::new();
+            if disk_almost_full(&data) {
+                attention.push(Status::Attention(Attention::DiskAlmostFull));
+            }
+            if let Err(e) = &healthy {
+                log::error!("health check failed (the watchdog is not fed): {e}");
+            } else if let Some(w) = watchdog.as_mut()
+                && let Err(e) = w.pet()
+            {
+                log::error!("could not feed the hardware watchdog: {e}");
+            }
+            attention.push(base);
+            base = leds::most_urgent(&attention);
+        }
+        let status = if busy_until.is_some_and(|until| now < until) {
+            Status::Resetting
+        } else if holding {
+            Status::CountingDown
+        } else {
+            base
+        };
+        if let Err(e) = show(&mut *leds, status, ms(now), &mut last_shown) {
+            log::warn!("the status lights stopped answering: {e}");
+            leds = Box::new(SimulatedLeds::default());
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    if let Some(w) = watchdog.take()
+        && let Err(e) = w.disarm()
+    {
+        log::warn!("could not disarm the hardware watchdog: {e}");
+    }
+}
+
+fn show(
+    leds: &mut dyn Leds,
+    status: Status,
+    at: u64,
+    last: &mut Option<(bool, bool)>,
+) -> std::io::Result<()> {
+    leds::show(leds, &leds::pattern(status), at, last)
+}
