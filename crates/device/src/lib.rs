@@ -4,6 +4,7 @@
 //! is tested on any Linux machine; the rules themselves (`button`, `leds::pattern`) are pure.
 
 pub mod button;
+pub mod clock;
 pub mod input;
 pub mod leds;
 pub mod notify;

@@ -7,8 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const JOURNAL: &str = "factory-reset.journal";
-/// What the data folder keeps through a factory reset.
-const KEPT: &[&str] = &["backups", JOURNAL];
+/// What the data folder keeps through a factory reset: the backups, the journal itself, and
+/// the last time known to be right (it belongs to the box, not to the camp).
+const KEPT: &[&str] = &["backups", JOURNAL, "clock-floor"];
 
 /// How far a reset got, as written in the journal.
 #[derive(Clone, Debug, PartialEq, Eq)]

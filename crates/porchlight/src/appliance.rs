@@ -20,7 +20,14 @@ pub struct Hardware {
     pub leds: PathBuf,
     pub watchdog: PathBuf,
     pub button: PathBuf,
+    /// Whether the system clock may be set (never on a simulator or in tests).
+    pub set_clock: bool,
+    /// The SNTP servers to ask.
+    pub time_servers: Vec<String>,
 }
+
+/// Public SNTP servers, tried in turn.
+pub const TIME_SERVERS: &[&str] = &["pool.ntp.org:123", "time.cloudflare.com:123"];
 
 impl Hardware {
     pub fn real() -> Hardware {
@@ -28,6 +35,8 @@ impl Hardware {
             leds: PathBuf::from("/sys/class/leds"),
             watchdog: PathBuf::from("/dev/watchdog"),
             button: PathBuf::from("/dev/input/event0"),
+            set_clock: true,
+            time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -38,6 +47,8 @@ impl Hardware {
             leds: root.join("leds"),
             watchdog: root.join("watchdog"),
             button: root.join("button"),
+            set_clock: false,
+            time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
         }
     }
 }
@@ -117,12 +128,37 @@ pub fn start(
             None
         }
     };
+    let clock_trusted = Arc::new(AtomicBool::new(false));
+    {
+        let (stop, trusted) = (stop.clone(), clock_trusted.clone());
+        let (servers, set_clock, data) = (
+            hardware.time_servers.clone(),
+            hardware.set_clock,
+            data.clone(),
+        );
+        std::thread::Builder::new()
+            .name("clock".into())
+            .spawn(move || keep_time(&servers, set_clock, &data, &trusted, &stop))
+            .expect("start the clock thread");
+    }
     let leds = open_leds(&hardware.leds);
     let thread = {
         let stop = stop.clone();
         std::thread::Builder::new()
             .name("appliance".into())
-            .spawn(move || run(app, leds, watchdog, pressed, data, base_url, health, stop))
+            .spawn(move || {
+                run(
+                    app,
+                    leds,
+                    watchdog,
+                    pressed,
+                    data,
+                    base_url,
+                    health,
+                    clock_trusted,
+                    stop,
+                )
+            })
             .expect("start the appliance thread")
     };
     Appliance {
@@ -159,6 +195,73 @@ fn read_button(
     }
 }
 
+/// Asks the time servers at start and every hour; sets the system clock when it is off (on the
+/// box, where nothing else does), and keeps the floor of the last time known to be right.
+fn keep_time(
+    servers: &[String],
+    set_clock: bool,
+    data: &Path,
+    trusted: &AtomicBool,
+    stop: &AtomicBool,
+) {
+    use porchlight_device::clock;
+    let floor = clock::Floor::new(data);
+    let mut next = Instant::now();
+    let mut synced = false;
+    while !stop.load(Ordering::SeqCst) {
+        if Instant::now() >= next {
+            let mut answer = None;
+            for server in servers {
+                let addresses = std::net::ToSocketAddrs::to_socket_addrs(server.as_str());
+                let Some(address) = addresses.ok().and_then(|mut a| a.next()) else {
+                    log::info!("clock: cannot find the time server {server}");
+                    continue;
+                };
+                match clock::query(address, Duration::from_secs(3)) {
+                    Ok(time) => {
+                        answer = Some((server, time));
+                        break;
+                    }
+                    Err(e) => log::info!("clock: {e}"),
+                }
+            }
+            match answer {
+                Some((server, time)) => {
+                    let off = time
+                        .duration_since(std::time::SystemTime::now())
+                        .unwrap_or_else(|e| e.duration());
+                    if off > Duration::from_secs(2) && set_clock {
+                        let since = time
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default();
+                        let spec = nix::sys::time::TimeSpec::new(
+                            since.as_secs() as i64,
+                            since.subsec_nanos() as i64,
+                        );
+                        match nix::time::clock_settime(nix::time::ClockId::CLOCK_REALTIME, spec) {
+                            Ok(()) => log::info!("clock: set by {server} (it was {off:?} off)"),
+                            Err(e) => log::warn!("clock: cannot set the system clock: {e}"),
+                        }
+                    }
+                    if !synced {
+                        log::info!("clock: in step with {server}");
+                    }
+                    synced = true;
+                    next = Instant::now() + Duration::from_secs(3600);
+                }
+                None => next = Instant::now() + Duration::from_secs(if synced { 600 } else { 30 }),
+            }
+        }
+        let now = std::time::SystemTime::now();
+        let ok = synced || clock::plausible(now, floor.get());
+        trusted.store(ok, Ordering::SeqCst);
+        if ok && let Err(e) = floor.raise(now) {
+            log::warn!("clock: cannot keep the time in {}: {e}", data.display());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// Free space on the data partition below this (5%) asks for the host.
 const DISK_LOW: f64 = 0.05;
 
@@ -178,6 +281,7 @@ fn run(
     data: PathBuf,
     base_url: String,
     health: impl Fn() -> Result<(), String>,
+    clock_trusted: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 ) {
     let started = Instant::now();
@@ -257,6 +361,9 @@ fn run(
             let mut attention = Vec::new();
             if disk_almost_full(&data) {
                 attention.push(Status::Attention(Attention::DiskAlmostFull));
+            }
+            if !clock_trusted.load(Ordering::SeqCst) {
+                attention.push(Status::Attention(Attention::ClockNotSet));
             }
             if let Err(e) = &healthy {
                 log::error!("health check failed (the watchdog is not fed): {e}");

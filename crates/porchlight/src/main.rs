@@ -62,6 +62,9 @@ enum Command {
         /// /sys/class/leds, /dev/watchdog and /dev/input/event0 (for tests and simulators).
         #[arg(long, value_name = "DIR", hide = true)]
         hardware: Option<PathBuf>,
+        /// With --appliance: the SNTP servers to ask for the time (host:port; repeatable).
+        #[arg(long = "time-server", value_name = "HOST:PORT")]
+        time_servers: Vec<String>,
     },
     /// Add or list members.
     User {
@@ -205,6 +208,7 @@ fn run(cli: Cli) -> Result<(), String> {
             https,
             appliance,
             hardware,
+            time_servers,
         } => {
             let mut config = Config::load(&common)?;
             if appliance {
@@ -220,9 +224,15 @@ fn run(cli: Cli) -> Result<(), String> {
             if https.is_some() {
                 config.https = https;
             }
-            config.appliance = appliance.then(|| match hardware {
-                Some(dir) => appliance::Hardware::under(&dir),
-                None => appliance::Hardware::real(),
+            config.appliance = appliance.then(|| {
+                let mut hardware = match hardware {
+                    Some(dir) => appliance::Hardware::under(&dir),
+                    None => appliance::Hardware::real(),
+                };
+                if !time_servers.is_empty() {
+                    hardware.time_servers = time_servers;
+                }
+                hardware
             });
             if let Some(domain) = domain {
                 config::check_domain(&domain)?;

@@ -650,8 +650,9 @@ fn fake_hardware(root: &Path) {
     nix::unistd::mkfifo(&root.join("button"), nix::sys::stat::Mode::S_IRWXU).unwrap();
 }
 
-/// The server in appliance mode on the fake hardware, on loopback ports.
-fn start_box(data: &Path, hardware: &Path) -> Server {
+/// The server in appliance mode on the fake hardware, on loopback ports, asking `time_server`
+/// for the time.
+fn start_box(data: &Path, hardware: &Path, time_server: &str) -> Server {
     Server::start(
         data,
         &[
@@ -660,6 +661,8 @@ fn start_box(data: &Path, hardware: &Path) -> Server {
             hardware.to_str().unwrap(),
             "--https",
             "127.0.0.1:0",
+            "--time-server",
+            time_server,
         ],
     )
 }
@@ -679,7 +682,16 @@ fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
     let data = dir.path().join("data");
     let hardware = dir.path().join("hw");
     fake_hardware(&hardware);
-    let mut server = start_box(&data, &hardware);
+    // The last time known to be right is tomorrow, and no time server answers: the clock
+    // cannot be trusted.
+    std::fs::create_dir_all(&data).unwrap();
+    let tomorrow = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 86_400;
+    std::fs::write(data.join("clock-floor"), format!("{tomorrow}\n")).unwrap();
+    let mut server = start_box(&data, &hardware, "127.0.0.1:9");
     server.wait_for("feeding the hardware watchdog");
     // Ready for setup: the green light blinks once a second; the kernel's trigger is off.
     let act = hardware.join("leds/ACT");
@@ -705,7 +717,7 @@ fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
         .open(hardware.join("button"))
         .unwrap();
     press(&mut button, std::time::Duration::from_millis(200));
-    server.wait_for("status: ReadyForSetup");
+    server.wait_for("status: Attention(ClockNotSet)");
     // Held for five seconds: a recovery link.
     press(&mut button, std::time::Duration::from_millis(5_300));
     let line = server.wait_for("open the recovery link: ");
@@ -738,13 +750,19 @@ fn a_factory_reset_takes_the_long_hold_and_a_confirmation_and_keeps_a_backup() {
         &["user", "add", "ana", "--admin", "--password-stdin"],
         Some(PASSWORD),
     ));
-    let mut server = start_box(&data, &hardware);
+    let time = porchlight_device::clock::fake_server(std::time::SystemTime::now());
+    let mut server = start_box(&data, &hardware, &time.to_string());
     // (Opening the FIFO waits for the server to open its end.)
     let mut button = std::fs::OpenOptions::new()
         .write(true)
         .open(hardware.join("button"))
         .unwrap();
     server.wait_for("reading the reset button");
+    server.wait_for("clock: in step with 127.0.0.1:");
+    assert!(
+        data.join("clock-floor").exists(),
+        "the time known to be right is kept"
+    );
     // Fifteen seconds and more, then a confirming press.
     press(&mut button, std::time::Duration::from_millis(15_400));
     std::thread::sleep(std::time::Duration::from_millis(500));
