@@ -7,6 +7,7 @@ pub mod button;
 pub mod clock;
 pub mod input;
 pub mod leds;
+pub mod mdns;
 pub mod notify;
 pub mod reset;
 pub mod watchdog;

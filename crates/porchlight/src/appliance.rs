@@ -24,6 +24,8 @@ pub struct Hardware {
     pub set_clock: bool,
     /// The SNTP servers to ask.
     pub time_servers: Vec<String>,
+    /// Answer mDNS on loopback only (simulators and tests must not talk to the network).
+    pub mdns_loopback_only: bool,
 }
 
 /// Public SNTP servers, tried in turn.
@@ -37,6 +39,7 @@ impl Hardware {
             button: PathBuf::from("/dev/input/event0"),
             set_clock: true,
             time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
+            mdns_loopback_only: false,
         }
     }
 
@@ -49,6 +52,7 @@ impl Hardware {
             button: root.join("button"),
             set_clock: false,
             time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
+            mdns_loopback_only: true,
         }
     }
 }
@@ -56,6 +60,7 @@ impl Hardware {
 pub struct Appliance {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    mdns: Option<porchlight_device::mdns::Announcer>,
 }
 
 impl Appliance {
@@ -64,6 +69,9 @@ impl Appliance {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        if let Some(m) = self.mdns.take() {
+            m.stop();
         }
     }
 }
@@ -90,9 +98,22 @@ pub fn start(
     hardware: Hardware,
     data: PathBuf,
     base_url: String,
+    https_port: Option<u16>,
     health: impl Fn() -> Result<(), String> + Send + 'static,
 ) -> Appliance {
     let stop = Arc::new(AtomicBool::new(false));
+    let mdns = https_port.and_then(|port| {
+        match porchlight_device::mdns::Announcer::start(&[], port, hardware.mdns_loopback_only) {
+            Ok(a) => {
+                log::info!("answering mDNS for porchlight.local (HTTPS on port {port})");
+                Some(a)
+            }
+            Err(e) => {
+                log::warn!("{e}; the box is reachable by its address only");
+                None
+            }
+        }
+    });
     let (presses, pressed) = mpsc::channel::<(Instant, bool)>();
     {
         // Opened on its own thread: a device that is slow to open must not hold up the camp.
@@ -164,6 +185,7 @@ pub fn start(
     Appliance {
         stop,
         thread: Some(thread),
+        mdns,
     }
 }
 

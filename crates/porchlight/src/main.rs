@@ -598,6 +598,7 @@ fn serve(mut config: Config) -> Result<(), String> {
             hardware,
             config.data.clone(),
             base_url.clone(),
+            https.as_ref().map(|h| h.1.port()),
             move || health(&app, address),
         )
     });

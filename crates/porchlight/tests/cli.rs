@@ -693,6 +693,7 @@ fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
     std::fs::write(data.join("clock-floor"), format!("{tomorrow}\n")).unwrap();
     let mut server = start_box(&data, &hardware, "127.0.0.1:9");
     server.wait_for("feeding the hardware watchdog");
+    server.wait_for("answering mDNS for porchlight.local");
     // Ready for setup: the green light blinks once a second; the kernel's trigger is off.
     let act = hardware.join("leds/ACT");
     let mut seen = std::collections::HashSet::new();
