@@ -92,6 +92,10 @@ pub struct Federation {
     keys: Mutex<HashMap<AccountId, Arc<PrivateKey>>>,
     instance_key: Mutex<Option<Arc<PrivateKey>>>,
     bell: (Mutex<u64>, Condvar),
+    /// Whether the system clock can be trusted. Signatures carry the date, and other servers
+    /// refuse one more than 12 hours off: until the box has set its clock, nothing is signed
+    /// (deliveries wait in the queue; fetches fail with a clear message).
+    clock_trusted: std::sync::atomic::AtomicBool,
 }
 
 impl Federation {
@@ -108,7 +112,22 @@ impl Federation {
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
             bell: (Mutex::new(0), Condvar::new()),
+            clock_trusted: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Tells federation whether the clock can be trusted (the appliance's clock keeper does).
+    pub fn set_clock_trusted(&self, trusted: bool) {
+        let was = self
+            .clock_trusted
+            .swap(trusted, std::sync::atomic::Ordering::SeqCst);
+        if trusted && !was {
+            self.wake();
+        }
+    }
+
+    pub fn clock_trusted(&self) -> bool {
+        self.clock_trusted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Wakes the workers: call after committing a transaction that wrote jobs.
@@ -189,6 +208,11 @@ impl Federation {
     /// Fetches an ActivityPub document signed by the instance actor (so servers in
     /// authorized-fetch mode answer too).
     pub fn fetch(&self, db: &Db, url: &str) -> Result<(serde_json::Value, String), FedError> {
+        if !self.clock_trusted() {
+            return Err(FedError::Fetch(FetchError::Unreachable(
+                "the clock is not set yet, so nothing can be signed".into(),
+            )));
+        }
         let key = self.instance_key(db)?;
         let key_id = self.me.instance_key_id();
         Ok(self.client.get_activity_json(

@@ -121,6 +121,11 @@ fn delivery_loop<H: Host>(host: &H, stop: &AtomicBool, in_flight: &Mutex<HashMap
     let Some(fed) = host.federation() else { return };
     let mut seen = 0;
     while !stop.load(Ordering::SeqCst) {
+        // Signatures carry the date: with a clock that cannot be trusted, deliveries wait.
+        if !fed.clock_trusted() {
+            fed.wait(&mut seen, Duration::from_secs(5));
+            continue;
+        }
         let taken = {
             let mut flights = in_flight.lock().unwrap_or_else(|e| e.into_inner());
             let busy: Vec<String> = flights

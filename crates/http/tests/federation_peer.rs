@@ -566,3 +566,23 @@ fn pictures_from_elsewhere_come_through_the_camp_once_and_within_limits() {
         "no request to a server whose media is rejected"
     );
 }
+
+#[test]
+fn nothing_is_signed_while_the_clock_cannot_be_trusted() {
+    let (camp, peer, _zed) = camp_with_remote_follower();
+    camp.settle();
+    let fed = camp.app.federation.as_ref().unwrap();
+    fed.set_clock_trusted(false);
+    let before = peer.deliveries().len();
+    camp.logged_in("ana")
+        .write_post("written before the clock was set", "public");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(camp.count("jobs"), 1, "the delivery waits in the queue");
+    assert_eq!(peer.deliveries().len(), before, "nothing was sent");
+    fed.set_clock_trusted(true);
+    camp.settle();
+    peer.wait_for("the delivery once the clock is set", |d| {
+        d.iter()
+            .any(|a| a.to_string().contains("written before the clock was set"))
+    });
+}

@@ -157,9 +157,18 @@ pub fn start(
             hardware.set_clock,
             data.clone(),
         );
+        let app = app.clone();
         std::thread::Builder::new()
             .name("clock".into())
-            .spawn(move || keep_time(&servers, set_clock, &data, &trusted, &stop))
+            .spawn(move || {
+                // Federation signs nothing until the clock can be trusted.
+                let tell = |ok: bool| {
+                    if let Some(fed) = &app.federation {
+                        fed.set_clock_trusted(ok);
+                    }
+                };
+                keep_time(&servers, set_clock, &data, &trusted, &tell, &stop)
+            })
             .expect("start the clock thread");
     }
     let leds = open_leds(&hardware.leds);
@@ -224,6 +233,7 @@ fn keep_time(
     set_clock: bool,
     data: &Path,
     trusted: &AtomicBool,
+    tell: &dyn Fn(bool),
     stop: &AtomicBool,
 ) {
     use porchlight_device::clock;
@@ -277,6 +287,7 @@ fn keep_time(
         let now = std::time::SystemTime::now();
         let ok = synced || clock::plausible(now, floor.get());
         trusted.store(ok, Ordering::SeqCst);
+        tell(ok);
         if ok && let Err(e) = floor.raise(now) {
             log::warn!("clock: cannot keep the time in {}: {e}", data.display());
         }
