@@ -203,6 +203,49 @@ impl App {
         ring::hmac::verify(&self.csrf_key, cookie_value.as_bytes(), &tag).is_ok()
     }
 
+    /// What the host should know about the camp's health, in words: an empty list when all is
+    /// well. (The box's lights say the same things.)
+    pub fn attention(&self) -> AppResult<Vec<String>> {
+        let mut notes = Vec::new();
+        let data = self.db.path().parent().unwrap_or(std::path::Path::new("."));
+        if let Ok(s) = nix::sys::statvfs::statvfs(data)
+            && s.blocks() > 0
+        {
+            let free = s.blocks_available() as f64 / s.blocks() as f64;
+            if free < 0.05 {
+                notes.push(format!(
+                    "The disk is almost full ({:.1}% free). Delete old backups or move to a bigger card.",
+                    free * 100.0
+                ));
+            }
+        }
+        if let Some(fed) = &self.federation {
+            if !fed.clock_trusted() {
+                notes.push(
+                    "The clock is not set yet, so posts to other servers wait. The box sets it by \
+                     itself once it reaches the internet."
+                        .into(),
+                );
+            }
+            let failing = self.db.read(|c| {
+                porchlight_db::federation::servers_failing(c, porchlight_db::now(), 3600)
+            })?;
+            if !failing.is_empty() {
+                notes.push(format!(
+                    "Posts have not reached {} for more than an hour; they are tried again for a \
+                     week: {}.",
+                    if failing.len() == 1 {
+                        "one server".to_string()
+                    } else {
+                        format!("{} servers", failing.len())
+                    },
+                    failing.join(", ")
+                ));
+            }
+        }
+        Ok(notes)
+    }
+
     /// This camp's address for a picture from elsewhere: `/media/{HMAC}/{hex of the URL}`.
     /// Only addresses the camp made itself are served, so the proxy cannot be used to fetch
     /// anything else.

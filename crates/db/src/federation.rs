@@ -687,6 +687,23 @@ pub fn set_post_media(
     Ok(())
 }
 
+/// Servers that have not answered for longer than `since` seconds while deliveries to them wait:
+/// what the box's lights and the host's page call "deliveries failing".
+pub fn servers_failing(
+    conn: &Connection,
+    now: UnixTime,
+    since: i64,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.host FROM servers s
+         WHERE s.failing_since IS NOT NULL AND s.failing_since <= ?1 AND NOT s.dead
+           AND EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'deliver' AND j.host = s.host)
+         ORDER BY s.host",
+    )?;
+    let rows = stmt.query_map([now - since], |r| r.get(0))?;
+    rows.collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,5 +739,39 @@ mod tests {
         for (host, expected) in cases {
             assert_eq!(level(host), expected, "{host}");
         }
+    }
+
+    #[test]
+    fn a_server_is_failing_after_an_hour_with_deliveries_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("f.db")).unwrap();
+        let job = |host: &'static str| NewJob {
+            kind: JobKind::Deliver,
+            host,
+            target: "https://x/inbox",
+            signer_id: None,
+            payload: "{}",
+        };
+        db.write(|tx| {
+            server_failed(tx, "down.example", 1_000)?;
+            server_failed(tx, "just-down.example", 4_000)?;
+            server_failed(tx, "idle.example", 1_000)?;
+            enqueue(tx, &job("down.example"), 1_000)?;
+            enqueue(tx, &job("just-down.example"), 4_000)
+        })
+        .unwrap();
+        let failing = db.read(|c| servers_failing(c, 5_000, 3_600)).unwrap();
+        assert_eq!(
+            failing,
+            vec!["down.example"],
+            "an hour, and something waiting"
+        );
+        db.write(|tx| server_answered(tx, "down.example", 5_001))
+            .unwrap();
+        assert!(
+            db.read(|c| servers_failing(c, 5_002, 3_600))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -780,6 +780,7 @@ fn admin(
         })
         .collect();
     let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
+    let attention = s.app.attention()?;
     let view = web::AdminView {
         site: &v.site,
         members: &members,
@@ -792,6 +793,7 @@ fn admin(
         now,
         blocks: &blocks,
         federating_as,
+        attention: &attention,
     };
     Ok(page(
         if error.is_some() { 422 } else { 200 },

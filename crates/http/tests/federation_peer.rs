@@ -412,6 +412,22 @@ fn a_failed_delivery_is_kept_and_retried_until_it_lands() {
         "the next try is about 30 s away, not {wait} s"
     );
     assert!(camp.query_i64("SELECT failing_since IS NOT NULL FROM servers") == 1);
+    // An hour on, the host's page says so.
+    camp.app
+        .db
+        .write(|tx| {
+            tx.execute(
+                "UPDATE servers SET failing_since = failing_since - 7200",
+                [],
+            )
+        })
+        .unwrap();
+    ana.get("/admin")
+        .assert_contains("Needs your attention")
+        .assert_contains(&format!(
+            "Posts have not reached one server for more than an hour; they are tried again for a week: {}",
+            peer.host()
+        ));
     // It comes back; the retry (brought forward, instead of waiting 30 s) lands.
     peer.answer_inbox_with(202);
     camp.app
@@ -573,6 +589,9 @@ fn nothing_is_signed_while_the_clock_cannot_be_trusted() {
     camp.settle();
     let fed = camp.app.federation.as_ref().unwrap();
     fed.set_clock_trusted(false);
+    camp.logged_in("ana")
+        .get("/admin")
+        .assert_contains("The clock is not set yet");
     let before = peer.deliveries().len();
     camp.logged_in("ana")
         .write_post("written before the clock was set", "public");

@@ -398,6 +398,13 @@ fn run(
             if !clock_trusted.load(Ordering::SeqCst) {
                 attention.push(Status::Attention(Attention::ClockNotSet));
             }
+            // Posts that have not reached some server for an hour.
+            let failing = app.db.read(|c| {
+                porchlight_app::db::federation::servers_failing(c, porchlight_app::db::now(), 3600)
+            });
+            if failing.is_ok_and(|f| !f.is_empty()) {
+                attention.push(Status::Attention(Attention::DeliveriesFailing));
+            }
             if let Err(e) = &healthy {
                 log::error!("health check failed (the watchdog is not fed): {e}");
             } else if let Some(w) = watchdog.as_mut()

@@ -670,6 +670,8 @@ pub struct AdminView<'a> {
     pub blocks: &'a [(String, &'static str, String)],
     /// Whether the camp talks to other servers (and how it is named to them).
     pub federating_as: Option<&'a str>,
+    /// What needs the host's attention (empty when all is well).
+    pub attention: &'a [String],
 }
 
 pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
@@ -681,6 +683,12 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
             h1 { "Host's tools" }
             (error_box(view.error))
             @if let Some(n) = view.notice { p.notice role="status" { (n) } }
+            @if !view.attention.is_empty() {
+                section.card #attention {
+                    h2 { "Needs your attention" }
+                    ul { @for note in view.attention { li { (note) } } }
+                }
+            }
             section.card {
                 h2 #invites { "Invite someone" }
                 @if let Some(link) = view.new_invite_link {
