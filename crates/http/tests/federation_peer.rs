@@ -605,3 +605,50 @@ fn nothing_is_signed_while_the_clock_cannot_be_trusted() {
             .any(|a| a.to_string().contains("written before the clock was set"))
     });
 }
+
+/// The SSRF guard holds through redirects: a server the camp may reach cannot send it on to an
+/// address it may not (here a second loopback server outside the allow-list); and without an
+/// allow-list, plain http and loopback are refused outright.
+#[test]
+fn redirects_cannot_lead_past_the_ssrf_guard() {
+    let camp = TestCamp::federating();
+    let allowed = Peer::start();
+    let forbidden = Peer::start();
+    camp.allow_peers(&[allowed.address()]);
+    let target = forbidden.add_actor("inner");
+    allowed.redirect("/users/hop", &target);
+    let fed = camp.app.federation.as_ref().unwrap();
+    let hop = format!("{}/users/hop", allowed.base);
+    let refused = fed.fetch(&camp.app.db, &hop);
+    assert!(
+        matches!(
+            refused,
+            Err(porchlight_federation::FedError::Fetch(
+                porchlight_federation::FetchError::Refused(_)
+            ))
+        ),
+        "{refused:?}"
+    );
+    assert!(allowed.recorded().iter().any(|r| r.path == "/users/hop"));
+    assert!(
+        forbidden.recorded().is_empty(),
+        "the forbidden server was never contacted"
+    );
+    // A direct fetch of the forbidden address is refused the same way.
+    assert!(fed.fetch(&camp.app.db, &target).is_err());
+    assert!(forbidden.recorded().is_empty());
+
+    // A client with no allow-list (as in production) refuses http and loopback alike.
+    let production = porchlight_federation::Client::new("test");
+    for url in [
+        format!("{}/users/inner", forbidden.base),
+        "https://127.0.0.1:1/x".to_string(),
+    ] {
+        let e = production.get_json(&url).unwrap_err();
+        assert!(
+            matches!(e, porchlight_federation::FetchError::Refused(_)),
+            "{url}: {e:?}"
+        );
+    }
+    assert!(forbidden.recorded().is_empty());
+}

@@ -46,6 +46,8 @@ struct Shared {
     key_ids: HashMap<String, String>,
     /// Status answered to inbox POSTs (202 unless a test says otherwise).
     inbox_status: u16,
+    /// path → where a GET of it is redirected.
+    redirects: HashMap<String, String>,
 }
 
 pub struct Peer {
@@ -214,6 +216,15 @@ impl Peer {
         );
     }
 
+    /// Answers GETs of `path` with a redirect to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.shared
+            .lock()
+            .unwrap()
+            .redirects
+            .insert(path.to_string(), location.to_string());
+    }
+
     /// What to answer to inbox POSTs from now on.
     pub fn answer_inbox_with(&self, status: u16) {
         self.shared.lock().unwrap().inbox_status = status;
@@ -378,6 +389,13 @@ async fn answer(
         body: String::from_utf8_lossy(&body).into_owned(),
         signature_ok,
     });
+    if let Some(location) = shared.redirects.get(&path).filter(|_| method == "GET") {
+        return Ok(hyper::Response::builder()
+            .status(302)
+            .header("location", location.as_str())
+            .body(Full::new(Bytes::new()))
+            .expect("response"));
+    }
     let (status, content_type, body) = if method == "POST" {
         (shared.inbox_status, "text/plain".to_string(), String::new())
     } else {
