@@ -3,6 +3,7 @@
 //! use case is one write transaction, so it happens whole or not at all. Everything here blocks:
 //! the HTTP layer calls it on blocking threads.
 
+pub mod address;
 pub mod members;
 pub mod moderation;
 pub mod posting;
@@ -207,6 +208,12 @@ impl App {
     /// well. (The box's lights say the same things.)
     pub fn attention(&self) -> AppResult<Vec<String>> {
         let mut notes = Vec::new();
+        if let Some(fed) = &self.federation
+            && let Some(domain) = fed.me.base_url.strip_prefix("https://")
+            && let Some(note) = self.certificate_note(domain, porchlight_db::now())?
+        {
+            notes.push(note);
+        }
         let data = self.db.path().parent().unwrap_or(std::path::Path::new("."));
         if let Ok(s) = nix::sys::statvfs::statvfs(data)
             && s.blocks() > 0

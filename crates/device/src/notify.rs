@@ -18,6 +18,12 @@ pub fn alive() {
     send(&[sd_notify::NotifyState::Watchdog]);
 }
 
+/// Tells the service manager the server is starting again in the same process (it then says
+/// READY=1 once more).
+pub fn reloading() {
+    send(&[sd_notify::NotifyState::Reloading]);
+}
+
 pub fn stopping() {
     send(&[sd_notify::NotifyState::Stopping]);
 }

@@ -7,7 +7,6 @@ mod activitypub;
 mod limiter;
 mod request;
 mod routes;
-pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -47,6 +46,24 @@ pub struct HttpConfig {
     /// The SHA-256 fingerprint of the LAN certificate, shown on the setup page so the host can
     /// tell the box's own certificate from an impostor's.
     pub tls_fingerprint: Option<String>,
+    /// Answers to the certificate authority's HTTP-01 challenges, filled while the camp asks for
+    /// its public certificate.
+    pub acme_challenges: porchlight_tls::Challenges,
+    /// Restarts the server, which takes a new public name (the binary sets it; without it the
+    /// host's page asks for a restart by hand).
+    pub restart: Option<Restart>,
+    /// Whether the public name is fixed by the config file or the command line.
+    pub domain_fixed: bool,
+}
+
+/// What restarts the server.
+#[derive(Clone)]
+pub struct Restart(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Restart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Restart")
+    }
 }
 
 /// What every request handler shares: the camp, the configuration and the login limiter. There
@@ -149,7 +166,7 @@ pub async fn serve_mode(
                         .await
                 }
                 Mode::RedirectToHttps { https_port } => {
-                    let service = service_fn(move |req| redirect(https_port, req));
+                    let service = service_fn(move |req| redirect(state.clone(), https_port, req));
                     watcher
                         .watch(builder.serve_connection(TokioIo::new(stream), service))
                         .await
@@ -171,12 +188,24 @@ pub async fn serve_mode(
 }
 
 /// Sends a browser from `http://` to the same address over `https://`.
+/// The certificate authority's HTTP-01 challenges are answered here too: it asks over plain HTTP.
 async fn redirect(
+    state: Arc<State>,
     https_port: Option<u16>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     if req.uri().path() == "/health" {
         return Ok(finish(Response::text(200, "ok"), false));
+    }
+    if let Some(token) = req
+        .uri()
+        .path()
+        .strip_prefix("/.well-known/acme-challenge/")
+    {
+        return Ok(finish(
+            routes::acme_challenge(&state.config.acme_challenges, token),
+            false,
+        ));
     }
     let host = req
         .headers()

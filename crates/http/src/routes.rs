@@ -111,6 +111,14 @@ fn cookie(s: &State, name: &str, value: &str, max_age: i64) -> String {
     )
 }
 
+/// The answer to a certificate authority's HTTP-01 challenge, while one is in progress.
+pub(crate) fn acme_challenge(challenges: &porchlight_tls::Challenges, token: &str) -> Response {
+    match challenges.answer(token) {
+        Some(answer) => Response::text(200, &answer),
+        None => Response::text(404, "No such challenge."),
+    }
+}
+
 pub fn handle(s: &State, req: &Request) -> Response {
     let segments = req.segments();
     match (&req.method, segments.as_slice()) {
@@ -121,6 +129,9 @@ pub fn handle(s: &State, req: &Request) -> Response {
             return static_file(web::APP_JS, "application/javascript; charset=utf-8");
         }
         (&Method::GET | &Method::HEAD, ["health"]) => return Response::text(200, "ok"),
+        (&Method::GET | &Method::HEAD, [".well-known", "acme-challenge", token]) => {
+            return acme_challenge(&s.config.acme_challenges, token);
+        }
         (&Method::GET | &Method::HEAD, ["media", tag, url]) => return media(s, tag, url),
         _ => {}
     }
@@ -563,6 +574,8 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 code_of_conduct: "",
                 error: None,
                 fingerprint: s.config.tls_fingerprint.as_deref(),
+                domain: "",
+                ask_domain: !s.config.domain_fixed,
             };
             Ok(page(
                 200,
@@ -764,6 +777,7 @@ fn admin(
         Some("blocked") => Some("The server is blocked."),
         Some("unblocked") => Some("The block is lifted."),
         Some("imported") => Some("The block list is imported."),
+        Some("address") => Some("The public address is saved. Restart Porchlight to use it."),
         _ => None,
     };
     let blocks: Vec<(String, &'static str, String)> = s
@@ -781,6 +795,12 @@ fn admin(
         .collect();
     let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
     let attention = s.app.attention()?;
+    // The name kept now; with a fixed one, the one the camp runs under.
+    let address_name = if s.config.domain_fixed {
+        s.app.federation.as_ref().map(|f| f.me.host.clone())
+    } else {
+        s.app.public_domain()?
+    };
     let view = web::AdminView {
         site: &v.site,
         members: &members,
@@ -794,11 +814,51 @@ fn admin(
         blocks: &blocks,
         federating_as,
         attention: &attention,
+        address: web::AddressView {
+            name: address_name.as_deref(),
+            fixed: s.config.domain_fixed,
+            certificate: certificate_line(s, now)?,
+        },
     };
     Ok(page(
         if error.is_some() { 422 } else { 200 },
         web::admin(&v.chrome(s, req, Nav::Admin), &view),
     ))
+}
+
+/// What the host's page says about the certificate for the name the camp runs under.
+fn certificate_line(s: &State, now: i64) -> AppResult<Option<String>> {
+    use porchlight_tls::Status;
+    let Some(running) = s.app.federation.as_ref().map(|f| f.me.host.as_str()) else {
+        return Ok(None);
+    };
+    let line = match s.app.certificate_status()? {
+        Some(status) if status.domain() == running => match status {
+            Status::WaitingForClock { .. } => {
+                "The certificate is asked for once the box has set its clock.".to_string()
+            }
+            Status::Requesting { .. } => format!("Getting a certificate for {running}…"),
+            Status::Valid {
+                not_after,
+                renew_at,
+                ..
+            } => format!(
+                "The certificate for {running} is valid until {}; Porchlight renews it by itself{}.",
+                web::date(not_after),
+                if renew_at > now {
+                    format!(" from {}", web::date(renew_at))
+                } else {
+                    " now".to_string()
+                }
+            ),
+            Status::Failing { since, .. } => format!(
+                "The certificate for {running} is failing since {} (see \"Needs your attention\").",
+                web::date(since)
+            ),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(line))
 }
 
 fn base_url(s: &State, req: &Request) -> String {
@@ -875,12 +935,34 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                 display_name: "",
                 role: Role::Host,
             };
-            match s.app.complete_setup(
-                token,
-                &new,
-                req.field("site_name"),
-                req.field("code_of_conduct"),
-            ) {
+            let wanted = req.field("domain").trim();
+            // The public name is checked before anything is written, so a bad one changes nothing.
+            let checked = if wanted.is_empty() || s.config.domain_fixed {
+                Ok(())
+            } else {
+                porchlight_core::check_public_name(wanted)
+                    .map(|_| ())
+                    .map_err(AppError::Invalid)
+            };
+            let done = checked.and_then(|()| {
+                s.app.complete_setup(
+                    token,
+                    &new,
+                    req.field("site_name"),
+                    req.field("code_of_conduct"),
+                )
+            });
+            match done {
+                Ok(host) if !wanted.is_empty() && !s.config.domain_fixed => {
+                    let name = s.app.set_public_domain(host, wanted)?;
+                    let (_, session) =
+                        s.app.log_in(req.field("username"), req.field("password"))?;
+                    let response = restart_for_new_name(s, req, v, name.as_deref());
+                    Ok(response.with_header(
+                        "set-cookie",
+                        cookie(s, SESSION_COOKIE, &session, SESSION_MAX_AGE),
+                    ))
+                }
                 Ok(_) => start_session(s, req.field("username"), req.field("password"), "/"),
                 Err(e @ AppError::Forbidden(_)) => Err(e),
                 Err(e) if is_user_error(&e) => {
@@ -891,12 +973,28 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                         code_of_conduct: req.field("code_of_conduct"),
                         error: Some(&message),
                         fingerprint: s.config.tls_fingerprint.as_deref(),
+                        domain: wanted,
+                        ask_domain: !s.config.domain_fixed,
                     };
                     Ok(page(
                         422,
                         web::setup(&v.chrome(s, req, Nav::None), token, &form),
                     ))
                 }
+                Err(e) => Err(e),
+            }
+        }
+        ["admin", "address"] => {
+            let me = v.me()?;
+            if s.config.domain_fixed {
+                return Err(AppError::Forbidden(
+                    "The public address is set in Porchlight's config file; change it there."
+                        .into(),
+                ));
+            }
+            match s.app.set_public_domain(me.id, req.field("domain")) {
+                Ok(name) => Ok(restart_for_new_name(s, req, v, name.as_deref())),
+                Err(e) if is_user_error(&e) => admin(s, req, v, Some(&e.to_string()), now),
                 Err(e) => Err(e),
             }
         }
@@ -1261,6 +1359,26 @@ fn login(s: &State, req: &Request, v: &Visit) -> AppResult<Response> {
 }
 
 /// Logs a just-created member in.
+/// After a new public name is kept: restart to take it (the answer goes out first), or, when
+/// this server cannot restart itself, say that it must be restarted.
+fn restart_for_new_name(s: &State, req: &Request, v: &Visit, name: Option<&str>) -> Response {
+    match &s.config.restart {
+        Some(restart) => {
+            let restart = restart.clone();
+            std::thread::spawn(move || {
+                // Long enough for this answer to reach the browser.
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                (restart.0)();
+            });
+            page(
+                200,
+                web::restarting(&v.chrome(s, req, Nav::None), name, "/admin#address"),
+            )
+        }
+        None => Response::redirect("/admin?saved=address#address"),
+    }
+}
+
 fn start_session(s: &State, username: &str, password: &str, next: &str) -> AppResult<Response> {
     let (_, token) = s.app.log_in(username, password)?;
     Ok(Response::redirect(next).with_header(

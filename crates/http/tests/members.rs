@@ -400,7 +400,7 @@ fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
     let camp = TestCamp::start_with(porchlight_http::HttpConfig {
         base_url: Some("https://camp.example".into()),
         secure_cookies: true,
-        tls_fingerprint: None,
+        ..Default::default()
     });
     camp.add_member("hana", Role::Host);
     let mut host = camp.browser();
@@ -422,6 +422,48 @@ fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
     let mut other = plain.browser();
     let answer = other.post("/login", &[("username", "ana"), ("password", PASSWORD)]);
     assert!(!answer.header("set-cookie").unwrap().contains("Secure"));
+}
+
+/// The host gives the camp a public name on the host's page: bad names are refused with the
+/// reason and change nothing; only hosts may; a server that cannot restart itself says to.
+#[test]
+fn the_host_sets_the_public_address_on_the_hosts_page() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    hana.get("/admin")
+        .assert_contains("This camp has no public address yet");
+    for (bad, reason) in [
+        ("camp.local", "works only at home"),
+        ("192.168.1.20", "not a public name"),
+        ("camp example", "not a name like camp.example"),
+    ] {
+        hana.post("/admin/address", &[("domain", bad)])
+            .assert_status(422)
+            .assert_contains(reason);
+    }
+    assert_eq!(camp.app.public_domain().unwrap(), None, "nothing was kept");
+    camp.add_member("mo", Role::Moderator);
+    let mut mo = camp.logged_in("mo");
+    mo.post("/admin/address", &[("domain", "camp.example")])
+        .assert_status(403);
+    assert_eq!(camp.app.public_domain().unwrap(), None);
+
+    let saved = hana.post("/admin/address", &[("domain", "Camp.Example")]);
+    saved.assert_status(303);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/admin?saved=address#address")
+    );
+    hana.get("/admin?saved=address")
+        .assert_contains("Restart Porchlight to use it")
+        .assert_contains("https://camp.example");
+    assert_eq!(
+        camp.app.public_domain().unwrap().as_deref(),
+        Some("camp.example")
+    );
+    // An empty name takes it away again.
+    hana.post("/admin/address", &[("domain", "")])
+        .assert_status(303);
+    assert_eq!(camp.app.public_domain().unwrap(), None);
 }
 
 #[test]

@@ -58,6 +58,8 @@ impl Hardware {
 }
 
 pub struct Appliance {
+    /// Whether the clock is known to be right (set by the clock keeper).
+    pub clock_trusted: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     mdns: Option<porchlight_device::mdns::Announcer>,
@@ -99,6 +101,7 @@ pub fn start(
     data: PathBuf,
     base_url: String,
     https_port: Option<u16>,
+    public_name: Option<String>,
     health: impl Fn() -> Result<(), String> + Send + 'static,
 ) -> Appliance {
     let stop = Arc::new(AtomicBool::new(false));
@@ -150,6 +153,7 @@ pub fn start(
         }
     };
     let clock_trusted = Arc::new(AtomicBool::new(false));
+    let certificate_for = public_name;
     {
         let (stop, trusted) = (stop.clone(), clock_trusted.clone());
         let (servers, set_clock, data) = (
@@ -174,6 +178,7 @@ pub fn start(
     let leds = open_leds(&hardware.leds);
     let thread = {
         let stop = stop.clone();
+        let clock_trusted = clock_trusted.clone();
         std::thread::Builder::new()
             .name("appliance".into())
             .spawn(move || {
@@ -186,12 +191,14 @@ pub fn start(
                     base_url,
                     health,
                     clock_trusted,
+                    certificate_for,
                     stop,
                 )
             })
             .expect("start the appliance thread")
     };
     Appliance {
+        clock_trusted,
         stop,
         thread: Some(thread),
         mdns,
@@ -315,6 +322,7 @@ fn run(
     base_url: String,
     health: impl Fn() -> Result<(), String>,
     clock_trusted: Arc<AtomicBool>,
+    certificate_for: Option<String>,
     stop: Arc<AtomicBool>,
 ) {
     let started = Instant::now();
@@ -404,6 +412,9 @@ fn run(
             });
             if failing.is_ok_and(|f| !f.is_empty()) {
                 attention.push(Status::Attention(Attention::DeliveriesFailing));
+            }
+            if app.certificate_failing(certificate_for.as_deref()) {
+                attention.push(Status::Attention(Attention::CertificateFailing));
             }
             if let Err(e) = &healthy {
                 log::error!("health check failed (the watchdog is not fed): {e}");

@@ -16,8 +16,12 @@ pub struct Config {
     /// Where to serve HTTPS with the LAN certificate (then plain HTTP redirects to it).
     pub https: Option<String>,
     pub domain: Option<String>,
+    /// Whether `domain` came from the config file or the command line (then the host's page
+    /// shows it and cannot change it), rather than from the host's page.
+    pub domain_fixed: bool,
     pub max_post_chars: usize,
     pub federation: FederationConfig,
+    pub acme: AcmeConfig,
     /// Whether the config file named the data folder.
     pub data_from_file: bool,
     /// In appliance mode: where the box's hardware is.
@@ -49,6 +53,31 @@ impl Default for FederationConfig {
     }
 }
 
+/// Where the public certificate comes from (when the camp has a public name and serves HTTPS).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcmeConfig {
+    /// Ask an ACME certificate authority for a certificate at all.
+    pub enabled: bool,
+    /// The authority's directory URL (Let's Encrypt unless set).
+    pub directory: String,
+    /// An e-mail address for the authority's expiry warnings.
+    pub contact: Option<String>,
+    /// A PEM root to check the authority's HTTPS against, for a private or test authority.
+    pub ca_root: Option<PathBuf>,
+}
+
+impl Default for AcmeConfig {
+    fn default() -> Self {
+        AcmeConfig {
+            enabled: true,
+            directory: porchlight_tls::acme::LETS_ENCRYPT.to_string(),
+            contact: None,
+            ca_root: None,
+        }
+    }
+}
+
 /// What a config file may say; every key is optional.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +89,8 @@ struct FileConfig {
     max_post_chars: Option<usize>,
     #[serde(default)]
     federation: FederationConfig,
+    #[serde(default)]
+    acme: AcmeConfig,
 }
 
 impl Config {
@@ -88,6 +119,20 @@ impl Config {
                     .into(),
             );
         }
+        let acme = file.acme;
+        if !acme.directory.starts_with("https://") {
+            return Err(format!(
+                "acme.directory must be an https:// address (got \"{}\")",
+                acme.directory
+            ));
+        }
+        if let Some(contact) = &acme.contact
+            && (!contact.contains('@') || contact.contains(char::is_whitespace))
+        {
+            return Err(format!(
+                "acme.contact must be an e-mail address (got \"{contact}\")"
+            ));
+        }
         let data_from_file = file.data.is_some();
         Ok(Config {
             data: common
@@ -97,9 +142,11 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
             listen: file.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             https: file.https,
+            domain_fixed: file.domain.is_some(),
             domain: file.domain,
             max_post_chars,
             federation,
+            acme,
             data_from_file,
             appliance: None,
         })

@@ -237,6 +237,7 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(domain) = domain {
                 config::check_domain(&domain)?;
                 config.domain = Some(domain);
+                config.domain_fixed = true;
             }
             serve(config)
         }
@@ -506,6 +507,10 @@ fn serve(mut config: Config) -> Result<(), String> {
         Err(e) => return Err(format!("cannot finish an interrupted factory reset: {e}")),
     }
     let mut app = open(&config)?;
+    // The public name the host gave on a page, unless the config file or command line fixes it.
+    if config.domain.is_none() {
+        config.domain = app.public_domain().map_err(explain)?;
+    }
     match config.federation() {
         Some(federation) => {
             log::info!("federating as {}", federation.me.base_url);
@@ -533,10 +538,12 @@ fn serve(mut config: Config) -> Result<(), String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let mut base_url = config.base_url_for(address);
-    // HTTPS with the camp's own certificate, when asked for.
+    // HTTPS with the camp's own certificate, when asked for; with a public name, also with one
+    // from the certificate authority, which `acme` below keeps.
+    let acme_challenges = porchlight_tls::Challenges::default();
     let https = match &config.https {
         Some(at) => {
-            let certificate = porchlight_http::tls::lan_certificate(
+            let certificate = porchlight_tls::lan_certificate(
                 &config.data.join("tls"),
                 &[
                     "porchlight.local".to_string(),
@@ -545,9 +552,17 @@ fn serve(mut config: Config) -> Result<(), String> {
                     "::1".to_string(),
                 ],
             )?;
-            let acceptor = porchlight_http::tls::acceptor(&certificate)?;
-            let tls_listener = std::net::TcpListener::bind(at)
-                .map_err(|e| format!("cannot listen for HTTPS on {at}: {e}"))?;
+            let certs = porchlight_tls::Certs::new(&certificate)?;
+            let acceptor = certs.acceptor()?;
+            let tls_listener = std::net::TcpListener::bind(at).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    format!(
+                        "the address {at} (HTTPS) is already in use; is another web server running?"
+                    )
+                } else {
+                    format!("cannot listen for HTTPS on {at}: {e}")
+                }
+            })?;
             tls_listener
                 .set_nonblocking(true)
                 .map_err(|e| e.to_string())?;
@@ -559,9 +574,47 @@ fn serve(mut config: Config) -> Result<(), String> {
             if config.domain.is_none() {
                 base_url = format!("https://{tls_address}");
             }
-            Some((tls_listener, tls_address, acceptor, certificate.fingerprint))
+            Some((
+                tls_listener,
+                tls_address,
+                acceptor,
+                certificate.fingerprint,
+                certs,
+            ))
         }
         None => None,
+    };
+    let acme = match (&https, &config.domain) {
+        (Some(h), Some(domain)) if config.acme.enabled => Some(porchlight_tls::Acme {
+            settings: porchlight_tls::acme::Settings {
+                domain: domain.clone(),
+                directory: config.acme.directory.clone(),
+                contact: config.acme.contact.clone(),
+                ca_root: config.acme.ca_root.clone(),
+                dir: config.data.join("tls"),
+            },
+            certs: h.4.clone(),
+            challenges: acme_challenges.clone(),
+            // Set below, once the box's clock keeper runs.
+            clock_ready: Arc::new(|| true),
+            report: {
+                let app = app.clone();
+                Arc::new(move |status: &porchlight_tls::Status| {
+                    let (app, status) = (app.clone(), status.clone());
+                    // The database is written on a blocking thread, never on the runtime.
+                    tokio::task::spawn_blocking(move || {
+                        if let Err(e) = app.record_certificate_status(&status) {
+                            log::warn!("cannot record the certificate's status: {e}");
+                        }
+                    });
+                })
+            },
+        }),
+        (Some(_), Some(_)) => {
+            log::info!("not asking for a public certificate: acme.enabled is false");
+            None
+        }
+        _ => None,
     };
     log::info!(
         "Porchlight {} is listening on http://{address} (data in {})",
@@ -582,12 +635,24 @@ fn serve(mut config: Config) -> Result<(), String> {
         .thread_stack_size(512 * 1024)
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    // Stopping, for a signal or a restart.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let restart = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (restart_stop, restart_requested) = (stop.clone(), restart.clone());
     let state = Arc::new(porchlight_http::State::new(
         app,
         porchlight_http::HttpConfig {
             base_url: config.domain.as_ref().map(|d| format!("https://{d}")),
             secure_cookies: config.domain.is_some() || https.is_some(),
             tls_fingerprint: https.as_ref().map(|h| h.3.clone()),
+            acme_challenges,
+            restart: Some(porchlight_http::Restart(Arc::new(move || {
+                log::info!("restarting to take the new public name");
+                restart_requested.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = restart_stop.send(true);
+            }))),
+            domain_fixed: config.domain_fixed,
         },
     ));
     // The box: lights, button and hardware watchdog, fed by the same health check.
@@ -599,8 +664,17 @@ fn serve(mut config: Config) -> Result<(), String> {
             config.data.clone(),
             base_url.clone(),
             https.as_ref().map(|h| h.1.port()),
+            config.domain.clone(),
             move || health(&app, address),
         )
+    });
+    // The certificate waits for the box's clock; elsewhere the system keeps time.
+    let acme = acme.map(|mut acme| {
+        if let Some(the_box) = &the_box {
+            let trusted = the_box.clock_trusted.clone();
+            acme.clock_ready = Arc::new(move || trusted.load(std::sync::atomic::Ordering::SeqCst));
+        }
+        acme
     });
     // Under systemd (Type=notify): ready now that the database is open and the port bound; and
     // while the watchdog is on, "alive" only as long as the health check passes.
@@ -625,11 +699,13 @@ fn serve(mut config: Config) -> Result<(), String> {
     });
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-        let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
+        if let Some(acme) = acme {
+            tokio::spawn(acme.run(stopped.clone()));
+        }
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
@@ -637,7 +713,7 @@ fn serve(mut config: Config) -> Result<(), String> {
             None => porchlight_http::serve(state, listener, until_stopped(stopped))
                 .await
                 .map_err(|e| e.to_string()),
-            Some((tls_listener, tls_address, acceptor, _)) => {
+            Some((tls_listener, tls_address, acceptor, _, _)) => {
                 let tls_listener =
                     tokio::net::TcpListener::from_std(tls_listener).map_err(|e| e.to_string())?;
                 let https_port = (tls_address.port() != 443).then_some(tls_address.port());
@@ -659,7 +735,12 @@ fn serve(mut config: Config) -> Result<(), String> {
             }
         }
     })?;
-    porchlight_device::notify::stopping();
+    let restarting = restart.load(std::sync::atomic::Ordering::SeqCst);
+    if restarting {
+        porchlight_device::notify::reloading();
+    } else {
+        porchlight_device::notify::stopping();
+    }
     if let Some(the_box) = the_box {
         the_box.stop();
     }
@@ -672,6 +753,19 @@ fn serve(mut config: Config) -> Result<(), String> {
     // Dropping the runtime drops the last handles on the camp, which closes the database and
     // empties its write-ahead log, before we say we are done.
     drop(runtime);
+    if restarting {
+        // The same program with the same arguments, in this process (so a service manager sees
+        // no exit): it reads the new public name as it starts. The data folder's lock is
+        // released by the exec, which closes it.
+        use std::os::unix::process::CommandExt;
+        drop(_lock);
+        log::info!("Porchlight stopped; starting again.");
+        let program = std::env::current_exe().map_err(|e| format!("cannot restart: {e}"))?;
+        let error = std::process::Command::new(program)
+            .args(std::env::args_os().skip(1))
+            .exec();
+        return Err(format!("cannot restart: {error}; start Porchlight again"));
+    }
     log::info!("Porchlight stopped.");
     Ok(())
 }

@@ -30,11 +30,7 @@ pub struct TestCamp {
 impl TestCamp {
     /// Starts a camp with no members, reached by its loopback address.
     pub fn start() -> TestCamp {
-        TestCamp::start_with(HttpConfig {
-            base_url: None,
-            secure_cookies: false,
-            tls_fingerprint: None,
-        })
+        TestCamp::start_with(HttpConfig::default())
     }
 
     /// Starts a camp with no members and the given presentation (public name, cookie flags).
@@ -68,8 +64,7 @@ impl TestCamp {
             Arc::new(app),
             HttpConfig {
                 base_url: Some(base),
-                secure_cookies: false,
-                tls_fingerprint: None,
+                ..Default::default()
             },
         );
         camp.workers = Some(porchlight_federation::workers::Workers::start(
@@ -286,14 +281,28 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Browser::with_roots(base, None)
+    }
+
+    /// A browser for an HTTPS camp whose certificate it trusts (as a host does once they have
+    /// checked the fingerprint): `root_pem` is the certificate to trust.
+    pub fn trusting(base: &str, root_pem: &[u8]) -> Browser {
+        let cert = ureq::tls::Certificate::from_pem(root_pem)
+            .expect("a PEM certificate")
+            .to_owned();
+        Browser::with_roots(base, Some(ureq::tls::RootCerts::new_with_certs(&[cert])))
+    }
+
+    fn with_roots(base: &str, roots: Option<ureq::tls::RootCerts>) -> Browser {
+        let mut config = ureq::Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
+            .timeout_global(Some(Duration::from_secs(30)));
+        if let Some(roots) = roots {
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
         Browser {
-            agent,
+            agent: config.build().into(),
             base: base.to_string(),
             cookies: BTreeMap::new(),
             csrf: None,

@@ -182,6 +182,9 @@ pub struct SetupForm<'a> {
     pub error: Option<&'a str>,
     /// The box's certificate fingerprint, when it serves HTTPS with its own certificate.
     pub fingerprint: Option<&'a str>,
+    pub domain: &'a str,
+    /// Whether the public name may be given here (not when the config file fixes it).
+    pub ask_domain: bool,
 }
 
 pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
@@ -212,8 +215,33 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
                 label for="code_of_conduct" { "Code of conduct" }
                 p.hint { "Everyone you invite reads this and agrees to it before they join." }
                 textarea #code_of_conduct name="code_of_conduct" rows="6" { (form.code_of_conduct) }
+                @if form.ask_domain {
+                    label for="domain" { "Public address " span.hint { "(optional; you can add it later on the host's page)" } }
+                    p.hint { "A domain you own, pointed at your home's internet address with ports 80 and 443 forwarded to this box. Porchlight gets its certificate by itself. Leave it empty to keep the camp at home for now." }
+                    input #domain type="text" name="domain" value=(form.domain) placeholder="camp.example" maxlength="253" autocapitalize="none" spellcheck="false";
+                }
                 p { button type="submit" { "Create the camp" } }
             }
+        },
+    )
+}
+
+/// Shown while the server restarts to take a new public address; reloads `next` by itself.
+pub fn restarting(chrome: &Chrome, name: Option<&str>, next: &str) -> Markup {
+    layout(
+        chrome,
+        "Restarting",
+        html! {
+            meta http-equiv="refresh" content={ "6; url=" (next) };
+            h1 { "Restarting" }
+            p role="status" {
+                @match name {
+                    Some(name) => { "Porchlight is restarting to take its public address, " strong { (name) } ". " }
+                    None => { "Porchlight is restarting without a public address. " }
+                }
+                "This page opens the host's tools again in a few seconds."
+            }
+            p { a href=(next) { "Go on now" } }
         },
     )
 }
@@ -672,6 +700,18 @@ pub struct AdminView<'a> {
     pub federating_as: Option<&'a str>,
     /// What needs the host's attention (empty when all is well).
     pub attention: &'a [String],
+    /// The camp's public name and its certificate.
+    pub address: AddressView<'a>,
+}
+
+/// The public-address section of the host's page.
+pub struct AddressView<'a> {
+    /// The public name kept now (it takes effect on restart).
+    pub name: Option<&'a str>,
+    /// Set by the config file or the command line: shown, not changed here.
+    pub fixed: bool,
+    /// A sentence about the certificate, when there is one to say.
+    pub certificate: Option<String>,
 }
 
 pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
@@ -748,11 +788,30 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     textarea #code_of_conduct name="code_of_conduct" rows="6" { (view.site.code_of_conduct) }
                     p { button type="submit" { "Save" } }
                 }
+                section.card #address {
+                    h2 { "Public address" }
+                    @match view.address.name {
+                        Some(name) => p { "People elsewhere reach this camp at " strong { "https://" (name) } "." }
+                        None => p.hint { "This camp has no public address yet: only people on your home network reach it (as porchlight.local), and it does not talk to other servers." }
+                    }
+                    @if let Some(line) = &view.address.certificate { p #certificate-status { (line) } }
+                    @if view.address.fixed {
+                        p.hint { "The address is set in Porchlight's config file; change it there." }
+                    } @else {
+                        form #address-form method="post" action="/admin/address" {
+                            (csrf_field(chrome))
+                            label for="public-name" { "Public name (a domain you own)" }
+                            input #public-name type="text" name="domain" value=(view.address.name.unwrap_or("")) placeholder="camp.example" maxlength="253" autocapitalize="none" spellcheck="false";
+                            p.hint { "Point the name at your home's internet address and have your router forward ports 80 and 443 to this box. Porchlight then gets a certificate for it by itself and renews it. Other servers know the camp by this name, so change it only before you start following people elsewhere." }
+                            p { button type="submit" { "Save and restart" } }
+                        }
+                    }
+                }
                 section.card #blocks {
                     h2 { "Other servers" }
                     @match view.federating_as {
                         Some(host) => p.hint { "This camp talks to the rest of the fediverse as " strong { (host) } ". Block a server to cut it off for everyone here." }
-                        None => p.hint { "This camp does not talk to other servers yet: it needs a public name (start it with --domain). Blocks you set now apply once it does." }
+                        None => p.hint { "This camp does not talk to other servers yet: it needs a public address (above). Blocks you set now apply once it does." }
                     }
                     form #new-block method="post" action="/admin/blocks" {
                         (csrf_field(chrome))

@@ -106,8 +106,7 @@ impl Camp {
             app.clone(),
             HttpConfig {
                 base_url: Some(base.clone()),
-                secure_cookies: false,
-                tls_fingerprint: None,
+                ..Default::default()
             },
         ));
         runtime.spawn(async move {

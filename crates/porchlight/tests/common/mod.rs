@@ -36,8 +36,13 @@ impl Server {
 
     /// Starts the server with extra environment variables (a service manager's, say).
     pub fn start_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_at(data, "127.0.0.1:0", extra, env)
+    }
+
+    /// Starts the server with its plain-HTTP listener at `listen`.
+    pub fn start_at(data: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = porchlight_command()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .args(extra)
             .envs(env.iter().copied())
@@ -87,6 +92,28 @@ impl Server {
             "the server did not log {needle:?}; it logged:\n{}",
             self.lines.join("\n")
         );
+    }
+
+    /// Waits for `marker`, then forgets it and every line before it, so that `wait_for` looks
+    /// only at what comes after (a restart, say).
+    #[allow(dead_code)] // not every test binary restarts its server
+    pub fn forget_until(&mut self, marker: &str) {
+        self.wait_for(marker);
+        let at = self
+            .lines
+            .iter()
+            .position(|l| l.contains(marker))
+            .expect("just seen");
+        self.lines.drain(..=at);
+    }
+
+    /// Everything logged so far.
+    #[allow(dead_code)]
+    pub fn logged(&mut self) -> String {
+        while let Ok(line) = self.log.try_recv() {
+            self.lines.push(line);
+        }
+        self.lines.join("\n")
     }
 
     #[allow(dead_code)] // not every test binary sends signals

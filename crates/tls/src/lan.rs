@@ -1,13 +1,12 @@
-//! HTTPS on the home network: a certificate made on first start (self-signed, for
-//! `porchlight.local`, `localhost` and whatever names the host gives), kept in the data folder,
-//! and served with rustls (on ring). Browsers warn about a self-signed certificate once; the
-//! setup page shows its SHA-256 fingerprint so the host can check it is the box's own.
+//! The certificate for the home network: made on first start (self-signed, for
+//! `porchlight.local`, `localhost` and whatever names the host gives) and kept in the data
+//! folder. Browsers warn about a self-signed certificate once; the setup page shows its SHA-256
+//! fingerprint so the host can check it is the box's own.
 
 use std::path::Path;
-use std::sync::Arc;
 
+use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// The certificate the server presents.
 pub struct Certificate {
@@ -47,7 +46,7 @@ pub fn lan_certificate(dir: &Path, names: &[String]) -> Result<Certificate, Stri
     certificate(cert_pem, key_pem)
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -65,13 +64,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 fn certificate(cert_pem: String, key_pem: String) -> Result<Certificate, String> {
     let der = CertificateDer::from_pem_slice(cert_pem.as_bytes())
         .map_err(|e| format!("the certificate file is not a certificate: {e}"))?;
-    let digest = ring::digest::digest(&ring::digest::SHA256, der.as_ref());
-    let fingerprint = digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":");
+    let fingerprint = fingerprint(der.as_ref());
     Ok(Certificate {
         cert_pem,
         key_pem,
@@ -79,24 +72,14 @@ fn certificate(cert_pem: String, key_pem: String) -> Result<Certificate, String>
     })
 }
 
-/// What accepts TLS connections with this certificate.
-pub fn acceptor(cert: &Certificate) -> Result<tokio_rustls::TlsAcceptor, String> {
-    let chain: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(cert.cert_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("the certificate file is damaged: {e}"))?;
-    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes())
-        .map_err(|e| format!("the key file is damaged: {e}"))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .map_err(|e| format!("the certificate and key do not go together: {e}"))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+/// SHA-256 of a DER certificate as browsers show it: `AB:CD:…`.
+pub fn fingerprint(der: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 #[cfg(test)]
@@ -117,11 +100,11 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600, "only the owner reads the key");
-        assert!(acceptor(&first).is_ok());
+        assert!(crate::Certs::new(&first).is_ok());
         std::fs::write(dir.path().join(KEY_FILE), "garbage").unwrap();
         let damaged = lan_certificate(dir.path(), &names).unwrap();
         assert!(
-            acceptor(&damaged).is_err(),
+            crate::Certs::new(&damaged).is_err(),
             "a damaged key is a clear error"
         );
     }
