@@ -90,6 +90,10 @@ impl fmt::Display for AppError {
             AppError::NotSignedIn => f.write_str("Please log in first."),
             AppError::Member(e) => e.fmt(f),
             AppError::Text(e) => e.fmt(f),
+            AppError::Storage(e) if storage_full(e) => f.write_str(
+                "The server's disk is full, so nothing was saved. The host needs to free some \
+                 space (old backups, or a bigger card); then try again.",
+            ),
             AppError::Storage(e) => write!(
                 f,
                 "The server could not save this ({e}); nothing was changed. Please try again."
@@ -99,6 +103,15 @@ impl fmt::Display for AppError {
 }
 
 impl std::error::Error for AppError {}
+
+/// Whether SQLite failed because the disk is full.
+pub fn storage_full(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.code == rusqlite::ErrorCode::DiskFull
+    )
+}
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {

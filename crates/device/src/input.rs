@@ -3,6 +3,8 @@
 //! GPIO library (and QEMU's `virt` board delivers its power button the same way). Each event is
 //! the kernel's `struct input_event`: a time (two native longs), then type, code and value.
 
+use std::path::{Path, PathBuf};
+
 /// `EV_KEY`, the type of key events.
 const EV_KEY: u16 = 1;
 
@@ -14,6 +16,33 @@ pub const EVENT_SIZE: usize = 2 * std::mem::size_of::<std::ffi::c_long>() + 2 + 
 pub struct KeyEvent {
     pub code: u16,
     pub pressed: bool,
+}
+
+/// The input device of the reset button: the one the kernel names `porchlight-button` (the
+/// `gpio-key` overlay's label) or, failing that, any `gpio-keys` device (QEMU's power button on
+/// `virt` is one), looked up in `sys_input` (`/sys/class/input`). Returns its `/dev/input` path.
+pub fn find_button(sys_input: &Path) -> Option<PathBuf> {
+    let mut found: Vec<(u8, String)> = std::fs::read_dir(sys_input)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let event = entry.file_name().to_string_lossy().to_string();
+            if !event.starts_with("event") {
+                return None;
+            }
+            let name = std::fs::read_to_string(entry.path().join("device/name")).ok()?;
+            let rank = match name.trim() {
+                "porchlight-button" => 0,
+                n if n.contains("gpio-keys") || n.contains("gpio_keys") => 1,
+                _ => return None,
+            };
+            Some((rank, event))
+        })
+        .collect();
+    found.sort();
+    found
+        .first()
+        .map(|(_, event)| Path::new("/dev/input").join(event))
 }
 
 /// Reads the key events out of whole events in `bytes` (a partial event at the end is left for
@@ -59,6 +88,34 @@ pub fn key(code: u16, pressed: bool) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_button_is_found_by_its_name() {
+        let sys = tempfile::tempdir().unwrap();
+        let device = |event: &str, name: &str| {
+            let dir = sys.path().join(event).join("device");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("name"), format!("{name}\n")).unwrap();
+        };
+        assert_eq!(find_button(sys.path()), None);
+        device("event0", "USB Keyboard");
+        assert_eq!(
+            find_button(sys.path()),
+            None,
+            "a keyboard is not the button"
+        );
+        device("event1", "gpio-keys");
+        assert_eq!(
+            find_button(sys.path()),
+            Some(PathBuf::from("/dev/input/event1"))
+        );
+        device("event2", "porchlight-button");
+        assert_eq!(
+            find_button(sys.path()),
+            Some(PathBuf::from("/dev/input/event2")),
+            "the labelled button comes first"
+        );
+    }
 
     #[test]
     fn key_events_are_read_and_the_rest_ignored() {

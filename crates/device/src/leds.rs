@@ -151,6 +151,28 @@ impl Leds for SysfsLeds {
     }
 }
 
+/// Several pairs showing the same thing: the Pi's own LEDs and LEDs wired to GPIO pins. A pair
+/// that stops answering is dropped (and said once); the others go on.
+pub struct MirroredLeds(pub Vec<Box<dyn Leds>>);
+
+impl Leds for MirroredLeds {
+    fn set(&mut self, led: Led, on: bool) -> std::io::Result<()> {
+        let mut last_error = None;
+        self.0.retain_mut(|pair| match pair.set(led, on) {
+            Ok(()) => true,
+            Err(e) => {
+                log::warn!("a pair of status lights stopped answering ({e}); leaving it out");
+                last_error = Some(e);
+                false
+            }
+        });
+        match last_error {
+            Some(e) if self.0.is_empty() => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// LEDs in memory, for tests and for machines without any: records every change.
 #[derive(Default)]
 pub struct SimulatedLeds {
@@ -248,6 +270,26 @@ pub const DOCUMENTED: &[(&str, Status)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Broken;
+    impl Leds for Broken {
+        fn set(&mut self, _: Led, _: bool) -> std::io::Result<()> {
+            Err(std::io::Error::other("gone"))
+        }
+    }
+
+    #[test]
+    fn mirrored_pairs_show_the_same_and_a_broken_pair_is_left_out() {
+        let mut both = MirroredLeds(vec![Box::new(SimulatedLeds::default()), Box::new(Broken)]);
+        both.set(Led::Green, true).unwrap();
+        assert_eq!(both.0.len(), 1, "the broken pair is dropped");
+        both.set(Led::Red, true).unwrap();
+        let mut none = MirroredLeds(vec![Box::new(Broken)]);
+        assert!(
+            none.set(Led::Green, true).is_err(),
+            "with no pair left, an error"
+        );
+    }
 
     /// The pictures in docs/leds/ are drawn from the patterns themselves; this fails when they
     /// no longer match (run with PORCHLIGHT_WRITE_DOCS=1 to redraw them).

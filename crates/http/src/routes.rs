@@ -220,6 +220,14 @@ fn failure(s: &State, req: &Request, v: &Visit, e: AppError) -> Response {
         AppError::Invalid(_) | AppError::Member(_) | AppError::Text(_) => 422,
         AppError::NotFound => 404,
         AppError::Forbidden(_) => 403,
+        AppError::Storage(err) if porchlight_app::storage_full(err) => {
+            log::error!(
+                "the disk is full: {} {} was refused",
+                req.method,
+                req.path_and_query
+            );
+            507
+        }
         AppError::Storage(err) => {
             log::error!(
                 "storage error on {} {}: {err}",

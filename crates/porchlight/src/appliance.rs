@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use porchlight_app::App;
 use porchlight_device::button::{Action, Button, Timing};
-use porchlight_device::leds::{self, Attention, Leds, SimulatedLeds, Status, SysfsLeds};
+use porchlight_device::leds::{
+    self, Attention, Leds, MirroredLeds, SimulatedLeds, Status, SysfsLeds,
+};
 use porchlight_device::{input, reset, watchdog::Watchdog};
 
 /// Where the hardware is: the real paths on a Pi, or a folder standing in for them.
@@ -36,7 +38,8 @@ impl Hardware {
         Hardware {
             leds: PathBuf::from("/sys/class/leds"),
             watchdog: PathBuf::from("/dev/watchdog"),
-            button: PathBuf::from("/dev/input/event0"),
+            button: input::find_button(Path::new("/sys/class/input"))
+                .unwrap_or_else(|| PathBuf::from("/dev/input/event0")),
             set_clock: true,
             time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
             mdns_loopback_only: false,
@@ -78,19 +81,33 @@ impl Appliance {
     }
 }
 
-/// The Pi's LEDs are `ACT` and `PWR` on current kernels, `led0` and `led1` on older ones.
+/// The Pi's LEDs are `ACT` and `PWR` on current kernels, `led0` and `led1` on older ones. LEDs
+/// wired to GPIO pins and declared with the `gpio-led` overlay as `porchlight-green` and
+/// `porchlight-red` show the same.
 fn open_leds(root: &Path) -> Box<dyn Leds> {
-    for (green, red) in [("ACT", "PWR"), ("led0", "led1")] {
+    let mut pairs: Vec<Box<dyn Leds>> = Vec::new();
+    for (green, red) in [
+        ("ACT", "PWR"),
+        ("led0", "led1"),
+        ("porchlight-green", "porchlight-red"),
+    ] {
+        if green == "led0" && !pairs.is_empty() {
+            continue;
+        }
         if let Ok(leds) = SysfsLeds::open(root, green, red) {
             log::info!("status lights: {green} and {red} in {}", root.display());
-            return Box::new(leds);
+            pairs.push(Box::new(leds));
         }
     }
-    log::warn!(
-        "no status lights found in {} (ACT/PWR or led0/led1); running without them",
-        root.display()
-    );
-    Box::new(SimulatedLeds::default())
+    if pairs.is_empty() {
+        log::warn!(
+            "no status lights found in {} (ACT/PWR, led0/led1 or porchlight-green/porchlight-red); \
+             running without them",
+            root.display()
+        );
+        return Box::new(SimulatedLeds::default());
+    }
+    Box::new(MirroredLeds(pairs))
 }
 
 /// Starts the box's thread. `health` is the server's health check; `base_url` makes the

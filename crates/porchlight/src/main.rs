@@ -474,15 +474,14 @@ fn read_password() -> Result<String, String> {
 
 /// Holds the data folder so that two servers (or a restore and a server) never use it at once.
 fn lock_data(data: &Path) -> Result<std::fs::File, String> {
-    std::fs::create_dir_all(data)
-        .map_err(|e| format!("cannot create the data folder {}: {e}", data.display()))?;
+    std::fs::create_dir_all(data).map_err(|e| data_folder_problem(data, "create", &e))?;
     let path = data.join("porchlight.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        .map_err(|e| data_folder_problem(data, "write in", &e))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(_) => Err(format!(
@@ -490,6 +489,28 @@ fn lock_data(data: &Path) -> Result<std::fs::File, String> {
             data.display()
         )),
     }
+}
+
+/// What to tell the host when the data folder cannot be written: the common causes by name.
+fn data_folder_problem(data: &Path, doing: &str, e: &std::io::Error) -> String {
+    let why = match e.raw_os_error() {
+        Some(libc_erofs) if libc_erofs == nix::errno::Errno::EROFS as i32 => {
+            "it is on a read-only disk (a card that is write-protected, or that the system \
+             made read-only after errors: check or replace it)"
+                .to_string()
+        }
+        Some(enospc) if enospc == nix::errno::Errno::ENOSPC as i32 => {
+            "the disk is full (free some space: old backups are in the backups folder)".to_string()
+        }
+        _ if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            "Porchlight's user may not write there (check the folder's owner)".to_string()
+        }
+        _ => e.to_string(),
+    };
+    format!(
+        "cannot {doing} the data folder {}: {why}. Nothing was changed.",
+        data.display()
+    )
 }
 
 fn serve(mut config: Config) -> Result<(), String> {

@@ -640,7 +640,8 @@ fn https_with_its_own_certificate() {
 /// A folder standing in for the box's hardware: the two LEDs, the watchdog device and the
 /// reset button's input device (a FIFO the test writes key events into).
 fn fake_hardware(root: &Path) {
-    for name in ["ACT", "PWR"] {
+    // The Pi's own pair, and a pair on GPIO pins (the gpio-led overlay's names).
+    for name in ["ACT", "PWR", "porchlight-green", "porchlight-red"] {
         let led = root.join("leds").join(name);
         std::fs::create_dir_all(&led).unwrap();
         std::fs::write(led.join("trigger"), "mmc0").unwrap();
@@ -703,10 +704,38 @@ fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(seen.len(), 2, "the green light blinks: {seen:?}");
+    // The LEDs on the GPIO pins show the same as the board's (the clock is not set, so the red
+    // ones blink), and the kernel's triggers are off there too.
+    let read = |name: &str| {
+        std::fs::read_to_string(hardware.join("leds").join(name).join("brightness")).unwrap()
+    };
+    let (mut red_states, mut samples, mut same) = (std::collections::HashSet::new(), 0, 0);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < until {
+        let (board, pins) = (
+            (read("ACT"), read("PWR")),
+            (read("porchlight-green"), read("porchlight-red")),
+        );
+        red_states.insert(pins.1.clone());
+        samples += 1;
+        same += usize::from(board == pins);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert_eq!(
-        std::fs::read_to_string(act.join("trigger")).unwrap(),
-        "none"
+        red_states.len(),
+        2,
+        "the red light on the pins blinks: {red_states:?}"
     );
+    assert!(
+        same * 10 >= samples * 9,
+        "the pins mirror the board: {same} of {samples}"
+    );
+    for name in ["ACT", "porchlight-green", "porchlight-red"] {
+        assert_eq!(
+            std::fs::read_to_string(hardware.join("leds").join(name).join("trigger")).unwrap(),
+            "none"
+        );
+    }
     let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while std::fs::metadata(hardware.join("watchdog")).unwrap().len() == 0 {
         assert!(std::time::Instant::now() < until, "the watchdog is fed");
@@ -786,4 +815,159 @@ fn a_factory_reset_takes_the_long_hold_and_a_confirmation_and_keeps_a_backup() {
         None,
     ));
     assert!(ok(porchlight(&data, &["user", "list"], None)).contains("ana"));
+}
+
+/// Whether this machine lets the tests make private mount namespaces (they run as root on CI).
+fn mount_namespaces_work() -> bool {
+    std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A data folder that went read-only (a write-protected card, or one the kernel remounted
+/// read-only after errors): the server refuses to start, says why in words, and the data is
+/// untouched.
+#[test]
+fn a_read_only_data_folder_is_refused_with_the_reason_and_left_alone() {
+    if !mount_namespaces_work() {
+        eprintln!("skipped: this machine cannot make mount namespaces (needs root)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(porchlight(
+        &data,
+        &["user", "add", "hana", "--admin", "--password-stdin"],
+        Some("a good long password"),
+    ));
+    let before = std::fs::read(data.join("porchlight.db")).unwrap();
+    let inner = common::porchlight_command();
+    let d = data.display();
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}' && exec \"$@\""
+        ))
+        .arg("inner")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    fails(out, "is on a read-only disk");
+    assert_eq!(
+        std::fs::read(data.join("porchlight.db")).unwrap(),
+        before,
+        "the database is untouched"
+    );
+    let checked = ok(porchlight(&data, &["check"], None));
+    assert!(checked.contains("The database is sound"), "{checked}");
+}
+
+/// A full disk: new posts are refused with a clear message (507) and nothing half-written;
+/// the host's page says the disk is full; everything acknowledged before is still there, and
+/// once space is freed posting works again. The camp runs on a 4 MiB tmpfs in its own mount
+/// namespace; the test fills that disk through /proc/PID/root.
+#[test]
+fn a_full_disk_refuses_new_posts_clearly_and_loses_nothing() {
+    if !mount_namespaces_work() {
+        eprintln!("skipped: this machine cannot make mount namespaces (needs root)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let wrapper = format!(
+        "exec unshare --mount --propagation private sh -c \
+         'mount -t tmpfs -o size=4m tmpfs \"{}\" && exec \"$@\"' inner \"$@\"",
+        disk.display()
+    );
+    let data = disk.join("data");
+    let mut server = Server::start_wrapped(&wrapper, &data, &[]);
+    let link_line = server.wait_for("To create the host account, open:");
+    let link = link_line.split("open: ").nth(1).unwrap().trim().to_string();
+    let mut host = Browser::new(&server.base);
+    let setup_path = format!("/setup/{}", link.rsplit('/').next().unwrap());
+    host.get(&setup_path);
+    host.post(
+        &setup_path,
+        &[
+            ("site_name", "Full Camp"),
+            ("username", "hana"),
+            ("password", PASSWORD),
+            ("code_of_conduct", "Be kind."),
+        ],
+    )
+    .assert_status(303);
+    for n in 1..=3 {
+        host.write_post(&format!("before the disk filled, {n}"), "local");
+    }
+
+    // Fill the disk from outside, through the server's view of it.
+    let seen = std::path::PathBuf::from(format!(
+        "/proc/{}/root{}",
+        server.child.id(),
+        disk.display()
+    ));
+    let mut filler = std::fs::File::create(seen.join("filler")).unwrap();
+    let chunk = vec![7u8; 16 * 1024];
+    while filler
+        .write_all(&chunk)
+        .and_then(|()| filler.sync_all())
+        .is_ok()
+    {}
+    drop(filler);
+
+    let mut refused = None;
+    for n in 0..200 {
+        let answer = host.post(
+            "/posts",
+            &[
+                (
+                    "text",
+                    &format!("a long post to fill the last pages {n} {}", "x".repeat(400)),
+                ),
+                ("audience", "local"),
+            ],
+        );
+        if answer.status != 303 {
+            refused = Some(answer);
+            break;
+        }
+    }
+    let refused = refused.expect("a post is refused once the disk is full");
+    refused
+        .assert_status(507)
+        .assert_contains("disk is full, so nothing was saved");
+    host.get("/admin")
+        .assert_contains("The disk is almost full");
+    let camp = host.get("/local");
+    for n in 1..=3 {
+        camp.assert_contains(&format!("before the disk filled, {n}"));
+    }
+
+    // Space freed: posting works again, and the database is sound.
+    std::fs::remove_file(seen.join("filler")).unwrap();
+    host.write_post("after the space was freed", "local");
+    let camp = host.get("/local");
+    camp.assert_contains("after the space was freed");
+    for n in 1..=3 {
+        camp.assert_contains(&format!("before the disk filled, {n}"));
+    }
+    // (SQLite resolves /proc/PID/root back to "/", so the check runs inside the namespace.)
+    let inner = common::porchlight_command();
+    let checked = std::process::Command::new("nsenter")
+        .arg(format!("--mount=/proc/{}/ns/mnt", server.child.id()))
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .args(["check", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let checked = ok(checked);
+    assert!(checked.contains("The database is sound"), "{checked}");
+    drop(server);
 }

@@ -892,6 +892,7 @@ pub fn error_page(chrome: &Chrome, status: u16, message: &str) -> Markup {
         404 => "Not found",
         413 => "Too large",
         429 => "Slow down",
+        507 => "The disk is full",
         _ => "Something went wrong",
     };
     layout(

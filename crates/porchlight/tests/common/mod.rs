@@ -41,11 +41,33 @@ impl Server {
 
     /// Starts the server with its plain-HTTP listener at `listen`.
     pub fn start_at(data: &Path, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = porchlight_command()
+        let mut command = porchlight_command();
+        command
             .args(["serve", "--listen", listen, "--data"])
             .arg(data)
             .args(extra)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Server::spawn(command)
+    }
+
+    /// Starts `porchlight serve` (on any loopback port) through `wrapper`, a shell snippet that
+    /// ends by running `"$@"` (to set up a mount namespace first, say).
+    #[allow(dead_code)] // not every test binary wraps the server
+    pub fn start_wrapped(wrapper: &str, data: &Path, extra: &[&str]) -> Server {
+        let inner = porchlight_command();
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", wrapper, "porchlight"])
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra);
+        Server::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
