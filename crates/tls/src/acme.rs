@@ -555,3 +555,103 @@ impl HttpClient for UreqClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keeper for `camp.test` whose CA is at `directory`, reporting into the returned list.
+    fn keeper(dir: &Path, directory: &str, clock_ready: bool) -> (Acme, Arc<Mutex<Vec<Status>>>) {
+        let lan = crate::lan_certificate(dir, &["localhost".to_string()]).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let report = {
+            let seen = seen.clone();
+            Arc::new(move |s: &Status| seen.lock().unwrap().push(s.clone()))
+        };
+        let acme = Acme {
+            settings: Settings {
+                domain: "camp.test".into(),
+                directory: directory.into(),
+                contact: None,
+                ca_root: None,
+                dir: dir.to_path_buf(),
+            },
+            certs: Certs::new(&lan).unwrap(),
+            challenges: Challenges::default(),
+            clock_ready: Arc::new(move || clock_ready),
+            report,
+        };
+        (acme, seen)
+    }
+
+    async fn run_for(acme: Acme, how_long: Duration) {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(acme.run(stopped));
+        tokio::time::sleep(how_long).await;
+        stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the keeper stops when told")
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn nothing_is_asked_while_the_clock_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (acme, seen) = keeper(dir.path(), "https://127.0.0.1:9/dir", false);
+        run_for(acme, Duration::from_millis(300)).await;
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![Status::WaitingForClock {
+                domain: "camp.test".into()
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_authority_is_a_failure_with_a_retry_time() {
+        let dir = tempfile::tempdir().unwrap();
+        // Nothing listens on the discard port of loopback.
+        let (acme, seen) = keeper(dir.path(), "https://127.0.0.1:9/dir", true);
+        run_for(acme, Duration::from_secs(2)).await;
+        let seen = seen.lock().unwrap();
+        assert_eq!(
+            seen[0],
+            Status::Requesting {
+                domain: "camp.test".into()
+            }
+        );
+        match &seen[1] {
+            Status::Failing {
+                error,
+                retry_at,
+                since,
+                valid_until,
+                ..
+            } => {
+                assert!(
+                    error.contains(
+                        "cannot reach the certificate authority at https://127.0.0.1:9/dir"
+                    ),
+                    "{error}"
+                );
+                assert_eq!(*retry_at - *since, renewal::FIRST_RETRY);
+                assert_eq!(*valid_until, None);
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+        assert_eq!(seen.len(), 2, "no second attempt before the retry time");
+        assert!(!dir.path().join(CERT_FILE).exists());
+    }
+
+    #[test]
+    fn a_certificate_for_another_name_is_not_used() {
+        let made = rcgen::generate_simple_self_signed(vec!["other.test".to_string()]).unwrap();
+        let pem = format!("{}{}", made.signing_key.serialize_pem(), made.cert.pem());
+        let err = validity(&pem, "camp.test").unwrap_err();
+        assert!(err.contains("is for other.test, not camp.test"), "{err}");
+        let held = validity(&pem, "OTHER.test").unwrap();
+        assert!(held.not_after > held.not_before);
+        assert!(validity("junk", "camp.test").is_err());
+    }
+}
