@@ -4,6 +4,7 @@
 
 pub mod audience;
 pub mod members;
+pub mod scopes;
 pub mod text;
 
 /// Row id of an account (a member of this server; later also a remote actor).

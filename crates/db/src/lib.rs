@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod federation;
 mod migrations;
+pub mod oauth;
 pub mod posts;
 pub mod social;
 pub mod timeline;

@@ -230,6 +230,49 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (post_id, position)
     ) WITHOUT ROWID;
     "#,
+    // 4: OAuth2 for the Mastodon client API: registered apps, one-time authorization codes,
+    // access tokens. Secrets, codes and tokens are stored only as their SHA-256.
+    r#"
+    CREATE TABLE oauth_apps (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        website       TEXT NOT NULL DEFAULT '',
+        redirect_uris TEXT NOT NULL,
+        scopes        TEXT NOT NULL,
+        client_id     TEXT NOT NULL UNIQUE,
+        secret_hash   BLOB NOT NULL,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE TABLE oauth_codes (
+        code_hash      BLOB PRIMARY KEY,
+        app_id         INTEGER NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+        account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        redirect_uri   TEXT NOT NULL,
+        scopes         TEXT NOT NULL,
+        code_challenge TEXT,
+        expires_at     INTEGER NOT NULL,
+        -- Set when the code is exchanged; a second exchange revokes what the first issued.
+        token_id       INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE oauth_tokens (
+        id          INTEGER PRIMARY KEY,
+        token_hash  BLOB NOT NULL UNIQUE,
+        app_id      INTEGER NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+        -- NULL for an app's own token (client_credentials).
+        account_id  INTEGER REFERENCES accounts (id) ON DELETE CASCADE,
+        scopes      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        last_used   INTEGER
+    );
+    CREATE INDEX oauth_tokens_account ON oauth_tokens (account_id) WHERE account_id IS NOT NULL;
+    CREATE TABLE idempotency_keys (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, key)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

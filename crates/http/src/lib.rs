@@ -316,13 +316,19 @@ fn finish(response: Response, accepts_gzip: bool) -> hyper::Response<Full<Bytes>
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::REFERRER_POLICY, "same-origin");
     if response.content_type.starts_with("text/html") {
-        builder = builder
-            .header(
+        // A page may bring its own policy (the OAuth consent page lets its form go to the app).
+        if !response
+            .headers
+            .iter()
+            .any(|(name, _)| *name == "content-security-policy")
+        {
+            builder = builder.header(
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            )
-            .header(header::CACHE_CONTROL, "no-store");
+            );
+        }
+        builder = builder.header(header::CACHE_CONTROL, "no-store");
     }
     if gzipped {
         builder = builder

@@ -111,6 +111,48 @@ fn cookie(s: &State, name: &str, value: &str, max_age: i64) -> String {
     )
 }
 
+/// The Mastodon client API and the OAuth endpoints apps call: JSON, open to other origins (web
+/// apps such as Elk and Phanpy run on their own sites), authorized by bearer tokens, never by
+/// the browser's cookies.
+fn api(s: &State, req: &Request) -> Response {
+    let base = base_url(s, req);
+    let answer = porchlight_api::handle(
+        &s.app,
+        &porchlight_api::ApiRequest {
+            method: req.method.as_str(),
+            segments: &req.segments,
+            query: &req.query,
+            headers: &req.headers,
+            body: &req.body,
+            base_url: &base,
+        },
+    );
+    let mut headers = vec![
+        ("access-control-allow-origin", "*".to_string()),
+        (
+            "access-control-allow-headers",
+            "authorization, content-type, idempotency-key".to_string(),
+        ),
+        (
+            "access-control-allow-methods",
+            "GET, POST, PUT, PATCH, DELETE, OPTIONS".to_string(),
+        ),
+        ("access-control-expose-headers", "link".to_string()),
+        ("cache-control", "no-store".to_string()),
+    ];
+    headers.extend(answer.headers);
+    Response {
+        status: answer.status,
+        content_type: "application/json; charset=utf-8",
+        headers,
+        body: if answer.body.is_null() {
+            bytes::Bytes::new()
+        } else {
+            bytes::Bytes::from(answer.body.to_string())
+        },
+    }
+}
+
 /// The answer to a certificate authority's HTTP-01 challenge, while one is in progress.
 pub(crate) fn acme_challenge(challenges: &porchlight_tls::Challenges, token: &str) -> Response {
     match challenges.answer(token) {
@@ -128,12 +170,23 @@ pub fn handle(s: &State, req: &Request) -> Response {
         (&Method::GET | &Method::HEAD, ["static", "app.js"]) => {
             return static_file(web::APP_JS, "application/javascript; charset=utf-8");
         }
+        (&Method::GET | &Method::HEAD, ["static", "avatar.png"]) => {
+            return Response {
+                status: 200,
+                content_type: "image/png",
+                headers: vec![("cache-control", "public, max-age=86400".to_string())],
+                body: bytes::Bytes::from_static(web::AVATAR_PNG),
+            };
+        }
         (&Method::GET | &Method::HEAD, ["health"]) => return Response::text(200, "ok"),
         (&Method::GET | &Method::HEAD, [".well-known", "acme-challenge", token]) => {
             return acme_challenge(&s.config.acme_challenges, token);
         }
         (&Method::GET | &Method::HEAD, ["media", tag, url]) => return media(s, tag, url),
         _ => {}
+    }
+    if porchlight_api::is_api_path(&req.segments) {
+        return api(s, req);
     }
     if let Some(response) = crate::activitypub::handle(s, req) {
         return response;
@@ -526,6 +579,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 Some("password") => {
                     Some("Your password is changed. Other devices were logged out.")
                 }
+                Some("revoked") => Some("The app can no longer use your account."),
                 _ => None,
             };
             Ok(page(
@@ -537,11 +591,13 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                         notice,
                         profile_error: None,
                         password_error: None,
+                        apps: &s.app.authorized_apps(me.id)?,
                     },
                 ),
             ))
         }
         ["admin"] | ["admin", "invites"] => admin(s, req, v, None, now),
+        ["oauth", "authorize"] => authorize(s, req, v, false),
         ["admin", "blocks.csv"] => {
             let me = v.me()?;
             if me.role < Role::Moderator {
@@ -565,7 +621,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
             }
             Ok(page(
                 200,
-                web::login(&v.chrome(s, req, Nav::None), "", None),
+                web::login(&v.chrome(s, req, Nav::None), "", None, login_next(req)),
             ))
         }
         ["setup", token] => {
@@ -1187,6 +1243,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                                 notice: None,
                                 profile_error: Some(&message),
                                 password_error: None,
+                                apps: &s.app.authorized_apps(me.id)?,
                             },
                         ),
                     ))
@@ -1194,6 +1251,13 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                 Err(e) => Err(e),
             }
         }
+        ["settings", "apps", app, "revoke"] => {
+            let me = v.me()?;
+            let app = app.parse::<i64>().map_err(|_| AppError::NotFound)?;
+            s.app.revoke_app(me.id, app)?;
+            Ok(Response::redirect("/settings?saved=revoked#apps"))
+        }
+        ["oauth", "authorize"] => authorize(s, req, v, true),
         ["settings", "password"] => {
             let me = v.me()?;
             let token = v.session.as_deref().unwrap_or("");
@@ -1213,6 +1277,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                                 notice: None,
                                 profile_error: None,
                                 password_error: Some(&message),
+                                apps: &s.app.authorized_apps(me.id)?,
                             },
                         ),
                     ))
@@ -1328,6 +1393,164 @@ fn is_user_error(e: &AppError) -> bool {
     )
 }
 
+/// The OAuth consent page (`answering` false: show it; true: the member's answer). Only a
+/// member who is logged in sees it; anyone else logs in first and comes back. A request that
+/// fails its checks is shown as an error here and never sent to its redirect address, which
+/// may be an attacker's.
+fn authorize(s: &State, req: &Request, v: &Visit, answering: bool) -> AppResult<Response> {
+    let param = |name: &str| -> String {
+        if answering {
+            req.field(name).to_string()
+        } else {
+            req.query(name).unwrap_or("").to_string()
+        }
+    };
+    let optional = |name: &str| Some(param(name)).filter(|v| !v.is_empty());
+    let (client_id, response_type, redirect_uri, scope) = (
+        param("client_id"),
+        param("response_type"),
+        param("redirect_uri"),
+        param("scope"),
+    );
+    let (state, code_challenge, code_challenge_method) = (
+        optional("state"),
+        optional("code_challenge"),
+        optional("code_challenge_method"),
+    );
+    let checked = s
+        .app
+        .check_authorization_request(&porchlight_app::oauth::AuthorizationAsk {
+            client_id: &client_id,
+            response_type: &response_type,
+            redirect_uri: &redirect_uri,
+            scope: &scope,
+            state: state.as_deref(),
+            code_challenge: code_challenge.as_deref(),
+            code_challenge_method: code_challenge_method.as_deref(),
+        });
+    let request = match checked {
+        Ok(request) => request,
+        Err(e) => {
+            return Ok(page(
+                400,
+                web::error_page(
+                    &v.chrome(s, req, Nav::None),
+                    400,
+                    &format!(
+                        "This app's request cannot be granted: {} ({})",
+                        e.description, e.error
+                    ),
+                ),
+            ));
+        }
+    };
+    let Some(me) = v.me.as_ref() else {
+        return Ok(Response::redirect(&format!(
+            "/login?next={}",
+            percent_encoding::utf8_percent_encode(
+                &req.path_and_query,
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        )));
+    };
+    let out_of_band = request.redirect_uri == porchlight_app::oauth::OUT_OF_BAND;
+    // Where the answer goes: the redirect address with the code (or the refusal) and the state.
+    let send_back = |pairs: &[(&str, &str)]| -> Response {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            query.append_pair(k, v);
+        }
+        if let Some(state) = &request.state {
+            query.append_pair("state", state);
+        }
+        let separator = if request.redirect_uri.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        Response::redirect(&format!(
+            "{}{separator}{}",
+            request.redirect_uri,
+            query.finish()
+        ))
+    };
+    if !answering {
+        let fields: Vec<(&str, String)> = [
+            "client_id",
+            "response_type",
+            "redirect_uri",
+            "scope",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+        ]
+        .into_iter()
+        .map(|name| (name, param(name)))
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+        let scopes = request.scopes.to_string();
+        let response = page(
+            200,
+            web::consent(
+                &v.chrome(s, req, Nav::None),
+                &web::ConsentView {
+                    app_name: &request.app.name,
+                    website: &request.app.website,
+                    scopes: &scopes,
+                    fields: &fields,
+                },
+            ),
+        );
+        // The answer is a redirect to the app; the page's policy must let the form go there.
+        let target = if out_of_band {
+            String::new()
+        } else {
+            format!(" {}", redirect_source(&request.redirect_uri))
+        };
+        return Ok(response.with_header(
+            "content-security-policy",
+            format!(
+                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+                 form-action 'self'{target}; frame-ancestors 'none'; base-uri 'none'"
+            ),
+        ));
+    }
+    if req.field("decision") != "approve" {
+        if out_of_band {
+            return Ok(Response::redirect("/"));
+        }
+        return Ok(send_back(&[
+            ("error", "access_denied"),
+            ("error_description", "The member said no."),
+        ]));
+    }
+    let code = s.app.authorize_app(me.id, &request)?;
+    if out_of_band {
+        return Ok(page(
+            200,
+            web::oauth_code(&v.chrome(s, req, Nav::None), &request.app.name, &code),
+        ));
+    }
+    Ok(send_back(&[("code", &code)]))
+}
+
+/// The CSP source that allows a redirect address: its origin for http(s), its scheme otherwise.
+fn redirect_source(uri: &str) -> String {
+    match uri.split_once("://") {
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
+            let host = rest.split(['/', '?']).next().unwrap_or("");
+            format!("{scheme}://{host}")
+        }
+        _ => format!("{}:", uri.split(':').next().unwrap_or("")),
+    }
+}
+
+/// Where to go after logging in: a path on this site only.
+fn login_next(req: &Request) -> Option<&str> {
+    req.query("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+}
+
 fn login(s: &State, req: &Request, v: &Visit) -> AppResult<Response> {
     let username = req.field("username");
     let address = req.remote.ip().to_string();
@@ -1338,17 +1561,19 @@ fn login(s: &State, req: &Request, v: &Visit) -> AppResult<Response> {
             format!("Too many wrong passwords. Please wait {minutes} minute(s) and try again.");
         return Ok(page(
             429,
-            web::login(&v.chrome(s, req, Nav::None), username, Some(&message)),
+            web::login(
+                &v.chrome(s, req, Nav::None),
+                username,
+                Some(&message),
+                login_next(req),
+            ),
         )
         .with_header("retry-after", wait.as_secs().to_string()));
     }
     match s.app.log_in(username, req.field("password")) {
         Ok((_, token)) => {
             s.limiter.succeeded(&address, username);
-            let next = req
-                .query("next")
-                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-                .unwrap_or("/");
+            let next = login_next(req).unwrap_or("/");
             Ok(Response::redirect(next).with_header(
                 "set-cookie",
                 cookie(s, SESSION_COOKIE, &token, SESSION_MAX_AGE),
@@ -1359,14 +1584,18 @@ fn login(s: &State, req: &Request, v: &Visit) -> AppResult<Response> {
             let message = e.to_string();
             Ok(page(
                 422,
-                web::login(&v.chrome(s, req, Nav::None), username, Some(&message)),
+                web::login(
+                    &v.chrome(s, req, Nav::None),
+                    username,
+                    Some(&message),
+                    login_next(req),
+                ),
             ))
         }
         Err(e) => Err(e),
     }
 }
 
-/// Logs a just-created member in.
 /// After a new public name is kept: restart to take it (the answer goes out first), or, when
 /// this server cannot restart itself, say that it must be restarted.
 fn restart_for_new_name(s: &State, req: &Request, v: &Visit, name: Option<&str>) -> Response {
@@ -1387,6 +1616,7 @@ fn restart_for_new_name(s: &State, req: &Request, v: &Visit, name: Option<&str>)
     }
 }
 
+/// Logs a just-created member in.
 fn start_session(s: &State, username: &str, password: &str, next: &str) -> AppResult<Response> {
     let (_, token) = s.app.log_in(username, password)?;
     Ok(Response::redirect(next).with_header(

@@ -15,6 +15,8 @@ use porchlight_app::db::accounts::Member;
 /// The stylesheet and script, served by the HTTP layer under /static/ with long cache lifetimes.
 pub const STYLE_CSS: &str = include_str!("../static/style.css");
 pub const APP_JS: &str = include_str!("../static/app.js");
+/// The picture apps show for someone without one (pages show the person's initial instead).
+pub const AVATAR_PNG: &[u8] = include_bytes!("../static/avatar.png");
 
 /// Which navigation item a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -156,13 +156,22 @@ pub fn landing(chrome: &Chrome, site: &Site, has_host: bool, members: u32) -> Ma
     )
 }
 
-pub fn login(chrome: &Chrome, username: &str, error: Option<&str>) -> Markup {
+/// The login page. `next` is where to go after (a path on this site), carried in the form's
+/// address.
+pub fn login(chrome: &Chrome, username: &str, error: Option<&str>, next: Option<&str>) -> Markup {
+    let action = match next {
+        Some(next) => format!(
+            "/login?next={}",
+            percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        None => "/login".to_string(),
+    };
     layout(
         chrome,
         "Log in",
         html! {
             h1 { "Log in" }
-            form.card #login method="post" action="/login" {
+            form.card #login method="post" action=(action) {
                 (csrf_field(chrome))
                 (error_box(error))
                 label for="username" { "Username" }
@@ -221,6 +230,86 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
                     input #domain type="text" name="domain" value=(form.domain) placeholder="camp.example" maxlength="253" autocapitalize="none" spellcheck="false";
                 }
                 p { button type="submit" { "Create the camp" } }
+            }
+        },
+    )
+}
+
+/// What a set of scopes lets an app do, in words.
+pub fn scopes_in_words(scopes: &str) -> String {
+    let mut can = Vec::new();
+    let has = |s: &str| {
+        scopes
+            .split(' ')
+            .any(|x| x == s || x.starts_with(&format!("{s}:")))
+    };
+    if has("read") {
+        can.push("read your timelines, notifications and profile");
+    }
+    if has("write") {
+        can.push("post, favourite, boost and change your profile as you");
+    }
+    if has("follow") {
+        can.push("follow, block and mute people as you");
+    }
+    if has("push") {
+        can.push("send you notifications");
+    }
+    if has("profile") && !has("read") {
+        can.push("know who you are");
+    }
+    if can.is_empty() {
+        "know who you are".to_string()
+    } else {
+        can.join("; ")
+    }
+}
+
+/// The consent page: a member lets an app use their account (or not).
+pub struct ConsentView<'a> {
+    pub app_name: &'a str,
+    pub website: &'a str,
+    pub scopes: &'a str,
+    /// The request's parameters, sent back with the answer.
+    pub fields: &'a [(&'a str, String)],
+}
+
+pub fn consent(chrome: &Chrome, view: &ConsentView) -> Markup {
+    layout(
+        chrome,
+        "Authorize an app",
+        html! {
+            h1 { "Let " (view.app_name) " use your account?" }
+            div.card #consent {
+                @if let Some(me) = chrome.me { p { "You are logged in as " strong { "@" (me.username) } "." } }
+                @if !view.website.is_empty() { p.hint { "The app says it comes from " span.mono { (view.website) } "." } }
+                p { (view.app_name) " will be able to: " (scopes_in_words(view.scopes)) "." }
+                p.hint { "You can take this back at any time under Settings → Apps." }
+                form #consent-form method="post" action="/oauth/authorize" {
+                    (csrf_field(chrome))
+                    @for (name, value) in view.fields { input type="hidden" name=(name) value=(value); }
+                    p {
+                        button type="submit" name="decision" value="approve" { "Authorize" }
+                        " "
+                        button.secondary type="submit" name="decision" value="deny" { "Deny" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The code an app without a redirect address asks the member to copy.
+pub fn oauth_code(chrome: &Chrome, app_name: &str, code: &str) -> Markup {
+    layout(
+        chrome,
+        "Authorization code",
+        html! {
+            h1 { "Copy this code into " (app_name) }
+            div.card {
+                label for="oauth-code" { "Authorization code" }
+                input #oauth-code type="text" readonly value=(code);
+                p.hint { "It works once, for the next ten minutes." }
             }
         },
     )
@@ -645,6 +734,8 @@ pub struct SettingsView<'a> {
     pub notice: Option<&'a str>,
     pub profile_error: Option<&'a str>,
     pub password_error: Option<&'a str>,
+    /// The apps this member let use their account.
+    pub apps: &'a [porchlight_app::db::oauth::Authorized],
 }
 
 pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
@@ -679,6 +770,30 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 p { button type="submit" { "Change password" } }
             }
             p { a href="/bookmarks" { "Your bookmarks" } }
+            section.card #apps {
+                h2 { "Apps" }
+                @if view.apps.is_empty() {
+                    p.hint { "No app uses your account. Phone apps for Mastodon (Tusky, Ivory, Ice Cubes, Elk, Phanpy…) work with this camp: in the app, choose to log in to a server and type this camp's address." }
+                } @else {
+                    p.hint { "These apps may use your account. Revoking one logs it out at once." }
+                    table #app-list {
+                        tr { th { "App" } th { "May" } th { "Since" } th {} }
+                        @for app in view.apps {
+                            tr {
+                                td { (app.name) }
+                                td { (scopes_in_words(&app.scopes)) }
+                                td { (date(app.since)) }
+                                td {
+                                    form method="post" action={ "/settings/apps/" (app.app_id) "/revoke" } {
+                                        (csrf_field(chrome))
+                                        button.link type="submit" { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         },
     )
 }

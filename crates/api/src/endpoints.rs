@@ -1,0 +1,423 @@
+//! The instance, accounts, statuses and timelines. Each handler calls the same use cases and
+//! views as the web pages, so the audience rules are the same rules: nothing here decides who
+//! may see a post.
+
+use porchlight_app::db::accounts::Member;
+use porchlight_app::db::timeline::{Page, Query};
+use porchlight_app::posting::Compose;
+use porchlight_core::PostId;
+use serde_json::{Value, json};
+
+use crate::entities::{self, member_account};
+use crate::{ApiError, ApiResponse, Caller};
+
+/// Mastodon's version this API follows, as apps parse it to decide what to call.
+pub const COMPATIBLE_VERSION: &str = concat!(
+    "4.3.0 (compatible; Porchlight ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
+
+fn id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::new(404, "Record not found"))
+}
+
+fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
+    Ok(c.app
+        .db
+        .read(|conn| {
+            let (following, followers) =
+                porchlight_app::db::social::follow_counts(conn, member.id)?;
+            let posts: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND boost_of IS NULL",
+                [member.id],
+                |r| r.get(0),
+            )?;
+            Ok::<_, porchlight_app::db::rusqlite::Error>((followers, following, posts))
+        })
+        .map_err(porchlight_app::AppError::from)?)
+}
+
+fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
+    Ok(member_account(
+        c.request.base_url,
+        member,
+        counts(c, member)?,
+    ))
+}
+
+fn rules(code_of_conduct: &str) -> Vec<Value> {
+    code_of_conduct
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .enumerate()
+        .map(|(i, text)| json!({ "id": (i + 1).to_string(), "text": text, "hint": "" }))
+        .collect()
+}
+
+fn domain(base: &str) -> &str {
+    base.split_once("://").map_or(base, |(_, rest)| rest)
+}
+
+pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let site = c.app.site()?;
+    let (members, cap) = c.app.member_count_and_cap()?;
+    let base = c.request.base_url;
+    Ok(ApiResponse::ok(json!({
+        "domain": domain(base),
+        "title": site.name,
+        "version": COMPATIBLE_VERSION,
+        "source_url": base,
+        "description": format!("A camp of {members} friends on Porchlight."),
+        "usage": { "users": { "active_month": members } },
+        "thumbnail": { "url": entities::default_avatar(base) },
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": { "streaming": null, "status": null },
+            "vapid": { "public_key": "" },
+            "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
+            "statuses": {
+                "max_characters": c.app.limits.max_post_chars,
+                "max_media_attachments": 0,
+                "characters_reserved_per_url": 23
+            },
+            "media_attachments": {
+                "supported_mime_types": [],
+                "image_size_limit": 0,
+                "image_matrix_limit": 0,
+                "video_size_limit": 0,
+                "video_frame_rate_limit": 0,
+                "video_matrix_limit": 0
+            },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+            "translation": { "enabled": false }
+        },
+        "registrations": { "enabled": false, "approval_required": true, "message": "This camp is invite-only.", "url": null },
+        "api_versions": { "mastodon": 2 },
+        "contact": { "email": "", "account": null },
+        "rules": rules(&site.code_of_conduct),
+        "porchlight": {
+            "member_cap": cap.limit(),
+            "members": members,
+            "local_only_posts": true,
+            "visibilities": ["public", "unlisted", "private", "direct", "local"]
+        }
+    })))
+}
+
+pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let site = c.app.site()?;
+    let (members, cap) = c.app.member_count_and_cap()?;
+    let posts = c
+        .app
+        .db
+        .read(porchlight_app::db::accounts::count_local_posts)
+        .map_err(porchlight_app::AppError::from)?;
+    let base = c.request.base_url;
+    Ok(ApiResponse::ok(json!({
+        "uri": domain(base),
+        "title": site.name,
+        "short_description": "",
+        "description": format!("A camp of {members} friends on Porchlight."),
+        "email": "",
+        "version": COMPATIBLE_VERSION,
+        "urls": { "streaming_api": null },
+        "stats": { "user_count": members, "status_count": posts, "domain_count": 0 },
+        "thumbnail": entities::default_avatar(base),
+        "languages": ["en"],
+        "registrations": false,
+        "approval_required": true,
+        "invites_enabled": true,
+        "configuration": {
+            "statuses": {
+                "max_characters": c.app.limits.max_post_chars,
+                "max_media_attachments": 0,
+                "characters_reserved_per_url": 23
+            },
+            "media_attachments": { "supported_mime_types": [], "image_size_limit": 0 },
+            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 }
+        },
+        "contact_account": null,
+        "rules": rules(&site.code_of_conduct),
+        "porchlight": { "member_cap": cap.limit(), "members": members, "local_only_posts": true }
+    })))
+}
+
+pub fn verify_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let member = c.my_member()?;
+    let mut account = account_json(c, &member)?;
+    account["source"] = json!({
+        "privacy": "local",
+        "sensitive": false,
+        "language": "",
+        "note": member.bio,
+        "fields": [],
+        "follow_requests_count": 0
+    });
+    Ok(ApiResponse::ok(account))
+}
+
+fn member_named(c: &Caller, name: &str) -> Result<Member, ApiError> {
+    let name = name.trim_start_matches('@');
+    let local = match name.split_once('@') {
+        Some((user, host)) if host == domain(c.request.base_url) => user,
+        Some(_) => return Err(ApiError::new(404, "Record not found")),
+        None => name,
+    };
+    c.app
+        .db
+        .read(|conn| porchlight_app::db::accounts::member_by_username(conn, local))
+        .map_err(porchlight_app::AppError::from)?
+        .ok_or_else(|| ApiError::new(404, "Record not found"))
+}
+
+pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let acct = c
+        .params
+        .text("acct")
+        .ok_or_else(|| ApiError::new(400, "Missing parameter: acct"))?;
+    let member = member_named(c, &acct)?;
+    Ok(ApiResponse::ok(account_json(c, &member)?))
+}
+
+fn member_by_id(c: &Caller, text: &str) -> Result<Member, ApiError> {
+    let wanted = id(text)?;
+    c.app
+        .db
+        .read(|conn| porchlight_app::db::accounts::member_by_id(conn, wanted))
+        .map_err(porchlight_app::AppError::from)?
+        .ok_or_else(|| ApiError::new(404, "Record not found"))
+}
+
+pub fn account(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let member = member_by_id(c, found[0])?;
+    Ok(ApiResponse::ok(account_json(c, &member)?))
+}
+
+pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let member = member_by_id(c, found[0])?;
+    list(
+        c,
+        Query::Profile(member.id),
+        &format!("api/v1/accounts/{}/statuses", member.id),
+    )
+}
+
+/// A page of a list, with Mastodon's paging: `limit` (20, at most 40), `max_id` (older than),
+/// `since_id`/`min_id` (newer than), and a `Link` header to the next and previous pages.
+fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
+    let limit = c
+        .params
+        .text("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(20)
+        .clamp(1, 40);
+    let max_id = c
+        .params
+        .text("max_id")
+        .and_then(|m| m.parse::<PostId>().ok());
+    let newer_than = c
+        .params
+        .text("min_id")
+        .or_else(|| c.params.text("since_id"))
+        .and_then(|m| m.parse::<PostId>().ok());
+    let reader = c.reader();
+    let Page {
+        mut posts,
+        next_max_id,
+    } = c
+        .app
+        .db
+        .read(|conn| porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit))
+        .map_err(porchlight_app::AppError::from)?;
+    if let Some(newer) = newer_than {
+        posts.retain(|p| p.row_id > newer);
+    }
+    let base = c.request.base_url;
+    let statuses: Vec<Value> = posts
+        .iter()
+        .map(|p| entities::status(base, &with_media_paths(c, p.clone())))
+        .collect();
+    let mut links = Vec::new();
+    if let (Some(next), Some(_)) = (next_max_id, posts.last()) {
+        links.push(format!("<{base}/{path}?max_id={next}>; rel=\"next\""));
+    }
+    if let Some(first) = posts.first() {
+        links.push(format!(
+            "<{base}/{path}?min_id={}>; rel=\"prev\"",
+            first.row_id
+        ));
+    }
+    let response = ApiResponse::ok(Value::Array(statuses));
+    Ok(if links.is_empty() {
+        response
+    } else {
+        response.with_header("link", links.join(", "))
+    })
+}
+
+/// Remote pictures are shown through the camp's media proxy, as on the pages.
+fn with_media_paths(
+    c: &Caller,
+    mut p: porchlight_app::db::timeline::PostView,
+) -> porchlight_app::db::timeline::PostView {
+    for m in &mut p.media {
+        m.proxy = c.app.media_path(&m.url);
+    }
+    if let Some(url) = &p.author.avatar_url {
+        p.author.avatar_proxy = c.app.media_path(url);
+    }
+    p
+}
+
+pub fn home(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    list(c, Query::Home, "api/v1/timelines/home")
+}
+
+/// The public timeline. `local=true` is the camp; without it, also the public posts from
+/// elsewhere that reached the camp (`remote=true`: only those).
+pub fn public(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    if c.params.flag("remote") == Some(true) {
+        return list(c, Query::Federated, "api/v1/timelines/public");
+    }
+    list(c, Query::Local, "api/v1/timelines/public")
+}
+
+pub fn tag(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let tag = porchlight_core::text::normalize_tag(found[0])
+        .ok_or_else(|| ApiError::new(404, "Record not found"))?;
+    let path = format!("api/v1/timelines/tag/{tag}");
+    list(c, Query::Hashtag(tag), &path)
+}
+
+pub fn bookmarks(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    list(c, Query::Bookmarks, "api/v1/bookmarks")
+}
+
+fn one_status(c: &Caller, post: PostId) -> Result<Value, ApiError> {
+    let view = c.app.view_post(c.reader(), post)?;
+    Ok(entities::status(
+        c.request.base_url,
+        &with_media_paths(c, view),
+    ))
+}
+
+pub fn status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(one_status(c, id(found[0])?)?))
+}
+
+/// `POST /api/v1/statuses`. With an `Idempotency-Key`, a retry of the same request gives the
+/// status the first one made instead of a second copy.
+pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    if !c.params.list("media_ids").is_empty() {
+        return Err(ApiError::new(
+            422,
+            "Validation failed: this camp does not take media attachments yet",
+        ));
+    }
+    if c.params.text("poll[options]").is_some() || c.params.list("poll[options]").len() > 1 {
+        return Err(ApiError::new(
+            422,
+            "Validation failed: this camp has no polls",
+        ));
+    }
+    let key = c
+        .request
+        .header("idempotency-key")
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    if let Some(key) = key
+        && let Some(earlier) = c
+            .app
+            .db
+            .read(|conn| porchlight_app::db::oauth::idempotent_post(conn, me, key))
+            .map_err(porchlight_app::AppError::from)?
+    {
+        return Ok(ApiResponse::ok(one_status(c, earlier)?));
+    }
+    let text = c.params.text("status").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
+    }
+    let audience = entities::audience(
+        c.params.text("visibility").as_deref(),
+        c.params.flag("local_only").unwrap_or(false),
+    )
+    .map_err(|e| ApiError::new(422, e))?;
+    let in_reply_to = match c.params.text("in_reply_to_id") {
+        Some(r) if !r.is_empty() => Some(id(&r)?),
+        _ => None,
+    };
+    let content_warning = c.params.text("spoiler_text").unwrap_or_default();
+    let post = c.app.post(
+        me,
+        &Compose {
+            text: &text,
+            content_warning: &content_warning,
+            audience,
+            in_reply_to,
+        },
+    )?;
+    if let Some(key) = key {
+        c.app
+            .db
+            .write(|tx| porchlight_app::db::oauth::remember_idempotent_post(tx, me, key, post))
+            .map_err(porchlight_app::AppError::from)?;
+    }
+    Ok(ApiResponse::ok(one_status(c, post)?))
+}
+
+pub fn delete_status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let post = id(found[0])?;
+    // Mastodon answers with the deleted status (apps use its text for "delete and redraft").
+    let mut gone = one_status(c, post)?;
+    let source = c
+        .app
+        .db
+        .read(|conn| {
+            conn.query_row("SELECT text FROM posts WHERE id = ?1", [post], |r| {
+                r.get::<_, String>(0)
+            })
+        })
+        .map_err(porchlight_app::AppError::from)?;
+    c.app.delete(me, post)?;
+    gone["text"] = Value::String(source);
+    Ok(ApiResponse::ok(gone))
+}
+
+fn act(
+    c: &Caller,
+    found: &[&str],
+    action: fn(&porchlight_app::App, i64, PostId) -> porchlight_app::AppResult<()>,
+) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let post = id(found[0])?;
+    // Only a post the member may see can be acted on (the use case checks the audience too).
+    c.app.view_post(c.reader(), post)?;
+    action(c.app, me, post)?;
+    Ok(ApiResponse::ok(one_status(c, post)?))
+}
+
+pub fn favourite(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.favourite(me, post, true))
+}
+pub fn unfavourite(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.favourite(me, post, false))
+}
+pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.boost(me, post, true))
+}
+pub fn unreblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.boost(me, post, false))
+}
+pub fn bookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.bookmark(me, post, true))
+}
+pub fn unbookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    act(c, found, |app, me, post| app.bookmark(me, post, false))
+}

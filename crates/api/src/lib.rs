@@ -1,0 +1,440 @@
+//! The Mastodon client API and its OAuth2 endpoints, so that the apps campers already use (Tusky,
+//! Ivory, Ice Cubes, Elk, Phanpy…) work unchanged. Synchronous, like the web router: the HTTP
+//! layer hands over an [`ApiRequest`] on a blocking thread and sends back the [`ApiResponse`].
+//!
+//! Every route is in one table, [`ROUTES`], with what it needs: nothing, or a member's token with
+//! one of a few scopes. The table is the only way in, so a test can walk it and show that no
+//! route answers a token without the scope it needs.
+
+mod endpoints;
+pub mod entities;
+mod oauth;
+mod params;
+
+use porchlight_app::{App, AppError};
+use porchlight_core::AccountId;
+use serde_json::{Value, json};
+
+pub use params::Params;
+
+/// One API request, as the HTTP layer read it.
+pub struct ApiRequest<'a> {
+    pub method: &'a str,
+    /// The decoded path segments: `/api/v1/statuses/5` is `["api", "v1", "statuses", "5"]`.
+    pub segments: &'a [String],
+    pub query: &'a [(String, String)],
+    /// Header names in lower case.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+    /// The camp's address, for links in documents: `https://camp.example`.
+    pub base_url: &'a str,
+}
+
+impl ApiRequest<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One answer: JSON (or nothing), a status, and extra headers (`Link` for pages).
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl ApiResponse {
+    pub fn ok(body: Value) -> ApiResponse {
+        ApiResponse {
+            status: 200,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: &'static str, value: String) -> ApiResponse {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// An error as Mastodon returns it: `{"error": "…"}` with a status.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: u16,
+    pub error: String,
+    /// OAuth errors also carry a description.
+    pub description: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, error: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error: error.into(),
+            description: None,
+        }
+    }
+    fn not_found() -> ApiError {
+        ApiError::new(404, "Record not found")
+    }
+    fn response(self) -> ApiResponse {
+        let mut body = json!({ "error": self.error });
+        if let Some(d) = self.description {
+            body["error_description"] = Value::String(d);
+        }
+        ApiResponse {
+            status: self.status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::NotFound => ApiError::not_found(),
+            AppError::NotSignedIn => {
+                ApiError::new(401, "This method requires an authenticated user")
+            }
+            AppError::Forbidden(m) => ApiError::new(403, m),
+            AppError::Storage(ref s) if porchlight_app::storage_full(s) => {
+                ApiError::new(507, e.to_string())
+            }
+            AppError::Storage(_) => ApiError::new(500, e.to_string()),
+            e => ApiError::new(422, format!("Validation failed: {e}")),
+        }
+    }
+}
+
+impl From<porchlight_app::oauth::OAuthError> for ApiError {
+    fn from(e: porchlight_app::oauth::OAuthError) -> ApiError {
+        ApiError {
+            status: e.status,
+            error: e.error.to_string(),
+            description: Some(e.description),
+        }
+    }
+}
+
+/// What a route needs from the caller.
+#[derive(Clone, Copy, Debug)]
+pub enum Needs {
+    /// Anyone; a token, if given, must be valid (it makes the reader a member).
+    Nothing,
+    /// A member's token with at least one of these scopes.
+    Member(&'static [&'static str]),
+    /// Any valid token (an app's own, or a member's) with one of these scopes.
+    Token(&'static [&'static str]),
+}
+
+/// The caller as the route sees it.
+pub struct Caller<'a> {
+    pub app: &'a App,
+    pub request: &'a ApiRequest<'a>,
+    pub params: Params,
+    /// The member the token speaks for.
+    pub member: Option<AccountId>,
+    pub bearer: Option<porchlight_app::oauth::Bearer>,
+}
+
+impl Caller<'_> {
+    fn me(&self) -> Result<AccountId, ApiError> {
+        self.member
+            .ok_or_else(|| ApiError::new(401, "This method requires an authenticated user"))
+    }
+    /// The member the token speaks for, as stored.
+    fn my_member(&self) -> Result<porchlight_app::db::accounts::Member, ApiError> {
+        let me = self.me()?;
+        self.app
+            .db
+            .read(|conn| porchlight_app::db::accounts::member_by_id(conn, me))
+            .map_err(AppError::from)?
+            .ok_or_else(|| ApiError::new(401, "The access token is invalid"))
+    }
+
+    fn reader(&self) -> porchlight_app::db::timeline::Reader {
+        porchlight_app::db::timeline::Reader {
+            account: self.member,
+        }
+    }
+}
+
+type Handler = fn(&Caller, &[&str]) -> Result<ApiResponse, ApiError>;
+
+/// One route: a method, a path pattern (`:id` matches one segment), what it needs, its handler.
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub needs: Needs,
+    handler: Handler,
+}
+
+const fn route(method: &'static str, path: &'static str, needs: Needs, handler: Handler) -> Route {
+    Route {
+        method,
+        path,
+        needs,
+        handler,
+    }
+}
+
+use Needs::{Member, Nothing, Token};
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    route("POST", "/api/v1/apps", Nothing, oauth::register_app),
+    route(
+        "GET",
+        "/api/v1/apps/verify_credentials",
+        Token(&["read", "write", "follow", "push", "profile"]),
+        oauth::verify_app,
+    ),
+    route("POST", "/oauth/token", Nothing, oauth::token),
+    route("POST", "/oauth/revoke", Nothing, oauth::revoke),
+    route(
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        Nothing,
+        oauth::metadata,
+    ),
+    route(
+        "GET",
+        "/oauth/userinfo",
+        Member(&["profile"]),
+        oauth::userinfo,
+    ),
+    route(
+        "POST",
+        "/oauth/userinfo",
+        Member(&["profile"]),
+        oauth::userinfo,
+    ),
+    route("GET", "/api/v1/instance", Nothing, endpoints::instance_v1),
+    route("GET", "/api/v2/instance", Nothing, endpoints::instance_v2),
+    route(
+        "GET",
+        "/api/v1/accounts/verify_credentials",
+        Member(&["profile", "read:accounts"]),
+        endpoints::verify_credentials,
+    ),
+    route(
+        "GET",
+        "/api/v1/accounts/lookup",
+        Nothing,
+        endpoints::account_lookup,
+    ),
+    route("GET", "/api/v1/accounts/:id", Nothing, endpoints::account),
+    route(
+        "GET",
+        "/api/v1/accounts/:id/statuses",
+        Nothing,
+        endpoints::account_statuses,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses",
+        Member(&["write:statuses"]),
+        endpoints::post_status,
+    ),
+    route("GET", "/api/v1/statuses/:id", Nothing, endpoints::status),
+    route(
+        "DELETE",
+        "/api/v1/statuses/:id",
+        Member(&["write:statuses"]),
+        endpoints::delete_status,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/favourite",
+        Member(&["write:favourites"]),
+        endpoints::favourite,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/unfavourite",
+        Member(&["write:favourites"]),
+        endpoints::unfavourite,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/reblog",
+        Member(&["write:statuses"]),
+        endpoints::reblog,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/unreblog",
+        Member(&["write:statuses"]),
+        endpoints::unreblog,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/bookmark",
+        Member(&["write:bookmarks"]),
+        endpoints::bookmark,
+    ),
+    route(
+        "POST",
+        "/api/v1/statuses/:id/unbookmark",
+        Member(&["write:bookmarks"]),
+        endpoints::unbookmark,
+    ),
+    route(
+        "GET",
+        "/api/v1/timelines/home",
+        Member(&["read:statuses"]),
+        endpoints::home,
+    ),
+    route(
+        "GET",
+        "/api/v1/timelines/public",
+        Nothing,
+        endpoints::public,
+    ),
+    route("GET", "/api/v1/timelines/tag/:tag", Nothing, endpoints::tag),
+    route(
+        "GET",
+        "/api/v1/bookmarks",
+        Member(&["read:bookmarks"]),
+        endpoints::bookmarks,
+    ),
+];
+
+/// Whether `path` is one this module answers (then it answers every method there, with 404 or
+/// 405 for what it does not know).
+pub fn is_api_path(segments: &[String]) -> bool {
+    matches!(
+        segments.first().map(String::as_str),
+        Some("api") | Some("oauth")
+    ) && !(segments.len() == 2 && segments[0] == "oauth" && segments[1] == "authorize")
+        || (segments.len() == 2
+            && segments[0] == ".well-known"
+            && segments[1] == "oauth-authorization-server")
+}
+
+/// The path parameters if `segments` matches `pattern`.
+fn matches<'s>(pattern: &str, segments: &'s [String]) -> Option<Vec<&'s str>> {
+    let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut found = Vec::new();
+    for (part, segment) in parts.iter().zip(segments) {
+        if part.starts_with(':') {
+            found.push(segment.as_str());
+        } else if *part != segment {
+            return None;
+        }
+    }
+    Some(found)
+}
+
+/// The token from `Authorization: Bearer …` (or `access_token` in the query, as the streaming
+/// API and some apps send it).
+fn bearer_token<'r>(request: &'r ApiRequest) -> Option<&'r str> {
+    request
+        .header("authorization")
+        .and_then(|h| {
+            let (kind, token) = h.split_once(' ')?;
+            kind.eq_ignore_ascii_case("bearer").then_some(token.trim())
+        })
+        .or_else(|| {
+            request
+                .query
+                .iter()
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v.as_str())
+        })
+}
+
+/// Answers an API request.
+pub fn handle(app: &App, request: &ApiRequest) -> ApiResponse {
+    if request.method == "OPTIONS" {
+        return ApiResponse {
+            status: 204,
+            body: Value::Null,
+            headers: Vec::new(),
+        };
+    }
+    let mut path_matched = false;
+    for route in ROUTES {
+        let Some(found) = matches(route.path, request.segments) else {
+            continue;
+        };
+        path_matched = true;
+        if route.method != request.method && !(request.method == "HEAD" && route.method == "GET") {
+            continue;
+        }
+        return match run(app, request, route, &found) {
+            Ok(response) => response,
+            Err(e) => e.response(),
+        };
+    }
+    if path_matched {
+        ApiError::new(405, "Method not allowed").response()
+    } else {
+        ApiError::not_found().response()
+    }
+}
+
+fn run(
+    app: &App,
+    request: &ApiRequest,
+    route: &Route,
+    found: &[&str],
+) -> Result<ApiResponse, ApiError> {
+    let params = Params::read(request)?;
+    let bearer = match bearer_token(request) {
+        None => None,
+        Some(token) => match app.bearer(token)? {
+            Some(b) => Some(b),
+            None => return Err(ApiError::new(401, "The access token is invalid")),
+        },
+    };
+    let allowed = |scopes: &[&str], b: &porchlight_app::oauth::Bearer| {
+        scopes.iter().any(|s| b.scopes.allows(s))
+    };
+    match (route.needs, &bearer) {
+        (Needs::Nothing, _) => {}
+        (Needs::Member(_), None) | (Needs::Token(_), None) => {
+            return Err(ApiError::new(401, "The access token is invalid"));
+        }
+        (Needs::Member(_), Some(b)) if b.account_id.is_none() => {
+            return Err(ApiError::new(
+                422,
+                "This method requires an authenticated user",
+            ));
+        }
+        (Needs::Member(scopes), Some(b)) | (Needs::Token(scopes), Some(b)) => {
+            if !allowed(scopes, b) {
+                return Err(ApiError::new(
+                    403,
+                    "This action is outside the authorized scopes",
+                ));
+            }
+        }
+    }
+    // On open routes a token makes the reader a member only if it may read: a token for
+    // `profile` alone must not open camp-only posts.
+    let member = bearer
+        .as_ref()
+        .filter(|b| match route.needs {
+            Needs::Nothing => b.scopes.allows("read:statuses"),
+            _ => true,
+        })
+        .and_then(|b| b.account_id);
+    let caller = Caller {
+        app,
+        request,
+        params,
+        member,
+        bearer,
+    };
+    (route.handler)(&caller, found)
+}

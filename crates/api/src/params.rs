@@ -1,0 +1,162 @@
+//! Parameters as Mastodon takes them: from the query, a form body (`media_ids[]=1&media_ids[]=2`)
+//! or a JSON body, merged into one map. A body that claims to be JSON and is not, or a form that
+//! is not UTF-8, is refused whole.
+
+use serde_json::{Map, Value};
+
+use crate::{ApiError, ApiRequest};
+
+/// The request's parameters.
+#[derive(Debug, Default)]
+pub struct Params(Map<String, Value>);
+
+impl Params {
+    pub fn read(request: &ApiRequest) -> Result<Params, ApiError> {
+        let mut map = Map::new();
+        for (key, value) in request.query {
+            insert(&mut map, key, value);
+        }
+        let content_type = request.header("content-type").unwrap_or("");
+        if !request.body.is_empty() {
+            if content_type.contains("json") {
+                let body: Value = serde_json::from_slice(request.body).map_err(|e| {
+                    ApiError::new(400, format!("The request body is not valid JSON: {e}"))
+                })?;
+                match body {
+                    Value::Object(object) => map.extend(object),
+                    _ => return Err(ApiError::new(400, "The request body must be a JSON object")),
+                }
+            } else if content_type.is_empty()
+                || content_type.starts_with("application/x-www-form-urlencoded")
+            {
+                if std::str::from_utf8(request.body).is_err() {
+                    return Err(ApiError::new(400, "The form is not valid UTF-8"));
+                }
+                for (key, value) in form_urlencoded::parse(request.body) {
+                    insert(&mut map, &key, &value);
+                }
+            } else if content_type.starts_with("multipart/form-data") {
+                return Err(ApiError::new(
+                    415,
+                    "Multipart bodies are accepted only for media uploads",
+                ));
+            } else {
+                return Err(ApiError::new(
+                    415,
+                    format!("Unsupported content type: {content_type}"),
+                ));
+            }
+        }
+        Ok(Params(map))
+    }
+
+    /// A text parameter (numbers and booleans read as their text).
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.0.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A boolean as apps send it: `true`, `"true"`, `"1"`, `1`.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        match self.0.get(name)? {
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) => Some(n.as_i64() == Some(1)),
+            Value::String(s) => Some(matches!(s.as_str(), "true" | "1" | "on")),
+            _ => None,
+        }
+    }
+
+    /// A list (`name[]=a&name[]=b`, or a JSON array).
+    pub fn list(&self, name: &str) -> Vec<String> {
+        match self.0.get(name) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Some(Value::String(s)) => vec![s.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn insert(map: &mut Map<String, Value>, key: &str, value: &str) {
+    match key.strip_suffix("[]") {
+        Some(name) => {
+            let entry = map
+                .entry(name.to_string())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = entry {
+                items.push(Value::String(value.to_string()));
+            }
+        }
+        None => {
+            map.insert(key.to_string(), Value::String(value.to_string()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(content_type: &str, body: &str, query: &[(&str, &str)]) -> Result<Params, ApiError> {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let headers = vec![("content-type".to_string(), content_type.to_string())];
+        let segments = Vec::new();
+        Params::read(&ApiRequest {
+            method: "POST",
+            segments: &segments,
+            query: &query,
+            headers: &headers,
+            body: body.as_bytes(),
+            base_url: "https://camp.example",
+        })
+    }
+
+    #[test]
+    fn forms_json_and_query_merge() {
+        let p = read(
+            "application/x-www-form-urlencoded",
+            "status=hi%21&media_ids[]=1&media_ids[]=2&sensitive=true",
+            &[("limit", "5")],
+        )
+        .unwrap();
+        assert_eq!(p.text("status").as_deref(), Some("hi!"));
+        assert_eq!(p.list("media_ids"), vec!["1", "2"]);
+        assert_eq!(p.flag("sensitive"), Some(true));
+        assert_eq!(p.text("limit").as_deref(), Some("5"));
+        let j = read(
+            "application/json; charset=utf-8",
+            r#"{"status":"hi","media_ids":[3],"local_only":true,"limit":7}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(j.list("media_ids"), vec!["3"]);
+        assert_eq!(j.flag("local_only"), Some(true));
+        assert_eq!(j.text("limit").as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused() {
+        assert_eq!(
+            read("application/json", "{nope", &[]).unwrap_err().status,
+            400
+        );
+        assert_eq!(
+            read("application/json", "[1]", &[]).unwrap_err().status,
+            400
+        );
+        assert_eq!(read("text/plain", "x", &[]).unwrap_err().status, 415);
+    }
+}

@@ -1,0 +1,620 @@
+//! The Mastodon client API and OAuth2 over real HTTP: the whole authorization-code flow with
+//! PKCE through the consent page, every bad input the issue lists, the scope of every route in
+//! the table, and audiences through the API. (The same flows driven by Mastodon.py, a client
+//! nobody here wrote, are in `mastodon_py.rs`.)
+
+use base64::Engine;
+use porchlight_core::audience::Role;
+use porchlight_testkit::{Browser, TestCamp};
+use serde_json::{Value, json};
+
+/// A JSON client for the camp, optionally with a bearer token.
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+}
+
+struct Reply {
+    status: u16,
+    json: Value,
+    headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Client {
+    fn new(camp: &TestCamp) -> Client {
+        Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into(),
+            base: camp.base.clone(),
+        }
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (k, v) in extra {
+            request = request.header(*k, *v);
+        }
+        let (content_type, bytes) = body.unwrap_or(("", Vec::new()));
+        if !content_type.is_empty() {
+            request = request.header("content-type", content_type);
+        }
+        let mut response = self
+            .agent
+            .run(request.body(bytes).unwrap())
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            json,
+            headers,
+        }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.send("GET", path, token, None, &[])
+    }
+
+    fn form(&self, path: &str, token: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.send(
+            "POST",
+            path,
+            token,
+            Some(("application/x-www-form-urlencoded", body.into_bytes())),
+            &[],
+        )
+    }
+
+    fn json(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.send(
+            method,
+            path,
+            token,
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
+    }
+}
+
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const VERIFIER: &str = "a-long-random-code-verifier-of-at-least-forty-three-characters";
+
+fn challenge(verifier: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Registers an app; returns (client_id, client_secret).
+fn register(client: &Client, scopes: &str) -> (String, String) {
+    let app = client.form(
+        "/api/v1/apps",
+        None,
+        &[
+            ("client_name", "Test App"),
+            (
+                "redirect_uris",
+                &format!("{REDIRECT}\nurn:ietf:wg:oauth:2.0:oob"),
+            ),
+            ("scopes", scopes),
+            ("website", "https://app.example"),
+        ],
+    );
+    assert_eq!(app.status, 200, "{}", app.json);
+    (
+        app.json["client_id"].as_str().unwrap().to_string(),
+        app.json["client_secret"].as_str().unwrap().to_string(),
+    )
+}
+
+fn authorize_path(client_id: &str, scope: &str, extra: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("scope", scope)
+        .append_pair("state", "xyz");
+    for (k, v) in extra {
+        query.append_pair(k, v);
+    }
+    format!("/oauth/authorize?{}", query.finish())
+}
+
+/// The member in `browser` approves; returns the code from the redirect.
+fn approve(browser: &mut Browser, path: &str) -> String {
+    let page = browser.get(path);
+    page.assert_status(200).assert_contains("Test App");
+    let fields: Vec<(String, String)> = path
+        .split_once('?')
+        .unwrap()
+        .1
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect();
+    let mut form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form.push(("decision", "approve"));
+    let answer = browser.post("/oauth/authorize", &form);
+    answer.assert_status(303);
+    let location = answer.location.clone().unwrap();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    assert!(location.contains("state=xyz"), "{location}");
+    location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A camp with hana (host) and mo, and a token for hana with `scope`.
+fn camp_with_token(scope: &str) -> (TestCamp, Client, String) {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("mo", Role::Member);
+    let client = Client::new(&camp);
+    let (id, secret) = register(&client, "read write follow push profile");
+    let code = approve(
+        &mut hana,
+        &authorize_path(
+            &id,
+            scope,
+            &[
+                ("code_challenge", &challenge(VERIFIER)),
+                ("code_challenge_method", "S256"),
+            ],
+        ),
+    );
+    let token = client.form(
+        "/oauth/token",
+        None,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    );
+    assert_eq!(token.status, 200, "{}", token.json);
+    let access = token.json["access_token"].as_str().unwrap().to_string();
+    (camp, client, access)
+}
+
+#[test]
+fn the_authorization_code_flow_with_pkce_gives_a_working_token() {
+    let (camp, client, token) = camp_with_token("read write");
+    let me = client.get("/api/v1/accounts/verify_credentials", Some(&token));
+    assert_eq!(me.status, 200, "{}", me.json);
+    assert_eq!(me.json["username"], "hana");
+    assert_eq!(me.json["acct"], "hana");
+    assert!(me.json["source"].is_object());
+
+    // The metadata document names the endpoints and what they support.
+    let meta = client.get("/.well-known/oauth-authorization-server", None);
+    assert_eq!(
+        meta.json["code_challenge_methods_supported"],
+        json!(["S256"])
+    );
+    assert_eq!(
+        meta.json["token_endpoint"],
+        format!("{}/oauth/token", camp.base)
+    );
+
+    // The member sees the app in settings and can revoke it; then the token is dead.
+    let mut hana = camp.logged_in("hana");
+    let settings = hana.get("/settings");
+    settings
+        .assert_contains("Test App")
+        .assert_contains("read your timelines");
+    let app_id = camp.query_i64("SELECT id FROM oauth_apps");
+    hana.post(&format!("/settings/apps/{app_id}/revoke"), &[])
+        .assert_status(303);
+    let after = client.get("/api/v1/accounts/verify_credentials", Some(&token));
+    assert_eq!(after.status, 401);
+    assert_eq!(after.json["error"], "The access token is invalid");
+}
+
+#[test]
+fn bad_oauth_input_gets_mastodons_errors_and_stores_nothing() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    let client = Client::new(&camp);
+
+    // Registration: no name, no redirect, a relative redirect, an unknown scope.
+    for fields in [
+        vec![("redirect_uris", REDIRECT)],
+        vec![("client_name", "X")],
+        vec![("client_name", "X"), ("redirect_uris", "/relative")],
+        vec![
+            ("client_name", "X"),
+            ("redirect_uris", REDIRECT),
+            ("scopes", "read admin:everything"),
+        ],
+    ] {
+        let r = client.form("/api/v1/apps", None, &fields);
+        assert_eq!(r.status, 422, "{fields:?}: {}", r.json);
+        assert!(
+            r.json["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Validation failed")
+        );
+    }
+    assert_eq!(camp.count("oauth_apps"), 0, "nothing was registered");
+    let r = client.send(
+        "POST",
+        "/api/v1/apps",
+        None,
+        Some(("application/json", b"{not json".to_vec())),
+        &[],
+    );
+    assert_eq!(r.status, 400);
+
+    let (id, secret) = register(&client, "read write");
+    // The consent page refuses a wrong redirect, plain PKCE and scopes beyond the app's, without
+    // sending anyone anywhere.
+    for (path, says) in [
+        (
+            authorize_path(&id, "read", &[]).replace("callback", "elsewhere"),
+            "redirect uri included is not valid",
+        ),
+        (
+            authorize_path(
+                &id,
+                "read",
+                &[
+                    ("code_challenge", &challenge(VERIFIER)),
+                    ("code_challenge_method", "plain"),
+                ],
+            ),
+            "must be S256",
+        ),
+        (authorize_path(&id, "read push", &[]), "scope is invalid"),
+        (authorize_path("nobody", "read", &[]), "unknown client"),
+    ] {
+        let page = hana.get(&path);
+        page.assert_status(400).assert_contains(says);
+        assert!(page.location.is_none());
+    }
+    assert_eq!(camp.count("oauth_codes"), 0);
+
+    // A code with a challenge: no verifier, then it is spent.
+    let pkce = [
+        ("code_challenge", challenge(VERIFIER)),
+        ("code_challenge_method", "S256".to_string()),
+    ];
+    let pkce: Vec<(&str, &str)> = pkce.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let code = approve(&mut hana, &authorize_path(&id, "read", &pkce));
+    let exchange = |code: &str, verifier: Option<&str>, secret: &str, redirect: &str| {
+        let mut fields = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("client_id", id.as_str()),
+            ("client_secret", secret),
+            ("redirect_uri", redirect),
+        ];
+        if let Some(v) = verifier {
+            fields.push(("code_verifier", v));
+        }
+        client.form("/oauth/token", None, &fields)
+    };
+    let missing = exchange(&code, None, &secret, REDIRECT);
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.json["error"], "invalid_grant");
+    let too_late = exchange(&code, Some(VERIFIER), &secret, REDIRECT);
+    assert_eq!(
+        too_late.json["error"], "invalid_grant",
+        "a failed exchange spends the code"
+    );
+
+    // Wrong secret, wrong redirect.
+    let code = approve(&mut hana, &authorize_path(&id, "read", &pkce));
+    let bad_client = exchange(&code, Some(VERIFIER), "wrong", REDIRECT);
+    assert_eq!(bad_client.status, 401);
+    assert_eq!(bad_client.json["error"], "invalid_client");
+    let bad_redirect = exchange(&code, Some(VERIFIER), &secret, "http://127.0.0.1:9/other");
+    assert_eq!(bad_redirect.json["error"], "invalid_grant");
+
+    // A reused code: the second exchange fails and revokes the token the first one gave.
+    let code = approve(&mut hana, &authorize_path(&id, "read", &pkce));
+    let first = exchange(&code, Some(VERIFIER), &secret, REDIRECT);
+    assert_eq!(first.status, 200, "{}", first.json);
+    let token = first.json["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        client
+            .get("/api/v1/accounts/verify_credentials", Some(&token))
+            .status,
+        200
+    );
+    let again = exchange(&code, Some(VERIFIER), &secret, REDIRECT);
+    assert_eq!(again.json["error"], "invalid_grant");
+    assert_eq!(
+        client
+            .get("/api/v1/accounts/verify_credentials", Some(&token))
+            .status,
+        401,
+        "the token from a reused code is revoked"
+    );
+
+    // Unknown grant types and the removed password grant.
+    for grant in ["password", "implicit"] {
+        let r = client.form(
+            "/oauth/token",
+            None,
+            &[
+                ("grant_type", grant),
+                ("client_id", &id),
+                ("client_secret", &secret),
+            ],
+        );
+        assert_eq!(r.json["error"], "unsupported_grant_type");
+    }
+    // Client credentials: an app token, which cannot act as a member.
+    let app_token = client.form(
+        "/oauth/token",
+        None,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("scope", "read"),
+        ],
+    );
+    assert_eq!(app_token.status, 200, "{}", app_token.json);
+    let app_token = app_token.json["access_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        client
+            .get("/api/v1/apps/verify_credentials", Some(&app_token))
+            .json["name"],
+        "Test App"
+    );
+    assert_eq!(
+        client
+            .get("/api/v1/accounts/verify_credentials", Some(&app_token))
+            .status,
+        422
+    );
+    // Revoking: the app gives its token back.
+    let revoked = client.form(
+        "/oauth/revoke",
+        None,
+        &[
+            ("token", &app_token),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ],
+    );
+    assert_eq!(revoked.status, 200);
+    assert_eq!(
+        client
+            .get("/api/v1/apps/verify_credentials", Some(&app_token))
+            .status,
+        401
+    );
+    // A made-up token.
+    assert_eq!(
+        client.get("/api/v1/timelines/home", Some("made-up")).status,
+        401
+    );
+}
+
+/// Every route in the table, hit with a token that lacks what the route needs, is refused;
+/// routes that need a member are refused without any token.
+#[test]
+fn every_route_refuses_a_token_without_its_scope() {
+    let (_camp, client, profile_only) = camp_with_token("profile");
+    let (_camp2, client2, push_only) = camp_with_token("push");
+    for route in porchlight_api::ROUTES {
+        let path = route.path.replace(":id", "1").replace(":tag", "camp");
+        let (needs_member, scopes) = match route.needs {
+            porchlight_api::Needs::Nothing => continue,
+            porchlight_api::Needs::Member(s) => (true, s),
+            porchlight_api::Needs::Token(s) => (false, s),
+        };
+        for (c, token, scope) in [
+            (&client, &profile_only, "profile"),
+            (&client2, &push_only, "push"),
+        ] {
+            let allowed = porchlight_core::scopes::Scopes::parse(scope).unwrap();
+            if scopes.iter().any(|s| allowed.allows(s)) {
+                continue;
+            }
+            let r = c.send(route.method, &path, Some(token), None, &[]);
+            assert_eq!(
+                r.status, 403,
+                "{} {} with a {scope} token: {}",
+                route.method, route.path, r.json
+            );
+            assert_eq!(
+                r.json["error"],
+                "This action is outside the authorized scopes"
+            );
+        }
+        if needs_member {
+            let r = client.send(route.method, &path, None, None, &[]);
+            assert_eq!(
+                r.status, 401,
+                "{} {} without a token",
+                route.method, route.path
+            );
+        }
+    }
+}
+
+#[test]
+fn audiences_through_the_api_never_widen() {
+    let (camp, client, token) = camp_with_token("read write");
+    let post = |body: Value| client.json("POST", "/api/v1/statuses", Some(&token), body);
+    // Apps that know glitch-soc's field, apps that know Akkoma's, and apps that know neither.
+    let a = post(
+        json!({"status": "for the camp, glitch style", "visibility": "public", "local_only": true}),
+    );
+    let b = post(json!({"status": "for the camp, akkoma style", "visibility": "local"}));
+    let c = post(json!({"status": "for the camp, no visibility at all"}));
+    let d = post(json!({"status": "for everyone", "visibility": "public"}));
+    for local in [&a, &b, &c] {
+        assert_eq!(local.status, 200, "{}", local.json);
+        assert_eq!(local.json["local_only"], true);
+        assert_eq!(local.json["visibility"], "private", "never shown as public");
+    }
+    assert_eq!(d.json["visibility"], "public");
+    assert_eq!(d.json["local_only"], false);
+    assert_eq!(d.json["account"]["username"], "hana");
+
+    // Anonymous readers of the public timeline see only the public post; members see all.
+    let open = client.get("/api/v1/timelines/public?local=true", None);
+    let texts: Vec<String> = open
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["content"].to_string())
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("for everyone"));
+    let local_id = a.json["id"].as_str().unwrap();
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/statuses/{local_id}"), None)
+            .status,
+        404
+    );
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/statuses/{local_id}"), Some(&token))
+            .status,
+        200
+    );
+    let home = client.get("/api/v1/timelines/home?limit=2", Some(&token));
+    assert_eq!(home.json.as_array().unwrap().len(), 2);
+    let link = home.header("link").expect("a Link header");
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("max_id="),
+        "{link}"
+    );
+
+    // A bad visibility is refused; nothing is stored.
+    let before = camp.count("posts");
+    let bad = post(json!({"status": "x", "visibility": "everyone"}));
+    assert_eq!(bad.status, 422);
+    let blank = post(json!({"status": "   "}));
+    assert_eq!(blank.status, 422);
+    assert_eq!(
+        blank.json["error"],
+        "Validation failed: Text can't be blank"
+    );
+    assert_eq!(camp.count("posts"), before);
+
+    // Idempotency-Key: a retry gives the same status, not a second post.
+    let body = br#"{"status":"only once","visibility":"public"}"#.to_vec();
+    let once = client.send(
+        "POST",
+        "/api/v1/statuses",
+        Some(&token),
+        Some(("application/json", body.clone())),
+        &[("idempotency-key", "k1")],
+    );
+    let twice = client.send(
+        "POST",
+        "/api/v1/statuses",
+        Some(&token),
+        Some(("application/json", body)),
+        &[("idempotency-key", "k1")],
+    );
+    assert_eq!(once.json["id"], twice.json["id"]);
+    assert_eq!(camp.count("posts"), before + 1);
+
+    // Favourite, bookmark, delete.
+    let id = d.json["id"].as_str().unwrap();
+    let fav = client.form(
+        &format!("/api/v1/statuses/{id}/favourite"),
+        Some(&token),
+        &[],
+    );
+    assert_eq!(fav.json["favourited"], true);
+    assert_eq!(fav.json["favourites_count"], 1);
+    let gone = client.send(
+        "DELETE",
+        &format!("/api/v1/statuses/{id}"),
+        Some(&token),
+        None,
+        &[],
+    );
+    assert_eq!(gone.status, 200);
+    assert_eq!(gone.json["text"], "for everyone");
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/statuses/{id}"), Some(&token))
+            .status,
+        404
+    );
+}
+
+#[test]
+fn instance_documents_say_what_the_camp_supports() {
+    let (camp, _) = TestCamp::with_host("hana");
+    let client = Client::new(&camp);
+    let v2 = client.get("/api/v2/instance", None);
+    assert_eq!(v2.status, 200);
+    assert!(
+        v2.json["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("4.3.0 (compatible; Porchlight")
+    );
+    assert_eq!(v2.json["porchlight"]["member_cap"], 50);
+    assert_eq!(v2.json["porchlight"]["local_only_posts"], true);
+    assert_eq!(v2.json["registrations"]["enabled"], false);
+    assert_eq!(v2.json["configuration"]["statuses"]["max_characters"], 500);
+    let v1 = client.get("/api/v1/instance", None);
+    assert_eq!(v1.json["stats"]["user_count"], 1);
+    // CORS, so that web apps on their own sites can call the API.
+    assert_eq!(v1.header("access-control-allow-origin"), Some("*"));
+    let unknown = client.get("/api/v1/nothing-here", None);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json["error"], "Record not found");
+}
