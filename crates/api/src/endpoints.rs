@@ -150,7 +150,9 @@ pub fn verify_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiErro
     let member = c.my_member()?;
     let mut account = account_json(c, &member)?;
     account["source"] = json!({
-        "privacy": "local",
+        // Apps send this back as the default visibility: `private` is the closest of
+        // Mastodon's four to the camp's default (camp only), and never wider.
+        "privacy": "private",
         "sensitive": false,
         "language": "",
         "note": member.bio,
@@ -209,12 +211,7 @@ pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiEr
 /// A page of a list, with Mastodon's paging: `limit` (20, at most 40), `max_id` (older than),
 /// `since_id`/`min_id` (newer than), and a `Link` header to the next and previous pages.
 fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
-    let limit = c
-        .params
-        .text("limit")
-        .and_then(|l| l.parse::<u32>().ok())
-        .unwrap_or(20)
-        .clamp(1, 40);
+    let limit = c.params.limit(20, 40);
     let max_id = c
         .params
         .text("max_id")

@@ -10,6 +10,7 @@ mod endpoints;
 pub mod entities;
 mod oauth;
 mod params;
+mod social;
 
 use porchlight_app::{App, AppError};
 use porchlight_core::AccountId;
@@ -186,124 +187,56 @@ const fn route(method: &'static str, path: &'static str, needs: Needs, handler: 
 
 use Needs::{Member, Nothing, Token};
 
-/// Every route of the API.
+/// Every route of the API, one per line.
+#[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/apps", Nothing, oauth::register_app),
-    route(
-        "GET",
-        "/api/v1/apps/verify_credentials",
-        Token(&["read", "write", "follow", "push", "profile"]),
-        oauth::verify_app,
-    ),
+    route("GET", "/api/v1/apps/verify_credentials", Token(&["read", "write", "follow", "push", "profile"]), oauth::verify_app),
     route("POST", "/oauth/token", Nothing, oauth::token),
     route("POST", "/oauth/revoke", Nothing, oauth::revoke),
-    route(
-        "GET",
-        "/.well-known/oauth-authorization-server",
-        Nothing,
-        oauth::metadata,
-    ),
-    route(
-        "GET",
-        "/oauth/userinfo",
-        Member(&["profile"]),
-        oauth::userinfo,
-    ),
-    route(
-        "POST",
-        "/oauth/userinfo",
-        Member(&["profile"]),
-        oauth::userinfo,
-    ),
+    route("GET", "/.well-known/oauth-authorization-server", Nothing, oauth::metadata),
+    route("GET", "/oauth/userinfo", Member(&["profile"]), oauth::userinfo),
+    route("POST", "/oauth/userinfo", Member(&["profile"]), oauth::userinfo),
     route("GET", "/api/v1/instance", Nothing, endpoints::instance_v1),
     route("GET", "/api/v2/instance", Nothing, endpoints::instance_v2),
-    route(
-        "GET",
-        "/api/v1/accounts/verify_credentials",
-        Member(&["profile", "read:accounts"]),
-        endpoints::verify_credentials,
-    ),
-    route(
-        "GET",
-        "/api/v1/accounts/lookup",
-        Nothing,
-        endpoints::account_lookup,
-    ),
+    route("GET", "/api/v1/accounts/verify_credentials", Member(&["profile", "read:accounts"]), endpoints::verify_credentials),
+    route("GET", "/api/v1/accounts/lookup", Nothing, endpoints::account_lookup),
+    route("GET", "/api/v1/accounts/relationships", Member(&["read:follows"]), social::relationships),
     route("GET", "/api/v1/accounts/:id", Nothing, endpoints::account),
-    route(
-        "GET",
-        "/api/v1/accounts/:id/statuses",
-        Nothing,
-        endpoints::account_statuses,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses",
-        Member(&["write:statuses"]),
-        endpoints::post_status,
-    ),
+    route("GET", "/api/v1/accounts/:id/statuses", Nothing, endpoints::account_statuses),
+    route("GET", "/api/v1/accounts/:id/followers", Nothing, social::followers),
+    route("GET", "/api/v1/accounts/:id/following", Nothing, social::following),
+    route("POST", "/api/v1/accounts/:id/follow", Member(&["write:follows"]), social::follow),
+    route("POST", "/api/v1/accounts/:id/unfollow", Member(&["write:follows"]), social::unfollow),
+    route("POST", "/api/v1/statuses", Member(&["write:statuses"]), endpoints::post_status),
     route("GET", "/api/v1/statuses/:id", Nothing, endpoints::status),
-    route(
-        "DELETE",
-        "/api/v1/statuses/:id",
-        Member(&["write:statuses"]),
-        endpoints::delete_status,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/favourite",
-        Member(&["write:favourites"]),
-        endpoints::favourite,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/unfavourite",
-        Member(&["write:favourites"]),
-        endpoints::unfavourite,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/reblog",
-        Member(&["write:statuses"]),
-        endpoints::reblog,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/unreblog",
-        Member(&["write:statuses"]),
-        endpoints::unreblog,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/bookmark",
-        Member(&["write:bookmarks"]),
-        endpoints::bookmark,
-    ),
-    route(
-        "POST",
-        "/api/v1/statuses/:id/unbookmark",
-        Member(&["write:bookmarks"]),
-        endpoints::unbookmark,
-    ),
-    route(
-        "GET",
-        "/api/v1/timelines/home",
-        Member(&["read:statuses"]),
-        endpoints::home,
-    ),
-    route(
-        "GET",
-        "/api/v1/timelines/public",
-        Nothing,
-        endpoints::public,
-    ),
+    route("DELETE", "/api/v1/statuses/:id", Member(&["write:statuses"]), endpoints::delete_status),
+    route("POST", "/api/v1/statuses/:id/favourite", Member(&["write:favourites"]), endpoints::favourite),
+    route("POST", "/api/v1/statuses/:id/unfavourite", Member(&["write:favourites"]), endpoints::unfavourite),
+    route("POST", "/api/v1/statuses/:id/reblog", Member(&["write:statuses"]), endpoints::reblog),
+    route("POST", "/api/v1/statuses/:id/unreblog", Member(&["write:statuses"]), endpoints::unreblog),
+    route("POST", "/api/v1/statuses/:id/bookmark", Member(&["write:bookmarks"]), endpoints::bookmark),
+    route("POST", "/api/v1/statuses/:id/unbookmark", Member(&["write:bookmarks"]), endpoints::unbookmark),
+    route("GET", "/api/v1/timelines/home", Member(&["read:statuses"]), endpoints::home),
+    route("GET", "/api/v1/timelines/public", Nothing, endpoints::public),
     route("GET", "/api/v1/timelines/tag/:tag", Nothing, endpoints::tag),
-    route(
-        "GET",
-        "/api/v1/bookmarks",
-        Member(&["read:bookmarks"]),
-        endpoints::bookmarks,
-    ),
+    route("GET", "/api/v1/bookmarks", Member(&["read:bookmarks"]), endpoints::bookmarks),
+    route("GET", "/api/v1/notifications", Member(&["read:notifications"]), social::notifications),
+    route("POST", "/api/v1/notifications/clear", Member(&["write:notifications"]), social::clear),
+    route("GET", "/api/v1/notifications/:id", Member(&["read:notifications"]), social::notification),
+    route("POST", "/api/v1/notifications/:id/dismiss", Member(&["write:notifications"]), social::dismiss),
+    route("GET", "/api/v1/custom_emojis", Nothing, social::none),
+    route("GET", "/api/v1/announcements", Member(&["read"]), social::none),
+    route("GET", "/api/v1/lists", Member(&["read:lists"]), social::none),
+    route("GET", "/api/v2/filters", Member(&["read:filters"]), social::none),
+    route("GET", "/api/v1/filters", Member(&["read:filters"]), social::none),
+    route("GET", "/api/v1/follow_requests", Member(&["read:follows"]), social::none),
+    route("GET", "/api/v1/followed_tags", Member(&["read:follows"]), social::none),
+    route("GET", "/api/v1/trends/tags", Nothing, social::none),
+    route("GET", "/api/v1/trends/statuses", Nothing, social::none),
+    route("GET", "/api/v1/trends/links", Nothing, social::none),
+    route("GET", "/api/v1/markers", Member(&["read:statuses"]), social::markers),
+    route("GET", "/api/v1/preferences", Member(&["read:accounts"]), social::preferences),
 ];
 
 /// Whether `path` is one this module answers (then it answers every method there, with 404 or
@@ -362,15 +295,21 @@ pub fn handle(app: &App, request: &ApiRequest) -> ApiResponse {
             headers: Vec::new(),
         };
     }
+    // A literal segment beats a `:param` (`/accounts/relationships` before `/accounts/:id`).
     let mut path_matched = false;
+    let mut best: Option<(&Route, Vec<&str>)> = None;
     for route in ROUTES {
         let Some(found) = matches(route.path, request.segments) else {
             continue;
         };
         path_matched = true;
-        if route.method != request.method && !(request.method == "HEAD" && route.method == "GET") {
-            continue;
+        let method_fits =
+            route.method == request.method || (request.method == "HEAD" && route.method == "GET");
+        if method_fits && best.as_ref().is_none_or(|(_, b)| found.len() < b.len()) {
+            best = Some((route, found));
         }
+    }
+    if let Some((route, found)) = best {
         return match run(app, request, route, &found) {
             Ok(response) => response,
             Err(e) => e.response(),

@@ -6,9 +6,18 @@ use serde_json::{Map, Value};
 
 use crate::{ApiError, ApiRequest};
 
-/// The request's parameters.
+/// The request's parameters (and the files of a multipart body).
 #[derive(Debug, Default)]
-pub struct Params(Map<String, Value>);
+pub struct Params(Map<String, Value>, Vec<Upload>);
+
+/// A file sent in a multipart body.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub field: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
 impl Params {
     pub fn read(request: &ApiRequest) -> Result<Params, ApiError> {
@@ -36,10 +45,8 @@ impl Params {
                     insert(&mut map, &key, &value);
                 }
             } else if content_type.starts_with("multipart/form-data") {
-                return Err(ApiError::new(
-                    415,
-                    "Multipart bodies are accepted only for media uploads",
-                ));
+                let uploads = multipart(content_type, request.body, &mut map)?;
+                return Ok(Params(map, uploads));
             } else {
                 return Err(ApiError::new(
                     415,
@@ -47,7 +54,12 @@ impl Params {
                 ));
             }
         }
-        Ok(Params(map))
+        Ok(Params(map, Vec::new()))
+    }
+
+    /// The files sent with the request.
+    pub fn uploads(&self) -> &[Upload] {
+        &self.1
     }
 
     /// A text parameter (numbers and booleans read as their text).
@@ -58,6 +70,15 @@ impl Params {
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         }
+    }
+
+    /// `limit` as Mastodon reads it: `default` when absent or not a number, clamped to
+    /// 1..=`max`.
+    pub fn limit(&self, default: u32, max: u32) -> u32 {
+        self.text("limit")
+            .and_then(|l| l.parse::<u32>().ok())
+            .unwrap_or(default)
+            .clamp(1, max)
     }
 
     /// A boolean as apps send it: `true`, `"true"`, `"1"`, `1`.
@@ -85,6 +106,49 @@ impl Params {
             _ => Vec::new(),
         }
     }
+}
+
+/// Reads a `multipart/form-data` body (as masto.js sends its OAuth forms, and every app sends
+/// media): text fields into `map`, files returned. Parsed by multer over the body in hand.
+fn multipart(
+    content_type: &str,
+    body: &[u8],
+    map: &mut Map<String, Value>,
+) -> Result<Vec<Upload>, ApiError> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| ApiError::new(400, format!("The multipart body has no boundary: {e}")))?;
+    let bytes = bytes::Bytes::copy_from_slice(body);
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    let bad =
+        |e: multer::Error| ApiError::new(400, format!("The multipart body is malformed: {e}"));
+    futures_executor::block_on(async {
+        let mut uploads = Vec::new();
+        while let Some(field) = parts.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or("").to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let content_type = field
+                        .content_type()
+                        .map(|m| m.essence_str().to_string())
+                        .unwrap_or_default();
+                    let bytes = field.bytes().await.map_err(bad)?.to_vec();
+                    uploads.push(Upload {
+                        field: name,
+                        file_name,
+                        content_type,
+                        bytes,
+                    });
+                }
+                None => {
+                    let text = field.text().await.map_err(bad)?;
+                    insert(map, &name, &text);
+                }
+            }
+        }
+        Ok(uploads)
+    })
 }
 
 fn insert(map: &mut Map<String, Value>, key: &str, value: &str) {
@@ -145,6 +209,29 @@ mod tests {
         assert_eq!(j.list("media_ids"), vec!["3"]);
         assert_eq!(j.flag("local_only"), Some(true));
         assert_eq!(j.text("limit").as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn multipart_fields_and_files() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nauthorization_code\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\
+                    Content-Type: image/png\r\n\r\nPNGDATA\r\n--XyZ--\r\n";
+        let p = read("multipart/form-data; boundary=XyZ", body, &[]).unwrap();
+        assert_eq!(p.text("grant_type").as_deref(), Some("authorization_code"));
+        assert_eq!(p.uploads().len(), 1);
+        assert_eq!(p.uploads()[0].content_type, "image/png");
+        assert_eq!(p.uploads()[0].bytes, b"PNGDATA");
+        assert_eq!(
+            read("multipart/form-data", body, &[]).unwrap_err().status,
+            400,
+            "no boundary"
+        );
+        assert_eq!(
+            read("multipart/form-data; boundary=XyZ", "--XyZ\r\nbroken", &[])
+                .unwrap_err()
+                .status,
+            400
+        );
     }
 
     #[test]

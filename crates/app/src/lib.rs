@@ -6,6 +6,7 @@
 pub mod address;
 pub mod members;
 pub mod moderation;
+pub mod notifications;
 pub mod oauth;
 pub mod posting;
 pub mod remote;

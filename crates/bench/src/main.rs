@@ -90,7 +90,7 @@ fn main() {
         "started {:.1}",
         server.peak_rss_kb() as f64 / 1024.0
     )];
-    let cookie = log_in(&server.base, "member0");
+    let cookie = format!("Cookie: {}", log_in(&server.base, "member0"));
     memory.push(format!(
         "after a login {:.1}",
         server.peak_rss_kb() as f64 / 1024.0
@@ -130,6 +130,38 @@ fn main() {
     results.push(format!(
         "| home timeline, 4 clients, gzip | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms |",
         r.rate, r.p50, r.p99
+    ));
+    // The same home timeline through the Mastodon client API, as a phone app reads it.
+    let bearer = format!("Authorization: Bearer {}", api_token(&dir, "member0"));
+    let api_home = fetch(
+        &server.addr,
+        "/api/v1/timelines/home?limit=20",
+        &bearer,
+        false,
+    );
+    assert!(
+        find(&api_home, b"\"visibility\"").is_some(),
+        "the API answers the home timeline"
+    );
+    for clients in [4, 32] {
+        let cpu_before = server.cpu_seconds();
+        let r = load(
+            &server.addr,
+            "/api/v1/timelines/home?limit=20",
+            &bearer,
+            clients,
+            &settings,
+            false,
+        );
+        let server_cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / r.count.max(1) as f64;
+        results.push(format!(
+            "| API home timeline (20 statuses), {clients} clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms; server CPU {server_cpu_us:.0} µs/request ({} requests, {} errors) |",
+            r.rate, r.p50, r.p99, r.count, r.errors
+        ));
+    }
+    memory.push(format!(
+        "after API load {:.1}",
+        server.peak_rss_kb() as f64 / 1024.0
     ));
     memory.push(format!(
         "after gzip load {:.1}",
@@ -419,6 +451,48 @@ fn log_in(base: &str, user: &str) -> String {
     format!("{anon}; {session}")
 }
 
+/// A Mastodon API token for `member`, made the way an app gets one (register, authorize,
+/// exchange the code), through the use cases on the data folder.
+fn api_token(dir: &Path, member: &str) -> String {
+    use porchlight_app::oauth::{AuthorizationAsk, NewApp, OUT_OF_BAND};
+    let app = App::open(dir, Limits::default()).expect("open camp");
+    let registered = app
+        .register_oauth_app(&NewApp {
+            name: "bench",
+            redirect_uris: OUT_OF_BAND,
+            scopes: "read write",
+            website: "",
+        })
+        .expect("register");
+    let request = app
+        .check_authorization_request(&AuthorizationAsk {
+            client_id: &registered.client_id,
+            response_type: "code",
+            redirect_uri: OUT_OF_BAND,
+            scope: "read",
+            state: None,
+            code_challenge: None,
+            code_challenge_method: None,
+        })
+        .expect("authorization request");
+    let id = app
+        .db
+        .read(|c| porchlight_app::db::accounts::member_by_username(c, member))
+        .expect("read")
+        .expect("member")
+        .id;
+    let code = app.authorize_app(id, &request).expect("authorize");
+    app.exchange_code(
+        &registered.client_id,
+        registered.client_secret.as_deref().unwrap_or(""),
+        &code,
+        OUT_OF_BAND,
+        None,
+    )
+    .expect("token")
+    .access_token
+}
+
 fn cookie_from(r: &ureq::http::Response<ureq::Body>) -> Option<String> {
     r.headers()
         .get("set-cookie")?
@@ -461,9 +535,11 @@ impl Client {
         }
     }
 
-    fn get(&mut self, path: &str, cookie: &str, gzip: bool) -> Result<Vec<u8>, String> {
+    /// `credential` is a whole header line: `Cookie: …` for pages, `Authorization: Bearer …`
+    /// for the API.
+    fn get(&mut self, path: &str, credential: &str, gzip: bool) -> Result<Vec<u8>, String> {
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n{}\r\n",
+            "GET {path} HTTP/1.1\r\nHost: bench\r\n{credential}\r\n{}\r\n",
             if gzip {
                 "Accept-Encoding: gzip\r\n"
             } else {

@@ -163,3 +163,92 @@ pub fn mark_notifications_seen(conn: &Connection, account: AccountId) -> rusqlit
         .execute([account])?;
     Ok(())
 }
+
+/// One notification of `account`'s.
+pub fn notification(
+    conn: &Connection,
+    account: AccountId,
+    id: i64,
+) -> rusqlite::Result<Option<Notification>> {
+    Ok(notifications(conn, account, Some(id.saturating_add(1)), 1)?
+        .into_iter()
+        .find(|n| n.id == id))
+}
+
+/// Dismisses one notification; returns whether there was one.
+pub fn dismiss_notification(
+    conn: &Connection,
+    account: AccountId,
+    id: i64,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("DELETE FROM notifications WHERE account_id = ?1 AND id = ?2")?
+        .execute([account, id])?;
+    Ok(changed == 1)
+}
+
+/// Dismisses all of `account`'s notifications.
+pub fn clear_notifications(conn: &Connection, account: AccountId) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM notifications WHERE account_id = ?1")?
+        .execute([account])
+}
+
+/// Someone in a list of followers or follows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: AccountId,
+    pub username: String,
+    pub domain: Option<String>,
+    pub display_name: String,
+    /// When the follow was made (lists are paged by it).
+    pub since: UnixTime,
+}
+
+/// Who follows `account` (`followers` true) or whom it follows, newest follow first, before
+/// `before` (a follow time).
+pub fn follow_list(
+    conn: &Connection,
+    account: AccountId,
+    followers: bool,
+    before: Option<UnixTime>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Person>> {
+    let sql = if followers {
+        "SELECT a.id, a.username, a.domain, a.display_name, f.created_at
+         FROM follows f JOIN accounts a ON a.id = f.follower_id
+         WHERE f.followee_id = ?1 AND f.created_at < ?2 ORDER BY f.created_at DESC LIMIT ?3"
+    } else {
+        "SELECT a.id, a.username, a.domain, a.display_name, f.created_at
+         FROM follows f JOIN accounts a ON a.id = f.followee_id
+         WHERE f.follower_id = ?1 AND f.created_at < ?2 ORDER BY f.created_at DESC LIMIT ?3"
+    };
+    conn.prepare_cached(sql)?
+        .query_map(params![account, before.unwrap_or(i64::MAX), limit], |r| {
+            Ok(Person {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                domain: r.get(2)?,
+                display_name: r.get(3)?,
+                since: r.get(4)?,
+            })
+        })?
+        .collect()
+}
+
+/// Anyone this camp knows (a member or someone elsewhere), by id.
+pub fn person(conn: &Connection, id: AccountId) -> rusqlite::Result<Option<Person>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT id, username, domain, display_name, created_at FROM accounts WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(Person {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            domain: r.get(2)?,
+            display_name: r.get(3)?,
+            since: r.get(4)?,
+        })
+    })
+    .optional()
+}

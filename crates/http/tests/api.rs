@@ -191,14 +191,12 @@ fn approve(browser: &mut Browser, path: &str) -> String {
         .to_string()
 }
 
-/// A camp with hana (host) and mo, and a token for hana with `scope`.
-fn camp_with_token(scope: &str) -> (TestCamp, Client, String) {
-    let (camp, mut hana) = TestCamp::with_host("hana");
-    camp.add_member("mo", Role::Member);
-    let client = Client::new(&camp);
-    let (id, secret) = register(&client, "read write follow push profile");
+/// A token for the member logged in as `name`, with `scope`, through the consent page.
+fn token_for(camp: &TestCamp, client: &Client, name: &str, scope: &str) -> String {
+    let mut browser = camp.logged_in(name);
+    let (id, secret) = register(client, "read write follow push profile");
     let code = approve(
-        &mut hana,
+        &mut browser,
         &authorize_path(
             &id,
             scope,
@@ -221,8 +219,16 @@ fn camp_with_token(scope: &str) -> (TestCamp, Client, String) {
         ],
     );
     assert_eq!(token.status, 200, "{}", token.json);
-    let access = token.json["access_token"].as_str().unwrap().to_string();
-    (camp, client, access)
+    token.json["access_token"].as_str().unwrap().to_string()
+}
+
+/// A camp with hana (host) and mo, and a token for hana with `scope`.
+fn camp_with_token(scope: &str) -> (TestCamp, Client, String) {
+    let (camp, _) = TestCamp::with_host("hana");
+    camp.add_member("mo", Role::Member);
+    let client = Client::new(&camp);
+    let token = token_for(&camp, &client, "hana", scope);
+    (camp, client, token)
 }
 
 #[test]
@@ -617,4 +623,135 @@ fn instance_documents_say_what_the_camp_supports() {
     let unknown = client.get("/api/v1/nothing-here", None);
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json["error"], "Record not found");
+}
+
+#[test]
+fn follows_notifications_and_relationships() {
+    let (camp, client, hana) = camp_with_token("read write follow");
+    let mo = token_for(&camp, &client, "mo", "read write follow");
+    let hana_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'hana'");
+    let mo_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'mo'");
+
+    // Mo follows Hana through the API.
+    let followed = client.form(
+        &format!("/api/v1/accounts/{hana_id}/follow"),
+        Some(&mo),
+        &[],
+    );
+    assert_eq!(followed.status, 200, "{}", followed.json);
+    assert_eq!(followed.json["following"], true);
+    let rel = client.get(
+        &format!("/api/v1/accounts/relationships?id[]={mo_id}"),
+        Some(&hana),
+    );
+    assert_eq!(rel.json[0]["followed_by"], true);
+    assert_eq!(rel.json[0]["following"], false);
+    let followers = client.get(&format!("/api/v1/accounts/{hana_id}/followers"), None);
+    assert_eq!(followers.json[0]["username"], "mo");
+    let account = client.get(&format!("/api/v1/accounts/{hana_id}"), None);
+    assert_eq!(account.json["followers_count"], 1);
+
+    // Hana posts; Mo favourites it and replies with a mention.
+    let post = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"status": "movie night?", "visibility": "public"}),
+    );
+    let post_id = post.json["id"].as_str().unwrap().to_string();
+    client.form(
+        &format!("/api/v1/statuses/{post_id}/favourite"),
+        Some(&mo),
+        &[],
+    );
+    client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&mo),
+        json!({"status": "@hana yes!", "in_reply_to_id": post_id, "visibility": "public"}),
+    );
+
+    let all = client.get("/api/v1/notifications", Some(&hana));
+    let kinds: Vec<&str> = all
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["mention", "favourite", "follow"], "{}", all.json);
+    assert_eq!(all.json[1]["status"]["id"], post_id.as_str());
+    assert_eq!(all.json[2]["account"]["username"], "mo");
+    let only = client.get("/api/v1/notifications?types[]=favourite", Some(&hana));
+    assert_eq!(only.json.as_array().unwrap().len(), 1);
+    let without = client.get("/api/v1/notifications?exclude_types[]=mention", Some(&hana));
+    assert_eq!(without.json.as_array().unwrap().len(), 2);
+    // Mo cannot read or dismiss Hana's notifications.
+    let first = all.json[0]["id"].as_str().unwrap();
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/notifications/{first}"), Some(&mo))
+            .status,
+        404
+    );
+    assert_eq!(
+        client
+            .form(
+                &format!("/api/v1/notifications/{first}/dismiss"),
+                Some(&mo),
+                &[]
+            )
+            .status,
+        404
+    );
+    assert_eq!(
+        client
+            .form(
+                &format!("/api/v1/notifications/{first}/dismiss"),
+                Some(&hana),
+                &[]
+            )
+            .status,
+        200
+    );
+    assert_eq!(
+        client
+            .get("/api/v1/notifications", Some(&hana))
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    client.form("/api/v1/notifications/clear", Some(&hana), &[]);
+    assert_eq!(
+        client.get("/api/v1/notifications", Some(&hana)).json,
+        json!([])
+    );
+
+    // Unfollow.
+    let unfollowed = client.form(
+        &format!("/api/v1/accounts/{hana_id}/unfollow"),
+        Some(&mo),
+        &[],
+    );
+    assert_eq!(unfollowed.json["following"], false);
+
+    // The documents apps ask for when they start answer with the right shapes.
+    for path in [
+        "/api/v1/custom_emojis",
+        "/api/v1/announcements",
+        "/api/v1/lists",
+        "/api/v2/filters",
+        "/api/v1/follow_requests",
+        "/api/v1/trends/tags",
+    ] {
+        let r = client.get(path, Some(&hana));
+        assert_eq!((r.status, r.json.clone()), (200, json!([])), "{path}");
+    }
+    assert_eq!(client.get("/api/v1/markers", Some(&hana)).json, json!({}));
+    assert_eq!(
+        client.get("/api/v1/preferences", Some(&hana)).json["posting:default:visibility"],
+        "private"
+    );
 }

@@ -1,0 +1,250 @@
+//! Notifications, follows and relationships, and the small documents every app asks for when it
+//! starts (custom emojis, announcements, lists, filters, markers, preferences, trends): the camp
+//! has none of the latter yet, and says so with empty answers of the right shape rather than
+//! errors that stop an app from starting.
+
+use porchlight_app::db::social::{self, NotificationKind, Person};
+use porchlight_app::db::timeline::Author;
+use serde_json::{Value, json};
+
+use crate::entities::{author_account, timestamp};
+use crate::{ApiError, ApiResponse, Caller};
+
+fn id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::new(404, "Record not found"))
+}
+
+fn read<T>(
+    c: &Caller,
+    f: impl FnOnce(&porchlight_app::db::rusqlite::Connection) -> porchlight_app::db::rusqlite::Result<T>,
+) -> Result<T, ApiError> {
+    Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
+}
+
+fn person_account(c: &Caller, p: &Person) -> Value {
+    author_account(
+        c.request.base_url,
+        &Author {
+            id: p.id,
+            username: p.username.clone(),
+            display_name: p.display_name.clone(),
+            domain: p.domain.clone(),
+            avatar_url: None,
+            avatar_proxy: String::new(),
+        },
+    )
+}
+
+/// Mastodon's name for a kind of notification.
+fn kind_name(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Mention | NotificationKind::Reply => "mention",
+        NotificationKind::Follow => "follow",
+        NotificationKind::Boost => "reblog",
+        NotificationKind::Favourite => "favourite",
+    }
+}
+
+fn notification_json(c: &Caller, n: &social::Notification) -> Result<Option<Value>, ApiError> {
+    let Some(from) = read(c, |conn| social::person(conn, n.from_id))? else {
+        return Ok(None);
+    };
+    let status = match n.post_id {
+        None => Value::Null,
+        Some(post) => match c.app.view_post(c.reader(), post) {
+            Ok(view) => crate::entities::status(c.request.base_url, &view),
+            // The post is gone (or no longer visible): so is the notification about it.
+            Err(_) => return Ok(None),
+        },
+    };
+    Ok(Some(json!({
+        "id": n.id.to_string(),
+        "type": kind_name(n.kind),
+        "created_at": timestamp(n.created_at),
+        "account": person_account(c, &from),
+        "status": status,
+    })))
+}
+
+pub fn notifications(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let limit = c.params.limit(40, 80);
+    let max_id = c.params.text("max_id").and_then(|m| m.parse::<i64>().ok());
+    let newer = c
+        .params
+        .text("min_id")
+        .or_else(|| c.params.text("since_id"))
+        .and_then(|m| m.parse::<i64>().ok());
+    let types = c.params.list("types");
+    let excluded = c.params.list("exclude_types");
+    let wanted = |name: &str| {
+        (types.is_empty() || types.iter().any(|t| t == name)) && !excluded.iter().any(|t| t == name)
+    };
+    let mut out = Vec::new();
+    let mut cursor = max_id;
+    let mut last_seen = None;
+    // Filtering by type may drop rows: read in batches until the page is full (at most 5).
+    for _ in 0..5 {
+        let batch = c.app.notifications(me, cursor, limit)?;
+        let Some(last) = batch.last() else { break };
+        cursor = Some(last.id);
+        let short = batch.len() < limit as usize;
+        for n in &batch {
+            last_seen = Some(n.id);
+            if newer.is_some_and(|m| n.id <= m) || !wanted(kind_name(n.kind)) {
+                continue;
+            }
+            if let Some(json) = notification_json(c, n)? {
+                out.push(json);
+                if out.len() == limit as usize {
+                    break;
+                }
+            }
+        }
+        if short || out.len() == limit as usize {
+            break;
+        }
+    }
+    let base = c.request.base_url;
+    let mut response = ApiResponse::ok(Value::Array(out));
+    if let Some(last) = last_seen {
+        response = response.with_header(
+            "link",
+            format!("<{base}/api/v1/notifications?max_id={last}>; rel=\"next\""),
+        );
+    }
+    Ok(response)
+}
+
+pub fn notification(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let n = c.app.notification(c.me()?, id(found[0])?)?;
+    notification_json(c, &n)?
+        .map(ApiResponse::ok)
+        .ok_or_else(|| ApiError::new(404, "Record not found"))
+}
+
+pub fn dismiss(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    c.app.dismiss_notification(c.me()?, id(found[0])?)?;
+    Ok(ApiResponse::ok(json!({})))
+}
+
+pub fn clear(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    c.app.clear_notifications(c.me()?)?;
+    Ok(ApiResponse::ok(json!({})))
+}
+
+fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
+    let me = c.me()?;
+    let (following, followed_by) = read(c, |conn| {
+        Ok((
+            social::follows(conn, me, other)?,
+            social::follows(conn, other, me)?,
+        ))
+    })?;
+    Ok(json!({
+        "id": other.to_string(),
+        "following": following,
+        "showing_reblogs": following,
+        "notifying": false,
+        "languages": null,
+        "followed_by": followed_by,
+        "blocking": false,
+        "blocked_by": false,
+        "muting": false,
+        "muting_notifications": false,
+        "requested": false,
+        "requested_by": false,
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+    }))
+}
+
+pub fn relationships(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let ids = c.params.list("id");
+    let mut out = Vec::new();
+    for text in ids.iter().take(40) {
+        if let Ok(other) = text.parse::<i64>()
+            && read(c, |conn| social::person(conn, other))?.is_some()
+        {
+            out.push(relationship(c, other)?);
+        }
+    }
+    Ok(ApiResponse::ok(Value::Array(out)))
+}
+
+fn follow_as(c: &Caller, found: &[&str], on: bool) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let other = id(found[0])?;
+    let person = read(c, |conn| social::person(conn, other))?
+        .ok_or_else(|| ApiError::new(404, "Record not found"))?;
+    let handle = match &person.domain {
+        None => person.username.clone(),
+        Some(domain) => format!("{}@{domain}", person.username),
+    };
+    c.app.follow(me, &handle, on)?;
+    Ok(ApiResponse::ok(relationship(c, other)?))
+}
+
+pub fn follow(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    follow_as(c, found, true)
+}
+
+pub fn unfollow(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    follow_as(c, found, false)
+}
+
+fn follow_list(c: &Caller, found: &[&str], followers: bool) -> Result<ApiResponse, ApiError> {
+    let account = id(found[0])?;
+    read(c, |conn| social::person(conn, account))?
+        .ok_or_else(|| ApiError::new(404, "Record not found"))?;
+    let limit = c.params.limit(40, 80);
+    // The cursor is a follow time, kept opaque in the Link header.
+    let before = c.params.text("max_id").and_then(|m| m.parse::<i64>().ok());
+    let people = read(c, |conn| {
+        social::follow_list(conn, account, followers, before, limit)
+    })?;
+    let base = c.request.base_url;
+    let path = if followers { "followers" } else { "following" };
+    let list: Vec<Value> = people.iter().map(|p| person_account(c, p)).collect();
+    let mut response = ApiResponse::ok(Value::Array(list));
+    if let (Some(last), true) = (people.last(), people.len() == limit as usize) {
+        response = response.with_header(
+            "link",
+            format!(
+                "<{base}/api/v1/accounts/{account}/{path}?max_id={}>; rel=\"next\"",
+                last.since
+            ),
+        );
+    }
+    Ok(response)
+}
+
+pub fn followers(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    follow_list(c, found, true)
+}
+
+pub fn following(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    follow_list(c, found, false)
+}
+
+/// What the camp has none of yet: an empty list.
+pub fn none(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(json!([])))
+}
+
+/// Markers: the camp does not keep reading positions yet.
+pub fn markers(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(json!({})))
+}
+
+pub fn preferences(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(json!({
+        "posting:default:visibility": "private",
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
+}

@@ -1,0 +1,116 @@
+// masto.js, a Mastodon client library nobody here wrote (it is what Elk is built on), drives a
+// real Porchlight camp. Run by crates/http/tests/masto_js.rs with PORCHLIGHT_BASE,
+// PORCHLIGHT_USER and PORCHLIGHT_PASSWORD set: it registers an app, logs the member in through
+// the web page, approves the app, gets its token with masto.js's OAuth client (which sends
+// multipart forms), then posts, pages through timelines, favourites, deletes, and checks the
+// error a bad token gets. Exits non-zero on the first failure.
+import assert from "node:assert/strict";
+import { createOAuthAPIClient, createRestAPIClient } from "masto";
+
+const base = process.env.PORCHLIGHT_BASE;
+const user = process.env.PORCHLIGHT_USER;
+const password = process.env.PORCHLIGHT_PASSWORD;
+const redirectUri = "http://127.0.0.1:9/callback";
+const step = (text) => console.log(`masto.js: ${text}`);
+
+// A member's browser: cookies kept by hand, forms posted as a browser posts them.
+const cookies = new Map();
+async function browse(path, form) {
+  const response = await fetch(new URL(path, base), {
+    method: form ? "POST" : "GET",
+    redirect: "manual",
+    headers: {
+      cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+      ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+    },
+    body: form ? new URLSearchParams(form).toString() : undefined,
+  });
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const [name, value] = pair.split("=");
+    cookies.set(name, value);
+  }
+  return { status: response.status, location: response.headers.get("location"), text: await response.text() };
+}
+const csrfOf = (html) => html.match(/name="csrf" value="([0-9a-f]+)"/)[1];
+
+step("registering an app");
+const open = createRestAPIClient({ url: base });
+const app = await open.v1.apps.create({
+  clientName: "masto.js test",
+  redirectUris: redirectUri,
+  scopes: "read write follow",
+});
+assert.ok(app.clientId && app.clientSecret);
+
+step("logging in and approving the app");
+const login = await browse("/login");
+const loggedIn = await browse("/login", { username: user, password, csrf: csrfOf(login.text) });
+assert.equal(loggedIn.status, 303);
+const query = new URLSearchParams({
+  response_type: "code", client_id: app.clientId, redirect_uri: redirectUri, scope: "read write follow", state: "m1",
+});
+const consent = await browse(`/oauth/authorize?${query}`);
+assert.equal(consent.status, 200);
+assert.match(consent.text, /masto\.js test/);
+const approved = await browse("/oauth/authorize", {
+  ...Object.fromEntries(query), csrf: csrfOf(consent.text), decision: "approve",
+});
+assert.equal(approved.status, 303);
+const code = new URL(approved.location).searchParams.get("code");
+
+const oauth = createOAuthAPIClient({ url: base });
+const token = await oauth.token.create({
+  grantType: "authorization_code", clientId: app.clientId, clientSecret: app.clientSecret,
+  redirectUri, code, scope: "read write follow",
+});
+assert.equal(token.tokenType, "Bearer");
+const masto = createRestAPIClient({ url: base, accessToken: token.accessToken });
+
+step("reading who we are and the instance");
+const me = await masto.v1.accounts.verifyCredentials();
+assert.equal(me.username, user);
+const instance = await masto.v2.instance.fetch();
+assert.match(instance.version, /Porchlight/);
+assert.equal(instance.porchlight.localOnlyPosts, true);
+
+step("posting");
+const camp = await masto.v1.statuses.create({ status: "For the camp, from masto.js" });
+assert.equal(camp.visibility, "private");
+assert.equal(camp.localOnly, true);
+const local = await masto.v1.statuses.create({ status: "Akkoma style", visibility: "local" });
+assert.equal(local.localOnly, true);
+const everyone = await masto.v1.statuses.create({ status: "For everyone, from masto.js", visibility: "public" });
+assert.equal(everyone.visibility, "public");
+assert.equal(everyone.account.acct, user);
+
+step("paging through the home timeline");
+const pages = [];
+for await (const page of masto.v1.timelines.home.list({ limit: 2 })) {
+  pages.push(page);
+  if (pages.length === 2) break;
+}
+assert.equal(pages[0].length, 2);
+assert.equal(pages[1].length, 1);
+assert.equal(pages[0][0].id, everyone.id);
+const anonymous = await open.v1.timelines.public.list({ local: true });
+assert.deepEqual(anonymous.map((s) => s.id), [everyone.id]);
+
+step("favourite and delete");
+const fav = await masto.v1.statuses.$select(everyone.id).favourite();
+assert.equal(fav.favourited, true);
+await masto.v1.statuses.$select(everyone.id).remove();
+await assert.rejects(masto.v1.statuses.$select(everyone.id).fetch(), (e) => e.statusCode === 404);
+
+step("bad input");
+const stranger = createRestAPIClient({ url: base, accessToken: "not-a-token" });
+await assert.rejects(stranger.v1.accounts.verifyCredentials(), (e) => e.statusCode === 401);
+await assert.rejects(
+  masto.v1.statuses.create({ status: "x", visibility: "everyone" }),
+  (e) => e.statusCode === 422,
+);
+
+step("revoking the token");
+await oauth.revoke({ clientId: app.clientId, clientSecret: app.clientSecret, token: token.accessToken });
+await assert.rejects(masto.v1.accounts.verifyCredentials(), (e) => e.statusCode === 401);
+step("all done");

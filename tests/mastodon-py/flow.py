@@ -1,0 +1,188 @@
+"""Mastodon.py, a client library nobody here wrote, drives a real Porchlight camp.
+
+Run by crates/http/tests/mastodon_py.rs with PORCHLIGHT_BASE, PORCHLIGHT_USER and
+PORCHLIGHT_PASSWORD set. It registers an app, logs the member in through the web page and
+approves the app on the consent page (PKCE S256 and, separately, Mastodon.py's own code
+exchange), then posts with each audience, reads timelines page by page, favourites, deletes,
+and checks the errors Mastodon.py raises for a bad token. Exits non-zero on the first failure.
+"""
+
+import base64
+import hashlib
+import os
+import re
+import secrets
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import requests
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
+
+BASE = os.environ["PORCHLIGHT_BASE"]
+USER = os.environ["PORCHLIGHT_USER"]
+PASSWORD = os.environ["PORCHLIGHT_PASSWORD"]
+REDIRECT = "http://127.0.0.1:9/callback"
+SCOPES = ["read", "write", "follow", "profile"]
+
+
+def step(text):
+    print(f"mastodon.py: {text}", flush=True)
+
+
+def csrf_of(html):
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found, "a form token on the page"
+    return found.group(1)
+
+
+def hidden_fields(html):
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def browser_login():
+    """A member's browser: logged in through the web page, as a person would."""
+    session = requests.Session()
+    page = session.get(f"{BASE}/login")
+    answer = session.post(
+        f"{BASE}/login",
+        data={"username": USER, "password": PASSWORD, "csrf": csrf_of(page.text)},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303, f"login: {answer.status_code}"
+    return session
+
+
+def approve(session, url):
+    """Opens the consent page at `url`, approves, and returns the code from the redirect."""
+    page = session.get(url)
+    assert page.status_code == 200, f"consent page: {page.status_code} {page.text[:300]}"
+    assert "Mastodon.py test" in page.text, "the consent page names the app"
+    fields = hidden_fields(page.text)
+    fields["decision"] = "approve"
+    answer = session.post(f"{BASE}/oauth/authorize", data=fields, allow_redirects=False)
+    assert answer.status_code == 303, f"approve: {answer.status_code} {answer.text[:300]}"
+    location = answer.headers["location"]
+    assert location.startswith(REDIRECT), location
+    query = parse_qs(urlparse(location).query)
+    assert query["state"] == ["s1"], query
+    return query["code"][0]
+
+
+def main():
+    step("registering an app")
+    client_id, client_secret = Mastodon.create_app(
+        "Mastodon.py test", scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=BASE
+    )
+    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+    info = app.oauth_authorization_server_info()
+    assert "S256" in info["code_challenge_methods_supported"], info
+
+    step("authorizing with PKCE S256 through the consent page")
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    url = app.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True)
+    url += f"&code_challenge={challenge}&code_challenge_method=S256"
+    session = browser_login()
+    code = approve(session, url)
+    # Mastodon.py has no PKCE of its own: the exchange with the verifier is made by hand.
+    token = requests.post(
+        f"{BASE}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+            "scope": " ".join(SCOPES),
+        },
+    ).json()
+    assert token.get("token_type") == "Bearer", token
+    api = Mastodon(access_token=token["access_token"], api_base_url=BASE)
+
+    step("authorizing again with Mastodon.py's own code exchange")
+    plain_url = app.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True)
+    second = approve(session, plain_url)
+    own = app.log_in(code=second, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
+    assert own and own != token["access_token"]
+
+    step("reading who we are and the instance")
+    me = api.account_verify_credentials()
+    assert me.username == USER, me
+    assert me.acct == USER
+    instance = api.instance()
+    assert "Porchlight" in instance.version, instance.version
+    # (Mastodon.py's oauth_userinfo insists on https; the test camp is plain http on loopback.)
+    userinfo = requests.get(f"{BASE}/oauth/userinfo",
+                            headers={"Authorization": f"Bearer {token['access_token']}"}).json()
+    assert userinfo["preferred_username"] == USER, userinfo
+
+    step("posting with each audience")
+    camp = api.status_post("Hello from Mastodon.py, for the camp")
+    assert camp.visibility == "private" and camp["local_only"] is True, camp
+    public = api.status_post("Hello, world", visibility="public", idempotency_key="once")
+    again = api.status_post("Hello, world", visibility="public", idempotency_key="once")
+    assert public.id == again.id, "an Idempotency-Key makes one post"
+    assert public.visibility == "public" and public["local_only"] is False
+    followers = api.status_post("For my followers", visibility="private")
+    assert followers.visibility == "private" and followers["local_only"] is False
+    direct = api.status_post("Only for @mo", visibility="direct")
+    assert direct.visibility == "direct"
+    reply = api.status_post("A reply", in_reply_to_id=public.id, visibility="public")
+    assert str(reply.in_reply_to_id) == str(public.id)
+
+    step("reading timelines page by page")
+    home = api.timeline_home(limit=2)
+    assert len(home) == 2, home
+    older = api.fetch_next(home)
+    assert older and len(older) == 2, older
+    assert older[0].id != home[0].id
+    local = api.timeline_local()
+    assert any(s.id == camp.id for s in local), "members see camp posts on the local timeline"
+    anonymous = Mastodon(api_base_url=BASE)
+    seen = [s.id for s in anonymous.timeline_local()]
+    assert public.id in seen and camp.id not in seen, seen
+
+    step("favourite, bookmark, delete")
+    fav = api.status_favourite(public)
+    assert fav.favourited and fav.favourites_count == 1
+    assert api.status_bookmark(public).bookmarked
+    assert [s.id for s in api.bookmarks()] == [public.id]
+    gone = api.status_delete(reply)
+    assert gone["text"] == "A reply", gone
+    try:
+        api.status(reply.id)
+        raise AssertionError("a deleted status is gone")
+    except MastodonNotFoundError:
+        pass
+
+    step("bad input")
+    try:
+        Mastodon(access_token="not-a-token", api_base_url=BASE).account_verify_credentials()
+        raise AssertionError("a made-up token is refused")
+    except MastodonUnauthorizedError:
+        pass
+    try:
+        api.status_post("   ")
+        raise AssertionError("a blank status is refused")
+    except MastodonAPIError as e:
+        assert "can't be blank" in str(e), e
+
+    step("revoking the token")
+    api_app = Mastodon(client_id=client_id, client_secret=client_secret,
+                       access_token=own, api_base_url=BASE)
+    api_app.revoke_access_token(allow_http=True)
+    try:
+        Mastodon(access_token=own, api_base_url=BASE).account_verify_credentials()
+        raise AssertionError("a revoked token is refused")
+    except MastodonUnauthorizedError:
+        pass
+    step("all done")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(f"mastodon.py: FAILED: {e}", file=sys.stderr)
+        raise
