@@ -470,15 +470,12 @@ impl App {
         let Some(found) = found else {
             return Ok(None);
         };
-        // Last use is kept to the hour, so that reading does not write on every request.
+        // Last use is kept to the hour, so that reading writes at most once an hour per token.
         let now = porchlight_db::now();
         let hour = now - now % 3600;
-        let _ = self
-            .db
-            .write(|tx| tx.execute(
-                "UPDATE oauth_tokens SET last_used = ?2 WHERE id = ?1 AND (last_used IS NULL OR last_used < ?2)",
-                porchlight_db::rusqlite::params![found.id, hour],
-            ));
+        if found.last_used.is_none_or(|t| t < hour) {
+            let _ = self.db.write(|tx| store::touch_token(tx, found.id, hour));
+        }
         Ok(Some(Bearer {
             token_id: found.id,
             app_id: found.app_id,

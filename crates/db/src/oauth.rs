@@ -25,6 +25,7 @@ pub struct Token {
     pub app_id: i64,
     pub account_id: Option<i64>,
     pub scopes: String,
+    pub last_used: Option<i64>,
 }
 
 /// A stored authorization code.
@@ -166,7 +167,7 @@ pub fn insert_token(
 
 pub fn token(conn: &Connection, token_hash: &[u8]) -> Result<Option<Token>> {
     conn.prepare_cached(
-        "SELECT id, app_id, account_id, scopes FROM oauth_tokens WHERE token_hash = ?1",
+        "SELECT id, app_id, account_id, scopes, last_used FROM oauth_tokens WHERE token_hash = ?1",
     )?
     .query_row([token_hash], |r| {
         Ok(Token {
@@ -174,6 +175,7 @@ pub fn token(conn: &Connection, token_hash: &[u8]) -> Result<Option<Token>> {
             app_id: r.get(1)?,
             account_id: r.get(2)?,
             scopes: r.get(3)?,
+            last_used: r.get(4)?,
         })
     })
     .optional()
