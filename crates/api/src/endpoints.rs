@@ -373,15 +373,7 @@ pub fn delete_status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError
     let post = id(found[0])?;
     // Mastodon answers with the deleted status (apps use its text for "delete and redraft").
     let mut gone = one_status(c, post)?;
-    let source = c
-        .app
-        .db
-        .read(|conn| {
-            conn.query_row("SELECT text FROM posts WHERE id = ?1", [post], |r| {
-                r.get::<_, String>(0)
-            })
-        })
-        .map_err(porchlight_app::AppError::from)?;
+    let source = written_text(c, post)?;
     c.app.delete(me, post)?;
     gone["text"] = Value::String(source);
     Ok(ApiResponse::ok(gone))
@@ -406,8 +398,30 @@ pub fn favourite(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 pub fn unfavourite(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     act(c, found, |app, me, post| app.favourite(me, post, false))
 }
+/// Mastodon answers a reblog with the new status that carries the reblogged one.
 pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    act(c, found, |app, me, post| app.boost(me, post, true))
+    let original = act(c, found, |app, me, post| app.boost(me, post, true))?.body;
+    let me = c.my_member()?;
+    let post = id(found[0])?;
+    let boost_id: i64 = c
+        .app
+        .db
+        .read(|conn| {
+            conn.query_row(
+                "SELECT id FROM posts WHERE boost_of = ?1 AND author_id = ?2",
+                [post, me.id],
+                |r| r.get(0),
+            )
+        })
+        .map_err(porchlight_app::AppError::from)?;
+    let mut wrapper = original.clone();
+    wrapper["id"] = Value::String(boost_id.to_string());
+    wrapper["uri"] = Value::String(format!("{}/posts/{boost_id}", c.request.base_url));
+    wrapper["url"] = wrapper["uri"].clone();
+    wrapper["account"] = account_json(c, &me)?;
+    wrapper["content"] = Value::String(String::new());
+    wrapper["reblog"] = original;
+    Ok(ApiResponse::ok(wrapper))
 }
 pub fn unreblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     act(c, found, |app, me, post| app.boost(me, post, false))
@@ -417,4 +431,196 @@ pub fn bookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 pub fn unbookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     act(c, found, |app, me, post| app.bookmark(me, post, false))
+}
+
+/// The thread around a status: what it answers (oldest first) and the replies below it, each
+/// only if the reader may see it.
+pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let post = id(found[0])?;
+    let reader = c.reader();
+    let thread = c
+        .app
+        .db
+        .read(|conn| porchlight_app::db::timeline::thread(conn, post, reader))
+        .map_err(porchlight_app::AppError::from)?
+        .ok_or_else(|| ApiError::new(404, "Record not found"))?;
+    let base = c.request.base_url;
+    let render = |p: &porchlight_app::db::timeline::PostView| {
+        entities::status(base, &with_media_paths(c, p.clone()))
+    };
+    Ok(ApiResponse::ok(json!({
+        "ancestors": thread.ancestors.iter().map(render).collect::<Vec<_>>(),
+        "descendants": thread.replies.iter().map(|(_, p)| render(p)).collect::<Vec<_>>(),
+    })))
+}
+
+/// A post's text as its author wrote it (before it became HTML).
+fn written_text(c: &Caller, post: PostId) -> Result<String, ApiError> {
+    Ok(c.app
+        .db
+        .read(|conn| {
+            conn.query_row("SELECT text FROM posts WHERE id = ?1", [post], |r| {
+                r.get::<_, String>(0)
+            })
+        })
+        .map_err(porchlight_app::AppError::from)?)
+}
+
+/// The text as written, for an app's edit box.
+pub fn source(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let post = id(found[0])?;
+    let view = c.app.view_post(c.reader(), post)?;
+    let text = written_text(c, post)?;
+    Ok(ApiResponse::ok(json!({
+        "id": post.to_string(),
+        "text": text,
+        "spoiler_text": view.content_warning,
+    })))
+}
+
+/// `PUT /api/v1/statuses/:id`: a new text and content warning (never a new audience).
+pub fn edit(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let post = id(found[0])?;
+    let text = c.params.text("status").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
+    }
+    if !c.params.list("media_ids").is_empty() {
+        return Err(ApiError::new(
+            422,
+            "Validation failed: this camp does not take media attachments yet",
+        ));
+    }
+    c.app.view_post(c.reader(), post)?;
+    let content_warning = c.params.text("spoiler_text").unwrap_or_default();
+    c.app.edit(me, post, &text, &content_warning)?;
+    Ok(ApiResponse::ok(one_status(c, post)?))
+}
+
+/// Every version of a status, oldest first, the current one last.
+pub fn history(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let post = id(found[0])?;
+    let view = c.app.view_post(c.reader(), post)?;
+    let earlier = c
+        .app
+        .db
+        .read(|conn| porchlight_app::db::posts::history(conn, post))
+        .map_err(porchlight_app::AppError::from)?;
+    let base = c.request.base_url;
+    let account = entities::author_account(base, &view.author);
+    let version = |html: &str, warning: &str, at: i64| {
+        json!({
+            "content": html,
+            "spoiler_text": warning,
+            "sensitive": !warning.is_empty(),
+            "created_at": entities::timestamp(at),
+            "account": account,
+            "poll": null,
+            "media_attachments": [],
+            "emojis": [],
+        })
+    };
+    let mut versions: Vec<Value> = earlier
+        .iter()
+        .rev()
+        .map(|v| version(&v.html, &v.content_warning, v.written_at))
+        .collect();
+    versions.push(version(
+        &view.html,
+        &view.content_warning,
+        view.edited_at.unwrap_or(view.created_at),
+    ));
+    Ok(ApiResponse::ok(Value::Array(versions)))
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`: the display name and bio (`note`). Fields the
+/// camp does not have (avatar, header, locked…) are refused rather than silently dropped.
+pub fn update_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let member = c.my_member()?;
+    for unsupported in ["avatar", "header"] {
+        if c.params.uploads().iter().any(|u| u.field == unsupported) {
+            return Err(ApiError::new(
+                422,
+                format!("Validation failed: this camp does not take a {unsupported} picture yet"),
+            ));
+        }
+    }
+    let display_name = c
+        .params
+        .text("display_name")
+        .unwrap_or(member.display_name.clone());
+    let bio = c.params.text("note").unwrap_or(member.bio.clone());
+    c.app
+        .update_profile(member.id, &display_name, &bio, &member.who_i_am)?;
+    verify_credentials(c, &[])
+}
+
+/// `GET /api/v2/search`: members (and people elsewhere by `@name@server` with `resolve`),
+/// hashtags, and post text, each only as the reader may see it.
+pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let q = c.params.text("q").unwrap_or_default();
+    let q = q.trim();
+    let kind = c.params.text("type");
+    let limit = c.params.limit(20, 40);
+    let wants = |k: &str| kind.as_deref().is_none_or(|t| t == k);
+    let mut accounts = Vec::new();
+    let mut hashtags = Vec::new();
+    let mut statuses = Vec::new();
+    if !q.is_empty() {
+        if wants("accounts") {
+            let needle = q.trim_start_matches('@');
+            let needle = needle
+                .strip_suffix(&format!("@{}", domain(c.request.base_url)))
+                .unwrap_or(needle);
+            let found = c
+                .app
+                .db
+                .read(|conn| porchlight_app::db::accounts::search_members(conn, needle, limit))
+                .map_err(porchlight_app::AppError::from)?;
+            for m in &found {
+                accounts.push(account_json(c, m)?);
+            }
+        }
+        if wants("hashtags")
+            && let Some(tag) = porchlight_core::text::normalize_tag(q.trim_start_matches('#'))
+        {
+            let base = c.request.base_url;
+            hashtags.push(json!({
+                "name": tag,
+                "url": format!("{base}/tags/{tag}"),
+                "history": [],
+                "following": false,
+            }));
+        }
+        // Post text is searched only for members (as on the web), and only with a token that
+        // may read statuses.
+        if wants("statuses") && c.member.is_some() {
+            let reader = c.reader();
+            let page = c
+                .app
+                .db
+                .read(|conn| {
+                    porchlight_app::db::timeline::page(
+                        conn,
+                        &Query::Search(q.to_string()),
+                        reader,
+                        None,
+                        limit,
+                    )
+                })
+                .map_err(porchlight_app::AppError::from)?;
+            let base = c.request.base_url;
+            statuses = page
+                .posts
+                .iter()
+                .map(|p| entities::status(base, &with_media_paths(c, p.clone())))
+                .collect();
+        }
+    }
+    Ok(ApiResponse::ok(json!({
+        "accounts": accounts,
+        "statuses": statuses,
+        "hashtags": hashtags,
+    })))
 }

@@ -61,6 +61,7 @@ fn notification_json(c: &Caller, n: &social::Notification) -> Result<Option<Valu
     Ok(Some(json!({
         "id": n.id.to_string(),
         "type": kind_name(n.kind),
+        "group_key": format!("ungrouped-{}", n.id),
         "created_at": timestamp(n.created_at),
         "account": person_account(c, &from),
         "status": status,

@@ -755,3 +755,317 @@ fn follows_notifications_and_relationships() {
         "private"
     );
 }
+
+#[test]
+fn threads_edits_profile_and_search() {
+    let (camp, client, hana) = camp_with_token("read write");
+    let mo = token_for(&camp, &client, "mo", "read write");
+    let post = |token: &str, body: Value| {
+        let r = client.json("POST", "/api/v1/statuses", Some(token), body);
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["id"].as_str().unwrap().to_string()
+    };
+    let root = post(
+        &hana,
+        json!({"status": "book club: #dune on friday", "visibility": "public"}),
+    );
+    let answer = post(
+        &mo,
+        json!({"status": "count me in", "in_reply_to_id": root, "visibility": "public"}),
+    );
+    let context = client.get(&format!("/api/v1/statuses/{answer}/context"), None);
+    assert_eq!(context.json["ancestors"][0]["id"], root.as_str());
+    let context = client.get(&format!("/api/v1/statuses/{root}/context"), None);
+    assert_eq!(context.json["descendants"][0]["id"], answer.as_str());
+
+    // Editing: the author only, with history and source.
+    let edited = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{root}"),
+        Some(&hana),
+        json!({"status": "book club: #dune on saturday"}),
+    );
+    assert_eq!(edited.status, 200, "{}", edited.json);
+    assert!(
+        edited.json["content"]
+            .as_str()
+            .unwrap()
+            .contains("saturday")
+    );
+    assert!(edited.json["edited_at"].is_string());
+    let history = client.get(&format!("/api/v1/statuses/{root}/history"), None);
+    let versions = history.json.as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(versions[0]["content"].as_str().unwrap().contains("friday"));
+    let source = client.get(&format!("/api/v1/statuses/{root}/source"), Some(&hana));
+    assert_eq!(source.json["text"], "book club: #dune on saturday");
+    let not_hers = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{root}"),
+        Some(&mo),
+        json!({"status": "hijacked"}),
+    );
+    assert_eq!(not_hers.status, 403);
+
+    // The profile.
+    let updated = client.send(
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        Some(&hana),
+        Some((
+            "application/x-www-form-urlencoded",
+            b"display_name=Hana+S.&note=Hosting+since+2026".to_vec(),
+        )),
+        &[],
+    );
+    assert_eq!(updated.status, 200, "{}", updated.json);
+    assert_eq!(updated.json["display_name"], "Hana S.");
+    assert_eq!(updated.json["source"]["note"], "Hosting since 2026");
+    let too_long = client.form("/api/v1/accounts/update_credentials", Some(&hana), &[]);
+    assert_eq!(too_long.status, 405, "update_credentials is PATCH");
+
+    // Search: people, hashtags, and post text for members only.
+    let found = client.get("/api/v2/search?q=mo&type=accounts", None);
+    assert_eq!(found.json["accounts"][0]["username"], "mo");
+    let tags = client.get("/api/v2/search?q=%23dune", None);
+    assert_eq!(tags.json["hashtags"][0]["name"], "dune");
+    let text = client.get("/api/v2/search?q=saturday", Some(&mo));
+    assert_eq!(text.json["statuses"][0]["id"], root.as_str());
+    let anonymous = client.get("/api/v2/search?q=saturday", None);
+    assert_eq!(anonymous.json["statuses"], json!([]));
+}
+
+/// Every entity the API returns has the attributes Mastodon's documentation lists as always
+/// present (nullable ones included), with ids and times as strings.
+#[test]
+fn entities_have_every_documented_attribute() {
+    const ACCOUNT: &[&str] = &[
+        "id",
+        "username",
+        "acct",
+        "url",
+        "uri",
+        "display_name",
+        "note",
+        "avatar",
+        "avatar_static",
+        "header",
+        "header_static",
+        "locked",
+        "fields",
+        "emojis",
+        "bot",
+        "group",
+        "discoverable",
+        "created_at",
+        "last_status_at",
+        "statuses_count",
+        "followers_count",
+        "following_count",
+    ];
+    const STATUS: &[&str] = &[
+        "id",
+        "uri",
+        "created_at",
+        "account",
+        "content",
+        "visibility",
+        "sensitive",
+        "spoiler_text",
+        "media_attachments",
+        "application",
+        "mentions",
+        "tags",
+        "emojis",
+        "reblogs_count",
+        "favourites_count",
+        "replies_count",
+        "url",
+        "in_reply_to_id",
+        "in_reply_to_account_id",
+        "reblog",
+        "poll",
+        "card",
+        "language",
+        "edited_at",
+        "favourited",
+        "reblogged",
+        "muted",
+        "bookmarked",
+        "pinned",
+        "filtered",
+    ];
+    const NOTIFICATION: &[&str] = &["id", "type", "group_key", "created_at", "account", "status"];
+    const RELATIONSHIP: &[&str] = &[
+        "id",
+        "following",
+        "showing_reblogs",
+        "notifying",
+        "languages",
+        "followed_by",
+        "blocking",
+        "blocked_by",
+        "muting",
+        "muting_notifications",
+        "requested",
+        "requested_by",
+        "domain_blocking",
+        "endorsed",
+        "note",
+    ];
+    const INSTANCE_V2: &[&str] = &[
+        "domain",
+        "title",
+        "version",
+        "source_url",
+        "description",
+        "usage",
+        "thumbnail",
+        "icon",
+        "languages",
+        "configuration",
+        "registrations",
+        "api_versions",
+        "contact",
+        "rules",
+    ];
+    const INSTANCE_V1: &[&str] = &[
+        "uri",
+        "title",
+        "short_description",
+        "description",
+        "email",
+        "version",
+        "urls",
+        "stats",
+        "thumbnail",
+        "languages",
+        "registrations",
+        "approval_required",
+        "invites_enabled",
+        "configuration",
+        "contact_account",
+        "rules",
+    ];
+    const APPLICATION: &[&str] = &[
+        "id",
+        "name",
+        "website",
+        "scopes",
+        "redirect_uri",
+        "redirect_uris",
+        "client_id",
+        "client_secret",
+        "client_secret_expires_at",
+    ];
+    const STATUS_EDIT: &[&str] = &[
+        "content",
+        "spoiler_text",
+        "sensitive",
+        "created_at",
+        "account",
+        "poll",
+        "media_attachments",
+        "emojis",
+    ];
+    #[track_caller]
+    fn has_all(what: &str, value: &Value, fields: &[&str]) {
+        for field in fields {
+            assert!(
+                value.get(field).is_some(),
+                "{what} lacks \"{field}\": {value}"
+            );
+        }
+        for key in ["id", "created_at"] {
+            if let Some(v) = value.get(key) {
+                assert!(v.is_string(), "{what}.{key} is a string: {v}");
+            }
+        }
+    }
+
+    let (camp, client, hana) = camp_with_token("read write follow");
+    let mo = token_for(&camp, &client, "mo", "read write follow");
+    let hana_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'hana'");
+    client.form(
+        &format!("/api/v1/accounts/{hana_id}/follow"),
+        Some(&mo),
+        &[],
+    );
+    let status = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"status": "hello", "visibility": "public"}),
+    );
+    let id = status.json["id"].as_str().unwrap().to_string();
+    client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{id}"),
+        Some(&hana),
+        json!({"status": "hello again"}),
+    );
+
+    has_all("Status", &status.json, STATUS);
+    has_all("Account", &status.json["account"], ACCOUNT);
+    has_all(
+        "Account",
+        &client
+            .get("/api/v1/accounts/verify_credentials", Some(&hana))
+            .json,
+        ACCOUNT,
+    );
+    let notifications = client.get("/api/v1/notifications", Some(&hana));
+    has_all("Notification", &notifications.json[0], NOTIFICATION);
+    has_all("Account", &notifications.json[0]["account"], ACCOUNT);
+    let rel = client.get(
+        &format!("/api/v1/accounts/relationships?id[]={hana_id}"),
+        Some(&mo),
+    );
+    has_all("Relationship", &rel.json[0], RELATIONSHIP);
+    has_all(
+        "Instance",
+        &client.get("/api/v2/instance", None).json,
+        INSTANCE_V2,
+    );
+    has_all(
+        "Instance (v1)",
+        &client.get("/api/v1/instance", None).json,
+        INSTANCE_V1,
+    );
+    let app = client.form(
+        "/api/v1/apps",
+        None,
+        &[("client_name", "shape"), ("redirect_uris", REDIRECT)],
+    );
+    has_all("Application", &app.json, APPLICATION);
+    let history = client.get(&format!("/api/v1/statuses/{id}/history"), None);
+    has_all("StatusEdit", &history.json[0], STATUS_EDIT);
+    has_all(
+        "Context",
+        &client
+            .get(&format!("/api/v1/statuses/{id}/context"), None)
+            .json,
+        &["ancestors", "descendants"],
+    );
+    has_all(
+        "StatusSource",
+        &client
+            .get(&format!("/api/v1/statuses/{id}/source"), Some(&hana))
+            .json,
+        &["id", "text", "spoiler_text"],
+    );
+    has_all(
+        "Search",
+        &client.get("/api/v2/search?q=hana", None).json,
+        &["accounts", "statuses", "hashtags"],
+    );
+    let boosted = client.form(&format!("/api/v1/statuses/{id}/reblog"), Some(&mo), &[]);
+    has_all("Status (a reblog)", &boosted.json, STATUS);
+    assert_eq!(
+        boosted.json["reblog"]["id"],
+        id.as_str(),
+        "a reblog carries the original"
+    );
+    assert_eq!(boosted.json["account"]["username"], "mo");
+    assert_eq!(boosted.json["reblog"]["reblogged"], true);
+}
