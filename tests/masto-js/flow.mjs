@@ -5,7 +5,7 @@
 // multipart forms), then posts, pages through timelines, favourites, deletes, and checks the
 // error a bad token gets. Exits non-zero on the first failure.
 import assert from "node:assert/strict";
-import { createOAuthAPIClient, createRestAPIClient } from "masto";
+import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient } from "masto";
 
 const base = process.env.PORCHLIGHT_BASE;
 const user = process.env.PORCHLIGHT_USER;
@@ -95,6 +95,32 @@ assert.equal(pages[1].length, 1);
 assert.equal(pages[0][0].id, everyone.id);
 const anonymous = await open.v1.timelines.public.list({ local: true });
 assert.deepEqual(anonymous.map((s) => s.id), [everyone.id]);
+
+step("streaming: a new post arrives live");
+const streaming = createStreamingAPIClient({
+  streamingApiUrl: instance.configuration.urls.streaming,
+  accessToken: token.accessToken,
+  retry: false,
+  log: process.env.MASTO_LOG ?? "warn",
+});
+const userStream = streaming.user.subscribe();
+const events = userStream[Symbol.asyncIterator]();
+// masto.js connects and subscribes only when the first event is asked for, and a post made
+// before its subscription reaches the server is (rightly) not streamed: post until one arrives.
+const pending = events.next();
+let update;
+const posted = [];
+for (let attempt = 0; attempt < 5 && !update; attempt++) {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  posted.push((await masto.v1.statuses.create({ status: `Live ${attempt}, from masto.js`, visibility: "public" })).id);
+  update = await Promise.race([pending.then((r) => r.value), new Promise((resolve) => setTimeout(resolve, 2000))]);
+}
+assert.ok(update, "an update event arrived");
+assert.equal(update.event, "update");
+assert.ok(posted.includes(update.payload.id), `the event is one of our posts: ${update.payload.id}`);
+assert.equal(update.stream[0], "user");
+userStream.unsubscribe();
+streaming.close();
 
 step("favourite and delete");
 const fav = await masto.v1.statuses.$select(everyone.id).favourite();

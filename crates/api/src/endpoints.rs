@@ -57,6 +57,15 @@ fn rules(code_of_conduct: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Where apps open the streaming API's WebSocket: the camp's own address, `wss://` for https.
+fn streaming_url(base: &str) -> String {
+    match base.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}"),
+        Some((_, rest)) => format!("ws://{rest}"),
+        None => format!("ws://{base}"),
+    }
+}
+
 fn domain(base: &str) -> &str {
     base.split_once("://").map_or(base, |(_, rest)| rest)
 }
@@ -76,7 +85,7 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "icon": [],
         "languages": ["en"],
         "configuration": {
-            "urls": { "streaming": null, "status": null },
+            "urls": { "streaming": streaming_url(base), "status": null },
             "vapid": { "public_key": "" },
             "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
             "statuses": {
@@ -124,7 +133,7 @@ pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "description": format!("A camp of {members} friends on Porchlight."),
         "email": "",
         "version": COMPATIBLE_VERSION,
-        "urls": { "streaming_api": null },
+        "urls": { "streaming_api": streaming_url(base) },
         "stats": { "user_count": members, "status_count": posts, "domain_count": 0 },
         "thumbnail": entities::default_avatar(base),
         "languages": ["en"],

@@ -11,6 +11,7 @@ pub mod entities;
 mod oauth;
 mod params;
 mod social;
+pub mod streaming;
 
 use porchlight_app::{App, AppError};
 use porchlight_core::AccountId;

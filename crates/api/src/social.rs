@@ -46,7 +46,10 @@ fn kind_name(kind: NotificationKind) -> &'static str {
     }
 }
 
-fn notification_json(c: &Caller, n: &social::Notification) -> Result<Option<Value>, ApiError> {
+pub(crate) fn notification_json(
+    c: &Caller,
+    n: &social::Notification,
+) -> Result<Option<Value>, ApiError> {
     let Some(from) = read(c, |conn| social::person(conn, n.from_id))? else {
         return Ok(None);
     };

@@ -7,6 +7,7 @@ mod activitypub;
 mod limiter;
 mod request;
 mod routes;
+mod streaming;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -107,15 +108,35 @@ pub async fn serve(
     serve_mode(state, listener, Mode::Plain, shutdown).await
 }
 
+/// Drives one connection until it ends, or, once `stop` turns true, asks it to finish the request
+/// in hand and close (hyper's graceful shutdown), then waits for that.
+macro_rules! drive {
+    ($conn:expr, $stop:expr) => {{
+        let conn = $conn;
+        tokio::pin!(conn);
+        let mut stop = $stop;
+        tokio::select! {
+            result = conn.as_mut() => result,
+            () = async { let _ = stop.wait_for(|s| *s).await; } => {
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        }
+    }};
+}
+
 /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish (for
-/// up to ten seconds) and returns.
+/// up to ten seconds) and returns. Connections may be upgraded (the streaming API's WebSockets),
+/// which hyper-util's graceful helper cannot watch, so each connection holds a token of the
+/// `open` channel and shutdown waits until every token is dropped.
 pub async fn serve_mode(
     state: Arc<State>,
     listener: TcpListener,
     mode: Mode,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let (open, mut all_closed) = tokio::sync::mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -132,9 +153,10 @@ pub async fn serve_mode(
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let watcher = graceful.watcher();
+        let (stop, held) = (stop.clone(), open.clone());
         let mode = mode.clone();
         tokio::spawn(async move {
+            let _held = held;
             let builder = {
                 let mut b = http1::Builder::new();
                 b.timer(TokioTimer::new())
@@ -145,9 +167,12 @@ pub async fn serve_mode(
             let result = match mode {
                 Mode::Plain => {
                     let service = service_fn(move |req| handle(state.clone(), remote, req));
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(stream), service))
-                        .await
+                    drive!(
+                        builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .with_upgrades(),
+                        stop
+                    )
                 }
                 Mode::Tls(acceptor) => {
                     let handshake =
@@ -161,15 +186,19 @@ pub async fn serve_mode(
                         Err(_) => return,
                     };
                     let service = service_fn(move |req| handle(state.clone(), remote, req));
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(tls), service))
-                        .await
+                    drive!(
+                        builder
+                            .serve_connection(TokioIo::new(tls), service)
+                            .with_upgrades(),
+                        stop
+                    )
                 }
                 Mode::RedirectToHttps { https_port } => {
                     let service = service_fn(move |req| redirect(state.clone(), https_port, req));
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(stream), service))
-                        .await
+                    drive!(
+                        builder.serve_connection(TokioIo::new(stream), service),
+                        stop
+                    )
                 }
             };
             if let Err(e) = result {
@@ -178,8 +207,10 @@ pub async fn serve_mode(
         });
     }
     log::info!("shutting down: finishing requests in flight");
+    let _ = stopping.send(true);
+    drop(open);
     tokio::select! {
-        () = graceful.shutdown() => {}
+        _ = all_closed.recv() => {}
         () = tokio::time::sleep(Duration::from_secs(10)) => {
             log::warn!("some connections were still open after 10 s; closing them");
         }
@@ -240,6 +271,20 @@ async fn handle(
     remote: SocketAddr,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    if streaming::wants_stream(&req) {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("localhost")
+            .to_string();
+        let base = state
+            .config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{host}"));
+        return Ok(streaming::open(state, req, base).await);
+    }
     let accepts_gzip = req
         .headers()
         .get(header::ACCEPT_ENCODING)
