@@ -210,6 +210,22 @@ pub fn account(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 
 pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let member = member_by_id(c, found[0])?;
+    if c.params.flag("pinned") == Some(true) {
+        // Pinned posts, each only if the reader may see it; not paged (five at most).
+        let pins = c
+            .app
+            .db
+            .read(|conn| porchlight_app::db::posts::pinned(conn, member.id))
+            .map_err(porchlight_app::AppError::from)?;
+        let mut out = Vec::new();
+        for post in pins {
+            if let Ok(mut status) = one_status(c, post) {
+                status["pinned"] = Value::Bool(c.member == Some(member.id));
+                out.push(status);
+            }
+        }
+        return Ok(ApiResponse::ok(Value::Array(out)));
+    }
     list(
         c,
         Query::Profile(member.id),
@@ -434,6 +450,19 @@ pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 pub fn unreblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     act(c, found, |app, me, post| app.boost(me, post, false))
+}
+fn with_pinned(answer: ApiResponse, on: bool) -> ApiResponse {
+    let mut status = answer.body;
+    status["pinned"] = Value::Bool(on);
+    ApiResponse::ok(status)
+}
+pub fn pin(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let answer = act(c, found, |app, me, post| app.pin(me, post, true))?;
+    Ok(with_pinned(answer, true))
+}
+pub fn unpin(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let answer = act(c, found, |app, me, post| app.pin(me, post, false))?;
+    Ok(with_pinned(answer, false))
 }
 pub fn bookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     act(c, found, |app, me, post| app.bookmark(me, post, true))

@@ -222,6 +222,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/statuses/:id/reblog", Member(&["write:statuses"]), endpoints::reblog),
     route("POST", "/api/v1/statuses/:id/unreblog", Member(&["write:statuses"]), endpoints::unreblog),
     route("POST", "/api/v1/statuses/:id/bookmark", Member(&["write:bookmarks"]), endpoints::bookmark),
+    route("POST", "/api/v1/statuses/:id/pin", Member(&["write:accounts"]), endpoints::pin),
+    route("POST", "/api/v1/statuses/:id/unpin", Member(&["write:accounts"]), endpoints::unpin),
     route("POST", "/api/v1/statuses/:id/unbookmark", Member(&["write:bookmarks"]), endpoints::unbookmark),
     route("GET", "/api/v1/timelines/home", Member(&["read:statuses"]), endpoints::home),
     route("GET", "/api/v1/timelines/public", Nothing, endpoints::public),
@@ -243,6 +245,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/trends/statuses", Nothing, social::none),
     route("GET", "/api/v1/trends/links", Nothing, social::none),
     route("GET", "/api/v1/markers", Member(&["read:statuses"]), social::markers),
+    route("POST", "/api/v1/markers", Member(&["write:statuses"]), social::set_markers),
     route("GET", "/api/v1/preferences", Member(&["read:accounts"]), social::preferences),
 ];
 

@@ -81,6 +81,17 @@ impl Params {
             .clamp(1, max)
     }
 
+    /// A field of an object parameter: `outer[inner]=…` in a form, `{"outer": {"inner": …}}`
+    /// in JSON.
+    pub fn nested(&self, outer: &str, inner: &str) -> Option<String> {
+        self.text(&format!("{outer}[{inner}]"))
+            .or_else(|| match self.0.get(outer)?.get(inner)? {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+    }
+
     /// A boolean as apps send it: `true`, `"true"`, `"1"`, `1`.
     pub fn flag(&self, name: &str) -> Option<bool> {
         match self.0.get(name)? {

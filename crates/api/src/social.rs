@@ -238,9 +238,50 @@ pub fn none(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(json!([])))
 }
 
-/// Markers: the camp does not keep reading positions yet.
-pub fn markers(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
-    Ok(ApiResponse::ok(json!({})))
+/// Where the member stopped reading: `{"home": {...}, "notifications": {...}}`, only the
+/// timelines asked for (`timeline[]`), or all.
+fn markers_json(c: &Caller, asked: &[String]) -> Result<Value, ApiError> {
+    let mut out = serde_json::Map::new();
+    for m in c.app.markers(c.me()?)? {
+        if asked.is_empty() || asked.contains(&m.timeline) {
+            out.insert(
+                m.timeline.clone(),
+                json!({
+                    "last_read_id": m.last_read_id,
+                    "version": m.version,
+                    "updated_at": timestamp(m.updated_at),
+                }),
+            );
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+pub fn markers(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(markers_json(
+        c,
+        &c.params.list("timeline"),
+    )?))
+}
+
+/// `POST /api/v1/markers` with `home[last_read_id]` and/or `notifications[last_read_id]`
+/// (a form), or the same as JSON objects.
+pub fn set_markers(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let mut moved = Vec::new();
+    for timeline in ["home", "notifications"] {
+        if let Some(id) = c.params.nested(timeline, "last_read_id") {
+            c.app.set_marker(me, timeline, &id)?;
+            moved.push(timeline.to_string());
+        }
+    }
+    if moved.is_empty() {
+        return Err(ApiError::new(
+            400,
+            "Give home[last_read_id] or notifications[last_read_id]",
+        ));
+    }
+    Ok(ApiResponse::ok(markers_json(c, &moved)?))
 }
 
 pub fn preferences(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {

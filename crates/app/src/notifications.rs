@@ -44,3 +44,35 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Where the member stopped reading their timelines.
+    pub fn markers(&self, member: AccountId) -> AppResult<Vec<porchlight_db::oauth::Marker>> {
+        Ok(self.db.read(|c| porchlight_db::oauth::markers(c, member))?)
+    }
+
+    /// Moves the member's marker on `timeline` (`home` or `notifications`) to `last_read_id`.
+    pub fn set_marker(
+        &self,
+        member: AccountId,
+        timeline: &str,
+        last_read_id: &str,
+    ) -> AppResult<()> {
+        if !matches!(timeline, "home" | "notifications") {
+            return Err(AppError::Invalid(format!(
+                "\"{timeline}\" is not a timeline that keeps a marker (home or notifications)"
+            )));
+        }
+        if last_read_id.is_empty()
+            || last_read_id.len() > 30
+            || !last_read_id.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(AppError::Invalid(
+                "last_read_id must be a status or notification id".into(),
+            ));
+        }
+        self.db
+            .write(|tx| porchlight_db::oauth::set_marker(tx, member, timeline, last_read_id))?;
+        Ok(())
+    }
+}

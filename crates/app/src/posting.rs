@@ -25,6 +25,9 @@ pub struct Compose<'a> {
     pub in_reply_to: Option<PostId>,
 }
 
+/// How many posts a member may pin on their profile.
+pub const MAX_PINS: i64 = 5;
+
 /// The text rendered, with mentions resolved to members.
 struct Prepared {
     text: String,
@@ -329,6 +332,29 @@ impl App {
             } else if social::unfollow(tx, by, target.id)? {
                 social::withdraw_notification(tx, target.id, NotificationKind::Follow, by, None)?;
             }
+            Ok(())
+        })
+    }
+
+    /// Pins a post on its author's profile (or unpins it). Only the author pins, at most five
+    /// posts, and never a direct one (a profile is for whoever may read it).
+    pub fn pin(&self, by: AccountId, id: PostId, on: bool) -> AppResult<()> {
+        self.db.write(|tx| {
+            let post = timeline::post(tx, id, Reader::member(by))?.ok_or(AppError::NotFound)?;
+            if post.author.id != by || post.boosted_by.is_some() {
+                return Err(AppError::Invalid("You can only pin your own posts.".into()));
+            }
+            if on && post.audience == audience::Audience::Direct {
+                return Err(AppError::Invalid(
+                    "A post for only the people mentioned cannot be pinned.".into(),
+                ));
+            }
+            if on && posts::count_pins(tx, by)? >= MAX_PINS {
+                return Err(AppError::Invalid(format!(
+                    "You can pin up to {MAX_PINS} posts; unpin one first."
+                )));
+            }
+            posts::set_pin(tx, by, id, on, now())?;
             Ok(())
         })
     }

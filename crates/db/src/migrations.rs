@@ -273,6 +273,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, key)
     ) WITHOUT ROWID;
     "#,
+    // 5: where a member stopped reading (Mastodon's markers), and the posts they pinned.
+    r#"
+    CREATE TABLE markers (
+        account_id   INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        timeline     TEXT NOT NULL CHECK (timeline IN ('home', 'notifications')),
+        last_read_id TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        PRIMARY KEY (account_id, timeline)
+    ) WITHOUT ROWID;
+    CREATE TABLE pins (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, post_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

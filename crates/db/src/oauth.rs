@@ -244,3 +244,45 @@ pub fn remember_idempotent_post(
     .execute(params![account_id, key, post_id, now()])?;
     Ok(())
 }
+
+/// Where a member stopped reading one timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub timeline: String,
+    pub last_read_id: String,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+pub fn markers(conn: &Connection, account: i64) -> Result<Vec<Marker>> {
+    conn.prepare_cached(
+        "SELECT timeline, last_read_id, version, updated_at FROM markers WHERE account_id = ?1",
+    )?
+    .query_map([account], |r| {
+        Ok(Marker {
+            timeline: r.get(0)?,
+            last_read_id: r.get(1)?,
+            version: r.get(2)?,
+            updated_at: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// Moves a marker (its version counts the moves).
+pub fn set_marker(
+    conn: &Connection,
+    account: i64,
+    timeline: &str,
+    last_read_id: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at)
+         VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (account_id, timeline)
+         DO UPDATE SET last_read_id = excluded.last_read_id, version = version + 1,
+                       updated_at = excluded.updated_at",
+    )?
+    .execute(params![account, timeline, last_read_id, now()])?;
+    Ok(())
+}

@@ -223,23 +223,15 @@ pub fn set_favourite(
     on: bool,
     now: UnixTime,
 ) -> rusqlite::Result<bool> {
-    let changed = if on {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO favourites (account_id, post_id, created_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![account, post, now])?
-    } else {
-        conn.prepare_cached("DELETE FROM favourites WHERE account_id = ?1 AND post_id = ?2")?
-            .execute([account, post])?
-    };
-    if changed == 1 {
+    let changed = set_mark(conn, "favourites", account, post, on, now)?;
+    if changed {
         let delta = if on { 1 } else { -1 };
         conn.prepare_cached(
             "UPDATE posts SET favourite_count = MAX(favourite_count + ?2, 0) WHERE id = ?1",
         )?
         .execute([post, delta])?;
     }
-    Ok(changed == 1)
+    Ok(changed)
 }
 
 pub fn set_bookmark(
@@ -249,14 +241,55 @@ pub fn set_bookmark(
     on: bool,
     now: UnixTime,
 ) -> rusqlite::Result<bool> {
+    set_mark(conn, "bookmarks", account, post, on, now)
+}
+
+/// Adds or removes an account's mark on a post in one of the tables keyed by (account, post):
+/// favourites, bookmarks, pins. Returns whether anything changed.
+fn set_mark(
+    conn: &Connection,
+    table: &'static str,
+    account: AccountId,
+    post: PostId,
+    on: bool,
+    now: UnixTime,
+) -> rusqlite::Result<bool> {
     let changed = if on {
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO bookmarks (account_id, post_id, created_at) VALUES (?1, ?2, ?3)",
-        )?
+        conn.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO {table} (account_id, post_id, created_at) VALUES (?1, ?2, ?3)"
+        ))?
         .execute(params![account, post, now])?
     } else {
-        conn.prepare_cached("DELETE FROM bookmarks WHERE account_id = ?1 AND post_id = ?2")?
-            .execute([account, post])?
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE account_id = ?1 AND post_id = ?2"
+        ))?
+        .execute([account, post])?
     };
     Ok(changed == 1)
+}
+
+/// Pins or unpins a post on its author's profile; returns whether anything changed.
+pub fn set_pin(
+    conn: &Connection,
+    account: AccountId,
+    post: PostId,
+    on: bool,
+    now: UnixTime,
+) -> rusqlite::Result<bool> {
+    set_mark(conn, "pins", account, post, on, now)
+}
+
+/// How many posts a member has pinned.
+pub fn count_pins(conn: &Connection, account: AccountId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM pins WHERE account_id = ?1")?
+        .query_row([account], |r| r.get(0))
+}
+
+/// The posts a member pinned, newest pin first.
+pub fn pinned(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<PostId>> {
+    conn.prepare_cached(
+        "SELECT post_id FROM pins WHERE account_id = ?1 ORDER BY created_at DESC, post_id DESC",
+    )?
+    .query_map([account], |r| r.get(0))?
+    .collect()
 }

@@ -1069,3 +1069,110 @@ fn entities_have_every_documented_attribute() {
     assert_eq!(boosted.json["account"]["username"], "mo");
     assert_eq!(boosted.json["reblog"]["reblogged"], true);
 }
+
+#[test]
+fn markers_and_pins() {
+    let (camp, client, hana) = camp_with_token("read write");
+    let mo = token_for(&camp, &client, "mo", "read write");
+    // Markers: set by form and by JSON, read back with versions; each member has their own.
+    assert_eq!(client.get("/api/v1/markers", Some(&hana)).json, json!({}));
+    let set = client.form(
+        "/api/v1/markers",
+        Some(&hana),
+        &[("home[last_read_id]", "12")],
+    );
+    assert_eq!(set.status, 200, "{}", set.json);
+    assert_eq!(set.json["home"]["last_read_id"], "12");
+    assert_eq!(set.json["home"]["version"], 1);
+    let again = client.json(
+        "POST",
+        "/api/v1/markers",
+        Some(&hana),
+        json!({"home": {"last_read_id": "15"}, "notifications": {"last_read_id": "3"}}),
+    );
+    assert_eq!(again.json["home"]["version"], 2);
+    let read = client.get("/api/v1/markers?timeline[]=notifications", Some(&hana));
+    assert_eq!(
+        read.json,
+        json!({"notifications": read.json["notifications"].clone()})
+    );
+    assert_eq!(read.json["notifications"]["last_read_id"], "3");
+    assert_eq!(client.get("/api/v1/markers", Some(&mo)).json, json!({}));
+    let bad = client.form(
+        "/api/v1/markers",
+        Some(&hana),
+        &[("home[last_read_id]", "not an id!")],
+    );
+    assert_eq!(bad.status, 422);
+    assert_eq!(client.form("/api/v1/markers", Some(&hana), &[]).status, 400);
+
+    // Pins: own posts only, never direct ones, five at most; shown with pinned=true.
+    let post = |token: &str, body: Value| {
+        client
+            .json("POST", "/api/v1/statuses", Some(token), body)
+            .json["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let mine = post(&hana, json!({"status": "pin me", "visibility": "public"}));
+    let theirs = post(&mo, json!({"status": "not yours", "visibility": "public"}));
+    let direct = post(&hana, json!({"status": "@mo psst", "visibility": "direct"}));
+    let pinned = client.form(&format!("/api/v1/statuses/{mine}/pin"), Some(&hana), &[]);
+    assert_eq!(pinned.json["pinned"], true);
+    assert_eq!(
+        client
+            .form(&format!("/api/v1/statuses/{theirs}/pin"), Some(&hana), &[])
+            .status,
+        422
+    );
+    assert_eq!(
+        client
+            .form(&format!("/api/v1/statuses/{direct}/pin"), Some(&hana), &[])
+            .status,
+        422
+    );
+    for n in 0..4 {
+        let id = post(
+            &hana,
+            json!({"status": format!("more {n}"), "visibility": "public"}),
+        );
+        assert_eq!(
+            client
+                .form(&format!("/api/v1/statuses/{id}/pin"), Some(&hana), &[])
+                .status,
+            200
+        );
+    }
+    let sixth = post(
+        &hana,
+        json!({"status": "one too many", "visibility": "public"}),
+    );
+    let refused = client.form(&format!("/api/v1/statuses/{sixth}/pin"), Some(&hana), &[]);
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.json["error"].as_str().unwrap().contains("up to 5"),
+        "{}",
+        refused.json
+    );
+    let hana_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'hana'");
+    let on_profile = client.get(
+        &format!("/api/v1/accounts/{hana_id}/statuses?pinned=true"),
+        None,
+    );
+    assert_eq!(on_profile.json.as_array().unwrap().len(), 5);
+    let unpinned = client.form(&format!("/api/v1/statuses/{mine}/unpin"), Some(&hana), &[]);
+    assert_eq!(unpinned.json["pinned"], false);
+    assert_eq!(
+        client
+            .get(
+                &format!("/api/v1/accounts/{hana_id}/statuses?pinned=true"),
+                None
+            )
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
