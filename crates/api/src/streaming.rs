@@ -82,7 +82,21 @@ pub struct Subscription {
     last_notification: i64,
     /// The newest post id when the stream was opened: nothing older is sent.
     start: i64,
+    /// What was sent lately (at most [`REMEMBERED`]), to tell the app when one is deleted or
+    /// edited: the row sent, the post it shows (a boost shows another), and its edit time.
+    sent: std::collections::VecDeque<Sent>,
 }
+
+#[derive(Clone, Debug)]
+struct Sent {
+    row: i64,
+    post: i64,
+    edited_at: Option<i64>,
+    stream: Value,
+}
+
+/// How many sent posts are watched for deletion and edits.
+const REMEMBERED: usize = 200;
 
 impl Subscription {
     /// Opens a subscription for the member a token speaks for. Streaming needs a member's
@@ -115,6 +129,7 @@ impl Subscription {
             streams: Vec::new(),
             last_notification,
             start,
+            sent: std::collections::VecDeque::new(),
         })
     }
 
@@ -170,8 +185,18 @@ impl Subscription {
             for post in fresh {
                 let status = crate::entities::status(base_url, &post);
                 events.push(event(stream.label(), "update", &status));
+                if self.sent.len() == REMEMBERED {
+                    self.sent.pop_front();
+                }
+                self.sent.push_back(Sent {
+                    row: post.row_id,
+                    post: post.id,
+                    edited_at: post.edited_at,
+                    stream: stream.label(),
+                });
             }
         }
+        events.extend(self.changes(app, base_url, reader)?);
         let wants_notifications = self
             .streams
             .iter()
@@ -199,6 +224,90 @@ impl Subscription {
         }
         Ok(events)
     }
+}
+
+impl Subscription {
+    /// `delete` events for sent posts that are gone, and `status.update` events for sent posts
+    /// edited since (as the member may see them now).
+    fn changes(
+        &mut self,
+        app: &App,
+        base_url: &str,
+        reader: Reader,
+    ) -> Result<Vec<String>, ApiError> {
+        if self.sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<i64> = self.sent.iter().map(|s| s.row).collect();
+        let posts: Vec<i64> = self.sent.iter().map(|s| s.post).collect();
+        let (alive, edits) = app
+            .db
+            .read(|c| {
+                let alive = ids_present(c, &rows)?;
+                let mut edits = std::collections::HashMap::new();
+                for (id, edited) in edit_times(c, &posts)? {
+                    edits.insert(id, edited);
+                }
+                Ok::<_, porchlight_app::db::rusqlite::Error>((alive, edits))
+            })
+            .map_err(porchlight_app::AppError::from)?;
+        let mut events = Vec::new();
+        let mut kept = std::collections::VecDeque::new();
+        for mut sent in std::mem::take(&mut self.sent) {
+            // (Checked by existence only: a read per post per second would cost more than the
+            // rare audience change it would catch; an edit is re-read whole.)
+            if !alive.contains(&sent.row) {
+                events.push(
+                    json!({ "stream": sent.stream, "event": "delete", "payload": sent.row.to_string() })
+                        .to_string(),
+                );
+                continue;
+            }
+            let edited = edits.get(&sent.post).copied().flatten();
+            if edited != sent.edited_at
+                && let Ok(view) = app.view_post(reader, sent.post)
+            {
+                let status = crate::entities::status(base_url, &view);
+                events.push(event(sent.stream.clone(), "status.update", &status));
+                sent.edited_at = edited;
+            }
+            kept.push_back(sent);
+        }
+        self.sent = kept;
+        Ok(events)
+    }
+}
+
+/// Which of `ids` are still rows of `posts`.
+fn ids_present(
+    c: &porchlight_app::db::rusqlite::Connection,
+    ids: &[i64],
+) -> porchlight_app::db::rusqlite::Result<std::collections::HashSet<i64>> {
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut statement = c.prepare(&format!("SELECT id FROM posts WHERE id IN ({list})"))?;
+    statement.query_map([], |r| r.get(0))?.collect()
+}
+
+/// The edit time of each of `ids` that still exists.
+fn edit_times(
+    c: &porchlight_app::db::rusqlite::Connection,
+    ids: &[i64],
+) -> porchlight_app::db::rusqlite::Result<Vec<(i64, Option<i64>)>> {
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut statement = c.prepare(&format!(
+        "SELECT id, edited_at FROM posts WHERE id IN ({list})"
+    ))?;
+    statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
 }
 
 /// A streaming event: the payload is itself JSON text, as Mastodon sends it.

@@ -168,3 +168,69 @@ async fn streams_deliver_what_the_member_may_read_live() {
         "nothing Hana may not read"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_and_deletions_reach_the_stream() {
+    let camp = TestCamp::start();
+    camp.add_member("hana", Role::Host);
+    let hana = token(&camp, "hana");
+    let ws = camp.base.replace("http://", "ws://");
+    let (mut user, _) = tokio_tungstenite::connect_async(format!(
+        "{ws}/api/v1/streaming?stream=user&access_token={hana}"
+    ))
+    .await
+    .expect("open the user stream");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posted = post(
+        &camp.base,
+        &hana,
+        r#"{"status":"first draft","visibility":"public"}"#,
+    )
+    .await;
+    let id = posted["id"].as_str().unwrap().to_string();
+    let update = next_event(&mut user, Duration::from_secs(10))
+        .await
+        .expect("the post");
+    assert_eq!(update["event"], "update");
+
+    let (base, token_for_edit, id_for_edit) = (camp.base.clone(), hana.clone(), id.clone());
+    tokio::task::spawn_blocking(move || {
+        ureq::put(&format!("{base}/api/v1/statuses/{id_for_edit}"))
+            .header("authorization", &format!("Bearer {token_for_edit}"))
+            .header("content-type", "application/json")
+            .send(r#"{"status":"second draft"}"#)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let edited = next_event(&mut user, Duration::from_secs(10))
+        .await
+        .expect("the edit");
+    assert_eq!(edited["event"], "status.update");
+    let payload: Value = serde_json::from_str(edited["payload"].as_str().unwrap()).unwrap();
+    assert!(
+        payload["content"]
+            .as_str()
+            .unwrap()
+            .contains("second draft")
+    );
+
+    let (base, token_for_delete, id_for_delete) = (camp.base.clone(), hana.clone(), id.clone());
+    tokio::task::spawn_blocking(move || {
+        ureq::delete(&format!("{base}/api/v1/statuses/{id_for_delete}"))
+            .header("authorization", &format!("Bearer {token_for_delete}"))
+            .call()
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let deleted = next_event(&mut user, Duration::from_secs(10))
+        .await
+        .expect("the deletion");
+    assert_eq!(deleted["event"], "delete");
+    assert_eq!(
+        deleted["payload"],
+        id.as_str(),
+        "a delete's payload is the bare id"
+    );
+}
