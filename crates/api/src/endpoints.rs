@@ -18,11 +18,6 @@ pub const COMPATIBLE_VERSION: &str = concat!(
     ")"
 );
 
-fn id(text: &str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::new(404, "Record not found"))
-}
-
 fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
     Ok(c.app
         .db
@@ -195,7 +190,7 @@ pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 fn member_by_id(c: &Caller, text: &str) -> Result<Member, ApiError> {
-    let wanted = id(text)?;
+    let wanted = crate::path_id(text)?;
     c.app
         .db
         .read(|conn| porchlight_app::db::accounts::member_by_id(conn, wanted))
@@ -328,7 +323,7 @@ fn one_status(c: &Caller, post: PostId) -> Result<Value, ApiError> {
 }
 
 pub fn status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    Ok(ApiResponse::ok(one_status(c, id(found[0])?)?))
+    Ok(ApiResponse::ok(one_status(c, crate::path_id(found[0])?)?))
 }
 
 /// `POST /api/v1/statuses`. With an `Idempotency-Key`, a retry of the same request gives the
@@ -371,7 +366,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     )
     .map_err(|e| ApiError::new(422, e))?;
     let in_reply_to = match c.params.text("in_reply_to_id") {
-        Some(r) if !r.is_empty() => Some(id(&r)?),
+        Some(r) if !r.is_empty() => Some(crate::path_id(&r)?),
         _ => None,
     };
     let content_warning = c.params.text("spoiler_text").unwrap_or_default();
@@ -395,7 +390,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 pub fn delete_status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     // Mastodon answers with the deleted status (apps use its text for "delete and redraft").
     let mut gone = one_status(c, post)?;
     let source = written_text(c, post)?;
@@ -410,7 +405,7 @@ fn act(
     action: fn(&porchlight_app::App, i64, PostId) -> porchlight_app::AppResult<()>,
 ) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     // Only a post the member may see can be acted on (the use case checks the audience too).
     c.app.view_post(c.reader(), post)?;
     action(c.app, me, post)?;
@@ -427,7 +422,7 @@ pub fn unfavourite(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> 
 pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let original = act(c, found, |app, me, post| app.boost(me, post, true))?.body;
     let me = c.my_member()?;
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     let boost_id: i64 = c
         .app
         .db
@@ -474,7 +469,7 @@ pub fn unbookmark(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 /// The thread around a status: what it answers (oldest first) and the replies below it, each
 /// only if the reader may see it.
 pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     let reader = c.reader();
     let thread = c
         .app
@@ -506,7 +501,7 @@ fn written_text(c: &Caller, post: PostId) -> Result<String, ApiError> {
 
 /// The text as written, for an app's edit box.
 pub fn source(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     let view = c.app.view_post(c.reader(), post)?;
     let text = written_text(c, post)?;
     Ok(ApiResponse::ok(json!({
@@ -519,7 +514,7 @@ pub fn source(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 /// `PUT /api/v1/statuses/:id`: a new text and content warning (never a new audience).
 pub fn edit(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     let text = c.params.text("status").unwrap_or_default();
     if text.trim().is_empty() {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
@@ -538,7 +533,7 @@ pub fn edit(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 
 /// Every version of a status, oldest first, the current one last.
 pub fn history(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let post = id(found[0])?;
+    let post = crate::path_id(found[0])?;
     let view = c.app.view_post(c.reader(), post)?;
     let earlier = c
         .app

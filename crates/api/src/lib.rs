@@ -167,6 +167,11 @@ impl Caller<'_> {
     }
 }
 
+/// A numeric id from the path; anything else is a record that does not exist.
+pub(crate) fn path_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found())
+}
+
 type Handler = fn(&Caller, &[&str]) -> Result<ApiResponse, ApiError>;
 
 /// One route: a method, a path pattern (`:id` matches one segment), what it needs, its handler.

@@ -10,11 +10,6 @@ use serde_json::{Value, json};
 use crate::entities::{author_account, timestamp};
 use crate::{ApiError, ApiResponse, Caller};
 
-fn id(text: &str) -> Result<i64, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::new(404, "Record not found"))
-}
-
 fn read<T>(
     c: &Caller,
     f: impl FnOnce(&porchlight_app::db::rusqlite::Connection) -> porchlight_app::db::rusqlite::Result<T>,
@@ -122,14 +117,15 @@ pub fn notifications(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 pub fn notification(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let n = c.app.notification(c.me()?, id(found[0])?)?;
+    let n = c.app.notification(c.me()?, crate::path_id(found[0])?)?;
     notification_json(c, &n)?
         .map(ApiResponse::ok)
         .ok_or_else(|| ApiError::new(404, "Record not found"))
 }
 
 pub fn dismiss(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    c.app.dismiss_notification(c.me()?, id(found[0])?)?;
+    c.app
+        .dismiss_notification(c.me()?, crate::path_id(found[0])?)?;
     Ok(ApiResponse::ok(json!({})))
 }
 
@@ -180,7 +176,7 @@ pub fn relationships(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 fn follow_as(c: &Caller, found: &[&str], on: bool) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
-    let other = id(found[0])?;
+    let other = crate::path_id(found[0])?;
     let person = read(c, |conn| social::person(conn, other))?
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
     let handle = match &person.domain {
@@ -200,7 +196,7 @@ pub fn unfollow(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 fn follow_list(c: &Caller, found: &[&str], followers: bool) -> Result<ApiResponse, ApiError> {
-    let account = id(found[0])?;
+    let account = crate::path_id(found[0])?;
     read(c, |conn| social::person(conn, account))?
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
     let limit = c.params.limit(40, 80);

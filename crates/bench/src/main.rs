@@ -111,10 +111,21 @@ fn main() {
         local_gz.len() as f64 / 1024.0
     ));
 
-    for (path, label) in [("/", "home timeline"), ("/local", "local timeline")] {
+    // The home timeline through the Mastodon client API too, as a phone app reads it.
+    let bearer = format!("Authorization: Bearer {}", api_token(&dir, "member0"));
+    let api_home = fetch(&server.addr, API_HOME, &bearer, false);
+    assert!(
+        find(&api_home, b"\"visibility\"").is_some(),
+        "the API answers the home timeline"
+    );
+    for (path, label, credential) in [
+        ("/", "home timeline", &cookie),
+        ("/local", "local timeline", &cookie),
+        (API_HOME, "API home timeline (20 statuses)", &bearer),
+    ] {
         for clients in [4, 32] {
             let cpu_before = server.cpu_seconds();
-            let r = load(&server.addr, path, &cookie, clients, &settings, false);
+            let r = load(&server.addr, path, credential, clients, &settings, false);
             let server_cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / r.count.max(1) as f64;
             results.push(format!(
                 "| {label}, {clients} clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms; server CPU {server_cpu_us:.0} µs/request ({} requests, {} errors) |",
@@ -130,38 +141,6 @@ fn main() {
     results.push(format!(
         "| home timeline, 4 clients, gzip | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms |",
         r.rate, r.p50, r.p99
-    ));
-    // The same home timeline through the Mastodon client API, as a phone app reads it.
-    let bearer = format!("Authorization: Bearer {}", api_token(&dir, "member0"));
-    let api_home = fetch(
-        &server.addr,
-        "/api/v1/timelines/home?limit=20",
-        &bearer,
-        false,
-    );
-    assert!(
-        find(&api_home, b"\"visibility\"").is_some(),
-        "the API answers the home timeline"
-    );
-    for clients in [4, 32] {
-        let cpu_before = server.cpu_seconds();
-        let r = load(
-            &server.addr,
-            "/api/v1/timelines/home?limit=20",
-            &bearer,
-            clients,
-            &settings,
-            false,
-        );
-        let server_cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / r.count.max(1) as f64;
-        results.push(format!(
-            "| API home timeline (20 statuses), {clients} clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms; server CPU {server_cpu_us:.0} µs/request ({} requests, {} errors) |",
-            r.rate, r.p50, r.p99, r.count, r.errors
-        ));
-    }
-    memory.push(format!(
-        "after API load {:.1}",
-        server.peak_rss_kb() as f64 / 1024.0
     ));
     memory.push(format!(
         "after gzip load {:.1}",
@@ -450,6 +429,9 @@ fn log_in(base: &str, user: &str) -> String {
     let session = cookie_from(&answer).expect("session cookie");
     format!("{anon}; {session}")
 }
+
+/// The API request the benchmark measures: a phone app's home timeline.
+const API_HOME: &str = "/api/v1/timelines/home?limit=20";
 
 /// A Mastodon API token for `member`, made the way an app gets one (register, authorize,
 /// exchange the code), through the use cases on the data folder.
