@@ -4,6 +4,7 @@
 //! the kernel's `struct input_event`: a time (two native longs), then type, code and value.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 /// `EV_KEY`, the type of key events.
 const EV_KEY: u16 = 1;
@@ -16,6 +17,29 @@ pub const EVENT_SIZE: usize = 2 * std::mem::size_of::<std::ffi::c_long>() + 2 + 
 pub struct KeyEvent {
     pub code: u16,
     pub pressed: bool,
+    /// When the kernel saw it (its realtime clock), if the event says.
+    pub time: Option<Duration>,
+}
+
+/// When each of `events` (read together, in order) happened, as instants: the last at `now`,
+/// the ones before it earlier by what the kernel's timestamps say. A busy box may read a press
+/// and its release in one go; by the read times alone the press would last no time at all.
+/// Only differences within one read are used, so a step of the system clock between reads (the
+/// box sets its clock after boot) cannot make a short press look long; a difference that is
+/// negative or over a minute is not believed.
+pub fn instants(events: &[KeyEvent], now: Instant) -> Vec<Instant> {
+    let last = events.last().and_then(|e| e.time);
+    events
+        .iter()
+        .map(|e| match (e.time, last) {
+            (Some(t), Some(last)) => last
+                .checked_sub(t)
+                .filter(|before| *before <= Duration::from_secs(60))
+                .and_then(|before| now.checked_sub(before))
+                .unwrap_or(now),
+            _ => now,
+        })
+        .collect()
 }
 
 /// The input device of the reset button: the one the kernel names `porchlight-button` (the
@@ -62,9 +86,26 @@ pub fn key_events(bytes: &[u8]) -> (Vec<KeyEvent>, usize) {
             chunk[time + 7],
         ]);
         if kind == EV_KEY && (value == 0 || value == 1) {
+            let long = std::mem::size_of::<std::ffi::c_long>();
+            let read_long = |at: usize| -> i64 {
+                let mut bytes = [0u8; 8];
+                if long == 8 {
+                    bytes.copy_from_slice(&chunk[at..at + 8]);
+                    i64::from_ne_bytes(bytes)
+                } else {
+                    let mut four = [0u8; 4];
+                    four.copy_from_slice(&chunk[at..at + 4]);
+                    i64::from(i32::from_ne_bytes(four))
+                }
+            };
+            let (seconds, micros) = (read_long(0), read_long(long));
+            let time = (seconds > 0 && (0..1_000_000).contains(&micros)).then(|| {
+                Duration::from_secs(seconds as u64) + Duration::from_micros(micros as u64)
+            });
             events.push(KeyEvent {
                 code,
                 pressed: value == 1,
+                time,
             });
         }
     }
@@ -80,9 +121,23 @@ pub fn encode(kind: u16, code: u16, value: i32) -> Vec<u8> {
     out
 }
 
-/// A key press or release, encoded.
+/// A key press or release, encoded (with no time, as simulators send it).
 pub fn key(code: u16, pressed: bool) -> Vec<u8> {
     encode(EV_KEY, code, pressed as i32)
+}
+
+/// A key press or release stamped with `at`, as the kernel writes it.
+pub fn key_at(code: u16, pressed: bool, at: SystemTime) -> Vec<u8> {
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(EVENT_SIZE);
+    let seconds = since.as_secs() as std::ffi::c_long;
+    let micros = since.subsec_micros() as std::ffi::c_long;
+    out.extend_from_slice(&seconds.to_ne_bytes());
+    out.extend_from_slice(&micros.to_ne_bytes());
+    out.extend_from_slice(&key(code, pressed)[EVENT_SIZE - 8..]);
+    out
 }
 
 #[cfg(test)]
@@ -130,14 +185,53 @@ mod tests {
             vec![
                 KeyEvent {
                     code: 116,
-                    pressed: true
+                    pressed: true,
+                    time: None,
                 },
                 KeyEvent {
                     code: 116,
-                    pressed: false
+                    pressed: false,
+                    time: None,
                 }
             ]
         );
         assert_eq!(used, 4 * EVENT_SIZE);
+    }
+
+    #[test]
+    fn a_press_and_release_read_together_keep_their_length() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let mut bytes = key_at(116, true, t0);
+        bytes.extend(key_at(116, false, t0 + Duration::from_millis(5_300)));
+        let (events, _) = key_events(&bytes);
+        assert_eq!(events[0].time, Some(Duration::from_secs(1_800_000_000)));
+        let now = Instant::now();
+        let at = instants(&events, now);
+        assert_eq!(at[1], now);
+        assert_eq!(at[1] - at[0], Duration::from_millis(5_300));
+
+        // Events without times, out of order, or over a minute apart: the read time.
+        let untimed = [
+            KeyEvent {
+                code: 116,
+                pressed: true,
+                time: None,
+            },
+            KeyEvent {
+                code: 116,
+                pressed: false,
+                time: None,
+            },
+        ];
+        assert_eq!(instants(&untimed, now), vec![now, now]);
+        let timed = |pressed, secs| KeyEvent {
+            code: 116,
+            pressed,
+            time: Some(Duration::from_secs(secs)),
+        };
+        let backwards = [timed(true, 100), timed(false, 90)];
+        assert_eq!(instants(&backwards, now), vec![now, now]);
+        let clock_step = [timed(true, 100), timed(false, 100 + 3600)];
+        assert_eq!(instants(&clock_step, now), vec![now, now]);
     }
 }

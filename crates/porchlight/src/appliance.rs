@@ -229,6 +229,7 @@ fn read_button(
 ) {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 16 * input::EVENT_SIZE];
+    let mut last_sent: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         match device.read(&mut chunk) {
             Ok(0) => std::thread::sleep(Duration::from_millis(20)),
@@ -236,8 +237,12 @@ fn read_button(
                 buffer.extend_from_slice(&chunk[..n]);
                 let (events, used) = input::key_events(&buffer);
                 buffer.drain(..used);
-                for e in events {
-                    if presses.send((Instant::now(), e.pressed)).is_err() {
+                let times = input::instants(&events, Instant::now());
+                for (e, at) in events.iter().zip(times) {
+                    // Never before an edge already sent: the button's clock only goes forward.
+                    let at = last_sent.map_or(at, |last| at.max(last));
+                    last_sent = Some(at);
+                    if presses.send((at, e.pressed)).is_err() {
                         return;
                     }
                 }
