@@ -84,6 +84,27 @@ const everyone = await masto.v1.statuses.create({ status: "For everyone, from ma
 assert.equal(everyone.visibility, "public");
 assert.equal(everyone.account.acct, user);
 
+step("uploading a picture and posting it");
+const { readFile } = await import("node:fs/promises");
+const photo = await readFile(process.env.PORCHLIGHT_PICTURE);
+const media = await masto.v2.media.create({
+  file: new Blob([photo], { type: "image/jpeg" }),
+  description: "A porch light at dusk",
+  focus: "0.5,-0.25",
+});
+assert.equal(media.type, "image");
+assert.ok(media.url, "the picture is ready at once");
+assert.equal(media.meta.focus.x, 0.5);
+const described = await masto.v1.media.$select(media.id).update({ description: "Our porch light" });
+assert.equal(described.description, "Our porch light");
+const withPicture = await masto.v1.statuses.create({ status: "A picture, from masto.js", mediaIds: [media.id] });
+assert.deepEqual(withPicture.mediaAttachments.map((m) => m.id), [media.id]);
+assert.equal(withPicture.mediaAttachments[0].description, "Our porch light");
+const fetched = await fetch(withPicture.mediaAttachments[0].url);
+assert.equal(fetched.headers.get("content-type"), "image/jpeg");
+assert.ok(!Buffer.from(await fetched.arrayBuffer()).includes("PhoneMaker"), "no camera in the file");
+await masto.v1.statuses.$select(withPicture.id).remove();
+
 step("paging through the home timeline");
 const pages = [];
 for await (const page of masto.v1.timelines.home.list({ limit: 2 })) {

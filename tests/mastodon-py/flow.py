@@ -131,6 +131,25 @@ def main():
     reply = api.status_post("A reply", in_reply_to_id=public.id, visibility="public")
     assert str(reply.in_reply_to_id) == str(public.id)
 
+    step("uploading a picture and posting it")
+    media = api.media_post(os.environ["PORCHLIGHT_PICTURE"], mime_type="image/jpeg",
+                           description="A porch light at dusk", focus=(0.5, -0.25))
+    assert media.type == "image" and media.url, media
+    assert media.meta.focus.x == 0.5 and media.meta.focus.y == -0.25, media.meta
+    media = api.media_update(media, description="Our porch light at dusk")
+    with_picture = api.status_post("Look at this", media_ids=[media], visibility="public")
+    attached = with_picture.media_attachments
+    assert [str(m.id) for m in attached] == [str(media.id)], attached
+    assert attached[0].description == "Our porch light at dusk", attached
+    picture = requests.get(attached[0].url)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+    assert b"PhoneMaker" not in picture.content and b"Lake Street" not in picture.content
+    try:
+        api.media_post(__file__, mime_type="image/png")
+        raise AssertionError("a file that is not a picture is refused")
+    except MastodonAPIError as e:
+        assert "not a picture" in str(e), e
+
     step("reading timelines page by page")
     home = api.timeline_home(limit=2)
     assert len(home) == 2, home

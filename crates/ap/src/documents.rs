@@ -159,6 +159,18 @@ pub struct Note<'a> {
     pub mentions: &'a [(String, String)],
     /// (tag page URL, tag without `#`).
     pub hashtags: &'a [(String, String)],
+    pub attachments: &'a [Picture],
+}
+
+/// A picture on a post, as a Document the way Mastodon sends it (`name` is the alt text,
+/// `focalPoint` Mastodon's extension).
+pub struct Picture {
+    pub url: String,
+    pub media_type: String,
+    pub description: String,
+    pub width: u32,
+    pub height: u32,
+    pub focus: (f64, f64),
 }
 
 pub fn note(n: &Note) -> Value {
@@ -184,7 +196,15 @@ pub fn note(n: &Note) -> Value {
         "sensitive": !n.content_warning.is_empty(),
         "summary": if n.content_warning.is_empty() { Value::Null } else { n.content_warning.into() },
         "tag": tag,
-        "attachment": [],
+        "attachment": n.attachments.iter().map(|p| json!({
+            "type": "Document",
+            "mediaType": p.media_type,
+            "url": p.url,
+            "name": if p.description.is_empty() { Value::Null } else { p.description.clone().into() },
+            "width": p.width,
+            "height": p.height,
+            "focalPoint": [p.focus.0, p.focus.1],
+        })).collect::<Vec<Value>>(),
     });
     if let Some(updated) = n.updated {
         note["updated"] = timestamp(updated).into();

@@ -85,13 +85,14 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
             "statuses": {
                 "max_characters": c.app.limits.max_post_chars,
-                "max_media_attachments": 0,
+                "max_media_attachments": porchlight_core::media::MAX_ATTACHMENTS,
                 "characters_reserved_per_url": 23
             },
             "media_attachments": {
-                "supported_mime_types": [],
-                "image_size_limit": 0,
-                "image_matrix_limit": 0,
+                "supported_mime_types": picture_types(),
+                "description_limit": porchlight_core::media::MAX_DESCRIPTION,
+                "image_size_limit": porchlight_pictures::MAX_BYTES,
+                "image_matrix_limit": porchlight_pictures::MAX_PIXELS,
                 "video_size_limit": 0,
                 "video_frame_rate_limit": 0,
                 "video_matrix_limit": 0
@@ -110,6 +111,14 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             "visibilities": ["public", "unlisted", "private", "direct", "local"]
         }
     })))
+}
+
+/// The kinds of picture the camp takes (no video or sound: the box does not transcode).
+fn picture_types() -> Vec<&'static str> {
+    porchlight_pictures::Kind::ALL
+        .iter()
+        .map(|k| k.media_type())
+        .collect()
 }
 
 pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -138,10 +147,15 @@ pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "configuration": {
             "statuses": {
                 "max_characters": c.app.limits.max_post_chars,
-                "max_media_attachments": 0,
+                "max_media_attachments": porchlight_core::media::MAX_ATTACHMENTS,
                 "characters_reserved_per_url": 23
             },
-            "media_attachments": { "supported_mime_types": [], "image_size_limit": 0 },
+            "media_attachments": {
+                "supported_mime_types": picture_types(),
+                "image_size_limit": porchlight_pictures::MAX_BYTES,
+                "image_matrix_limit": porchlight_pictures::MAX_PIXELS,
+                "video_size_limit": 0
+            },
             "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 }
         },
         "contact_account": null,
@@ -281,7 +295,7 @@ fn with_media_paths(
     c: &Caller,
     mut p: porchlight_app::db::timeline::PostView,
 ) -> porchlight_app::db::timeline::PostView {
-    for m in &mut p.media {
+    for m in p.media.iter_mut().filter(|m| m.upload.is_none()) {
         m.proxy = c.app.media_path(&m.url);
     }
     if let Some(url) = &p.author.avatar_url {
@@ -330,12 +344,7 @@ pub fn status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 /// status the first one made instead of a second copy.
 pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
-    if !c.params.list("media_ids").is_empty() {
-        return Err(ApiError::new(
-            422,
-            "Validation failed: this camp does not take media attachments yet",
-        ));
-    }
+    let media = crate::media::media_ids(c)?;
     if c.params.text("poll[options]").is_some() || c.params.list("poll[options]").len() > 1 {
         return Err(ApiError::new(
             422,
@@ -357,7 +366,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         return Ok(ApiResponse::ok(one_status(c, earlier)?));
     }
     let text = c.params.text("status").unwrap_or_default();
-    if text.trim().is_empty() {
+    if text.trim().is_empty() && media.is_empty() {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
     }
     let audience = entities::audience(
@@ -377,6 +386,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             content_warning: &content_warning,
             audience,
             in_reply_to,
+            media: &media,
         },
     )?;
     if let Some(key) = key {
@@ -516,18 +526,22 @@ pub fn edit(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
     let post = crate::path_id(found[0])?;
     let text = c.params.text("status").unwrap_or_default();
-    if text.trim().is_empty() {
+    // Without `media_ids` the pictures stay as they are; with it, they become those.
+    let media = if c.params.has("media_ids") || c.params.has("media_ids[]") {
+        Some(crate::media::media_ids(c)?)
+    } else {
+        None
+    };
+    let view = c.app.view_post(c.reader(), post)?;
+    let has_media = media
+        .as_ref()
+        .map_or(!view.media.is_empty(), |m| !m.is_empty());
+    if text.trim().is_empty() && !has_media {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
     }
-    if !c.params.list("media_ids").is_empty() {
-        return Err(ApiError::new(
-            422,
-            "Validation failed: this camp does not take media attachments yet",
-        ));
-    }
-    c.app.view_post(c.reader(), post)?;
     let content_warning = c.params.text("spoiler_text").unwrap_or_default();
-    c.app.edit(me, post, &text, &content_warning)?;
+    c.app
+        .edit(me, post, &text, &content_warning, media.as_deref())?;
     Ok(ApiResponse::ok(one_status(c, post)?))
 }
 

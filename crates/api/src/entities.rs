@@ -162,6 +162,9 @@ fn post_status(base: &str, p: &PostView) -> Value {
         .iter()
         .enumerate()
         .map(|(i, m)| {
+            if let Some(upload) = &m.upload {
+                return crate::media::attachment(base, upload);
+            }
             let kind = match m.media_type.split('/').next() {
                 Some("image") => "image",
                 Some("video") => "video",

@@ -8,6 +8,7 @@
 
 mod endpoints;
 pub mod entities;
+mod media;
 mod oauth;
 mod params;
 mod social;
@@ -17,7 +18,7 @@ use porchlight_app::{App, AppError};
 use porchlight_core::AccountId;
 use serde_json::{Value, json};
 
-pub use params::Params;
+pub use params::{Params, Upload, read_multipart};
 
 /// One API request, as the HTTP layer read it.
 pub struct ApiRequest<'a> {
@@ -230,6 +231,11 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/statuses/:id/pin", Member(&["write:accounts"]), endpoints::pin),
     route("POST", "/api/v1/statuses/:id/unpin", Member(&["write:accounts"]), endpoints::unpin),
     route("POST", "/api/v1/statuses/:id/unbookmark", Member(&["write:bookmarks"]), endpoints::unbookmark),
+    route("POST", "/api/v2/media", Member(&["write:media"]), media::upload),
+    route("POST", "/api/v1/media", Member(&["write:media"]), media::upload),
+    route("GET", "/api/v1/media/:id", Member(&["write:media"]), media::get),
+    route("PUT", "/api/v1/media/:id", Member(&["write:media"]), media::update),
+    route("DELETE", "/api/v1/media/:id", Member(&["write:media"]), media::delete),
     route("GET", "/api/v1/timelines/home", Member(&["read:statuses"]), endpoints::home),
     route("GET", "/api/v1/timelines/public", Nothing, endpoints::public),
     route("GET", "/api/v1/timelines/tag/:tag", Nothing, endpoints::tag),

@@ -57,6 +57,11 @@ impl Params {
         Ok(Params(map, Vec::new()))
     }
 
+    /// Whether the parameter was sent at all (`media_ids: []` is sent, and empty).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     /// The files sent with the request.
     pub fn uploads(&self) -> &[Upload] {
         &self.1
@@ -117,6 +122,23 @@ impl Params {
             _ => Vec::new(),
         }
     }
+}
+
+/// A form's text fields: (name, value), in order.
+pub type Fields = Vec<(String, String)>;
+
+/// A `multipart/form-data` body's text fields and its files (for the pages' forms).
+pub fn read_multipart(content_type: &str, body: &[u8]) -> Result<(Fields, Vec<Upload>), ApiError> {
+    let mut map = Map::new();
+    let files = multipart(content_type, body, &mut map)?;
+    let fields = map
+        .into_iter()
+        .filter_map(|(k, v)| match v {
+            Value::String(s) => Some((k, s)),
+            _ => None,
+        })
+        .collect();
+    Ok((fields, files))
 }
 
 /// Reads a `multipart/form-data` body (as masto.js sends its OAuth forms, and every app sends

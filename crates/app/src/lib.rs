@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod posting;
 pub mod remote;
+pub mod uploads;
 
 use std::fmt;
 use std::path::Path;

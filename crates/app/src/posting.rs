@@ -8,6 +8,7 @@ use porchlight_db::accounts;
 use porchlight_db::posts::{self, NewPost};
 use porchlight_db::social::{self, NotificationKind};
 use porchlight_db::timeline::{self, PostView, Reader};
+use porchlight_db::uploads::{self, UploadId};
 use porchlight_db::{Transaction, now};
 
 use porchlight_federation::outbox;
@@ -17,12 +18,22 @@ use crate::{App, AppError, AppResult, bounded};
 /// The most characters a content warning may have on its own.
 pub const MAX_CONTENT_WARNING: usize = 200;
 
+fn unknown_picture() -> AppError {
+    AppError::Invalid(
+        "One of the pictures is not yours, was posted already, or waited more than a day and \
+         was forgotten; please upload it again."
+            .into(),
+    )
+}
+
 /// What the composer sends.
 pub struct Compose<'a> {
     pub text: &'a str,
     pub content_warning: &'a str,
     pub audience: Audience,
     pub in_reply_to: Option<PostId>,
+    /// Pictures uploaded for it, in order (see `upload_picture`).
+    pub media: &'a [porchlight_db::uploads::UploadId],
 }
 
 /// How many posts a member may pin on their profile.
@@ -38,9 +49,18 @@ struct Prepared {
 }
 
 impl App {
-    fn prepare(&self, tx: &Transaction, text: &str, content_warning: &str) -> AppResult<Prepared> {
+    fn prepare(
+        &self,
+        tx: &Transaction,
+        text: &str,
+        content_warning: &str,
+        has_media: bool,
+    ) -> AppResult<Prepared> {
         let content_warning = bounded("The content warning", content_warning, MAX_CONTENT_WARNING)?;
-        check_post_length(text, &content_warning, self.limits.max_post_chars)?;
+        // A picture may stand alone; only its caption's length is checked then.
+        if !(has_media && text.trim().is_empty()) {
+            check_post_length(text, &content_warning, self.limits.max_post_chars)?;
+        }
         let text = text.trim().to_string();
         let remote = |handle: &str| -> porchlight_db::rusqlite::Result<Option<AccountId>> {
             let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
@@ -99,7 +119,9 @@ impl App {
     pub fn post(&self, author: AccountId, compose: &Compose) -> AppResult<PostId> {
         self.meet_mentioned(compose.text);
         self.write_and_send(|tx, fed| {
-            let mut prepared = self.prepare(tx, compose.text, compose.content_warning)?;
+            let media = porchlight_core::media::check_attachments(compose.media)?;
+            let mut prepared =
+                self.prepare(tx, compose.text, compose.content_warning, !media.is_empty())?;
             let mut parent_author = None;
             if let Some(parent_id) = compose.in_reply_to {
                 let parent = timeline::post(tx, parent_id, Reader::member(author))?
@@ -142,6 +164,9 @@ impl App {
                     now,
                 },
             )?;
+            if !uploads::set_for_post(tx, id, author, &media)? {
+                return Err(unknown_picture());
+            }
             for &mentioned in &prepared.mentions {
                 let kind = if Some(mentioned) == parent_author {
                     NotificationKind::Reply
@@ -158,12 +183,14 @@ impl App {
     }
 
     /// Edits a post's text and content warning (never its audience); keeps the old version.
+    /// `media`, when given, becomes the post's pictures (uploaded ones, or ones it has).
     pub fn edit(
         &self,
         editor: AccountId,
         id: PostId,
         text: &str,
         content_warning: &str,
+        media: Option<&[UploadId]>,
     ) -> AppResult<()> {
         self.meet_mentioned(text);
         self.write_and_send(|tx, fed| {
@@ -173,7 +200,19 @@ impl App {
                     "Only the author can edit a post.".into(),
                 ));
             }
-            let prepared = self.prepare(tx, text, content_warning)?;
+            let media = media
+                .map(porchlight_core::media::check_attachments)
+                .transpose()?;
+            let has_media = match &media {
+                Some(ids) => !ids.is_empty(),
+                None => !post.media.is_empty(),
+            };
+            let prepared = self.prepare(tx, text, content_warning, has_media)?;
+            if let Some(ids) = &media
+                && !uploads::set_for_post(tx, id, editor, ids)?
+            {
+                return Err(unknown_picture());
+            }
             let added = posts::edit_post(
                 tx,
                 id,

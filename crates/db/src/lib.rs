@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod posts;
 pub mod social;
 pub mod timeline;
+pub mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};

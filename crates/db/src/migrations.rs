@@ -290,6 +290,29 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, post_id)
     ) WITHOUT ROWID;
     "#,
+    // 6: pictures campers upload. The bytes live in the database, beside the posts they belong
+    // to: one file to back up, one transaction to post (a power cut never leaves a post without
+    // its picture or a picture without its row). The random file name is its address; the
+    // bytes come last so that reading the other columns never touches the picture's pages.
+    r#"
+    CREATE TABLE uploads (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id     INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL DEFAULT 0,
+        file_name   TEXT NOT NULL UNIQUE,
+        media_type  TEXT NOT NULL,
+        width       INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        focus_x     REAL NOT NULL DEFAULT 0,
+        focus_y     REAL NOT NULL DEFAULT 0,
+        created_at  INTEGER NOT NULL,
+        bytes       BLOB NOT NULL
+    );
+    CREATE INDEX uploads_by_post ON uploads (post_id, position) WHERE post_id IS NOT NULL;
+    CREATE INDEX uploads_waiting ON uploads (created_at) WHERE post_id IS NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

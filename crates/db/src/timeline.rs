@@ -66,7 +66,7 @@ impl Author {
 
 /// A post as a list shows it. For a boost, the fields describe the boosted post and `boosted_by`
 /// names who boosted it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PostView {
     /// The id of the row in the list (the boost's own id for a boost): pages continue after it.
     pub row_id: PostId,
@@ -94,9 +94,10 @@ pub struct PostView {
 }
 
 /// A file attached to a post.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Media {
-    /// Where it lives (on the author's server).
+    /// Where it lives: on the author's server, or for a picture uploaded here its path on this
+    /// one (`/files/NAME`, so that it follows the camp's name if that changes).
     pub url: String,
     pub media_type: String,
     /// The alt text.
@@ -104,6 +105,8 @@ pub struct Media {
     /// The address of this camp's copy (its media proxy), set by the web layer; empty when
     /// pictures from there are not shown.
     pub proxy: String,
+    /// For a picture uploaded here: its size, focus and id.
+    pub upload: Option<crate::uploads::Upload>,
 }
 
 impl PostView {
@@ -218,7 +221,7 @@ fn passes_rules(view: &PostView, row_audience: Audience, listing: Listing, reade
 }
 
 /// One page of a list: the posts, and where the next page starts (None at the end).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
     pub posts: Vec<PostView>,
     pub next_max_id: Option<PostId>,
@@ -441,14 +444,27 @@ fn mark_viewer_flags(
     Ok(())
 }
 
-/// Reads the media of the posts from other servers on a page, in one query (pages of camp posts,
-/// which have none yet, cost nothing).
+/// Reads the media of the posts on a page: pictures from other servers in one query, pictures
+/// uploaded here in another.
 fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
-    let remote: Vec<String> = posts
-        .iter()
-        .filter(|p| p.remote_url.is_some())
-        .map(|p| p.id.to_string())
-        .collect();
+    let (remote, local): (Vec<&PostView>, Vec<&PostView>) =
+        posts.iter().partition(|p| p.remote_url.is_some());
+    let local: Vec<PostId> = local.iter().map(|p| p.id).collect();
+    let remote: Vec<String> = remote.iter().map(|p| p.id.to_string()).collect();
+    for upload in crate::uploads::of_posts(conn, &local)? {
+        let path = format!("/files/{}", upload.file_name);
+        let media = Media {
+            url: path.clone(),
+            media_type: upload.media_type.clone(),
+            description: upload.description.clone(),
+            proxy: path,
+            upload: Some(upload),
+        };
+        let post_id = media.upload.as_ref().and_then(|u| u.post_id);
+        for post in posts.iter_mut().filter(|p| Some(p.id) == post_id) {
+            post.media.push(media.clone());
+        }
+    }
     if remote.is_empty() {
         return Ok(());
     }
@@ -466,6 +482,7 @@ fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<(
             media_type: row.get(2)?,
             description: row.get(3)?,
             proxy: String::new(),
+            upload: None,
         };
         for post in posts.iter_mut().filter(|p| p.id == id) {
             post.media.push(media.clone());

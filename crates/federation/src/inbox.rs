@@ -612,6 +612,7 @@ fn media_of(
             media_type: a.media_type.clone(),
             description: a.description.clone(),
             proxy: String::new(),
+            upload: None,
         })
         .collect())
 }

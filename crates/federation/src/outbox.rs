@@ -65,6 +65,17 @@ pub fn note_for(
     let html = post
         .html
         .replace("href=\"/", &format!("href=\"{}/", me.base_url));
+    let attachments: Vec<documents::Picture> = porchlight_db::uploads::of_posts(conn, &[post.id])?
+        .into_iter()
+        .map(|u| documents::Picture {
+            url: format!("{}/files/{}", me.base_url, u.file_name),
+            media_type: u.media_type,
+            description: u.description,
+            width: u.width,
+            height: u.height,
+            focus: u.focus,
+        })
+        .collect();
     let id = me.post_id(post.id);
     let actor = me.actor_id(&post.author_username);
     let note = documents::note(&documents::Note {
@@ -80,6 +91,7 @@ pub fn note_for(
         addressing: &addressing,
         mentions: &mentions,
         hashtags: &hashtags,
+        attachments: &attachments,
     });
     Ok(Some((note, addressing)))
 }

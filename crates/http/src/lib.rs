@@ -32,8 +32,23 @@ pub use request::{Request, Response};
 /// conduct at most 10,000).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// How much of a too-large body is read and discarded before answering 413; past this the
-/// connection is simply closed.
+/// The largest body of a picture upload: the picture and a little for the form around it.
+pub const MAX_UPLOAD_BYTES: usize = porchlight_pictures::MAX_BYTES + 64 * 1024;
+
+/// The largest body taken at `path`.
+fn body_limit(path: &str, multipart: bool) -> usize {
+    match path {
+        // Inboxes take ActivityPub documents, which may be larger than any form.
+        p if p.ends_with("/inbox") => porchlight_federation::ap::inbound::MAX_DOCUMENT_BYTES,
+        "/api/v1/media" | "/api/v2/media" => MAX_UPLOAD_BYTES,
+        // The composer's form, with a picture.
+        "/posts" if multipart => MAX_UPLOAD_BYTES,
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// How much more than its limit a too-large body may be: it is read and discarded before the
+/// 413 is answered. Past this the connection is simply closed.
 const DRAIN_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// How the server presents itself.
@@ -299,18 +314,19 @@ async fn handle(
     let mut request = Request::from_parts(&parts, remote);
     // A body over the limit is still read (and thrown away) up to a bound, so that the sender gets
     // the "too large" page instead of a connection closed under it mid-upload.
-    if declared_length.is_some_and(|n| n > DRAIN_LIMIT_BYTES) {
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limit = body_limit(parts.uri.path(), multipart);
+    let drain_limit = limit + DRAIN_LIMIT_BYTES;
+    if declared_length.is_some_and(|n| n > drain_limit) {
         request.body_too_large = true;
     } else {
-        match Limited::new(body, DRAIN_LIMIT_BYTES).collect().await {
+        match Limited::new(body, drain_limit).collect().await {
             Ok(collected) => {
                 let bytes = collected.to_bytes();
-                // Inboxes take ActivityPub documents, which may be larger than any form.
-                let limit = if parts.uri.path().ends_with("/inbox") {
-                    porchlight_federation::ap::inbound::MAX_DOCUMENT_BYTES
-                } else {
-                    MAX_BODY_BYTES
-                };
                 if bytes.len() > limit {
                     request.body_too_large = true;
                 } else {

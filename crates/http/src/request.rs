@@ -17,6 +17,8 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub cookies: Vec<(String, String)>,
     pub form: Vec<(String, String)>,
+    /// Files sent with a multipart form (a picture on a post).
+    pub files: Vec<porchlight_api::Upload>,
     pub body_too_large: bool,
     pub remote: SocketAddr,
     /// The Origin header, when the browser sent one (checked on every form post).
@@ -74,6 +76,7 @@ impl Request {
             query,
             cookies,
             form: Vec::new(),
+            files: Vec::new(),
             body_too_large: false,
             remote,
             origin: header(hyper::header::ORIGIN),
@@ -90,7 +93,17 @@ impl Request {
     }
 
     pub fn set_body(&mut self, body: Bytes) {
-        if !self.is_json() {
+        let content_type = self.header("content-type").unwrap_or("");
+        if content_type.starts_with("multipart/form-data") {
+            // A malformed body leaves the form empty, which its CSRF check then refuses.
+            match porchlight_api::read_multipart(content_type, &body) {
+                Ok((fields, files)) => {
+                    self.form = fields;
+                    self.files = files;
+                }
+                Err(e) => log::info!("a multipart form could not be read: {}", e.error),
+            }
+        } else if !self.is_json() {
             self.form = form_urlencoded::parse(&body).into_owned().collect();
         }
         self.body = body;
@@ -114,6 +127,13 @@ impl Request {
         self.header("accept").is_some_and(|a| {
             a.contains("application/activity+json") || a.contains("application/ld+json")
         })
+    }
+
+    /// The file sent in the form field `name`, if one was chosen.
+    pub fn file(&self, name: &str) -> Option<&porchlight_api::Upload> {
+        self.files
+            .iter()
+            .find(|f| f.field == name && !(f.bytes.is_empty() && f.file_name.is_empty()))
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {

@@ -9,6 +9,7 @@ use porchlight_app::db::timeline::{self, Page, PostView, Query, Reader};
 use porchlight_app::db::{Connection, now};
 use porchlight_app::members::NewMember;
 use porchlight_app::posting::Compose;
+use porchlight_app::uploads::PictureDetails;
 use porchlight_app::{AppError, AppResult, Site};
 use porchlight_core::audience::{self, Action, Audience, Role};
 use porchlight_core::members::MemberCap;
@@ -116,17 +117,30 @@ fn cookie(s: &State, name: &str, value: &str, max_age: i64) -> String {
 /// the browser's cookies.
 fn api(s: &State, req: &Request) -> Response {
     let base = base_url(s, req);
-    let answer = porchlight_api::handle(
-        &s.app,
-        &porchlight_api::ApiRequest {
-            method: req.method.as_str(),
-            segments: &req.segments,
-            query: &req.query,
-            headers: &req.headers,
-            body: &req.body,
-            base_url: &base,
-        },
-    );
+    let answer = if req.body_too_large {
+        porchlight_api::ApiResponse {
+            status: 413,
+            body: serde_json::json!({
+                "error": format!(
+                    "The request is larger than this camp takes (at most {} MB for a picture).",
+                    porchlight_pictures::MAX_BYTES / 1_048_576
+                )
+            }),
+            headers: Vec::new(),
+        }
+    } else {
+        porchlight_api::handle(
+            &s.app,
+            &porchlight_api::ApiRequest {
+                method: req.method.as_str(),
+                segments: &req.segments,
+                query: &req.query,
+                headers: &req.headers,
+                body: &req.body,
+                base_url: &base,
+            },
+        )
+    };
     let mut headers = vec![
         ("access-control-allow-origin", "*".to_string()),
         (
@@ -183,6 +197,7 @@ pub fn handle(s: &State, req: &Request) -> Response {
             return acme_challenge(&s.config.acme_challenges, token);
         }
         (&Method::GET | &Method::HEAD, ["media", tag, url]) => return media(s, tag, url),
+        (&Method::GET | &Method::HEAD, ["files", name]) => return file(s, name),
         _ => {}
     }
     if porchlight_api::is_api_path(&req.segments) {
@@ -220,6 +235,35 @@ pub fn handle(s: &State, req: &Request) -> Response {
             .push(("set-cookie", cookie(s, ANON_COOKIE, anon, 365 * 86_400)));
     }
     response
+}
+
+/// A picture a member uploaded. Its random name is the permission; it never changes, so it is
+/// cached for good. `nosniff` and a sandboxing CSP keep a picture from ever acting as a page.
+fn file(s: &State, name: &str) -> Response {
+    match s.app.file(name) {
+        Ok((kind, bytes)) => Response {
+            status: 200,
+            content_type: kind.media_type(),
+            headers: vec![
+                (
+                    "cache-control",
+                    "public, max-age=31536000, immutable".to_string(),
+                ),
+                ("x-content-type-options", "nosniff".to_string()),
+                (
+                    "content-security-policy",
+                    "default-src 'none'; sandbox".to_string(),
+                ),
+                ("access-control-allow-origin", "*".to_string()),
+            ],
+            body: bytes.into(),
+        },
+        Err(AppError::NotFound) => Response::text(404, "Not found."),
+        Err(e) => {
+            log::error!("file {name}: {e}");
+            Response::text(503, "The server could not read its database.")
+        }
+    }
 }
 
 /// A picture from another server, through this camp's cache.
@@ -323,7 +367,8 @@ fn proxy_media<'a>(s: &State, posts: impl Iterator<Item = &'a mut PostView>) {
         if let Some(url) = &post.author.avatar_url {
             post.author.avatar_proxy = s.app.media_path(url);
         }
-        for media in &mut post.media {
+        // (Pictures uploaded here already carry their own path.)
+        for media in post.media.iter_mut().filter(|m| m.upload.is_none()) {
             if porchlight_federation::client::IMAGE_TYPES.contains(&media.media_type.as_str())
                 || media.media_type == "image/*"
             {
@@ -1129,13 +1174,43 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                     AppError::Invalid(format!("\"{name}\" is not an audience a post can have."))
                 })?,
             };
+            // A picture is stored first, then posted with the text; if the post is refused,
+            // the picture goes too.
+            let uploaded = match req.file("picture") {
+                Some(file) => s
+                    .app
+                    .upload_picture(
+                        me.id,
+                        &file.bytes,
+                        &PictureDetails {
+                            description: Some(req.field("picture_description")),
+                            focus: None,
+                        },
+                    )
+                    .map(|u| Some(u.id)),
+                None => Ok(None),
+            };
+            let media: Vec<i64> = uploaded
+                .as_ref()
+                .ok()
+                .copied()
+                .flatten()
+                .into_iter()
+                .collect();
             let compose = Compose {
                 text: req.field("text"),
                 content_warning: req.field("content_warning"),
                 audience,
                 in_reply_to,
+                media: &media,
             };
-            match s.app.post(me.id, &compose) {
+            let posted = uploaded.and_then(|_| s.app.post(me.id, &compose));
+            if posted.is_err()
+                && let Some(&picture) = media.first()
+            {
+                let _ = s.app.delete_upload(me.id, picture);
+            }
+            match posted {
                 Ok(id) => Ok(Response::redirect(&match in_reply_to {
                     Some(_) => format!("/posts/{id}"),
                     None => "/".to_string(),
@@ -1176,10 +1251,13 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
         ["posts", id, "edit"] => {
             let me = v.me()?;
             let id = parse_id(id)?;
-            match s
-                .app
-                .edit(me.id, id, req.field("text"), req.field("content_warning"))
-            {
+            match s.app.edit(
+                me.id,
+                id,
+                req.field("text"),
+                req.field("content_warning"),
+                None,
+            ) {
                 Ok(()) => Ok(Response::redirect(&format!("/posts/{id}"))),
                 Err(e) if is_user_error(&e) => {
                     let post = s.app.view_post(v.reader(), id)?;

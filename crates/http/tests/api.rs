@@ -1176,3 +1176,355 @@ fn markers_and_pins() {
         4
     );
 }
+
+impl Client {
+    fn multipart(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Reply {
+        let files: Vec<(&str, &str, &str, &[u8])> = file
+            .map(|(content_type, bytes)| vec![("file", "picture", content_type, bytes)])
+            .unwrap_or_default();
+        let (content_type, body) = porchlight_testkit::multipart(fields, &files);
+        self.send(method, path, token, Some((&content_type, body)), &[])
+    }
+}
+
+#[test]
+fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
+    use porchlight_pictures::samples;
+    let (camp, client, hana) = camp_with_token("read write");
+    let mo = token_for(&camp, &client, "mo", "read write");
+    let photo = samples::jpeg(600, 400, Some(6));
+
+    // Upload with alt text and focus: ready at once, turned upright, described.
+    let up = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[
+            ("description", "Our dog asleep on the porch"),
+            ("focus", "0.5,-0.25"),
+        ],
+        Some(("image/jpeg", &photo)),
+    );
+    assert_eq!(up.status, 200, "{}", up.json);
+    const ATTACHMENT: &[&str] = &[
+        "id",
+        "type",
+        "url",
+        "preview_url",
+        "remote_url",
+        "meta",
+        "description",
+        "blurhash",
+    ];
+    for key in ATTACHMENT {
+        assert!(
+            up.json.get(key).is_some(),
+            "MediaAttachment lacks {key}: {}",
+            up.json
+        );
+    }
+    assert_eq!(up.json["type"], "image");
+    assert_eq!(up.json["description"], "Our dog asleep on the porch");
+    assert_eq!(up.json["meta"]["original"]["width"], 400);
+    assert_eq!(up.json["meta"]["original"]["height"], 600);
+    assert_eq!(up.json["meta"]["focus"], json!({"x": 0.5, "y": -0.25}));
+    let media_id = up.json["id"].as_str().unwrap().to_string();
+    let url = up.json["url"].as_str().unwrap().to_string();
+    let path = url
+        .strip_prefix(&camp.base)
+        .expect("on this camp")
+        .to_string();
+    assert!(
+        path.starts_with("/files/") && path.ends_with(".jpg"),
+        "{path}"
+    );
+
+    // The file: the same picture, without the camera, the place or the comment.
+    let mut browser = camp.browser();
+    let file = client.send("GET", &path, None, None, &[]);
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("image/jpeg"));
+    assert_eq!(file.header("x-content-type-options"), Some("nosniff"));
+    let file = browser.get(&path);
+    assert_eq!(
+        file.bytes,
+        porchlight_pictures::clean(&photo).unwrap().bytes
+    );
+    assert!(
+        file.bytes.ends_with(&[0x12, 0x34, 0xFF, 0xD9]),
+        "the picture data is whole"
+    );
+    for telling in samples::TELLING {
+        assert!(
+            !file.body.contains(telling),
+            "{telling} is still in the file"
+        );
+    }
+
+    // Alt text and focus change until it is posted; GET shows it to its owner only.
+    let changed = client.multipart(
+        "PUT",
+        &format!("/api/v1/media/{media_id}"),
+        Some(&hana),
+        &[("description", "Our dog, Pepper, asleep on the porch")],
+        None,
+    );
+    assert_eq!(changed.status, 200, "{}", changed.json);
+    assert_eq!(changed.json["meta"]["focus"]["x"], 0.5, "the focus stays");
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/media/{media_id}"), Some(&mo))
+            .status,
+        404
+    );
+    // Someone else's picture cannot be posted: 422, and no status is written.
+    let statuses_before = camp.count("posts");
+    let stolen = client.form(
+        "/api/v1/statuses",
+        Some(&mo),
+        &[("status", "look"), ("media_ids[]", &media_id)],
+    );
+    assert_eq!(stolen.status, 422, "{}", stolen.json);
+    assert_eq!(camp.count("posts"), statuses_before);
+
+    // Posted with text; the status carries it as a MediaAttachment, the page shows it with
+    // its alt text, and it can no longer be changed or deleted on its own.
+    let post = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"status": "Pepper!", "visibility": "public", "media_ids": [media_id]}),
+    );
+    assert_eq!(post.status, 200, "{}", post.json);
+    let attached = &post.json["media_attachments"][0];
+    assert_eq!(attached["id"], media_id.as_str());
+    assert_eq!(attached["url"], url.as_str());
+    assert_eq!(
+        attached["description"],
+        "Our dog, Pepper, asleep on the porch"
+    );
+    for key in ATTACHMENT {
+        assert!(
+            attached.get(key).is_some(),
+            "the status's attachment lacks {key}"
+        );
+    }
+    let status_id = post.json["id"].as_str().unwrap().to_string();
+    browser
+        .get(&format!("/posts/{status_id}"))
+        .assert_contains(&format!("src=\"{path}\""))
+        .assert_contains("alt=\"Our dog, Pepper, asleep on the porch\"");
+    let home = client.get("/api/v1/timelines/home", Some(&hana));
+    assert_eq!(
+        home.json[0]["media_attachments"][0]["id"],
+        media_id.as_str()
+    );
+    let late = client.multipart(
+        "PUT",
+        &format!("/api/v1/media/{media_id}"),
+        Some(&hana),
+        &[("description", "too late")],
+        None,
+    );
+    assert_eq!(late.status, 404);
+    let reuse = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"status": "again", "media_ids": [media_id]}),
+    );
+    assert_eq!(reuse.status, 422, "a posted picture is not posted twice");
+
+    // A picture alone is a post; an edit can replace the pictures or keep them.
+    let png = client.multipart(
+        "POST",
+        "/api/v1/media",
+        Some(&hana),
+        &[],
+        Some(("image/png", &samples::png(3, 2))),
+    );
+    assert_eq!(png.status, 200, "{}", png.json);
+    let png_id = png.json["id"].as_str().unwrap();
+    let alone = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"media_ids": [png_id]}),
+    );
+    assert_eq!(alone.status, 200, "{}", alone.json);
+    let edited = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{status_id}"),
+        Some(&hana),
+        json!({"status": "Pepper, edited"}),
+    );
+    assert_eq!(
+        edited.json["media_attachments"].as_array().unwrap().len(),
+        1
+    );
+    let removed = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{status_id}"),
+        Some(&hana),
+        json!({"status": "Pepper, no picture", "media_ids": []}),
+    );
+    assert_eq!(removed.status, 200, "{}", removed.json);
+    assert_eq!(removed.json["media_attachments"], json!([]));
+    assert_eq!(
+        client.send("GET", &path, None, None, &[]).status,
+        404,
+        "its file is gone"
+    );
+
+    // Deleting a post deletes its pictures.
+    let alone_id = alone.json["id"].as_str().unwrap();
+    let alone_url = alone.json["media_attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let alone_path = alone_url.strip_prefix(&camp.base).unwrap();
+    assert_eq!(client.send("GET", alone_path, None, None, &[]).status, 200);
+    client.send(
+        "DELETE",
+        &format!("/api/v1/statuses/{alone_id}"),
+        Some(&hana),
+        None,
+        &[],
+    );
+    assert_eq!(client.send("GET", alone_path, None, None, &[]).status, 404);
+
+    // An upload not posted can be deleted.
+    let waiting = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[],
+        Some(("image/png", &samples::png(2, 2))),
+    );
+    let waiting_id = waiting.json["id"].as_str().unwrap();
+    let gone = client.send(
+        "DELETE",
+        &format!("/api/v1/media/{waiting_id}"),
+        Some(&hana),
+        None,
+        &[],
+    );
+    assert_eq!(gone.status, 200);
+    assert_eq!(camp.count("uploads"), 0);
+
+    // Bad input: each refused with Mastodon's status and a sentence, nothing stored.
+    let five: Vec<String> = (0..5)
+        .map(|_| {
+            client
+                .multipart(
+                    "POST",
+                    "/api/v2/media",
+                    Some(&hana),
+                    &[],
+                    Some(("image/png", &samples::png(2, 2))),
+                )
+                .json["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let too_many = client.json(
+        "POST",
+        "/api/v1/statuses",
+        Some(&hana),
+        json!({"status": "five", "media_ids": five}),
+    );
+    assert_eq!(too_many.status, 422);
+    assert!(
+        too_many.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("at most 4 pictures"),
+        "{}",
+        too_many.json
+    );
+    let uploads_before = camp.count("uploads");
+    let heic = {
+        let mut b = vec![0, 0, 0, 0x18];
+        b.extend(b"ftypheic\0\0\0\0mif1heic");
+        b
+    };
+    let big_png = samples::png(9000, 9000);
+    let not_a_picture: &[u8] =
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    for (what, content_type, bytes, words) in [
+        ("svg", "image/svg+xml", not_a_picture, "not a picture"),
+        (
+            "heic",
+            "image/heic",
+            &heic[..],
+            "HEIC pictures are not taken",
+        ),
+        ("too many pixels", "image/png", &big_png[..], "pixels"),
+        ("empty", "image/png", &b""[..], "empty"),
+    ] {
+        let r = client.multipart(
+            "POST",
+            "/api/v2/media",
+            Some(&hana),
+            &[],
+            Some((content_type, bytes)),
+        );
+        assert_eq!(r.status, 422, "{what}: {}", r.json);
+        assert!(
+            r.json["error"].as_str().unwrap().contains(words),
+            "{what}: {}",
+            r.json
+        );
+    }
+    let bad_focus = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[("focus", "2,0")],
+        Some(("image/png", &samples::png(2, 2))),
+    );
+    assert_eq!(bad_focus.status, 422, "{}", bad_focus.json);
+    let no_file = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[("description", "x")],
+        None,
+    );
+    assert_eq!(no_file.status, 422);
+    // Over the picture limit but within what is read: 422 with the size; far over it: 413.
+    let mut over = samples::png(100, 100);
+    over.resize(porchlight_pictures::MAX_BYTES + 1000, 0);
+    let r = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[],
+        Some(("image/png", &over)),
+    );
+    assert_eq!(r.status, 422, "{}", r.json);
+    assert!(
+        r.json["error"].as_str().unwrap().contains("at most 10 MB"),
+        "{}",
+        r.json
+    );
+    let huge = vec![0u8; porchlight_pictures::MAX_BYTES + 200_000];
+    let r = client.multipart(
+        "POST",
+        "/api/v2/media",
+        Some(&hana),
+        &[],
+        Some(("image/png", &huge)),
+    );
+    assert_eq!(r.status, 413, "{}", r.json);
+    assert_eq!(camp.count("uploads"), uploads_before, "nothing stored");
+}

@@ -325,3 +325,94 @@ fn three_camps_a_boost_carries_a_post_to_a_third() {
         );
     }
 }
+
+#[test]
+fn a_picture_posted_from_the_page_reaches_the_other_camp_without_its_metadata() {
+    use porchlight_pictures::samples;
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    let mut ana = a.logged_in("ana");
+    let mut bo = b.logged_in("bo");
+    let bo_handle = format!("bo@{}", b.host());
+    ana.post(&format!("/@{bo_handle}/follow"), &[]);
+    a.wait_for("the follow", |a| a.count("follows") == 1);
+
+    // The home page's form takes a picture and its description.
+    bo.get("/")
+        .assert_contains("enctype=\"multipart/form-data\"")
+        .assert_contains("name=\"picture\"");
+    let photo = samples::jpeg(40, 30, Some(1));
+    let posted = bo.post_multipart(
+        "/posts",
+        &[
+            ("text", "sunset at the lake"),
+            ("audience", "public"),
+            ("picture_description", "An orange sky over a lake"),
+        ],
+        &[("picture", "sunset.jpg", "image/jpeg", &photo)],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let file = b.query_i64("SELECT COUNT(*) FROM uploads WHERE post_id IS NOT NULL");
+    assert_eq!(file, 1);
+    let home = bo.get("/");
+    home.assert_contains("alt=\"An orange sky over a lake\"");
+
+    // The Note carries it as a Document with its alt text, size and focus.
+    let public = porchlight_testkit::first_post_id(&home.body).unwrap();
+    let note = json(
+        &b.browser()
+            .get_with(&format!("/posts/{public}"), &[("accept", AP)])
+            .body,
+    );
+    let document = &note["attachment"][0];
+    assert_eq!(document["type"], "Document");
+    assert_eq!(document["mediaType"], "image/jpeg");
+    assert_eq!(document["name"], "An orange sky over a lake");
+    assert_eq!(document["width"], 40);
+    assert_eq!(document["focalPoint"], serde_json::json!([0.0, 0.0]));
+    let url = document["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with(&format!("{}/files/", b.base)), "{url}");
+
+    // Ana's camp stores it and shows it through its own cache; the bytes have no metadata.
+    a.wait_for("the post with its picture", |a| a.count("post_media") == 1);
+    let page = ana.get("/");
+    page.assert_contains("sunset at the lake")
+        .assert_contains("alt=\"An orange sky over a lake\"");
+    let proxied = page
+        .body
+        .split("src=\"/media/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the picture through the camp's cache");
+    let fetched = ana.get(&format!("/media/{proxied}"));
+    fetched.assert_status(200);
+    assert_eq!(fetched.header("content-type"), Some("image/jpeg"));
+    let sent = porchlight_pictures::clean(&photo).unwrap().bytes;
+    assert_eq!(fetched.bytes, sent, "the cleaned picture, byte for byte");
+    for telling in samples::TELLING {
+        assert!(
+            !fetched.body.contains(telling),
+            "{telling} reached the other camp"
+        );
+    }
+
+    // A refused post keeps no picture: a picture that is not one, or a post too long.
+    let uploads = b.count("uploads");
+    let refused = bo.post_multipart(
+        "/posts",
+        &[("text", "x"), ("audience", "public")],
+        &[("picture", "notes.txt", "text/plain", b"just words")],
+    );
+    assert_eq!(refused.status, 422);
+    refused.assert_contains("not a picture");
+    let too_long = "a".repeat(5000);
+    let refused = bo.post_multipart(
+        "/posts",
+        &[("text", &too_long), ("audience", "public")],
+        &[("picture", "p.png", "image/png", &samples::png(2, 2))],
+    );
+    assert_eq!(refused.status, 422);
+    assert_eq!(b.count("uploads"), uploads, "nothing kept");
+}

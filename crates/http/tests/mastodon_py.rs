@@ -23,11 +23,20 @@ fn mastodon_py_registers_authorizes_posts_and_reads() {
     );
     let (camp, _) = TestCamp::with_host("hana");
     camp.add_member("mo", porchlight_core::audience::Role::Member);
+    // A phone photo with a camera make and a GPS position, for the app to upload.
+    let picture_dir = tempfile::tempdir().unwrap();
+    let picture = picture_dir.path().join("photo.jpg");
+    std::fs::write(
+        &picture,
+        porchlight_pictures::samples::jpeg(64, 48, Some(6)),
+    )
+    .unwrap();
     let out = Command::new(&python)
         .arg(dir.join("flow.py"))
         .env("PORCHLIGHT_BASE", &camp.base)
         .env("PORCHLIGHT_USER", "hana")
         .env("PORCHLIGHT_PASSWORD", PASSWORD)
+        .env("PORCHLIGHT_PICTURE", &picture)
         .output()
         .expect("run Mastodon.py");
     let said = format!(

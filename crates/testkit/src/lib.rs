@@ -226,7 +226,9 @@ impl Drop for TestCamp {
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// The body as text (lossy where it is not UTF-8); `bytes` has it exactly.
     pub body: String,
+    pub bytes: Vec<u8>,
     pub location: Option<String>,
     pub headers: Vec<(String, String)>,
 }
@@ -338,7 +340,13 @@ impl Browser {
             }
             headers.push((name.as_str().to_string(), value));
         }
-        let body = response.body_mut().read_to_string().unwrap_or_default();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = extract_csrf(&body) {
             self.csrf = Some((token, self.cookie_header()));
         }
@@ -349,6 +357,7 @@ impl Browser {
         Answer {
             status,
             body,
+            bytes,
             location,
             headers,
         }
@@ -422,6 +431,29 @@ impl Browser {
         self.absorb(response)
     }
 
+    /// Submits a form with files (`enctype="multipart/form-data"`) as the browser would:
+    /// `files` are (field, file name, content type, bytes).
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Answer {
+        let token = self.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        let (content_type, body) = multipart(&all, files);
+        let url = format!("{}{}", self.base, path);
+        let response = self
+            .agent
+            .post(&url)
+            .header("cookie", &self.cookie_header())
+            .header("content-type", &content_type)
+            .send(&body[..])
+            .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+        self.absorb(response)
+    }
+
     /// Posts a raw body (for oversized requests).
     pub fn post_bytes(&mut self, path: &str, body: &[u8]) -> Answer {
         let url = format!("{}{}", self.base, path);
@@ -479,6 +511,35 @@ fn extract_csrf(body: &str) -> Option<String> {
 }
 
 /// The id of the first post card on a page.
+/// A `multipart/form-data` body: (its content type with the boundary, the bytes).
+pub fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----porchlight-test-boundary-7d3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, content_type, bytes) in files {
+        body.extend(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\ncontent-type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
 pub fn first_post_id(body: &str) -> Option<i64> {
     post_ids(body).into_iter().next()
 }

@@ -48,14 +48,21 @@ pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
         None => ("compose", "Write a post"),
     };
     html! {
-        form.compose id=(id) method="post" action="/posts" {
+        form.compose id=(id) method="post" action="/posts" enctype="multipart/form-data" {
             (csrf_field(chrome))
             @if let Some((parent, _)) = draft.in_reply_to {
                 input type="hidden" name="in_reply_to" value=(parent);
             }
             (error_box(draft.error))
             label for={ (id) "-text" } { (heading) }
-            textarea id={ (id) "-text" } name="text" rows="4" placeholder="What's on your mind?" required { (draft.text) }
+            textarea id={ (id) "-text" } name="text" rows="4" placeholder="What's on your mind?" { (draft.text) }
+            details.picture {
+                summary.hint { "Add a picture" }
+                label for={ (id) "-picture" } { "Picture " span.hint { "(JPEG, PNG, GIF or WebP, up to 10 MB; where it was taken is removed)" } }
+                input id={ (id) "-picture" } type="file" name="picture" accept="image/jpeg,image/png,image/gif,image/webp";
+                label for={ (id) "-picture-description" } { "Describe it " span.hint { "(for people who cannot see it)" } }
+                input id={ (id) "-picture-description" } type="text" name="picture_description" maxlength="1500" placeholder="e.g. Our dog asleep on the porch";
+            }
             label for={ (id) "-cw" } { "Content warning " span.hint { "(optional)" } }
             input id={ (id) "-cw" } type="text" name="content_warning" value=(draft.content_warning) placeholder="e.g. spoilers, food";
             div.row {

@@ -219,6 +219,7 @@ fn fan_out(
                 content_warning: "",
                 audience: Audience::Public,
                 in_reply_to: None,
+                media: &[],
             },
         )
         .expect("post");

@@ -1,0 +1,129 @@
+//! Pictures members upload: checked and stripped of where they were taken, stored, described,
+//! then attached to a post (by the API's `media_ids` or the page's picture field).
+
+use porchlight_core::AccountId;
+use porchlight_core::media::{self, Focus, MediaError};
+use porchlight_db::uploads::{self, NewUpload, Upload, UploadId};
+use porchlight_pictures::{Kind, PictureError};
+
+use crate::{App, AppError, AppResult};
+
+impl From<MediaError> for AppError {
+    fn from(e: MediaError) -> AppError {
+        AppError::Invalid(e.to_string())
+    }
+}
+
+impl From<PictureError> for AppError {
+    fn from(e: PictureError) -> AppError {
+        AppError::Invalid(e.to_string())
+    }
+}
+
+/// What a member sends with a picture.
+#[derive(Default)]
+pub struct PictureDetails<'a> {
+    /// The alt text.
+    pub description: Option<&'a str>,
+    /// `"x,y"`, from -1 to 1.
+    pub focus: Option<&'a str>,
+}
+
+impl PictureDetails<'_> {
+    /// The alt text and focus, checked; `None` where not given.
+    fn checked(&self) -> AppResult<(Option<String>, Option<Focus>)> {
+        let description = self.description.map(media::check_description).transpose()?;
+        let focus = self
+            .focus
+            .filter(|f| !f.trim().is_empty())
+            .map(media::parse_focus)
+            .transpose()?;
+        Ok((description, focus))
+    }
+}
+
+impl App {
+    /// Stores a picture to be posted; it waits a day for its post.
+    pub fn upload_picture(
+        &self,
+        owner: AccountId,
+        bytes: &[u8],
+        details: &PictureDetails,
+    ) -> AppResult<Upload> {
+        let (description, focus) = details.checked()?;
+        // The slow part (reading the file) happens before the write lock is taken.
+        let picture = porchlight_pictures::clean(bytes)?;
+        let file_name = format!("{}.{}", self.random_token(16), picture.kind.extension());
+        self.db.write(|tx| {
+            let now = porchlight_db::now();
+            uploads::forget_waiting(tx, now - media::WAITING_UPLOAD_TTL)?;
+            let id = uploads::insert(
+                tx,
+                &NewUpload {
+                    account_id: owner,
+                    file_name: &file_name,
+                    media_type: picture.kind.media_type(),
+                    width: picture.width,
+                    height: picture.height,
+                    description: description.as_deref().unwrap_or(""),
+                    focus: focus.unwrap_or((0.0, 0.0)),
+                    bytes: &picture.bytes,
+                    now,
+                },
+            )?;
+            uploads::own(tx, id, owner)?.ok_or(AppError::NotFound)
+        })
+    }
+
+    /// A member's own upload.
+    pub fn own_upload(&self, owner: AccountId, id: UploadId) -> AppResult<Upload> {
+        self.db
+            .read(|c| uploads::own(c, id, owner))?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Changes the alt text or focus of a picture not posted yet (what is not given stays).
+    pub fn describe_upload(
+        &self,
+        owner: AccountId,
+        id: UploadId,
+        details: &PictureDetails,
+    ) -> AppResult<Upload> {
+        let (description, focus) = details.checked()?;
+        self.db.write(|tx| {
+            let current = uploads::own(tx, id, owner)?
+                .filter(|u| u.post_id.is_none())
+                .ok_or(AppError::NotFound)?;
+            uploads::describe_waiting(
+                tx,
+                id,
+                owner,
+                description.as_deref().unwrap_or(&current.description),
+                focus.unwrap_or(current.focus),
+            )?;
+            uploads::own(tx, id, owner)?.ok_or(AppError::NotFound)
+        })
+    }
+
+    /// Deletes a picture not posted yet.
+    pub fn delete_upload(&self, owner: AccountId, id: UploadId) -> AppResult<()> {
+        self.db.write(|tx| {
+            if uploads::delete_waiting(tx, id, owner)? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound)
+            }
+        })
+    }
+
+    /// The picture at `/files/NAME`: its type and bytes. The random name is the permission
+    /// (as for Mastodon's files): servers that received the post fetch it without signing.
+    pub fn file(&self, name: &str) -> AppResult<(Kind, Vec<u8>)> {
+        let (media_type, bytes) = self
+            .db
+            .read(|c| uploads::file(c, name))?
+            .ok_or(AppError::NotFound)?;
+        let kind = Kind::from_media_type(&media_type).ok_or(AppError::NotFound)?;
+        Ok((kind, bytes))
+    }
+}

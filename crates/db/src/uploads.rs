@@ -1,0 +1,180 @@
+//! Pictures members upload: waiting for a post (as apps upload first and post after), then
+//! attached to one. Deleting the post deletes its pictures.
+
+use porchlight_core::{AccountId, PostId, UnixTime};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+pub type UploadId = i64;
+
+/// An upload without its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upload {
+    pub id: UploadId,
+    pub account_id: AccountId,
+    pub post_id: Option<PostId>,
+    /// Random, with the picture's extension: the last part of its address (`/files/NAME`).
+    pub file_name: String,
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    /// The alt text.
+    pub description: String,
+    /// Where the picture's subject is, from -1 (left, bottom) to 1 (right, top).
+    pub focus: (f64, f64),
+    pub created_at: UnixTime,
+}
+
+pub struct NewUpload<'a> {
+    pub account_id: AccountId,
+    pub file_name: &'a str,
+    pub media_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub description: &'a str,
+    pub focus: (f64, f64),
+    pub bytes: &'a [u8],
+    pub now: UnixTime,
+}
+
+const COLUMNS: &str = "id, account_id, post_id, file_name, media_type, width, height, \
+                       description, focus_x, focus_y, created_at";
+
+fn from_row(row: &Row) -> rusqlite::Result<Upload> {
+    Ok(Upload {
+        id: row.get(0)?,
+        account_id: row.get(1)?,
+        post_id: row.get(2)?,
+        file_name: row.get(3)?,
+        media_type: row.get(4)?,
+        width: row.get(5)?,
+        height: row.get(6)?,
+        description: row.get(7)?,
+        focus: (row.get(8)?, row.get(9)?),
+        created_at: row.get(10)?,
+    })
+}
+
+pub fn insert(conn: &Connection, u: &NewUpload) -> rusqlite::Result<UploadId> {
+    conn.prepare_cached(
+        "INSERT INTO uploads (account_id, file_name, media_type, width, height, description,
+                              focus_x, focus_y, created_at, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        u.account_id,
+        u.file_name,
+        u.media_type,
+        u.width,
+        u.height,
+        u.description,
+        u.focus.0,
+        u.focus.1,
+        u.now,
+        u.bytes
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A member's own upload.
+pub fn own(conn: &Connection, id: UploadId, owner: AccountId) -> rusqlite::Result<Option<Upload>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM uploads WHERE id = ?1 AND account_id = ?2"
+    ))?
+    .query_row(params![id, owner], from_row)
+    .optional()
+}
+
+/// The picture at `/files/{file_name}`: its type and bytes.
+pub fn file(conn: &Connection, file_name: &str) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
+    conn.prepare_cached("SELECT media_type, bytes FROM uploads WHERE file_name = ?1")?
+        .query_row([file_name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Changes the alt text and focus of an upload not yet posted; false if there is none such.
+pub fn describe_waiting(
+    conn: &Connection,
+    id: UploadId,
+    owner: AccountId,
+    description: &str,
+    focus: (f64, f64),
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE uploads SET description = ?3, focus_x = ?4, focus_y = ?5
+              WHERE id = ?1 AND account_id = ?2 AND post_id IS NULL",
+        )?
+        .execute(params![id, owner, description, focus.0, focus.1])?
+        == 1)
+}
+
+/// Deletes an upload not yet posted; false if there is none such.
+pub fn delete_waiting(conn: &Connection, id: UploadId, owner: AccountId) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM uploads WHERE id = ?1 AND account_id = ?2 AND post_id IS NULL",
+        )?
+        .execute(params![id, owner])?
+        == 1)
+}
+
+/// Makes `ids` (in that order) the pictures of `post`, by its author `owner`. Each must be the
+/// owner's, and waiting or already on this post; pictures the post had and `ids` leaves out are
+/// deleted. Returns false, changing nothing, if any id is not such an upload.
+pub fn set_for_post(
+    conn: &Connection,
+    post: PostId,
+    owner: AccountId,
+    ids: &[UploadId],
+) -> rusqlite::Result<bool> {
+    let mut check = conn.prepare_cached(
+        "SELECT 1 FROM uploads WHERE id = ?1 AND account_id = ?2
+            AND (post_id IS NULL OR post_id = ?3)",
+    )?;
+    for id in ids {
+        if !check.exists(params![id, owner, post])? {
+            return Ok(false);
+        }
+    }
+    let list = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    conn.prepare_cached(
+        "DELETE FROM uploads WHERE post_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![post, list])?;
+    let mut attach =
+        conn.prepare_cached("UPDATE uploads SET post_id = ?1, position = ?2 WHERE id = ?3")?;
+    for (position, id) in ids.iter().enumerate() {
+        attach.execute(params![post, position as i64, id])?;
+    }
+    Ok(true)
+}
+
+/// The pictures of the given posts, in their order.
+pub fn of_posts(conn: &Connection, posts: &[PostId]) -> rusqlite::Result<Vec<Upload>> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = format!(
+        "[{}]",
+        posts
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM uploads WHERE post_id IN (SELECT value FROM json_each(?1))
+          ORDER BY post_id, position"
+    ))?;
+    stmt.query_map([list], from_row)?.collect()
+}
+
+/// Deletes uploads that waited longer than `before` without being posted (an app that
+/// uploaded and then gave up); returns how many.
+pub fn forget_waiting(conn: &Connection, before: UnixTime) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM uploads WHERE post_id IS NULL AND created_at < ?1")?
+        .execute([before])
+}
