@@ -150,6 +150,19 @@ def main():
     except MastodonAPIError as e:
         assert "not a picture" in str(e), e
 
+    step("a list of people we follow, with its timeline")
+    mo = api.account_lookup("mo")
+    api.account_follow(mo)
+    book_club = api.list_create("Book club")
+    api.list_accounts_add(book_club, [mo])
+    assert [a.id for a in api.list_accounts(book_club)] == [mo.id]
+    assert [l.title for l in api.account_lists(mo)] == ["Book club"]
+    assert api.timeline_list(book_club) == [], "mo has not posted"
+    api.list_update(book_club, "Book club 2026")
+    assert api.list(book_club).title == "Book club 2026"
+    api.list_delete(book_club)
+    assert api.lists() == []
+
     step("reading timelines page by page")
     home = api.timeline_home(limit=2)
     assert len(home) == 2, home

@@ -324,6 +324,20 @@ pub fn tag(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     list(c, Query::Hashtag(tag), &path)
 }
 
+/// `GET /api/v1/timelines/list/:id`: the posts of the people on one of my lists.
+pub fn list_timeline(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let chosen = c.app.list(c.me()?, crate::path_id(found[0])?)?;
+    let path = format!("api/v1/timelines/list/{}", chosen.id);
+    list(
+        c,
+        Query::List {
+            id: chosen.id,
+            replies: chosen.replies_policy,
+        },
+        &path,
+    )
+}
+
 pub fn bookmarks(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     list(c, Query::Bookmarks, "api/v1/bookmarks")
 }

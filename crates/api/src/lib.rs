@@ -8,6 +8,7 @@
 
 mod endpoints;
 pub mod entities;
+mod lists;
 mod media;
 mod oauth;
 mod params;
@@ -247,7 +248,16 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/notifications/:id/dismiss", Member(&["write:notifications"]), social::dismiss),
     route("GET", "/api/v1/custom_emojis", Nothing, social::none),
     route("GET", "/api/v1/announcements", Member(&["read"]), social::none),
-    route("GET", "/api/v1/lists", Member(&["read:lists"]), social::none),
+    route("GET", "/api/v1/lists", Member(&["read:lists"]), lists::index),
+    route("POST", "/api/v1/lists", Member(&["write:lists"]), lists::create),
+    route("GET", "/api/v1/lists/:id", Member(&["read:lists"]), lists::show),
+    route("PUT", "/api/v1/lists/:id", Member(&["write:lists"]), lists::update),
+    route("DELETE", "/api/v1/lists/:id", Member(&["write:lists"]), lists::delete),
+    route("GET", "/api/v1/lists/:id/accounts", Member(&["read:lists"]), lists::accounts),
+    route("POST", "/api/v1/lists/:id/accounts", Member(&["write:lists"]), lists::add_accounts),
+    route("DELETE", "/api/v1/lists/:id/accounts", Member(&["write:lists"]), lists::remove_accounts),
+    route("GET", "/api/v1/accounts/:id/lists", Member(&["read:lists"]), lists::with_account),
+    route("GET", "/api/v1/timelines/list/:id", Member(&["read:lists"]), endpoints::list_timeline),
     route("GET", "/api/v2/filters", Member(&["read:filters"]), social::none),
     route("GET", "/api/v1/filters", Member(&["read:filters"]), social::none),
     route("GET", "/api/v1/follow_requests", Member(&["read:follows"]), social::none),

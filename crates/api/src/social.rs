@@ -1,6 +1,6 @@
 //! Notifications, follows and relationships, and the small documents every app asks for when it
-//! starts (custom emojis, announcements, lists, filters, markers, preferences, trends): the camp
-//! has none of the latter yet, and says so with empty answers of the right shape rather than
+//! starts (custom emojis, announcements, filters, markers, preferences, trends): the camp has
+//! none of some of these yet, and says so with empty answers of the right shape rather than
 //! errors that stop an app from starting.
 
 use porchlight_app::db::social::{self, NotificationKind, Person};
@@ -17,7 +17,7 @@ fn read<T>(
     Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
 }
 
-fn person_account(c: &Caller, p: &Person) -> Value {
+pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {
     author_account(
         c.request.base_url,
         &Author {

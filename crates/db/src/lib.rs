@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod federation;
+pub mod lists;
 mod migrations;
 pub mod oauth;
 pub mod posts;

@@ -313,6 +313,25 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX uploads_by_post ON uploads (post_id, position) WHERE post_id IS NOT NULL;
     CREATE INDEX uploads_waiting ON uploads (created_at) WHERE post_id IS NULL;
     "#,
+    // 7: members' lists of people they follow, each with a timeline.
+    r#"
+    CREATE TABLE lists (
+        id             INTEGER PRIMARY KEY,
+        account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        title          TEXT NOT NULL,
+        replies_policy TEXT NOT NULL DEFAULT 'list'
+                       CHECK (replies_policy IN ('followed', 'list', 'none')),
+        exclusive      INTEGER NOT NULL DEFAULT 0,
+        created_at     INTEGER NOT NULL
+    );
+    CREATE INDEX lists_account ON lists (account_id);
+    CREATE TABLE list_members (
+        list_id    INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        PRIMARY KEY (list_id, account_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX list_members_account ON list_members (account_id, list_id);
+    "#,
 ];
 
 /// The schema version this build writes.

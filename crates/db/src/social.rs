@@ -35,6 +35,8 @@ pub fn unfollow(
     let changed = conn
         .prepare_cached("DELETE FROM follows WHERE follower_id = ?1 AND followee_id = ?2")?
         .execute([follower, followee])?;
+    // Lists hold only people one follows.
+    crate::lists::forget_in_lists_of(conn, follower, followee)?;
     Ok(changed == 1)
 }
 

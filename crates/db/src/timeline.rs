@@ -240,12 +240,21 @@ pub enum Query {
     /// Public posts from other servers (those that reached this camp because someone follows
     /// their authors, or was mentioned).
     Federated,
+    /// The posts of the people on one of the reader's lists (the caller checks it is theirs).
+    List {
+        id: i64,
+        replies: porchlight_core::lists::RepliesPolicy,
+    },
 }
+
+/// Keeps the people on the reader's exclusive lists off their home timeline.
+const NOT_IN_EXCLUSIVE_LIST: &str = "NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.id = lm.list_id \
+     WHERE lm.account_id = p.author_id AND l.account_id = ?1 AND l.exclusive)";
 
 impl Query {
     fn listing(&self) -> Listing {
         match self {
-            Query::Home | Query::Bookmarks => Listing::Home,
+            Query::Home | Query::Bookmarks | Query::List { .. } => Listing::Home,
             Query::Local => Listing::LocalTimeline,
             Query::Hashtag(_) => Listing::Hashtag,
             Query::Profile(_) => Listing::Profile,
@@ -264,19 +273,40 @@ impl Query {
     pub fn sql(&self, sparse_home: bool, batch: u32) -> String {
         // A leading `+` keeps SQLite from using an index on that column, so that it walks the
         // posts by id (newest first) and stops early, instead of collecting every match to sort.
+        let list_condition;
+        let home_condition;
         let (from, condition, order) = match self {
             // Most campers follow much of the camp, so most recent posts are theirs to see. Someone
             // who follows few would walk far: for them, the author index leads instead.
-            Query::Home if sparse_home => (
-                "FROM posts p",
-                "p.id < ?3 AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))",
-                "p.id",
-            ),
-            Query::Home => (
-                "FROM posts p",
-                "p.id < ?3 AND (+p.author_id = ?1 OR +p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1))",
-                "p.id",
-            ),
+            Query::Home => {
+                home_condition = if sparse_home {
+                    format!(
+                        "p.id < ?3 AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)) AND {NOT_IN_EXCLUSIVE_LIST}"
+                    )
+                } else {
+                    format!(
+                        "p.id < ?3 AND (+p.author_id = ?1 OR +p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)) AND {NOT_IN_EXCLUSIVE_LIST}"
+                    )
+                };
+                ("FROM posts p", home_condition.as_str(), "p.id")
+            }
+            Query::List { replies, .. } => {
+                use porchlight_core::lists::RepliesPolicy;
+                let replied_to = "(SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to)";
+                let replies = match replies {
+                    RepliesPolicy::None => "p.in_reply_to IS NULL".to_string(),
+                    RepliesPolicy::List => format!(
+                        "(p.in_reply_to IS NULL OR {replied_to} IN (SELECT account_id FROM list_members WHERE list_id = ?4))"
+                    ),
+                    RepliesPolicy::Followed => format!(
+                        "(p.in_reply_to IS NULL OR {replied_to} = ?1 OR {replied_to} IN (SELECT followee_id FROM follows WHERE follower_id = ?1))"
+                    ),
+                };
+                list_condition = format!(
+                    "p.id < ?3 AND +p.author_id IN (SELECT account_id FROM list_members WHERE list_id = ?4) AND {replies}"
+                );
+                ("FROM posts p", list_condition.as_str(), "p.id")
+            }
             Query::Local => (
                 "FROM posts p",
                 "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local')",
@@ -317,6 +347,7 @@ impl Query {
         match self {
             Query::Hashtag(tag) => Value::Text(tag.clone()),
             Query::Profile(id) => Value::Integer(*id),
+            Query::List { id, .. } => Value::Integer(*id),
             Query::Search(words) => Value::Text(fts_phrase_query(words)),
             Query::Home | Query::Local | Query::Bookmarks | Query::Federated => Value::Null,
         }

@@ -1528,3 +1528,191 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     assert_eq!(r.status, 413, "{}", r.json);
     assert_eq!(camp.count("uploads"), uploads_before, "nothing stored");
 }
+
+#[test]
+fn lists_of_people_one_follows_with_their_timelines() {
+    let (camp, client, hana) = camp_with_token("read write follow");
+    camp.add_member("jo", Role::Member);
+    let mo = token_for(&camp, &client, "mo", "read write follow");
+    let jo = token_for(&camp, &client, "jo", "read write follow");
+    let id_of = |name: &str| {
+        client
+            .get(&format!("/api/v1/accounts/lookup?acct={name}"), None)
+            .json["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (mo_id, jo_id) = (id_of("mo"), id_of("jo"));
+    let followed = client.form(
+        &format!("/api/v1/accounts/{mo_id}/follow"),
+        Some(&hana),
+        &[],
+    );
+    assert_eq!(followed.status, 200, "{}", followed.json);
+
+    // Making a list; bad input changes nothing.
+    let made = client.form("/api/v1/lists", Some(&hana), &[("title", "Book club")]);
+    assert_eq!(made.status, 200, "{}", made.json);
+    let list_id = made.json["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        made.json,
+        json!({"id": list_id, "title": "Book club", "replies_policy": "list", "exclusive": false})
+    );
+    for (fields, words) in [
+        (vec![("title", "  ")], "needs a title"),
+        (
+            vec![("title", "x"), ("replies_policy", "everyone")],
+            "not a replies policy",
+        ),
+    ] {
+        let r = client.form("/api/v1/lists", Some(&hana), &fields);
+        assert_eq!(r.status, 422, "{}", r.json);
+        assert!(
+            r.json["error"].as_str().unwrap().contains(words),
+            "{}",
+            r.json
+        );
+    }
+    assert_eq!(camp.count("lists"), 1);
+
+    // Only people one follows go on a list; a request with one who is not adds nobody.
+    let path = format!("/api/v1/lists/{list_id}/accounts");
+    let r = client.form(
+        &path,
+        Some(&hana),
+        &[("account_ids[]", &mo_id), ("account_ids[]", &jo_id)],
+    );
+    assert_eq!(r.status, 422, "{}", r.json);
+    assert!(
+        r.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("follow them first")
+    );
+    assert_eq!(camp.count("list_members"), 0);
+    let r = client.form(&path, Some(&hana), &[("account_ids[]", &mo_id)]);
+    assert_eq!(r.status, 200, "{}", r.json);
+    let on_it = client.get(&path, Some(&hana));
+    assert_eq!(on_it.json.as_array().unwrap().len(), 1);
+    assert_eq!(on_it.json[0]["id"], mo_id.as_str());
+    let lists_of_mo = client.get(&format!("/api/v1/accounts/{mo_id}/lists"), Some(&hana));
+    assert_eq!(lists_of_mo.json[0]["id"], list_id.as_str());
+
+    // The list's timeline: the people on it, and replies as its policy says.
+    let post = |token: &str, text: &str, reply_to: Option<&str>| {
+        let mut body = json!({"status": text, "visibility": "public"});
+        if let Some(parent) = reply_to {
+            body["in_reply_to_id"] = json!(parent);
+        }
+        let r = client.json("POST", "/api/v1/statuses", Some(token), body);
+        assert_eq!(r.status, 200, "{}", r.json);
+        r.json["id"].as_str().unwrap().to_string()
+    };
+    let chapter = post(&mo, "Chapter three is the best", None);
+    let jo_post = post(&jo, "I have not read it", None);
+    let to_jo = post(&mo, "You should!", Some(&jo_post));
+    let to_self = post(&mo, "Chapter four too", Some(&chapter));
+    let timeline_path = format!("/api/v1/timelines/list/{list_id}");
+    let ids = |token: &str| -> Vec<String> {
+        client
+            .get(&timeline_path, Some(token))
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&hana),
+        vec![to_self.clone(), chapter.clone()],
+        "list: not the reply to jo"
+    );
+    let changed = client.json(
+        "PUT",
+        &format!("/api/v1/lists/{list_id}"),
+        Some(&hana),
+        json!({"replies_policy": "none"}),
+    );
+    assert_eq!(changed.json["replies_policy"], "none");
+    assert_eq!(changed.json["title"], "Book club", "what is not sent stays");
+    assert_eq!(ids(&hana), vec![chapter.clone()], "none: no replies");
+    client.json(
+        "PUT",
+        &format!("/api/v1/lists/{list_id}"),
+        Some(&hana),
+        json!({"replies_policy": "followed"}),
+    );
+    assert_eq!(
+        ids(&hana),
+        vec![to_self.clone(), chapter.clone()],
+        "followed: jo is not"
+    );
+    assert!(!ids(&hana).contains(&to_jo));
+
+    // An exclusive list keeps its people off the home timeline.
+    let home = |token: &str| -> Vec<String> {
+        client
+            .get("/api/v1/timelines/home", Some(token))
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(home(&hana).contains(&chapter));
+    client.json(
+        "PUT",
+        &format!("/api/v1/lists/{list_id}"),
+        Some(&hana),
+        json!({"exclusive": true}),
+    );
+    assert!(!home(&hana).contains(&chapter), "exclusive: off home");
+    client.json(
+        "PUT",
+        &format!("/api/v1/lists/{list_id}"),
+        Some(&hana),
+        json!({"exclusive": false}),
+    );
+    assert!(home(&hana).contains(&chapter));
+
+    // Another member neither sees nor changes it.
+    for (method, p) in [
+        ("GET", format!("/api/v1/lists/{list_id}")),
+        ("GET", timeline_path.clone()),
+        ("DELETE", format!("/api/v1/lists/{list_id}")),
+        ("GET", path.clone()),
+    ] {
+        assert_eq!(
+            client.send(method, &p, Some(&mo), None, &[]).status,
+            404,
+            "{method} {p}"
+        );
+    }
+    assert_eq!(client.get("/api/v1/lists", Some(&mo)).json, json!([]));
+
+    // Unfollowing takes someone off one's lists; deleting a list deletes it.
+    client.form(
+        &format!("/api/v1/accounts/{mo_id}/unfollow"),
+        Some(&hana),
+        &[],
+    );
+    assert_eq!(client.get(&path, Some(&hana)).json, json!([]));
+    let gone = client.send(
+        "DELETE",
+        &format!("/api/v1/lists/{list_id}"),
+        Some(&hana),
+        None,
+        &[],
+    );
+    assert_eq!(gone.status, 200);
+    assert_eq!(
+        client
+            .get(&format!("/api/v1/lists/{list_id}"), Some(&hana))
+            .status,
+        404
+    );
+    assert_eq!(camp.count("lists"), 0);
+}
