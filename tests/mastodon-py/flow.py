@@ -128,6 +128,9 @@ def main():
     assert followers.visibility == "private" and followers["local_only"] is False
     direct = api.status_post("Only for @mo", visibility="direct")
     assert direct.visibility == "direct"
+    conversations = api.conversations()
+    assert [c.last_status.id for c in conversations] == [direct.id], conversations
+    assert [a.acct for a in conversations[0].accounts] == ["mo"]
     reply = api.status_post("A reply", in_reply_to_id=public.id, visibility="public")
     assert str(reply.in_reply_to_id) == str(public.id)
 

@@ -6,10 +6,12 @@
 //! one of a few scopes. The table is the only way in, so a test can walk it and show that no
 //! route answers a token without the scope it needs.
 
+mod conversations;
 mod endpoints;
 pub mod entities;
 mod lists;
 mod media;
+mod muting;
 mod oauth;
 mod params;
 mod social;
@@ -217,6 +219,12 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/accounts/:id/following", Nothing, social::following),
     route("POST", "/api/v1/accounts/:id/follow", Member(&["write:follows"]), social::follow),
     route("POST", "/api/v1/accounts/:id/unfollow", Member(&["write:follows"]), social::unfollow),
+    route("POST", "/api/v1/accounts/:id/mute", Member(&["write:mutes"]), muting::mute),
+    route("POST", "/api/v1/accounts/:id/unmute", Member(&["write:mutes"]), muting::unmute),
+    route("POST", "/api/v1/accounts/:id/block", Member(&["write:blocks"]), muting::block),
+    route("POST", "/api/v1/accounts/:id/unblock", Member(&["write:blocks"]), muting::unblock),
+    route("GET", "/api/v1/mutes", Member(&["read:mutes"]), muting::mutes),
+    route("GET", "/api/v1/blocks", Member(&["read:blocks"]), muting::blocks),
     route("POST", "/api/v1/statuses", Member(&["write:statuses"]), endpoints::post_status),
     route("GET", "/api/v1/statuses/:id", Nothing, endpoints::status),
     route("DELETE", "/api/v1/statuses/:id", Member(&["write:statuses"]), endpoints::delete_status),
@@ -240,6 +248,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/timelines/home", Member(&["read:statuses"]), endpoints::home),
     route("GET", "/api/v1/timelines/public", Nothing, endpoints::public),
     route("GET", "/api/v1/timelines/tag/:tag", Nothing, endpoints::tag),
+    route("GET", "/api/v1/conversations", Member(&["read:statuses"]), conversations::index),
+    route("DELETE", "/api/v1/conversations/:id", Member(&["write:conversations"]), conversations::remove),
+    route("POST", "/api/v1/conversations/:id/read", Member(&["write:conversations"]), conversations::mark_read),
     route("GET", "/api/v1/bookmarks", Member(&["read:bookmarks"]), endpoints::bookmarks),
     route("GET", "/api/v2/search", Nothing, endpoints::search),
     route("GET", "/api/v1/notifications", Member(&["read:notifications"]), social::notifications),

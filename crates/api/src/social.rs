@@ -134,7 +134,7 @@ pub fn clear(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(json!({})))
 }
 
-fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
+pub(crate) fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
     let me = c.me()?;
     let (following, followed_by) = read(c, |conn| {
         Ok((
@@ -142,6 +142,7 @@ fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
             social::follows(conn, other, me)?,
         ))
     })?;
+    let boundaries = c.app.boundaries(me, other)?;
     Ok(json!({
         "id": other.to_string(),
         "following": following,
@@ -149,10 +150,10 @@ fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
         "notifying": false,
         "languages": null,
         "followed_by": followed_by,
-        "blocking": false,
-        "blocked_by": false,
-        "muting": false,
-        "muting_notifications": false,
+        "blocking": boundaries.blocking,
+        "blocked_by": boundaries.blocked_by,
+        "muting": boundaries.muting.is_some(),
+        "muting_notifications": boundaries.muting.as_ref().is_some_and(|m| m.notifications),
         "requested": false,
         "requested_by": false,
         "domain_blocking": false,

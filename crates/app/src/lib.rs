@@ -7,6 +7,7 @@ pub mod address;
 pub mod lists;
 pub mod members;
 pub mod moderation;
+pub mod muting;
 pub mod notifications;
 pub mod oauth;
 pub mod posting;

@@ -365,6 +365,7 @@ impl App {
                 return Err(AppError::Invalid("You cannot follow yourself.".into()));
             }
             if on {
+                crate::muting::refuse_follow_across_block(tx, by, target.id)?;
                 if social::follow(tx, by, target.id, now())? {
                     social::notify(tx, target.id, NotificationKind::Follow, by, None, now())?;
                 }

@@ -80,6 +80,7 @@ impl App {
             let following = social::follows(tx, by, target.id)?;
             let pending = store::follow_request_pending(tx, by, target.id)?;
             if on {
+                crate::muting::refuse_follow_across_block(tx, by, target.id)?;
                 if following || pending {
                     return Ok(());
                 }

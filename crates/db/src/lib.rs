@@ -4,9 +4,11 @@
 //! an async runtime run these on blocking threads.
 
 pub mod accounts;
+pub mod conversations;
 pub mod federation;
 pub mod lists;
 mod migrations;
+pub mod muting;
 pub mod oauth;
 pub mod posts;
 pub mod social;

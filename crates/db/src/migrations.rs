@@ -332,6 +332,37 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX list_members_account ON list_members (account_id, list_id);
     "#,
+    // 8: what one member keeps away from themself: mutes (hidden from their timelines, and
+    // their notifications if they choose; until a time, or for good) and blocks (no follows
+    // either way, hidden both ways).
+    r#"
+    CREATE TABLE account_mutes (
+        account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        target_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        notifications INTEGER NOT NULL DEFAULT 1,
+        expires_at    INTEGER,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE account_blocks (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        target_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, target_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX account_blocks_target ON account_blocks (target_id, account_id);
+    "#,
+    // 9: how far a member has read each conversation (a thread of direct posts, named by its
+    // first post), and up to where they put it away.
+    r#"
+    CREATE TABLE conversation_marks (
+        account_id     INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        root_id        INTEGER NOT NULL,
+        read_up_to     INTEGER NOT NULL DEFAULT 0,
+        hidden_up_to   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, root_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -134,11 +134,11 @@ pub fn notifications(
     max_id: Option<i64>,
     limit: u32,
 ) -> rusqlite::Result<Vec<Notification>> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen
          FROM notifications n JOIN accounts a ON a.id = n.from_account_id
-         WHERE n.account_id = ?1 AND n.id < ?2 ORDER BY n.id DESC LIMIT ?3",
-    )?
+         WHERE n.account_id = ?1 AND n.id < ?2 AND {HEARD} ORDER BY n.id DESC LIMIT ?3"
+    ))?
     .query_map(params![account, max_id.unwrap_or(i64::MAX), limit], |r| {
         let kind: String = r.get(1)?;
         Ok(Notification {
@@ -156,9 +156,19 @@ pub fn notifications(
 }
 
 pub fn unseen_notifications(conn: &Connection, account: AccountId) -> rusqlite::Result<u32> {
-    conn.prepare_cached("SELECT COUNT(*) FROM notifications WHERE account_id = ?1 AND seen = 0")?
-        .query_row([account], |r| r.get(0))
+    conn.prepare_cached(&format!(
+        "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ?1 AND n.seen = 0 AND {HEARD}"
+    ))?
+    .query_row([account], |r| r.get(0))
 }
+
+/// Notifications `n` for ?1 that are heard: not from someone ?1 blocked, or muted with their
+/// notifications.
+const HEARD: &str = "NOT EXISTS (SELECT 1 FROM account_mutes m \
+     WHERE m.account_id = ?1 AND m.target_id = n.from_account_id AND m.notifications \
+     AND (m.expires_at IS NULL OR m.expires_at > unixepoch())) \
+     AND NOT EXISTS (SELECT 1 FROM account_blocks b \
+     WHERE b.account_id = ?1 AND b.target_id = n.from_account_id)";
 
 pub fn mark_notifications_seen(conn: &Connection, account: AccountId) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE notifications SET seen = 1 WHERE account_id = ?1 AND seen = 0")?

@@ -338,8 +338,19 @@ impl Query {
                 "posts_fts.rowid",
             ),
         };
+        // What the reader keeps away: blocks everywhere but their own bookmarks; mutes on the
+        // timelines, not on the muted person's own profile.
+        let kept_away = match self {
+            Query::Bookmarks => String::new(),
+            Query::Profile(_) => format!(" AND {}", crate::muting::NOT_BLOCKED),
+            _ => format!(
+                " AND {} AND {}",
+                crate::muting::NOT_BLOCKED,
+                crate::muting::NOT_MUTED
+            ),
+        };
         format!(
-            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE} ORDER BY {order} DESC LIMIT {batch}"
+            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE}{kept_away} ORDER BY {order} DESC LIMIT {batch}"
         )
     }
 

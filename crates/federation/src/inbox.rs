@@ -171,7 +171,9 @@ pub fn process(fed: &Federation, db: &Db, actor_id: &str, payload: &str) -> Resu
                 map.remove("@context");
             }
             db.write(|tx| {
-                if social::follow(tx, actor.id, member.id, now())? {
+                // Someone the member blocked is refused.
+                let blocked = porchlight_db::muting::blocks(tx, member.id, actor.id)?;
+                if !blocked && social::follow(tx, actor.id, member.id, now())? {
                     social::notify(
                         tx,
                         member.id,
@@ -190,7 +192,7 @@ pub fn process(fed: &Federation, db: &Db, actor_id: &str, payload: &str) -> Resu
                     },
                     &actor,
                     follow,
-                    true,
+                    !blocked,
                     now(),
                 )
             })?;

@@ -745,6 +745,7 @@ fn profile(s: &State, req: &Request, v: &Visit, username: &str, now: i64) -> App
         following,
         followers,
         viewer_follows,
+        boundaries: boundaries(s, v, member.id)?,
     };
     let nav = if v.me.as_ref().is_some_and(|m| m.id == member.id) {
         Nav::Profile
@@ -755,6 +756,20 @@ fn profile(s: &State, req: &Request, v: &Visit, username: &str, now: i64) -> App
         200,
         web::profile(&v.chrome(s, req, nav), &view, &data, now),
     ))
+}
+
+/// Whether the signed-in viewer muted or blocked `account` (None for themself or a visitor).
+fn boundaries(s: &State, v: &Visit, account: i64) -> AppResult<Option<web::Boundaries>> {
+    match &v.me {
+        Some(me) if me.id != account => {
+            let b = s.app.boundaries(me.id, account)?;
+            Ok(Some(web::Boundaries {
+                muting: b.muting.is_some(),
+                blocking: b.blocking,
+            }))
+        }
+        _ => Ok(None),
+    }
 }
 
 fn remote_profile(
@@ -786,6 +801,7 @@ fn remote_profile(
         url: &account.url,
         button,
         avatar: account.avatar_url.as_deref().map(|u| s.app.media_path(u)),
+        boundaries: boundaries(s, v, account.id)?,
     };
     Ok(page(
         200,
@@ -1299,6 +1315,17 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
         [handle, action @ ("follow" | "unfollow")] if handle.starts_with('@') => {
             let me = v.me()?;
             s.app.follow(me.id, &handle[1..], *action == "follow")?;
+            Ok(Response::redirect(&back(req, &format!("/{handle}"))))
+        }
+        [handle, action @ ("mute" | "unmute" | "block" | "unblock")] if handle.starts_with('@') => {
+            let me = v.me()?;
+            let account = s.app.account_by_handle(&handle[1..])?;
+            match *action {
+                "mute" => s.app.mute(me.id, account, true, None)?,
+                "unmute" => s.app.unmute(me.id, account)?,
+                "block" => s.app.block(me.id, account)?,
+                _ => s.app.unblock(me.id, account)?,
+            }
             Ok(Response::redirect(&back(req, &format!("/{handle}"))))
         }
         ["settings", "profile"] => {

@@ -1529,20 +1529,58 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     assert_eq!(camp.count("uploads"), uploads_before, "nothing stored");
 }
 
-#[test]
-fn lists_of_people_one_follows_with_their_timelines() {
+/// A camp of hana (the host), mo and jo, with a token for each ("read write follow").
+fn camp_of_three() -> (TestCamp, Client, String, String, String) {
     let (camp, client, hana) = camp_with_token("read write follow");
     camp.add_member("jo", Role::Member);
     let mo = token_for(&camp, &client, "mo", "read write follow");
     let jo = token_for(&camp, &client, "jo", "read write follow");
-    let id_of = |name: &str| {
-        client
-            .get(&format!("/api/v1/accounts/lookup?acct={name}"), None)
-            .json["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    (camp, client, hana, mo, jo)
+}
+
+/// An account's id by its handle.
+fn account_id(client: &Client, acct: &str) -> String {
+    client
+        .get(&format!("/api/v1/accounts/lookup?acct={acct}"), None)
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Posts a status as `token` (a reply if `reply_to`); returns its id.
+fn post_status(
+    client: &Client,
+    token: &str,
+    text: &str,
+    visibility: &str,
+    reply_to: Option<&str>,
+) -> String {
+    let mut body = json!({"status": text, "visibility": visibility});
+    if let Some(parent) = reply_to {
+        body["in_reply_to_id"] = json!(parent);
+    }
+    let r = client.json("POST", "/api/v1/statuses", Some(token), body);
+    assert_eq!(r.status, 200, "{}", r.json);
+    r.json["id"].as_str().unwrap().to_string()
+}
+
+/// The ids of a list of statuses.
+fn status_ids(client: &Client, token: &str, path: &str) -> Vec<String> {
+    client
+        .get(path, Some(token))
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn lists_of_people_one_follows_with_their_timelines() {
+    let (camp, client, hana, mo, jo) = camp_of_three();
+    let id_of = |name: &str| account_id(&client, name);
     let (mo_id, jo_id) = (id_of("mo"), id_of("jo"));
     let followed = client.form(
         &format!("/api/v1/accounts/{mo_id}/follow"),
@@ -1601,29 +1639,14 @@ fn lists_of_people_one_follows_with_their_timelines() {
 
     // The list's timeline: the people on it, and replies as its policy says.
     let post = |token: &str, text: &str, reply_to: Option<&str>| {
-        let mut body = json!({"status": text, "visibility": "public"});
-        if let Some(parent) = reply_to {
-            body["in_reply_to_id"] = json!(parent);
-        }
-        let r = client.json("POST", "/api/v1/statuses", Some(token), body);
-        assert_eq!(r.status, 200, "{}", r.json);
-        r.json["id"].as_str().unwrap().to_string()
+        post_status(&client, token, text, "public", reply_to)
     };
     let chapter = post(&mo, "Chapter three is the best", None);
     let jo_post = post(&jo, "I have not read it", None);
     let to_jo = post(&mo, "You should!", Some(&jo_post));
     let to_self = post(&mo, "Chapter four too", Some(&chapter));
     let timeline_path = format!("/api/v1/timelines/list/{list_id}");
-    let ids = |token: &str| -> Vec<String> {
-        client
-            .get(&timeline_path, Some(token))
-            .json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let ids = |token: &str| status_ids(&client, token, &timeline_path);
     assert_eq!(
         ids(&hana),
         vec![to_self.clone(), chapter.clone()],
@@ -1652,16 +1675,7 @@ fn lists_of_people_one_follows_with_their_timelines() {
     assert!(!ids(&hana).contains(&to_jo));
 
     // An exclusive list keeps its people off the home timeline.
-    let home = |token: &str| -> Vec<String> {
-        client
-            .get("/api/v1/timelines/home", Some(token))
-            .json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let home = |token: &str| status_ids(&client, token, "/api/v1/timelines/home");
     assert!(home(&hana).contains(&chapter));
     client.json(
         "PUT",
@@ -1715,4 +1729,230 @@ fn lists_of_people_one_follows_with_their_timelines() {
         404
     );
     assert_eq!(camp.count("lists"), 0);
+}
+
+#[test]
+fn mutes_and_blocks_keep_people_away_without_telling_them() {
+    let (_camp, client, hana, mo, jo) = camp_of_three();
+    let id_of = |name: &str| account_id(&client, name);
+    let (hana_id, mo_id, jo_id) = (id_of("hana"), id_of("mo"), id_of("jo"));
+    // An action on an account: follow, mute, block and their undoing.
+    let act = |token: &str, account: &str, action: &str| {
+        client.form(
+            &format!("/api/v1/accounts/{account}/{action}"),
+            Some(token),
+            &[],
+        )
+    };
+    for (token, other) in [
+        (&hana, &mo_id),
+        (&hana, &jo_id),
+        (&jo, &hana_id),
+        (&mo, &hana_id),
+    ] {
+        let r = act(token, other, "follow");
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    let post = |token: &str, text: &str| post_status(&client, token, text, "public", None);
+    let texts = |token: &str, path: &str| -> Vec<String> {
+        client
+            .get(path, Some(token))
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["content"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let seen =
+        |token: &str, path: &str, words: &str| texts(token, path).iter().any(|t| t.contains(words));
+    let hanas = post(&hana, "hana here");
+    post(&mo, "mo here");
+    post(&jo, "jo here");
+    assert!(seen(&hana, "/api/v1/timelines/home", "mo here"));
+
+    // A mute: mo's posts leave hana's timelines (not mo's own profile), and mo's
+    // notifications leave hana's; mo is not told.
+    let muted = act(&hana, &mo_id, "mute");
+    assert_eq!(muted.status, 200, "{}", muted.json);
+    assert_eq!(muted.json["muting"], true);
+    assert_eq!(muted.json["muting_notifications"], true);
+    assert_eq!(muted.json["following"], true, "a mute is not an unfollow");
+    assert!(!seen(&hana, "/api/v1/timelines/home", "mo here"));
+    assert!(!seen(
+        &hana,
+        "/api/v1/timelines/public?local=true",
+        "mo here"
+    ));
+    assert!(seen(
+        &hana,
+        &format!("/api/v1/accounts/{mo_id}/statuses"),
+        "mo here"
+    ));
+    client.form(
+        &format!("/api/v1/statuses/{hanas}/favourite"),
+        Some(&mo),
+        &[],
+    );
+    let notifications = client.get("/api/v1/notifications", Some(&hana)).json;
+    assert!(
+        !notifications
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["account"]["id"] == mo_id.as_str()),
+        "{notifications}"
+    );
+    let towards_hana = |token: &str| {
+        let path = format!("/api/v1/accounts/relationships?id[]={hana_id}");
+        client.get(&path, Some(token)).json
+    };
+    let from_mo = towards_hana(&mo);
+    assert_eq!(from_mo[0]["muting"], false);
+    let mutes = client.get("/api/v1/mutes", Some(&hana)).json;
+    assert_eq!(mutes[0]["id"], mo_id.as_str());
+    assert_eq!(mutes[0]["mute_expires_at"], Value::Null);
+    act(&hana, &mo_id, "unmute");
+    assert!(seen(&hana, "/api/v1/timelines/home", "mo here"));
+    // A mute for a while ends by itself.
+    let brief = client.form(
+        &format!("/api/v1/accounts/{mo_id}/mute"),
+        Some(&hana),
+        &[("duration", "1"), ("notifications", "false")],
+    );
+    assert_eq!(brief.json["muting_notifications"], false);
+    assert!(client.get("/api/v1/mutes", Some(&hana)).json[0]["mute_expires_at"].is_string());
+    assert!(!seen(&hana, "/api/v1/timelines/home", "mo here"));
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(
+        seen(&hana, "/api/v1/timelines/home", "mo here"),
+        "the mute ran out"
+    );
+
+    // A block: follows end both ways, each is hidden from the other, no follow across it.
+    let blocked = act(&hana, &jo_id, "block");
+    assert_eq!(blocked.status, 200, "{}", blocked.json);
+    assert_eq!(blocked.json["blocking"], true);
+    assert_eq!(blocked.json["following"], false);
+    assert_eq!(blocked.json["followed_by"], false);
+    assert!(!seen(
+        &hana,
+        "/api/v1/timelines/public?local=true",
+        "jo here"
+    ));
+    assert!(!seen(
+        &jo,
+        "/api/v1/timelines/public?local=true",
+        "hana here"
+    ));
+    assert!(!seen(
+        &jo,
+        &format!("/api/v1/accounts/{hana_id}/statuses"),
+        "hana here"
+    ));
+    let theirs = towards_hana(&jo);
+    assert_eq!(theirs[0]["blocked_by"], true);
+    let follow_back = act(&jo, &hana_id, "follow");
+    assert_eq!(follow_back.status, 403, "{}", follow_back.json);
+    let follow_blocked = act(&hana, &jo_id, "follow");
+    assert_eq!(follow_blocked.status, 422);
+    assert!(
+        follow_blocked.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("unblock it first")
+    );
+    assert_eq!(
+        client.get("/api/v1/blocks", Some(&hana)).json[0]["id"],
+        jo_id.as_str()
+    );
+    let unblocked = act(&hana, &jo_id, "unblock");
+    assert_eq!(unblocked.json["blocking"], false);
+    assert_eq!(act(&hana, &jo_id, "follow").status, 200);
+
+    // Nobody mutes or blocks themself, or someone who does not exist.
+    let myself = act(&hana, &hana_id, "block");
+    assert_eq!(myself.status, 422);
+    assert_eq!(
+        client
+            .form("/api/v1/accounts/999999/mute", Some(&hana), &[])
+            .status,
+        404
+    );
+    let bad = client.form(
+        &format!("/api/v1/accounts/{mo_id}/mute"),
+        Some(&hana),
+        &[("duration", "soon")],
+    );
+    assert_eq!(bad.status, 422);
+}
+
+#[test]
+fn conversations_group_direct_posts_by_thread() {
+    let (camp, client, hana, mo, jo) = camp_of_three();
+    let direct = |token: &str, text: &str, reply_to: Option<&str>| {
+        post_status(&client, token, text, "direct", reply_to)
+    };
+    let conversations = |token: &str| client.get("/api/v1/conversations", Some(token)).json;
+
+    let first = direct(&hana, "@mo movie night on Friday?", None);
+    let of_mo = conversations(&mo);
+    assert_eq!(of_mo.as_array().unwrap().len(), 1, "{of_mo}");
+    for key in ["id", "unread", "accounts", "last_status"] {
+        assert!(of_mo[0].get(key).is_some(), "Conversation lacks {key}");
+    }
+    assert_eq!(of_mo[0]["unread"], true);
+    assert_eq!(of_mo[0]["accounts"][0]["username"], "hana");
+    assert_eq!(of_mo[0]["last_status"]["id"], first.as_str());
+    assert_eq!(conversations(&hana)[0]["unread"], false, "she wrote last");
+    assert_eq!(conversations(&jo), json!([]), "jo is not in it");
+
+    // A reply stays in the same conversation and makes it unread for the other.
+    let answer = direct(&mo, "@hana yes, I'll bring snacks", Some(&first));
+    let of_hana = conversations(&hana);
+    assert_eq!(of_hana.as_array().unwrap().len(), 1);
+    assert_eq!(of_hana[0]["id"], of_mo[0]["id"]);
+    assert_eq!(of_hana[0]["last_status"]["id"], answer.as_str());
+    assert_eq!(of_hana[0]["unread"], true);
+    let id = of_hana[0]["id"].as_str().unwrap().to_string();
+    let read = client.form(
+        &format!("/api/v1/conversations/{id}/read"),
+        Some(&hana),
+        &[],
+    );
+    assert_eq!(read.status, 200, "{}", read.json);
+    assert_eq!(read.json["unread"], false);
+    assert_eq!(conversations(&hana)[0]["unread"], false);
+    assert_eq!(conversations(&mo)[0]["unread"], false, "mo wrote last");
+
+    // A second thread: newest first, paged.
+    direct(&jo, "@hana can I borrow your tent?", None);
+    let page = client.get("/api/v1/conversations?limit=1", Some(&hana));
+    assert_eq!(page.json[0]["accounts"][0]["username"], "jo");
+    let next = page.header("link").expect("a next page");
+    let next = next.split('<').nth(1).unwrap().split('>').next().unwrap();
+    let path = next.strip_prefix(&camp.base).unwrap();
+    let second = client.get(path, Some(&hana)).json;
+    assert_eq!(second[0]["id"], id.as_str());
+
+    // Put away, it leaves hana's list but not mo's, and comes back when mo writes again.
+    let gone = client.send(
+        "DELETE",
+        &format!("/api/v1/conversations/{id}"),
+        Some(&hana),
+        None,
+        &[],
+    );
+    assert_eq!(gone.status, 200);
+    assert_eq!(conversations(&hana).as_array().unwrap().len(), 1);
+    assert_eq!(conversations(&mo).as_array().unwrap().len(), 1);
+    direct(&mo, "@hana and popcorn", Some(&answer));
+    assert_eq!(conversations(&hana).as_array().unwrap().len(), 2);
+    // Someone else's conversation is not found.
+    assert_eq!(
+        client
+            .form(&format!("/api/v1/conversations/{id}/read"), Some(&jo), &[])
+            .status,
+        404
+    );
 }

@@ -499,3 +499,42 @@ fn a_recovery_link_sets_a_new_host_password_once() {
     b.get(&format!("/recover/{}", "ab".repeat(24)))
         .assert_status(403);
 }
+
+#[test]
+fn muting_and_blocking_from_a_profile_page() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    let mut ken = camp.logged_in("ken");
+    hana.post("/@ken/follow", &[]).assert_status(303);
+    ken.post("/@hana/follow", &[]).assert_status(303);
+    ken.write_post("ken's tent is up", "local");
+    hana.get("/").assert_contains("ken&#39;s tent is up");
+
+    // Folded under the follow button; nobody sees it on their own page or without an account.
+    hana.get("/@ken").assert_contains("Mute or block");
+    hana.get("/@hana").assert_lacks("Mute or block");
+    camp.browser().get("/@ken").assert_lacks("Mute or block");
+
+    let muted = hana.post("/@ken/mute", &[]);
+    assert_eq!(muted.status, 303, "{}", muted.body);
+    hana.get("/@ken")
+        .assert_contains("Unmute")
+        .assert_contains("Unfollow");
+    hana.get("/").assert_lacks("ken&#39;s tent is up");
+    hana.post("/@ken/unmute", &[]).assert_status(303);
+    hana.get("/").assert_contains("ken&#39;s tent is up");
+
+    hana.post("/@ken/block", &[]).assert_status(303);
+    hana.get("/@ken")
+        .assert_contains("Unblock")
+        .assert_lacks(">Follow<")
+        .assert_lacks("Unfollow");
+    assert_eq!(camp.count("follows"), 0, "follows end both ways");
+    hana.get("/local").assert_lacks("ken&#39;s tent is up");
+    hana.write_post("hana's news", "local");
+    ken.get("/local").assert_lacks("hana&#39;s news");
+    ken.post("/@hana/follow", &[]).assert_status(403);
+    hana.post("/@ken/unblock", &[]).assert_status(303);
+    hana.get("/local").assert_contains("ken&#39;s tent is up");
+    hana.post("/@nobody/block", &[]).assert_status(404);
+}

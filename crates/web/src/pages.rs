@@ -422,6 +422,48 @@ pub struct ProfileView<'a> {
     pub followers: u32,
     /// Whether the viewer follows them (None when it is the viewer, or nobody is signed in).
     pub viewer_follows: Option<bool>,
+    /// Whether the viewer muted or blocked them (None as for `viewer_follows`).
+    pub boundaries: Option<Boundaries>,
+}
+
+/// What a member keeps away from themself about someone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Boundaries {
+    pub muting: bool,
+    pub blocking: bool,
+}
+
+/// Mute and block, folded away under the follow button: rarely needed, always at hand.
+fn boundary_buttons(chrome: &Chrome, handle: &str, b: Boundaries) -> Markup {
+    html! {
+        details.boundaries open[b.muting || b.blocking] {
+            summary.hint { @if b.blocking { "Blocked" } @else if b.muting { "Muted" } @else { "Mute or block" } }
+            @if b.muting {
+                form method="post" action={ "/@" (handle) "/unmute" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    button.link type="submit" { "Unmute" }
+                }
+            } @else {
+                form method="post" action={ "/@" (handle) "/mute" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    p.hint { "Muting hides their posts and notifications from you. They are not told." }
+                    button.link type="submit" { "Mute" }
+                }
+            }
+            @if b.blocking {
+                form method="post" action={ "/@" (handle) "/unblock" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    button.link type="submit" { "Unblock" }
+                }
+            } @else {
+                form method="post" action={ "/@" (handle) "/block" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    p.hint { "Blocking also ends follows both ways and hides your posts from each other. They are not told." }
+                    button.link type="submit" { "Block" }
+                }
+            }
+        }
+    }
 }
 
 pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Markup {
@@ -444,12 +486,15 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
                             (csrf_field(chrome)) (back_field(chrome))
                             button.unfollow type="submit" { "Unfollow" }
                         }
-                    } @else {
+                    } @else if !view.boundaries.is_some_and(|b| b.blocking) {
                         form method="post" action={ "/@" (m.username) "/follow" } {
                             (csrf_field(chrome)) (back_field(chrome))
                             button.follow type="submit" { "Follow" }
                         }
                     }
+                }
+                @if let Some(b) = view.boundaries {
+                    (boundary_buttons(chrome, &m.username, b))
                 }
             }
             (post_list(chrome, page, "No posts yet.", now, &format!("/@{}", m.username)))
@@ -479,6 +524,8 @@ pub struct RemoteProfileView<'a> {
     pub button: Option<FollowButton>,
     /// This camp's copy of their picture.
     pub avatar: Option<String>,
+    /// None when nobody is signed in.
+    pub boundaries: Option<Boundaries>,
 }
 
 pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, now: i64) -> Markup {
@@ -502,7 +549,7 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
                 p.meta { "@" (view.handle) " · on another server · "
                     a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
                 @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }
-                @match view.button {
+                @match view.button.filter(|_| !view.boundaries.is_some_and(|b| b.blocking)) {
                     Some(FollowButton::Follow) => {
                         form method="post" action={ "/@" (view.handle) "/follow" } {
                             (csrf_field(chrome)) (back_field(chrome))
@@ -523,6 +570,9 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
                         }
                     }
                     None => {}
+                }
+                @if let Some(b) = view.boundaries {
+                    (boundary_buttons(chrome, view.handle, b))
                 }
             }
             (post_list(chrome, page, "No posts of theirs have reached this camp yet.", now, &format!("/@{}", view.handle)))
