@@ -267,20 +267,32 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     if let Some(newer) = newer_than {
         posts.retain(|p| p.row_id > newer);
     }
+    // (Paging follows the rows read, so that a page a filter emptied still links onwards.)
+    let (first_row, last_row) = (
+        posts.first().map(|p| p.row_id),
+        posts.last().map(|p| p.row_id),
+    );
+    let filtered = match filter_context(&query) {
+        Some(context) => crate::filters::apply(c, context, &mut posts)?,
+        None => Default::default(),
+    };
     let base = c.request.base_url;
     let statuses: Vec<Value> = posts
         .iter()
-        .map(|p| entities::status(base, &with_media_paths(c, p.clone())))
+        .map(|p| {
+            let mut status = entities::status(base, &with_media_paths(c, p.clone()));
+            if let Some(results) = filtered.get(&p.id) {
+                status["filtered"] = Value::Array(results.clone());
+            }
+            status
+        })
         .collect();
     let mut links = Vec::new();
-    if let (Some(next), Some(_)) = (next_max_id, posts.last()) {
+    if let (Some(next), Some(_)) = (next_max_id, last_row) {
         links.push(format!("<{base}/{path}?max_id={next}>; rel=\"next\""));
     }
-    if let Some(first) = posts.first() {
-        links.push(format!(
-            "<{base}/{path}?min_id={}>; rel=\"prev\"",
-            first.row_id
-        ));
+    if let Some(first) = first_row {
+        links.push(format!("<{base}/{path}?min_id={first}>; rel=\"prev\""));
     }
     let response = ApiResponse::ok(Value::Array(statuses));
     Ok(if links.is_empty() {
@@ -288,6 +300,19 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     } else {
         response.with_header("link", links.join(", "))
     })
+}
+
+/// Where a list stands among the places filters apply (bookmarks: nowhere, as in Mastodon).
+fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
+    use porchlight_core::filters::Context;
+    match query {
+        Query::Home | Query::List { .. } => Some(Context::Home),
+        Query::Local | Query::Federated | Query::Hashtag(_) | Query::Search(_) => {
+            Some(Context::Public)
+        }
+        Query::Profile(_) => Some(Context::Account),
+        Query::Bookmarks => None,
+    }
 }
 
 /// Remote pictures are shown through the camp's media proxy, as on the pages.
@@ -502,12 +527,21 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
         .map_err(porchlight_app::AppError::from)?
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
     let base = c.request.base_url;
+    let mut ancestors = thread.ancestors.clone();
+    let mut descendants: Vec<_> = thread.replies.iter().map(|(_, p)| p.clone()).collect();
+    let context = porchlight_core::filters::Context::Thread;
+    let mut filtered = crate::filters::apply(c, context, &mut ancestors)?;
+    filtered.extend(crate::filters::apply(c, context, &mut descendants)?);
     let render = |p: &porchlight_app::db::timeline::PostView| {
-        entities::status(base, &with_media_paths(c, p.clone()))
+        let mut status = entities::status(base, &with_media_paths(c, p.clone()));
+        if let Some(results) = filtered.get(&p.id) {
+            status["filtered"] = Value::Array(results.clone());
+        }
+        status
     };
     Ok(ApiResponse::ok(json!({
-        "ancestors": thread.ancestors.iter().map(render).collect::<Vec<_>>(),
-        "descendants": thread.replies.iter().map(|(_, p)| render(p)).collect::<Vec<_>>(),
+        "ancestors": ancestors.iter().map(render).collect::<Vec<_>>(),
+        "descendants": descendants.iter().map(render).collect::<Vec<_>>(),
     })))
 }
 

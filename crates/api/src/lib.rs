@@ -9,6 +9,7 @@
 mod conversations;
 mod endpoints;
 pub mod entities;
+mod filters;
 mod lists;
 mod media;
 mod muting;
@@ -269,7 +270,16 @@ pub const ROUTES: &[Route] = &[
     route("DELETE", "/api/v1/lists/:id/accounts", Member(&["write:lists"]), lists::remove_accounts),
     route("GET", "/api/v1/accounts/:id/lists", Member(&["read:lists"]), lists::with_account),
     route("GET", "/api/v1/timelines/list/:id", Member(&["read:lists"]), endpoints::list_timeline),
-    route("GET", "/api/v2/filters", Member(&["read:filters"]), social::none),
+    route("GET", "/api/v2/filters", Member(&["read:filters"]), filters::index),
+    route("POST", "/api/v2/filters", Member(&["write:filters"]), filters::create),
+    route("GET", "/api/v2/filters/:id", Member(&["read:filters"]), filters::show),
+    route("PUT", "/api/v2/filters/:id", Member(&["write:filters"]), filters::update),
+    route("DELETE", "/api/v2/filters/:id", Member(&["write:filters"]), filters::delete),
+    route("GET", "/api/v2/filters/:id/keywords", Member(&["read:filters"]), filters::keywords),
+    route("POST", "/api/v2/filters/:id/keywords", Member(&["write:filters"]), filters::add_keyword),
+    route("GET", "/api/v2/filter_keywords/:id", Member(&["read:filters"]), filters::keyword),
+    route("PUT", "/api/v2/filter_keywords/:id", Member(&["write:filters"]), filters::update_keyword),
+    route("DELETE", "/api/v2/filter_keywords/:id", Member(&["write:filters"]), filters::delete_keyword),
     route("GET", "/api/v1/filters", Member(&["read:filters"]), social::none),
     route("GET", "/api/v1/follow_requests", Member(&["read:follows"]), social::none),
     route("GET", "/api/v1/followed_tags", Member(&["read:follows"]), social::none),

@@ -97,6 +97,22 @@ impl Params {
             })
     }
 
+    /// An array of objects (`name[][field]=…` in a form, or a JSON array of objects).
+    pub fn objects(&self, name: &str) -> Vec<Map<String, Value>> {
+        match self.0.get(name) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_object().filter(|o| !o.is_empty()).cloned())
+                .collect(),
+            // Some clients send `name[0][field]` as a JSON object keyed by position.
+            Some(Value::Object(by_position)) => by_position
+                .values()
+                .filter_map(|v| v.as_object().cloned())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A boolean as apps send it: `true`, `"true"`, `"1"`, `1`.
     pub fn flag(&self, name: &str) -> Option<bool> {
         match self.0.get(name)? {
@@ -184,7 +200,52 @@ fn multipart(
     })
 }
 
+/// `outer[][inner]` or `outer[N][inner]`: (outer, N if given, inner).
+fn object_in_array(key: &str) -> Option<(&str, Option<usize>, &str)> {
+    let (outer, rest) = key.split_once('[')?;
+    let (index, rest) = rest.split_once(']')?;
+    let inner = rest.strip_prefix('[')?.strip_suffix(']')?;
+    if outer.is_empty() || inner.is_empty() || inner.contains(['[', ']']) {
+        return None;
+    }
+    let index = match index {
+        "" => None,
+        n => Some(n.parse().ok()?),
+    };
+    Some((outer, index, inner))
+}
+
 fn insert(map: &mut Map<String, Value>, key: &str, value: &str) {
+    // Rails' arrays of objects: with `outer[][inner]`, a field already set starts the next
+    // object; with `outer[N][inner]`, N says which.
+    if let Some((outer, index, inner)) = object_in_array(key) {
+        let entry = map
+            .entry(outer.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(items) = entry {
+            let at = match index {
+                // (A bound, so that `a[999999][k]` cannot make a million objects.)
+                Some(n) if n >= 100 => return,
+                Some(n) => {
+                    while items.len() < n {
+                        items.push(Value::Object(Map::new()));
+                    }
+                    n
+                }
+                None => match items.last() {
+                    Some(last) if last.get(inner).is_none() => items.len() - 1,
+                    _ => items.len(),
+                },
+            };
+            if at == items.len() {
+                items.push(Value::Object(Map::new()));
+            }
+            if let Value::Object(object) = &mut items[at] {
+                object.insert(inner.to_string(), Value::String(value.to_string()));
+            }
+        }
+        return;
+    }
     match key.strip_suffix("[]") {
         Some(name) => {
             let entry = map
@@ -203,6 +264,28 @@ fn insert(map: &mut Map<String, Value>, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_of_objects_in_forms() {
+        let p = read(
+            "application/x-www-form-urlencoded",
+            "title=x&keywords_attributes[][keyword]=spoiler&keywords_attributes[][whole_word]=true\
+             &keywords_attributes[][keyword]=dune&a[1][k]=second&a[0][k]=first",
+            &[],
+        )
+        .unwrap();
+        let keywords = p.objects("keywords_attributes");
+        assert_eq!(keywords.len(), 2);
+        assert_eq!(keywords[0]["keyword"], "spoiler");
+        assert_eq!(keywords[0]["whole_word"], "true");
+        assert_eq!(keywords[1]["keyword"], "dune");
+        assert!(keywords[1].get("whole_word").is_none());
+        let indexed = p.objects("a");
+        assert_eq!(indexed.len(), 2);
+        assert_eq!(p.text("title").as_deref(), Some("x"));
+        assert_eq!(object_in_array("a[b]"), None);
+        assert_eq!(object_in_array("a[][b]"), Some(("a", None, "b")));
+    }
 
     fn read(content_type: &str, body: &str, query: &[(&str, &str)]) -> Result<Params, ApiError> {
         let query: Vec<(String, String)> = query

@@ -51,7 +51,20 @@ pub(crate) fn notification_json(
     let status = match n.post_id {
         None => Value::Null,
         Some(post) => match c.app.view_post(c.reader(), post) {
-            Ok(view) => crate::entities::status(c.request.base_url, &view),
+            Ok(view) => {
+                // The member's filters for notifications: a hidden post hides its notification.
+                let mut shown = vec![view];
+                let context = porchlight_core::filters::Context::Notifications;
+                let filtered = crate::filters::apply(c, context, &mut shown)?;
+                let Some(view) = shown.pop() else {
+                    return Ok(None);
+                };
+                let mut status = crate::entities::status(c.request.base_url, &view);
+                if let Some(results) = filtered.get(&view.id) {
+                    status["filtered"] = Value::Array(results.clone());
+                }
+                status
+            }
             // The post is gone (or no longer visible): so is the notification about it.
             Err(_) => return Ok(None),
         },

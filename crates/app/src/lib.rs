@@ -4,6 +4,7 @@
 //! the HTTP layer calls it on blocking threads.
 
 pub mod address;
+pub mod filters;
 pub mod lists;
 pub mod members;
 pub mod moderation;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod conversations;
 pub mod federation;
+pub mod filters;
 pub mod lists;
 mod migrations;
 pub mod muting;

@@ -363,6 +363,26 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, root_id)
     ) WITHOUT ROWID;
     "#,
+    // 10: members' keyword filters (Mastodon's filters v2).
+    r#"
+    CREATE TABLE filters (
+        id         INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        title      TEXT NOT NULL,
+        contexts   TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('warn', 'hide', 'blur')),
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX filters_account ON filters (account_id);
+    CREATE TABLE filter_keywords (
+        id         INTEGER PRIMARY KEY,
+        filter_id  INTEGER NOT NULL REFERENCES filters (id) ON DELETE CASCADE,
+        keyword    TEXT NOT NULL,
+        whole_word INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX filter_keywords_filter ON filter_keywords (filter_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1956,3 +1956,203 @@ fn conversations_group_direct_posts_by_thread() {
         404
     );
 }
+
+#[test]
+fn filters_hide_or_flag_posts_by_keyword_where_the_member_chose() {
+    let (camp, client, hana, mo, _jo) = camp_of_three();
+    let mo_id = account_id(&client, "mo");
+    client.form(
+        &format!("/api/v1/accounts/{mo_id}/follow"),
+        Some(&hana),
+        &[],
+    );
+    let spoiler = post_status(&client, &mo, "Spoiler: the butler did it", "public", None);
+    let dune = post_status(&client, &mo, "Dune is on tonight", "public", None);
+    let plain = post_status(&client, &mo, "Nice weather", "public", None);
+    let home = |token: &str| client.get("/api/v1/timelines/home", Some(token)).json;
+
+    // A warn filter on home, made by form (Rails' nested keywords), and one that hides, by JSON.
+    let warn = client.form(
+        "/api/v2/filters",
+        Some(&hana),
+        &[
+            ("title", "Spoilers"),
+            ("context[]", "home"),
+            ("context[]", "thread"),
+            ("filter_action", "warn"),
+            ("keywords_attributes[][keyword]", "spoiler"),
+            ("keywords_attributes[][whole_word]", "true"),
+        ],
+    );
+    assert_eq!(warn.status, 200, "{}", warn.json);
+    for key in [
+        "id",
+        "title",
+        "context",
+        "expires_at",
+        "filter_action",
+        "keywords",
+        "statuses",
+    ] {
+        assert!(warn.json.get(key).is_some(), "Filter lacks {key}");
+    }
+    assert_eq!(warn.json["context"], json!(["home", "thread"]));
+    assert_eq!(warn.json["keywords"][0]["keyword"], "spoiler");
+    let hide = client.json(
+        "POST",
+        "/api/v2/filters",
+        Some(&hana),
+        json!({"title": "No Dune", "context": ["home"], "filter_action": "hide",
+               "keywords_attributes": [{"keyword": "dune", "whole_word": true}]}),
+    );
+    assert_eq!(hide.status, 200, "{}", hide.json);
+
+    let shown = home(&hana);
+    let ids: Vec<&str> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&dune.as_str()), "hidden");
+    assert!(ids.contains(&plain.as_str()));
+    let flagged = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == spoiler.as_str())
+        .unwrap();
+    assert_eq!(flagged["filtered"][0]["filter"]["title"], "Spoilers");
+    assert_eq!(
+        flagged["filtered"][0]["keyword_matches"],
+        json!(["spoiler"])
+    );
+    let unflagged = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == plain.as_str())
+        .unwrap();
+    assert_eq!(unflagged["filtered"], json!([]));
+    // Only where chosen: the public timeline and mo's own view are untouched.
+    let public = client
+        .get("/api/v1/timelines/public?local=true", Some(&hana))
+        .json;
+    assert!(
+        public
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == dune.as_str())
+    );
+    assert!(
+        home(&mo)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == dune.as_str())
+    );
+
+    // Keywords come and go through their own routes; a filter that runs out stops.
+    let warn_id = warn.json["id"].as_str().unwrap().to_string();
+    let added = client.form(
+        &format!("/api/v2/filters/{warn_id}/keywords"),
+        Some(&hana),
+        &[("keyword", "weather"), ("whole_word", "false")],
+    );
+    assert_eq!(added.status, 200, "{}", added.json);
+    let keyword_id = added.json["id"].as_str().unwrap().to_string();
+    let listed = client
+        .get(&format!("/api/v2/filters/{warn_id}/keywords"), Some(&hana))
+        .json;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let shown = home(&hana);
+    let weather = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == plain.as_str())
+        .unwrap();
+    assert_eq!(
+        weather["filtered"][0]["keyword_matches"],
+        json!(["weather"])
+    );
+    let gone = client.send(
+        "DELETE",
+        &format!("/api/v2/filter_keywords/{keyword_id}"),
+        Some(&hana),
+        None,
+        &[],
+    );
+    assert_eq!(gone.status, 200);
+    let hide_id = hide.json["id"].as_str().unwrap().to_string();
+    let brief = client.json(
+        "PUT",
+        &format!("/api/v2/filters/{hide_id}"),
+        Some(&hana),
+        json!({"expires_in": 1}),
+    );
+    assert!(brief.json["expires_at"].is_string(), "{}", brief.json);
+    assert_eq!(
+        brief.json["keywords"][0]["keyword"], "dune",
+        "keywords stay"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert!(
+        home(&hana)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == dune.as_str()),
+        "ran out"
+    );
+
+    // Bad input changes nothing; another member's filter is not found.
+    let before = camp.count("filters");
+    for (body, words) in [
+        (json!({"title": "", "context": ["home"]}), "needs a title"),
+        (
+            json!({"title": "x", "context": []}),
+            "where the filter applies",
+        ),
+        (
+            json!({"title": "x", "context": ["everywhere"]}),
+            "not a place",
+        ),
+        (
+            json!({"title": "x", "context": ["home"], "filter_action": "delete"}),
+            "warn, hide or blur",
+        ),
+        (
+            json!({"title": "x", "context": ["home"], "keywords_attributes": [{"keyword": " "}]}),
+            "cannot be empty",
+        ),
+    ] {
+        let r = client.json("POST", "/api/v2/filters", Some(&hana), body);
+        assert_eq!(r.status, 422, "{}", r.json);
+        assert!(
+            r.json["error"].as_str().unwrap().contains(words),
+            "{}",
+            r.json
+        );
+    }
+    assert_eq!(camp.count("filters"), before);
+    let filter_path = format!("/api/v2/filters/{warn_id}");
+    let status_of = |method: &str, token: &str| {
+        client
+            .send(method, &filter_path, Some(token), None, &[])
+            .status
+    };
+    assert_eq!(status_of("GET", &mo), 404);
+    assert_eq!(status_of("DELETE", &mo), 404);
+    assert_eq!(status_of("DELETE", &hana), 200);
+    assert_eq!(
+        client
+            .get("/api/v2/filters", Some(&hana))
+            .json
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
