@@ -243,18 +243,12 @@ pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiEr
 }
 
 /// A page of a list, with Mastodon's paging: `limit` (20, at most 40), `max_id` (older than),
-/// `since_id`/`min_id` (newer than), and a `Link` header to the next and previous pages.
+/// `since_id` (the newest of those newer than), `min_id` (those right after it: an app catching
+/// up from where it stopped), and a `Link` header to the next and previous pages.
 fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     let limit = c.params.limit(20, 40);
-    let max_id = c
-        .params
-        .text("max_id")
-        .and_then(|m| m.parse::<PostId>().ok());
-    let newer_than = c
-        .params
-        .text("min_id")
-        .or_else(|| c.params.text("since_id"))
-        .and_then(|m| m.parse::<PostId>().ok());
+    let id = |name: &str| c.params.text(name).and_then(|m| m.parse::<PostId>().ok());
+    let (max_id, since_id, min_id) = (id("max_id"), id("since_id"), id("min_id"));
     let reader = c.reader();
     let Page {
         mut posts,
@@ -262,9 +256,20 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     } = c
         .app
         .db
-        .read(|conn| porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit))
+        .read(|conn| match min_id {
+            Some(min_id) => {
+                let mut page =
+                    porchlight_app::db::timeline::page_after(conn, &query, reader, min_id, limit)?;
+                // With `max_id` as well, the range between them.
+                if let Some(max_id) = max_id {
+                    page.posts.retain(|p| p.row_id < max_id);
+                }
+                Ok(page)
+            }
+            None => porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit),
+        })
         .map_err(porchlight_app::AppError::from)?;
-    if let Some(newer) = newer_than {
+    if let Some(newer) = since_id {
         posts.retain(|p| p.row_id > newer);
     }
     // (Paging follows the rows read, so that a page a filter emptied still links onwards.)

@@ -16,13 +16,14 @@ pub const NOT_BLOCKED: &str = "NOT EXISTS (SELECT 1 FROM account_blocks b \
      AND NOT EXISTS (SELECT 1 FROM account_blocks b \
      WHERE b.target_id = ?1 AND b.account_id IN (p.author_id, s.author_id))";
 
-/// Whether `member` muted or blocked anyone, or was blocked by anyone (if not, lists need not
-/// ask about every row).
+/// Whether `member` muted or blocked anyone, was blocked by anyone, or keeps an exclusive list
+/// (if not, timelines need not ask about every row).
 pub fn any_for(conn: &Connection, member: AccountId) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM account_mutes WHERE account_id = ?1)
              OR EXISTS (SELECT 1 FROM account_blocks WHERE account_id = ?1)
-             OR EXISTS (SELECT 1 FROM account_blocks WHERE target_id = ?1)",
+             OR EXISTS (SELECT 1 FROM account_blocks WHERE target_id = ?1)
+             OR EXISTS (SELECT 1 FROM lists WHERE account_id = ?1 AND exclusive)",
     )?
     .query_row([member], |r| r.get(0))
 }

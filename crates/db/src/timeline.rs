@@ -271,9 +271,21 @@ impl Query {
     /// The batch size is written into the SQL, so that every batch of a list reuses one cached
     /// statement with one plan.
     ///
-    /// `keep_away` adds the reader's mutes and blocks; a reader who has none (nearly everyone,
-    /// nearly always) is spared their cost on every row.
+    /// `keep_away` adds the reader's mutes, blocks and exclusive lists; a reader who has none
+    /// (nearly everyone, nearly always) is spared their cost on every row.
     pub fn sql(&self, sparse_home: bool, keep_away: bool, batch: u32) -> String {
+        self.sql_towards(sparse_home, keep_away, false, batch)
+    }
+
+    /// The SQL as `sql`, or with `forward` the rows *newer* than the cursor, oldest first (for
+    /// `min_id`: what comes right after a point, to catch up from there).
+    pub fn sql_towards(
+        &self,
+        sparse_home: bool,
+        keep_away: bool,
+        forward: bool,
+        batch: u32,
+    ) -> String {
         // A leading `+` keeps SQLite from using an index on that column, so that it walks the
         // posts by id (newest first) and stops early, instead of collecting every match to sort.
         let list_condition;
@@ -282,15 +294,19 @@ impl Query {
             // Most campers follow much of the camp, so most recent posts are theirs to see. Someone
             // who follows few would walk far: for them, the author index leads instead.
             Query::Home => {
-                home_condition = if sparse_home {
-                    format!(
-                        "p.id < ?3 AND (p.author_id = ?1 OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)) AND {NOT_IN_EXCLUSIVE_LIST}"
-                    )
+                let author = if sparse_home {
+                    "p.author_id"
                 } else {
-                    format!(
-                        "p.id < ?3 AND (+p.author_id = ?1 OR +p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)) AND {NOT_IN_EXCLUSIVE_LIST}"
-                    )
+                    "+p.author_id"
                 };
+                let exclusive = if keep_away {
+                    format!(" AND {NOT_IN_EXCLUSIVE_LIST}")
+                } else {
+                    String::new()
+                };
+                home_condition = format!(
+                    "p.id < ?3 AND ({author} = ?1 OR {author} IN (SELECT followee_id FROM follows WHERE follower_id = ?1)){exclusive}"
+                );
                 ("FROM posts p", home_condition.as_str(), "p.id")
             }
             Query::List { replies, .. } => {
@@ -353,8 +369,14 @@ impl Query {
                 crate::muting::NOT_MUTED
             ),
         };
+        let (condition, direction) = if forward {
+            // Every list's cursor condition is the one `< ?3`.
+            (condition.replacen("< ?3", "> ?3", 1), "ASC")
+        } else {
+            (condition.to_string(), "DESC")
+        };
         format!(
-            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE}{kept_away} ORDER BY {order} DESC LIMIT {batch}"
+            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE}{kept_away} ORDER BY {order} {direction} LIMIT {batch}"
         )
     }
 
@@ -400,6 +422,40 @@ pub fn page(
     max_id: Option<PostId>,
     limit: u32,
 ) -> rusqlite::Result<Page> {
+    read_page(
+        conn,
+        query,
+        reader,
+        max_id.unwrap_or(PostId::MAX),
+        false,
+        limit,
+    )
+}
+
+/// Reads up to `limit` posts of a list that come right after `min_id` (the oldest of those
+/// newer than it), returned newest first as every page is. `next_max_id` is set when there are
+/// older posts (there always are: `min_id`'s).
+pub fn page_after(
+    conn: &Connection,
+    query: &Query,
+    reader: Reader,
+    min_id: PostId,
+    limit: u32,
+) -> rusqlite::Result<Page> {
+    let mut page = read_page(conn, query, reader, min_id, true, limit)?;
+    page.posts.reverse();
+    page.next_max_id = page.posts.last().map(|p| p.row_id);
+    Ok(page)
+}
+
+fn read_page(
+    conn: &Connection,
+    query: &Query,
+    reader: Reader,
+    start: PostId,
+    forward: bool,
+    limit: u32,
+) -> rusqlite::Result<Page> {
     if let Query::Search(words) = query
         && fts_phrase_query(words).is_empty()
     {
@@ -412,11 +468,11 @@ pub fn page(
         Some(id) => crate::muting::any_for(conn, id)?,
         None => false,
     };
-    let sql = query.sql(sparse_home, keep_away, batch);
+    let sql = query.sql_towards(sparse_home, keep_away, forward, batch);
     let mut stmt = conn.prepare_cached(&sql)?;
     let listing = query.listing();
     let mut posts = Vec::with_capacity(limit as usize);
-    let mut cursor = max_id.unwrap_or(PostId::MAX);
+    let mut cursor = start;
     // The rules may (in principle) drop rows the SQL let through; then read on so pages stay full.
     let want = batch as usize;
     loop {
@@ -657,11 +713,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::Db::open(&dir.path().join("p.db")).unwrap();
         db.read(|c| -> rusqlite::Result<()> {
-            for ((query, sparse), keep_away) in all_queries()
+            for (((query, sparse), keep_away), forward) in all_queries()
                 .into_iter()
                 .flat_map(|q| [(q.clone(), false), (q, true)])
+                .flat_map(|q| [(q.clone(), false), (q, true)])
             {
-                let sql = format!("EXPLAIN QUERY PLAN {}", query.sql(sparse, keep_away, 21));
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN {}",
+                    query.sql_towards(sparse, keep_away, forward, 21)
+                );
                 let args = [
                     Value::Integer(1),
                     Value::Integer(1),
@@ -677,7 +737,7 @@ mod tests {
                 assert_eq!(
                     sorts,
                     sparse,
-                    "{query:?} (sparse: {sparse}):\n{}",
+                    "{query:?} (sparse: {sparse}, forward: {forward}):\n{}",
                     plan.join("\n")
                 );
             }

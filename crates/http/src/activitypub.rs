@@ -274,18 +274,47 @@ fn member_document(
             )
         }
         Some("outbox") => outbox_document(s, fed, &member),
-        _ => json_response(
-            200,
-            AP_CONTENT_TYPE,
-            &json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": format!("{actor_id}/collections/featured"),
-                "type": "OrderedCollection",
-                "totalItems": 0,
-                "orderedItems": [],
-            }),
-        ),
+        _ => featured_document(s, fed, &member),
     }
+}
+
+/// The member's pinned posts, as Notes (as Mastodon serves its featured collection): those for
+/// everyone only, so that no server learns of a narrower post by asking here.
+fn featured_document(s: &State, fed: &Federation, member: &Member) -> Response {
+    let actor_id = fed.me.actor_id(&member.username);
+    let result = s
+        .app
+        .db
+        .read(|c| -> porchlight_app::db::rusqlite::Result<Vec<Value>> {
+            let mut notes = Vec::new();
+            for id in porchlight_app::db::posts::pinned(c, member.id)? {
+                let Some(post) = store::outgoing_post(c, id)? else {
+                    continue;
+                };
+                if !matches!(post.audience, Audience::Public | Audience::Unlisted) {
+                    continue;
+                }
+                if let Some((note, _)) = outbox::note_for(c, &fed.me, &post)? {
+                    notes.push(note);
+                }
+            }
+            Ok(notes)
+        });
+    let notes = match result {
+        Ok(notes) => notes,
+        Err(e) => return unavailable(e),
+    };
+    json_response(
+        200,
+        AP_CONTENT_TYPE,
+        &json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{actor_id}/collections/featured"),
+            "type": "OrderedCollection",
+            "totalItems": notes.len(),
+            "orderedItems": notes,
+        }),
+    )
 }
 
 fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {

@@ -2156,3 +2156,43 @@ fn filters_hide_or_flag_posts_by_keyword_where_the_member_chose() {
         1
     );
 }
+
+#[test]
+fn min_id_catches_up_from_a_point_and_since_id_gives_the_newest() {
+    let (_camp, client, hana) = camp_with_token("read write");
+    let ids: Vec<String> = (1..=5)
+        .map(|n| post_status(&client, &hana, &format!("post {n}"), "public", None))
+        .collect();
+    let page = |query: &str| status_ids(&client, &hana, &format!("/api/v1/timelines/home?{query}"));
+    assert_eq!(
+        page(&format!("min_id={}&limit=2", ids[0])),
+        vec![ids[2].clone(), ids[1].clone()]
+    );
+    assert_eq!(
+        page(&format!("since_id={}&limit=2", ids[0])),
+        vec![ids[4].clone(), ids[3].clone()]
+    );
+    assert_eq!(
+        page(&format!("max_id={}&limit=2", ids[4])),
+        vec![ids[3].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        page(&format!("min_id={}&max_id={}", ids[0], ids[3])),
+        vec![ids[2].clone(), ids[1].clone()]
+    );
+    assert_eq!(page(&format!("min_id={}", ids[4])), Vec::<String>::new());
+    // The Link header of a catch-up page points both ways from it.
+    let r = client.get(
+        &format!("/api/v1/timelines/home?min_id={}&limit=2", ids[0]),
+        Some(&hana),
+    );
+    let link = r.header("link").unwrap();
+    assert!(
+        link.contains(&format!("max_id={}>; rel=\"next\"", ids[1])),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("min_id={}>; rel=\"prev\"", ids[2])),
+        "{link}"
+    );
+}

@@ -74,6 +74,25 @@ fn discovery_documents() {
 
     let instance = json(&b.get_with("/actor", &[("accept", AP)]).body);
     assert_eq!(instance["type"], "Application");
+
+    // Pinned posts are the featured collection, those for everyone only.
+    let mut ana = camp.logged_in("ana");
+    let public = ana.write_post("pinned for everyone", "public");
+    let narrow = ana.write_post("pinned for followers", "followers");
+    let ana_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'ana'");
+    for post in [public, narrow] {
+        camp.app.pin(ana_id, post, true).unwrap();
+    }
+    let featured = json(
+        &b.get_with("/users/ana/collections/featured", &[("accept", AP)])
+            .body,
+    );
+    assert_eq!(featured["totalItems"], 1, "{featured}");
+    assert_eq!(featured["orderedItems"][0]["type"], "Note");
+    assert_eq!(
+        featured["orderedItems"][0]["id"],
+        format!("{}/posts/{public}", camp.base)
+    );
 }
 
 #[test]
