@@ -593,8 +593,47 @@ pub fn edit(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
     }
     let content_warning = c.params.text("spoiler_text").unwrap_or_default();
-    c.app
-        .edit(me, post, &text, &content_warning, media.as_deref())?;
+    // `media_attributes[][id|description|focus]`: alt text and focus of pictures the post has.
+    let attributes = c.params.objects("media_attributes");
+    let field = |o: &serde_json::Map<String, Value>, k: &str| {
+        o.get(k).and_then(Value::as_str).map(str::to_string)
+    };
+    let attributes: Vec<(i64, Option<String>, Option<String>)> = attributes
+        .iter()
+        .map(|o| {
+            let id = field(o, "id").unwrap_or_default();
+            Ok((
+                crate::path_id(&id).map_err(|_| {
+                    ApiError::new(
+                        422,
+                        "Validation failed: media_attributes need the picture's id",
+                    )
+                })?,
+                field(o, "description"),
+                field(o, "focus"),
+            ))
+        })
+        .collect::<Result<_, ApiError>>()?;
+    let described: Vec<_> = attributes
+        .iter()
+        .map(|(id, description, focus)| {
+            (
+                *id,
+                porchlight_app::uploads::PictureDetails {
+                    description: description.as_deref(),
+                    focus: focus.as_deref(),
+                },
+            )
+        })
+        .collect();
+    c.app.edit(
+        me,
+        post,
+        &text,
+        &content_warning,
+        media.as_deref(),
+        &described,
+    )?;
     Ok(ApiResponse::ok(one_status(c, post)?))
 }
 

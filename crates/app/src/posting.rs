@@ -183,7 +183,8 @@ impl App {
     }
 
     /// Edits a post's text and content warning (never its audience); keeps the old version.
-    /// `media`, when given, becomes the post's pictures (uploaded ones, or ones it has).
+    /// `media`, when given, becomes the post's pictures (uploaded ones, or ones it has);
+    /// `described` changes the alt text or focus of pictures it then has.
     pub fn edit(
         &self,
         editor: AccountId,
@@ -191,7 +192,13 @@ impl App {
         text: &str,
         content_warning: &str,
         media: Option<&[UploadId]>,
+        described: &[(UploadId, crate::uploads::PictureDetails)],
     ) -> AppResult<()> {
+        // Checked before anything is written, so a bad one changes nothing.
+        let described = described
+            .iter()
+            .map(|(upload, details)| Ok((*upload, details.checked()?)))
+            .collect::<AppResult<Vec<_>>>()?;
         self.meet_mentioned(text);
         self.write_and_send(|tx, fed| {
             let post = timeline::post(tx, id, Reader::member(editor))?.ok_or(AppError::NotFound)?;
@@ -212,6 +219,19 @@ impl App {
                 && !uploads::set_for_post(tx, id, editor, ids)?
             {
                 return Err(unknown_picture());
+            }
+            for (upload, (description, focus)) in &described {
+                let current = uploads::own(tx, *upload, editor)?
+                    .filter(|u| u.post_id == Some(id))
+                    .ok_or_else(unknown_picture)?;
+                uploads::describe(
+                    tx,
+                    *upload,
+                    editor,
+                    Some(id),
+                    description.as_deref().unwrap_or(&current.description),
+                    focus.unwrap_or(current.focus),
+                )?;
             }
             let added = posts::edit_post(
                 tx,

@@ -31,7 +31,7 @@ pub struct PictureDetails<'a> {
 
 impl PictureDetails<'_> {
     /// The alt text and focus, checked; `None` where not given.
-    fn checked(&self) -> AppResult<(Option<String>, Option<Focus>)> {
+    pub(crate) fn checked(&self) -> AppResult<(Option<String>, Option<Focus>)> {
         let description = self.description.map(media::check_description).transpose()?;
         let focus = self
             .focus
@@ -94,10 +94,11 @@ impl App {
             let current = uploads::own(tx, id, owner)?
                 .filter(|u| u.post_id.is_none())
                 .ok_or(AppError::NotFound)?;
-            uploads::describe_waiting(
+            uploads::describe(
                 tx,
                 id,
                 owner,
+                None,
                 description.as_deref().unwrap_or(&current.description),
                 focus.unwrap_or(current.focus),
             )?;

@@ -91,20 +91,22 @@ pub fn file(conn: &Connection, file_name: &str) -> rusqlite::Result<Option<(Stri
         .optional()
 }
 
-/// Changes the alt text and focus of an upload not yet posted; false if there is none such.
-pub fn describe_waiting(
+/// Changes the alt text and focus of an upload of `owner`'s that is on `post` (`None`: not
+/// posted yet); false if there is none such.
+pub fn describe(
     conn: &Connection,
     id: UploadId,
     owner: AccountId,
+    post: Option<PostId>,
     description: &str,
     focus: (f64, f64),
 ) -> rusqlite::Result<bool> {
     Ok(conn
         .prepare_cached(
-            "UPDATE uploads SET description = ?3, focus_x = ?4, focus_y = ?5
-              WHERE id = ?1 AND account_id = ?2 AND post_id IS NULL",
+            "UPDATE uploads SET description = ?4, focus_x = ?5, focus_y = ?6
+              WHERE id = ?1 AND account_id = ?2 AND post_id IS ?3",
         )?
-        .execute(params![id, owner, description, focus.0, focus.1])?
+        .execute(params![id, owner, post, description, focus.0, focus.1])?
         == 1)
 }
 

@@ -637,6 +637,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                         profile_error: None,
                         password_error: None,
                         apps: &s.app.authorized_apps(me.id)?,
+                        kept_away: &kept_away(s, me.id)?,
                     },
                 ),
             ))
@@ -756,6 +757,50 @@ fn profile(s: &State, req: &Request, v: &Visit, username: &str, now: i64) -> App
         200,
         web::profile(&v.chrome(s, req, nav), &view, &data, now),
     ))
+}
+
+/// Whom a member muted or blocked, for the settings page: blocks first, then mutes.
+fn kept_away(s: &State, me: i64) -> AppResult<Vec<web::KeptAway>> {
+    let handle = |p: &porchlight_app::db::social::Person| match &p.domain {
+        Some(domain) => format!("{}@{domain}", p.username),
+        None => p.username.clone(),
+    };
+    let shown = |p: &porchlight_app::db::social::Person| {
+        if p.display_name.trim().is_empty() {
+            p.username.clone()
+        } else {
+            p.display_name.clone()
+        }
+    };
+    let mut list: Vec<web::KeptAway> = s
+        .app
+        .blocked(me)?
+        .iter()
+        .map(|p| web::KeptAway {
+            handle: handle(p),
+            shown_name: shown(p),
+            muted: false,
+            muted_until: None,
+            blocked: true,
+        })
+        .collect();
+    for (p, mute) in s.app.muted(me)? {
+        let h = handle(&p);
+        match list.iter_mut().find(|k| k.handle == h) {
+            Some(k) => {
+                k.muted = true;
+                k.muted_until = mute.expires_at;
+            }
+            None => list.push(web::KeptAway {
+                handle: h,
+                shown_name: shown(&p),
+                muted: true,
+                muted_until: mute.expires_at,
+                blocked: false,
+            }),
+        }
+    }
+    Ok(list)
 }
 
 /// Whether the signed-in viewer muted or blocked `account` (None for themself or a visitor).
@@ -1273,6 +1318,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                 req.field("text"),
                 req.field("content_warning"),
                 None,
+                &[],
             ) {
                 Ok(()) => Ok(Response::redirect(&format!("/posts/{id}"))),
                 Err(e) if is_user_error(&e) => {
@@ -1349,6 +1395,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                                 profile_error: Some(&message),
                                 password_error: None,
                                 apps: &s.app.authorized_apps(me.id)?,
+                                kept_away: &kept_away(s, me.id)?,
                             },
                         ),
                     ))
@@ -1383,6 +1430,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                                 profile_error: None,
                                 password_error: Some(&message),
                                 apps: &s.app.authorized_apps(me.id)?,
+                                kept_away: &kept_away(s, me.id)?,
                             },
                         ),
                     ))

@@ -1342,6 +1342,39 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     );
     assert_eq!(reuse.status, 422, "a posted picture is not posted twice");
 
+    // Once posted, its alt text and focus change through an edit of the status (as Mastodon's
+    // `media_attributes`); a bad one changes nothing, the text included.
+    let redescribed = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{status_id}"),
+        Some(&hana),
+        json!({"status": "Pepper!", "media_ids": [media_id],
+               "media_attributes": [{"id": media_id, "description": "Pepper, asleep", "focus": "0,0.5"}]}),
+    );
+    assert_eq!(redescribed.status, 200, "{}", redescribed.json);
+    assert_eq!(
+        redescribed.json["media_attachments"][0]["description"],
+        "Pepper, asleep"
+    );
+    assert_eq!(
+        redescribed.json["media_attachments"][0]["meta"]["focus"]["y"],
+        0.5
+    );
+    let refused = client.json(
+        "PUT",
+        &format!("/api/v1/statuses/{status_id}"),
+        Some(&hana),
+        json!({"status": "changed?", "media_attributes": [{"id": media_id, "focus": "9,9"}]}),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    let unchanged = client
+        .get(&format!("/api/v1/statuses/{status_id}"), Some(&hana))
+        .json;
+    assert!(
+        unchanged["content"].as_str().unwrap().contains("Pepper!"),
+        "{unchanged}"
+    );
+
     // A picture alone is a post; an edit can replace the pictures or keep them.
     let png = client.multipart(
         "POST",

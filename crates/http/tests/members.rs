@@ -534,7 +534,15 @@ fn muting_and_blocking_from_a_profile_page() {
     hana.write_post("hana's news", "local");
     ken.get("/local").assert_lacks("hana&#39;s news");
     ken.post("/@hana/follow", &[]).assert_status(403);
+    // The settings page lists whom one keeps away, with the way back.
+    hana.get("/settings")
+        .assert_contains("Muted and blocked")
+        .assert_contains("href=\"/@ken\"")
+        .assert_contains("action=\"/@ken/unblock\"");
+    ken.get("/settings").assert_lacks("href=\"/@hana\"");
     hana.post("/@ken/unblock", &[]).assert_status(303);
+    hana.get("/settings")
+        .assert_lacks("action=\"/@ken/unblock\"");
     hana.get("/local").assert_contains("ken&#39;s tent is up");
     hana.post("/@nobody/block", &[]).assert_status(404);
 }

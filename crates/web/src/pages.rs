@@ -793,6 +793,19 @@ pub struct SettingsView<'a> {
     pub password_error: Option<&'a str>,
     /// The apps this member let use their account.
     pub apps: &'a [porchlight_app::db::oauth::Authorized],
+    /// Whom this member muted or blocked.
+    pub kept_away: &'a [KeptAway],
+}
+
+/// Someone a member muted or blocked, as the settings page lists them.
+pub struct KeptAway {
+    /// `name`, or `name@server` for someone elsewhere.
+    pub handle: String,
+    pub shown_name: String,
+    pub muted: bool,
+    /// When the mute ends by itself, if it does.
+    pub muted_until: Option<i64>,
+    pub blocked: bool,
 }
 
 pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
@@ -827,6 +840,43 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 p { button type="submit" { "Change password" } }
             }
             p { a href="/bookmarks" { "Your bookmarks" } }
+            section.card #kept-away {
+                h2 { "Muted and blocked" }
+                @if view.kept_away.is_empty() {
+                    p.hint { "Nobody. To mute or block someone, open their profile and choose \"Mute or block\"." }
+                } @else {
+                    table #kept-away-list {
+                        tr { th { "Who" } th { "" } th {} }
+                        @for k in view.kept_away {
+                            tr {
+                                td { a href={ "/@" (k.handle) } { (k.shown_name) } " " span.hint { "@" (k.handle) } }
+                                td {
+                                    @if k.blocked { "blocked" }
+                                    @if k.blocked && k.muted { ", " }
+                                    @if k.muted {
+                                        "muted"
+                                        @if let Some(until) = k.muted_until { " until " (date(until)) }
+                                    }
+                                }
+                                td {
+                                    @if k.muted {
+                                        form.inline method="post" action={ "/@" (k.handle) "/unmute" } {
+                                            (csrf_field(chrome)) (back_field(chrome))
+                                            button.link type="submit" { "Unmute" }
+                                        }
+                                    }
+                                    @if k.blocked {
+                                        form.inline method="post" action={ "/@" (k.handle) "/unblock" } {
+                                            (csrf_field(chrome)) (back_field(chrome))
+                                            button.link type="submit" { "Unblock" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             section.card #apps {
                 h2 { "Apps" }
                 @if view.apps.is_empty() {
