@@ -534,6 +534,16 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let base = c.request.base_url;
     let mut ancestors = thread.ancestors.clone();
     let mut descendants: Vec<_> = thread.replies.iter().map(|(_, p)| p.clone()).collect();
+    // Posts of someone blocked, either way, are left out of the thread.
+    if let Some(me) = c.member {
+        let blocked = c
+            .app
+            .db
+            .read(|conn| porchlight_app::db::muting::blocked_either_way(conn, me))
+            .map_err(porchlight_app::AppError::from)?;
+        ancestors.retain(|p| !blocked.contains(&p.author.id));
+        descendants.retain(|p| !blocked.contains(&p.author.id));
+    }
     let context = porchlight_core::filters::Context::Thread;
     let mut filtered = crate::filters::apply(c, context, &mut ancestors)?;
     filtered.extend(crate::filters::apply(c, context, &mut descendants)?);

@@ -18,7 +18,8 @@ pub fn attachment(base: &str, u: &Upload) -> Value {
     });
     json!({
         "id": u.id.to_string(),
-        "type": if u.media_type == "image/gif" { "gifv" } else { "image" },
+        // (Not "gifv": for Mastodon that means the URL is a video.)
+        "type": "image",
         "url": url,
         // The picture itself: the box makes no smaller copies (that would mean decoding it).
         "preview_url": url,

@@ -206,7 +206,7 @@ fn expires_at(expires_in: Option<Option<i64>>) -> AppResult<Option<Option<i64>>>
         Some(Some(seconds)) if seconds < 0 => Err(AppError::Invalid(
             "A filter lasts a number of seconds, or for good.".into(),
         )),
-        Some(Some(seconds)) if seconds > 0 => Ok(Some(Some(now() + seconds))),
+        Some(Some(seconds)) if seconds > 0 => Ok(Some(Some(now().saturating_add(seconds)))),
         Some(_) => Ok(Some(None)),
         None => Ok(None),
     }

@@ -45,7 +45,7 @@ impl App {
             ));
         }
         let now = now();
-        let expires_at = duration.filter(|&d| d > 0).map(|d| now + d);
+        let expires_at = duration.filter(|&d| d > 0).map(|d| now.saturating_add(d));
         self.db
             .write(|tx| muting::mute(tx, by, target, notifications, expires_at, now))?;
         Ok(())
@@ -67,8 +67,9 @@ impl App {
             // An Undo of our follow, so their server stops sending.
             self.follow_remote(by, &format!("{}@{domain}", person.username), false)?;
         }
-        self.db.write(|tx| {
+        self.write_and_send(|tx, fed| {
             muting::block(tx, by, target, now())?;
+            tell_their_server(tx, fed, by, target, true)?;
             for (follower, followee) in [(by, target), (target, by)] {
                 if social::unfollow(tx, follower, followee)? {
                     social::withdraw_notification(
@@ -86,8 +87,13 @@ impl App {
 
     pub fn unblock(&self, by: AccountId, target: AccountId) -> AppResult<()> {
         self.other_person(by, target)?;
-        self.db.write(|tx| muting::unblock(tx, by, target))?;
-        Ok(())
+        self.write_and_send(|tx, fed| {
+            if muting::blocks(tx, by, target)? {
+                muting::unblock(tx, by, target)?;
+                tell_their_server(tx, fed, by, target, false)?;
+            }
+            Ok(())
+        })
     }
 
     pub fn boundaries(&self, by: AccountId, other: AccountId) -> AppResult<Boundaries> {
@@ -154,5 +160,32 @@ pub(crate) fn refuse_follow_across_block(
             "You cannot follow this account.".into(),
         ));
     }
+    Ok(())
+}
+
+/// A `Block` (or its `Undo`) for someone elsewhere; nothing for a member here.
+fn tell_their_server(
+    tx: &porchlight_db::Transaction,
+    fed: Option<&porchlight_federation::Identity>,
+    by: AccountId,
+    target: AccountId,
+    on: bool,
+) -> AppResult<()> {
+    let Some(me) = fed else { return Ok(()) };
+    let Some(remote) = porchlight_db::federation::remote_by_id(tx, target)? else {
+        return Ok(());
+    };
+    let member = porchlight_db::accounts::member_by_id(tx, by)?.ok_or(AppError::NotSignedIn)?;
+    porchlight_federation::outbox::block(
+        tx,
+        me,
+        porchlight_federation::outbox::LocalActor {
+            id: by,
+            username: &member.username,
+        },
+        &remote,
+        on,
+        now(),
+    )?;
     Ok(())
 }

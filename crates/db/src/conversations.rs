@@ -86,6 +86,8 @@ pub fn of_member(
         }
         posts.push(post);
     }
+    // A conversation with someone blocked either way is not shown.
+    let blocked = crate::muting::blocked_either_way(conn, member)?;
     let mut out = Vec::new();
     for root in order {
         let posts = &posts_of[&root];
@@ -112,6 +114,9 @@ pub fn of_member(
             }
             people.retain(|&p| p != member && !others.contains(&p));
             others.extend(people);
+        }
+        if others.iter().any(|o| blocked.contains(o)) {
+            continue;
         }
         out.push(Conversation {
             id: root,

@@ -131,3 +131,16 @@ pub fn blocked(conn: &Connection, by: AccountId) -> rusqlite::Result<Vec<Account
     .query_map([by], |r| r.get(0))?
     .collect()
 }
+
+/// Everyone `member` blocked or was blocked by.
+pub fn blocked_either_way(
+    conn: &Connection,
+    member: AccountId,
+) -> rusqlite::Result<Vec<AccountId>> {
+    conn.prepare_cached(
+        "SELECT target_id FROM account_blocks WHERE account_id = ?1
+         UNION SELECT account_id FROM account_blocks WHERE target_id = ?1",
+    )?
+    .query_map([member], |r| r.get(0))?
+    .collect()
+}

@@ -444,6 +444,41 @@ pub fn unfollow(
     send_to(conn, follower, &activity, followee, now)
 }
 
+/// Tells someone elsewhere that a member blocked them (`Block`), or no longer does (an `Undo`
+/// of it). Their server then drops the follows between them, so that posts for the member's
+/// followers that it receives for others are not shown to them either.
+pub fn block(
+    conn: &Connection,
+    me: &Identity,
+    member: LocalActor,
+    target: &store::RemoteAccount,
+    on: bool,
+    now: UnixTime,
+) -> rusqlite::Result<usize> {
+    let actor = me.actor_id(member.username);
+    let block = json!({
+        "id": format!("{actor}#blocks/{}", target.id),
+        "type": "Block",
+        "actor": actor,
+        "object": target.uri,
+    });
+    let mut activity = if on {
+        let mut block = block;
+        block["@context"] = json!("https://www.w3.org/ns/activitystreams");
+        block
+    } else {
+        documents::activity(
+            &format!("{actor}#blocks/{}/undo/{now}", target.id),
+            "Undo",
+            &actor,
+            block,
+            None,
+        )
+    };
+    activity["to"] = json!([target.uri]);
+    send_to(conn, member.id, &activity, target, now)
+}
+
 /// Answers a remote Follow of a member (Accept or Reject), quoting their Follow.
 pub fn answer_follow(
     conn: &Connection,

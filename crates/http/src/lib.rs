@@ -35,6 +35,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The largest body of a picture upload: the picture and a little for the form around it.
 pub const MAX_UPLOAD_BYTES: usize = porchlight_pictures::MAX_BYTES + 64 * 1024;
 
+/// Turns to hold a large body (a picture being uploaded): two at a time.
+static LARGE_BODIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The largest body taken at `path`.
 fn body_limit(path: &str, multipart: bool) -> usize {
     match path {
@@ -319,8 +322,21 @@ async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let limit = body_limit(parts.uri.path(), multipart);
+    // Only someone who says who they are (a token, or a session) may send a picture's worth:
+    // a stranger cannot make the box hold megabytes.
+    let credentials = parts.headers.contains_key(header::AUTHORIZATION)
+        || request.cookie(routes::SESSION_COOKIE).is_some();
+    let limit = match body_limit(parts.uri.path(), multipart) {
+        large if large > MAX_BODY_BYTES && !credentials => MAX_BODY_BYTES,
+        limit => limit,
+    };
     let drain_limit = limit + DRAIN_LIMIT_BYTES;
+    // At most two large bodies are held at once; a third waits its turn.
+    let _large_body_turn = if limit > MAX_BODY_BYTES {
+        LARGE_BODIES.acquire().await.ok()
+    } else {
+        None
+    };
     if declared_length.is_some_and(|n| n > drain_limit) {
         request.body_too_large = true;
     } else {

@@ -94,7 +94,11 @@ impl Request {
 
     pub fn set_body(&mut self, body: Bytes) {
         let content_type = self.header("content-type").unwrap_or("");
-        if content_type.starts_with("multipart/form-data") {
+        let multipart = content_type.starts_with("multipart/form-data");
+        // The API reads its own multipart bodies; reading them here too would hold a second
+        // copy of every picture.
+        let api = self.segments.first().is_some_and(|s| s == "api");
+        if multipart && !api {
             // A malformed body leaves the form empty, which its CSRF check then refuses.
             match porchlight_api::read_multipart(content_type, &body) {
                 Ok((fields, files)) => {
@@ -103,7 +107,7 @@ impl Request {
                 }
                 Err(e) => log::info!("a multipart form could not be read: {}", e.error),
             }
-        } else if !self.is_json() {
+        } else if !multipart && !self.is_json() {
             self.form = form_urlencoded::parse(&body).into_owned().collect();
         }
         self.body = body;

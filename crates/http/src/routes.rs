@@ -19,7 +19,7 @@ use web::{Chrome, ComposeDraft, Nav};
 
 use crate::{Request, Response, State};
 
-const SESSION_COOKIE: &str = "pl_session";
+pub(crate) const SESSION_COOKIE: &str = "pl_session";
 /// A random value for visitors who are not signed in: what their form tokens are bound to.
 const ANON_COOKIE: &str = "pl_anon";
 const PAGE_SIZE: u32 = 20;

@@ -1550,6 +1550,18 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
         "{}",
         r.json
     );
+    // Without a token, nothing large is taken (a megabyte is read and dropped, so that the
+    // sender hears 413; past two more the connection is simply closed).
+    let mut megabyte = samples::png(100, 100);
+    megabyte.resize(1_000_000, 0);
+    let stranger = client.multipart(
+        "POST",
+        "/api/v2/media",
+        None,
+        &[],
+        Some(("image/png", &megabyte)),
+    );
+    assert_eq!(stranger.status, 413, "{}", stranger.json);
     let huge = vec![0u8; porchlight_pictures::MAX_BYTES + 200_000];
     let r = client.multipart(
         "POST",
@@ -1899,6 +1911,18 @@ fn mutes_and_blocks_keep_people_away_without_telling_them() {
         client.get("/api/v1/blocks", Some(&hana)).json[0]["id"],
         jo_id.as_str()
     );
+    // Someone blocked can write, but their direct posts and replies stay out of sight.
+    let dm = post_status(&client, &jo, "@hana are you there?", "direct", None);
+    assert_eq!(
+        client.get("/api/v1/conversations", Some(&hana)).json,
+        json!([])
+    );
+    let reply = post_status(&client, &jo, "@hana disagree", "public", Some(&hanas));
+    let thread = client
+        .get(&format!("/api/v1/statuses/{hanas}/context"), Some(&hana))
+        .json;
+    assert_eq!(thread["descendants"], json!([]), "{thread}");
+    let _ = (dm, reply);
     let unblocked = act(&hana, &jo_id, "unblock");
     assert_eq!(unblocked.json["blocking"], false);
     assert_eq!(act(&hana, &jo_id, "follow").status, 200);

@@ -652,3 +652,40 @@ fn redirects_cannot_lead_past_the_ssrf_guard() {
     }
     assert!(forbidden.recorded().is_empty());
 }
+
+#[test]
+fn a_block_ends_the_follow_and_tells_their_server() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    let mut ana = camp.logged_in("ana");
+    let handle = format!("zed@{}", peer.host());
+    let blocked = ana.post(&format!("/@{handle}/block"), &[]);
+    assert_eq!(blocked.status, 303, "{}", blocked.body);
+    assert_eq!(camp.count("follows"), 0, "zed no longer follows ana here");
+    // Their server is told, so that it drops the follow too and shows zed nothing of ana's
+    // that it receives for others.
+    peer.wait_for("the Block", |d| d.iter().any(|a| a["type"] == "Block"));
+    let block = peer
+        .deliveries()
+        .into_iter()
+        .find(|a| a["type"] == "Block")
+        .unwrap();
+    assert_eq!(block["actor"], format!("{}/users/ana", camp.base));
+    assert_eq!(block["object"], zed);
+    // A new Follow from zed is refused.
+    let (status, body) = peer.post_signed(
+        &format!("{}/users/ana/inbox", camp.base),
+        "zed",
+        &json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{zed}#follow-2"),
+                 "type": "Follow", "actor": zed, "object": format!("{}/users/ana", camp.base) }),
+    );
+    assert_eq!(status, 202, "{body}");
+    peer.wait_for("the Reject", |d| d.iter().any(|a| a["type"] == "Reject"));
+    assert_eq!(camp.count("follows"), 0);
+    // Unblocking says so too.
+    ana.post(&format!("/@{handle}/unblock"), &[])
+        .assert_status(303);
+    peer.wait_for("the Undo of the Block", |d| {
+        d.iter()
+            .any(|a| a["type"] == "Undo" && a["object"]["type"] == "Block")
+    });
+}

@@ -152,9 +152,16 @@ pub fn clean(bytes: &[u8]) -> Result<Picture, PictureError> {
             jpeg.set_exif(orientation.filter(|&o| o != 1).map(only_orientation));
             jpeg.segments_mut().retain(|s| {
                 let xmp = s.marker() == APP1 && s.contents().starts_with(b"http://ns.adobe.com/");
-                !(xmp || s.marker() == APP13 || s.marker() == COM)
+                // MPF indexes the extra images after the picture (cut below); APP11 carries
+                // C2PA/JUMBF provenance, which can name the device and the place.
+                let mpf = s.marker() == APP2 && s.contents().starts_with(b"MPF\0");
+                !(xmp || mpf || matches!(s.marker(), APP11 | APP13 | COM))
             });
-            jpeg.encoder().bytes().to_vec()
+            let mut out = jpeg.encoder().bytes().to_vec();
+            // Whatever follows the picture's end goes: phones put more images there (previews,
+            // HDR gain maps, each with its own EXIF) or a "motion photo" video.
+            out.truncate(end_of_jpeg(&out).ok_or(PictureError::Damaged)?);
+            out
         }
         Kind::Png => {
             let mut png = Png::from_bytes(input).map_err(|_| PictureError::Damaged)?;
@@ -180,8 +187,42 @@ pub fn clean(bytes: &[u8]) -> Result<Picture, PictureError> {
 }
 
 const APP1: u8 = 0xE1;
+const APP2: u8 = 0xE2;
+const APP11: u8 = 0xEB;
 const APP13: u8 = 0xED;
 const COM: u8 = 0xFE;
+
+/// Where the first picture of a JPEG ends (just after its EOI marker), walking its segments
+/// and the entropy-coded data of its scans (where `FF 00` is a stuffed byte and `FF D0`–`FF D7`
+/// restart markers), so that a byte pair inside a segment is never taken for the end.
+fn end_of_jpeg(bytes: &[u8]) -> Option<usize> {
+    let mut at = 2; // after SOI
+    let mut in_scan = false;
+    while at + 1 < bytes.len() {
+        if bytes[at] != 0xFF {
+            if !in_scan {
+                return None;
+            }
+            at += 1;
+            continue;
+        }
+        let marker = bytes[at + 1];
+        match marker {
+            0xD9 => return Some(at + 2),
+            // Stuffed bytes, restart markers and fill bytes belong to the scan.
+            0x00 | 0xD0..=0xD7 | 0xFF => at += if marker == 0xFF { 1 } else { 2 },
+            _ => {
+                let length = usize::from(u16::from_be_bytes([
+                    *bytes.get(at + 2)?,
+                    *bytes.get(at + 3)?,
+                ]));
+                at += 2 + length;
+                in_scan = marker == 0xDA;
+            }
+        }
+    }
+    None
+}
 
 /// PNG chunks that describe rather than draw: EXIF, text of all three kinds, the time.
 const PNG_TELLING: [[u8; 4]; 5] = [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"];

@@ -127,3 +127,43 @@ fn kinds_by_media_type() {
     }
     assert_eq!(Kind::from_media_type("image/svg+xml"), None);
 }
+
+#[test]
+fn what_follows_the_picture_and_its_index_are_cut() {
+    // A phone's JPEG: the picture, its MPF index and provenance, then a second image with its
+    // own EXIF after the end (a preview or an HDR gain map), then a motion photo's video.
+    let mut photo = jpeg(6, 4, Some(1));
+    let eoi = photo.len();
+    let mut with_extras = photo[..2].to_vec();
+    with_extras.extend([0xFF, 0xE2, 0x00, 0x0A]);
+    with_extras.extend(b"MPF\0II*\0");
+    with_extras.extend([0xFF, 0xEB, 0x00, 0x09]);
+    with_extras.extend(b"JPJUMBF");
+    with_extras.extend(&photo[2..]);
+    with_extras.extend(jpeg(2, 2, Some(1)));
+    with_extras.extend(b"ftypmp42 motion photo video");
+    photo = with_extras;
+    let p = clean(&photo).unwrap();
+    assert!(
+        p.bytes.ends_with(&[0x12, 0x34, 0xFF, 0xD9]),
+        "ends with the picture"
+    );
+    assert!(
+        p.bytes.len() < eoi,
+        "the extras are gone ({} bytes)",
+        p.bytes.len()
+    );
+    for telling in ["MPF", "JUMBF", "motion photo", "PhoneMaker"] {
+        assert!(!contains(&p.bytes, telling.as_bytes()), "{telling} left in");
+    }
+    // A scan whose data holds stuffed bytes and restart markers is read through to its end.
+    let mut scanned = jpeg(6, 4, None);
+    let end = scanned.len() - 2;
+    scanned.splice(end..end, [0xFF, 0x00, 0x55, 0xFF, 0xD0, 0x66]);
+    let p = clean(&scanned).unwrap();
+    assert!(
+        p.bytes
+            .ends_with(&[0xFF, 0x00, 0x55, 0xFF, 0xD0, 0x66, 0xFF, 0xD9])
+    );
+    assert_eq!(end_of_jpeg(&[0xFF, 0xD8, 0x12]), None, "no end: damaged");
+}
