@@ -258,7 +258,7 @@ impl Acme {
     /// Writes the key and chain (one PEM) in place of the old pair; returns its validity.
     fn store(&self, pem: &str) -> Result<Held, String> {
         let held = validity(pem, &self.settings.domain)?;
-        write_atomically(&self.settings.dir, CERT_FILE, pem)?;
+        crate::lan::write_atomically(&self.settings.dir, CERT_FILE, pem)?;
         Ok(held)
     }
 
@@ -409,7 +409,7 @@ impl Acme {
             credentials,
         };
         let text = serde_json::to_string(&stored).map_err(|e| e.to_string())?;
-        write_atomically(&self.settings.dir, ACCOUNT_FILE, &text)?;
+        crate::lan::write_atomically(&self.settings.dir, ACCOUNT_FILE, &text)?;
         log::info!(
             "certificate: opened an account with {}",
             self.settings.directory
@@ -456,20 +456,6 @@ pub fn validity(pem: &str, domain: &str) -> Result<Held, String> {
         not_before: validity.not_before.timestamp(),
         not_after: validity.not_after.timestamp(),
     })
-}
-
-/// Writes `name` in `dir` through a temporary file and a rename, readable by the owner only.
-fn write_atomically(dir: &Path, name: &str, text: &str) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let temporary = dir.join(format!("{name}.new"));
-    crate::lan::write_private(&temporary, text)?;
-    let path = dir.join(name);
-    std::fs::rename(&temporary, &path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
 }
 
 fn unix_now() -> i64 {
