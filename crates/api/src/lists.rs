@@ -15,12 +15,13 @@ pub fn list_json(l: &List) -> Value {
     })
 }
 
-fn changes(c: &Caller) -> (Option<String>, Option<String>, Option<bool>) {
-    (
-        c.params.text("title"),
-        c.params.text("replies_policy"),
-        c.params.flag("exclusive"),
-    )
+/// What a request asks of a list; what it does not send stays as it is.
+fn changes(c: &Caller) -> ListChanges {
+    ListChanges {
+        title: c.params.text("title"),
+        replies_policy: c.params.text("replies_policy"),
+        exclusive: c.params.flag("exclusive"),
+    }
 }
 
 pub fn index(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -34,29 +35,14 @@ pub fn show(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 pub fn create(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
-    let (title, replies_policy, exclusive) = changes(c);
-    let list = c.app.create_list(
-        c.me()?,
-        &ListChanges {
-            title: title.as_deref(),
-            replies_policy: replies_policy.as_deref(),
-            exclusive,
-        },
-    )?;
+    let list = c.app.create_list(c.me()?, &changes(c))?;
     Ok(ApiResponse::ok(list_json(&list)))
 }
 
 pub fn update(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let (title, replies_policy, exclusive) = changes(c);
-    let list = c.app.update_list(
-        c.me()?,
-        crate::path_id(found[0])?,
-        &ListChanges {
-            title: title.as_deref(),
-            replies_policy: replies_policy.as_deref(),
-            exclusive,
-        },
-    )?;
+    let list = c
+        .app
+        .update_list(c.me()?, crate::path_id(found[0])?, &changes(c))?;
     Ok(ApiResponse::ok(list_json(&list)))
 }
 

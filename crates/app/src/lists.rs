@@ -16,9 +16,9 @@ impl From<ListError> for AppError {
 
 /// What may change about a list; `None` leaves it as it is.
 #[derive(Default)]
-pub struct ListChanges<'a> {
-    pub title: Option<&'a str>,
-    pub replies_policy: Option<&'a str>,
+pub struct ListChanges {
+    pub title: Option<String>,
+    pub replies_policy: Option<String>,
     pub exclusive: Option<bool>,
 }
 
@@ -45,8 +45,8 @@ impl App {
     }
 
     pub fn create_list(&self, owner: AccountId, changes: &ListChanges) -> AppResult<List> {
-        let title = lists::check_title(changes.title.unwrap_or(""))?;
-        let replies = policy(changes.replies_policy)?.unwrap_or(RepliesPolicy::List);
+        let title = lists::check_title(changes.title.as_deref().unwrap_or(""))?;
+        let replies = policy(changes.replies_policy.as_deref())?.unwrap_or(RepliesPolicy::List);
         self.db.write(|tx| {
             lists::may_add_list(stored::of_owner(tx, owner)?.len())?;
             let id = stored::create(
@@ -67,8 +67,12 @@ impl App {
         id: ListId,
         changes: &ListChanges,
     ) -> AppResult<List> {
-        let title = changes.title.map(lists::check_title).transpose()?;
-        let replies = policy(changes.replies_policy)?;
+        let title = changes
+            .title
+            .as_deref()
+            .map(lists::check_title)
+            .transpose()?;
+        let replies = policy(changes.replies_policy.as_deref())?;
         self.db.write(|tx| {
             let list = stored::own(tx, id, owner)?.ok_or(AppError::NotFound)?;
             stored::update(

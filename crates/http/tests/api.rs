@@ -1200,6 +1200,16 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     let (camp, client, hana) = camp_with_token("read write");
     let mo = token_for(&camp, &client, "mo", "read write");
     let photo = samples::jpeg(600, 400, Some(6));
+    // A PNG sent as a file, with nothing else.
+    let upload_png = |token: Option<&str>, bytes: &[u8]| {
+        client.multipart(
+            "POST",
+            "/api/v2/media",
+            token,
+            &[],
+            Some(("image/png", bytes)),
+        )
+    };
 
     // Upload with alt text and focus: ready at once, turned upright, described.
     let up = client.multipart(
@@ -1434,13 +1444,7 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     assert_eq!(client.send("GET", alone_path, None, None, &[]).status, 404);
 
     // An upload not posted can be deleted.
-    let waiting = client.multipart(
-        "POST",
-        "/api/v2/media",
-        Some(&hana),
-        &[],
-        Some(("image/png", &samples::png(2, 2))),
-    );
+    let waiting = upload_png(Some(&hana), &samples::png(2, 2));
     let waiting_id = waiting.json["id"].as_str().unwrap();
     let gone = client.send(
         "DELETE",
@@ -1537,13 +1541,7 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     // Over the picture limit but within what is read: 422 with the size; far over it: 413.
     let mut over = samples::png(100, 100);
     over.resize(porchlight_pictures::MAX_BYTES + 1000, 0);
-    let r = client.multipart(
-        "POST",
-        "/api/v2/media",
-        Some(&hana),
-        &[],
-        Some(("image/png", &over)),
-    );
+    let r = upload_png(Some(&hana), &over);
     assert_eq!(r.status, 422, "{}", r.json);
     assert!(
         r.json["error"].as_str().unwrap().contains("at most 10 MB"),
@@ -1554,22 +1552,10 @@ fn pictures_upload_describe_post_and_lose_where_they_were_taken() {
     // sender hears 413; past two more the connection is simply closed).
     let mut megabyte = samples::png(100, 100);
     megabyte.resize(1_000_000, 0);
-    let stranger = client.multipart(
-        "POST",
-        "/api/v2/media",
-        None,
-        &[],
-        Some(("image/png", &megabyte)),
-    );
+    let stranger = upload_png(None, &megabyte);
     assert_eq!(stranger.status, 413, "{}", stranger.json);
     let huge = vec![0u8; porchlight_pictures::MAX_BYTES + 200_000];
-    let r = client.multipart(
-        "POST",
-        "/api/v2/media",
-        Some(&hana),
-        &[],
-        Some(("image/png", &huge)),
-    );
+    let r = upload_png(Some(&hana), &huge);
     assert_eq!(r.status, 413, "{}", r.json);
     assert_eq!(camp.count("uploads"), uploads_before, "nothing stored");
 }
