@@ -41,7 +41,16 @@ pub struct App {
     pub federation: Option<porchlight_federation::Federation>,
     /// Pictures from other servers, kept in the data folder.
     media: porchlight_federation::media::MediaCache,
+    /// What the box itself needs its host to know (the data partition, the network), newest
+    /// first; set by the appliance's thread, shown before everything else that needs the host.
+    box_notes: std::sync::RwLock<Vec<String>>,
+    /// On the box: a recovery link made by holding its button, and when it was made. The box
+    /// has no screen, so its front page offers the link to the home network for a while.
+    recovery_at_home: std::sync::RwLock<Option<(String, i64)>>,
 }
+
+/// How long the box's front page offers a recovery link made by holding its button.
+pub const RECOVERY_AT_HOME_SECS: i64 = 30 * 60;
 
 impl porchlight_federation::workers::Host for App {
     fn db(&self) -> &Db {
@@ -180,7 +189,44 @@ impl App {
                 &data_dir.join("media-cache"),
                 porchlight_federation::media::MAX_CACHE_BYTES,
             ),
+            box_notes: std::sync::RwLock::new(Vec::new()),
+            recovery_at_home: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Offers a recovery link on the box's front page (see [`App::recovery_at_home`]).
+    pub fn offer_recovery_at_home(&self, token: &str) {
+        if let Ok(mut offered) = self.recovery_at_home.write() {
+            *offered = Some((token.to_string(), porchlight_db::now()));
+        }
+    }
+
+    /// The recovery link the box's front page offers now, if any: made by the button within
+    /// the last half hour, and still valid (not used yet).
+    pub fn recovery_at_home(&self) -> AppResult<Option<String>> {
+        let offered = self.recovery_at_home.read().ok().and_then(|o| o.clone());
+        match offered {
+            Some((token, at))
+                if porchlight_db::now() - at < RECOVERY_AT_HOME_SECS
+                    && self.recovery_token_valid(&token)? =>
+            {
+                Ok(Some(token))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Replaces what the box needs its host to know (see [`App::box_notes`]).
+    pub fn set_box_notes(&self, notes: Vec<String>) {
+        if let Ok(mut kept) = self.box_notes.write() {
+            *kept = notes;
+        }
+    }
+
+    /// What the box needs its host to know, for pages that show it before there is a host
+    /// (the setup page) as well as the host's page.
+    pub fn box_notes(&self) -> Vec<String> {
+        self.box_notes.read().map(|n| n.clone()).unwrap_or_default()
     }
 
     /// Makes the camp federate under its public address.
@@ -226,7 +272,7 @@ impl App {
     /// What the host should know about the camp's health, in words: an empty list when all is
     /// well. (The box's lights say the same things.)
     pub fn attention(&self) -> AppResult<Vec<String>> {
-        let mut notes = Vec::new();
+        let mut notes = self.box_notes();
         if let Some(fed) = &self.federation
             && let Some(domain) = fed.me.base_url.strip_prefix("https://")
             && let Some(note) = self.certificate_note(domain, porchlight_db::now())?

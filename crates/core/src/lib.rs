@@ -7,6 +7,7 @@ pub mod filters;
 pub mod lists;
 pub mod media;
 pub mod members;
+pub mod network;
 pub mod scopes;
 pub mod text;
 

@@ -25,6 +25,10 @@ pub enum Status {
 /// Why the box needs its host, with the number of red blinks that says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Attention {
+    /// The card's data partition cannot be used: the box runs in memory and keeps nothing.
+    DataNotKept,
+    /// No network connection (no cable, no address from the router).
+    NoNetwork,
     DiskAlmostFull,
     CertificateFailing,
     DeliveriesFailing,
@@ -32,8 +36,11 @@ pub enum Attention {
 }
 
 impl Attention {
+    /// The number of red blinks; 0 for the two that have patterns of their own (the green light
+    /// off, since the box is not serving as it should).
     pub fn blinks(self) -> u8 {
         match self {
+            Attention::DataNotKept | Attention::NoNetwork => 0,
             Attention::DiskAlmostFull => 1,
             Attention::CertificateFailing => 2,
             Attention::DeliveriesFailing => 3,
@@ -80,6 +87,8 @@ impl Pattern {
 /// | starting | fast blink (5 per second) | off |
 /// | ready for setup | slow blink (1 per second) | off |
 /// | serving | steady | off |
+/// | the card keeps nothing | off | steady |
+/// | no network | off | slow blink (1 per 2 seconds) |
 /// | needs attention | steady | N blinks, then a pause (N = 1 disk, 2 certificate, 3 deliveries, 4 clock) |
 /// | counting down (button held) | off | fast blink |
 /// | resetting | alternating with red | alternating with green |
@@ -88,6 +97,8 @@ pub fn pattern(status: Status) -> Pattern {
         Status::Starting => vec![(true, false, 100), (false, false, 100)],
         Status::ReadyForSetup => vec![(true, false, 500), (false, false, 500)],
         Status::Serving => vec![(true, false, 1000)],
+        Status::Attention(Attention::DataNotKept) => vec![(false, true, 1000)],
+        Status::Attention(Attention::NoNetwork) => vec![(false, true, 1000), (false, false, 1000)],
         Status::Attention(reason) => {
             let mut steps = Vec::new();
             for _ in 0..reason.blinks() {
@@ -250,6 +261,8 @@ pub const DOCUMENTED: &[(&str, Status)] = &[
     ("starting", Status::Starting),
     ("ready-for-setup", Status::ReadyForSetup),
     ("serving", Status::Serving),
+    ("attention-data", Status::Attention(Attention::DataNotKept)),
+    ("attention-network", Status::Attention(Attention::NoNetwork)),
     (
         "attention-disk",
         Status::Attention(Attention::DiskAlmostFull),
@@ -363,6 +376,26 @@ mod tests {
             let red_on = p.steps.iter().filter(|s| s.1).count();
             assert_eq!(red_on, reason.blinks() as usize);
         }
+        for (reason, red_steady) in [
+            (Attention::DataNotKept, true),
+            (Attention::NoNetwork, false),
+        ] {
+            let p = pattern(Status::Attention(reason));
+            assert!(
+                p.steps.iter().all(|s| !s.0),
+                "{reason:?}: the green light is off"
+            );
+            assert_eq!(p.steps.iter().all(|s| s.1), red_steady, "{reason:?}");
+        }
+        assert_eq!(
+            most_urgent(&[
+                Status::Attention(Attention::DiskAlmostFull),
+                Status::Attention(Attention::NoNetwork),
+                Status::Attention(Attention::DataNotKept),
+            ]),
+            Status::Attention(Attention::DataNotKept),
+            "a box that keeps nothing outranks everything else that needs the host"
+        );
         assert_eq!(
             most_urgent(&[
                 Status::Serving,

@@ -9,5 +9,6 @@ pub mod input;
 pub mod leds;
 pub mod mdns;
 pub mod notify;
+pub mod report;
 pub mod reset;
 pub mod watchdog;

@@ -73,6 +73,9 @@ pub struct HttpConfig {
     pub restart: Option<Restart>,
     /// Whether the public name is fixed by the config file or the command line.
     pub domain_fixed: bool,
+    /// On the box: while there is no host, anyone on the home network may set the camp up from
+    /// its front page (the box has no screen to show the setup link on).
+    pub setup_from_home_network: bool,
 }
 
 /// What restarts the server.

@@ -394,9 +394,22 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 let (has_host, members) = s.app.db.read(|c| {
                     Ok::<_, AppError>((accounts::count_hosts(c)? > 0, accounts::count_members(c)?))
                 })?;
+                let setup_here = !has_host && may_set_up_here(s, req);
+                let recovery = if has_host && may_set_up_here(s, req) {
+                    s.app.recovery_at_home()?
+                } else {
+                    None
+                };
                 Ok(page(
                     200,
-                    web::landing(&v.chrome(s, req, Nav::Home), &v.site, has_host, members),
+                    web::landing(
+                        &v.chrome(s, req, Nav::Home),
+                        &v.site,
+                        has_host,
+                        members,
+                        setup_here,
+                        recovery.as_deref(),
+                    ),
                 ))
             }
         },
@@ -678,6 +691,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                         .into(),
                 ));
             }
+            let box_notes = s.app.box_notes();
             let form = web::SetupForm {
                 username: "",
                 site_name: "",
@@ -686,6 +700,7 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 fingerprint: s.config.tls_fingerprint.as_deref(),
                 domain: "",
                 ask_domain: !s.config.domain_fixed,
+                box_notes: &box_notes,
             };
             Ok(page(
                 200,
@@ -996,6 +1011,12 @@ fn admin(
     ))
 }
 
+/// Whether this visitor may set the camp up without the printed link: only on the box, and only
+/// from its home network.
+fn may_set_up_here(s: &State, req: &Request) -> bool {
+    s.config.setup_from_home_network && porchlight_core::network::on_home_network(req.remote.ip())
+}
+
 /// What the host's page says about the certificate for the name the camp runs under.
 fn certificate_line(s: &State, now: i64) -> AppResult<Option<String>> {
     use porchlight_tls::Status;
@@ -1034,7 +1055,17 @@ fn certificate_line(s: &State, now: i64) -> AppResult<Option<String>> {
 fn base_url(s: &State, req: &Request) -> String {
     match &s.config.base_url {
         Some(base) => base.clone(),
-        None => format!("http://{}", req.host.as_deref().unwrap_or("localhost")),
+        // With HTTPS on, every page is served over it (plain HTTP only redirects), so the
+        // links a page hands out (invites, say) are HTTPS links too.
+        None => format!(
+            "{}://{}",
+            if s.config.secure_cookies {
+                "https"
+            } else {
+                "http"
+            },
+            req.host.as_deref().unwrap_or("localhost")
+        ),
     }
 }
 
@@ -1098,6 +1129,22 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
             }
             Ok(Response::redirect("/").with_header("set-cookie", cookie(s, SESSION_COOKIE, "", 0)))
         }
+        // The box's front page: a visitor from the home network gets a fresh setup link.
+        ["setup"] => {
+            if !may_set_up_here(s, req) {
+                return Err(AppError::Forbidden(
+                    "The camp can be set up only with the setup link Porchlight printed when it \
+                     started (or, on the box, from its home network)."
+                        .into(),
+                ));
+            }
+            match s.app.issue_setup_token()? {
+                Some(token) => Ok(Response::redirect(&format!("/setup/{token}"))),
+                None => Err(AppError::Forbidden(
+                    "This camp already has a host. Log in, or ask the host for an invite.".into(),
+                )),
+            }
+        }
         ["setup", token] => {
             let new = NewMember {
                 username: req.field("username"),
@@ -1137,6 +1184,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                 Err(e @ AppError::Forbidden(_)) => Err(e),
                 Err(e) if is_user_error(&e) => {
                     let message = e.to_string();
+                    let box_notes = s.app.box_notes();
                     let form = web::SetupForm {
                         username: req.field("username"),
                         site_name: req.field("site_name"),
@@ -1145,6 +1193,7 @@ fn post(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Res
                         fingerprint: s.config.tls_fingerprint.as_deref(),
                         domain: wanted,
                         ask_domain: !s.config.domain_fixed,
+                        box_notes: &box_notes,
                     };
                     Ok(page(
                         422,

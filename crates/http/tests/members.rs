@@ -395,6 +395,55 @@ fn profiles_and_roles() {
     .assert_status(403);
 }
 
+/// On the box (no screen for the printed link), a visitor from the home network sets the camp
+/// up from its front page; once there is a host, nobody can. Elsewhere only the printed link
+/// works. (Which addresses are "home" is table-tested in `porchlight_core::network`; here the
+/// visitor is on loopback, which is.)
+#[test]
+fn the_box_is_set_up_from_its_home_network_and_only_until_it_has_a_host() {
+    let elsewhere = TestCamp::start();
+    let mut visitor = elsewhere.browser();
+    visitor.get("/").assert_lacks("Set up this box");
+    visitor
+        .post("/setup", &[])
+        .assert_status(403)
+        .assert_contains("only with the setup link");
+
+    let the_box = TestCamp::start_with(porchlight_http::HttpConfig {
+        setup_from_home_network: true,
+        ..Default::default()
+    });
+    let mut host = the_box.browser();
+    host.get("/")
+        .assert_status(200)
+        .assert_contains("This box is ready to be set up")
+        .assert_contains("Set up this box");
+    let answer = host.post("/setup", &[]);
+    answer.assert_status(303);
+    let setup = answer.location.clone().unwrap();
+    assert!(setup.starts_with("/setup/"), "{setup}");
+    host.get(&setup)
+        .assert_status(200)
+        .assert_contains("id=\"setup\"");
+    host.post(
+        &setup,
+        &[
+            ("site_name", "The Box"),
+            ("username", "hana"),
+            ("password", PASSWORD),
+            ("code_of_conduct", "Be kind."),
+        ],
+    )
+    .assert_status(303);
+
+    let mut late = the_box.browser();
+    late.get("/").assert_lacks("Set up this box");
+    late.post("/setup", &[])
+        .assert_status(403)
+        .assert_contains("already has a host");
+    assert_eq!(the_box.count("users"), 1);
+}
+
 #[test]
 fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
     let camp = TestCamp::start_with(porchlight_http::HttpConfig {

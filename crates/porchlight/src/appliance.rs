@@ -28,6 +28,11 @@ pub struct Hardware {
     pub time_servers: Vec<String>,
     /// Answer mDNS on loopback only (simulators and tests must not talk to the network).
     pub mdns_loopback_only: bool,
+    /// What the image's /init found while starting (see `porchlight_device::report`).
+    pub box_problems: PathBuf,
+    /// Whether to tell the host when the box has no network connection (not on a simulator,
+    /// whose machine's network is not the box's).
+    pub check_network: bool,
 }
 
 /// Public SNTP servers, tried in turn.
@@ -43,6 +48,8 @@ impl Hardware {
             set_clock: true,
             time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
             mdns_loopback_only: false,
+            box_problems: PathBuf::from(porchlight_device::report::BOX_PROBLEMS),
+            check_network: true,
         }
     }
 
@@ -56,6 +63,8 @@ impl Hardware {
             set_clock: false,
             time_servers: TIME_SERVERS.iter().map(|s| s.to_string()).collect(),
             mdns_loopback_only: true,
+            box_problems: root.join("box-problems"),
+            check_network: false,
         }
     }
 }
@@ -193,6 +202,11 @@ pub fn start(
             .expect("start the clock thread");
     }
     let leds = open_leds(&hardware.leds);
+    let checks = BoxChecks {
+        problems: hardware.box_problems.clone(),
+        network: hardware.check_network,
+        offline_since: None,
+    };
     let thread = {
         let stop = stop.clone();
         let clock_trusted = clock_trusted.clone();
@@ -209,6 +223,7 @@ pub fn start(
                     health,
                     clock_trusted,
                     certificate_for,
+                    checks,
                     stop,
                 )
             })
@@ -324,6 +339,49 @@ fn keep_time(
     }
 }
 
+/// What the box checks beside the camp: the report of its /init, and the network.
+struct BoxChecks {
+    problems: PathBuf,
+    network: bool,
+    /// Since when the box has had no network connection.
+    offline_since: Option<Instant>,
+}
+
+/// How long the box may be without a network connection before the host is told: a router
+/// answers DHCP within seconds, and a cable moved from one socket to another is no problem.
+const OFFLINE_GRACE: Duration = Duration::from_secs(20);
+
+impl BoxChecks {
+    /// The sentences for the host's pages and the lights they call for.
+    fn run(&mut self) -> (Vec<String>, Vec<Attention>) {
+        let mut notes = Vec::new();
+        let mut lights = Vec::new();
+        for problem in porchlight_device::report::read(&self.problems) {
+            lights.extend(problem.attention());
+            notes.push(problem.text);
+        }
+        let offline = self.network && !porchlight_device::report::network_connected();
+        let now = Instant::now();
+        self.offline_since = if offline {
+            Some(self.offline_since.unwrap_or(now))
+        } else {
+            None
+        };
+        if self
+            .offline_since
+            .is_some_and(|since| now.duration_since(since) >= OFFLINE_GRACE)
+        {
+            lights.push(Attention::NoNetwork);
+            notes.push(
+                "The box has no network connection. Check that its cable is plugged into your \
+                 router (the lights beside the socket glow when it is), then wait a minute."
+                    .to_string(),
+            );
+        }
+        (notes, lights)
+    }
+}
+
 /// Free space on the data partition below this (5%) asks for the host.
 const DISK_LOW: f64 = 0.05;
 
@@ -345,6 +403,7 @@ fn run(
     health: impl Fn() -> Result<(), String>,
     clock_trusted: Arc<AtomicBool>,
     certificate_for: Option<String>,
+    mut checks: BoxChecks,
     stop: Arc<AtomicBool>,
 ) {
     let started = Instant::now();
@@ -356,6 +415,7 @@ fn run(
     let mut last_check = Instant::now() - Duration::from_secs(60);
     let mut base = Status::Starting;
     let status_note = Mutex::new(String::new());
+    let mut box_notes: Vec<String> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let now = Instant::now();
         let mut actions = Vec::new();
@@ -379,9 +439,13 @@ fn run(
                     holding = false;
                     busy_until = Some(now + Duration::from_secs(3));
                     match app.issue_recovery_token() {
-                        Ok(token) => log::warn!(
-                            "the reset button was held: to set a new host password, open the recovery link: {base_url}/recover/{token}"
-                        ),
+                        Ok(token) => {
+                            log::warn!(
+                                "the reset button was held: to set a new host password, open the recovery link: {base_url}/recover/{token}"
+                            );
+                            // The box has no screen: its front page offers the link at home.
+                            app.offer_recovery_at_home(&token);
+                        }
                         Err(e) => log::error!("could not make a recovery link: {e}"),
                     }
                 }
@@ -422,6 +486,15 @@ fn run(
                 _ => Status::Serving,
             };
             let mut attention = Vec::new();
+            let (notes, lights) = checks.run();
+            attention.extend(lights.into_iter().map(Status::Attention));
+            if notes != box_notes {
+                for note in notes.iter().filter(|n| !box_notes.contains(n)) {
+                    log::warn!("the box needs its host: {note}");
+                }
+                app.set_box_notes(notes.clone());
+                box_notes = notes;
+            }
             if disk_almost_full(&data) {
                 attention.push(Status::Attention(Attention::DiskAlmostFull));
             }

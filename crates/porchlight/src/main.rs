@@ -593,7 +593,13 @@ fn serve(mut config: Config) -> Result<(), String> {
                 certificate.fingerprint
             );
             if config.domain.is_none() {
-                base_url = format!("https://{tls_address}");
+                // The box is reached by its mDNS name (its address changes with the router's
+                // mood); elsewhere by the address it listens on.
+                base_url = if config.appliance.is_some() && tls_address.port() == 443 {
+                    "https://porchlight.local".to_string()
+                } else {
+                    format!("https://{tls_address}")
+                };
             }
             Some((
                 tls_listener,
@@ -674,6 +680,8 @@ fn serve(mut config: Config) -> Result<(), String> {
                 let _ = restart_stop.send(true);
             }))),
             domain_fixed: config.domain_fixed,
+            // The box has no screen for the setup link: its home network may set it up.
+            setup_from_home_network: config.appliance.is_some(),
         },
     ));
     // The box: lights, button and hardware watchdog, fed by the same health check.

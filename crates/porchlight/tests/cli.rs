@@ -560,15 +560,8 @@ fn https_with_its_own_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut server = Server::start(&data, &["--https", "127.0.0.1:0"]);
+    let https = https_base(&mut server);
     let line = server.wait_for("HTTPS on https://");
-    let https = line
-        .split("HTTPS on ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string();
     let fingerprint = line
         .split("SHA-256 ")
         .nth(1)
@@ -666,6 +659,19 @@ fn start_box(data: &Path, hardware: &Path, time_server: &str) -> Server {
             time_server,
         ],
     )
+}
+
+/// The box's HTTPS address, from its log.
+fn https_base(server: &mut Server) -> String {
+    let line = server.wait_for("HTTPS on https://");
+    let address = line
+        .split("HTTPS on ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    address.to_string()
 }
 
 /// Holds the (fake) button for `hold`.
@@ -789,6 +795,12 @@ fn the_box_blinks_feeds_its_watchdog_and_answers_the_button() {
         .trim()
         .to_string();
     assert!(link.contains("/recover/"), "{link}");
+    // The box has no screen for the setup link: its front page offers setup to the home
+    // network (here, loopback) while there is no host.
+    let mut visitor = Browser::accepting_any_certificate(&https_base(&mut server));
+    visitor
+        .get("/")
+        .assert_contains("This box is ready to be set up");
 
     // A deliberate stop disarms the watchdog (so it does not reboot the box).
     server.signal(nix::sys::signal::Signal::SIGTERM);
@@ -828,6 +840,16 @@ fn a_factory_reset_takes_the_long_hold_and_a_confirmation_and_keeps_a_backup() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // Five seconds: a recovery link, which the box's front page offers to the home network
+    // (the box has no screen to show it on), and which sets a new password for the host.
+    press(&mut button, std::time::Duration::from_millis(5_300));
+    let line = server.wait_for("open the recovery link: ");
+    let token = line.trim().rsplit('/').next().unwrap().to_string();
+    let mut visitor = Browser::accepting_any_certificate(&https_base(&mut server));
+    visitor
+        .get("/")
+        .assert_contains("The button on the box was held")
+        .assert_contains(&format!("href=\"/recover/{token}\""));
     // Fifteen seconds and more, then a confirming press.
     press(&mut button, std::time::Duration::from_millis(15_400));
     std::thread::sleep(std::time::Duration::from_millis(500));

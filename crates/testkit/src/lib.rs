@@ -283,7 +283,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        Browser::with_roots(base, None)
+        Browser::with_tls(base, None)
     }
 
     /// A browser for an HTTPS camp whose certificate it trusts (as a host does once they have
@@ -292,16 +292,37 @@ impl Browser {
         let cert = ureq::tls::Certificate::from_pem(root_pem)
             .expect("a PEM certificate")
             .to_owned();
-        Browser::with_roots(base, Some(ureq::tls::RootCerts::new_with_certs(&[cert])))
+        Browser::with_tls(
+            base,
+            Some(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+                    .build(),
+            ),
+        )
     }
 
-    fn with_roots(base: &str, roots: Option<ureq::tls::RootCerts>) -> Browser {
+    /// A browser whose person clicked through the warning about a certificate nobody vouches
+    /// for (the box's own, before the camp has a public name). The test then compares the
+    /// fingerprint the setup page shows with the one the box printed, as the page asks.
+    pub fn accepting_any_certificate(base: &str) -> Browser {
+        Browser::with_tls(
+            base,
+            Some(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(true)
+                    .build(),
+            ),
+        )
+    }
+
+    fn with_tls(base: &str, tls: Option<ureq::tls::TlsConfig>) -> Browser {
         let mut config = ureq::Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)));
-        if let Some(roots) = roots {
-            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        if let Some(tls) = tls {
+            config = config.tls_config(tls);
         }
         Browser {
             agent: config.build().into(),
@@ -408,6 +429,22 @@ impl Browser {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", &token));
         self.post_raw(path, &all, &[])
+    }
+
+    /// Submits a form as [`Browser::post`] does, but a failed connection is an error rather
+    /// than a panic (for a server that may be switched off in the middle of it).
+    pub fn try_post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Answer, String> {
+        let token = self.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        let url = format!("{}{}", self.base, path);
+        let response = self
+            .agent
+            .post(&url)
+            .header("cookie", &self.cookie_header())
+            .send_form(all.iter().copied())
+            .map_err(|e| format!("POST {url}: {e}"))?;
+        Ok(self.absorb(response))
     }
 
     /// Posts exactly these fields and headers (for forged and malformed requests).

@@ -136,13 +136,39 @@ pub fn timeline(
     )
 }
 
-pub fn landing(chrome: &Chrome, site: &Site, has_host: bool, members: u32) -> Markup {
+/// The front page for visitors. `setup_here`: the camp has no host and this visitor may set it
+/// up from here (on the box, from its home network). `recovery`: the token of a recovery link
+/// the box's button just made, offered the same way.
+pub fn landing(
+    chrome: &Chrome,
+    site: &Site,
+    has_host: bool,
+    members: u32,
+    setup_here: bool,
+    recovery: Option<&str>,
+) -> Markup {
     layout(
         chrome,
         "Welcome",
         html! {
             h1 { "Welcome to " (site.name) }
-            @if !has_host {
+            @if let Some(token) = recovery {
+                div.notice #recovery {
+                    p { strong { "The button on the box was held." } }
+                    p { "If that was you, set a new password for the host here. The link works once, for the next half hour." }
+                    p { a.button href={ "/recover/" (token) } { "Set a new host password" } }
+                }
+            }
+            @if setup_here {
+                div.notice #set-up {
+                    p { strong { "This box is ready to be set up." } }
+                    p { "You are on its home network, so you can become its host from here: you choose your account, name the camp and write its code of conduct." }
+                    form method="post" action="/setup" {
+                        (csrf_field(chrome))
+                        p { button type="submit" { "Set up this box" } }
+                    }
+                }
+            } @else if !has_host {
                 div.notice {
                     p { strong { "This camp has no host yet." } }
                     p { "To set it up, open the one-time setup link that Porchlight printed in its log when it started (it looks like "
@@ -201,6 +227,9 @@ pub struct SetupForm<'a> {
     pub domain: &'a str,
     /// Whether the public name may be given here (not when the config file fixes it).
     pub ask_domain: bool,
+    /// What the box needs its host to know (the data partition, the network): there is no
+    /// host's page yet, so the setup page says it.
+    pub box_notes: &'a [String],
 }
 
 pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
@@ -210,6 +239,12 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
         html! {
             h1 { "Set up your camp" }
             p { "You are the host. Choose your own account, name the camp, and write down how people here treat each other." }
+            @if !form.box_notes.is_empty() {
+                section.card #attention {
+                    h2 { "Needs your attention" }
+                    ul { @for note in form.box_notes { li { (note) } } }
+                }
+            }
             @if let Some(fingerprint) = form.fingerprint {
                 details.card #certificate {
                     summary { "About the browser's security warning" }
