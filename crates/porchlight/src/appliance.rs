@@ -201,6 +201,14 @@ pub fn start(
             })
             .expect("start the clock thread");
     }
+    {
+        // A backup a day on the card: the box's host has no terminal to make one with.
+        let (stop, app, data) = (stop.clone(), app.clone(), data.clone());
+        std::thread::Builder::new()
+            .name("backups".into())
+            .spawn(move || keep_daily_backups(&app, &data, &stop))
+            .expect("start the backup thread");
+    }
     let leds = open_leds(&hardware.leds);
     let checks = BoxChecks {
         problems: hardware.box_problems.clone(),
@@ -379,6 +387,27 @@ impl BoxChecks {
             );
         }
         (notes, lights)
+    }
+}
+
+/// Checks ten seconds after start and then every ten minutes whether today's backup is due
+/// (`backups::daily`), so that a box switched on for an evening still makes one.
+fn keep_daily_backups(app: &App, data: &Path, stop: &AtomicBool) {
+    let mut next = Instant::now() + Duration::from_secs(10);
+    while !stop.load(Ordering::SeqCst) {
+        if Instant::now() >= next {
+            next = Instant::now() + Duration::from_secs(600);
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            match crate::backups::daily(app, data, now_ms) {
+                Ok(Some(path)) => log::info!("daily backup written to {}", path.display()),
+                Ok(None) => {}
+                Err(e) => log::warn!("daily backup skipped: {e}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 

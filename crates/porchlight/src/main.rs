@@ -3,6 +3,7 @@
 //! logger.
 
 mod appliance;
+mod backups;
 mod config;
 
 use std::io::Read;
@@ -362,7 +363,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("could not write the backup to {}: {e}", to.display()))?;
             println!("Backup written to {}.", to.display());
             if let (Some(dir), Some(keep)) = (folder, keep) {
-                prune_backups(&dir, keep.max(1))?;
+                for old in backups::prune(&dir, keep.max(1))? {
+                    println!("Removed the old backup {}.", old.display());
+                }
             }
             Ok(())
         }
@@ -416,31 +419,6 @@ fn block(command: BlockCommand) -> Result<(), String> {
             let app = open(&Config::load(&common)?)?;
             print!("{}", app.export_domain_blocks().map_err(explain)?);
         }
-    }
-    Ok(())
-}
-
-/// Keeps the newest `keep` of the `porchlight-TIME.db` backups in a folder; anything else there is
-/// left alone.
-fn prune_backups(dir: &Path, keep: usize) -> Result<(), String> {
-    let mut backups: Vec<(i64, PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let name = path.file_name()?.to_str()?;
-            let time = name
-                .strip_prefix("porchlight-")?
-                .strip_suffix(".db")?
-                .parse()
-                .ok()?;
-            Some((time, path))
-        })
-        .collect();
-    backups.sort();
-    let excess = backups.len().saturating_sub(keep);
-    for (_, old) in backups.into_iter().take(excess) {
-        std::fs::remove_file(&old).map_err(|e| format!("cannot remove {}: {e}", old.display()))?;
-        println!("Removed the old backup {}.", old.display());
     }
     Ok(())
 }

@@ -858,9 +858,28 @@ fn a_factory_reset_takes_the_long_hold_and_a_confirmation_and_keeps_a_backup() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "the box restarts itself after the reset");
     assert!(!data.join("porchlight.db").exists(), "the camp is gone…");
-    let backups: Vec<_> = std::fs::read_dir(data.join("backups")).unwrap().collect();
-    assert_eq!(backups.len(), 1, "…but kept in a backup first");
-    let backup = backups[0].as_ref().unwrap().path();
+    // (The box also keeps a backup a day there, made ten seconds after it started.)
+    let backups: Vec<_> = std::fs::read_dir(data.join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let before_reset: Vec<_> = backups
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("before-factory-reset-"))
+        .collect();
+    assert_eq!(before_reset.len(), 1, "…but kept in a backup first");
+    let daily: Vec<_> = backups
+        .iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("porchlight-")
+        })
+        .collect();
+    assert_eq!(daily.len(), 1, "and in the day's backup: {backups:?}");
+    server.wait_for("daily backup written to");
+    let backup = before_reset[0].clone();
     // The backup is the whole camp: it restores.
     ok(porchlight(
         &data,
