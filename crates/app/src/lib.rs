@@ -41,8 +41,9 @@ pub struct App {
     pub federation: Option<porchlight_federation::Federation>,
     /// Pictures from other servers, kept in the data folder.
     media: porchlight_federation::media::MediaCache,
-    /// What the box itself needs its host to know (the data partition, the network), newest
-    /// first; set by the appliance's thread, shown before everything else that needs the host.
+    /// What the box itself needs its host to know (the data partition, the network), in the
+    /// order found; set by the appliance's thread, shown before everything else that needs the
+    /// host.
     box_notes: std::sync::RwLock<Vec<String>>,
     /// On the box: a recovery link made by holding its button, and when it was made. The box
     /// has no screen, so its front page offers the link to the home network for a while.

@@ -394,8 +394,9 @@ fn get(s: &State, req: &Request, v: &Visit, segments: &[&str]) -> AppResult<Resp
                 let (has_host, members) = s.app.db.read(|c| {
                     Ok::<_, AppError>((accounts::count_hosts(c)? > 0, accounts::count_members(c)?))
                 })?;
-                let setup_here = !has_host && may_set_up_here(s, req);
-                let recovery = if has_host && may_set_up_here(s, req) {
+                let at_home = may_set_up_here(s, req);
+                let setup_here = !has_host && at_home;
+                let recovery = if has_host && at_home {
                     s.app.recovery_at_home()?
                 } else {
                     None

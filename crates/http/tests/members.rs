@@ -87,28 +87,6 @@ fn first_run_setup_creates_the_host_once() {
     );
 }
 
-fn make_invite(host: &mut porchlight_testkit::Browser, note: &str, uses: &str) -> String {
-    let answer = host.post(
-        "/admin/invites",
-        &[("note", note), ("uses", uses), ("expires_days", "7")],
-    );
-    answer.assert_status(303);
-    let location = answer.location.clone().unwrap();
-    let code = location
-        .split("invite=")
-        .nth(1)
-        .unwrap()
-        .split('#')
-        .next()
-        .unwrap()
-        .to_string();
-    let page = host.get(&location);
-    page.assert_status(200)
-        .assert_contains("id=\"invite-link\"")
-        .assert_contains(&format!("/invite/{code}"));
-    code
-}
-
 #[test]
 fn invites_sign_people_up_with_a_welcome_and_the_code_of_conduct() {
     let (camp, mut host) = TestCamp::with_host("hana");
@@ -121,11 +99,7 @@ fn invites_sign_people_up_with_a_welcome_and_the_code_of_conduct() {
         ],
     )
     .assert_status(303);
-    let code = make_invite(
-        &mut host,
-        "Welcome, Ken! <b>Movie night</b> is Fridays.",
-        "1",
-    );
+    let code = host.make_invite("Welcome, Ken! <b>Movie night</b> is Fridays.", "1");
 
     let mut ken = camp.browser();
     let page = ken.get(&format!("/invite/{code}"));
@@ -181,7 +155,7 @@ fn invites_sign_people_up_with_a_welcome_and_the_code_of_conduct() {
     late.get("/invite/nonsense")
         .assert_status(422)
         .assert_contains("not valid");
-    let withdrawn = make_invite(&mut host, "", "3");
+    let withdrawn = host.make_invite("", "3");
     host.post(&format!("/admin/invites/{withdrawn}/revoke"), &[])
         .assert_status(303);
     late.get(&format!("/invite/{withdrawn}"))
@@ -225,7 +199,7 @@ fn the_member_cap_holds_on_every_path() {
         ],
     )
     .assert_status(303);
-    let code = make_invite(&mut host, "", "5");
+    let code = host.make_invite("", "5");
     let path = format!("/invite/{code}");
     let mut ana = camp.browser();
     ana.post(&path, &[("username", "ana"), ("password", PASSWORD)])
@@ -462,7 +436,7 @@ fn a_camp_with_a_public_name_uses_it_and_secure_cookies() {
             && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let code = make_invite(&mut host, "", "1");
+    let code = host.make_invite("", "1");
     host.get(&format!("/admin?invite={code}"))
         .assert_contains(&format!("value=\"https://camp.example/invite/{code}\""));
 

@@ -211,7 +211,7 @@ pub fn start(
     }
     let leds = open_leds(&hardware.leds);
     let checks = BoxChecks {
-        problems: hardware.box_problems.clone(),
+        problems: porchlight_device::report::read(&hardware.box_problems),
         network: hardware.check_network,
         offline_since: None,
     };
@@ -349,7 +349,9 @@ fn keep_time(
 
 /// What the box checks beside the camp: the report of its /init, and the network.
 struct BoxChecks {
-    problems: PathBuf,
+    /// What /init found, read once at start: it writes the report before it starts Porchlight
+    /// and never again (a restarted Porchlight reads it anew).
+    problems: Vec<porchlight_device::report::Problem>,
     network: bool,
     /// Since when the box has had no network connection.
     offline_since: Option<Instant>,
@@ -364,9 +366,9 @@ impl BoxChecks {
     fn run(&mut self) -> (Vec<String>, Vec<Attention>) {
         let mut notes = Vec::new();
         let mut lights = Vec::new();
-        for problem in porchlight_device::report::read(&self.problems) {
+        for problem in &self.problems {
             lights.extend(problem.attention());
-            notes.push(problem.text);
+            notes.push(problem.text.clone());
         }
         let offline = self.network && !porchlight_device::report::network_connected();
         let now = Instant::now();

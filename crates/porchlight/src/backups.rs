@@ -124,6 +124,34 @@ mod tests {
         }
     }
 
+    /// A day's backup is a whole camp; a second one the same day is not made; after four days
+    /// three are kept, and no `.partial` file is left behind.
+    #[test]
+    fn daily_backups_are_whole_once_a_day_and_the_newest_three_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let app = App::open(&data, porchlight_app::Limits::default()).unwrap();
+        app.issue_setup_token().unwrap();
+        let day0 = 1_800_000_000_000;
+        let first = daily(&app, &data, day0).unwrap().expect("the first backup");
+        let copy = porchlight_app::db::Db::open(&first).unwrap();
+        assert_eq!(copy.integrity_check().unwrap(), "ok");
+        drop(copy);
+        assert_eq!(daily(&app, &data, day0 + 3600 * 1000).unwrap(), None);
+        for day in 1..=3 {
+            assert!(daily(&app, &data, day0 + day * DAY_MS).unwrap().is_some());
+        }
+        let kept: Vec<i64> = list(&data.join("backups")).iter().map(|b| b.0).collect();
+        assert_eq!(kept, [day0 + DAY_MS, day0 + 2 * DAY_MS, day0 + 3 * DAY_MS]);
+        let partial = std::fs::read_dir(data.join("backups")).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".partial")
+        });
+        assert!(!partial);
+    }
+
     #[test]
     fn pruning_keeps_the_newest_and_leaves_other_files_alone() {
         let dir = tempfile::tempdir().unwrap();

@@ -515,6 +515,29 @@ impl Browser {
         assert!(self.is_logged_in());
     }
 
+    /// Makes an invite on the host's page, as the host would; returns its code, after checking
+    /// that the page shows the new link.
+    #[track_caller]
+    pub fn make_invite(&mut self, note: &str, uses: &str) -> String {
+        let answer = self.post(
+            "/admin/invites",
+            &[("note", note), ("uses", uses), ("expires_days", "7")],
+        );
+        answer.assert_status(303);
+        let location = answer.location.clone().expect("the page with the new link");
+        let code = location
+            .split("invite=")
+            .nth(1)
+            .and_then(|rest| rest.split('#').next())
+            .expect("the new invite's code in the address")
+            .to_string();
+        self.get(&location)
+            .assert_status(200)
+            .assert_contains("id=\"invite-link\"")
+            .assert_contains(&format!("/invite/{code}"));
+        code
+    }
+
     /// Writes a post; returns its id.
     #[track_caller]
     pub fn write_post(&mut self, text: &str, audience: &str) -> i64 {
