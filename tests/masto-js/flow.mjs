@@ -1,5 +1,5 @@
 // masto.js, a Mastodon client library nobody here wrote (it is what Elk is built on), drives a
-// real Porchlight camp. Run by crates/http/tests/masto_js.rs with PORCHLIGHT_BASE,
+// real Porchlight camp. Run by crates/http/tests/suite/masto_js.rs with PORCHLIGHT_BASE,
 // PORCHLIGHT_USER and PORCHLIGHT_PASSWORD set: it registers an app, logs the member in through
 // the web page, approves the app, gets its token with masto.js's OAuth client (which sends
 // multipart forms), then posts, pages through timelines, favourites, deletes, and checks the

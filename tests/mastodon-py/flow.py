@@ -1,6 +1,6 @@
 """Mastodon.py, a client library nobody here wrote, drives a real Porchlight camp.
 
-Run by crates/http/tests/mastodon_py.rs with PORCHLIGHT_BASE, PORCHLIGHT_USER and
+Run by crates/http/tests/suite/mastodon_py.rs with PORCHLIGHT_BASE, PORCHLIGHT_USER and
 PORCHLIGHT_PASSWORD set. It registers an app, logs the member in through the web page and
 approves the app on the consent page (PKCE S256 and, separately, Mastodon.py's own code
 exchange), then posts with each audience, reads timelines page by page, favourites, deletes,

@@ -10,6 +10,9 @@ use crate::{App, AppError, AppResult};
 
 const PUBLIC_NAME: &str = "public_domain";
 const CERTIFICATE_STATUS: &str = "certificate_status";
+/// Where the running server said people reach it, for links made while it runs elsewhere (the
+/// command line's invite links).
+const SERVED_AT: &str = "served_at";
 
 impl App {
     /// The public name the host gave on a page, if any.
@@ -17,6 +20,31 @@ impl App {
         Ok(self
             .db
             .read(|c| porchlight_db::get_setting(c, PUBLIC_NAME))?)
+    }
+
+    /// The server records, each time it starts, the address it is reached at (its public
+    /// name, or the name and port it serves on), so that links made from the command line
+    /// while it runs point where it really is.
+    pub fn record_served_at(&self, base_url: &str) -> AppResult<()> {
+        Ok(self
+            .db
+            .write(|tx| porchlight_db::set_setting(tx, SERVED_AT, base_url))?)
+    }
+
+    /// The camp's address for links made away from a request (the command line's invites):
+    /// `fixed` (the config file's public name) if given, else the public name the host set on
+    /// a page, else where the server last said it is reached, else `fallback`.
+    pub fn link_base(&self, fixed: Option<&str>, fallback: &str) -> AppResult<String> {
+        if let Some(domain) = fixed {
+            return Ok(format!("https://{domain}"));
+        }
+        if let Some(domain) = self.public_domain()? {
+            return Ok(format!("https://{domain}"));
+        }
+        Ok(self
+            .db
+            .read(|c| porchlight_db::get_setting(c, SERVED_AT))?
+            .unwrap_or_else(|| fallback.to_string()))
     }
 
     /// A host gives the camp its public name (or, with an empty `name`, takes it away). Returns

@@ -184,9 +184,20 @@ impl Config {
         ))
     }
 
+    /// The camp's address once it listens on `bound`: its public name, or the address it
+    /// listens on; for every address at once (`0.0.0.0`), this machine's name, which the
+    /// others on the network can use where `0.0.0.0` means nothing.
     pub fn base_url_for(&self, bound: SocketAddr) -> String {
         match &self.domain {
             Some(domain) => format!("https://{domain}"),
+            None if bound.ip().is_unspecified() => {
+                let name = nix::unistd::gethostname()
+                    .ok()
+                    .and_then(|n| n.into_string().ok())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| "localhost".to_string());
+                format!("http://{name}:{}", bound.port())
+            }
             None => format!("http://{bound}"),
         }
     }

@@ -316,7 +316,10 @@ fn run(cli: Cli) -> Result<(), String> {
             let invite = app
                 .create_invite(None, &note, uses, expires)
                 .map_err(explain)?;
-            println!("{}/invite/{}", config.base_url(), invite.code);
+            let base = app
+                .link_base(config.domain.as_deref(), &config.base_url())
+                .map_err(explain)?;
+            println!("{base}/invite/{}", invite.code);
             Ok(())
         }
         Command::Check { common } => {
@@ -626,6 +629,10 @@ fn serve(mut config: Config) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         config.data.display()
     );
+    // `porchlight invite`, run beside the server, prints links to where it really is.
+    if let Err(e) = app.record_served_at(&base_url) {
+        log::warn!("cannot record the camp's address for command-line links: {e}");
+    }
     if let Some(token) = app.issue_setup_token().map_err(explain)? {
         log::info!(
             "This camp has no host yet. To create the host account, open: {base_url}/setup/{token}"

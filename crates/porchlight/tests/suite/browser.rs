@@ -4,7 +4,7 @@
 //! `tests/browser/flow.mjs` (playwright-core driving /usr/bin/chromium); `scripts/install-test-deps`
 //! installs both.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -52,7 +52,6 @@ impl Server {
 
     /// Starts `porchlight serve` (on any loopback port) through `wrapper`, a shell snippet that
     /// ends by running `"$@"` (to set up a mount namespace first, say).
-    #[allow(dead_code)] // not every test binary wraps the server
     pub fn start_wrapped(wrapper: &str, data: &Path, extra: &[&str]) -> Server {
         let inner = porchlight_command();
         let mut command = Command::new("sh");
@@ -118,7 +117,6 @@ impl Server {
 
     /// Waits for `marker`, then forgets it and every line before it, so that `wait_for` looks
     /// only at what comes after (a restart, say).
-    #[allow(dead_code)] // not every test binary restarts its server
     pub fn forget_until(&mut self, marker: &str) {
         self.wait_for(marker);
         let at = self
@@ -130,7 +128,6 @@ impl Server {
     }
 
     /// Everything logged so far.
-    #[allow(dead_code)]
     pub fn logged(&mut self) -> String {
         while let Ok(line) = self.log.try_recv() {
             self.lines.push(line);
@@ -138,7 +135,6 @@ impl Server {
         self.lines.join("\n")
     }
 
-    #[allow(dead_code)] // not every test binary sends signals
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.child.id() as i32), signal).unwrap();
     }

@@ -6,7 +6,7 @@
 //! `scripts/install-test-deps` installs pebble; set `PORCHLIGHT_SKIP_PEBBLE=1` to skip these
 //! tests knowingly.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

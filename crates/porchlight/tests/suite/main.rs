@@ -1,0 +1,10 @@
+//! The `porchlight` binary's integration tests, as one test binary: the command line and the
+//! server process (`cli`), certificates from a real ACME test CA (`acme`), the headless-Chromium
+//! flow (`browser`) and the SD-card image booted under QEMU (`image`, ignored unless
+//! `scripts/test-image` runs it). Run one with `cargo test -p porchlight --test suite MODULE::`.
+
+mod acme;
+mod browser;
+mod cli;
+mod common;
+mod image;
