@@ -320,17 +320,13 @@ fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
     }
 }
 
-/// Remote pictures are shown through the camp's media proxy, as on the pages.
+/// Remote pictures are shown through the camp's media proxy, as on the pages (one rule, in
+/// `app`).
 fn with_media_paths(
     c: &Caller,
     mut p: porchlight_app::db::timeline::PostView,
 ) -> porchlight_app::db::timeline::PostView {
-    for m in p.media.iter_mut().filter(|m| m.upload.is_none()) {
-        m.proxy = c.app.media_path(&m.url);
-    }
-    if let Some(url) = &p.author.avatar_url {
-        p.author.avatar_proxy = c.app.media_path(url);
-    }
+    c.app.proxy_media(&mut p);
     p
 }
 

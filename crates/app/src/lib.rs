@@ -11,6 +11,7 @@ pub mod moderation;
 pub mod muting;
 pub mod notifications;
 pub mod oauth;
+pub mod paths;
 pub mod posting;
 pub mod remote;
 pub mod uploads;
@@ -23,6 +24,7 @@ use porchlight_core::text::TextError;
 use porchlight_db::Db;
 use ring::rand::{SecureRandom, SystemRandom};
 
+pub use paths::safe_local_path;
 pub use porchlight_db as db;
 use porchlight_db::rusqlite;
 
@@ -325,6 +327,22 @@ impl App {
     pub fn media_path(&self, url: &str) -> String {
         let tag = ring::hmac::sign(&self.csrf_key, format!("media\0{url}").as_bytes());
         format!("/media/{}/{}", hex(tag.as_ref()), hex(url.as_bytes()))
+    }
+
+    /// Points each picture from elsewhere on a post (its attachments, its author's avatar) at
+    /// this camp's copy, for the pages and the API alike. Only pictures go through the proxy
+    /// (it fetches and keeps nothing else): video and sound from elsewhere keep an empty
+    /// `proxy`, so readers link to them where they are. Pictures uploaded here already carry
+    /// their own path.
+    pub fn proxy_media(&self, post: &mut db::timeline::PostView) {
+        if let Some(url) = &post.author.avatar_url {
+            post.author.avatar_proxy = self.media_path(url);
+        }
+        for media in post.media.iter_mut().filter(|m| m.upload.is_none()) {
+            if porchlight_federation::media::proxied(&media.media_type) {
+                media.proxy = self.media_path(&media.url);
+            }
+        }
     }
 
     /// A picture by the address `media_path` made.

@@ -27,6 +27,7 @@ fn unknown_picture() -> AppError {
 }
 
 /// What the composer sends.
+#[derive(Clone, Copy)]
 pub struct Compose<'a> {
     pub text: &'a str,
     pub content_warning: &'a str,
@@ -113,6 +114,53 @@ impl App {
                 log::info!("could not find @{handle}: {e}");
             }
         }
+    }
+
+    /// The audience a new post gets when its author did not choose one, on the pages and in
+    /// apps alike: a reply starts with the audience of what it answers (narrowed where that
+    /// cannot be kept: see `core::audience::default_reply_audience`); anything else is for the
+    /// camp only. Nothing leaves the camp unless its author chose so.
+    pub fn default_audience(
+        &self,
+        author: AccountId,
+        in_reply_to: Option<PostId>,
+    ) -> AppResult<Audience> {
+        match in_reply_to {
+            Some(parent) => {
+                let parent = self.view_post(Reader::member(author), parent)?;
+                Ok(audience::default_reply_audience(parent.audience))
+            }
+            None => Ok(Audience::Local),
+        }
+    }
+
+    /// A post written in one form with at most one picture (the page's composer): the picture
+    /// is cleaned and stored, then the post written with it; if the post is refused, the
+    /// picture goes too, so a refused form leaves nothing behind.
+    pub fn post_with_picture(
+        &self,
+        author: AccountId,
+        compose: &Compose,
+        picture: Option<(&[u8], &crate::uploads::PictureDetails)>,
+    ) -> AppResult<PostId> {
+        let Some((bytes, details)) = picture else {
+            return self.post(author, compose);
+        };
+        let upload = self.upload_picture(author, bytes, details)?;
+        let media = [upload.id];
+        let posted = self.post(
+            author,
+            &Compose {
+                media: &media,
+                ..*compose
+            },
+        );
+        if posted.is_err()
+            && let Err(e) = self.delete_upload(author, upload.id)
+        {
+            log::warn!("a picture of a refused post stays until it expires: {e}");
+        }
+        posted
     }
 
     /// Writes a post or a reply; returns its id.

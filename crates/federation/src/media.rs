@@ -15,6 +15,13 @@ pub const MAX_MEDIA_BYTES: usize = 8 << 20;
 /// When the cache grows past this, the least recently fetched pictures go.
 pub const MAX_CACHE_BYTES: u64 = 256 << 20;
 
+/// Whether an attachment of this media type is shown through the proxy: pictures of the kinds
+/// it passes on, or a picture whose exact kind its server did not say (`image/*`). Video and
+/// sound are never fetched by the camp.
+pub fn proxied(media_type: &str) -> bool {
+    crate::client::IMAGE_TYPES.contains(&media_type) || media_type == "image/*"
+}
+
 pub struct MediaCache {
     dir: PathBuf,
     max_total: u64,

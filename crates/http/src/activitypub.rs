@@ -62,7 +62,7 @@ pub fn handle(s: &State, req: &Request) -> Option<Response> {
         (true, [".well-known", "nodeinfo"]) => {
             let base = match fed {
                 Some(fed) => fed.me.base_url.clone(),
-                None => format!("http://{}", req.host.as_deref().unwrap_or("localhost")),
+                None => s.base_url(req.host.as_deref()),
             };
             Some(json_response(
                 200,

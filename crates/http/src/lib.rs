@@ -5,8 +5,9 @@
 
 mod activitypub;
 mod limiter;
+mod pages;
 mod request;
-mod routes;
+mod router;
 mod streaming;
 
 use std::convert::Infallible;
@@ -26,6 +27,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use porchlight_app::App;
 use tokio::net::TcpListener;
 
+pub use pages::{Access, PageMethod, ROUTES as PAGE_ROUTES};
 pub use request::{Request, Response};
 
 /// The largest request body accepted: forms are small (a post is 500 characters; the code of
@@ -35,8 +37,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The largest body of a picture upload: the picture and a little for the form around it.
 pub const MAX_UPLOAD_BYTES: usize = porchlight_pictures::MAX_BYTES + 64 * 1024;
 
-/// Turns to hold a large body (a picture being uploaded): two at a time.
-static LARGE_BODIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How many large bodies (pictures being uploaded) one server holds at a time.
+const LARGE_BODY_TURNS: usize = 2;
 
 /// The largest body taken at `path`.
 fn body_limit(path: &str, multipart: bool) -> usize {
@@ -94,6 +96,8 @@ pub struct State {
     pub app: Arc<App>,
     pub config: HttpConfig,
     limiter: limiter::LoginLimiter,
+    /// Turns to hold a large body (a picture being uploaded), this server's own.
+    large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl State {
@@ -102,6 +106,30 @@ impl State {
             app,
             config,
             limiter: limiter::LoginLimiter::new(),
+            large_bodies: Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_TURNS)),
+        }
+    }
+
+    /// The camp's address for links that leave the page (invites, the API's URLs, the
+    /// streaming address), without a trailing slash: the public name when it has one;
+    /// otherwise the name the visitor used (`host`, the request's Host), over HTTPS when the
+    /// camp serves HTTPS (plain HTTP then only redirects there). The one place this is
+    /// worked out.
+    pub fn base_url(&self, host: Option<&str>) -> String {
+        self.config.base_url_for(host)
+    }
+}
+
+impl HttpConfig {
+    /// See [`State::base_url`].
+    pub fn base_url_for(&self, host: Option<&str>) -> String {
+        match &self.base_url {
+            Some(base) => base.clone(),
+            None => format!(
+                "{}://{}",
+                if self.secure_cookies { "https" } else { "http" },
+                host.unwrap_or("localhost")
+            ),
         }
     }
 }
@@ -255,7 +283,7 @@ async fn redirect(
         .strip_prefix("/.well-known/acme-challenge/")
     {
         return Ok(finish(
-            routes::acme_challenge(&state.config.acme_challenges, token),
+            router::acme_challenge(&state.config.acme_challenges, token),
             false,
         ));
     }
@@ -296,14 +324,8 @@ async fn handle(
         let host = req
             .headers()
             .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("localhost")
-            .to_string();
-        let base = state
-            .config
-            .base_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{host}"));
+            .and_then(|v| v.to_str().ok());
+        let base = state.base_url(host);
         return Ok(streaming::open(state, req, base).await);
     }
     let accepts_gzip = req
@@ -328,7 +350,7 @@ async fn handle(
     // Only someone who says who they are (a token, or a session) may send a picture's worth:
     // a stranger cannot make the box hold megabytes.
     let credentials = parts.headers.contains_key(header::AUTHORIZATION)
-        || request.cookie(routes::SESSION_COOKIE).is_some();
+        || request.cookie(pages::SESSION_COOKIE).is_some();
     let limit = match body_limit(parts.uri.path(), multipart) {
         large if large > MAX_BODY_BYTES && !credentials => MAX_BODY_BYTES,
         limit => limit,
@@ -336,7 +358,7 @@ async fn handle(
     let drain_limit = limit + DRAIN_LIMIT_BYTES;
     // At most two large bodies are held at once; a third waits its turn.
     let _large_body_turn = if limit > MAX_BODY_BYTES {
-        LARGE_BODIES.acquire().await.ok()
+        state.large_bodies.clone().acquire_owned().await.ok()
     } else {
         None
     };
@@ -367,7 +389,7 @@ async fn handle(
             }
         }
     }
-    let response = match tokio::task::spawn_blocking(move || routes::handle(&state, &request)).await
+    let response = match tokio::task::spawn_blocking(move || router::handle(&state, &request)).await
     {
         Ok(response) => response,
         Err(e) => {

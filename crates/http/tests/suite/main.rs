@@ -10,5 +10,6 @@ mod fedify_peer;
 mod masto_js;
 mod mastodon_py;
 mod members;
+mod pages;
 mod posts;
 mod streaming;

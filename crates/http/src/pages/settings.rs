@@ -1,0 +1,148 @@
+//! A member's own settings: profile, password, the apps that may use their account, and whom
+//! they muted or blocked.
+
+use porchlight_app::AppResult;
+use porchlight_web as web;
+use web::Nav;
+
+use super::{Ctx, is_user_error};
+use crate::Response;
+
+pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppResult<Response> {
+    let me = x.me()?;
+    let status = if errors.profile.is_some() || errors.password.is_some() {
+        422
+    } else {
+        200
+    };
+    Ok(super::page(
+        status,
+        web::settings(
+            &x.chrome(Nav::Settings),
+            &web::SettingsView {
+                me,
+                notice,
+                profile_error: errors.profile,
+                password_error: errors.password,
+                apps: &x.s.app.authorized_apps(me.id)?,
+                kept_away: &kept_away(x, me.id)?,
+            },
+        ),
+    ))
+}
+
+/// What a refused form on the settings page says.
+#[derive(Default)]
+pub(super) struct Errors<'a> {
+    profile: Option<&'a str>,
+    password: Option<&'a str>,
+}
+
+pub(super) fn show(x: &Ctx) -> AppResult<Response> {
+    let notice = match x.req.query("saved") {
+        Some("profile") => Some("Your profile is saved."),
+        Some("password") => Some("Your password is changed. Other devices were logged out."),
+        Some("revoked") => Some("The app can no longer use your account."),
+        _ => None,
+    };
+    page_view(x, notice, Errors::default())
+}
+
+pub(super) fn profile(x: &Ctx) -> AppResult<Response> {
+    let (req, me) = (x.req, x.me()?);
+    match x.s.app.update_profile(
+        me.id,
+        req.field("display_name"),
+        req.field("bio"),
+        req.field("who_i_am"),
+    ) {
+        Ok(()) => Ok(Response::redirect("/settings?saved=profile")),
+        Err(e) if is_user_error(&e) => {
+            let message = e.to_string();
+            page_view(
+                x,
+                None,
+                Errors {
+                    profile: Some(&message),
+                    ..Errors::default()
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn password(x: &Ctx) -> AppResult<Response> {
+    let (req, me) = (x.req, x.me()?);
+    let token = x.v.session.as_deref().unwrap_or("");
+    match x
+        .s
+        .app
+        .change_password(me.id, req.field("current"), req.field("new"), token)
+    {
+        Ok(()) => Ok(Response::redirect("/settings?saved=password")),
+        Err(e) if is_user_error(&e) => {
+            let message = e.to_string();
+            page_view(
+                x,
+                None,
+                Errors {
+                    password: Some(&message),
+                    ..Errors::default()
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn revoke_app(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let app = x.id("app")?;
+    x.s.app.revoke_app(me.id, app)?;
+    Ok(Response::redirect("/settings?saved=revoked#apps"))
+}
+
+/// Whom a member muted or blocked, for the settings page: blocks first, then mutes.
+fn kept_away(x: &Ctx, me: i64) -> AppResult<Vec<web::KeptAway>> {
+    let handle = |p: &porchlight_app::db::social::Person| match &p.domain {
+        Some(domain) => format!("{}@{domain}", p.username),
+        None => p.username.clone(),
+    };
+    let shown = |p: &porchlight_app::db::social::Person| {
+        if p.display_name.trim().is_empty() {
+            p.username.clone()
+        } else {
+            p.display_name.clone()
+        }
+    };
+    let mut list: Vec<web::KeptAway> =
+        x.s.app
+            .blocked(me)?
+            .iter()
+            .map(|p| web::KeptAway {
+                handle: handle(p),
+                shown_name: shown(p),
+                muted: false,
+                muted_until: None,
+                blocked: true,
+            })
+            .collect();
+    for (p, mute) in x.s.app.muted(me)? {
+        let h = handle(&p);
+        match list.iter_mut().find(|k| k.handle == h) {
+            Some(k) => {
+                k.muted = true;
+                k.muted_until = mute.expires_at;
+            }
+            None => list.push(web::KeptAway {
+                handle: h,
+                shown_name: shown(&p),
+                muted: true,
+                muted_until: mute.expires_at,
+                blocked: false,
+            }),
+        }
+    }
+    Ok(list)
+}
