@@ -24,11 +24,7 @@ fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
         .read(|conn| {
             let (following, followers) =
                 porchlight_app::db::social::follow_counts(conn, member.id)?;
-            let posts: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND boost_of IS NULL",
-                [member.id],
-                |r| r.get(0),
-            )?;
+            let posts = porchlight_app::db::posts::count_written_by(conn, member.id)?;
             Ok::<_, porchlight_app::db::rusqlite::Error>((followers, following, posts))
         })
         .map_err(porchlight_app::AppError::from)?)
@@ -476,14 +472,9 @@ pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let boost_id: i64 = c
         .app
         .db
-        .read(|conn| {
-            conn.query_row(
-                "SELECT id FROM posts WHERE boost_of = ?1 AND author_id = ?2",
-                [post, me.id],
-                |r| r.get(0),
-            )
-        })
-        .map_err(porchlight_app::AppError::from)?;
+        .read(|conn| porchlight_app::db::posts::boost_by(conn, me.id, post))
+        .map_err(porchlight_app::AppError::from)?
+        .ok_or(porchlight_app::AppError::NotFound)?;
     let mut wrapper = original.clone();
     wrapper["id"] = Value::String(boost_id.to_string());
     wrapper["uri"] = Value::String(format!("{}/posts/{boost_id}", c.request.base_url));
@@ -560,12 +551,10 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 fn written_text(c: &Caller, post: PostId) -> Result<String, ApiError> {
     Ok(c.app
         .db
-        .read(|conn| {
-            conn.query_row("SELECT text FROM posts WHERE id = ?1", [post], |r| {
-                r.get::<_, String>(0)
-            })
-        })
-        .map_err(porchlight_app::AppError::from)?)
+        .read(|conn| porchlight_app::db::posts::facts(conn, post))
+        .map_err(porchlight_app::AppError::from)?
+        .map(|f| f.text)
+        .ok_or(porchlight_app::AppError::NotFound)?)
 }
 
 /// The text as written, for an app's edit box.

@@ -114,13 +114,8 @@ impl Subscription {
         let (start, last_notification) = app
             .db
             .read(|c| {
-                let posts: i64 =
-                    c.query_row("SELECT IFNULL(MAX(id), 0) FROM posts", [], |r| r.get(0))?;
-                let notes: i64 = c.query_row(
-                    "SELECT IFNULL(MAX(id), 0) FROM notifications WHERE account_id = ?1",
-                    [member],
-                    |r| r.get(0),
-                )?;
+                let posts = porchlight_app::db::posts::newest_id(c)?;
+                let notes = porchlight_app::db::social::newest_notification_id(c, member)?;
                 Ok::<_, porchlight_app::db::rusqlite::Error>((posts, notes))
             })
             .map_err(porchlight_app::AppError::from)?;
@@ -243,9 +238,13 @@ impl Subscription {
         let (alive, edits) = app
             .db
             .read(|c| {
-                let alive = ids_present(c, &rows)?;
+                let alive: std::collections::HashSet<i64> =
+                    porchlight_app::db::posts::edit_times(c, &rows)?
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .collect();
                 let mut edits = std::collections::HashMap::new();
-                for (id, edited) in edit_times(c, &posts)? {
+                for (id, edited) in porchlight_app::db::posts::edit_times(c, &posts)? {
                     edits.insert(id, edited);
                 }
                 Ok::<_, porchlight_app::db::rusqlite::Error>((alive, edits))
@@ -276,38 +275,6 @@ impl Subscription {
         self.sent = kept;
         Ok(events)
     }
-}
-
-/// Which of `ids` are still rows of `posts`.
-fn ids_present(
-    c: &porchlight_app::db::rusqlite::Connection,
-    ids: &[i64],
-) -> porchlight_app::db::rusqlite::Result<std::collections::HashSet<i64>> {
-    let list = ids
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut statement = c.prepare(&format!("SELECT id FROM posts WHERE id IN ({list})"))?;
-    statement.query_map([], |r| r.get(0))?.collect()
-}
-
-/// The edit time of each of `ids` that still exists.
-fn edit_times(
-    c: &porchlight_app::db::rusqlite::Connection,
-    ids: &[i64],
-) -> porchlight_app::db::rusqlite::Result<Vec<(i64, Option<i64>)>> {
-    let list = ids
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut statement = c.prepare(&format!(
-        "SELECT id, edited_at FROM posts WHERE id IN ({list})"
-    ))?;
-    statement
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect()
 }
 
 /// A streaming event: the payload is itself JSON text, as Mastodon sends it.

@@ -48,14 +48,7 @@ fn apply_block(tx: &Transaction, block: &DomainBlock) -> AppResult<()> {
     if block.level == BlockLevel::Suspend {
         // Suspending cuts every tie: follows both ways, pending requests, queued deliveries.
         store::drop_follows_with_domain(tx, &block.domain)?;
-        tx.execute(
-            "DELETE FROM jobs WHERE host = ?1 OR host LIKE ?2 OR host LIKE ?3",
-            [
-                block.domain.clone(),
-                format!("%.{}", block.domain),
-                format!("{}:%", block.domain),
-            ],
-        )?;
+        store::drop_jobs_for_domain(tx, &block.domain)?;
     }
     Ok(())
 }

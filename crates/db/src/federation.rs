@@ -524,6 +524,17 @@ pub fn drop_follows_with_domain(conn: &Connection, domain: &str) -> rusqlite::Re
     Ok(n)
 }
 
+/// Drops the deliveries queued for `domain`, its subdomains and any port on it (a suspended
+/// server gets nothing more).
+pub fn drop_jobs_for_domain(conn: &Connection, domain: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM jobs WHERE host = ?1 OR host LIKE ?2 OR host LIKE ?3")?
+        .execute(params![
+            domain,
+            format!("%.{domain}"),
+            format!("{domain}:%")
+        ])
+}
+
 pub fn post_by_uri(conn: &Connection, uri: &str) -> rusqlite::Result<Option<PostId>> {
     conn.prepare_cached("SELECT id FROM posts WHERE uri = ?1")?
         .query_row([uri], |r| r.get(0))

@@ -293,3 +293,33 @@ pub fn pinned(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<Pos
     .query_map([account], |r| r.get(0))?
     .collect()
 }
+
+/// How many posts `author` wrote (boosts are not posts of their own).
+pub fn count_written_by(conn: &Connection, author: AccountId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND boost_of IS NULL")?
+        .query_row([author], |r| r.get(0))
+}
+
+/// The newest post's id (0 with none): where a live stream starts.
+pub fn newest_id(conn: &Connection) -> rusqlite::Result<PostId> {
+    conn.prepare_cached("SELECT IFNULL(MAX(id), 0) FROM posts")?
+        .query_row([], |r| r.get(0))
+}
+
+/// The edit time (None: never edited) of each of `ids` that still exists.
+pub fn edit_times(
+    conn: &Connection,
+    ids: &[PostId],
+) -> rusqlite::Result<Vec<(PostId, Option<UnixTime>)>> {
+    let mut statement = conn.prepare_cached("SELECT id, edited_at FROM posts WHERE id = ?1")?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(row) = statement
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+        {
+            found.push(row);
+        }
+    }
+    Ok(found)
+}

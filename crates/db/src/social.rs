@@ -155,6 +155,12 @@ pub fn notifications(
     .collect()
 }
 
+/// The newest notification's id for `account` (0 with none): where a live stream starts.
+pub fn newest_notification_id(conn: &Connection, account: AccountId) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT IFNULL(MAX(id), 0) FROM notifications WHERE account_id = ?1")?
+        .query_row([account], |r| r.get(0))
+}
+
 pub fn unseen_notifications(conn: &Connection, account: AccountId) -> rusqlite::Result<u32> {
     conn.prepare_cached(&format!(
         "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ?1 AND n.seen = 0 AND {HEARD}"

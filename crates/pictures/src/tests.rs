@@ -1,3 +1,5 @@
+//! The cleaning of pictures, checked on sample files: what is cut, what is kept, and what is refused.
+
 use super::samples::{jpeg, png};
 use super::*;
 

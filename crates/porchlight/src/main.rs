@@ -790,7 +790,7 @@ fn serve(mut config: Config) -> Result<(), String> {
 fn health(app: &App, address: std::net::SocketAddr) -> Result<(), String> {
     use std::io::{Read as _, Write as _};
     app.db
-        .write(|tx| tx.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+        .write_probe()
         .map_err(|e| format!("the database does not take writes: {e}"))?;
     let probe = if address.ip().is_unspecified() {
         std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())

@@ -234,3 +234,54 @@ async fn edits_and_deletions_reach_the_stream() {
         "a delete's payload is the bare id"
     );
 }
+
+/// A camp served over HTTPS (here: told so by its configuration, as the binary does with
+/// `--https`) hands out `https://` addresses in its stream's posts and `wss://` as the
+/// streaming address, the same as its pages and the rest of its API: the base URL is worked
+/// out in one place. (The stream's posts said `http://` before.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camp_served_over_https_streams_https_addresses() {
+    let camp = TestCamp::start_with(porchlight_http::HttpConfig {
+        secure_cookies: true,
+        ..Default::default()
+    });
+    camp.add_member("hana", Role::Host);
+    let hana = token(&camp, "hana");
+    let ws = camp.base.replace("http://", "ws://");
+    let host = camp.base.trim_start_matches("http://").to_string();
+    let (mut user, _) = tokio_tungstenite::connect_async(format!(
+        "{ws}/api/v1/streaming?stream=user&access_token={hana}"
+    ))
+    .await
+    .expect("open the user stream");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posted = post(&camp.base, &hana, r#"{"status":"over https"}"#).await;
+    assert_eq!(
+        posted["url"].as_str().unwrap(),
+        format!("https://{host}/posts/{}", posted["id"].as_str().unwrap())
+    );
+    let event = next_event(&mut user, Duration::from_secs(10))
+        .await
+        .expect("the post on the stream");
+    let payload: Value = serde_json::from_str(event["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        payload["url"], posted["url"],
+        "the stream's address for the post"
+    );
+    assert_eq!(payload["uri"], posted["uri"]);
+    let instance = tokio::task::spawn_blocking({
+        let base = camp.base.clone();
+        move || {
+            let mut r = ureq::get(&format!("{base}/api/v1/instance"))
+                .call()
+                .unwrap();
+            serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        instance["urls"]["streaming_api"].as_str().unwrap(),
+        format!("wss://{host}")
+    );
+}

@@ -8,3 +8,4 @@ mod browser;
 mod cli;
 mod common;
 mod image;
+mod tidy;
