@@ -124,8 +124,18 @@ def main():
     again = api.status_post("Hello, world", visibility="public", idempotency_key="once")
     assert public.id == again.id, "an Idempotency-Key makes one post"
     assert public.visibility == "public" and public["local_only"] is False
-    followers = api.status_post("For my followers", visibility="private")
-    assert followers.visibility == "private" and followers["local_only"] is False
+    # The app's lock ("private") is the member's narrow audience: the camp, by default.
+    locked = api.status_post("By the lock", visibility="private")
+    assert locked.visibility == "private" and locked["local_only"] is True, locked
+    assert api.me().source.privacy == "private"
+    # The member's default, changed from the app, is what a post without a choice gets.
+    assert api.account_update_credentials(default_privacy="public").source.privacy == "public"
+    wide = api.status_post("Public by my own default")
+    assert wide.visibility == "public" and wide["local_only"] is False, wide
+    still_locked = api.status_post("Still by the lock", visibility="private")
+    assert still_locked["local_only"] is True, still_locked
+    assert api.account_update_credentials(default_privacy="private").source.privacy == "private"
+    assert api.status_post("Back in the camp")["local_only"] is True
     direct = api.status_post("Only for @mo", visibility="direct")
     assert direct.visibility == "direct"
     conversations = api.conversations()

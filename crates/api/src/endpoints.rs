@@ -164,9 +164,10 @@ pub fn verify_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiErro
     let member = c.my_member()?;
     let mut account = account_json(c, &member)?;
     account["source"] = json!({
-        // Apps send this back as the default visibility: `private` is the closest of
-        // Mastodon's four to the camp's default (camp only), and never wider.
-        "privacy": "private",
+        // Apps preselect this in their composer and send it back: the member's default
+        // audience, camp only (`private`, which `from_app` reads back as camp only) unless
+        // they chose a wider one.
+        "privacy": entities::visibility(member.default_audience),
         "sensitive": false,
         "language": "",
         "note": member.bio,
@@ -405,15 +406,23 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     if text.trim().is_empty() && media.is_empty() {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
     }
-    let audience = entities::audience(
-        c.params.text("visibility").as_deref(),
-        c.params.flag("local_only").unwrap_or(false),
-    )
-    .map_err(|e| ApiError::new(422, e))?;
     let in_reply_to = match c.params.text("in_reply_to_id") {
         Some(r) if !r.is_empty() => Some(crate::path_id(&r)?),
         _ => None,
     };
+    // The same rule as the web's composer: what the app chose, else the member's default
+    // (`core::audience::from_app`).
+    let parent = match in_reply_to {
+        Some(id) => Some(c.app.view_post(c.reader(), id)?.audience),
+        None => None,
+    };
+    let audience = porchlight_core::audience::from_app(
+        c.params.text("visibility").as_deref(),
+        c.params.flag("local_only"),
+        c.my_member()?.default_audience,
+        parent,
+    )
+    .map_err(|e| ApiError::new(422, e))?;
     let content_warning = c.params.text("spoiler_text").unwrap_or_default();
     let post = c.app.post(
         me,
@@ -685,8 +694,19 @@ pub fn update_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiErro
         .text("display_name")
         .unwrap_or(member.display_name.clone());
     let bio = c.params.text("note").unwrap_or(member.bio.clone());
+    // Checked before anything is written, so a bad one changes nothing.
+    let default_audience = match c.params.nested("source", "privacy") {
+        Some(privacy) => Some(
+            porchlight_core::audience::default_from_app(&privacy, member.default_audience)
+                .map_err(|e| ApiError::new(422, e))?,
+        ),
+        None => None,
+    };
     c.app
         .update_profile(member.id, &display_name, &bio, &member.who_i_am)?;
+    if let Some(audience) = default_audience {
+        c.app.set_default_audience(member.id, audience)?;
+    }
     verify_credentials(c, &[])
 }
 

@@ -38,24 +38,6 @@ pub fn visibility(audience: Audience) -> &'static str {
     }
 }
 
-/// The audience a new status asks for: Mastodon's four visibilities, Akkoma's `local`, or
-/// `local_only: true` with any of them. Without either, the camp's default: camp only.
-pub fn audience(visibility: Option<&str>, local_only: bool) -> Result<Audience, String> {
-    if local_only {
-        return Ok(Audience::Local);
-    }
-    match visibility {
-        None | Some("") | Some("local") => Ok(Audience::Local),
-        Some("public") => Ok(Audience::Public),
-        Some("unlisted") => Ok(Audience::Unlisted),
-        Some("private") => Ok(Audience::Followers),
-        Some("direct") => Ok(Audience::Direct),
-        Some(other) => Err(format!(
-            "Validation failed: Visibility {other} is not included in the list"
-        )),
-    }
-}
-
 /// A member of this camp as an Account. `counts` is followers, following, posts.
 pub fn member_account(base: &str, m: &Member, counts: (u32, u32, i64)) -> Value {
     let note = if m.bio.is_empty() {
@@ -229,24 +211,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn audiences_through_the_api() {
-        let cases: &[(Option<&str>, bool, Result<Audience, ()>)] = &[
-            (None, false, Ok(Audience::Local)),
-            (Some("public"), false, Ok(Audience::Public)),
-            (Some("unlisted"), false, Ok(Audience::Unlisted)),
-            (Some("private"), false, Ok(Audience::Followers)),
-            (Some("direct"), false, Ok(Audience::Direct)),
-            (Some("local"), false, Ok(Audience::Local)),
-            (Some("public"), true, Ok(Audience::Local)),
-            (Some("everyone"), false, Err(())),
-        ];
-        for (asked, local_only, want) in cases {
-            assert_eq!(
-                audience(*asked, *local_only).map_err(|_| ()),
-                *want,
-                "{asked:?} local_only={local_only}"
-            );
-        }
+    fn what_apps_see_never_claims_more_than_the_audience() {
         // What apps see never claims more than the audience allows.
         for a in [
             Audience::Public,

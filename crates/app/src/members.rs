@@ -5,7 +5,7 @@ use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Mutex, mpsc};
 
-use porchlight_core::audience::Role;
+use porchlight_core::audience::{Audience, Role};
 use porchlight_core::members::{MemberCap, MemberError, check_password, normalize_username};
 use porchlight_core::{AccountId, UnixTime};
 use porchlight_db::accounts::{self, Invite, Member};
@@ -623,6 +623,22 @@ impl App {
             if let Some(me) = fed {
                 porchlight_federation::outbox::profile_updated(tx, me, id, porchlight_db::now())?;
             }
+            Ok(())
+        })
+    }
+
+    /// A member chooses what their posts are for when they do not choose (on the settings page,
+    /// or `source[privacy]` from an app). "Mentioned only" cannot be a default.
+    pub fn set_default_audience(&self, id: AccountId, audience: Audience) -> AppResult<()> {
+        if !porchlight_core::audience::may_be_default(audience) {
+            return Err(AppError::Invalid(format!(
+                "\"{}\" cannot be what every post is for: it needs an @mention to reach anyone.",
+                audience.label()
+            )));
+        }
+        self.db.write(|tx| {
+            accounts::member_by_id(tx, id)?.ok_or(AppError::NotFound)?;
+            accounts::set_default_audience(tx, id, audience)?;
             Ok(())
         })
     }

@@ -117,9 +117,9 @@ impl App {
     }
 
     /// The audience a new post gets when its author did not choose one, on the pages and in
-    /// apps alike: a reply starts with the audience of what it answers (narrowed where that
-    /// cannot be kept: see `core::audience::default_reply_audience`); anything else is for the
-    /// camp only. Nothing leaves the camp unless its author chose so.
+    /// apps alike (`core::audience::from_app` with no visibility): a reply starts with the
+    /// audience of what it answers; anything else gets the author's default audience, which is
+    /// camp only unless they changed it. Nothing leaves the camp unless its author chose so.
     pub fn default_audience(
         &self,
         author: AccountId,
@@ -130,7 +130,11 @@ impl App {
                 let parent = self.view_post(Reader::member(author), parent)?;
                 Ok(audience::default_reply_audience(parent.audience))
             }
-            None => Ok(Audience::Local),
+            None => Ok(self
+                .db
+                .read(|c| accounts::member_by_id(c, author))?
+                .ok_or(AppError::NotFound)?
+                .default_audience),
         }
     }
 

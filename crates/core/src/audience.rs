@@ -188,6 +188,73 @@ pub fn reply_audience_allowed(parent: Audience, chosen: Audience) -> bool {
     }
 }
 
+/// Whether a member may make `audience` their default (what a post gets when its author does
+/// not choose): any but "Mentioned only", which needs an @mention to reach anyone.
+pub fn may_be_default(audience: Audience) -> bool {
+    audience != Audience::Direct
+}
+
+/// What Mastodon's `private` visibility (the lock in every app) means for a member whose default
+/// audience is `default`. Apps know four visibilities and "Camp only" is not one of them, so the
+/// lock stands for the member's narrow audience: followers-only if they made that their
+/// default, the camp otherwise. Camp-only posts show to apps as `private` (with `local_only`),
+/// so what an app reads back and sends again keeps its audience.
+pub fn private_meaning(default: Audience) -> Audience {
+    match default {
+        Audience::Followers => Audience::Followers,
+        _ => Audience::Local,
+    }
+}
+
+/// The audience of a post written in an app: Mastodon's `visibility`, Akkoma's `local`, and the
+/// `local_only` flag of glitch-soc and Hometown, for a member whose default is `default`,
+/// answering a post for `parent` if it is a reply. An app that chooses nothing gets what the
+/// web gives (the reply's default, or the member's default); an app's `private` is the member's
+/// private audience ([`private_meaning`]), or, in a reply to a camp-only or followers-only post,
+/// that post's audience. Nothing here is wider than what the app asked for or the member chose.
+pub fn from_app(
+    visibility: Option<&str>,
+    local_only: Option<bool>,
+    default: Audience,
+    parent: Option<Audience>,
+) -> Result<Audience, String> {
+    use Audience::*;
+    if local_only == Some(true) {
+        return Ok(Local);
+    }
+    match visibility.unwrap_or("") {
+        "" => Ok(match parent {
+            Some(parent) => default_reply_audience(parent),
+            None => default,
+        }),
+        "local" => Ok(Local),
+        "public" => Ok(Public),
+        "unlisted" => Ok(Unlisted),
+        "direct" => Ok(Direct),
+        "private" => Ok(match (parent, local_only) {
+            (_, Some(false)) => Followers,
+            (Some(parent @ (Local | Followers)), _) => parent,
+            _ => private_meaning(default),
+        }),
+        other => Err(format!(
+            "Validation failed: Visibility {other} is not included in the list"
+        )),
+    }
+}
+
+/// A member's new default from an app (`source[privacy]`), whose default is `current` now.
+pub fn default_from_app(privacy: &str, current: Audience) -> Result<Audience, String> {
+    match privacy {
+        "public" => Ok(Audience::Public),
+        "unlisted" => Ok(Audience::Unlisted),
+        "private" => Ok(private_meaning(current)),
+        "local" => Ok(Audience::Local),
+        other => Err(format!(
+            "Validation failed: Privacy {other} cannot be a default (public, unlisted or private)"
+        )),
+    }
+}
+
 /// A member's standing on this server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -227,6 +294,81 @@ pub fn can_edit(viewer: Viewer) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn what_an_app_asks_for_becomes_an_audience_never_wider_than_chosen() {
+        use Audience::*;
+        // (visibility, local_only, member's default, parent, audience)
+        // (visibility, local_only, member's default, parent, audience)
+        type Case = (
+            Option<&'static str>,
+            Option<bool>,
+            Audience,
+            Option<Audience>,
+            Audience,
+        );
+        let cases: &[Case] = &[
+            // Nothing chosen: the web's default.
+            (None, None, Local, None, Local),
+            (None, None, Public, None, Public),
+            (Some(""), None, Followers, None, Followers),
+            (None, None, Public, Some(Local), Local),
+            (None, None, Local, Some(Followers), Followers),
+            // The lock: the member's private audience.
+            (Some("private"), None, Local, None, Local),
+            (Some("private"), None, Public, None, Local),
+            (Some("private"), None, Unlisted, None, Local),
+            (Some("private"), None, Followers, None, Followers),
+            (Some("private"), Some(false), Local, None, Followers),
+            (Some("private"), Some(true), Followers, None, Local),
+            // In a reply, the lock keeps a narrow conversation's audience.
+            (Some("private"), None, Local, Some(Followers), Followers),
+            (Some("private"), None, Followers, Some(Local), Local),
+            (Some("private"), None, Local, Some(Public), Local),
+            // The rest mean what they say.
+            (Some("public"), None, Local, None, Public),
+            (Some("unlisted"), None, Local, None, Unlisted),
+            (Some("direct"), None, Public, None, Direct),
+            (Some("local"), None, Public, None, Local),
+            (Some("public"), Some(true), Public, None, Local),
+        ];
+        for &(visibility, local_only, default, parent, expected) in cases {
+            assert_eq!(
+                from_app(visibility, local_only, default, parent),
+                Ok(expected),
+                "{visibility:?} local_only={local_only:?} default={default:?} parent={parent:?}"
+            );
+        }
+        assert!(from_app(Some("everyone"), None, Local, None).is_err());
+        // An app's answer never reaches past camp-only unless the app or the member chose it.
+        for visibility in [None, Some("private"), Some("local")] {
+            for parent in [None, Some(Local), Some(Public), Some(Unlisted)] {
+                let got = from_app(visibility, None, Local, parent).unwrap();
+                assert!(
+                    matches!(got, Local | Direct) || parent.is_some_and(|p| got == p),
+                    "{visibility:?} in reply to {parent:?} gave {got:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_from_apps() {
+        use Audience::*;
+        assert_eq!(default_from_app("public", Local), Ok(Public));
+        assert_eq!(default_from_app("unlisted", Local), Ok(Unlisted));
+        assert_eq!(default_from_app("private", Public), Ok(Local));
+        assert_eq!(default_from_app("private", Followers), Ok(Followers));
+        assert_eq!(default_from_app("local", Public), Ok(Local));
+        assert!(default_from_app("direct", Local).is_err());
+        assert!(default_from_app("", Local).is_err());
+        assert!(
+            Audience::ALL
+                .iter()
+                .all(|a| may_be_default(*a) == (*a != Direct))
+        );
+    }
+
     use super::*;
     use Audience::*;
 

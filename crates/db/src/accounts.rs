@@ -1,6 +1,6 @@
 //! Accounts, members (users), sessions and invites.
 
-use porchlight_core::audience::Role;
+use porchlight_core::audience::{Audience, Role};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -14,6 +14,8 @@ pub struct Member {
     pub who_i_am: String,
     pub role: Role,
     pub created_at: UnixTime,
+    /// What their posts are for when they do not choose (camp only unless they change it).
+    pub default_audience: Audience,
 }
 
 impl Member {
@@ -28,7 +30,7 @@ impl Member {
 }
 
 const MEMBER_COLUMNS: &str =
-    "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at";
+    "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -40,6 +42,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         who_i_am: row.get(4)?,
         role: Role::parse(&role).unwrap_or(Role::Member),
         created_at: row.get(6)?,
+        default_audience: Audience::parse(&row.get::<_, String>(7)?).unwrap_or(Audience::Local),
     })
 }
 
@@ -321,4 +324,15 @@ pub fn count_local_posts(conn: &Connection) -> rusqlite::Result<i64> {
         "SELECT COUNT(*) FROM posts p JOIN users u ON u.account_id = p.author_id WHERE p.boost_of IS NULL",
     )?
     .query_row([], |r| r.get(0))
+}
+
+/// Sets what a member's posts are for when they do not choose.
+pub fn set_default_audience(
+    conn: &Connection,
+    account: AccountId,
+    audience: Audience,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET default_audience = ?2 WHERE account_id = ?1")?
+        .execute(rusqlite::params![account, audience.as_str()])?;
+    Ok(())
 }

@@ -383,6 +383,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX filter_keywords_filter ON filter_keywords (filter_id);
     "#,
+    // 11: each member's default audience (what a post gets when its author does not choose).
+    r#"
+    ALTER TABLE users ADD COLUMN default_audience TEXT NOT NULL DEFAULT 'local'
+        CHECK (default_audience IN ('local', 'followers', 'unlisted', 'public'));
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -826,6 +826,7 @@ pub struct SettingsView<'a> {
     pub notice: Option<&'a str>,
     pub profile_error: Option<&'a str>,
     pub password_error: Option<&'a str>,
+    pub audience_error: Option<&'a str>,
     /// The apps this member let use their account.
     pub apps: &'a [porchlight_app::db::oauth::Authorized],
     /// Whom this member muted or blocked.
@@ -862,6 +863,20 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 label for="bio" { "Bio" }
                 textarea #bio name="bio" rows="4" maxlength="1000" { (me.bio) }
                 p { button type="submit" { "Save profile" } }
+            }
+            form.card #audience method="post" action="/settings/audience" {
+                (csrf_field(chrome))
+                h2 { "Who your posts are for" }
+                (error_box(view.audience_error))
+                p.hint { "What a new post is for unless you choose otherwise, here and in apps. A reply starts with the audience of what it answers." }
+                label for="default_audience" { "Unless I choose, my posts are for" }
+                select #default_audience name="audience" {
+                    @for a in Audience::ALL.into_iter().filter(|a| audience::may_be_default(*a)) {
+                        option value=(a.as_str()) selected[a == me.default_audience] { (a.label()) ": " (a.explanation()) }
+                    }
+                }
+                p.hint { "In a Mastodon app, the lock (\"Followers only\") means your narrow audience: followers if you choose Followers here, the camp otherwise." }
+                p { button type="submit" { "Save" } }
             }
             form.card #password method="post" action="/settings/password" {
                 (csrf_field(chrome))

@@ -166,6 +166,7 @@ pub static ROUTES: &[Route] = &[
     get("/settings", Member, settings::show),
     post("/settings/profile", Member, settings::profile),
     post("/settings/password", Member, settings::password),
+    post("/settings/audience", Member, settings::audience),
     post("/settings/apps/{app}/revoke", Member, settings::revoke_app),
     // Apps asking for a member's consent (OAuth).
     get("/oauth/authorize", Anyone, consent::ask),

@@ -10,11 +10,12 @@ use crate::Response;
 
 pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppResult<Response> {
     let me = x.me()?;
-    let status = if errors.profile.is_some() || errors.password.is_some() {
-        422
-    } else {
-        200
-    };
+    let status =
+        if errors.profile.is_some() || errors.password.is_some() || errors.audience.is_some() {
+            422
+        } else {
+            200
+        };
     Ok(super::page(
         status,
         web::settings(
@@ -24,6 +25,7 @@ pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppRes
                 notice,
                 profile_error: errors.profile,
                 password_error: errors.password,
+                audience_error: errors.audience,
                 apps: &x.s.app.authorized_apps(me.id)?,
                 kept_away: &kept_away(x, me.id)?,
             },
@@ -36,6 +38,7 @@ pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppRes
 pub(super) struct Errors<'a> {
     profile: Option<&'a str>,
     password: Option<&'a str>,
+    audience: Option<&'a str>,
 }
 
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
@@ -43,6 +46,7 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
         Some("profile") => Some("Your profile is saved."),
         Some("password") => Some("Your password is changed. Other devices were logged out."),
         Some("revoked") => Some("The app can no longer use your account."),
+        Some("audience") => Some("Your posts now start with the audience you chose."),
         _ => None,
     };
     page_view(x, notice, Errors::default())
@@ -88,6 +92,28 @@ pub(super) fn password(x: &Ctx) -> AppResult<Response> {
                 None,
                 Errors {
                     password: Some(&message),
+                    ..Errors::default()
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What a member's posts are for when they do not choose.
+pub(super) fn audience(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let chosen = porchlight_core::audience::Audience::parse(x.req.field("audience"))
+        .ok_or_else(|| porchlight_app::AppError::Invalid("Choose who your posts are for.".into()));
+    match chosen.and_then(|a| x.s.app.set_default_audience(me.id, a)) {
+        Ok(()) => Ok(Response::redirect("/settings?saved=audience#audience")),
+        Err(e) if is_user_error(&e) => {
+            let message = e.to_string();
+            page_view(
+                x,
+                None,
+                Errors {
+                    audience: Some(&message),
                     ..Errors::default()
                 },
             )

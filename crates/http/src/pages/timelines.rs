@@ -14,9 +14,12 @@ use crate::Response;
 
 pub(super) fn front(x: &Ctx) -> AppResult<Response> {
     let (s, req, v) = (x.s, x.req, x.v);
-    if v.me.is_some() {
+    if let Some(me) = &v.me {
         let data = x.read_page(&Query::Home)?;
-        let draft = ComposeDraft::default();
+        let draft = ComposeDraft {
+            audience: me.default_audience,
+            ..ComposeDraft::default()
+        };
         return Ok(page(
             200,
             web::home(&x.chrome(Nav::Home), &data, &draft, x.now),

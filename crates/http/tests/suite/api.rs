@@ -600,6 +600,95 @@ fn audiences_through_the_api_never_widen() {
     );
 }
 
+/// The default audience, as apps meet it: `verify_credentials` reports the member's default
+/// (camp only, shown as `private`), a post with no visibility or with the app's `private` stays
+/// in the camp (it went to followers elsewhere before), `local_only: false` asks for followers
+/// only, and `source[privacy]` changes the default, which the web's settings page then shows.
+#[test]
+fn an_app_never_posts_beyond_the_camp_unless_the_member_chose() {
+    let (camp, client, token) = camp_with_token("read write");
+    let me = client.get("/api/v1/accounts/verify_credentials", Some(&token));
+    assert_eq!(me.json["source"]["privacy"], "private");
+    let post = |body: Value| client.json("POST", "/api/v1/statuses", Some(&token), body);
+    let audience_of = |reply: &Reply| {
+        let id: i64 = reply.json["id"].as_str().unwrap().parse().unwrap();
+        camp.app
+            .view_post(porchlight_app::db::timeline::Reader { account: None }, id)
+            .map(|p| p.audience.as_str().to_string())
+            .unwrap_or_else(|_| "hidden from visitors".into())
+    };
+    let posted = |reply: &Reply| {
+        let id: i64 = reply.json["id"].as_str().unwrap().parse().unwrap();
+        camp.query_i64(&format!(
+            "SELECT count(*) FROM posts WHERE id = {id} AND audience = 'local'"
+        ))
+    };
+    // What an app sends back from `source.privacy`, and what it sends when it sends nothing.
+    let lock = post(json!({"status": "the app's lock", "visibility": "private"}));
+    let nothing = post(json!({"status": "no visibility"}));
+    for reply in [&lock, &nothing] {
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        assert_eq!(reply.json["local_only"], true, "{}", reply.json["content"]);
+        assert_eq!(posted(reply), 1, "camp only: {}", reply.json["content"]);
+    }
+    // An app that knows `local_only` may ask for followers only.
+    let followers =
+        post(json!({"status": "followers", "visibility": "private", "local_only": false}));
+    assert_eq!(followers.json["visibility"], "private");
+    assert_eq!(followers.json["local_only"], false);
+    // The member makes public their default from the app.
+    let before = camp.count("posts");
+    let refused = client.send(
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        Some(&token),
+        Some((
+            "application/x-www-form-urlencoded",
+            b"source%5Bprivacy%5D=direct".to_vec(),
+        )),
+        &[],
+    );
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(
+        client
+            .get("/api/v1/accounts/verify_credentials", Some(&token))
+            .json["source"]["privacy"],
+        "private",
+        "a refused default changes nothing"
+    );
+    let changed = client.send(
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        Some(&token),
+        Some((
+            "application/x-www-form-urlencoded",
+            b"source%5Bprivacy%5D=public".to_vec(),
+        )),
+        &[],
+    );
+    assert_eq!(changed.status, 200, "{}", changed.json);
+    assert_eq!(changed.json["source"]["privacy"], "public");
+    let wide = post(json!({"status": "now public by default"}));
+    assert_eq!(wide.json["visibility"], "public");
+    assert_eq!(audience_of(&wide), "public");
+    // Even then the app's lock stays in the camp.
+    let still_locked = post(json!({"status": "locked", "visibility": "private"}));
+    assert_eq!(still_locked.json["local_only"], true);
+    assert_eq!(camp.count("posts"), before + 2);
+    // The web sees the same default: the settings page and the composer preselect it.
+    let mut web = camp.logged_in("hana");
+    let settings = web.get("/settings");
+    assert!(
+        settings
+            .body
+            .contains(r#"<option value="public" selected>"#),
+        "{}",
+        settings.body
+    );
+    let home = web.get("/");
+    assert!(home.body.contains(r#"<option value="public" selected"#));
+}
+
 #[test]
 fn instance_documents_say_what_the_camp_supports() {
     let (camp, _) = TestCamp::with_host("hana");

@@ -49,8 +49,16 @@ fn mastodon_py_registers_authorizes_posts_and_reads() {
     // What it did is in the database: its posts (one deleted), one app, one live token.
     assert_eq!(camp.count("oauth_apps"), 1);
     assert_eq!(camp.count("oauth_tokens"), 1, "the revoked token is gone");
+    // Camp only: the post with no visibility, the two by the app's lock, and the one after the
+    // default went back to the camp; public: the one sent while public was the default.
     assert_eq!(
         camp.query_i64("SELECT COUNT(*) FROM posts WHERE audience = 'local'"),
+        4
+    );
+    assert_eq!(
+        camp.query_i64(
+            "SELECT COUNT(*) FROM posts WHERE audience = 'public' AND text LIKE 'Public by my own%'"
+        ),
         1
     );
 }

@@ -504,3 +504,60 @@ fn pages_compress_and_static_files_cache() {
         .assert_contains("counter");
     hana.get("/health").assert_status(200);
 }
+
+/// A member's default audience from the settings page: "Camp only" until they change it, the
+/// composer starts with it, a post sent without choosing gets it (a reply still starts with
+/// what it answers), and "Mentioned only" cannot be a default (refused, nothing changed).
+#[test]
+fn a_member_chooses_their_default_audience_on_the_settings_page() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    let settings = hana.get("/settings");
+    assert!(settings.body.contains(r#"<option value="local" selected>"#));
+    let home = hana.get("/");
+    assert!(home.body.contains(r#"<option value="local" selected"#));
+    let first = hana.post("/posts", &[("text", "nothing chosen")]);
+    assert_eq!(first.status, 303);
+    assert_eq!(
+        camp.query_i64("SELECT count(*) FROM posts WHERE audience = 'local'"),
+        1
+    );
+
+    let refused = hana.post("/settings/audience", &[("audience", "direct")]);
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("needs an @mention"),
+        "{}",
+        refused.body
+    );
+    let garbled = hana.post("/settings/audience", &[("audience", "everyone")]);
+    assert_eq!(garbled.status, 422);
+    assert!(
+        hana.get("/settings")
+            .body
+            .contains(r#"<option value="local" selected>"#)
+    );
+
+    let saved = hana.post("/settings/audience", &[("audience", "followers")]);
+    assert_eq!(saved.status, 303);
+    assert!(
+        hana.get("/")
+            .body
+            .contains(r#"<option value="followers" selected"#)
+    );
+    hana.post("/posts", &[("text", "for my followers")]);
+    assert_eq!(
+        camp.query_i64("SELECT count(*) FROM posts WHERE audience = 'followers'"),
+        1
+    );
+    // A reply to a camp-only post stays in the camp, whatever the default.
+    let camp_post = camp.query_i64("SELECT id FROM posts WHERE audience = 'local'");
+    let reply = hana.post(
+        "/posts",
+        &[("text", "a reply"), ("in_reply_to", &camp_post.to_string())],
+    );
+    assert_eq!(reply.status, 303);
+    assert_eq!(
+        camp.query_i64("SELECT count(*) FROM posts WHERE audience = 'local'"),
+        2
+    );
+}

@@ -158,7 +158,7 @@ async fn streams_deliver_what_the_member_may_read_live() {
     post(
         &camp.base,
         &ken,
-        r#"{"status":"just for my followers","visibility":"private"}"#,
+        r#"{"status":"just for my followers","visibility":"private","local_only":false}"#,
     )
     .await;
     assert!(
