@@ -16,6 +16,7 @@ pub mod media;
 pub mod outbox;
 pub mod resolve;
 pub mod sanitize;
+pub mod signed;
 pub mod workers;
 
 use std::collections::HashMap;

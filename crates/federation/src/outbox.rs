@@ -4,12 +4,13 @@
 //! Camp-only posts never get here: `note_for` has no form for them, and every function that sends
 //! a post, its edit, its deletion, a boost or a like asks it first.
 
+use porchlight_ap::activities::{self, PostActivity};
 use porchlight_ap::documents::{self, Addressing};
 use porchlight_core::audience::Audience;
 use porchlight_core::{AccountId, PostId, UnixTime};
 use porchlight_db::federation::{self as store, JobKind, NewJob, OutgoingPost};
 use porchlight_db::rusqlite::{self, Connection};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::identity::Identity;
 
@@ -168,7 +169,7 @@ pub fn post_created(
     id: PostId,
     now: UnixTime,
 ) -> rusqlite::Result<usize> {
-    send_post_activity(conn, me, id, "Create", now)
+    send_post_activity(conn, me, id, PostActivity::Create, now)
 }
 
 /// An edited post: Update to the same audience.
@@ -178,14 +179,14 @@ pub fn post_updated(
     id: PostId,
     now: UnixTime,
 ) -> rusqlite::Result<usize> {
-    send_post_activity(conn, me, id, "Update", now)
+    send_post_activity(conn, me, id, PostActivity::Update, now)
 }
 
 fn send_post_activity(
     conn: &Connection,
     me: &Identity,
     id: PostId,
-    kind: &str,
+    kind: PostActivity,
     now: UnixTime,
 ) -> rusqlite::Result<usize> {
     let Some(post) = store::outgoing_post(conn, id)? else {
@@ -195,15 +196,15 @@ fn send_post_activity(
         return Ok(0);
     };
     let activity_id = match kind {
-        "Create" => format!("{}/activity", me.post_id(id)),
-        _ => format!("{}#updates/{now}", me.post_id(id)),
+        PostActivity::Create => format!("{}/activity", me.post_id(id)),
+        PostActivity::Update => format!("{}#updates/{now}", me.post_id(id)),
     };
-    let activity = documents::activity(
+    let activity = activities::post(
         &activity_id,
         kind,
         &me.actor_id(&post.author_username),
         note,
-        Some(&addressing),
+        &addressing,
     );
     let inboxes = post_inboxes(conn, &post, post.author_id)?;
     queue(conn, Some(post.author_id), &activity, inboxes, now)
@@ -225,13 +226,11 @@ pub fn post_deleting(
     let Some((_, addressing)) = note_for(conn, me, &post)? else {
         return Ok(0);
     };
-    let object = json!({ "id": me.post_id(id), "type": "Tombstone" });
-    let activity = documents::activity(
+    let activity = activities::delete(
         &format!("{}#delete", me.post_id(id)),
-        "Delete",
         &me.actor_id(&post.author_username),
-        object,
-        Some(&addressing),
+        &me.post_id(id),
+        &addressing,
     );
     let inboxes = post_inboxes(conn, &post, post.author_id)?;
     queue(conn, Some(post.author_id), &activity, inboxes, now)
@@ -277,12 +276,11 @@ fn announce_for(
         }
         inboxes.extend(store::inbox_of(conn, post.author_id)?);
     }
-    let activity = documents::activity(
+    let activity = activities::announce(
         &format!("{}/activity", me.post_id(boost.id)),
-        "Announce",
         &me.actor_id(booster),
-        Value::String(object),
-        Some(&addressing),
+        &object,
+        &addressing,
     );
     Ok(Some(Announce { activity, inboxes }))
 }
@@ -316,22 +314,12 @@ fn unboosting(
     let Some(announce) = announce_for(conn, me, boost, original)? else {
         return Ok(0);
     };
-    let undo = undo(me, &boost.author_username, announce.activity);
+    let undo = activities::undo(
+        &me.actor_id(&boost.author_username),
+        announce.activity,
+        None,
+    );
     queue(conn, Some(boost.author_id), &undo, announce.inboxes, now)
-}
-
-fn undo(me: &Identity, username: &str, activity: Value) -> Value {
-    let id = format!("{}/undo", activity["id"].as_str().unwrap_or_default());
-    let to = activity.get("to").cloned();
-    let cc = activity.get("cc").cloned();
-    let mut undo = documents::activity(&id, "Undo", &me.actor_id(username), activity, None);
-    if let Some(to) = to {
-        undo["to"] = to;
-    }
-    if let Some(cc) = cc {
-        undo["cc"] = cc;
-    }
-    undo
 }
 
 /// A like of a remote post goes to its author's server; likes of local posts stay here.
@@ -356,37 +344,19 @@ pub fn liked(
     let author_uri = store::remote_by_id(conn, post.author_id)?
         .map(|a| a.uri)
         .unwrap_or_default();
-    let mut like = documents::activity(
-        &format!("{}#likes/{post_id}", me.actor_id(by_username)),
-        "Like",
-        &me.actor_id(by_username),
-        Value::String(uri.clone()),
-        None,
+    let actor = me.actor_id(by_username);
+    let like = activities::like(
+        &format!("{actor}#likes/{post_id}"),
+        &actor,
+        uri,
+        &author_uri,
     );
-    like["to"] = json!([author_uri]);
     let activity = if on {
         like
     } else {
-        undo(me, by_username, like)
+        activities::undo(&actor, like, None)
     };
     queue(conn, Some(by), &activity, vec![inbox], now)
-}
-
-fn follow_activity(
-    me: &Identity,
-    username: &str,
-    followee: &store::RemoteAccount,
-    id: &str,
-) -> Value {
-    let mut activity = documents::activity(
-        id,
-        "Follow",
-        &me.actor_id(username),
-        Value::String(followee.uri.clone()),
-        None,
-    );
-    activity["to"] = json!([followee.uri]);
-    activity
 }
 
 /// Queues an activity for one remote account's own inbox.
@@ -421,7 +391,7 @@ pub fn follow(
         me.actor_id(follower_username),
         followee.id
     );
-    let activity = follow_activity(me, follower_username, followee, &id);
+    let activity = activities::follow(&id, &me.actor_id(follower_username), &followee.uri);
     send_to(conn, follower, &activity, followee, now)?;
     Ok(id)
 }
@@ -439,8 +409,9 @@ pub fn unfollow(
     let id = follow_id
         .map(String::from)
         .unwrap_or_else(|| format!("{}#follows/{}", me.actor_id(follower_username), followee.id));
-    let follow = follow_activity(me, follower_username, followee, &id);
-    let activity = undo(me, follower_username, follow);
+    let actor = me.actor_id(follower_username);
+    let follow = activities::follow(&id, &actor, &followee.uri);
+    let activity = activities::undo(&actor, follow, None);
     send_to(conn, follower, &activity, followee, now)
 }
 
@@ -456,26 +427,17 @@ pub fn block(
     now: UnixTime,
 ) -> rusqlite::Result<usize> {
     let actor = me.actor_id(member.username);
-    let block = json!({
-        "id": format!("{actor}#blocks/{}", target.id),
-        "type": "Block",
-        "actor": actor,
-        "object": target.uri,
-    });
-    let mut activity = if on {
-        let mut block = block;
-        block["@context"] = json!("https://www.w3.org/ns/activitystreams");
+    let block = activities::block(
+        &format!("{actor}#blocks/{}", target.id),
+        &actor,
+        &target.uri,
+    );
+    let activity = if on {
         block
     } else {
-        documents::activity(
-            &format!("{actor}#blocks/{}/undo/{now}", target.id),
-            "Undo",
-            &actor,
-            block,
-            None,
-        )
+        let id = format!("{actor}#blocks/{}/undo/{now}", target.id);
+        activities::undo(&actor, block, Some(&id))
     };
-    activity["to"] = json!([target.uri]);
     send_to(conn, member.id, &activity, target, now)
 }
 
@@ -489,20 +451,10 @@ pub fn answer_follow(
     accept: bool,
     now: UnixTime,
 ) -> rusqlite::Result<usize> {
-    let kind = if accept { "Accept" } else { "Reject" };
-    let mut activity = documents::activity(
-        &format!(
-            "{}#{}/{}/{now}",
-            me.actor_id(member.username),
-            kind.to_ascii_lowercase(),
-            follower.id
-        ),
-        kind,
-        &me.actor_id(member.username),
-        follow,
-        None,
-    );
-    activity["to"] = json!([follower.uri]);
+    let actor = me.actor_id(member.username);
+    let kind = if accept { "accept" } else { "reject" };
+    let id = format!("{actor}#{kind}/{}/{now}", follower.id);
+    let activity = activities::answer_follow(&id, &actor, follow, accept);
     send_to(conn, member.id, &activity, follower, now)
 }
 
@@ -550,20 +502,14 @@ pub fn profile_updated(
     let Some((_, public_pem)) = store::member_keys(conn, member)? else {
         return Ok(0);
     };
-    let mut doc = actor_document(me, &m, &public_pem);
-    if let Some(map) = doc.as_object_mut() {
-        map.remove("@context");
-    }
+    let doc = actor_document(me, &m, &public_pem);
     let actor = me.actor_id(&m.username);
-    let mut activity = documents::activity(
+    let activity = activities::update_actor(
         &format!("{actor}#updates/{now}"),
-        "Update",
         &actor,
         doc,
-        None,
+        &me.followers(&m.username),
     );
-    activity["to"] = json!([documents::PUBLIC]);
-    activity["cc"] = json!([me.followers(&m.username)]);
     let inboxes = store::follower_inboxes(conn, member)?;
     queue(conn, Some(member), &activity, inboxes, now)
 }

@@ -215,18 +215,7 @@ fn fetch_allowed(s: &State, fed: &Federation, req: &Request) -> bool {
     }
     let host = req.host.clone().unwrap_or_default();
     let incoming = incoming(fed, req, &host);
-    let Ok(parsed) =
-        porchlight_federation::ap::signature::parse(&incoming, std::time::SystemTime::now())
-    else {
-        return false;
-    };
-    match porchlight_federation::resolve::key_owner(fed, &s.app.db, &parsed.key_id, false) {
-        Ok((owner, _)) => {
-            porchlight_federation::ap::keys::PublicKey::from_pem(&owner.public_key_pem)
-                .is_ok_and(|key| parsed.verify(&key).is_ok())
-        }
-        Err(_) => false,
-    }
+    porchlight_federation::signed::verify_signed_request(fed, &s.app.db, &incoming).is_ok()
 }
 
 fn member_document(

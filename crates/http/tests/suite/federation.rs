@@ -290,6 +290,26 @@ fn authorized_fetch_answers_signed_requests_only() {
     let follow = ana.post(&format!("/@bo@{}/follow", b.host()), &[]);
     assert_eq!(follow.status, 303, "{}", follow.body);
     a.wait_for("the follow to be accepted", |a| a.count("follows") == 1);
+    // Once Bo's host suspends Ana's server, its signed fetches are refused, although its key
+    // is already stored there (the inbox and authorized fetch share one signed-request check;
+    // authorized fetch let a suspended server read on before).
+    let fed_a = a.app.federation.as_ref().unwrap();
+    let bo_actor = format!("{}/users/bo", b.base);
+    assert!(
+        fed_a.fetch(&a.app.db, &bo_actor).is_ok(),
+        "a signed fetch reads"
+    );
+    b.app
+        .block_domain(
+            &a.host(),
+            porchlight_app::db::federation::BlockLevel::Suspend,
+            "",
+        )
+        .unwrap();
+    assert!(
+        fed_a.fetch(&a.app.db, &bo_actor).is_err(),
+        "a suspended server's signed fetch is refused"
+    );
 }
 
 #[test]

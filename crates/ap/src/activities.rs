@@ -1,0 +1,351 @@
+//! The activities a camp sends, built with no I/O from ids and addresses: what each one looks
+//! like on the wire is decided here, once, and checked against the exact JSON expected; the
+//! `federation` crate only decides who gets them and queues them. Shapes follow what Mastodon
+//! sends, since that is what every other server reads.
+
+use serde_json::{Value, json};
+
+use crate::documents::{Addressing, PUBLIC, activity};
+
+/// `Create` or `Update` of a post: the note wrapped in an activity with the note's addressing.
+pub fn post(id: &str, kind: PostActivity, actor: &str, note: Value, to: &Addressing) -> Value {
+    activity(id, kind.as_str(), actor, note, Some(to))
+}
+
+/// Which activity carries a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostActivity {
+    Create,
+    Update,
+}
+
+impl PostActivity {
+    fn as_str(self) -> &'static str {
+        match self {
+            PostActivity::Create => "Create",
+            PostActivity::Update => "Update",
+        }
+    }
+}
+
+/// A deleted post: `Delete` of a `Tombstone`, to everyone the post went to.
+pub fn delete(id: &str, actor: &str, post: &str, to: &Addressing) -> Value {
+    activity(
+        id,
+        "Delete",
+        actor,
+        json!({ "id": post, "type": "Tombstone" }),
+        Some(to),
+    )
+}
+
+/// A boost: `Announce` of the boosted post's id.
+pub fn announce(id: &str, actor: &str, post: &str, to: &Addressing) -> Value {
+    activity(id, "Announce", actor, Value::String(post.into()), Some(to))
+}
+
+/// A favourite of a post elsewhere: `Like`, to the post's author.
+pub fn like(id: &str, actor: &str, post: &str, author: &str) -> Value {
+    to_one(
+        activity(id, "Like", actor, Value::String(post.into()), None),
+        author,
+    )
+}
+
+/// A follow request: `Follow` of an account elsewhere, to them.
+pub fn follow(id: &str, actor: &str, followee: &str) -> Value {
+    to_one(
+        activity(id, "Follow", actor, Value::String(followee.into()), None),
+        followee,
+    )
+}
+
+/// A member blocked someone elsewhere: `Block`, to them (their server then drops the follows
+/// between the two). Mastodon sends it with the plain ActivityStreams context.
+pub fn block(id: &str, actor: &str, target: &str) -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": id,
+        "type": "Block",
+        "actor": actor,
+        "object": target,
+        "to": [target],
+    })
+}
+
+/// The answer to someone's `Follow` of a member: `Accept` or `Reject`, quoting their Follow
+/// (without its context), to them.
+pub fn answer_follow(id: &str, actor: &str, mut their_follow: Value, accept: bool) -> Value {
+    let follower = their_follow
+        .get("actor")
+        .and_then(crate::inbound::id_of)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(map) = their_follow.as_object_mut() {
+        map.remove("@context");
+    }
+    let kind = if accept { "Accept" } else { "Reject" };
+    to_one(activity(id, kind, actor, their_follow, None), &follower)
+}
+
+/// A member's profile changed: `Update` of their actor document, to the public and their
+/// followers.
+pub fn update_actor(id: &str, actor: &str, mut document: Value, followers: &str) -> Value {
+    if let Some(map) = document.as_object_mut() {
+        map.remove("@context");
+    }
+    let to = Addressing {
+        to: vec![PUBLIC.into()],
+        cc: vec![followers.into()],
+    };
+    activity(id, "Update", actor, document, Some(&to))
+}
+
+/// Takes back something this actor sent (`Follow`, `Like`, `Announce`, `Block`): `Undo`
+/// embedding the activity (without its context), with `id` + `/undo` as its id unless given,
+/// and addressed as the activity was.
+pub fn undo(actor: &str, mut undone: Value, id: Option<&str>) -> Value {
+    let id = match id {
+        Some(id) => id.to_string(),
+        None => format!("{}/undo", undone["id"].as_str().unwrap_or_default()),
+    };
+    let to = undone.get("to").cloned();
+    let cc = undone.get("cc").cloned();
+    if let Some(map) = undone.as_object_mut() {
+        map.remove("@context");
+    }
+    let mut undo = activity(&id, "Undo", actor, undone, None);
+    if let Some(to) = to {
+        undo["to"] = to;
+    }
+    if let Some(cc) = cc {
+        undo["cc"] = cc;
+    }
+    undo
+}
+
+fn to_one(mut activity: Value, to: &str) -> Value {
+    activity["to"] = json!([to]);
+    activity
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::context;
+
+    const ANA: &str = "https://camp.example/users/ana";
+    const BOB: &str = "https://elsewhere.example/users/bob";
+    const POST: &str = "https://elsewhere.example/notes/1";
+
+    fn with_context(mut v: Value) -> Value {
+        let mut map = serde_json::Map::new();
+        map.insert("@context".into(), context());
+        map.append(v.as_object_mut().unwrap());
+        Value::Object(map)
+    }
+
+    fn unlisted() -> Addressing {
+        Addressing {
+            to: vec![format!("{ANA}/followers")],
+            cc: vec![PUBLIC.into(), BOB.into()],
+        }
+    }
+
+    #[test]
+    fn follow_and_its_undo() {
+        let follow = follow(&format!("{ANA}#follows/7/100"), ANA, BOB);
+        assert_eq!(
+            follow,
+            with_context(json!({
+                "id": "https://camp.example/users/ana#follows/7/100",
+                "type": "Follow",
+                "actor": ANA,
+                "object": BOB,
+                "to": [BOB],
+            }))
+        );
+        assert_eq!(
+            undo(ANA, follow, None),
+            with_context(json!({
+                "id": "https://camp.example/users/ana#follows/7/100/undo",
+                "type": "Undo",
+                "actor": ANA,
+                "object": {
+                    "id": "https://camp.example/users/ana#follows/7/100",
+                    "type": "Follow",
+                    "actor": ANA,
+                    "object": BOB,
+                    "to": [BOB],
+                },
+                "to": [BOB],
+            }))
+        );
+    }
+
+    #[test]
+    fn like_and_announce_and_their_undos() {
+        let like = like(&format!("{ANA}#likes/5"), ANA, POST, BOB);
+        assert_eq!(
+            like,
+            with_context(json!({
+                "id": "https://camp.example/users/ana#likes/5",
+                "type": "Like",
+                "actor": ANA,
+                "object": POST,
+                "to": [BOB],
+            }))
+        );
+        let announce = announce(
+            "https://camp.example/posts/9/activity",
+            ANA,
+            POST,
+            &unlisted(),
+        );
+        assert_eq!(
+            announce,
+            with_context(json!({
+                "id": "https://camp.example/posts/9/activity",
+                "type": "Announce",
+                "actor": ANA,
+                "object": POST,
+                "to": ["https://camp.example/users/ana/followers"],
+                "cc": [PUBLIC, BOB],
+            }))
+        );
+        // An Undo of a boost is addressed as the boost was (GoToSocial and Mastodon route it
+        // by its addressing).
+        let undone = undo(ANA, announce, None);
+        assert_eq!(undone["id"], "https://camp.example/posts/9/activity/undo");
+        assert_eq!(
+            undone["to"],
+            json!(["https://camp.example/users/ana/followers"])
+        );
+        assert_eq!(undone["cc"], json!([PUBLIC, BOB]));
+        assert_eq!(undone["object"]["type"], "Announce");
+        assert!(
+            undone["object"].get("@context").is_none(),
+            "only the outer one has it"
+        );
+        assert_eq!(undo(ANA, like, None)["to"], json!([BOB]));
+    }
+
+    #[test]
+    fn delete_is_a_tombstone_to_the_same_audience() {
+        let to = unlisted();
+        assert_eq!(
+            delete(
+                "https://camp.example/posts/9#delete",
+                ANA,
+                "https://camp.example/posts/9",
+                &to
+            ),
+            with_context(json!({
+                "id": "https://camp.example/posts/9#delete",
+                "type": "Delete",
+                "actor": ANA,
+                "object": { "id": "https://camp.example/posts/9", "type": "Tombstone" },
+                "to": ["https://camp.example/users/ana/followers"],
+                "cc": [PUBLIC, BOB],
+            }))
+        );
+    }
+
+    #[test]
+    fn post_activities_carry_the_notes_addressing() {
+        let note = json!({ "id": "https://camp.example/posts/9", "type": "Note" });
+        let created = post(
+            "https://camp.example/posts/9/activity",
+            PostActivity::Create,
+            ANA,
+            note.clone(),
+            &unlisted(),
+        );
+        assert_eq!(
+            created,
+            with_context(json!({
+                "id": "https://camp.example/posts/9/activity",
+                "type": "Create",
+                "actor": ANA,
+                "object": note,
+                "to": ["https://camp.example/users/ana/followers"],
+                "cc": [PUBLIC, BOB],
+            }))
+        );
+        let updated = post("x#updates/5", PostActivity::Update, ANA, note, &unlisted());
+        assert_eq!(updated["type"], "Update");
+    }
+
+    #[test]
+    fn block_and_answers_to_follows() {
+        let block = block(&format!("{ANA}#blocks/3"), ANA, BOB);
+        assert_eq!(
+            block,
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": "https://camp.example/users/ana#blocks/3",
+                "type": "Block",
+                "actor": ANA,
+                "object": BOB,
+                "to": [BOB],
+            })
+        );
+        let undone = undo(
+            ANA,
+            block,
+            Some("https://camp.example/users/ana#blocks/3/undo/9"),
+        );
+        assert_eq!(
+            undone["id"],
+            "https://camp.example/users/ana#blocks/3/undo/9"
+        );
+        assert_eq!(undone["to"], json!([BOB]));
+        assert!(undone["object"].get("@context").is_none());
+
+        let theirs = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": "https://elsewhere.example/follows/1",
+            "type": "Follow",
+            "actor": BOB,
+            "object": ANA,
+        });
+        let accept = answer_follow(&format!("{ANA}#accept/2/9"), ANA, theirs.clone(), true);
+        assert_eq!(
+            accept,
+            with_context(json!({
+                "id": "https://camp.example/users/ana#accept/2/9",
+                "type": "Accept",
+                "actor": ANA,
+                "object": {
+                    "id": "https://elsewhere.example/follows/1",
+                    "type": "Follow",
+                    "actor": BOB,
+                    "object": ANA,
+                },
+                "to": [BOB],
+            }))
+        );
+        assert_eq!(answer_follow("r", ANA, theirs, false)["type"], "Reject");
+    }
+
+    #[test]
+    fn a_profile_update_goes_to_the_public_and_followers() {
+        let doc = json!({ "@context": context(), "id": ANA, "type": "Person" });
+        assert_eq!(
+            update_actor(
+                &format!("{ANA}#updates/5"),
+                ANA,
+                doc,
+                &format!("{ANA}/followers")
+            ),
+            with_context(json!({
+                "id": "https://camp.example/users/ana#updates/5",
+                "type": "Update",
+                "actor": ANA,
+                "object": { "id": ANA, "type": "Person" },
+                "to": [PUBLIC],
+                "cc": ["https://camp.example/users/ana/followers"],
+            }))
+        );
+    }
+}

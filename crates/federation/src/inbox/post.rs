@@ -1,0 +1,277 @@
+//! `Create` and `Update` of posts (and `Update` of the actor's own profile): a post is taken
+//! from the activity only when its own server sent it, fetched from its origin otherwise, and
+//! kept if anyone here wants it (see `store_note`).
+
+use porchlight_ap::documents;
+use porchlight_ap::inbound::id_of;
+use porchlight_ap::inbound::{self, RemoteNote, kind};
+use porchlight_core::text::normalize_tag;
+use porchlight_core::{AccountId, PostId};
+use porchlight_db::federation::{self as store, BlockLevel, RemoteAccount};
+use porchlight_db::posts::{self, NewPost};
+use porchlight_db::social::{self, NotificationKind};
+use porchlight_db::{Db, now};
+use serde_json::Value;
+
+use super::{Context, local_member};
+use crate::{FedError, Federation, resolve};
+
+#[derive(Debug, PartialEq)]
+pub(super) struct PostActivity {
+    pub update: bool,
+    pub object: Value,
+}
+
+impl PostActivity {
+    pub fn read(activity: &Value) -> Result<PostActivity, FedError> {
+        Ok(PostActivity {
+            update: kind(activity) == "Update",
+            object: activity.get("object").cloned().unwrap_or(Value::Null),
+        })
+    }
+
+    pub fn apply(self, cx: &Context) -> Result<(), FedError> {
+        let (fed, db, actor) = (cx.fed, cx.db, &cx.actor);
+        let is_post = inbound::POST_KINDS.contains(&kind(&self.object));
+        if !self.update {
+            let Some(note) = embedded_or_fetched(fed, db, actor, &self.object)? else {
+                return Ok(());
+            };
+            if note.attributed_to != actor.uri {
+                return Err(FedError::Invalid("a Create of someone else's post".into()));
+            }
+            store_note(fed, db, &note, actor, false)?;
+        } else if is_post {
+            let Some(note) = embedded_or_fetched(fed, db, actor, &self.object)? else {
+                return Ok(());
+            };
+            if note.attributed_to != actor.uri {
+                return Err(FedError::Invalid("an Update of someone else's post".into()));
+            }
+            update_note(db, &note, actor)?;
+        } else if id_of(&self.object) == Some(actor.uri.as_str()) {
+            // A profile change: read it from the source.
+            resolve::actor(fed, db, &actor.uri, true)?;
+        }
+        Ok(())
+    }
+}
+
+/// The post an activity carries: embedded, if it comes from the actor's own server; otherwise
+/// fetched from its origin (an embedded object from elsewhere is never trusted).
+fn embedded_or_fetched(
+    fed: &Federation,
+    db: &Db,
+    actor: &RemoteAccount,
+    object: &Value,
+) -> Result<Option<RemoteNote>, FedError> {
+    if object.is_object() && !inbound::POST_KINDS.contains(&kind(object)) {
+        return Ok(None);
+    }
+    let id = id_of(object).ok_or_else(|| FedError::Invalid("the object has no id".into()))?;
+    if object.is_object() && inbound::same_origin(id, &actor.uri) {
+        return RemoteNote::from_json(object)
+            .map(Some)
+            .map_err(|e| FedError::Invalid(e.0));
+    }
+    let (doc, fetched_from) = fed.fetch(db, id)?;
+    let note = RemoteNote::from_json(&doc).map_err(|e| FedError::Invalid(e.0))?;
+    if !inbound::same_origin(&note.id, &fetched_from) {
+        return Err(FedError::Invalid(
+            "the post was served by another server than its own".into(),
+        ));
+    }
+    Ok(Some(note))
+}
+
+/// What a remote post's text becomes here: sanitized HTML, plain text, a content warning, tags.
+struct Converted {
+    html: String,
+    text: String,
+    content_warning: String,
+    tags: Vec<String>,
+}
+
+fn convert(note: &RemoteNote) -> Converted {
+    let mut tags: Vec<String> = note
+        .hashtags
+        .iter()
+        .filter_map(|t| normalize_tag(t))
+        .collect();
+    tags.sort();
+    tags.dedup();
+    Converted {
+        html: crate::sanitize::html(&note.content_html),
+        text: crate::sanitize::text(&note.content_html),
+        content_warning: crate::sanitize::text(&note.summary)
+            .chars()
+            .take(500)
+            .collect(),
+        tags,
+    }
+}
+
+/// Stores a remote post, if anyone here wants it: someone follows its author, it mentions a
+/// member, it answers a post we have, or `wanted` says a member asked for it. Returns its id.
+pub fn store_note(
+    fed: &Federation,
+    db: &Db,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+    wanted: bool,
+) -> Result<Option<PostId>, FedError> {
+    store_note_at(fed, db, note, author, wanted, 0)
+}
+
+/// How many posts up a thread are fetched to show what a reply answers.
+const MAX_ANCESTORS: u32 = 3;
+
+pub(crate) fn store_note_at(
+    fed: &Federation,
+    db: &Db,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+    wanted: bool,
+    depth: u32,
+) -> Result<Option<PostId>, FedError> {
+    let mut mentioned: Vec<AccountId> = Vec::new();
+    let mut members_mentioned = Vec::new();
+    for href in &note.mentions {
+        if let Some(member) = local_member(fed, db, href)? {
+            mentioned.push(member.id);
+            members_mentioned.push(member.id);
+        } else if let Some(remote) = db.read(|c| store::remote_by_uri(c, href))? {
+            mentioned.push(remote.id);
+        }
+    }
+    // Addressed to a member without a Mention tag (some servers do that for direct messages).
+    for address in note.to.iter().chain(&note.cc) {
+        if let Some(member) = local_member(fed, db, address)?
+            && !mentioned.contains(&member.id)
+        {
+            mentioned.push(member.id);
+            members_mentioned.push(member.id);
+        }
+    }
+    let mut parent = match &note.in_reply_to {
+        Some(uri) => match fed.me.local_post(uri) {
+            Some(local) => db.read(|c| posts::facts(c, local))?.map(|f| f.id),
+            None => db.read(|c| store::post_by_uri(c, uri))?,
+        },
+        None => None,
+    };
+    // A reply to something not here yet: fetch what it answers (a few posts up), so the
+    // thread reads as a conversation. Only for posts that will be kept.
+    if parent.is_none()
+        && depth < MAX_ANCESTORS
+        && let Some(uri) = &note.in_reply_to
+        && fed.me.local_post(uri).is_none()
+        && (wanted
+            || !members_mentioned.is_empty()
+            || db.read(|c| store::followed_by_members(c, author.id))?)
+    {
+        match resolve::post_at(fed, db, uri, depth + 1) {
+            Ok(id) => parent = Some(id),
+            Err(e) => log::debug!("could not fetch {uri}, which {} answers: {e}", note.id),
+        }
+    }
+    let converted = convert(note);
+    let audience = documents::audience_of(&note.to, &note.cc, author.followers_url.as_deref());
+    let now = now();
+    let created_at = note.published.unwrap_or(now).min(now);
+    let id = db.write(|tx| -> Result<Option<PostId>, FedError> {
+        if let Some(existing) = store::post_by_uri(tx, &note.id)? {
+            return Ok(Some(existing));
+        }
+        let followed = store::followed_by_members(tx, author.id)?;
+        if !(wanted || followed || !members_mentioned.is_empty() || parent.is_some()) {
+            return Ok(None);
+        }
+        // A silenced server is heard only by those who follow its people.
+        if !wanted
+            && !followed
+            && matches!(store::block_for(tx, &author.domain)?, Some(b) if b.level == BlockLevel::Silence)
+        {
+            return Ok(None);
+        }
+        let id = posts::insert_post(
+            tx,
+            &NewPost {
+                author_id: author.id,
+                audience,
+                text: &converted.text,
+                html: &converted.html,
+                content_warning: &converted.content_warning,
+                in_reply_to: parent,
+                mentions: &mentioned,
+                tags: &converted.tags,
+                now: created_at,
+            },
+        )?;
+        store::set_post_uri(tx, id, &note.id, &note.url)?;
+        store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
+        let parent_author = match parent {
+            Some(p) => store::post_author(tx, p)?,
+            None => None,
+        };
+        for &member in &members_mentioned {
+            let kind = if Some(member) == parent_author {
+                NotificationKind::Reply
+            } else {
+                NotificationKind::Mention
+            };
+            social::notify(tx, member, kind, author.id, Some(id), now)?;
+        }
+        Ok(Some(id))
+    })?;
+    Ok(id)
+}
+
+/// A remote post's attachments, unless the host rejected media from its server.
+fn media_of(
+    conn: &porchlight_db::Connection,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+) -> Result<Vec<porchlight_db::timeline::Media>, FedError> {
+    if matches!(store::block_for(conn, &author.domain)?, Some(b) if b.level == BlockLevel::RejectMedia)
+    {
+        return Ok(Vec::new());
+    }
+    Ok(note
+        .attachments
+        .iter()
+        .map(|a| porchlight_db::timeline::Media {
+            url: a.url.clone(),
+            media_type: a.media_type.clone(),
+            description: a.description.clone(),
+            proxy: String::new(),
+            upload: None,
+        })
+        .collect())
+}
+
+fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(), FedError> {
+    let converted = convert(note);
+    db.write(|tx| -> Result<(), FedError> {
+        let Some(id) = store::post_by_uri(tx, &note.id)? else {
+            return Ok(());
+        };
+        if store::post_author(tx, id)? != Some(author.id) {
+            return Err(FedError::Invalid("an Update of someone else's post".into()));
+        }
+        posts::edit_post(
+            tx,
+            id,
+            &posts::NewText {
+                text: &converted.text,
+                html: &converted.html,
+                content_warning: &converted.content_warning,
+                mentions: &[],
+                tags: &converted.tags,
+            },
+            note.updated.unwrap_or_else(now),
+        )?;
+        store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
+        Ok(())
+    })
+}
