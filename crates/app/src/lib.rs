@@ -151,13 +151,7 @@ impl From<TextError> for AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-/// The camp's name, rules and size, as the host set them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Site {
-    pub name: String,
-    pub code_of_conduct: String,
-    pub member_cap: MemberCap,
-}
+pub use porchlight_core::views::Site;
 
 pub const DEFAULT_SITE_NAME: &str = "Porchlight";
 

@@ -10,6 +10,7 @@ pub mod members;
 pub mod network;
 pub mod scopes;
 pub mod text;
+pub mod views;
 
 /// Row id of an account (a member of this server; later also a remote actor).
 pub type AccountId = i64;

@@ -1,33 +1,9 @@
 //! Accounts, members (users), sessions and invites.
 
 use porchlight_core::audience::{Audience, Role};
+pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-
-/// A member of this server as pages show them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub id: AccountId,
-    pub username: String,
-    pub display_name: String,
-    pub bio: String,
-    pub who_i_am: String,
-    pub role: Role,
-    pub created_at: UnixTime,
-    /// What their posts are for when they do not choose (camp only unless they change it).
-    pub default_audience: Audience,
-}
-
-impl Member {
-    /// The name to show: the display name, or the username when there is none.
-    pub fn shown_name(&self) -> &str {
-        if self.display_name.trim().is_empty() {
-            &self.username
-        } else {
-            &self.display_name
-        }
-    }
-}
 
 const MEMBER_COLUMNS: &str =
     "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience";
@@ -236,19 +212,6 @@ pub fn delete_sessions_except(
 }
 
 // Invites.
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Invite {
-    pub code: String,
-    pub created_by: Option<AccountId>,
-    pub created_by_name: Option<String>,
-    pub note: String,
-    pub max_uses: u32,
-    pub uses: u32,
-    pub expires_at: Option<UnixTime>,
-    pub revoked: bool,
-    pub created_at: UnixTime,
-}
 
 const INVITE_COLUMNS: &str = "i.code, i.created_by, a.username, i.note, i.max_uses, i.uses, \
      i.expires_at, i.revoked, i.created_at";

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Result, params};
 
 use crate::now;
+pub use porchlight_core::views::Authorized;
 
 /// A registered client app.
 #[derive(Clone, Debug)]
@@ -38,17 +39,6 @@ pub struct Code {
     pub code_challenge: Option<String>,
     pub expires_at: i64,
     pub token_id: Option<i64>,
-}
-
-/// An app a member authorized, for the settings page.
-#[derive(Clone, Debug)]
-pub struct Authorized {
-    pub app_id: i64,
-    pub name: String,
-    pub website: String,
-    pub scopes: String,
-    pub since: i64,
-    pub last_used: Option<i64>,
 }
 
 pub fn insert_app(

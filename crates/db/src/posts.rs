@@ -2,6 +2,7 @@
 //! delete. Counters on the post row are kept in step in the same transaction.
 
 use porchlight_core::audience::Audience;
+pub use porchlight_core::views::PostVersion;
 use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -134,14 +135,6 @@ pub fn edit_post(
         .execute([id])?;
     insert_mentions_and_tags(conn, id, new.mentions, new.tags)?;
     Ok(new_mentions)
-}
-
-/// One version of a post in its edit history.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PostVersion {
-    pub html: String,
-    pub content_warning: String,
-    pub written_at: UnixTime,
 }
 
 /// Earlier versions, newest first.

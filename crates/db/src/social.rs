@@ -1,5 +1,6 @@
 //! Follows and notifications.
 
+pub use porchlight_core::views::{Notification, NotificationKind};
 use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, params};
 
@@ -51,34 +52,6 @@ pub fn follow_counts(conn: &Connection, account: AccountId) -> rusqlite::Result<
     Ok((following, followers))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotificationKind {
-    Mention,
-    Reply,
-    Follow,
-    Boost,
-    Favourite,
-}
-
-impl NotificationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::Mention => "mention",
-            NotificationKind::Reply => "reply",
-            NotificationKind::Follow => "follow",
-            NotificationKind::Boost => "boost",
-            NotificationKind::Favourite => "favourite",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        use NotificationKind::*;
-        [Mention, Reply, Follow, Boost, Favourite]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-}
-
 /// Notifies `account` (never of their own doing), if they are a member here: remote accounts
 /// hear of things through their own server.
 pub fn notify(
@@ -114,18 +87,6 @@ pub fn withdraw_notification(
     )?
     .execute(params![account, kind.as_str(), from, post])?;
     Ok(())
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notification {
-    pub id: i64,
-    pub kind: NotificationKind,
-    pub from_id: AccountId,
-    pub from_username: String,
-    pub from_display_name: String,
-    pub post_id: Option<PostId>,
-    pub created_at: UnixTime,
-    pub seen: bool,
 }
 
 pub fn notifications(

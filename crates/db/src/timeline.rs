@@ -6,7 +6,8 @@
 //! never show one to the wrong person.
 
 use porchlight_core::audience::{self, Audience, Listing, Viewer};
-use porchlight_core::{AccountId, PostId, UnixTime};
+pub use porchlight_core::views::{Author, Media, Page, PostView};
+use porchlight_core::{AccountId, PostId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
@@ -30,88 +31,6 @@ impl Reader {
 
     fn is_member(self) -> bool {
         self.account.is_some()
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Author {
-    pub id: AccountId,
-    pub username: String,
-    pub display_name: String,
-    /// The server of a remote author; None for members of this camp.
-    pub domain: Option<String>,
-    /// A remote author's picture (where it lives), and this camp's copy of it (set by the web
-    /// layer).
-    pub avatar_url: Option<String>,
-    pub avatar_proxy: String,
-}
-
-impl Author {
-    pub fn shown_name(&self) -> &str {
-        if self.display_name.trim().is_empty() {
-            &self.username
-        } else {
-            &self.display_name
-        }
-    }
-
-    /// `name` for a member, `name@server` for a remote account: what follows the `@`.
-    pub fn handle(&self) -> String {
-        match &self.domain {
-            Some(domain) => format!("{}@{domain}", self.username),
-            None => self.username.clone(),
-        }
-    }
-}
-
-/// A post as a list shows it. For a boost, the fields describe the boosted post and `boosted_by`
-/// names who boosted it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PostView {
-    /// The id of the row in the list (the boost's own id for a boost): pages continue after it.
-    pub row_id: PostId,
-    pub boosted_by: Option<Author>,
-    pub id: PostId,
-    pub author: Author,
-    pub audience: Audience,
-    pub html: String,
-    pub content_warning: String,
-    pub in_reply_to: Option<PostId>,
-    pub created_at: UnixTime,
-    pub edited_at: Option<UnixTime>,
-    pub reply_count: i64,
-    pub boost_count: i64,
-    pub favourite_count: i64,
-    pub favourited: bool,
-    pub boosted: bool,
-    pub bookmarked: bool,
-    /// The viewer's relation to the post, as the audience rules see it.
-    pub viewer: Viewer,
-    /// For a post from another server: where it lives there.
-    pub remote_url: Option<String>,
-    /// Pictures and other files attached (posts from other servers only, for now).
-    pub media: Vec<Media>,
-}
-
-/// A file attached to a post.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Media {
-    /// Where it lives: on the author's server, or for a picture uploaded here its path on this
-    /// one (`/files/NAME`, so that it follows the camp's name if that changes).
-    pub url: String,
-    pub media_type: String,
-    /// The alt text.
-    pub description: String,
-    /// The address of this camp's copy (its media proxy), set by the web layer; empty when
-    /// pictures from there are not shown.
-    pub proxy: String,
-    /// For a picture uploaded here: its size, focus and id.
-    pub upload: Option<crate::uploads::Upload>,
-}
-
-impl PostView {
-    pub fn may(&self, action: audience::Action) -> bool {
-        audience::may(action, self.audience, self.viewer)
     }
 }
 
@@ -218,13 +137,6 @@ fn passes_rules(view: &PostView, row_audience: Audience, listing: Listing, reade
         }
         None => audience::is_listed(view.audience, listing, view.viewer),
     }
-}
-
-/// One page of a list: the posts, and where the next page starts (None at the end).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Page {
-    pub posts: Vec<PostView>,
-    pub next_max_id: Option<PostId>,
 }
 
 /// Which list to read.

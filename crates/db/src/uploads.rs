@@ -1,28 +1,9 @@
 //! Pictures members upload: waiting for a post (as apps upload first and post after), then
 //! attached to one. Deleting the post deletes its pictures.
 
+pub use porchlight_core::views::{Upload, UploadId};
 use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-
-pub type UploadId = i64;
-
-/// An upload without its bytes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Upload {
-    pub id: UploadId,
-    pub account_id: AccountId,
-    pub post_id: Option<PostId>,
-    /// Random, with the picture's extension: the last part of its address (`/files/NAME`).
-    pub file_name: String,
-    pub media_type: String,
-    pub width: u32,
-    pub height: u32,
-    /// The alt text.
-    pub description: String,
-    /// Where the picture's subject is, from -1 (left, bottom) to 1 (right, top).
-    pub focus: (f64, f64),
-    pub created_at: UnixTime,
-}
 
 pub struct NewUpload<'a> {
     pub account_id: AccountId,

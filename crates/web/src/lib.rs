@@ -10,7 +10,7 @@ pub use pages::*;
 pub use post::{PostContext, post_card};
 
 use maud::{DOCTYPE, html};
-use porchlight_app::db::accounts::Member;
+use porchlight_core::views::Member;
 
 /// The stylesheet and script, served by the HTTP layer under /static/ with long cache lifetimes.
 pub const STYLE_CSS: &str = include_str!("../static/style.css");

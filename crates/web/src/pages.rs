@@ -2,12 +2,10 @@
 
 use maud::PreEscaped;
 use maud::{Markup, html};
-use porchlight_app::Site;
-use porchlight_app::db::accounts::{Invite, Member};
-use porchlight_app::db::posts::PostVersion;
-use porchlight_app::db::social::{Notification, NotificationKind};
-use porchlight_app::db::timeline::{Page, PostView};
 use porchlight_core::audience::{self, Audience, Role};
+use porchlight_core::views::{
+    Authorized, Invite, Member, Notification, NotificationKind, Page, PostVersion, PostView, Site,
+};
 
 use crate::{Chrome, PostContext, back_field, csrf_field, date, error_box, layout, post_card};
 
@@ -828,7 +826,7 @@ pub struct SettingsView<'a> {
     pub password_error: Option<&'a str>,
     pub audience_error: Option<&'a str>,
     /// The apps this member let use their account.
-    pub apps: &'a [porchlight_app::db::oauth::Authorized],
+    pub apps: &'a [Authorized],
     /// Whom this member muted or blocked.
     pub kept_away: &'a [KeptAway],
 }

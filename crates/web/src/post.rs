@@ -1,8 +1,8 @@
 //! One post as a card, with the buttons its viewer may use.
 
 use maud::{Markup, PreEscaped, html};
-use porchlight_app::db::timeline::PostView;
 use porchlight_core::audience::{self, Action, Audience};
+use porchlight_core::views::PostView;
 
 use crate::{Chrome, back_field, csrf_field, iso_time, relative_time};
 

@@ -166,6 +166,13 @@ fn heavy_libraries_stay_in_the_crates_that_own_them() {
         wrong.is_empty(),
         "heavy libraries outside the crates that own them: {wrong:#?}"
     );
+    // Pages render plain values: `web` reaches its view types through `core` alone, so it
+    // compiles none of the storage or network stack.
+    let web: Vec<String> = dependencies(&workspace().join("crates/web/Cargo.toml"))
+        .into_iter()
+        .filter(|d| d.starts_with("porchlight-"))
+        .collect();
+    assert_eq!(web, ["porchlight-core"], "web depends on {web:?}");
 }
 
 #[test]

@@ -1,0 +1,222 @@
+//! The things pages and the API show, as plain data: members, invites, posts as a list shows
+//! them, notifications, the apps a member allowed, the camp's settings. `db` reads them and
+//! `web` renders them; they live here, with no I/O, so that `web` needs nothing but `core`
+//! (and maud) to draw a page.
+
+use crate::audience::{self, Audience, Role, Viewer};
+use crate::members::MemberCap;
+use crate::{AccountId, PostId, UnixTime};
+
+/// A member of this server as pages show them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    pub who_i_am: String,
+    pub role: Role,
+    pub created_at: UnixTime,
+    /// What their posts are for when they do not choose (camp only unless they change it).
+    pub default_audience: Audience,
+}
+
+impl Member {
+    /// The name to show: the display name, or the username when there is none.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invite {
+    pub code: String,
+    pub created_by: Option<AccountId>,
+    pub created_by_name: Option<String>,
+    pub note: String,
+    pub max_uses: u32,
+    pub uses: u32,
+    pub expires_at: Option<UnixTime>,
+    pub revoked: bool,
+    pub created_at: UnixTime,
+}
+
+/// One version of a post in its edit history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostVersion {
+    pub html: String,
+    pub content_warning: String,
+    pub written_at: UnixTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationKind {
+    Mention,
+    Reply,
+    Follow,
+    Boost,
+    Favourite,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Follow => "follow",
+            NotificationKind::Boost => "boost",
+            NotificationKind::Favourite => "favourite",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        use NotificationKind::*;
+        [Mention, Reply, Follow, Boost, Favourite]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub from_id: AccountId,
+    pub from_username: String,
+    pub from_display_name: String,
+    pub post_id: Option<PostId>,
+    pub created_at: UnixTime,
+    pub seen: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+    /// The server of a remote author; None for members of this camp.
+    pub domain: Option<String>,
+    /// A remote author's picture (where it lives), and this camp's copy of it (set by the web
+    /// layer).
+    pub avatar_url: Option<String>,
+    pub avatar_proxy: String,
+}
+
+impl Author {
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.trim().is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+
+    /// `name` for a member, `name@server` for a remote account: what follows the `@`.
+    pub fn handle(&self) -> String {
+        match &self.domain {
+            Some(domain) => format!("{}@{domain}", self.username),
+            None => self.username.clone(),
+        }
+    }
+}
+
+/// A post as a list shows it. For a boost, the fields describe the boosted post and `boosted_by`
+/// names who boosted it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostView {
+    /// The id of the row in the list (the boost's own id for a boost): pages continue after it.
+    pub row_id: PostId,
+    pub boosted_by: Option<Author>,
+    pub id: PostId,
+    pub author: Author,
+    pub audience: Audience,
+    pub html: String,
+    pub content_warning: String,
+    pub in_reply_to: Option<PostId>,
+    pub created_at: UnixTime,
+    pub edited_at: Option<UnixTime>,
+    pub reply_count: i64,
+    pub boost_count: i64,
+    pub favourite_count: i64,
+    pub favourited: bool,
+    pub boosted: bool,
+    pub bookmarked: bool,
+    /// The viewer's relation to the post, as the audience rules see it.
+    pub viewer: Viewer,
+    /// For a post from another server: where it lives there.
+    pub remote_url: Option<String>,
+    /// Pictures and other files attached (posts from other servers only, for now).
+    pub media: Vec<Media>,
+}
+
+/// A file attached to a post.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Media {
+    /// Where it lives: on the author's server, or for a picture uploaded here its path on this
+    /// one (`/files/NAME`, so that it follows the camp's name if that changes).
+    pub url: String,
+    pub media_type: String,
+    /// The alt text.
+    pub description: String,
+    /// The address of this camp's copy (its media proxy), set by the web layer; empty when
+    /// pictures from there are not shown.
+    pub proxy: String,
+    /// For a picture uploaded here: its size, focus and id.
+    pub upload: Option<Upload>,
+}
+
+impl PostView {
+    pub fn may(&self, action: audience::Action) -> bool {
+        audience::may(action, self.audience, self.viewer)
+    }
+}
+
+/// One page of a list: the posts, and where the next page starts (None at the end).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub posts: Vec<PostView>,
+    pub next_max_id: Option<PostId>,
+}
+
+/// An app a member authorized, for the settings page.
+#[derive(Clone, Debug)]
+pub struct Authorized {
+    pub app_id: i64,
+    pub name: String,
+    pub website: String,
+    pub scopes: String,
+    pub since: i64,
+    pub last_used: Option<i64>,
+}
+
+pub type UploadId = i64;
+
+/// An upload without its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upload {
+    pub id: UploadId,
+    pub account_id: AccountId,
+    pub post_id: Option<PostId>,
+    /// Random, with the picture's extension: the last part of its address (`/files/NAME`).
+    pub file_name: String,
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    /// The alt text.
+    pub description: String,
+    /// Where the picture's subject is, from -1 (left, bottom) to 1 (right, top).
+    pub focus: (f64, f64),
+    pub created_at: UnixTime,
+}
+
+/// The camp's name, rules and size, as the host set them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub name: String,
+    pub code_of_conduct: String,
+    pub member_cap: MemberCap,
+}
