@@ -8,7 +8,7 @@ use crate::{ApiError, ApiResponse, Caller};
 
 fn read<T>(
     c: &Caller,
-    f: impl FnOnce(&porchlight_app::db::rusqlite::Connection) -> porchlight_app::db::rusqlite::Result<T>,
+    f: impl FnOnce(&porchlight_app::db::Connection) -> porchlight_app::db::Result<T>,
 ) -> Result<T, ApiError> {
     Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
 }
@@ -62,10 +62,7 @@ fn mine(c: &Caller, found: &[&str]) -> Result<Conversation, ApiError> {
 pub fn mark_read(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let mut conv = mine(c, found)?;
     let me = c.me()?;
-    c.app
-        .db
-        .write(|tx| conversations::mark_read(tx, me, conv.id, conv.last_post))
-        .map_err(porchlight_app::AppError::from)?;
+    c.app.mark_conversation_read(me, conv.id, conv.last_post)?;
     conv.unread = false;
     Ok(ApiResponse::ok(conversation_json(c, &conv)?))
 }
@@ -75,9 +72,6 @@ pub fn mark_read(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 pub fn remove(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let conv = mine(c, found)?;
     let me = c.me()?;
-    c.app
-        .db
-        .write(|tx| conversations::hide(tx, me, conv.id, conv.last_post))
-        .map_err(porchlight_app::AppError::from)?;
+    c.app.put_conversation_away(me, conv.id, conv.last_post)?;
     Ok(ApiResponse::ok(json!({})))
 }

@@ -25,7 +25,7 @@ fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
             let (following, followers) =
                 porchlight_app::db::social::follow_counts(conn, member.id)?;
             let posts = porchlight_app::db::posts::count_written_by(conn, member.id)?;
-            Ok::<_, porchlight_app::db::rusqlite::Error>((followers, following, posts))
+            Ok::<_, porchlight_app::db::Error>((followers, following, posts))
         })
         .map_err(porchlight_app::AppError::from)?)
 }
@@ -393,15 +393,6 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         .header("idempotency-key")
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200);
-    if let Some(key) = key
-        && let Some(earlier) = c
-            .app
-            .db
-            .read(|conn| porchlight_app::db::oauth::idempotent_post(conn, me, key))
-            .map_err(porchlight_app::AppError::from)?
-    {
-        return Ok(ApiResponse::ok(one_status(c, earlier)?));
-    }
     let text = c.params.text("status").unwrap_or_default();
     if text.trim().is_empty() && media.is_empty() {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
@@ -424,7 +415,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     )
     .map_err(|e| ApiError::new(422, e))?;
     let content_warning = c.params.text("spoiler_text").unwrap_or_default();
-    let post = c.app.post(
+    let post = c.app.post_once(
         me,
         &Compose {
             text: &text,
@@ -433,13 +424,8 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             in_reply_to,
             media: &media,
         },
+        key,
     )?;
-    if let Some(key) = key {
-        c.app
-            .db
-            .write(|tx| porchlight_app::db::oauth::remember_idempotent_post(tx, me, key, post))
-            .map_err(porchlight_app::AppError::from)?;
-    }
     Ok(ApiResponse::ok(one_status(c, post)?))
 }
 

@@ -12,7 +12,7 @@ use crate::{ApiError, ApiResponse, Caller};
 
 fn read<T>(
     c: &Caller,
-    f: impl FnOnce(&porchlight_app::db::rusqlite::Connection) -> porchlight_app::db::rusqlite::Result<T>,
+    f: impl FnOnce(&porchlight_app::db::Connection) -> porchlight_app::db::Result<T>,
 ) -> Result<T, ApiError> {
     Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
 }

@@ -116,7 +116,7 @@ impl Subscription {
             .read(|c| {
                 let posts = porchlight_app::db::posts::newest_id(c)?;
                 let notes = porchlight_app::db::social::newest_notification_id(c, member)?;
-                Ok::<_, porchlight_app::db::rusqlite::Error>((posts, notes))
+                Ok::<_, porchlight_app::db::Error>((posts, notes))
             })
             .map_err(porchlight_app::AppError::from)?;
         Ok(Subscription {
@@ -247,7 +247,7 @@ impl Subscription {
                 for (id, edited) in porchlight_app::db::posts::edit_times(c, &posts)? {
                     edits.insert(id, edited);
                 }
-                Ok::<_, porchlight_app::db::rusqlite::Error>((alive, edits))
+                Ok::<_, porchlight_app::db::Error>((alive, edits))
             })
             .map_err(porchlight_app::AppError::from)?;
         let mut events = Vec::new();

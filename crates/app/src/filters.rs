@@ -167,7 +167,7 @@ impl App {
             return Ok(Vec::new());
         }
         let (in_force, texts) = self.db.read(|c| {
-            Ok::<_, porchlight_db::rusqlite::Error>((
+            Ok::<_, porchlight_db::Error>((
                 stored::of_member(c, owner, Some(now))?,
                 stored::texts_of(c, posts)?,
             ))

@@ -26,7 +26,6 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 pub use paths::safe_local_path;
 pub use porchlight_db as db;
-use porchlight_db::rusqlite;
 
 /// The running camp: its database and the settings that do not change while it runs.
 pub struct App {
@@ -97,7 +96,7 @@ pub enum AppError {
     Member(MemberError),
     Text(TextError),
     /// The database failed; nothing was stored.
-    Storage(rusqlite::Error),
+    Storage(porchlight_db::Error),
 }
 
 impl fmt::Display for AppError {
@@ -123,16 +122,12 @@ impl fmt::Display for AppError {
 impl std::error::Error for AppError {}
 
 /// Whether SQLite failed because the disk is full.
-pub fn storage_full(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(failure, _)
-            if failure.code == rusqlite::ErrorCode::DiskFull
-    )
+pub fn storage_full(e: &porchlight_db::Error) -> bool {
+    porchlight_db::disk_full(e)
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<porchlight_db::Error> for AppError {
+    fn from(e: porchlight_db::Error) -> Self {
         AppError::Storage(e)
     }
 }
@@ -363,7 +358,7 @@ impl App {
     }
 }
 
-pub fn site(conn: &rusqlite::Connection) -> AppResult<Site> {
+pub fn site(conn: &porchlight_db::Connection) -> AppResult<Site> {
     let name = porchlight_db::get_setting(conn, "site_name")?
         .unwrap_or_else(|| DEFAULT_SITE_NAME.to_string());
     let code_of_conduct = porchlight_db::get_setting(conn, "code_of_conduct")?.unwrap_or_default();

@@ -9,7 +9,7 @@ use porchlight_core::audience::{Audience, Role};
 use porchlight_core::members::{MemberCap, MemberError, check_password, normalize_username};
 use porchlight_core::{AccountId, UnixTime};
 use porchlight_db::accounts::{self, Invite, Member};
-use porchlight_db::{Transaction, now, rusqlite};
+use porchlight_db::{Connection, Transaction, now};
 
 use crate::{App, AppError, AppResult, Site, bounded, token_hash};
 
@@ -473,7 +473,7 @@ impl App {
     /// The member a session token belongs to, and when the session was last used.
     pub fn session_member(
         &self,
-        conn: &rusqlite::Connection,
+        conn: &Connection,
         token: &str,
     ) -> AppResult<Option<(Member, i64)>> {
         if token.len() != 64 {
@@ -665,11 +665,7 @@ impl App {
 }
 
 /// Refuses unless `who` is a member with at least `role`.
-pub(crate) fn require_role(
-    conn: &rusqlite::Connection,
-    who: AccountId,
-    role: Role,
-) -> AppResult<Member> {
+pub(crate) fn require_role(conn: &Connection, who: AccountId, role: Role) -> AppResult<Member> {
     let member = accounts::member_by_id(conn, who)?.ok_or(AppError::NotSignedIn)?;
     if member.role < role {
         return Err(AppError::Forbidden(format!(

@@ -98,7 +98,7 @@ impl App {
 
     pub fn boundaries(&self, by: AccountId, other: AccountId) -> AppResult<Boundaries> {
         Ok(self.db.read(|c| {
-            Ok::<_, porchlight_db::rusqlite::Error>(Boundaries {
+            Ok::<_, porchlight_db::Error>(Boundaries {
                 muting: muting::mute_of(c, by, other, now())?,
                 blocking: muting::blocks(c, by, other)?,
                 blocked_by: muting::blocks(c, other, by)?,
@@ -126,7 +126,7 @@ impl App {
                     out.push((p, m));
                 }
             }
-            Ok::<_, porchlight_db::rusqlite::Error>(out)
+            Ok::<_, porchlight_db::Error>(out)
         })?)
     }
 
@@ -139,14 +139,14 @@ impl App {
                     out.push(p);
                 }
             }
-            Ok::<_, porchlight_db::rusqlite::Error>(out)
+            Ok::<_, porchlight_db::Error>(out)
         })?)
     }
 }
 
 /// Refuses a follow across a block, either way.
 pub(crate) fn refuse_follow_across_block(
-    conn: &porchlight_db::rusqlite::Connection,
+    conn: &porchlight_db::Connection,
     by: AccountId,
     target: AccountId,
 ) -> AppResult<()> {

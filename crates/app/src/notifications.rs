@@ -37,6 +37,37 @@ impl App {
         }
     }
 
+    /// The member has seen their notifications (the page showed them).
+    pub fn mark_notifications_seen(&self, member: AccountId) -> AppResult<()> {
+        self.db
+            .write(|tx| social::mark_notifications_seen(tx, member))?;
+        Ok(())
+    }
+
+    /// The member read a conversation (of direct posts) up to `last_post`.
+    pub fn mark_conversation_read(
+        &self,
+        member: AccountId,
+        root: porchlight_core::PostId,
+        last_post: porchlight_core::PostId,
+    ) -> AppResult<()> {
+        self.db
+            .write(|tx| porchlight_db::conversations::mark_read(tx, member, root, last_post))?;
+        Ok(())
+    }
+
+    /// The member puts a conversation away until someone writes in it again (its posts stay).
+    pub fn put_conversation_away(
+        &self,
+        member: AccountId,
+        root: porchlight_core::PostId,
+        last_post: porchlight_core::PostId,
+    ) -> AppResult<()> {
+        self.db
+            .write(|tx| porchlight_db::conversations::hide(tx, member, root, last_post))?;
+        Ok(())
+    }
+
     /// Dismisses all the member's notifications.
     pub fn clear_notifications(&self, member: AccountId) -> AppResult<()> {
         self.db

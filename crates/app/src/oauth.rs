@@ -52,8 +52,8 @@ impl From<AppError> for OAuthError {
     }
 }
 
-impl From<porchlight_db::rusqlite::Error> for OAuthError {
-    fn from(e: porchlight_db::rusqlite::Error) -> OAuthError {
+impl From<porchlight_db::Error> for OAuthError {
+    fn from(e: porchlight_db::Error) -> OAuthError {
         AppError::from(e).into()
     }
 }

@@ -63,7 +63,7 @@ impl App {
             check_post_length(text, &content_warning, self.limits.max_post_chars)?;
         }
         let text = text.trim().to_string();
-        let remote = |handle: &str| -> porchlight_db::rusqlite::Result<Option<AccountId>> {
+        let remote = |handle: &str| -> porchlight_db::Result<Option<AccountId>> {
             let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
             Ok(porchlight_db::federation::remote_by_handle(tx, name, host)?.map(|a| a.id))
         };
@@ -169,8 +169,25 @@ impl App {
 
     /// Writes a post or a reply; returns its id.
     pub fn post(&self, author: AccountId, compose: &Compose) -> AppResult<PostId> {
+        self.post_once(author, compose, None)
+    }
+
+    /// Posts, unless a post was already made with this `key` (an app's `Idempotency-Key`, sent
+    /// again when it retries after a lost answer): then that post's id, and nothing new. The
+    /// key is kept in the same transaction as the post, so a retry after a power cut finds it.
+    pub fn post_once(
+        &self,
+        author: AccountId,
+        compose: &Compose,
+        key: Option<&str>,
+    ) -> AppResult<PostId> {
         self.meet_mentioned(compose.text);
         self.write_and_send(|tx, fed| {
+            if let Some(key) = key
+                && let Some(earlier) = porchlight_db::oauth::idempotent_post(tx, author, key)?
+            {
+                return Ok(earlier);
+            }
             let media = porchlight_core::media::check_attachments(compose.media)?;
             let mut prepared =
                 self.prepare(tx, compose.text, compose.content_warning, !media.is_empty())?;
@@ -229,6 +246,9 @@ impl App {
             }
             if let Some(me) = fed {
                 outbox::post_created(tx, me, id, now)?;
+            }
+            if let Some(key) = key {
+                porchlight_db::oauth::remember_idempotent_post(tx, author, key, id)?;
             }
             Ok(id)
         })

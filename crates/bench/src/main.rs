@@ -224,7 +224,7 @@ fn seed(dir: &Path, settings: &Settings) {
         "map",
     ];
     app.db
-        .write(|tx| -> Result<(), porchlight_app::db::rusqlite::Error> {
+        .write(|tx| -> Result<(), rusqlite::Error> {
             let start = porchlight_app::db::now() - settings.posts as i64 * 30;
             for (i, &follower) in ids.iter().enumerate() {
                 // Everyone follows about 30 of the others.

@@ -19,10 +19,21 @@ pub mod uploads;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
-pub use rusqlite;
-pub use rusqlite::{Connection, OptionalExtension, Transaction};
+// The handful of names a caller needs to hold a connection and read its errors; the SQL
+// library itself stays inside this crate (what is said in SQL is said here).
+use rusqlite::OptionalExtension;
+pub use rusqlite::{Connection, Error, Transaction};
 
 pub type Result<T> = std::result::Result<T, rusqlite::Error>;
+
+/// Whether SQLite failed because the disk is full.
+pub fn disk_full(e: &Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.code == rusqlite::ErrorCode::DiskFull
+    )
+}
 
 /// The most reader connections open at once. Each holds its own page cache, so this bounds
 /// memory; more readers would not help on a Pi's four cores anyway. Further readers wait.

@@ -32,7 +32,7 @@ pub use identity::Identity;
 /// Errors of federation's use cases.
 #[derive(Debug)]
 pub enum FedError {
-    Storage(porchlight_db::rusqlite::Error),
+    Storage(porchlight_db::Error),
     Fetch(FetchError),
     Invalid(String),
     Key(String),
@@ -51,8 +51,8 @@ impl std::fmt::Display for FedError {
 
 impl std::error::Error for FedError {}
 
-impl From<porchlight_db::rusqlite::Error> for FedError {
-    fn from(e: porchlight_db::rusqlite::Error) -> Self {
+impl From<porchlight_db::Error> for FedError {
+    fn from(e: porchlight_db::Error) -> Self {
         FedError::Storage(e)
     }
 }

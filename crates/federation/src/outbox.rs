@@ -8,8 +8,8 @@ use porchlight_ap::activities::{self, PostActivity};
 use porchlight_ap::documents::{self, Addressing};
 use porchlight_core::audience::Audience;
 use porchlight_core::{AccountId, PostId, UnixTime};
+use porchlight_db::Connection;
 use porchlight_db::federation::{self as store, JobKind, NewJob, OutgoingPost};
-use porchlight_db::rusqlite::{self, Connection};
 use serde_json::Value;
 
 use crate::identity::Identity;
@@ -27,7 +27,7 @@ pub fn note_for(
     conn: &Connection,
     me: &Identity,
     post: &OutgoingPost,
-) -> rusqlite::Result<Option<(Value, Addressing)>> {
+) -> porchlight_db::Result<Option<(Value, Addressing)>> {
     if post.author_domain.is_some() || post.boost_of.is_some() {
         return Ok(None);
     }
@@ -103,7 +103,7 @@ fn post_inboxes(
     conn: &Connection,
     post: &OutgoingPost,
     author: AccountId,
-) -> rusqlite::Result<Vec<(String, String)>> {
+) -> porchlight_db::Result<Vec<(String, String)>> {
     let mut inboxes = Vec::new();
     match post.audience {
         Audience::Local => return Ok(inboxes),
@@ -133,7 +133,7 @@ pub fn queue(
     activity: &Value,
     inboxes: Vec<(String, String)>,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let payload = activity.to_string();
     let mut seen = std::collections::HashSet::new();
     let mut queued = 0;
@@ -168,7 +168,7 @@ pub fn post_created(
     me: &Identity,
     id: PostId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     send_post_activity(conn, me, id, PostActivity::Create, now)
 }
 
@@ -178,7 +178,7 @@ pub fn post_updated(
     me: &Identity,
     id: PostId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     send_post_activity(conn, me, id, PostActivity::Update, now)
 }
 
@@ -188,7 +188,7 @@ fn send_post_activity(
     id: PostId,
     kind: PostActivity,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(post) = store::outgoing_post(conn, id)? else {
         return Ok(0);
     };
@@ -216,7 +216,7 @@ pub fn post_deleting(
     me: &Identity,
     id: PostId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(post) = store::outgoing_post(conn, id)? else {
         return Ok(0);
     };
@@ -249,7 +249,7 @@ fn announce_for(
     me: &Identity,
     boost: &OutgoingPost,
     original: PostId,
-) -> rusqlite::Result<Option<Announce>> {
+) -> porchlight_db::Result<Option<Announce>> {
     if boost.author_domain.is_some() || boost.audience == Audience::Local {
         return Ok(None);
     }
@@ -291,7 +291,7 @@ pub fn boosted(
     me: &Identity,
     boost_id: PostId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(boost) = store::outgoing_post(conn, boost_id)? else {
         return Ok(0);
     };
@@ -310,7 +310,7 @@ fn unboosting(
     boost: &OutgoingPost,
     original: PostId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(announce) = announce_for(conn, me, boost, original)? else {
         return Ok(0);
     };
@@ -331,7 +331,7 @@ pub fn liked(
     post_id: PostId,
     on: bool,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(post) = store::outgoing_post(conn, post_id)? else {
         return Ok(0);
     };
@@ -366,7 +366,7 @@ fn send_to(
     activity: &Value,
     to: &store::RemoteAccount,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     queue(
         conn,
         Some(signer),
@@ -385,7 +385,7 @@ pub fn follow(
     follower_username: &str,
     followee: &store::RemoteAccount,
     now: UnixTime,
-) -> rusqlite::Result<String> {
+) -> porchlight_db::Result<String> {
     let id = format!(
         "{}#follows/{}/{now}",
         me.actor_id(follower_username),
@@ -405,7 +405,7 @@ pub fn unfollow(
     followee: &store::RemoteAccount,
     follow_id: Option<&str>,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let id = follow_id
         .map(String::from)
         .unwrap_or_else(|| format!("{}#follows/{}", me.actor_id(follower_username), followee.id));
@@ -425,7 +425,7 @@ pub fn block(
     target: &store::RemoteAccount,
     on: bool,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let actor = me.actor_id(member.username);
     let block = activities::block(
         &format!("{actor}#blocks/{}", target.id),
@@ -450,7 +450,7 @@ pub fn answer_follow(
     follow: Value,
     accept: bool,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let actor = me.actor_id(member.username);
     let kind = if accept { "accept" } else { "reject" };
     let id = format!("{actor}#{kind}/{}/{now}", follower.id);
@@ -495,7 +495,7 @@ pub fn profile_updated(
     me: &Identity,
     member: AccountId,
     now: UnixTime,
-) -> rusqlite::Result<usize> {
+) -> porchlight_db::Result<usize> {
     let Some(m) = porchlight_db::accounts::member_by_id(conn, member)? else {
         return Ok(0);
     };

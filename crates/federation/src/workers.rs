@@ -209,7 +209,7 @@ fn deliver(fed: &Federation, db: &Db, job: &Job) {
             key: &signer.1,
         },
     );
-    let outcome = db.write(|tx| -> porchlight_db::rusqlite::Result<()> {
+    let outcome = db.write(|tx| -> porchlight_db::Result<()> {
         match &result {
             Ok(_) => {
                 store::finish_job(tx, job.id)?;

@@ -144,12 +144,9 @@ fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
 }
 
 fn nodeinfo(s: &State, version: &str) -> Response {
-    let facts = s
-        .app
-        .db
-        .read(|c| -> porchlight_app::db::rusqlite::Result<_> {
-            Ok((accounts::count_members(c)?, accounts::count_local_posts(c)?))
-        });
+    let facts = s.app.db.read(|c| -> porchlight_app::db::Result<_> {
+        Ok((accounts::count_members(c)?, accounts::count_local_posts(c)?))
+    });
     let (members, posts) = match facts {
         Ok(f) => f,
         Err(e) => return unavailable(e),
@@ -274,7 +271,7 @@ fn featured_document(s: &State, fed: &Federation, member: &Member) -> Response {
     let result = s
         .app
         .db
-        .read(|c| -> porchlight_app::db::rusqlite::Result<Vec<Value>> {
+        .read(|c| -> porchlight_app::db::Result<Vec<Value>> {
             let mut notes = Vec::new();
             for id in porchlight_app::db::posts::pinned(c, member.id)? {
                 let Some(post) = store::outgoing_post(c, id)? else {
@@ -322,7 +319,7 @@ fn outbox_document(s: &State, fed: &Federation, member: &Member) -> Response {
     let result = s
         .app
         .db
-        .read(|c| -> porchlight_app::db::rusqlite::Result<Vec<Value>> {
+        .read(|c| -> porchlight_app::db::Result<Vec<Value>> {
             let page = timeline::page(c, &Query::Profile(member.id), Reader::ANONYMOUS, None, 20)?;
             let mut items = Vec::new();
             for view in page.posts {
@@ -383,7 +380,7 @@ fn post_document(
     let result = s
         .app
         .db
-        .read(|c| -> porchlight_app::db::rusqlite::Result<Option<Value>> {
+        .read(|c| -> porchlight_app::db::Result<Option<Value>> {
             let Some(post) = store::outgoing_post(c, id)? else {
                 return Ok(None);
             };

@@ -185,7 +185,7 @@ fn fan_out(
     let followers = sinks.len() * sizes.followers_per_server;
     camp.app
         .db
-        .write(|tx| -> porchlight_app::db::rusqlite::Result<()> {
+        .write(|tx| -> rusqlite::Result<()> {
             let mut account = tx.prepare(
                 "INSERT INTO accounts (username, domain, uri, inbox, shared_inbox, key_id, public_key_pem, fetched_at, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'unused', 0, 0)",
@@ -195,7 +195,7 @@ fn fan_out(
                 for f in 0..sizes.followers_per_server {
                     let name = format!("f{n}x{f}");
                     let actor = format!("http://{sink}/users/{name}");
-                    account.execute(porchlight_app::db::rusqlite::params![
+                    account.execute(rusqlite::params![
                         name,
                         sink.to_string(),
                         actor,
@@ -254,11 +254,11 @@ fn inbound(camp: &Camp, sizes: &Sizes) {
         .id;
     camp.app
         .db
-        .write(|tx| -> porchlight_app::db::rusqlite::Result<()> {
+        .write(|tx| -> rusqlite::Result<()> {
             tx.execute(
                 "INSERT INTO accounts (username, domain, uri, inbox, key_id, public_key_pem, fetched_at, created_at)
                  VALUES ('sender', '127.0.0.1:9', ?1, ?2, ?3, ?4, ?5, 0)",
-                porchlight_app::db::rusqlite::params![
+                rusqlite::params![
                     sender,
                     format!("{sender}/inbox"),
                     format!("{sender}#main-key"),

@@ -60,8 +60,8 @@ impl Refusal {
     }
 }
 
-impl From<porchlight_db::rusqlite::Error> for Refusal {
-    fn from(e: porchlight_db::rusqlite::Error) -> Self {
+impl From<porchlight_db::Error> for Refusal {
+    fn from(e: porchlight_db::Error) -> Self {
         Refusal::Unavailable(format!("could not store the activity: {e}"))
     }
 }

@@ -131,9 +131,7 @@ pub(super) fn notifications(x: &Ctx) -> AppResult<Response> {
         web::notifications(&x.chrome(Nav::Notifications), &items, next, x.now),
     );
     if v.unseen > 0 {
-        s.app
-            .db
-            .write(|tx| social::mark_notifications_seen(tx, me.id))?;
+        s.app.mark_notifications_seen(me.id)?;
     }
     Ok(response)
 }

@@ -606,7 +606,7 @@ fn a_new_box_is_set_up_used_and_keeps_every_acknowledged_post_through_power_cuts
     // The card, read on this machine: the database passes SQLite's integrity check and holds
     // every acknowledged post.
     let folder = read_card(&card, dir.path());
-    let db = porchlight_db::rusqlite::Connection::open(folder.join("porchlight.db")).unwrap();
+    let db = porchlight_db::Connection::open(folder.join("porchlight.db")).unwrap();
     let integrity: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
