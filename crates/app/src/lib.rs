@@ -64,6 +64,15 @@ impl porchlight_federation::workers::Host for App {
     }
 }
 
+/// Who asks for a change that needs a role: a member, whose role is checked inside the change's
+/// transaction, or the host at the server's own command line (who holds the data folder, and so
+/// every role).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acting {
+    Shell,
+    Member(porchlight_core::AccountId),
+}
+
 /// Limits a host may tune in the config file.
 #[derive(Clone, Debug)]
 pub struct Limits {

@@ -11,7 +11,7 @@ use porchlight_core::{AccountId, UnixTime};
 use porchlight_db::accounts::{self, Invite, Member};
 use porchlight_db::{Connection, Transaction, now};
 
-use crate::{App, AppError, AppResult, Site, bounded, token_hash};
+use crate::{Acting, App, AppError, AppResult, Site, bounded, token_hash};
 
 pub const MAX_DISPLAY_NAME: usize = 60;
 pub const MAX_BIO: usize = 1000;
@@ -661,6 +661,14 @@ impl App {
     pub fn member_count_and_cap(&self) -> AppResult<(u32, MemberCap)> {
         self.db
             .read(|c| Ok((accounts::count_members(c)?, crate::site(c)?.member_cap)))
+    }
+}
+
+/// Refuses unless whoever acts holds at least `role` (the shell holds every role).
+pub(crate) fn require_acting(conn: &Connection, acting: Acting, role: Role) -> AppResult<()> {
+    match acting {
+        Acting::Shell => Ok(()),
+        Acting::Member(who) => require_role(conn, who, role).map(|_| ()),
     }
 }
 

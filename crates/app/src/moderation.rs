@@ -4,7 +4,10 @@
 use porchlight_db::federation::{self as store, BlockLevel, DomainBlock};
 use porchlight_db::{Transaction, now};
 
-use crate::{App, AppError, AppResult, bounded};
+use porchlight_core::audience::Role;
+
+use crate::members::require_acting;
+use crate::{Acting, App, AppError, AppResult, bounded};
 
 /// A domain as the host typed it, made canonical: lower case, no scheme, path or port.
 pub fn normalize_domain(input: &str) -> AppResult<String> {
@@ -55,7 +58,13 @@ fn apply_block(tx: &Transaction, block: &DomainBlock) -> AppResult<()> {
 
 impl App {
     /// Blocks a domain (and its subdomains) for everyone here.
-    pub fn block_domain(&self, domain: &str, level: BlockLevel, reason: &str) -> AppResult<()> {
+    pub fn block_domain(
+        &self,
+        by: Acting,
+        domain: &str,
+        level: BlockLevel,
+        reason: &str,
+    ) -> AppResult<()> {
         let domain = normalize_domain(domain)?;
         if let Some(fed) = &self.federation
             && (fed.me.host == domain || fed.me.host.split(':').next() == Some(domain.as_str()))
@@ -64,6 +73,7 @@ impl App {
         }
         let reason = bounded("The reason", reason, 500)?;
         self.db.write(|tx| {
+            require_acting(tx, by, Role::Host)?;
             apply_block(
                 tx,
                 &DomainBlock {
@@ -76,12 +86,13 @@ impl App {
         })
     }
 
-    pub fn unblock_domain(&self, domain: &str) -> AppResult<()> {
+    pub fn unblock_domain(&self, by: Acting, domain: &str) -> AppResult<()> {
         let domain = normalize_domain(domain)?;
-        if !self
-            .db
-            .write(|tx| store::remove_domain_block(tx, &domain))?
-        {
+        let removed = self.db.write(|tx| -> AppResult<bool> {
+            require_acting(tx, by, Role::Host)?;
+            Ok(store::remove_domain_block(tx, &domain)?)
+        })?;
+        if !removed {
             return Err(AppError::NotFound);
         }
         Ok(())
@@ -94,9 +105,10 @@ impl App {
     /// Imports Mastodon's `domain_blocks.csv` (`#domain,#severity,#reject_media,…,#public_comment`,
     /// or a plain list of domains). All rows are checked first; then all are applied in one
     /// transaction, or none. Returns how many were imported.
-    pub fn import_domain_blocks(&self, csv: &str) -> AppResult<usize> {
+    pub fn import_domain_blocks(&self, by: Acting, csv: &str) -> AppResult<usize> {
         let blocks = parse_domain_blocks_csv(csv)?;
         self.db.write(|tx| {
+            require_acting(tx, by, Role::Host)?;
             for block in &blocks {
                 apply_block(tx, block)?;
             }
@@ -105,7 +117,8 @@ impl App {
     }
 
     /// Exports the blocks in Mastodon's `domain_blocks.csv` form.
-    pub fn export_domain_blocks(&self) -> AppResult<String> {
+    pub fn export_domain_blocks(&self, by: Acting) -> AppResult<String> {
+        self.db.read(|c| require_acting(c, by, Role::Moderator))?;
         let mut out = csv::Writer::from_writer(Vec::new());
         let write = |out: &mut csv::Writer<Vec<u8>>, row: &[&str]| {
             out.write_record(row)

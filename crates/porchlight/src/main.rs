@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use porchlight_app::members::NewMember;
-use porchlight_app::{App, AppError};
+use porchlight_app::{Acting, App, AppError};
 use porchlight_core::audience::Role;
 
 use config::Config;
@@ -392,15 +392,17 @@ fn block(command: BlockCommand) -> Result<(), String> {
                     format!("unknown level \"{level}\"; use suspend, silence or reject-media")
                 })?;
             let app = open(&Config::load(&common)?)?;
-            app.block_domain(&domain, level, &reason).map_err(explain)?;
+            app.block_domain(Acting::Shell, &domain, level, &reason)
+                .map_err(explain)?;
             println!("Blocked {} ({}).", domain.trim(), level.as_str());
         }
         BlockCommand::Remove { common, domain } => {
             let app = open(&Config::load(&common)?)?;
-            app.unblock_domain(&domain).map_err(|e| match e {
-                AppError::NotFound => format!("{} is not blocked", domain.trim()),
-                e => explain(e),
-            })?;
+            app.unblock_domain(Acting::Shell, &domain)
+                .map_err(|e| match e {
+                    AppError::NotFound => format!("{} is not blocked", domain.trim()),
+                    e => explain(e),
+                })?;
             println!("Unblocked {}.", domain.trim());
         }
         BlockCommand::List { common } => {
@@ -415,12 +417,17 @@ fn block(command: BlockCommand) -> Result<(), String> {
             let csv = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let app = open(&Config::load(&common)?)?;
-            let n = app.import_domain_blocks(&csv).map_err(explain)?;
+            let n = app
+                .import_domain_blocks(Acting::Shell, &csv)
+                .map_err(explain)?;
             println!("Imported {n} blocks from {}.", file.display());
         }
         BlockCommand::Export { common } => {
             let app = open(&Config::load(&common)?)?;
-            print!("{}", app.export_domain_blocks().map_err(explain)?);
+            print!(
+                "{}",
+                app.export_domain_blocks(Acting::Shell).map_err(explain)?
+            );
         }
     }
     Ok(())

@@ -173,18 +173,21 @@ pub(super) fn block(x: &Ctx) -> AppResult<Response> {
         .ok_or_else(|| AppError::Invalid("Choose what to do with the server.".into()))
         .and_then(|level| {
             x.s.app
-                .block_domain(req.field("domain"), level, req.field("reason"))
+                .block_domain(x.acting()?, req.field("domain"), level, req.field("reason"))
         });
     saved(x, result, "/admin?saved=blocked#blocks")
 }
 
 pub(super) fn unblock(x: &Ctx) -> AppResult<Response> {
-    let result = x.s.app.unblock_domain(x.req.field("domain"));
+    let result = x.s.app.unblock_domain(x.acting()?, x.req.field("domain"));
     saved(x, result, "/admin?saved=unblocked#blocks")
 }
 
 pub(super) fn import_blocks(x: &Ctx) -> AppResult<Response> {
-    let result = x.s.app.import_domain_blocks(x.req.field("csv")).map(|_| ());
+    let result =
+        x.s.app
+            .import_domain_blocks(x.acting()?, x.req.field("csv"))
+            .map(|_| ());
     saved(x, result, "/admin?saved=imported#blocks")
 }
 
@@ -197,7 +200,7 @@ pub(super) fn blocks_csv(x: &Ctx) -> AppResult<Response> {
             "content-disposition",
             "attachment; filename=\"domain_blocks.csv\"".to_string(),
         )],
-        body: x.s.app.export_domain_blocks()?.into(),
+        body: x.s.app.export_domain_blocks(x.acting()?)?.into(),
     })
 }
 

@@ -82,6 +82,11 @@ impl<'a> Ctx<'a> {
         self.v.me()
     }
 
+    /// The visitor as one who acts on the camp (a use case checks their role again).
+    fn acting(&self) -> AppResult<porchlight_app::Acting> {
+        Ok(porchlight_app::Acting::Member(self.me()?.id))
+    }
+
     fn chrome(&self, nav: Nav) -> web::Chrome<'a> {
         self.v.chrome(self.s, self.req, nav)
     }

@@ -301,6 +301,7 @@ fn authorized_fetch_answers_signed_requests_only() {
     );
     b.app
         .block_domain(
+            porchlight_app::Acting::Shell,
             &a.host(),
             porchlight_app::db::federation::BlockLevel::Suspend,
             "",

@@ -367,6 +367,7 @@ fn forged_and_hostile_inbox_input_is_refused_and_stores_nothing() {
     // A suspended server is refused outright, and its follows are gone.
     camp.app
         .block_domain(
+            porchlight_app::Acting::Shell,
             &peer.host(),
             porchlight_app::db::federation::BlockLevel::Suspend,
             "test",
@@ -569,6 +570,7 @@ fn pictures_from_elsewhere_come_through_the_camp_once_and_within_limits() {
     // The host rejects media from Zed's server: nothing more is shown from there.
     camp.app
         .block_domain(
+            porchlight_app::Acting::Shell,
             &peer.host(),
             porchlight_app::db::federation::BlockLevel::RejectMedia,
             "",

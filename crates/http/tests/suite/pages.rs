@@ -170,3 +170,33 @@ fn no_redirect_leaves_the_site() {
     let answer = host.post(&format!("/posts/{post}/unfavourite"), &[("back", "/local")]);
     assert_eq!(answer.location.as_deref(), Some("/local"));
 }
+
+/// The route table keeps members out of the host's tools, and the use cases check the role
+/// again, so a page or an API route that forgets cannot act above someone's role.
+#[test]
+fn the_use_cases_check_roles_too() {
+    use porchlight_app::db::federation::BlockLevel;
+    use porchlight_app::{Acting, AppError};
+    let (camp, _) = TestCamp::with_host("hana");
+    let hana = camp.query_i64("SELECT id FROM accounts WHERE username = 'hana'");
+    let mo = camp.add_member("mo", Role::Moderator);
+    let mira = camp.add_member("mira", Role::Member);
+    let app = &camp.app;
+    let csv = "#domain,#severity\nspam.example,suspend\n";
+    for who in [Acting::Member(mo), Acting::Member(mira)] {
+        let refused = |r: Result<(), AppError>| matches!(r, Err(AppError::Forbidden(_)));
+        assert!(refused(app.block_domain(who, "spam.example", BlockLevel::Suspend, "")));
+        assert!(refused(app.unblock_domain(who, "spam.example")));
+        assert!(refused(app.import_domain_blocks(who, csv).map(|_| ())));
+    }
+    assert!(matches!(
+        app.export_domain_blocks(Acting::Member(mira)),
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(app.export_domain_blocks(Acting::Member(mo)).is_ok());
+    assert_eq!(camp.count("domain_blocks"), 0, "nothing was blocked");
+    app.block_domain(Acting::Member(hana), "spam.example", BlockLevel::Suspend, "")
+        .unwrap();
+    app.unblock_domain(Acting::Shell, "spam.example").unwrap();
+    assert_eq!(app.import_domain_blocks(Acting::Shell, csv).unwrap(), 1);
+}
