@@ -2,12 +2,26 @@
 //! render what they are given; they read nothing and decide no permissions (the post views they
 //! get already say what the viewer may do).
 
-mod pages;
-mod post;
+mod admin;
+mod consent;
+mod entry;
+mod errors;
+mod people;
+mod post_card;
+mod posts;
+mod settings;
+mod timelines;
 
+pub use admin::*;
+pub use consent::*;
+pub use entry::*;
+pub use errors::*;
 pub use maud::Markup;
-pub use pages::*;
-pub use post::{PostContext, post_card};
+pub use people::*;
+pub use post_card::{PostContext, post_card};
+pub use posts::*;
+pub use settings::*;
+pub use timelines::*;
 
 use maud::{DOCTYPE, html};
 use porchlight_core::views::Member;

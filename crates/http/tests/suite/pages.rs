@@ -185,7 +185,12 @@ fn the_use_cases_check_roles_too() {
     let csv = "#domain,#severity\nspam.example,suspend\n";
     for who in [Acting::Member(mo), Acting::Member(mira)] {
         let refused = |r: Result<(), AppError>| matches!(r, Err(AppError::Forbidden(_)));
-        assert!(refused(app.block_domain(who, "spam.example", BlockLevel::Suspend, "")));
+        assert!(refused(app.block_domain(
+            who,
+            "spam.example",
+            BlockLevel::Suspend,
+            ""
+        )));
         assert!(refused(app.unblock_domain(who, "spam.example")));
         assert!(refused(app.import_domain_blocks(who, csv).map(|_| ())));
     }
@@ -195,8 +200,13 @@ fn the_use_cases_check_roles_too() {
     ));
     assert!(app.export_domain_blocks(Acting::Member(mo)).is_ok());
     assert_eq!(camp.count("domain_blocks"), 0, "nothing was blocked");
-    app.block_domain(Acting::Member(hana), "spam.example", BlockLevel::Suspend, "")
-        .unwrap();
+    app.block_domain(
+        Acting::Member(hana),
+        "spam.example",
+        BlockLevel::Suspend,
+        "",
+    )
+    .unwrap();
     app.unblock_domain(Acting::Shell, "spam.example").unwrap();
     assert_eq!(app.import_domain_blocks(Acting::Shell, csv).unwrap(), 1);
 }

@@ -1,0 +1,209 @@
+//! The host's page.
+
+use maud::{Markup, html};
+use porchlight_core::audience::Role;
+use porchlight_core::views::{Invite, Member, Site};
+
+use crate::{Chrome, csrf_field, date, error_box, layout};
+
+pub struct AdminView<'a> {
+    pub site: &'a Site,
+    pub members: &'a [Member],
+    pub member_count: u32,
+    pub invites: &'a [Invite],
+    /// The link of an invite just made, to copy.
+    pub new_invite_link: Option<&'a str>,
+    pub base_url: &'a str,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub now: i64,
+    /// Servers blocked for everyone: (domain, level name, reason).
+    pub blocks: &'a [(String, &'static str, String)],
+    /// Whether the camp talks to other servers (and how it is named to them).
+    pub federating_as: Option<&'a str>,
+    /// What needs the host's attention (empty when all is well).
+    pub attention: &'a [String],
+    /// The camp's public name and its certificate.
+    pub address: AddressView<'a>,
+}
+
+/// The public-address section of the host's page.
+pub struct AddressView<'a> {
+    /// The public name kept now (it takes effect on restart).
+    pub name: Option<&'a str>,
+    /// Set by the config file or the command line: shown, not changed here.
+    pub fixed: bool,
+    /// A sentence about the certificate, when there is one to say.
+    pub certificate: Option<String>,
+}
+
+pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
+    let is_host = chrome.me.is_some_and(|m| m.role == Role::Host);
+    layout(
+        chrome,
+        "Host",
+        html! {
+            h1 { "Host's tools" }
+            (error_box(view.error))
+            @if let Some(n) = view.notice { p.notice role="status" { (n) } }
+            @if !view.attention.is_empty() {
+                section.card #attention {
+                    h2 { "Needs your attention" }
+                    ul { @for note in view.attention { li { (note) } } }
+                }
+            }
+            section.card {
+                h2 #invites { "Invite someone" }
+                @if let Some(link) = view.new_invite_link {
+                    div.notice {
+                        label for="invite-link" { "Your new invite link — copy it and send it to your friend:" }
+                        input #invite-link type="text" readonly value=(link);
+                    }
+                }
+                p.hint { (view.member_count) " of " (view.site.member_cap.limit()) " places taken." }
+                form #new-invite method="post" action="/admin/invites" {
+                    (csrf_field(chrome))
+                    label for="note" { "A personal welcome " span.hint { "(shown on the invite page)" } }
+                    textarea #note name="note" rows="3" maxlength="1000" placeholder="Hi! Come join us — movie night is on Fridays." {}
+                    label for="uses" { "How many people can use it" }
+                    input #uses type="number" name="uses" value="1" min="1" max="100";
+                    label for="expires_days" { "Expires after (days, empty for never)" }
+                    input #expires_days type="number" name="expires_days" value="14" min="1" max="365";
+                    p { button type="submit" { "Make invite link" } }
+                }
+                @if !view.invites.is_empty() {
+                    h2 { "Invites" }
+                    table {
+                        tr { th { "Link" } th { "Used" } th { "Status" } th {} }
+                        @for inv in view.invites {
+                            tr {
+                                td.mono { (view.base_url) "/invite/" (inv.code) }
+                                td { (inv.uses) "/" (inv.max_uses) }
+                                td {
+                                    @if inv.revoked { "withdrawn" }
+                                    @else if inv.uses >= inv.max_uses { "used" }
+                                    @else if inv.expires_at.is_some_and(|t| t <= view.now) { "expired" }
+                                    @else if let Some(t) = inv.expires_at { "until " (date(t)) }
+                                    @else { "open" }
+                                }
+                                td {
+                                    @if !inv.revoked && inv.uses < inv.max_uses {
+                                        form method="post" action={ "/admin/invites/" (inv.code) "/revoke" } {
+                                            (csrf_field(chrome))
+                                            button.link type="submit" { "Withdraw" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if is_host {
+                form.card #site method="post" action="/admin/site" {
+                    (csrf_field(chrome))
+                    h2 { "The camp" }
+                    label for="site_name" { "Name" }
+                    input #site_name type="text" name="site_name" value=(view.site.name) maxlength="60" required;
+                    label for="member_cap" { "Member limit (at most 100)" }
+                    input #member_cap type="number" name="member_cap" value=(view.site.member_cap.limit()) min="1" max="100";
+                    label for="code_of_conduct" { "Code of conduct" }
+                    textarea #code_of_conduct name="code_of_conduct" rows="6" { (view.site.code_of_conduct) }
+                    p { button type="submit" { "Save" } }
+                }
+                section.card #address {
+                    h2 { "Public address" }
+                    @match view.address.name {
+                        Some(name) => p { "People elsewhere reach this camp at " strong { "https://" (name) } "." }
+                        None => p.hint { "This camp has no public address yet: only people on your home network reach it (as porchlight.local), and it does not talk to other servers." }
+                    }
+                    @if let Some(line) = &view.address.certificate { p #certificate-status { (line) } }
+                    @if view.address.fixed {
+                        p.hint { "The address is set in Porchlight's config file; change it there." }
+                    } @else {
+                        form #address-form method="post" action="/admin/address" {
+                            (csrf_field(chrome))
+                            label for="public-name" { "Public name (a domain you own)" }
+                            input #public-name type="text" name="domain" value=(view.address.name.unwrap_or("")) placeholder="camp.example" maxlength="253" autocapitalize="none" spellcheck="false";
+                            p.hint { "Point the name at your home's internet address and have your router forward ports 80 and 443 to this box. Porchlight then gets a certificate for it by itself and renews it. Other servers know the camp by this name, so change it only before you start following people elsewhere." }
+                            p { button type="submit" { "Save and restart" } }
+                        }
+                    }
+                }
+                section.card #blocks {
+                    h2 { "Other servers" }
+                    @match view.federating_as {
+                        Some(host) => p.hint { "This camp talks to the rest of the fediverse as " strong { (host) } ". Block a server to cut it off for everyone here." }
+                        None => p.hint { "This camp does not talk to other servers yet: it needs a public address (above). Blocks you set now apply once it does." }
+                    }
+                    form #new-block method="post" action="/admin/blocks" {
+                        (csrf_field(chrome))
+                        label for="block-domain" { "Server (domain)" }
+                        input #block-domain type="text" name="domain" placeholder="spam.example" required maxlength="260";
+                        label for="block-level" { "What to do" }
+                        select #block-level name="level" {
+                            option value="suspend" { "Suspend: nothing in or out, follows dropped" }
+                            option value="silence" { "Silence: hidden unless someone here follows them" }
+                            option value="reject_media" { "Reject media: no pictures from there" }
+                        }
+                        label for="block-reason" { "Why " span.hint { "(members can read this)" } }
+                        input #block-reason type="text" name="reason" maxlength="500";
+                        p { button type="submit" { "Block" } }
+                    }
+                    @if !view.blocks.is_empty() {
+                        table #block-list {
+                            tr { th { "Server" } th { "Block" } th { "Why" } th {} }
+                            @for (domain, level, reason) in view.blocks {
+                                tr {
+                                    td.mono { (domain) }
+                                    td { (level) }
+                                    td { (reason) }
+                                    td {
+                                        form method="post" action="/admin/blocks/remove" {
+                                            (csrf_field(chrome))
+                                            input type="hidden" name="domain" value=(domain);
+                                            button.link type="submit" { "Unblock" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    details {
+                        summary { "Share block lists with other servers" }
+                        p { a href="/admin/blocks.csv" download="domain_blocks.csv" { "Download this camp's list" } " (Mastodon's domain_blocks.csv)." }
+                        form #import-blocks method="post" action="/admin/blocks/import" {
+                            (csrf_field(chrome))
+                            label for="blocks-csv" { "Paste a domain_blocks.csv (or one domain per line)" }
+                            textarea #blocks-csv name="csv" rows="5" {}
+                            p { button type="submit" { "Import" } }
+                        }
+                    }
+                }
+                section.card {
+                    h2 { "Roles" }
+                    p.hint { "Moderators can remove posts and make invites. Co-hosts can do everything you can: have at least two, so the camp survives if one of you disappears." }
+                    table {
+                        @for m in view.members {
+                            tr {
+                                td { a href={ "/@" (m.username) } { "@" (m.username) } }
+                                td {
+                                    form method="post" action={ "/admin/members/" (m.id) "/role" } {
+                                        (csrf_field(chrome))
+                                        label.vh for={ "role-" (m.id) } { "Role of @" (m.username) }
+                                        select id={ "role-" (m.id) } name="role" {
+                                            @for r in [Role::Member, Role::Moderator, Role::Host] {
+                                                option value=(r.as_str()) selected[r == m.role] { (match r { Role::Host => "co-host", Role::Moderator => "moderator", Role::Member => "member" }) }
+                                            }
+                                        }
+                                        " " button.link type="submit" { "Set" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,205 @@
+//! People: profiles (of campers and of people elsewhere), with their follow, mute and block
+//! buttons, and the member directory.
+
+use maud::PreEscaped;
+use maud::{Markup, html};
+use porchlight_core::audience::Role;
+use porchlight_core::views::{Member, Page};
+
+use crate::timelines::post_list;
+use crate::{Chrome, back_field, csrf_field, date, layout};
+
+pub struct ProfileView<'a> {
+    pub member: &'a Member,
+    pub following: u32,
+    pub followers: u32,
+    /// Whether the viewer follows them (None when it is the viewer, or nobody is signed in).
+    pub viewer_follows: Option<bool>,
+    /// Whether the viewer muted or blocked them (None as for `viewer_follows`).
+    pub boundaries: Option<Boundaries>,
+}
+
+/// What a member keeps away from themself about someone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Boundaries {
+    pub muting: bool,
+    pub blocking: bool,
+}
+
+/// Mute and block, folded away under the follow button: rarely needed, always at hand.
+fn boundary_buttons(chrome: &Chrome, handle: &str, b: Boundaries) -> Markup {
+    html! {
+        details.boundaries open[b.muting || b.blocking] {
+            summary.hint { @if b.blocking { "Blocked" } @else if b.muting { "Muted" } @else { "Mute or block" } }
+            @if b.muting {
+                form method="post" action={ "/@" (handle) "/unmute" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    button.link type="submit" { "Unmute" }
+                }
+            } @else {
+                form method="post" action={ "/@" (handle) "/mute" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    p.hint { "Muting hides their posts and notifications from you. They are not told." }
+                    button.link type="submit" { "Mute" }
+                }
+            }
+            @if b.blocking {
+                form method="post" action={ "/@" (handle) "/unblock" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    button.link type="submit" { "Unblock" }
+                }
+            } @else {
+                form method="post" action={ "/@" (handle) "/block" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    p.hint { "Blocking also ends follows both ways and hides your posts from each other. They are not told." }
+                    button.link type="submit" { "Block" }
+                }
+            }
+        }
+    }
+}
+
+pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Markup {
+    let m = view.member;
+    layout(
+        chrome,
+        m.shown_name(),
+        html! {
+            section.card {
+                h1 { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } (m.shown_name()) }
+                p.meta { "@" (m.username)
+                    @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" }
+                    " · joined " (date(m.created_at)) }
+                @if !m.who_i_am.is_empty() { p { strong { (m.who_i_am) } } }
+                @if !m.bio.is_empty() { p.pre { (m.bio) } }
+                p.meta { (view.following) " following · " (view.followers) " followers" }
+                @if let Some(follows) = view.viewer_follows {
+                    @if follows {
+                        form method="post" action={ "/@" (m.username) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.unfollow type="submit" { "Unfollow" }
+                        }
+                    } @else if !view.boundaries.is_some_and(|b| b.blocking) {
+                        form method="post" action={ "/@" (m.username) "/follow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.follow type="submit" { "Follow" }
+                        }
+                    }
+                }
+                @if let Some(b) = view.boundaries {
+                    (boundary_buttons(chrome, &m.username, b))
+                }
+            }
+            (post_list(chrome, page, "No posts yet.", now, &format!("/@{}", m.username)))
+        },
+    )
+}
+
+/// What the viewer can do about following someone on another server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowButton {
+    Follow,
+    /// Asked; their server has not answered yet.
+    Requested,
+    Unfollow,
+}
+
+/// Someone on another server, as far as this camp knows them.
+pub struct RemoteProfileView<'a> {
+    /// `name@server`
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    /// Sanitized HTML from their server.
+    pub bio_html: &'a str,
+    /// Their profile on their own server.
+    pub url: &'a str,
+    /// None when nobody is signed in.
+    pub button: Option<FollowButton>,
+    /// This camp's copy of their picture.
+    pub avatar: Option<String>,
+    /// None when nobody is signed in.
+    pub boundaries: Option<Boundaries>,
+}
+
+pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, now: i64) -> Markup {
+    let name = if view.display_name.trim().is_empty() {
+        view.handle
+    } else {
+        view.display_name
+    };
+    layout(
+        chrome,
+        name,
+        html! {
+            section.card {
+                h1 {
+                    @match &view.avatar {
+                        Some(src) => img.avatar src=(src) alt="";
+                        None => span.avatar aria-hidden="true" { (crate::initial(name)) }
+                    }
+                    (name)
+                }
+                p.meta { "@" (view.handle) " · on another server · "
+                    a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
+                @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }
+                @match view.button.filter(|_| !view.boundaries.is_some_and(|b| b.blocking)) {
+                    Some(FollowButton::Follow) => {
+                        form method="post" action={ "/@" (view.handle) "/follow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.follow type="submit" { "Follow" }
+                        }
+                    }
+                    Some(FollowButton::Requested) => {
+                        form method="post" action={ "/@" (view.handle) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            p.meta { "You asked to follow; their server has not answered yet." }
+                            button.unfollow type="submit" { "Cancel the request" }
+                        }
+                    }
+                    Some(FollowButton::Unfollow) => {
+                        form method="post" action={ "/@" (view.handle) "/unfollow" } {
+                            (csrf_field(chrome)) (back_field(chrome))
+                            button.unfollow type="submit" { "Unfollow" }
+                        }
+                    }
+                    None => {}
+                }
+                @if let Some(b) = view.boundaries {
+                    (boundary_buttons(chrome, view.handle, b))
+                }
+            }
+            (post_list(chrome, page, "No posts of theirs have reached this camp yet.", now, &format!("/@{}", view.handle)))
+        },
+    )
+}
+
+pub fn members(
+    chrome: &Chrome,
+    members: &[Member],
+    count: u32,
+    cap: u32,
+    offset: u32,
+    more: bool,
+) -> Markup {
+    layout(
+        chrome,
+        "Members",
+        html! {
+            h1 { "Members" }
+            p.hint { (count) " of " (cap) " places taken." }
+            ul.people {
+                @for m in members {
+                    li {
+                        a href={ "/@" (m.username) } { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } strong { (m.shown_name()) } }
+                        " " span.meta { "@" (m.username)
+                            @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" } }
+                        @if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }
+                    }
+                }
+            }
+            @if more {
+                nav.pager { a.button href={ "/members?offset=" (offset + members.len() as u32) } { "More members" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,96 @@
+//! A post's own pages: its thread, editing it, deleting it, and its edit history.
+
+use maud::PreEscaped;
+use maud::{Markup, html};
+use porchlight_core::views::{PostVersion, PostView};
+
+use crate::timelines::{ComposeDraft, composer};
+use crate::{Chrome, PostContext, csrf_field, date, error_box, layout, post_card};
+
+pub fn thread(
+    chrome: &Chrome,
+    ancestors: &[PostView],
+    focus: &PostView,
+    replies: &[(u32, PostView)],
+    draft: Option<&ComposeDraft>,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        &format!("Post by {}", focus.author.shown_name()),
+        html! {
+            @for post in ancestors {
+                (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            }
+            (post_card(chrome, focus, PostContext { focus: true, now, ..Default::default() }))
+            @if let Some(draft) = draft {
+                (composer(chrome, draft))
+            }
+            @if !replies.is_empty() {
+                h2 { "Replies" }
+            }
+            @for (depth, post) in replies {
+                (post_card(chrome, post, PostContext { depth: *depth, now, ..Default::default() }))
+            }
+        },
+    )
+}
+
+pub fn edit(chrome: &Chrome, post: &PostView, text: &str, cw: &str, error: Option<&str>) -> Markup {
+    layout(
+        chrome,
+        "Edit post",
+        html! {
+            h1 { "Edit post" }
+            form.compose #edit method="post" action={ "/posts/" (post.id) "/edit" } {
+                (csrf_field(chrome))
+                (error_box(error))
+                label for="edit-text" { "Text" }
+                textarea #edit-text name="text" rows="5" required { (text) }
+                label for="edit-cw" { "Content warning " span.hint { "(optional)" } }
+                input #edit-cw type="text" name="content_warning" value=(cw);
+                p.hint { "Who can see it stays \"" (post.audience.label()) "\". Earlier versions stay visible in the post's history." }
+                div.row {
+                    output.counter data-max=(chrome.max_post_chars) aria-live="polite" { (chrome.max_post_chars) " max" }
+                    button type="submit" { "Save" }
+                }
+            }
+        },
+    )
+}
+
+pub fn confirm_delete(chrome: &Chrome, post: &PostView, now: i64) -> Markup {
+    layout(
+        chrome,
+        "Delete post",
+        html! {
+            h1 { "Delete this post?" }
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            p { "Its boosts, favourites and bookmarks go with it. Replies stay." }
+            form method="post" action={ "/posts/" (post.id) "/delete" } {
+                (csrf_field(chrome))
+                button.danger type="submit" { "Delete" } " "
+                a href={ "/posts/" (post.id) } { "Keep it" }
+            }
+        },
+    )
+}
+
+pub fn history(chrome: &Chrome, post: &PostView, versions: &[PostVersion], now: i64) -> Markup {
+    layout(
+        chrome,
+        "Edit history",
+        html! {
+            h1 { "Edit history" }
+            h2 { "Now" }
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+            @for v in versions {
+                h2 { "Before, written " (date(v.written_at)) }
+                div.card {
+                    @if !v.content_warning.is_empty() { p.meta { "CW: " (v.content_warning) } }
+                    div.content { (PreEscaped(&v.html)) }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,226 @@
+//! Timelines: the composer, home, the camp's and the fediverse's lists, notifications and
+//! search.
+
+use maud::{Markup, html};
+use porchlight_core::audience::{self, Audience};
+use porchlight_core::views::{Member, Notification, NotificationKind, Page};
+
+use crate::{Chrome, PostContext, csrf_field, error_box, layout, post_card};
+
+/// What a composer starts with.
+pub struct ComposeDraft<'a> {
+    pub text: &'a str,
+    pub content_warning: &'a str,
+    pub audience: Audience,
+    /// The post being answered, and the audiences a reply to it may have.
+    pub in_reply_to: Option<(i64, Audience)>,
+    pub error: Option<&'a str>,
+}
+
+impl Default for ComposeDraft<'_> {
+    fn default() -> Self {
+        ComposeDraft {
+            text: "",
+            content_warning: "",
+            // Private by default, connected by choice: a new post stays in the camp unless its
+            // author picks a wider audience.
+            audience: Audience::Local,
+            in_reply_to: None,
+            error: None,
+        }
+    }
+}
+
+pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
+    let choices: Vec<Audience> = match draft.in_reply_to {
+        Some((_, parent)) => Audience::ALL
+            .into_iter()
+            .filter(|a| audience::reply_audience_allowed(parent, *a))
+            .collect(),
+        None => Audience::ALL.to_vec(),
+    };
+    let (id, heading) = match draft.in_reply_to {
+        Some(_) => ("reply", "Write a reply"),
+        None => ("compose", "Write a post"),
+    };
+    html! {
+        form.compose id=(id) method="post" action="/posts" enctype="multipart/form-data" {
+            (csrf_field(chrome))
+            @if let Some((parent, _)) = draft.in_reply_to {
+                input type="hidden" name="in_reply_to" value=(parent);
+            }
+            (error_box(draft.error))
+            label for={ (id) "-text" } { (heading) }
+            textarea id={ (id) "-text" } name="text" rows="4" placeholder="What's on your mind?" { (draft.text) }
+            details.picture {
+                summary.hint { "Add a picture" }
+                label for={ (id) "-picture" } { "Picture " span.hint { "(JPEG, PNG, GIF or WebP, up to 10 MB; where it was taken is removed)" } }
+                input id={ (id) "-picture" } type="file" name="picture" accept="image/jpeg,image/png,image/gif,image/webp";
+                label for={ (id) "-picture-description" } { "Describe it " span.hint { "(for people who cannot see it)" } }
+                input id={ (id) "-picture-description" } type="text" name="picture_description" maxlength="1500" placeholder="e.g. Our dog asleep on the porch";
+            }
+            label for={ (id) "-cw" } { "Content warning " span.hint { "(optional)" } }
+            input id={ (id) "-cw" } type="text" name="content_warning" value=(draft.content_warning) placeholder="e.g. spoilers, food";
+            div.row {
+                label.inline.tight for={ (id) "-audience" } {
+                    span.hint { "Who can see it " }
+                    select id={ (id) "-audience" } name="audience" {
+                        @for a in &choices {
+                            option value=(a.as_str()) selected[*a == draft.audience] title=(a.explanation()) { (a.label()) }
+                        }
+                    }
+                }
+                output.counter data-max=(chrome.max_post_chars) aria-live="polite" { (chrome.max_post_chars) " max" }
+                button type="submit" { "Post" }
+            }
+            details.audiences {
+                summary.hint { "Who sees what?" }
+                ul.hint {
+                    @for a in &choices {
+                        li { strong { (a.label()) } ": " (a.explanation()) "." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn post_list(
+    chrome: &Chrome,
+    page: &Page,
+    empty: &str,
+    now: i64,
+    more_base: &str,
+) -> Markup {
+    html! {
+        @if page.posts.is_empty() {
+            p.notice { (empty) }
+        }
+        @for post in &page.posts {
+            (post_card(chrome, post, PostContext { now, ..Default::default() }))
+        }
+        @if let Some(next) = page.next_max_id {
+            nav.pager aria-label="More posts" {
+                a.button href={ (more_base) (if more_base.contains('?') { "&" } else { "?" }) "max_id=" (next) } { "Older posts" }
+            }
+        }
+    }
+}
+
+pub fn home(chrome: &Chrome, page: &Page, draft: &ComposeDraft, now: i64) -> Markup {
+    layout(
+        chrome,
+        "Home",
+        html! {
+            h1.vh { "Home" }
+            (composer(chrome, draft))
+            (post_list(chrome, page, "Nothing here yet. Follow some campers from the Members page, or write the first post!", now, "/"))
+        },
+    )
+}
+
+pub fn timeline(
+    chrome: &Chrome,
+    title: &str,
+    intro: &str,
+    page: &Page,
+    now: i64,
+    base: &str,
+) -> Markup {
+    layout(
+        chrome,
+        title,
+        html! {
+            h1 { (title) }
+            @if !intro.is_empty() { p.hint { (intro) } }
+            (post_list(chrome, page, "No posts here yet.", now, base))
+        },
+    )
+}
+
+pub fn notifications(
+    chrome: &Chrome,
+    items: &[Notification],
+    next: Option<i64>,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        "Notifications",
+        html! {
+            h1 { "Notifications" }
+            @if items.is_empty() { p.notice { "Nothing yet. When someone follows you, mentions you, replies, boosts or favourites your posts, it shows up here." } }
+            ul.people {
+                @for n in items {
+                    li class=(if n.seen { "seen" } else { "new" }) {
+                        a href={ "/@" (n.from_username) } { (if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name }) }
+                        " "
+                        (match n.kind {
+                            NotificationKind::Mention => "mentioned you",
+                            NotificationKind::Reply => "replied to you",
+                            NotificationKind::Follow => "followed you",
+                            NotificationKind::Boost => "boosted your post",
+                            NotificationKind::Favourite => "favourited your post",
+                        })
+                        @if let Some(post) = n.post_id { " · " a href={ "/posts/" (post) } { "see post" } }
+                        " · " span.meta { (crate::relative_time(n.created_at, now)) }
+                    }
+                }
+            }
+            @if let Some(next) = next {
+                nav.pager { a.button href={ "/notifications?max_id=" (next) } { "Older" } }
+            }
+        },
+    )
+}
+
+pub fn search(
+    chrome: &Chrome,
+    q: &str,
+    people: &[Member],
+    tag: Option<&str>,
+    page: &Page,
+    now: i64,
+) -> Markup {
+    layout(
+        chrome,
+        "Search",
+        html! {
+            h1 { "Search" }
+            form.card role="search" method="get" action="/search" {
+                label for="q" { "Members, #hashtags or words in posts" }
+                input #q type="search" name="q" value=(q) autofocus[q.is_empty()];
+                p { button type="submit" { "Search" } }
+            }
+            @if !q.is_empty() {
+                @if let Some(tag) = tag {
+                    p { "Hashtag: " a href={ "/tags/" (tag) } { "#" (tag) } }
+                }
+                @if !people.is_empty() {
+                    h2 { "Members" }
+                    ul.people {
+                        @for m in people {
+                            li { a href={ "/@" (m.username) } { strong { (m.shown_name()) } } " " span.meta { "@" (m.username) } }
+                        }
+                    }
+                }
+                h2 { "Posts" }
+                (post_list(chrome, page, "No posts found.", now, &format!("/search?q={}", form_urlencode(q))))
+            }
+        },
+    )
+}
+
+fn form_urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
