@@ -10,7 +10,7 @@ fn read<T>(
     c: &Caller,
     f: impl FnOnce(&porchlight_app::db::Connection) -> porchlight_app::db::Result<T>,
 ) -> Result<T, ApiError> {
-    Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
+    Ok(c.app.read(f).map_err(porchlight_app::AppError::from)?)
 }
 
 fn conversation_json(c: &Caller, conv: &Conversation) -> Result<Value, ApiError> {

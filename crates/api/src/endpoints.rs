@@ -20,7 +20,6 @@ pub const COMPATIBLE_VERSION: &str = concat!(
 
 fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
     Ok(c.app
-        .db
         .read(|conn| {
             let (following, followers) =
                 porchlight_app::db::social::follow_counts(conn, member.id)?;
@@ -122,7 +121,6 @@ pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let (members, cap) = c.app.member_count_and_cap()?;
     let posts = c
         .app
-        .db
         .read(porchlight_app::db::accounts::count_local_posts)
         .map_err(porchlight_app::AppError::from)?;
     let base = c.request.base_url;
@@ -185,7 +183,6 @@ fn member_named(c: &Caller, name: &str) -> Result<Member, ApiError> {
         None => name,
     };
     c.app
-        .db
         .read(|conn| porchlight_app::db::accounts::member_by_username(conn, local))
         .map_err(porchlight_app::AppError::from)?
         .ok_or_else(|| ApiError::new(404, "Record not found"))
@@ -203,7 +200,6 @@ pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 fn member_by_id(c: &Caller, text: &str) -> Result<Member, ApiError> {
     let wanted = crate::path_id(text)?;
     c.app
-        .db
         .read(|conn| porchlight_app::db::accounts::member_by_id(conn, wanted))
         .map_err(porchlight_app::AppError::from)?
         .ok_or_else(|| ApiError::new(404, "Record not found"))
@@ -220,7 +216,6 @@ pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiEr
         // Pinned posts, each only if the reader may see it; not paged (five at most).
         let pins = c
             .app
-            .db
             .read(|conn| porchlight_app::db::posts::pinned(conn, member.id))
             .map_err(porchlight_app::AppError::from)?;
         let mut out = Vec::new();
@@ -252,7 +247,6 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
         next_max_id,
     } = c
         .app
-        .db
         .read(|conn| match min_id {
             Some(min_id) => {
                 let mut page =
@@ -466,7 +460,6 @@ pub fn reblog(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let post = crate::path_id(found[0])?;
     let boost_id: i64 = c
         .app
-        .db
         .read(|conn| porchlight_app::db::posts::boost_by(conn, me.id, post))
         .map_err(porchlight_app::AppError::from)?
         .ok_or(porchlight_app::AppError::NotFound)?;
@@ -509,7 +502,6 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let reader = c.reader();
     let thread = c
         .app
-        .db
         .read(|conn| porchlight_app::db::timeline::thread(conn, post, reader))
         .map_err(porchlight_app::AppError::from)?
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
@@ -520,7 +512,6 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     if let Some(me) = c.member {
         let blocked = c
             .app
-            .db
             .read(|conn| porchlight_app::db::muting::blocked_either_way(conn, me))
             .map_err(porchlight_app::AppError::from)?;
         ancestors.retain(|p| !blocked.contains(&p.author.id));
@@ -545,7 +536,6 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 /// A post's text as its author wrote it (before it became HTML).
 fn written_text(c: &Caller, post: PostId) -> Result<String, ApiError> {
     Ok(c.app
-        .db
         .read(|conn| porchlight_app::db::posts::facts(conn, post))
         .map_err(porchlight_app::AppError::from)?
         .map(|f| f.text)
@@ -633,7 +623,6 @@ pub fn history(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let view = c.app.view_post(c.reader(), post)?;
     let earlier = c
         .app
-        .db
         .read(|conn| porchlight_app::db::posts::history(conn, post))
         .map_err(porchlight_app::AppError::from)?;
     let base = c.request.base_url;
@@ -715,7 +704,6 @@ pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
                 .unwrap_or(needle);
             let found = c
                 .app
-                .db
                 .read(|conn| porchlight_app::db::accounts::search_members(conn, needle, limit))
                 .map_err(porchlight_app::AppError::from)?;
             for m in &found {
@@ -739,7 +727,6 @@ pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             let reader = c.reader();
             let page = c
                 .app
-                .db
                 .read(|conn| {
                     porchlight_app::db::timeline::page(
                         conn,

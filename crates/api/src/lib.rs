@@ -159,7 +159,6 @@ impl Caller<'_> {
     fn my_member(&self) -> Result<porchlight_app::db::accounts::Member, ApiError> {
         let me = self.me()?;
         self.app
-            .db
             .read(|conn| porchlight_app::db::accounts::member_by_id(conn, me))
             .map_err(AppError::from)?
             .ok_or_else(|| ApiError::new(401, "The access token is invalid"))

@@ -14,7 +14,7 @@ fn read<T>(
     c: &Caller,
     f: impl FnOnce(&porchlight_app::db::Connection) -> porchlight_app::db::Result<T>,
 ) -> Result<T, ApiError> {
-    Ok(c.app.db.read(f).map_err(porchlight_app::AppError::from)?)
+    Ok(c.app.read(f).map_err(porchlight_app::AppError::from)?)
 }
 
 pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {

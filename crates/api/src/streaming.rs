@@ -112,7 +112,6 @@ impl Subscription {
             .filter(|_| bearer.scopes.allows("read:statuses"))
             .ok_or_else(|| ApiError::new(403, "This action is outside the authorized scopes"))?;
         let (start, last_notification) = app
-            .db
             .read(|c| {
                 let posts = porchlight_app::db::posts::newest_id(c)?;
                 let notes = porchlight_app::db::social::newest_notification_id(c, member)?;
@@ -163,7 +162,6 @@ impl Subscription {
                 continue;
             };
             let page = app
-                .db
                 .read(|c| porchlight_app::db::timeline::page(c, &query, reader, None, 20))
                 .map_err(porchlight_app::AppError::from)?;
             let local_only = matches!(stream, Stream::PublicLocal | Stream::HashtagLocal(_));
@@ -236,7 +234,6 @@ impl Subscription {
         let rows: Vec<i64> = self.sent.iter().map(|s| s.row).collect();
         let posts: Vec<i64> = self.sent.iter().map(|s| s.post).collect();
         let (alive, edits) = app
-            .db
             .read(|c| {
                 let alive: std::collections::HashSet<i64> =
                     porchlight_app::db::posts::edit_times(c, &rows)?

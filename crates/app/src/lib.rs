@@ -29,7 +29,9 @@ pub use porchlight_db as db;
 
 /// The running camp: its database and the settings that do not change while it runs.
 pub struct App {
-    pub db: Db,
+    /// Private: every change is a use case here, and what pages and the API show is read with
+    /// [`App::read`], on the pool's read-only connections.
+    db: Db,
     pub limits: Limits,
     rng: SystemRandom,
     csrf_key: ring::hmac::Key,
@@ -54,13 +56,105 @@ pub struct App {
 /// How long the box's front page offers a recovery link made by holding its button.
 pub const RECOVERY_AT_HOME_SECS: i64 = 30 * 60;
 
-impl porchlight_federation::workers::Host for App {
+/// What the delivery and inbox threads work with: the camp's database and federation. A type
+/// of its own, so that the database handle the workers need is not handed to anyone else.
+struct WorkerHost(std::sync::Arc<App>);
+
+impl porchlight_federation::workers::Host for WorkerHost {
     fn db(&self) -> &Db {
-        &self.db
+        &self.0.db
     }
 
     fn federation(&self) -> Option<&porchlight_federation::Federation> {
-        self.federation.as_ref()
+        self.0.federation.as_ref()
+    }
+}
+
+/// The database's side of the camp that pages, the API and the binary use besides the use
+/// cases: reading (never writing), backups, checks, and the federation calls that need storage.
+impl App {
+    /// Reads in one snapshot on one of the pool's read-only connections (SQLite refuses any
+    /// write there): what pages and the API show, through `db`'s query functions.
+    pub fn read<T, E: From<porchlight_db::Error>>(
+        &self,
+        f: impl FnOnce(&porchlight_db::Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.db.read(f)
+    }
+
+    /// Starts the delivery and inbox threads (none without federation).
+    pub fn start_workers(self: &std::sync::Arc<Self>) -> porchlight_federation::workers::Workers {
+        porchlight_federation::workers::Workers::start(std::sync::Arc::new(WorkerHost(
+            self.clone(),
+        )))
+    }
+
+    /// A consistent copy of the database at `target` (safe while the camp runs).
+    pub fn backup_to(&self, target: &Path) -> AppResult<()> {
+        Ok(self.db.backup_to(target)?)
+    }
+
+    /// SQLite's integrity check: "ok", or what it found.
+    pub fn integrity_check(&self) -> AppResult<String> {
+        Ok(self.db.integrity_check()?)
+    }
+
+    /// Whether the database takes a write now (the health check the watchdogs are fed by).
+    pub fn write_probe(&self) -> AppResult<()> {
+        Ok(self.db.write_probe()?)
+    }
+
+    /// Checks a POST to an inbox and queues it (see `federation::inbox::receive`).
+    pub fn receive_activity(
+        &self,
+        request: &porchlight_federation::ap::signature::Incoming,
+    ) -> Result<(), porchlight_federation::inbox::Refusal> {
+        match &self.federation {
+            Some(fed) => porchlight_federation::inbox::receive(fed, &self.db, request),
+            None => Err(porchlight_federation::inbox::Refusal::Forbidden(
+                "this camp does not federate".into(),
+            )),
+        }
+    }
+
+    /// Whether a request is signed by someone elsewhere whose signature holds (authorized
+    /// fetch; see `federation::signed`).
+    pub fn signed_by_someone_elsewhere(
+        &self,
+        request: &porchlight_federation::ap::signature::Incoming,
+    ) -> bool {
+        self.federation.as_ref().is_some_and(|fed| {
+            porchlight_federation::signed::verify_signed_request(fed, &self.db, request).is_ok()
+        })
+    }
+
+    /// The camp's own signing key (made on first need).
+    pub fn instance_key(
+        &self,
+    ) -> Result<
+        std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>,
+        porchlight_federation::FedError,
+    > {
+        let fed = self
+            .federation
+            .as_ref()
+            .ok_or_else(|| porchlight_federation::FedError::Invalid("not federating".into()))?;
+        fed.instance_key(&self.db)
+    }
+
+    /// A member's signing key (made on first need).
+    pub fn member_key(
+        &self,
+        member: porchlight_core::AccountId,
+    ) -> Result<
+        std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>,
+        porchlight_federation::FedError,
+    > {
+        let fed = self
+            .federation
+            .as_ref()
+            .ok_or_else(|| porchlight_federation::FedError::Invalid("not federating".into()))?;
+        fed.member_key(&self.db, member)
     }
 }
 

@@ -12,7 +12,7 @@ use porchlight_app::db::timeline::{self, Query, Reader};
 use porchlight_core::audience::Audience;
 use porchlight_federation::ap::documents;
 use porchlight_federation::ap::signature::Incoming;
-use porchlight_federation::{Federation, inbox, outbox};
+use porchlight_federation::{Federation, outbox};
 use serde_json::{Value, json};
 
 use crate::{Request, Response, State};
@@ -128,7 +128,7 @@ fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
     } else {
         return Response::text(400, "Ask for resource=acct:name@host.");
     };
-    match s.app.db.read(|c| accounts::member_by_username(c, username)) {
+    match s.app.read(|c| accounts::member_by_username(c, username)) {
         Ok(Some(member)) => json_response(
             200,
             "application/jrd+json; charset=utf-8",
@@ -144,7 +144,7 @@ fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
 }
 
 fn nodeinfo(s: &State, version: &str) -> Response {
-    let facts = s.app.db.read(|c| -> porchlight_app::db::Result<_> {
+    let facts = s.app.read(|c| -> porchlight_app::db::Result<_> {
         Ok((accounts::count_members(c)?, accounts::count_local_posts(c)?))
     });
     let (members, posts) = match facts {
@@ -181,7 +181,7 @@ fn nodeinfo(s: &State, version: &str) -> Response {
 }
 
 fn instance_actor(s: &State, fed: &Federation) -> Response {
-    let key = match fed.instance_key(&s.app.db) {
+    let key = match s.app.instance_key() {
         Ok(k) => k,
         Err(e) => return unavailable(e),
     };
@@ -212,7 +212,7 @@ fn fetch_allowed(s: &State, fed: &Federation, req: &Request) -> bool {
     }
     let host = req.host.clone().unwrap_or_default();
     let incoming = incoming(fed, req, &host);
-    porchlight_federation::signed::verify_signed_request(fed, &s.app.db, &incoming).is_ok()
+    s.app.signed_by_someone_elsewhere(&incoming)
 }
 
 fn member_document(
@@ -225,7 +225,7 @@ fn member_document(
     if !fetch_allowed(s, fed, req) {
         return Response::text(401, "This server answers signed requests only.");
     }
-    let member = match s.app.db.read(|c| accounts::member_by_username(c, name)) {
+    let member = match s.app.read(|c| accounts::member_by_username(c, name)) {
         Ok(Some(m)) => m,
         Ok(None) => return not_found(),
         Err(e) => return unavailable(e),
@@ -236,7 +236,6 @@ fn member_document(
         Some("followers") | Some("following") => {
             let counts = s
                 .app
-                .db
                 .read(|c| porchlight_app::db::social::follow_counts(c, member.id));
             let (following, followers) = match counts {
                 Ok(c) => c,
@@ -268,24 +267,21 @@ fn member_document(
 /// everyone only, so that no server learns of a narrower post by asking here.
 fn featured_document(s: &State, fed: &Federation, member: &Member) -> Response {
     let actor_id = fed.me.actor_id(&member.username);
-    let result = s
-        .app
-        .db
-        .read(|c| -> porchlight_app::db::Result<Vec<Value>> {
-            let mut notes = Vec::new();
-            for id in porchlight_app::db::posts::pinned(c, member.id)? {
-                let Some(post) = store::outgoing_post(c, id)? else {
-                    continue;
-                };
-                if !matches!(post.audience, Audience::Public | Audience::Unlisted) {
-                    continue;
-                }
-                if let Some((note, _)) = outbox::note_for(c, &fed.me, &post)? {
-                    notes.push(note);
-                }
+    let result = s.app.read(|c| -> porchlight_app::db::Result<Vec<Value>> {
+        let mut notes = Vec::new();
+        for id in porchlight_app::db::posts::pinned(c, member.id)? {
+            let Some(post) = store::outgoing_post(c, id)? else {
+                continue;
+            };
+            if !matches!(post.audience, Audience::Public | Audience::Unlisted) {
+                continue;
             }
-            Ok(notes)
-        });
+            if let Some((note, _)) = outbox::note_for(c, &fed.me, &post)? {
+                notes.push(note);
+            }
+        }
+        Ok(notes)
+    });
     let notes = match result {
         Ok(notes) => notes,
         Err(e) => return unavailable(e),
@@ -304,7 +300,7 @@ fn featured_document(s: &State, fed: &Federation, member: &Member) -> Response {
 }
 
 fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
-    let key = match fed.member_key(&s.app.db, member.id) {
+    let key = match s.app.member_key(member.id) {
         Ok(k) => k,
         Err(e) => return unavailable(e),
     };
@@ -316,33 +312,30 @@ fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
 /// ever listed here.
 fn outbox_document(s: &State, fed: &Federation, member: &Member) -> Response {
     let actor_id = fed.me.actor_id(&member.username);
-    let result = s
-        .app
-        .db
-        .read(|c| -> porchlight_app::db::Result<Vec<Value>> {
-            let page = timeline::page(c, &Query::Profile(member.id), Reader::ANONYMOUS, None, 20)?;
-            let mut items = Vec::new();
-            for view in page.posts {
-                if view.boosted_by.is_some()
-                    || !matches!(view.audience, Audience::Public | Audience::Unlisted)
-                {
-                    continue;
-                }
-                let Some(post) = store::outgoing_post(c, view.id)? else {
-                    continue;
-                };
-                if let Some((note, addressing)) = outbox::note_for(c, &fed.me, &post)? {
-                    items.push(documents::activity(
-                        &format!("{}/activity", fed.me.post_id(view.id)),
-                        "Create",
-                        &actor_id,
-                        note,
-                        Some(&addressing),
-                    ));
-                }
+    let result = s.app.read(|c| -> porchlight_app::db::Result<Vec<Value>> {
+        let page = timeline::page(c, &Query::Profile(member.id), Reader::ANONYMOUS, None, 20)?;
+        let mut items = Vec::new();
+        for view in page.posts {
+            if view.boosted_by.is_some()
+                || !matches!(view.audience, Audience::Public | Audience::Unlisted)
+            {
+                continue;
             }
-            Ok(items)
-        });
+            let Some(post) = store::outgoing_post(c, view.id)? else {
+                continue;
+            };
+            if let Some((note, addressing)) = outbox::note_for(c, &fed.me, &post)? {
+                items.push(documents::activity(
+                    &format!("{}/activity", fed.me.post_id(view.id)),
+                    "Create",
+                    &actor_id,
+                    note,
+                    Some(&addressing),
+                ));
+            }
+        }
+        Ok(items)
+    });
     let items = match result {
         Ok(items) => items,
         Err(e) => return unavailable(e),
@@ -379,7 +372,6 @@ fn post_document(
     };
     let result = s
         .app
-        .db
         .read(|c| -> porchlight_app::db::Result<Option<Value>> {
             let Some(post) = store::outgoing_post(c, id)? else {
                 return Ok(None);
@@ -434,7 +426,7 @@ fn receive(s: &State, fed: &Federation, req: &Request) -> Response {
     }
     let host = req.host.clone().unwrap_or_default();
     let incoming = incoming(fed, req, &host);
-    match inbox::receive(fed, &s.app.db, &incoming) {
+    match s.app.receive_activity(&incoming) {
         Ok(()) => Response::text(202, ""),
         Err(refusal) => {
             log::info!(

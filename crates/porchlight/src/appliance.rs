@@ -484,8 +484,7 @@ fn run(
                     let _ = show(&mut *leds, Status::Resetting, ms(now), &mut last_shown);
                     let stamp = porchlight_app::db::now();
                     let outcome = reset::factory_reset(&data, stamp, |to| {
-                        app.db
-                            .backup_to(to)
+                        app.backup_to(to)
                             .map_err(|e| std::io::Error::other(e.to_string()))
                     });
                     match outcome {
@@ -533,7 +532,7 @@ fn run(
                 attention.push(Status::Attention(Attention::ClockNotSet));
             }
             // Posts that have not reached some server for an hour.
-            let failing = app.db.read(|c| {
+            let failing = app.read(|c| {
                 porchlight_app::db::federation::servers_failing(c, porchlight_app::db::now(), 3600)
             });
             if failing.is_ok_and(|f| !f.is_empty()) {

@@ -83,7 +83,6 @@ pub fn daily(app: &App, data: &Path, now_ms: i64) -> Result<Option<PathBuf>, Str
     let partial = dir.join(format!("porchlight-{now_ms}.db.partial"));
     let _ = std::fs::remove_file(&partial);
     let written = app
-        .db
         .backup_to(&partial)
         .map_err(|e| e.to_string())
         .and_then(|()| {

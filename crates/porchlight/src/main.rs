@@ -279,7 +279,6 @@ fn run(cli: Cli) -> Result<(), String> {
             UserCommand::List { common } => {
                 let app = open(&Config::load(&common)?)?;
                 let members = app
-                    .db
                     .read(|c| porchlight_app::db::accounts::list_members(c, 0, 1000))
                     .map_err(|e| e.to_string())?;
                 for m in &members {
@@ -324,7 +323,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Check { common } => {
             let app = open(&Config::load(&common)?)?;
-            let result = app.db.integrity_check().map_err(|e| e.to_string())?;
+            let result = app.integrity_check().map_err(|e| e.to_string())?;
             if result == "ok" {
                 let (count, cap) = app.member_count_and_cap().map_err(explain)?;
                 println!(
@@ -361,8 +360,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     to.display()
                 ));
             }
-            app.db
-                .backup_to(&to)
+            app.backup_to(&to)
                 .map_err(|e| format!("could not write the backup to {}: {e}", to.display()))?;
             println!("Backup written to {}.", to.display());
             if let (Some(dir), Some(keep)) = (folder, keep) {
@@ -536,7 +534,7 @@ fn serve(mut config: Config) -> Result<(), String> {
     }
     let app = Arc::new(app);
     // Deliveries and inbox work run on their own threads, beside the server.
-    let workers = porchlight_federation::workers::Workers::start(app.clone());
+    let workers = app.start_workers();
     let listener = std::net::TcpListener::bind(&config.listen).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!("the address {} is already in use; is Porchlight already running? Choose another with --listen", config.listen)
@@ -796,8 +794,7 @@ fn serve(mut config: Config) -> Result<(), String> {
 /// are fed by.
 fn health(app: &App, address: std::net::SocketAddr) -> Result<(), String> {
     use std::io::{Read as _, Write as _};
-    app.db
-        .write_probe()
+    app.write_probe()
         .map_err(|e| format!("the database does not take writes: {e}"))?;
     let probe = if address.ip().is_unspecified() {
         std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), address.port())

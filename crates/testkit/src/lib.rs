@@ -21,6 +21,10 @@ pub const PASSWORD: &str = "a long test password";
 pub struct TestCamp {
     pub base: String,
     pub app: Arc<App>,
+    /// The camp's database file, opened a second time, as someone reading the card would: what
+    /// tests check a request stored, and the clock they move (the camp itself keeps its own
+    /// handle private and changes only through its use cases).
+    pub db: porchlight_app::db::Db,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -67,9 +71,7 @@ impl TestCamp {
                 ..Default::default()
             },
         );
-        camp.workers = Some(porchlight_federation::workers::Workers::start(
-            camp.app.clone(),
-        ));
+        camp.workers = Some(camp.app.start_workers());
         camp
     }
 
@@ -130,9 +132,12 @@ impl TestCamp {
                 .expect("serve");
             });
         });
+        let db = porchlight_app::db::Db::open(&dir.path().join("porchlight.db"))
+            .expect("open the camp's database beside it");
         TestCamp {
             base,
             app,
+            db,
             dir,
             stop: Some(stop),
             thread: Some(thread),
@@ -160,8 +165,7 @@ impl TestCamp {
 
     /// Runs a query that returns one integer.
     pub fn query_i64(&self, sql: &str) -> i64 {
-        self.app
-            .db
+        self.db
             .read(|c| c.query_row(sql, [], |r| r.get(0)))
             .expect("query")
     }
@@ -201,8 +205,7 @@ impl TestCamp {
     /// Counts rows of a table (to prove that a refused request stored nothing).
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        self.app
-            .db
+        self.db
             .read(|c| c.query_row(&sql, [], |r| r.get(0)))
             .expect("count")
     }

@@ -17,7 +17,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
     let (s, req, v, now) = (x.s, x.req, x.v, x.now);
     let me = x.me()?;
     let invites = s.app.list_invites(me.id)?;
-    let (members, count) = s.app.db.read(|c| {
+    let (members, count) = s.app.read(|c| {
         Ok::<_, AppError>((
             accounts::list_members(c, 0, 100)?,
             accounts::count_members(c)?,

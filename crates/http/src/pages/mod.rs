@@ -96,7 +96,6 @@ impl<'a> Ctx<'a> {
         let mut page = self
             .s
             .app
-            .db
             .read(|c| timeline::page(c, query, self.v.reader(), max_id(self.req), PAGE_SIZE))?;
         proxy_media(self.s, page.posts.iter_mut());
         Ok(page)
@@ -230,7 +229,7 @@ fn matches<'a>(
 
 /// Answers a page request (anything that is not an asset, the API or ActivityPub).
 pub(crate) fn handle(s: &State, req: &Request) -> Response {
-    let visit = match s.app.db.read(|c| session::visit(s, c, req)) {
+    let visit = match s.app.read(|c| session::visit(s, c, req)) {
         Ok(v) => v,
         Err(e) => {
             log::error!("could not read the session: {e}");

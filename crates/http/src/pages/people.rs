@@ -17,7 +17,7 @@ pub(super) fn directory(x: &Ctx) -> AppResult<Response> {
         .query("offset")
         .and_then(|o| o.parse().ok())
         .unwrap_or(0);
-    let (mut list, count) = x.s.app.db.read(|c| {
+    let (mut list, count) = x.s.app.read(|c| {
         Ok::<_, porchlight_app::AppError>((
             accounts::list_members(c, offset, 101)?,
             accounts::count_members(c)?,
@@ -52,13 +52,12 @@ fn local_profile(x: &Ctx, username: &str) -> AppResult<Response> {
     let (s, v) = (x.s, x.v);
     let member = s
         .app
-        .db
         .read(|c| accounts::member_by_username(c, username))?
         .ok_or(porchlight_app::AppError::NotFound)?;
     if member.username != username {
         return Ok(Response::redirect(&format!("/@{}", member.username)));
     }
-    let (following, followers, viewer_follows) = s.app.db.read(|c| -> AppResult<_> {
+    let (following, followers, viewer_follows) = s.app.read(|c| -> AppResult<_> {
         let (following, followers) = social::follow_counts(c, member.id)?;
         let viewer_follows = match &v.me {
             Some(me) if me.id != member.id => Some(social::follows(c, me.id, member.id)?),

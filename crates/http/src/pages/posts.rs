@@ -87,7 +87,6 @@ fn thread(x: &Ctx, id: i64, draft: Option<(ComposeDraft, u16)>) -> AppResult<Res
         mut replies,
     } = s
         .app
-        .db
         .read(|c| timeline::thread(c, id, v.reader()))?
         .ok_or(AppError::NotFound)?;
     proxy_media(
@@ -138,7 +137,6 @@ pub(super) fn history(x: &Ctx) -> AppResult<Response> {
     let post = s.app.view_post(x.v.reader(), x.id("id")?)?;
     let versions = s
         .app
-        .db
         .read(|c| porchlight_app::db::posts::history(c, post.id))?;
     Ok(page(
         200,
@@ -156,7 +154,6 @@ pub(super) fn edit_form(x: &Ctx) -> AppResult<Response> {
     }
     let facts = s
         .app
-        .db
         .read(|c| porchlight_app::db::posts::facts(c, post.id))?
         .ok_or(AppError::NotFound)?;
     Ok(page(

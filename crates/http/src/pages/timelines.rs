@@ -25,7 +25,7 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
             web::home(&x.chrome(Nav::Home), &data, &draft, x.now),
         ));
     }
-    let (has_host, members) = s.app.db.read(|c| {
+    let (has_host, members) = s.app.read(|c| {
         Ok::<_, AppError>((accounts::count_hosts(c)? > 0, accounts::count_members(c)?))
     })?;
     let at_home = entry::may_set_up_here(s, req);
@@ -118,7 +118,6 @@ pub(super) fn notifications(x: &Ctx) -> AppResult<Response> {
     let me = x.me()?;
     let mut items = s
         .app
-        .db
         .read(|c| social::notifications(c, me.id, max_id(req), PAGE_SIZE + 1))?;
     let next = if items.len() > PAGE_SIZE as usize {
         items.truncate(PAGE_SIZE as usize);
@@ -165,7 +164,7 @@ pub(super) fn search(x: &Ctx) -> AppResult<Response> {
         (Vec::new(), Page::default())
     } else {
         let needle = q.trim_start_matches('@');
-        let people = s.app.db.read(|c| accounts::search_members(c, needle, 20))?;
+        let people = s.app.read(|c| accounts::search_members(c, needle, 20))?;
         let data = x.read_page(&Query::Search(q.clone()))?;
         (people, data)
     };

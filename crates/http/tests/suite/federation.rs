@@ -296,7 +296,7 @@ fn authorized_fetch_answers_signed_requests_only() {
     let fed_a = a.app.federation.as_ref().unwrap();
     let bo_actor = format!("{}/users/bo", b.base);
     assert!(
-        fed_a.fetch(&a.app.db, &bo_actor).is_ok(),
+        fed_a.fetch(&a.db, &bo_actor).is_ok(),
         "a signed fetch reads"
     );
     b.app
@@ -308,7 +308,7 @@ fn authorized_fetch_answers_signed_requests_only() {
         )
         .unwrap();
     assert!(
-        fed_a.fetch(&a.app.db, &bo_actor).is_err(),
+        fed_a.fetch(&a.db, &bo_actor).is_err(),
         "a suspended server's signed fetch is refused"
     );
 }

@@ -414,8 +414,7 @@ fn a_failed_delivery_is_kept_and_retried_until_it_lands() {
     );
     assert!(camp.query_i64("SELECT failing_since IS NOT NULL FROM servers") == 1);
     // An hour on, the host's page says so.
-    camp.app
-        .db
+    camp.db
         .write(|tx| {
             tx.execute(
                 "UPDATE servers SET failing_since = failing_since - 7200",
@@ -431,8 +430,7 @@ fn a_failed_delivery_is_kept_and_retried_until_it_lands() {
         ));
     // It comes back; the retry (brought forward, instead of waiting 30 s) lands.
     peer.answer_inbox_with(202);
-    camp.app
-        .db
+    camp.db
         .write(|tx| tx.execute("UPDATE jobs SET next_at = 0", []))
         .unwrap();
     camp.app.federation.as_ref().unwrap().wake();
@@ -621,7 +619,7 @@ fn redirects_cannot_lead_past_the_ssrf_guard() {
     allowed.redirect("/users/hop", &target);
     let fed = camp.app.federation.as_ref().unwrap();
     let hop = format!("{}/users/hop", allowed.base);
-    let refused = fed.fetch(&camp.app.db, &hop);
+    let refused = fed.fetch(&camp.db, &hop);
     assert!(
         matches!(
             refused,
@@ -637,7 +635,7 @@ fn redirects_cannot_lead_past_the_ssrf_guard() {
         "the forbidden server was never contacted"
     );
     // A direct fetch of the forbidden address is refused the same way.
-    assert!(fed.fetch(&camp.app.db, &target).is_err());
+    assert!(fed.fetch(&camp.db, &target).is_err());
     assert!(forbidden.recorded().is_empty());
 
     // A client with no allow-list (as in production) refuses http and loopback alike.

@@ -337,7 +337,6 @@ fn profiles_and_roles() {
     ken.post("/admin/invites", &[("note", ""), ("uses", "1")])
         .assert_status(403);
     let hana_id = camp
-        .app
         .db
         .read(|c| porchlight_app::db::accounts::member_by_username(c, "hana"))
         .unwrap()

@@ -185,7 +185,6 @@ fn boosts_of_camp_posts_stay_in_the_camp() {
     ken.post(&format!("/posts/{id}/boost"), &[])
         .assert_status(303);
     let boost_audience: String = camp
-        .app
         .db
         .read(|c| {
             c.query_row(

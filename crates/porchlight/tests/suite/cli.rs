@@ -105,9 +105,8 @@ fn user_add_list_and_the_cap() {
 
     // Fill the camp to a cap of 2 (set the way the host's page sets it).
     {
-        let app = porchlight_app::App::open(&data, Default::default()).unwrap();
-        app.db
-            .write(|tx| porchlight_app::db::set_setting(tx, "member_cap", "2"))
+        let db = porchlight_db::Db::open(&data.join("porchlight.db")).unwrap();
+        db.write(|tx| porchlight_db::set_setting(tx, "member_cap", "2"))
             .unwrap();
     }
     ok(porchlight(
@@ -366,10 +365,9 @@ fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
     server.signal(nix::sys::signal::Signal::SIGKILL);
     server.child.wait().unwrap();
 
-    let app = porchlight_app::App::open(&data, Default::default()).unwrap();
-    assert_eq!(app.db.integrity_check().unwrap(), "ok");
-    let count: i64 = app
-        .db
+    let db = porchlight_db::Db::open(&data.join("porchlight.db")).unwrap();
+    assert_eq!(db.integrity_check().unwrap(), "ok");
+    let count: i64 = db
         .read(|c| c.query_row("SELECT COUNT(*) FROM posts", [], |r| r.get(0)))
         .unwrap();
     assert_eq!(count, 20);
