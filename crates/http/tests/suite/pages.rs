@@ -210,3 +210,13 @@ fn the_use_cases_check_roles_too() {
     app.unblock_domain(Acting::Shell, "spam.example").unwrap();
     assert_eq!(app.import_domain_blocks(Acting::Shell, csv).unwrap(), 1);
 }
+
+/// What pages and the API read goes through `App::read`, on read-only connections: a write
+/// tried there is refused by SQLite itself, so only the use cases change anything.
+#[test]
+fn the_read_side_cannot_write() {
+    let (camp, _) = TestCamp::with_host("hana");
+    let tried = camp.app.read(|c| c.execute("DELETE FROM accounts", []));
+    assert!(tried.is_err(), "{tried:?}");
+    assert_eq!(camp.count("accounts"), 1);
+}
