@@ -677,8 +677,11 @@ pub fn update_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiErro
         ),
         None => None,
     };
-    c.app
-        .update_profile(member.id, &display_name, &bio, &member.who_i_am)?;
+    // The profile (and the Update its followers elsewhere are sent) only when it changes.
+    if c.params.has("display_name") || c.params.has("note") {
+        c.app
+            .update_profile(member.id, &display_name, &bio, &member.who_i_am)?;
+    }
     if let Some(audience) = default_audience {
         c.app.set_default_audience(member.id, audience)?;
     }

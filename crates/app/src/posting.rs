@@ -117,25 +117,23 @@ impl App {
     }
 
     /// The audience a new post gets when its author did not choose one, on the pages and in
-    /// apps alike (`core::audience::from_app` with no visibility): a reply starts with the
-    /// audience of what it answers; anything else gets the author's default audience, which is
-    /// camp only unless they changed it. Nothing leaves the camp unless its author chose so.
+    /// apps alike (`core::audience::unchosen`): the author's default audience (camp only unless
+    /// they changed it); in a reply, that default if a reply may have it, else the audience of
+    /// what it answers.
     pub fn default_audience(
         &self,
         author: AccountId,
         in_reply_to: Option<PostId>,
     ) -> AppResult<Audience> {
-        match in_reply_to {
-            Some(parent) => {
-                let parent = self.view_post(Reader::member(author), parent)?;
-                Ok(audience::default_reply_audience(parent.audience))
-            }
-            None => Ok(self
-                .db
-                .read(|c| accounts::member_by_id(c, author))?
-                .ok_or(AppError::NotFound)?
-                .default_audience),
-        }
+        let default = self
+            .read(|c| accounts::member_by_id(c, author))?
+            .ok_or(AppError::NotFound)?
+            .default_audience;
+        let parent = match in_reply_to {
+            Some(parent) => Some(self.view_post(Reader::member(author), parent)?.audience),
+            None => None,
+        };
+        Ok(audience::unchosen(default, parent))
     }
 
     /// A post written in one form with at most one picture (the page's composer): the picture

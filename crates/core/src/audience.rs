@@ -206,12 +206,24 @@ pub fn private_meaning(default: Audience) -> Audience {
     }
 }
 
+/// The audience a post gets when its author chose none, on the web and in apps alike: their
+/// default audience; in a reply, the default if a reply may have it, or else the audience of
+/// what it answers (a reply keeps to the conversation it joins, never wider).
+pub fn unchosen(default: Audience, parent: Option<Audience>) -> Audience {
+    match parent {
+        Some(parent) if !reply_audience_allowed(parent, default) => default_reply_audience(parent),
+        _ => default,
+    }
+}
+
 /// The audience of a post written in an app: Mastodon's `visibility`, Akkoma's `local`, and the
 /// `local_only` flag of glitch-soc and Hometown, for a member whose default is `default`,
 /// answering a post for `parent` if it is a reply. An app that chooses nothing gets what the
-/// web gives (the reply's default, or the member's default); an app's `private` is the member's
-/// private audience ([`private_meaning`]), or, in a reply to a camp-only or followers-only post,
-/// that post's audience. Nothing here is wider than what the app asked for or the member chose.
+/// web gives ([`unchosen`]); an app's `private` is the member's private audience
+/// ([`private_meaning`]), or, in a reply to a camp-only or followers-only post, that post's
+/// audience. `local_only: true` only ever narrows: it keeps a post from leaving the camp, and a
+/// followers-only post cannot be kept in the camp (its followers elsewhere are its point), so
+/// that is refused rather than shown to the whole camp.
 pub fn from_app(
     visibility: Option<&str>,
     local_only: Option<bool>,
@@ -219,26 +231,34 @@ pub fn from_app(
     parent: Option<Audience>,
 ) -> Result<Audience, String> {
     use Audience::*;
-    if local_only == Some(true) {
-        return Ok(Local);
-    }
-    match visibility.unwrap_or("") {
-        "" => Ok(match parent {
-            Some(parent) => default_reply_audience(parent),
-            None => default,
-        }),
-        "local" => Ok(Local),
-        "public" => Ok(Public),
-        "unlisted" => Ok(Unlisted),
-        "direct" => Ok(Direct),
-        "private" => Ok(match (parent, local_only) {
+    let asked = match visibility.unwrap_or("") {
+        "" => unchosen(default, parent),
+        "local" => Local,
+        "public" => Public,
+        "unlisted" => Unlisted,
+        "direct" => Direct,
+        "private" => match (parent, local_only) {
             (_, Some(false)) => Followers,
             (Some(parent @ (Local | Followers)), _) => parent,
             _ => private_meaning(default),
-        }),
-        other => Err(format!(
-            "Validation failed: Visibility {other} is not included in the list"
-        )),
+        },
+        other => {
+            return Err(format!(
+                "Validation failed: Visibility {other} is not included in the list"
+            ));
+        }
+    };
+    if local_only != Some(true) {
+        return Ok(asked);
+    }
+    match asked {
+        Public | Unlisted | Local => Ok(Local),
+        Direct => Ok(Direct),
+        Followers => Err(
+            "Validation failed: a followers-only post cannot be kept in the camp (local_only); \
+             choose the camp or followers"
+                .into(),
+        ),
     }
 }
 
@@ -314,23 +334,30 @@ mod tests {
             (Some(""), None, Followers, None, Followers),
             (None, None, Public, Some(Local), Local),
             (None, None, Local, Some(Followers), Followers),
+            // A reply with nothing chosen keeps the member's default where a reply may have it.
+            (None, None, Local, Some(Public), Local),
+            (None, None, Local, Some(Unlisted), Local),
+            (None, None, Unlisted, Some(Public), Unlisted),
+            (None, None, Public, Some(Unlisted), Unlisted),
             // The lock: the member's private audience.
             (Some("private"), None, Local, None, Local),
             (Some("private"), None, Public, None, Local),
             (Some("private"), None, Unlisted, None, Local),
             (Some("private"), None, Followers, None, Followers),
             (Some("private"), Some(false), Local, None, Followers),
-            (Some("private"), Some(true), Followers, None, Local),
+            (Some("private"), Some(true), Local, None, Local),
             // In a reply, the lock keeps a narrow conversation's audience.
             (Some("private"), None, Local, Some(Followers), Followers),
             (Some("private"), None, Followers, Some(Local), Local),
             (Some("private"), None, Local, Some(Public), Local),
-            // The rest mean what they say.
+            // The rest mean what they say; local_only only narrows.
             (Some("public"), None, Local, None, Public),
             (Some("unlisted"), None, Local, None, Unlisted),
             (Some("direct"), None, Public, None, Direct),
             (Some("local"), None, Public, None, Local),
             (Some("public"), Some(true), Public, None, Local),
+            (Some("unlisted"), Some(true), Public, None, Local),
+            (Some("direct"), Some(true), Local, None, Direct),
         ];
         for &(visibility, local_only, default, parent, expected) in cases {
             assert_eq!(
@@ -340,14 +367,30 @@ mod tests {
             );
         }
         assert!(from_app(Some("everyone"), None, Local, None).is_err());
-        // An app's answer never reaches past camp-only unless the app or the member chose it.
+        // A followers-only post cannot be kept in the camp: refused, not widened to the camp.
+        assert!(from_app(Some("private"), Some(true), Followers, None).is_err());
+        assert!(from_app(Some("private"), Some(true), Local, Some(Followers)).is_err());
+        // For a member whose default is the camp, nothing but a reply within a followers-only
+        // conversation (which the conversation's author chose) leaves the camp unless the app
+        // asked for it by name.
         for visibility in [None, Some("private"), Some("local")] {
-            for parent in [None, Some(Local), Some(Public), Some(Unlisted)] {
+            for parent in [
+                None,
+                Some(Local),
+                Some(Public),
+                Some(Unlisted),
+                Some(Followers),
+            ] {
                 let got = from_app(visibility, None, Local, parent).unwrap();
                 assert!(
-                    matches!(got, Local | Direct) || parent.is_some_and(|p| got == p),
+                    matches!(got, Local | Direct)
+                        || (parent == Some(Followers) && got == Followers),
                     "{visibility:?} in reply to {parent:?} gave {got:?}"
                 );
+                // And local_only never widens what was asked.
+                if let Ok(narrowed) = from_app(visibility, Some(true), Local, parent) {
+                    assert!(matches!(narrowed, Local | Direct), "{narrowed:?}");
+                }
             }
         }
     }

@@ -160,12 +160,12 @@ impl Db {
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
     }
 
-    /// SQLite's own consistency check; "ok" when the file is sound.
     /// Whether the database takes a write now (the health check): an empty write transaction.
     pub fn write_probe(&self) -> Result<()> {
         self.write(|tx| tx.query_row("SELECT 1", [], |_| Ok(())))
     }
 
+    /// SQLite's own consistency check; "ok" when the file is sound.
     pub fn integrity_check(&self) -> Result<String> {
         self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
     }

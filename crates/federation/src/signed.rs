@@ -17,14 +17,27 @@ use crate::{Federation, resolve};
 
 /// Who signed `req`, if the signature holds. Refusals: `Unauthorized` for a missing, bad or
 /// stale signature, `Forbidden` for a signer on a suspended server, `KeyUnavailable` when the
-/// signer's key cannot be had, `Unavailable` when the database fails.
+/// signer's key cannot be had at all, `Unavailable` when the database fails.
 pub fn verify_signed_request(
     fed: &Federation,
     db: &Db,
     req: &Incoming,
 ) -> Result<RemoteAccount, Refusal> {
-    let parsed = signature::parse(req, SystemTime::now())
-        .map_err(|e| Refusal::Unauthorized(e.to_string()))?;
+    verify_parsed(fed, db, &parse(req)?)
+}
+
+/// The signature of `req`, read (no I/O): a request without a usable one is refused before
+/// anything else is looked at.
+pub fn parse(req: &Incoming) -> Result<signature::Parsed, Refusal> {
+    signature::parse(req, SystemTime::now()).map_err(|e| Refusal::Unauthorized(e.to_string()))
+}
+
+/// The rest of [`verify_signed_request`], for a signature already read.
+pub fn verify_parsed(
+    fed: &Federation,
+    db: &Db,
+    parsed: &signature::Parsed,
+) -> Result<RemoteAccount, Refusal> {
     let signer_host = inbound::host(&parsed.key_id)
         .ok_or_else(|| Refusal::Unauthorized("the key id is not a URL".into()))?;
     if let Some(block) = db.read(|c| store::block_for(c, &signer_host))?
@@ -47,10 +60,11 @@ pub fn verify_signed_request(
     };
     match verify(&owner) {
         Ok(()) => Ok(owner),
-        // The key may have been rotated since it was stored: fetch it once more.
+        // The key may have been rotated since it was stored: fetch it once more. (A stored key
+        // that fails and cannot be fetched again is a bad signature, not a missing key.)
         Err(_) if !fresh => {
             let (owner, _) = resolve::key_owner(fed, db, &parsed.key_id, true)
-                .map_err(|e| Refusal::KeyUnavailable(format!("cannot get the signing key: {e}")))?;
+                .map_err(|e| Refusal::Unauthorized(format!("cannot get the signing key: {e}")))?;
             verify(&owner)?;
             Ok(owner)
         }

@@ -190,16 +190,24 @@ impl Config {
     pub fn base_url_for(&self, bound: SocketAddr) -> String {
         match &self.domain {
             Some(domain) => format!("https://{domain}"),
-            None if bound.ip().is_unspecified() => {
-                let name = nix::unistd::gethostname()
-                    .ok()
-                    .and_then(|n| n.into_string().ok())
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| "localhost".to_string());
-                format!("http://{name}:{}", bound.port())
-            }
-            None => format!("http://{bound}"),
+            None => reachable_at("http", bound),
         }
+    }
+}
+
+/// `scheme://` and the address a server bound to `bound` is reached at: the address itself, or
+/// for every address at once (`0.0.0.0`, `::`) this machine's name, which others on the network
+/// can use where `0.0.0.0` means nothing.
+pub fn reachable_at(scheme: &str, bound: SocketAddr) -> String {
+    if bound.ip().is_unspecified() {
+        let name = nix::unistd::gethostname()
+            .ok()
+            .and_then(|n| n.into_string().ok())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "localhost".to_string());
+        format!("{scheme}://{name}:{}", bound.port())
+    } else {
+        format!("{scheme}://{bound}")
     }
 }
 

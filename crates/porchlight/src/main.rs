@@ -584,7 +584,7 @@ fn serve(mut config: Config) -> Result<(), String> {
                 base_url = if config.appliance.is_some() && tls_address.port() == 443 {
                     "https://porchlight.local".to_string()
                 } else {
-                    format!("https://{tls_address}")
+                    config::reachable_at("https", tls_address)
                 };
             }
             Some((

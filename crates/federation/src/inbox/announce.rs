@@ -82,39 +82,42 @@ impl Announce {
 }
 
 /// `Undo` of an `Announce`: the actor's boost of `object` goes, found by the post it boosts or
-/// else by the Announce's own `id`.
+/// else by the Announce's own `id`, in one transaction.
 pub(super) fn undo(cx: &Context, id: Option<&str>, object: &str) -> Result<(), FedError> {
-    let original = match cx.fed.me.local_post(object) {
-        Some(id) => Some(id),
-        None if object.is_empty() => None,
-        None => cx.db.read(|c| store::post_by_uri(c, object))?,
-    };
+    let local = cx.fed.me.local_post(object);
     let actor = cx.actor.id;
-    let by_original = match original {
-        Some(original) => cx.db.read(|c| posts::boost_by(c, actor, original))?,
-        None => None,
-    };
-    let boost = match (by_original, id) {
-        (Some(boost), _) => Some(boost),
-        (None, Some(id)) => boost_with_id(cx, id)?,
-        (None, None) => None,
-    };
-    if let Some(boost) = boost {
-        cx.db.write(|tx| posts::delete_post(tx, boost))?;
-    }
-    Ok(())
+    cx.db.write(|tx| -> Result<(), FedError> {
+        let original = match local {
+            Some(id) => Some(id),
+            None if object.is_empty() => None,
+            None => store::post_by_uri(tx, object)?,
+        };
+        let mut boost = match original {
+            Some(original) => posts::boost_by(tx, actor, original)?,
+            None => None,
+        };
+        if boost.is_none()
+            && let Some(id) = id
+        {
+            boost = boost_with_id(tx, actor, id)?;
+        }
+        if let Some(boost) = boost {
+            posts::delete_post(tx, boost)?;
+        }
+        Ok(())
+    })
 }
 
 /// The actor's boost that arrived as the Announce `id`, if there is one.
-pub(super) fn boost_with_id(cx: &Context, id: &str) -> Result<Option<PostId>, FedError> {
-    let actor = cx.actor.id;
-    cx.db.read(|c| -> Result<Option<PostId>, FedError> {
-        let Some(post) = store::post_by_uri(c, id)? else {
-            return Ok(None);
-        };
-        let facts = posts::facts(c, post)?;
-        Ok(facts
-            .filter(|f| f.author_id == actor && f.boost_of.is_some())
-            .map(|f| f.id))
-    })
+fn boost_with_id(
+    conn: &porchlight_db::Connection,
+    actor: porchlight_core::AccountId,
+    id: &str,
+) -> Result<Option<PostId>, FedError> {
+    let Some(post) = store::post_by_uri(conn, id)? else {
+        return Ok(None);
+    };
+    Ok(posts::facts(conn, post)?
+        .filter(|f| f.author_id == actor && f.boost_of.is_some())
+        .map(|f| f.id))
 }

@@ -68,6 +68,8 @@ impl From<porchlight_db::Error> for Refusal {
 
 /// Checks a POST to an inbox and queues it. Ok means it is stored and will be processed.
 pub fn receive(fed: &Federation, db: &Db, req: &Incoming) -> Result<(), Refusal> {
+    // Unsigned or garbled: refused before anything is read or looked up.
+    let signature = crate::signed::parse(req)?;
     let activity = inbound::parse_json(req.body).map_err(|e| Refusal::BadRequest(e.0))?;
     let actor_id = activity
         .get("actor")
@@ -91,7 +93,7 @@ pub fn receive(fed: &Federation, db: &Db, req: &Incoming) -> Result<(), Refusal>
             "the activity's id is on another server than its actor".into(),
         ));
     }
-    let owner = match crate::signed::verify_signed_request(fed, db, req) {
+    let owner = match crate::signed::verify_parsed(fed, db, &signature) {
         Ok(owner) => owner,
         // An account that is gone cannot be fetched; its Delete needs no more from us.
         Err(Refusal::KeyUnavailable(_))

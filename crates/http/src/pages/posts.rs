@@ -102,7 +102,13 @@ fn thread(x: &Ctx, id: i64, draft: Option<(ComposeDraft, u16)>) -> AppResult<Res
             200,
             Some(ComposeDraft {
                 text: "",
-                audience: audience::default_reply_audience(focus.audience),
+                // What a reply gets unchosen (the member's default where a reply may have it),
+                // so the form starts where an app's reply would.
+                audience: audience::unchosen(
+                    v.me.as_ref()
+                        .map_or(Audience::Local, |m| m.default_audience),
+                    Some(focus.audience),
+                ),
                 in_reply_to: Some((focus.id, focus.audience)),
                 ..ComposeDraft::default()
             }),

@@ -636,6 +636,27 @@ fn an_app_never_posts_beyond_the_camp_unless_the_member_chose() {
         post(json!({"status": "followers", "visibility": "private", "local_only": false}));
     assert_eq!(followers.json["visibility"], "private");
     assert_eq!(followers.json["local_only"], false);
+    let followers_id = followers.json["id"].as_str().unwrap();
+    assert_eq!(
+        camp.query_i64(&format!(
+            "SELECT count(*) FROM posts WHERE id = {followers_id} AND audience = 'followers'"
+        )),
+        1
+    );
+    // A followers-only post cannot be kept in the camp: refused, not shown to the whole camp.
+    let kept = post(
+        json!({"status": "x", "visibility": "private", "local_only": true, "in_reply_to_id": followers_id}),
+    );
+    assert_eq!(kept.status, 422, "{}", kept.json);
+    // A reply with nothing chosen keeps the member's default where a reply may have it: a
+    // reply to a public post from an app that sends no visibility stays in the camp.
+    let public = post(json!({"status": "for everyone", "visibility": "public"}));
+    let reply = post(json!({"status": "an answer", "in_reply_to_id": public.json["id"]}));
+    assert_eq!(reply.status, 200, "{}", reply.json);
+    assert_eq!(reply.json["local_only"], true);
+    // A direct post kept from federating stays direct, never widened to the camp.
+    let dm = post(json!({"status": "@mo hi", "visibility": "direct", "local_only": true}));
+    assert_eq!(dm.json["visibility"], "direct", "{}", dm.json);
     // The member makes public their default from the app.
     let before = camp.count("posts");
     let refused = client.send(
