@@ -262,7 +262,19 @@ impl App {
                 data_dir.display()
             ))
         })?;
-        let db = Db::open(&data_dir.join("porchlight.db"))?;
+        let path = data_dir.join("porchlight.db");
+        // A file that is there but empty or garbled is a damaged camp, never a new one: starting
+        // over it would hand out a fresh setup link and bury what the card held.
+        if let Some(problem) = porchlight_db::damaged_file(&path) {
+            return Err(AppError::Invalid(format!(
+                "The database {} {problem}, as a damaged card can leave it; Porchlight will not \
+                 start a new camp over it. Restore a backup with `porchlight restore --from \
+                 FILE` (daily ones are in {}), or move the file away to start a new camp.",
+                path.display(),
+                data_dir.join("backups").display()
+            )));
+        }
+        let db = Db::open(&path)?;
         let rng = SystemRandom::new();
         let key_hex = db.write(|tx| -> AppResult<String> {
             if let Some(key) = porchlight_db::get_setting(tx, "csrf_key")? {

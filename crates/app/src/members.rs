@@ -501,7 +501,8 @@ impl App {
         })
     }
 
-    /// Changes a password after checking the current one, and ends the member's other sessions.
+    /// Changes a password after checking the current one, and ends the member's other sessions
+    /// and every app's access (an app logs in again).
     pub fn change_password(
         &self,
         id: AccountId,
@@ -523,12 +524,13 @@ impl App {
         self.db.write(|tx| -> AppResult<()> {
             accounts::set_password_hash(tx, id, &new_hash)?;
             accounts::delete_sessions_except(tx, id, Some(&token_hash(keep_session)))?;
+            porchlight_db::oauth::delete_all_tokens_of(tx, id)?;
             Ok(())
         })
     }
 
     /// Sets a member's password without the old one (the host's command line) and logs them out
-    /// everywhere.
+    /// everywhere, apps included.
     pub fn reset_password(&self, username: &str, new: &str) -> AppResult<()> {
         check_password(new)?;
         let member = self
@@ -539,6 +541,7 @@ impl App {
         self.db.write(|tx| -> AppResult<()> {
             accounts::set_password_hash(tx, member.id, &new_hash)?;
             accounts::delete_sessions_except(tx, member.id, None)?;
+            porchlight_db::oauth::delete_all_tokens_of(tx, member.id)?;
             Ok(())
         })
     }
@@ -592,6 +595,7 @@ impl App {
         self.db.write(|tx| -> AppResult<()> {
             accounts::set_password_hash(tx, member.id, &new_hash)?;
             accounts::delete_sessions_except(tx, member.id, None)?;
+            porchlight_db::oauth::delete_all_tokens_of(tx, member.id)?;
             porchlight_db::delete_setting(tx, "recovery_token")?;
             Ok(())
         })

@@ -139,7 +139,11 @@ fn sha256(text: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// Whether `uri` may be a redirect target: absolute, with a scheme, no fragment.
+/// Whether `uri` may be a redirect target: absolute, with a scheme, no fragment; and a place an
+/// app can be: `https`, `http` to this machine's loopback only (RFC 8252's native apps), the
+/// out-of-band code, or an app's own private-use scheme (`com.example.app:`, `tusky:`). Schemes a
+/// browser would run or read locally (`javascript:`, `data:`, `vbscript:`, `file:`…) are never a
+/// place to send a code.
 fn acceptable_redirect(uri: &str) -> bool {
     if uri == OUT_OF_BAND {
         return true;
@@ -147,7 +151,7 @@ fn acceptable_redirect(uri: &str) -> bool {
     let Some((scheme, rest)) = uri.split_once(':') else {
         return false;
     };
-    !scheme.is_empty()
+    let well_formed = !scheme.is_empty()
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -157,8 +161,32 @@ fn acceptable_redirect(uri: &str) -> bool {
             .is_some_and(|c| c.is_ascii_alphabetic())
         && !rest.is_empty()
         && !uri.contains('#')
-        && !uri.chars().any(char::is_whitespace)
-        && uri.len() <= 2000
+        && !uri.chars().any(|c| c.is_whitespace() || c.is_control())
+        && uri.len() <= 2000;
+    if !well_formed {
+        return false;
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => rest.starts_with("//") && rest.len() > 2,
+        "http" => {
+            let authority = rest
+                .strip_prefix("//")
+                .and_then(|r| r.split(['/', '?']).next())
+                .unwrap_or("");
+            let host = match authority.rsplit_once(':') {
+                Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+                _ => authority,
+            };
+            host == "localhost"
+                || host == "[::1]"
+                || host
+                    .parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        "javascript" | "data" | "vbscript" | "file" | "about" | "blob" | "filesystem"
+        | "view-source" | "ws" | "wss" | "ftp" | "mailto" | "tel" | "sms" => false,
+        _ => true,
+    }
 }
 
 impl App {
@@ -484,6 +512,29 @@ impl App {
         }))
     }
 
+    /// Whether a request carries a member's credentials: a bearer token a member gave an app
+    /// (not an app's own), or a live session cookie. Read only: nothing is touched. What lets a
+    /// request send a picture's worth of body.
+    pub fn member_credentials(&self, bearer: Option<&str>, session: Option<&str>) -> bool {
+        let by_token = bearer
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .is_some_and(|t| {
+                self.db
+                    .read(|c| store::token(c, &sha256(t)))
+                    .ok()
+                    .flatten()
+                    .is_some_and(|found| found.account_id.is_some())
+            });
+        by_token
+            || session.is_some_and(|s| {
+                self.db
+                    .read(|c| self.session_member(c, s))
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })
+    }
+
     /// The registered app behind a token.
     pub fn oauth_app_by_id(&self, id: i64) -> AppResult<Option<RegisteredApp>> {
         Ok(self
@@ -526,6 +577,20 @@ mod tests {
             ("", false),
             ("1http://x", false),
             ("https://a b", false),
+            ("javascript:alert(document.cookie)", false),
+            ("JavaScript:alert(1)", false),
+            ("data:text/html,<script>alert(1)</script>", false),
+            ("vbscript:msgbox", false),
+            ("file:///etc/passwd", false),
+            ("http://app.example/cb", false),
+            ("http://localhost:8080/cb", true),
+            ("http://[::1]:9/cb", true),
+            ("http://127.0.0.2/cb", true),
+            ("http://127.0.0.1.evil.example/cb", false),
+            ("https:", false),
+            ("com.example.app:/oauth", true),
+            ("oauth2redirect://com.keylesspalace.tusky/", true),
+            ("https://app.example/\u{7}cb", false),
         ] {
             assert_eq!(acceptable_redirect(uri), ok, "{uri}");
         }

@@ -26,6 +26,33 @@ pub use rusqlite::{Connection, Error, Transaction};
 
 pub type Result<T> = std::result::Result<T, rusqlite::Error>;
 
+/// What is wrong with the database file at `path` that is already there, if anything: empty (a
+/// damaged card can leave a file of 0 bytes, which SQLite would take for a new database), too
+/// short or not an SQLite file, or unreadable. None when there is no file (a new camp) or it
+/// starts as an SQLite database does.
+pub fn damaged_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(format!("cannot be read ({e})")),
+    };
+    let mut header = [0u8; 16];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => return Some(format!("cannot be read ({e})")),
+        }
+    }
+    match read {
+        0 => Some("is empty (0 bytes)".into()),
+        16 if &header == b"SQLite format 3\0" => None,
+        _ => Some("is not an SQLite database".into()),
+    }
+}
+
 /// Whether SQLite failed because the disk is full.
 pub fn disk_full(e: &Error) -> bool {
     matches!(

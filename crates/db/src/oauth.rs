@@ -182,6 +182,15 @@ pub fn delete_token(conn: &Connection, id: i64) -> Result<usize> {
         .execute([id])
 }
 
+/// Takes back every token and unused code a member gave any app (their password changed: an
+/// app's access must not outlive the password it was given with).
+pub fn delete_all_tokens_of(conn: &Connection, account_id: i64) -> Result<usize> {
+    conn.prepare_cached("DELETE FROM oauth_codes WHERE account_id = ?1")?
+        .execute([account_id])?;
+    conn.prepare_cached("DELETE FROM oauth_tokens WHERE account_id = ?1")?
+        .execute([account_id])
+}
+
 /// Takes back every token a member gave an app.
 pub fn delete_tokens_of(conn: &Connection, account_id: i64, app_id: i64) -> Result<usize> {
     conn.prepare_cached("DELETE FROM oauth_tokens WHERE account_id = ?1 AND app_id = ?2")?

@@ -23,12 +23,20 @@ pub fn verify_signed_request(
     db: &Db,
     req: &Incoming,
 ) -> Result<RemoteAccount, Refusal> {
-    verify_parsed(fed, db, &parse(req)?)
+    verify_parsed(fed, db, &parse(fed, req)?)
 }
 
 /// The signature of `req`, read (no I/O): a request without a usable one is refused before
-/// anything else is looked at.
-pub fn parse(req: &Incoming) -> Result<signature::Parsed, Refusal> {
+/// anything else is looked at. So is one sent to another name than this camp's: the signature
+/// covers the `Host` it was made for, and a request captured on its way to another server must
+/// not be replayable here within the clock's window.
+pub fn parse(fed: &Federation, req: &Incoming) -> Result<signature::Parsed, Refusal> {
+    if !req.authority.eq_ignore_ascii_case(&fed.me.host) {
+        return Err(Refusal::Unauthorized(format!(
+            "the request is for {}, not for this server ({})",
+            req.authority, fed.me.host
+        )));
+    }
     signature::parse(req, SystemTime::now()).map_err(|e| Refusal::Unauthorized(e.to_string()))
 }
 

@@ -125,9 +125,25 @@ fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
         .and_then(|p| p.strip_prefix("/@"))
     {
         name
+    } else if resource == fed.me.instance_actor_id() {
+        fed.me.host.as_str()
     } else {
         return Response::text(400, "Ask for resource=acct:name@host.");
     };
+    // The camp's own actor is named after the camp's host, as Mastodon's is. GoToSocial checks
+    // a signer by this round trip (actor → preferredUsername@host → WebFinger → the same actor)
+    // and refuses every activity from a camp that does not answer it.
+    if username.eq_ignore_ascii_case(&fed.me.host) {
+        return json_response(
+            200,
+            "application/jrd+json; charset=utf-8",
+            &documents::webfinger(
+                &format!("acct:{}@{}", fed.me.host, fed.me.host),
+                &fed.me.instance_actor_id(),
+                &fed.me.base_url,
+            ),
+        );
+    }
     match s.app.read(|c| accounts::member_by_username(c, username)) {
         Ok(Some(member)) => json_response(
             200,

@@ -39,6 +39,9 @@ pub const MAX_UPLOAD_BYTES: usize = porchlight_pictures::MAX_BYTES + 64 * 1024;
 
 /// How many large bodies (pictures being uploaded) one server holds at a time.
 const LARGE_BODY_TURNS: usize = 2;
+/// How many large signed activities (over the form limit) the inboxes hold at a time: a budget
+/// of their own, so that other servers never take the members' turns, nor members theirs.
+const INBOX_BODY_TURNS: usize = 4;
 
 /// The largest body taken at `path`.
 fn body_limit(path: &str, multipart: bool) -> usize {
@@ -98,6 +101,8 @@ pub struct State {
     limiter: limiter::LoginLimiter,
     /// Turns to hold a large body (a picture being uploaded), this server's own.
     large_bodies: Arc<tokio::sync::Semaphore>,
+    /// Turns to hold a large signed activity at an inbox.
+    inbox_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl State {
@@ -107,6 +112,7 @@ impl State {
             config,
             limiter: limiter::LoginLimiter::new(),
             large_bodies: Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_TURNS)),
+            inbox_bodies: Arc::new(tokio::sync::Semaphore::new(INBOX_BODY_TURNS)),
         }
     }
 
@@ -347,20 +353,49 @@ async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    // Only someone who says who they are (a token, or a session) may send a picture's worth:
-    // a stranger cannot make the box hold megabytes.
-    let credentials = parts.headers.contains_key(header::AUTHORIZATION)
-        || request.cookie(pages::SESSION_COOKIE).is_some();
-    let limit = match body_limit(parts.uri.path(), multipart) {
-        large if large > MAX_BODY_BYTES && !credentials => MAX_BODY_BYTES,
-        limit => limit,
+    // A body over the form limit is held only for those entitled to it, each in a budget of
+    // their own: a member (a valid token or session, checked before the body is read) sending
+    // a picture, or a signed activity at an inbox (however the signature is carried; it is
+    // checked once the body is in). A stranger, or junk credentials, get the form limit.
+    let path = parts.uri.path();
+    let wanted = body_limit(path, multipart);
+    let is_inbox = path.ends_with("/inbox");
+    let turns = if wanted <= MAX_BODY_BYTES {
+        None
+    } else if is_inbox {
+        let signed = parts.headers.contains_key("signature")
+            || parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("Signature "));
+        signed.then(|| state.inbox_bodies.clone())
+    } else {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        let session = request.cookie(pages::SESSION_COOKIE).map(str::to_string);
+        let app = state.app.clone();
+        let member = tokio::task::spawn_blocking(move || {
+            app.member_credentials(bearer.as_deref(), session.as_deref())
+        })
+        .await
+        .unwrap_or(false);
+        member.then(|| state.large_bodies.clone())
+    };
+    let limit = if turns.is_some() {
+        wanted
+    } else {
+        wanted.min(MAX_BODY_BYTES)
     };
     let drain_limit = limit + DRAIN_LIMIT_BYTES;
-    // At most two large bodies are held at once; a third waits its turn.
-    let _large_body_turn = if limit > MAX_BODY_BYTES {
-        state.large_bodies.clone().acquire_owned().await.ok()
-    } else {
-        None
+    // At most a few large bodies of each kind are held at once; the next waits its turn.
+    let _large_body_turn = match turns {
+        Some(turns) => turns.acquire_owned().await.ok(),
+        None => None,
     };
     if declared_length.is_some_and(|n| n > drain_limit) {
         request.body_too_large = true;

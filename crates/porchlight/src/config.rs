@@ -214,8 +214,43 @@ pub fn reachable_at(scheme: &str, bound: SocketAddr) -> String {
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
-    toml::from_str(&text)
-        .map_err(|e| format!("the config file {} is not valid: {e}", path.display()))
+    toml::from_str(&text).map_err(|e| config_error(path, &text, &e))
+}
+
+/// One line that names the file, the line, the key and what is wrong with it (the TOML
+/// library's own message is five lines with a drawing of the place).
+fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    let Some(span) = e.span() else {
+        return format!("the config file {} is not valid: {message}", path.display());
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line_number = before.matches('\n').count() + 1;
+    let line = text.lines().nth(line_number - 1).unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    // The table the line is in, so that `enabled` reads as `federation.enabled`.
+    let table = text
+        .lines()
+        .take(line_number)
+        .filter_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+        .last();
+    match (key, table) {
+        (Some(key), Some(table)) => format!(
+            "the config file {} is not valid at line {line_number}, key `{table}.{key}`: {message}",
+            path.display()
+        ),
+        (Some(key), None) => format!(
+            "the config file {} is not valid at line {line_number}, key `{key}`: {message}",
+            path.display()
+        ),
+        (None, _) => format!(
+            "the config file {} is not valid at line {line_number}: {message}",
+            path.display()
+        ),
+    }
 }
 
 pub fn check_domain(domain: &str) -> Result<(), String> {

@@ -300,7 +300,9 @@ fn run(cli: Cli) -> Result<(), String> {
                     AppError::NotFound => format!("there is no member called \"{name}\""),
                     e => explain(e),
                 })?;
-                println!("The password of @{name} is changed; they were logged out everywhere.");
+                println!(
+                    "The password of @{name} is changed; they were logged out everywhere, apps included."
+                );
                 Ok(())
             }
         },

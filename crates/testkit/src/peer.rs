@@ -283,8 +283,22 @@ impl Peer {
         key: &PrivateKey,
         body: &[u8],
     ) -> (u16, String) {
+        self.post_signed_for(url, None, key_id, key, body)
+    }
+
+    /// As [`Peer::post_signed_with`], but signed for, and sent with, the `Host` `for_host`, as
+    /// a request captured on its way to another server and replayed would be.
+    pub fn post_signed_for(
+        &self,
+        url: &str,
+        for_host: Option<&str>,
+        key_id: &str,
+        key: &PrivateKey,
+        body: &[u8],
+    ) -> (u16, String) {
         let parsed = url.trim_start_matches("http://");
         let (host, path) = parsed.split_at(parsed.find('/').unwrap_or(parsed.len()));
+        let host = for_host.unwrap_or(host);
         let out = signature::sign(
             "POST",
             host,
@@ -294,8 +308,11 @@ impl Peer {
             key,
             SystemTime::now(),
         );
-        let mut response = agent()
-            .post(url)
+        let mut request = agent().post(url);
+        if let Some(for_host) = for_host {
+            request = request.header("host", for_host);
+        }
+        let mut response = request
             .header("date", &out.date)
             .header("digest", out.digest.as_deref().unwrap_or(""))
             .header("signature", &out.signature)

@@ -69,7 +69,7 @@ impl From<porchlight_db::Error> for Refusal {
 /// Checks a POST to an inbox and queues it. Ok means it is stored and will be processed.
 pub fn receive(fed: &Federation, db: &Db, req: &Incoming) -> Result<(), Refusal> {
     // Unsigned or garbled: refused before anything is read or looked up.
-    let signature = crate::signed::parse(req)?;
+    let signature = crate::signed::parse(fed, req)?;
     let activity = inbound::parse_json(req.body).map_err(|e| Refusal::BadRequest(e.0))?;
     let actor_id = activity
         .get("actor")

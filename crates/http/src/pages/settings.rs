@@ -44,7 +44,9 @@ pub(super) struct Errors<'a> {
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
     let notice = match x.req.query("saved") {
         Some("profile") => Some("Your profile is saved."),
-        Some("password") => Some("Your password is changed. Other devices were logged out."),
+        Some("password") => Some(
+            "Your password is changed. Other devices and your apps were logged out; log in again in your apps.",
+        ),
         Some("revoked") => Some("The app can no longer use your account."),
         Some("audience") => Some("Your posts now start with the audience you chose."),
         _ => None,

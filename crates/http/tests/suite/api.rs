@@ -2349,3 +2349,92 @@ fn min_id_catches_up_from_a_point_and_since_id_gives_the_newest() {
         "{link}"
     );
 }
+
+/// A new password ends every app's access too, not only the browser sessions: from the
+/// settings page, and from the host's command line (`porchlight user reset-password`).
+#[test]
+fn a_new_password_ends_every_apps_access() {
+    let (camp, client, token) = camp_with_token("read write");
+    let me = |token: &str| {
+        client
+            .get("/api/v1/accounts/verify_credentials", Some(token))
+            .status
+    };
+    assert_eq!(me(&token), 200);
+    let mut web = camp.logged_in("hana");
+    let changed = web.post(
+        "/settings/password",
+        &[
+            ("current", porchlight_testkit::PASSWORD),
+            ("new", "another long password"),
+        ],
+    );
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(me(&token), 401, "the token made before the change");
+    assert!(
+        web.get("/settings?saved=password")
+            .body
+            .contains("your apps were logged out")
+    );
+    // A token made after it works, until the host resets the password from the shell.
+    camp.app
+        .reset_password("hana", porchlight_testkit::PASSWORD)
+        .unwrap();
+    let fresh = token_for(&camp, &client, "hana", "read");
+    assert_eq!(me(&fresh), 200);
+    camp.app
+        .reset_password("hana", "a third long password")
+        .unwrap();
+    assert_eq!(me(&fresh), 401, "the token made before the reset");
+    assert_eq!(camp.count("oauth_tokens"), 0);
+}
+
+/// Only a member's real credentials get a picture's worth of body and one of the two turns to
+/// send it: connections that claim an upload with a junk `Authorization` and trickle it get the
+/// form limit (and a 413 at once), so they cannot keep a member's picture waiting. (Before,
+/// any `Authorization` header took a turn, and two such connections blocked every upload.)
+#[test]
+fn junk_credentials_get_no_turn_for_a_large_body() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let (camp, client, token) = camp_with_token("read write");
+    let address = camp.address();
+    let mut hogs = Vec::new();
+    for junk in ["x", "Bearer not-a-token", "Bearer "] {
+        let mut hog = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            hog,
+            "POST /api/v2/media HTTP/1.1\r\nHost: {address}\r\nAuthorization: {junk}\r\n\
+             Content-Type: multipart/form-data; boundary=X\r\nContent-Length: 1000000\r\n\r\n-"
+        )
+        .unwrap();
+        hogs.push(hog);
+    }
+    // One that says it will send more than a picture's worth is told so at once.
+    let mut big = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        big,
+        "POST /api/v2/media HTTP/1.1\r\nHost: {address}\r\nAuthorization: x\r\n\
+         Content-Type: multipart/form-data; boundary=X\r\nContent-Length: 5000000\r\n\r\n-"
+    )
+    .unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = [0u8; 12];
+    big.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 413");
+    // Meanwhile a member's picture goes through (bounded: a blocked upload fails the test).
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let png = porchlight_pictures::samples::png(3, 2);
+        let answer = client.multipart(
+            "POST",
+            "/api/v2/media",
+            Some(&token),
+            &[],
+            Some(("image/png", &png)),
+        );
+        let _ = done.send(answer.status);
+    });
+    assert_eq!(result.recv_timeout(Duration::from_secs(30)), Ok(200));
+    drop(hogs);
+}

@@ -34,6 +34,27 @@ fn discovery_documents() {
     .assert_status(404);
     b.get("/.well-known/webfinger?resource=acct:ana@elsewhere.example")
         .assert_status(404);
+    // The camp's own actor, found the way GoToSocial checks a signer: its preferredUsername
+    // at the camp's host, through WebFinger, back to the same actor.
+    let instance = json(&b.get_with("/actor", &[("accept", AP)]).body);
+    let name = instance["preferredUsername"].as_str().unwrap();
+    assert_eq!(name, host);
+    for resource in [
+        format!("acct:{name}@{host}"),
+        format!("{}/actor", camp.base),
+    ] {
+        let finger = b.get(&format!("/.well-known/webfinger?resource={resource}"));
+        finger.assert_status(200);
+        let jrd = json(&finger.body);
+        assert_eq!(jrd["subject"], format!("acct:{host}@{host}"));
+        let self_link = jrd["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "self")
+            .expect("a self link");
+        assert_eq!(self_link["href"], instance["id"], "back to the same actor");
+    }
 
     let actor = b.get_with("/users/ana", &[("accept", AP)]);
     actor.assert_status(200);

@@ -275,6 +275,23 @@ fn forged_and_hostile_inbox_input_is_refused_and_stores_nothing() {
     );
     assert_refused(&camp, posts, forged, 401, "a signature by another key");
 
+    // Signed by Zed for another server, sent here with that server's Host: a captured request
+    // replayed within the clock's window.
+    let replayed = peer.post_signed_for(
+        &inbox,
+        Some("other.example"),
+        &format!("{zed}#main-key"),
+        &peer.key_of("zed"),
+        note(&format!("{zed}/n/22"), &zed).to_string().as_bytes(),
+    );
+    assert_refused(
+        &camp,
+        posts,
+        replayed,
+        401,
+        "a request signed for another host",
+    );
+
     // Signed by Zed, on behalf of someone else (Mastodon CVE-2024-23832's shape).
     let yan = peer.add_actor("yan");
     let spoof = peer.post_signed(&inbox, "zed", &note(&format!("{yan}/n/3"), &yan));
@@ -687,5 +704,32 @@ fn a_block_ends_the_follow_and_tells_their_server() {
     peer.wait_for("the Undo of the Block", |d| {
         d.iter()
             .any(|a| a["type"] == "Undo" && a["object"]["type"] == "Block")
+    });
+}
+
+/// A signed activity over the form limit (64 KiB) but within the documented 1 MiB is taken
+/// whatever header carries the signature: Mastodon's `Signature` header, not only
+/// `Authorization: Signature` (it was refused as too large before).
+#[test]
+fn a_large_signed_activity_is_taken_whatever_carries_the_signature() {
+    let (camp, peer, zed) = camp_with_remote_follower();
+    camp.settle();
+    let inbox = format!("{}/inbox", camp.base);
+    let long = json!({ "id": format!("{zed}/n/long/activity"), "type": "Create", "actor": zed,
+        "object": { "id": format!("{zed}/n/long"), "type": "Note", "attributedTo": zed,
+                    "content": "a long story ".repeat(8_000),
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    "tag": [{ "type": "Mention", "href": format!("{}/users/ana", camp.base) }] } });
+    assert!(long.to_string().len() > 64 * 1024);
+    let (status, body) = peer.post_signed(&inbox, "zed", &long);
+    assert_eq!(
+        status, 202,
+        "a 100 KB activity signed with Signature: {body}"
+    );
+
+    camp.wait_for("the long post stored", |c| {
+        c.query_i64(&format!(
+            "SELECT COUNT(*) FROM posts WHERE uri = '{zed}/n/long'"
+        )) == 1
     });
 }

@@ -255,14 +255,31 @@ fn bad_config_and_flags_say_what_is_wrong() {
     let data = dir.path().join("data");
     let config = dir.path().join("porchlight.toml");
     std::fs::write(&config, "listen = \"127.0.0.1:0\"\ncolour = \"blue\"\n").unwrap();
-    fails(
-        porchlight(
-            &data,
-            &["serve", "--config", config.to_str().unwrap()],
-            None,
-        ),
-        "unknown field",
+    let out = porchlight(
+        &data,
+        &["serve", "--config", config.to_str().unwrap()],
+        None,
     );
+    let said = text(&out);
+    fails(out, "unknown field");
+    // One line that names the file, the line and the key.
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(
+        said.contains(&format!(
+            "{} is not valid at line 2, key `colour`",
+            config.display()
+        )),
+        "{said}"
+    );
+    std::fs::write(&config, "[federation]\nenabled = \"yes\"\n").unwrap();
+    let out = porchlight(
+        &data,
+        &["serve", "--config", config.to_str().unwrap()],
+        None,
+    );
+    let said = text(&out);
+    fails(out, "key `federation.enabled`");
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
     std::fs::write(&config, "max_post_chars = 5\n").unwrap();
     fails(
         porchlight(
@@ -1086,4 +1103,39 @@ fn a_full_disk_refuses_new_posts_clearly_and_loses_nothing() {
     let checked = ok(checked);
     assert!(checked.contains("The database is sound"), "{checked}");
     drop(server);
+}
+
+/// A database file a damaged card left empty (0 bytes) or garbled is never taken for a new camp
+/// (with a fresh setup link over what the card held): every command refuses it, says what to
+/// do, and leaves it as it is.
+#[test]
+fn an_empty_or_garbled_database_is_refused_not_replaced() {
+    for (contents, said) in [
+        (&b""[..], "is empty"),
+        (
+            &b"\x00\x01garbage that is not SQLite at all"[..],
+            "is not an SQLite database",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("porchlight.db"), contents).unwrap();
+        let serve = common::porchlight_command()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let said_out = text(&serve);
+        fails(serve, said);
+        assert!(said_out.contains("porchlight restore"), "{said_out}");
+        assert!(!said_out.contains("/setup/"), "no setup link: {said_out}");
+        fails(porchlight(&data, &["check"], None), said);
+        fails(porchlight(&data, &["invite"], None), said);
+        assert_eq!(
+            std::fs::read(data.join("porchlight.db")).unwrap(),
+            contents,
+            "the file is left as it was"
+        );
+    }
 }
