@@ -369,6 +369,21 @@ impl App {
         hex(ring::hmac::sign(&self.csrf_key, cookie_value.as_bytes()).as_ref())
     }
 
+    /// The device cookie for a browser that logged in as `username`: it lets that browser log
+    /// in again while others are guessing the name (see the HTTP layer's login limiter).
+    pub fn device_token(&self, username: &str) -> String {
+        let name = username.trim().to_ascii_lowercase();
+        hex(ring::hmac::sign(&self.csrf_key, format!("device\0{name}").as_bytes()).as_ref())
+    }
+
+    /// Whether `token` is the device cookie of a browser that logged in as `username`.
+    pub fn device_known(&self, username: &str, token: &str) -> bool {
+        let name = username.trim().to_ascii_lowercase();
+        unhex(token).is_some_and(|tag| {
+            ring::hmac::verify(&self.csrf_key, format!("device\0{name}").as_bytes(), &tag).is_ok()
+        })
+    }
+
     pub fn csrf_valid(&self, cookie_value: &str, token: &str) -> bool {
         let Some(tag) = unhex(token) else {
             return false;

@@ -38,10 +38,21 @@ pub(super) fn login(x: &Ctx) -> AppResult<Response> {
     let username = req.field("username");
     let address = req.remote.ip().to_string();
     let instant = std::time::Instant::now();
-    if let Some(wait) = s.limiter.wait(&address, username, instant) {
-        let minutes = wait.as_secs().div_ceil(60);
-        let message =
-            format!("Too many wrong passwords. Please wait {minutes} minute(s) and try again.");
+    let known_device = req
+        .cookie(session::DEVICE_COOKIE)
+        .is_some_and(|token| s.app.device_known(username, token));
+    if let Some(wait) = s.limiter.wait(&address, username, known_device, instant) {
+        let message = if wait.as_secs() >= 60 {
+            format!(
+                "Too many wrong passwords. Please wait {} minute(s) and try again.",
+                wait.as_secs().div_ceil(60)
+            )
+        } else {
+            format!(
+                "Too many wrong passwords for this name. Please wait {} second(s) and try again.",
+                wait.as_secs().max(1)
+            )
+        };
         return Ok(page(
             429,
             web::login(
@@ -51,14 +62,15 @@ pub(super) fn login(x: &Ctx) -> AppResult<Response> {
                 login_next(req),
             ),
         )
-        .with_header("retry-after", wait.as_secs().to_string()));
+        .with_header("retry-after", wait.as_secs().max(1).to_string()));
     }
     match s.app.log_in(username, req.field("password")) {
         Ok((_, token)) => {
-            s.limiter.succeeded(&address, username);
+            s.limiter.succeeded(&address);
             let next = login_next(req).unwrap_or("/");
             Ok(Response::redirect(next)
-                .with_header("set-cookie", session::session_cookie(s, &token)))
+                .with_header("set-cookie", session::session_cookie(s, &token))
+                .with_header("set-cookie", session::device_cookie(s, username)))
         }
         Err(e) if is_user_error(&e) => {
             s.limiter.failed(&address, username, instant);

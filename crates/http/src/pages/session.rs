@@ -107,6 +107,18 @@ pub(super) fn session_cookie(s: &State, token: &str) -> String {
     cookie(s, SESSION_COOKIE, token, SESSION_MAX_AGE)
 }
 
+/// The browser's device cookie: it logged in as this member (a year; see `limiter`).
+pub(super) const DEVICE_COOKIE: &str = "pl_device";
+
+pub(super) fn device_cookie(s: &State, username: &str) -> String {
+    cookie(
+        s,
+        DEVICE_COOKIE,
+        &s.app.device_token(username),
+        365 * 86_400,
+    )
+}
+
 /// The cookie that ends a session in the browser.
 pub(super) fn ended_session_cookie(s: &State) -> String {
     cookie(s, SESSION_COOKIE, "", 0)
