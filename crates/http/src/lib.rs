@@ -39,6 +39,17 @@ pub const MAX_UPLOAD_BYTES: usize = porchlight_pictures::MAX_BYTES + 64 * 1024;
 
 /// How many large bodies (pictures being uploaded) one server holds at a time.
 const LARGE_BODY_TURNS: usize = 2;
+/// Connections one address may hold open at once, and all addresses together: a flood of idle
+/// or slow connections is closed at the door instead of taking every file descriptor (a box
+/// has 1,024 unless its service raises it) and with them the site.
+const MAX_CONNECTIONS_PER_ADDRESS: usize = 128;
+const MAX_CONNECTIONS: usize = 768;
+
+/// How long a request's body may take to arrive, once its headers have (20 s for those): a form
+/// comes at once; a picture's worth from a phone on a poor line gets longer.
+const BODY_DEADLINE: Duration = Duration::from_secs(20);
+const LARGE_BODY_DEADLINE: Duration = Duration::from_secs(180);
+
 /// How many large signed activities (over the form limit) the inboxes hold at a time: a budget
 /// of their own, so that other servers never take the members' turns, nor members theirs.
 const INBOX_BODY_TURNS: usize = 4;
@@ -76,6 +87,9 @@ pub struct HttpConfig {
     /// Restarts the server, which takes a new public name (the binary sets it; without it the
     /// host's page asks for a restart by hand).
     pub restart: Option<Restart>,
+    /// How long a body may take to arrive (None: 20 s for forms, 3 minutes for pictures); tests
+    /// set a short one.
+    pub body_deadline: Option<Duration>,
     /// Whether the public name is fixed by the config file or the command line.
     pub domain_fixed: bool,
     /// On the box: while there is no host, anyone on the home network may set the camp up from
@@ -103,6 +117,8 @@ pub struct State {
     large_bodies: Arc<tokio::sync::Semaphore>,
     /// Turns to hold a large signed activity at an inbox.
     inbox_bodies: Arc<tokio::sync::Semaphore>,
+    /// The connections open now, by address and in all.
+    connections: Arc<std::sync::Mutex<Connections>>,
 }
 
 impl State {
@@ -113,6 +129,7 @@ impl State {
             limiter: limiter::LoginLimiter::new(),
             large_bodies: Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_TURNS)),
             inbox_bodies: Arc::new(tokio::sync::Semaphore::new(INBOX_BODY_TURNS)),
+            connections: Arc::new(std::sync::Mutex::new(Connections::default())),
         }
     }
 
@@ -136,6 +153,52 @@ impl HttpConfig {
                 if self.secure_cookies { "https" } else { "http" },
                 host.unwrap_or("localhost")
             ),
+        }
+    }
+}
+
+/// The connections a server holds open.
+#[derive(Default)]
+struct Connections {
+    by_address: std::collections::HashMap<std::net::IpAddr, usize>,
+    total: usize,
+}
+
+/// One open connection, counted until it is dropped.
+struct ConnectionSlot {
+    connections: Arc<std::sync::Mutex<Connections>>,
+    address: std::net::IpAddr,
+}
+
+impl ConnectionSlot {
+    /// A slot for a connection from `address`, or None when it or everyone is at the cap.
+    fn take(
+        connections: &Arc<std::sync::Mutex<Connections>>,
+        address: std::net::IpAddr,
+    ) -> Option<ConnectionSlot> {
+        let mut open = connections.lock().unwrap_or_else(|p| p.into_inner());
+        let mine = open.by_address.get(&address).copied().unwrap_or(0);
+        if open.total >= MAX_CONNECTIONS || mine >= MAX_CONNECTIONS_PER_ADDRESS {
+            return None;
+        }
+        open.total += 1;
+        *open.by_address.entry(address).or_default() += 1;
+        Some(ConnectionSlot {
+            connections: connections.clone(),
+            address,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut open = self.connections.lock().unwrap_or_else(|p| p.into_inner());
+        open.total -= 1;
+        if let Some(n) = open.by_address.get_mut(&self.address) {
+            *n -= 1;
+            if *n == 0 {
+                open.by_address.remove(&self.address);
+            }
         }
     }
 }
@@ -206,12 +269,18 @@ pub async fn serve_mode(
             },
             () = &mut shutdown => break,
         };
+        // Over the cap: closed at once (dropping the stream), before any byte is read.
+        let Some(slot) = ConnectionSlot::take(&state.connections, remote.ip()) else {
+            log::debug!("refused a connection from {remote}: too many open");
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         let (stop, held) = (stop.clone(), open.clone());
         let mode = mode.clone();
         tokio::spawn(async move {
             let _held = held;
+            let _slot = slot;
             let builder = {
                 let mut b = http1::Builder::new();
                 b.timer(TokioTimer::new())
@@ -397,10 +466,30 @@ async fn handle(
         Some(turns) => turns.acquire_owned().await.ok(),
         None => None,
     };
+    let deadline = state
+        .config
+        .body_deadline
+        .unwrap_or(if limit > MAX_BODY_BYTES {
+            LARGE_BODY_DEADLINE
+        } else {
+            BODY_DEADLINE
+        });
     if declared_length.is_some_and(|n| n > drain_limit) {
         request.body_too_large = true;
     } else {
-        match Limited::new(body, drain_limit).collect().await {
+        let Ok(collected) =
+            tokio::time::timeout(deadline, Limited::new(body, drain_limit).collect()).await
+        else {
+            log::debug!("a request body from {remote} did not arrive in {deadline:?}");
+            let mut slow = finish(
+                Response::text(408, "The request took too long to arrive."),
+                false,
+            );
+            slow.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Ok(slow);
+        };
+        match collected {
             Ok(collected) => {
                 let bytes = collected.to_bytes();
                 if bytes.len() > limit {

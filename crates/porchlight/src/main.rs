@@ -672,6 +672,7 @@ fn serve(mut config: Config) -> Result<(), String> {
                 let _ = restart_stop.send(true);
             }))),
             domain_fixed: config.domain_fixed,
+            body_deadline: None,
             // The box has no screen for the setup link: its home network may set it up.
             setup_from_home_network: config.appliance.is_some(),
         },

@@ -12,4 +12,5 @@ mod mastodon_py;
 mod members;
 mod pages;
 mod posts;
+mod slow;
 mod streaming;
