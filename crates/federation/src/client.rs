@@ -102,17 +102,17 @@ impl Client {
         *self.allow.write().unwrap_or_else(|e| e.into_inner()) = list;
     }
 
-    /// The scheme to try for a bare host name: https, or http when testing with loopback peers.
+    /// The scheme to try for a bare host name: https, or http on a test network that asks for it.
     pub fn default_scheme(&self) -> &'static str {
         if self
             .allow
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .is_empty()
+            .plain_http()
         {
-            "https"
-        } else {
             "http"
+        } else {
+            "https"
         }
     }
 
@@ -120,11 +120,11 @@ impl Client {
     fn check_url(&self, url: &str) -> Result<url::Url, FetchError> {
         let parsed =
             url::Url::parse(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
-        let testing = !self
+        let testing = self
             .allow
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
+            .plain_http();
         match parsed.scheme() {
             "https" => {}
             "http" if testing => {}

@@ -3,8 +3,9 @@
 //! The check sits in the resolver, so it applies to the very addresses the connection uses,
 //! after every redirect, and a DNS answer cannot swap in a private address after the check.
 //!
-//! Tests run their peers on loopback. They name each peer's exact address in an [`AllowList`],
-//! which only code can build: no config file or flag reaches it.
+//! Tests run their peers on loopback. They name each peer's exact address in an [`AllowList`]:
+//! in code (`loopback_for_tests`), or through the config file's `[federation.test_network]`
+//! (`test_network`), which the binary refuses on the box and announces loudly elsewhere.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -78,13 +79,34 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || s[0] == 0x3fff) // documentation (RFC 9637)
 }
 
-/// Exact addresses that tests run their peers on. Only code builds one (never a config file).
+/// Exact addresses that tests run their peers on, and whether they are spoken to over plain
+/// http.
 #[derive(Clone, Debug, Default)]
 pub struct AllowList {
     addresses: Vec<SocketAddr>,
+    plain_http: bool,
 }
 
 impl AllowList {
+    /// A test network of the config file: these exact private addresses (ip:port) besides the
+    /// public internet, over plain http when `plain_http`. Public addresses need no allowing and
+    /// are left out.
+    pub fn test_network(addresses: &[SocketAddr], plain_http: bool) -> AllowList {
+        AllowList {
+            addresses: addresses
+                .iter()
+                .copied()
+                .filter(|a| !is_public(a.ip()))
+                .collect(),
+            plain_http,
+        }
+    }
+
+    /// Whether plain http is spoken (to the allowed addresses' servers).
+    pub fn plain_http(&self) -> bool {
+        self.plain_http && !self.addresses.is_empty()
+    }
+
     /// Allows the given loopback addresses, and nothing else. Anything not on loopback is
     /// refused: this can open the guard to a test's own peers only.
     pub fn loopback_for_tests(addresses: &[SocketAddr]) -> AllowList {
@@ -94,6 +116,7 @@ impl AllowList {
                 .copied()
                 .filter(|a| a.ip().is_loopback())
                 .collect(),
+            plain_http: true,
         }
     }
 

@@ -39,6 +39,20 @@ pub struct FederationConfig {
     /// Deliveries made at once, and at most to one server at once.
     pub delivery_threads: usize,
     pub per_server: usize,
+    /// Private addresses this camp may federate with, for testing it against other servers
+    /// on a network of one's own (like GoToSocial's `http-client.allow-ips`).
+    pub test_network: Option<TestNetwork>,
+}
+
+/// `[federation.test_network]`: never for a real camp.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestNetwork {
+    /// Private addresses (ip:port) this camp may federate with.
+    pub allow: Vec<String>,
+    /// Federate with them (and be reached) over plain http.
+    #[serde(default)]
+    pub http: bool,
 }
 
 impl Default for FederationConfig {
@@ -49,6 +63,7 @@ impl Default for FederationConfig {
             authorized_fetch: defaults.authorized_fetch,
             delivery_threads: defaults.delivery_threads,
             per_server: defaults.per_server,
+            test_network: None,
         }
     }
 }
@@ -107,10 +122,21 @@ impl Config {
                 "max_post_chars must be between 10 and 10000 (got {max_post_chars})"
             ));
         }
-        if let Some(domain) = &file.domain {
-            check_domain(domain)?;
-        }
         let federation = file.federation;
+        let testing = federation.test_network.is_some();
+        if let Some(domain) = &file.domain {
+            check_domain_for(domain, testing)?;
+        }
+        if let Some(test) = &federation.test_network {
+            for address in &test.allow {
+                address.parse::<SocketAddr>().map_err(|_| {
+                    format!(
+                        "federation.test_network.allow: \"{address}\" is not an ip:port \
+                         address (e.g. \"127.0.0.2:80\")"
+                    )
+                })?;
+            }
+        }
         if !(1..=64).contains(&federation.delivery_threads)
             || !(1..=16).contains(&federation.per_server)
         {
@@ -159,10 +185,19 @@ impl Config {
         }
     }
 
+    /// How the camp's public name is reached: https, or plain http on a test network that asks
+    /// for it.
+    pub fn public_scheme(&self) -> &'static str {
+        match &self.federation.test_network {
+            Some(test) if test.http => "http",
+            _ => "https",
+        }
+    }
+
     /// The address of the camp for links printed on the command line.
     pub fn base_url(&self) -> String {
         match &self.domain {
-            Some(domain) => format!("https://{domain}"),
+            Some(domain) => format!("{}://{domain}", self.public_scheme()),
             None => format!("http://{}", self.listen),
         }
     }
@@ -173,15 +208,24 @@ impl Config {
         if !self.federation.enabled {
             return None;
         }
-        let identity = porchlight_federation::Identity::new(&format!("https://{domain}"))?;
-        Some(porchlight_federation::Federation::new(
+        let identity =
+            porchlight_federation::Identity::new(&format!("{}://{domain}", self.public_scheme()))?;
+        let federation = porchlight_federation::Federation::new(
             identity,
             porchlight_federation::Settings {
                 delivery_threads: self.federation.delivery_threads,
                 per_server: self.federation.per_server,
                 authorized_fetch: self.federation.authorized_fetch,
             },
-        ))
+        );
+        if let Some(test) = &self.federation.test_network {
+            let addresses: Vec<SocketAddr> =
+                test.allow.iter().filter_map(|a| a.parse().ok()).collect();
+            federation.client.allow_for_tests(
+                porchlight_federation::guard::AllowList::test_network(&addresses, test.http),
+            );
+        }
+        Some(federation)
     }
 
     /// The camp's address once it listens on `bound`: its public name, or the address it
@@ -189,7 +233,7 @@ impl Config {
     /// others on the network can use where `0.0.0.0` means nothing.
     pub fn base_url_for(&self, bound: SocketAddr) -> String {
         match &self.domain {
-            Some(domain) => format!("https://{domain}"),
+            Some(domain) => format!("{}://{domain}", self.public_scheme()),
             None => reachable_at("http", bound),
         }
     }
@@ -251,6 +295,23 @@ fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
             path.display()
         ),
     }
+}
+
+/// A public name; on a test network, `host:port` too (a test camp on a private address).
+pub fn check_domain_for(domain: &str, test_network: bool) -> Result<(), String> {
+    if test_network
+        && let Some((host, port)) = domain.rsplit_once(':')
+        && port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return check_domain(host);
+    }
+    check_domain(domain).map_err(|e| {
+        if domain.contains(':') {
+            format!("{e}; a name with a port is taken only with [federation.test_network]")
+        } else {
+            e
+        }
+    })
 }
 
 pub fn check_domain(domain: &str) -> Result<(), String> {

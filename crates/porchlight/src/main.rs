@@ -236,9 +236,24 @@ fn run(cli: Cli) -> Result<(), String> {
                 hardware
             });
             if let Some(domain) = domain {
-                config::check_domain(&domain)?;
+                config::check_domain_for(&domain, config.federation.test_network.is_some())?;
                 config.domain = Some(domain);
                 config.domain_fixed = true;
+            }
+            if let Some(test) = &config.federation.test_network {
+                if config.appliance.is_some() {
+                    return Err(
+                        "[federation.test_network] is for testing a camp against other \
+                                servers on a network of one's own; the box refuses it"
+                            .into(),
+                    );
+                }
+                log::warn!(
+                    "TEST NETWORK: this camp federates with the private addresses {}{}. It is \
+                     for testing against servers of your own; never run a real camp so.",
+                    test.allow.join(", "),
+                    if test.http { ", over plain http" } else { "" }
+                );
             }
             serve(config)
         }
@@ -662,8 +677,12 @@ fn serve(mut config: Config) -> Result<(), String> {
     let state = Arc::new(porchlight_http::State::new(
         app,
         porchlight_http::HttpConfig {
-            base_url: config.domain.as_ref().map(|d| format!("https://{d}")),
-            secure_cookies: config.domain.is_some() || https.is_some(),
+            base_url: config
+                .domain
+                .as_ref()
+                .map(|d| format!("{}://{d}", config.public_scheme())),
+            secure_cookies: (config.domain.is_some() && config.public_scheme() == "https")
+                || https.is_some(),
             tls_fingerprint: https.as_ref().map(|h| h.3.clone()),
             acme_challenges,
             restart: Some(porchlight_http::Restart(Arc::new(move || {

@@ -1139,3 +1139,66 @@ fn an_empty_or_garbled_database_is_refused_not_replaced() {
         );
     }
 }
+
+/// Two camps, each the real binary on a private address of its own, federate through the
+/// config file's test network (`[federation.test_network]`, as GoToSocial's
+/// `http-client.allow-ips`): a follow across, its acceptance, and a post arriving. The mode is
+/// announced in the log, and the box refuses it.
+#[test]
+fn two_binaries_federate_on_a_test_network() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port of this run's own, on two loopback addresses nothing else here uses.
+    let port = 20_000 + (std::process::id() % 20_000) as u16;
+    let (a_at, b_at) = (format!("127.0.0.2:{port}"), format!("127.0.0.3:{port}"));
+    let camp = |name: &str, at: &str, peer: &str, member: &str| {
+        let data = dir.path().join(name);
+        let config = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "domain = \"{at}\"\n[federation.test_network]\nallow = [\"{peer}\"]\nhttp = true\n"
+            ),
+        )
+        .unwrap();
+        ok(porchlight(
+            &data,
+            &["user", "add", member, "--admin", "--password-stdin"],
+            Some(PASSWORD),
+        ));
+        let config_arg = config.to_str().unwrap().to_string();
+        let mut server = Server::start_at(&data, at, &["--config", &config_arg], &[]);
+        server.wait_for("TEST NETWORK");
+        server
+    };
+    let a = camp("a", &a_at, &b_at, "hana");
+    let b = camp("b", &b_at, &a_at, "bo");
+    let mut hana = Browser::new(&a.base);
+    hana.log_in("hana", PASSWORD);
+    let mut bo = Browser::new(&b.base);
+    bo.log_in("bo", PASSWORD);
+    let follow = hana.post(&format!("/@bo@{b_at}/follow"), &[]);
+    assert_eq!(follow.status, 303, "{}", follow.body);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !hana.get(&format!("/@bo@{b_at}")).body.contains("Unfollow") {
+        assert!(
+            std::time::Instant::now() < until,
+            "the follow was not accepted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bo.write_post("hello from the other camp", "public");
+    while !hana.get("/").body.contains("hello from the other camp") {
+        assert!(std::time::Instant::now() < until, "the post did not arrive");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The box will not run so.
+    let config = dir.path().join("a.toml");
+    fails(
+        porchlight(
+            &dir.path().join("box"),
+            &["serve", "--appliance", "--config", config.to_str().unwrap()],
+            None,
+        ),
+        "the box refuses it",
+    );
+}
