@@ -48,6 +48,8 @@ struct Shared {
     inbox_status: u16,
     /// path → where a GET of it is redirected.
     redirects: HashMap<String, String>,
+    /// Behave as GoToSocial does on fetches: see [`Peer::start_like_gotosocial`].
+    like_gotosocial: bool,
 }
 
 pub struct Peer {
@@ -72,6 +74,18 @@ fn key() -> Arc<PrivateKey> {
 }
 
 impl Peer {
+    /// A stand-in that behaves as GoToSocial does when it is fetched from (its `dereference` and
+    /// `federatingdb` code, step for step): every ActivityPub GET must be signed (401 if not),
+    /// and before answering it dereferences the signer's `keyId`, then the key's owner, then
+    /// WebFinger for the owner's `preferredUsername@host`, and refuses (401) unless that round
+    /// trip leads back to the same actor and the signature verifies with its key. WebFinger
+    /// and the key documents themselves stay open, as there.
+    pub fn start_like_gotosocial() -> Peer {
+        let peer = Peer::start();
+        peer.shared.lock().unwrap().like_gotosocial = true;
+        peer
+    }
+
     pub fn start() -> Peer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -398,6 +412,29 @@ async fn answer(
     } else {
         false
     };
+    let like_gotosocial = shared.lock().unwrap().like_gotosocial;
+    let open = path.starts_with("/.well-known/") || path.ends_with("/main-key");
+    if like_gotosocial && method == "GET" && !open {
+        let (h, p) = (headers.clone(), path.clone());
+        let checked = tokio::task::spawn_blocking(move || check_like_gotosocial(&h, &p))
+            .await
+            .unwrap_or_else(|_| Err("the check panicked".into()));
+        if let Err(why) = checked {
+            let mut shared = shared.lock().unwrap();
+            shared.recorded.push(Recorded {
+                method,
+                path,
+                headers,
+                body: why.clone(),
+                signature_ok: false,
+            });
+            return Ok(hyper::Response::builder()
+                .status(401)
+                .header("content-type", "text/plain")
+                .body(Full::new(Bytes::from(why)))
+                .expect("response"));
+        }
+    }
     let mut shared = shared.lock().unwrap();
     shared.recorded.push(Recorded {
         method: method.clone(),
@@ -465,4 +502,81 @@ fn verify(headers: &[(String, String)], path: &str, body: &[u8]) -> bool {
         return false;
     };
     PublicKey::from_pem(pem).is_ok_and(|k| parsed.verify(&k).is_ok())
+}
+
+/// GoToSocial's check of a signed GET, step for step: the signature's header, the key document
+/// at `keyId`, the key's owner (fetched when the key document is not the actor), WebFinger for
+/// `preferredUsername@host` of that owner leading back to the same actor, then the signature.
+fn check_like_gotosocial(headers: &[(String, String)], path: &str) -> Result<(), String> {
+    let host = headers
+        .iter()
+        .find(|(n, _)| n == "host")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let incoming = Incoming {
+        method: "GET",
+        scheme: "http",
+        authority: &host,
+        path_and_query: path,
+        headers,
+        body: &[],
+    };
+    let parsed =
+        signature::parse(&incoming, SystemTime::now()).map_err(|e| format!("not signed: {e}"))?;
+    let fetch = |url: &str, accept: &str| -> Result<Value, String> {
+        let mut response = agent()
+            .get(url)
+            .header("accept", accept)
+            .call()
+            .map_err(|e| format!("{url}: {e}"))?;
+        if response.status() != 200 {
+            return Err(format!("{url} answered {}", response.status()));
+        }
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| format!("{url}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("{url}: {e}"))
+    };
+    const AP: &str = "application/activity+json";
+    let key_doc = fetch(parsed.key_id.split('#').next().unwrap_or(""), AP)?;
+    let owner =
+        if key_doc["publicKey"]["id"] == parsed.key_id.as_str() && key_doc["inbox"].is_string() {
+            key_doc
+        } else {
+            let owner_id = key_doc["owner"]
+                .as_str()
+                .or(key_doc["publicKey"]["owner"].as_str())
+                .ok_or("the key names no owner")?;
+            fetch(owner_id, AP)?
+        };
+    let owner_id = owner["id"].as_str().ok_or("the owner has no id")?;
+    let name = owner["preferredUsername"]
+        .as_str()
+        .ok_or("the owner has no preferredUsername")?;
+    let owner_host = owner_id
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .ok_or("the owner's id has no host")?;
+    let finger = fetch(
+        &format!("http://{owner_host}/.well-known/webfinger?resource=acct:{name}@{owner_host}"),
+        "application/jrd+json",
+    )
+    .map_err(|e| format!("webfinger for {name}@{owner_host} failed: {e}"))?;
+    let back = finger["links"]
+        .as_array()
+        .and_then(|links| links.iter().find(|l| l["rel"] == "self"))
+        .and_then(|l| l["href"].as_str())
+        .ok_or("webfinger has no self link")?;
+    if back != owner_id {
+        return Err(format!("webfinger leads to {back}, not {owner_id}"));
+    }
+    let pem = owner["publicKey"]["publicKeyPem"]
+        .as_str()
+        .ok_or("the owner publishes no key")?;
+    let key = PublicKey::from_pem(pem).map_err(|e| e.to_string())?;
+    parsed
+        .verify(&key)
+        .map_err(|e| format!("bad signature: {e}"))
 }

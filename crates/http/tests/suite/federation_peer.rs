@@ -733,3 +733,113 @@ fn a_large_signed_activity_is_taken_whatever_carries_the_signature() {
         )) == 1
     });
 }
+
+/// A camp and a server that behaves as GoToSocial does on fetches (the stand-in of
+/// `Peer::start_like_gotosocial`: every fetch signed, the signer checked through its key, its
+/// owner and WebFinger for `preferredUsername@host`) follow each other and exchange posts; its
+/// un-boost (an `Undo` embedding the `Announce`, addressed as the `Announce` was) takes the boost
+/// back. (Before, the camp's own actor had no WebFinger answer, so every fetch the camp made of
+/// such a server was refused, and nobody there could follow a camper.)
+#[test]
+fn a_gotosocial_like_server_and_a_camp_follow_each_other() {
+    const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+    let camp = TestCamp::federating();
+    let peer = Peer::start_like_gotosocial();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    let gts = peer.add_actor("gts");
+    let ana = format!("{}/users/ana", camp.base);
+    let inbox = format!("{}/inbox", camp.base);
+    let refused = |peer: &Peer| -> Vec<String> {
+        peer.recorded()
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.body.is_empty())
+            .map(|r| format!("{}: {}", r.path, r.body))
+            .collect()
+    };
+    // An unsigned fetch is refused there, as GoToSocial does.
+    let unsigned = ureq::get(&gts)
+        .header("accept", "application/activity+json")
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+
+    // Ana finds and follows gts: the camp's signed fetches pass its check.
+    let mut browser = camp.logged_in("ana");
+    let follow = browser.post(&format!("/@gts@{}/follow", peer.host()), &[]);
+    assert_eq!(
+        follow.status,
+        303,
+        "{} (refused: {:?})",
+        follow.body,
+        refused(&peer)
+    );
+    peer.wait_for("Ana's Follow", |d| d.iter().any(|a| a["type"] == "Follow"));
+    let their_follow = peer
+        .deliveries()
+        .into_iter()
+        .find(|a| a["type"] == "Follow")
+        .unwrap();
+    let (status, body) = peer.post_signed(
+        &inbox,
+        "gts",
+        &json!({ "id": format!("{gts}#accepts/1"), "type": "Accept", "actor": gts,
+                 "object": their_follow }),
+    );
+    assert_eq!(status, 202, "{body}");
+    camp.wait_for("Ana following gts", |c| {
+        c.query_i64(
+            "SELECT COUNT(*) FROM follows WHERE follower_id IN (SELECT account_id FROM users)",
+        ) == 1
+    });
+    // gts follows Ana back: the camp fetches its key (signed, checked there) and accepts.
+    let (status, body) = peer.post_signed(
+        &format!("{ana}/inbox"),
+        "gts",
+        &json!({ "id": format!("{gts}#follows/1"), "type": "Follow", "actor": gts, "object": ana }),
+    );
+    assert_eq!(status, 202, "{body}");
+    peer.wait_for("the camp's Accept", |d| {
+        d.iter().any(|a| a["type"] == "Accept")
+    });
+    // Posts both ways.
+    let (status, _) = peer.post_signed(
+        &inbox,
+        "gts",
+        &json!({ "id": format!("{gts}/statuses/1/activity"), "type": "Create", "actor": gts,
+                 "to": [PUBLIC], "cc": [format!("{gts}/followers")],
+                 "object": { "id": format!("{gts}/statuses/1"), "type": "Note", "attributedTo": gts,
+                             "content": "<p>hello from a GoToSocial</p>",
+                             "to": [PUBLIC], "cc": [format!("{gts}/followers")] } }),
+    );
+    assert_eq!(status, 202);
+    camp.wait_for("gts's post", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE '%hello from a GoToSocial%'") == 1
+    });
+    let post = browser.write_post("a camper's post", "public");
+    peer.wait_for("Ana's post", |d| {
+        d.iter().any(|a| {
+            a["type"] == "Create" && a["object"]["content"].to_string().contains("a camper")
+        })
+    });
+    // gts boosts it, then takes the boost back as GoToSocial does.
+    let post_uri = format!("{}/posts/{post}", camp.base);
+    let announce = json!({ "id": format!("{gts}/statuses/2"), "type": "Announce", "actor": gts,
+                           "object": post_uri, "published": "2026-12-06T10:00:00Z",
+                           "to": [PUBLIC], "cc": [ana.clone(), format!("{gts}/followers")] });
+    assert_eq!(peer.post_signed(&inbox, "gts", &announce).0, 202);
+    let boosts = format!("SELECT COUNT(*) FROM posts WHERE boost_of = {post}");
+    let counted = format!("SELECT boost_count FROM posts WHERE id = {post}");
+    camp.wait_for("the boost", |c| c.query_i64(&boosts) == 1);
+    assert_eq!(camp.query_i64(&counted), 1);
+    let undo = json!({ "id": format!("{gts}/statuses/2/undo"), "type": "Undo", "actor": gts,
+                       "to": announce["to"], "cc": announce["cc"], "object": announce });
+    assert_eq!(peer.post_signed(&inbox, "gts", &undo).0, 202);
+    camp.wait_for("the boost taken back", |c| c.query_i64(&boosts) == 0);
+    assert_eq!(camp.query_i64(&counted), 0, "no longer counted");
+    // Nothing the camp fetched was refused (only the test's own unsigned fetch above was).
+    assert_eq!(refused(&peer).len(), 1, "{:?}", refused(&peer));
+}
