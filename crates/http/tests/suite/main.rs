@@ -7,6 +7,7 @@ mod api;
 mod federation;
 mod federation_peer;
 mod fedify_peer;
+mod hostile;
 mod masto_js;
 mod mastodon_py;
 mod members;
