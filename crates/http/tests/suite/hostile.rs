@@ -12,7 +12,7 @@ use porchlight_federation::ap::keys::PrivateKey;
 use porchlight_federation::ap::signature;
 use porchlight_testkit::TestCamp;
 use porchlight_testkit::peer::Peer;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A small deterministic generator (xorshift64*), so that every run sends the same requests.
 struct Seeded(u64);
