@@ -390,6 +390,91 @@ fn nothing_acknowledged_is_lost_when_the_process_is_killed() {
     assert_eq!(count, 20);
 }
 
+/// `kill -9` again and again while four browsers post at once: every post the server answered
+/// (303) is there after each restart, exactly once, and SQLite's integrity check passes. At
+/// least 2,000 acknowledged posts over five kills (fewer under an emulator, which is slow).
+#[test]
+fn kill_nine_under_concurrent_posting_loses_nothing_acknowledged() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let emulated = std::env::var("PORCHLIGHT_TEST_RUNNER").is_ok_and(|r| !r.is_empty());
+    let per_round = if emulated { 40 } else { 400 };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(porchlight(
+        &data,
+        &["user", "add", "hana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    for round in 0..5 {
+        let mut server = Server::start(&data, &[]);
+        let stop = Arc::new(AtomicBool::new(false));
+        let this_round = Arc::new(AtomicUsize::new(0));
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let (base, stop, this_round, acknowledged) = (
+                    server.base.clone(),
+                    stop.clone(),
+                    this_round.clone(),
+                    acknowledged.clone(),
+                );
+                std::thread::spawn(move || {
+                    let mut browser = Browser::new(&base);
+                    browser.log_in("hana", PASSWORD);
+                    for n in 0.. {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let text = format!("round {round} writer {writer} post {n}");
+                        match browser.try_post("/posts", &[("text", &text), ("audience", "local")])
+                        {
+                            Ok(answer) if answer.status == 303 => {
+                                acknowledged.lock().unwrap().push(text);
+                                this_round.fetch_add(1, Ordering::SeqCst);
+                            }
+                            // The server was killed under this request: it was never
+                            // acknowledged, so it may or may not be there.
+                            _ => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while this_round.load(Ordering::SeqCst) < per_round {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: only {} posts in two minutes",
+                this_round.load(Ordering::SeqCst)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // Killed in the middle of the writes.
+        server.signal(nix::sys::signal::Signal::SIGKILL);
+        server.child.wait().unwrap();
+        stop.store(true, Ordering::SeqCst);
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let db = porchlight_db::Db::open(&data.join("porchlight.db")).unwrap();
+        assert_eq!(db.integrity_check().unwrap(), "ok", "after kill {round}");
+        for text in acknowledged.lock().unwrap().iter() {
+            let count: i64 = db
+                .read(|c| {
+                    c.query_row("SELECT COUNT(*) FROM posts WHERE text = ?1", [text], |r| {
+                        r.get(0)
+                    })
+                })
+                .unwrap();
+            assert_eq!(count, 1, "«{text}» after kill {round}");
+        }
+    }
+    let total = acknowledged.lock().unwrap().len();
+    assert!(total >= 5 * per_round, "{total} acknowledged");
+    eprintln!("figure: {total} acknowledged posts over 5 kills, 0 lost");
+}
+
 #[test]
 fn domain_blocks_from_the_shell() {
     let dir = tempfile::tempdir().unwrap();
