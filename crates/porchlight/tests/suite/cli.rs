@@ -411,17 +411,22 @@ fn kill_nine_under_concurrent_posting_loses_nothing_acknowledged() {
         let mut server = Server::start(&data, &[]);
         let stop = Arc::new(AtomicBool::new(false));
         let this_round = Arc::new(AtomicUsize::new(0));
-        let writers: Vec<_> = (0..4)
-            .map(|writer| {
-                let (base, stop, this_round, acknowledged) = (
-                    server.base.clone(),
-                    stop.clone(),
-                    this_round.clone(),
-                    acknowledged.clone(),
-                );
+        // Logged in before the posting starts (logins are slow under an emulator, and a kill
+        // must not land in one).
+        let browsers: Vec<Browser> = (0..4)
+            .map(|_| {
+                let mut browser = Browser::new(&server.base);
+                browser.log_in("hana", PASSWORD);
+                browser
+            })
+            .collect();
+        let writers: Vec<_> = browsers
+            .into_iter()
+            .enumerate()
+            .map(|(writer, mut browser)| {
+                let (stop, this_round, acknowledged) =
+                    (stop.clone(), this_round.clone(), acknowledged.clone());
                 std::thread::spawn(move || {
-                    let mut browser = Browser::new(&base);
-                    browser.log_in("hana", PASSWORD);
                     for n in 0.. {
                         if stop.load(Ordering::SeqCst) {
                             break;
