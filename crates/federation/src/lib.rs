@@ -97,9 +97,32 @@ pub struct Federation {
     /// refuse one more than 12 hours off: until the box has set its clock, nothing is signed
     /// (deliveries wait in the queue; fetches fail with a clear message).
     clock_trusted: std::sync::atomic::AtomicBool,
+    /// When each key id was last fetched again after its stored key failed to verify: at most
+    /// once in `KEY_REFETCH_SPACING`, so that a flood of garbage signatures naming a known key
+    /// cannot make the camp fetch it again and again.
+    key_refetched: Mutex<HashMap<String, std::time::Instant>>,
 }
 
+/// How often a key that failed to verify may be fetched again (key rotation is rare).
+pub const KEY_REFETCH_SPACING: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl Federation {
+    /// Whether a key that failed to verify may be fetched again now; notes the fetch if so.
+    pub fn may_refetch_key(&self, key_id: &str) -> bool {
+        let mut refetched = self.key_refetched.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if refetched.len() > 10_000 {
+            refetched.retain(|_, at| now.duration_since(*at) < KEY_REFETCH_SPACING);
+        }
+        match refetched.get(key_id) {
+            Some(at) if now.duration_since(*at) < KEY_REFETCH_SPACING => false,
+            _ => {
+                refetched.insert(key_id.to_string(), now);
+                true
+            }
+        }
+    }
+
     pub fn new(me: Identity, settings: Settings) -> Federation {
         let user_agent = format!(
             "Porchlight/{} (+{})",
@@ -112,6 +135,7 @@ impl Federation {
             settings,
             keys: Mutex::new(HashMap::new()),
             instance_key: Mutex::new(None),
+            key_refetched: Mutex::new(HashMap::new()),
             bell: (Mutex::new(0), Condvar::new()),
             clock_trusted: std::sync::atomic::AtomicBool::new(true),
         }

@@ -68,9 +68,10 @@ pub fn verify_parsed(
     };
     match verify(&owner) {
         Ok(()) => Ok(owner),
-        // The key may have been rotated since it was stored: fetch it once more. (A stored key
-        // that fails and cannot be fetched again is a bad signature, not a missing key.)
-        Err(_) if !fresh => {
+        // The key may have been rotated since it was stored: fetch it once more, at most every
+        // few minutes per key. (A stored key that fails and cannot be fetched again is a bad
+        // signature, not a missing key.)
+        Err(_) if !fresh && fed.may_refetch_key(&parsed.key_id) => {
             let (owner, _) = resolve::key_owner(fed, db, &parsed.key_id, true)
                 .map_err(|e| Refusal::Unauthorized(format!("cannot get the signing key: {e}")))?;
             verify(&owner)?;

@@ -155,7 +155,31 @@ pub(crate) fn store_note_at(
     }
     let mut parent = match &note.in_reply_to {
         Some(uri) => match fed.me.local_post(uri) {
-            Some(local) => db.read(|c| posts::facts(c, local))?.map(|f| f.id),
+            Some(local) => {
+                // A reply to one of our posts that its author could not have seen (camp-only,
+                // or not addressed to them) is not taken into that thread: the core decides,
+                // as for a like.
+                let seen = db.read(|c| -> Result<Option<bool>, FedError> {
+                    let Some(facts) = posts::facts(c, local)? else {
+                        return Ok(None);
+                    };
+                    let viewer = porchlight_core::audience::Viewer {
+                        is_member: false,
+                        is_author: false,
+                        follows_author: social::follows(c, author.id, facts.author_id)?,
+                        is_mentioned: posts::is_mentioned(c, local, author.id)?,
+                    };
+                    Ok(Some(porchlight_core::audience::can_view(
+                        facts.audience,
+                        viewer,
+                    )))
+                })?;
+                match seen {
+                    Some(true) => Some(local),
+                    Some(false) => return Ok(None),
+                    None => None,
+                }
+            }
             None => db.read(|c| store::post_by_uri(c, uri))?,
         },
         None => None,
