@@ -131,30 +131,20 @@ impl App {
     /// The camp's own signing key (made on first need).
     pub fn instance_key(
         &self,
-    ) -> Result<
-        std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>,
-        porchlight_federation::FedError,
-    > {
-        let fed = self
-            .federation
-            .as_ref()
-            .ok_or_else(|| porchlight_federation::FedError::Invalid("not federating".into()))?;
-        fed.instance_key(&self.db)
+    ) -> AppResult<std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>> {
+        self.federating()?
+            .instance_key(&self.db)
+            .map_err(remote::explain)
     }
 
     /// A member's signing key (made on first need).
     pub fn member_key(
         &self,
         member: porchlight_core::AccountId,
-    ) -> Result<
-        std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>,
-        porchlight_federation::FedError,
-    > {
-        let fed = self
-            .federation
-            .as_ref()
-            .ok_or_else(|| porchlight_federation::FedError::Invalid("not federating".into()))?;
-        fed.member_key(&self.db, member)
+    ) -> AppResult<std::sync::Arc<porchlight_federation::ap::keys::PrivateKey>> {
+        self.federating()?
+            .member_key(&self.db, member)
+            .map_err(remote::explain)
     }
 }
 

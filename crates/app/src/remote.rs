@@ -15,7 +15,7 @@ pub enum Found {
     Post(PostId),
 }
 
-fn explain(e: FedError) -> AppError {
+pub(crate) fn explain(e: FedError) -> AppError {
     match e {
         FedError::Storage(e) => AppError::Storage(e),
         FedError::Fetch(porchlight_federation::FetchError::Status(404 | 410)) => AppError::NotFound,
@@ -24,7 +24,8 @@ fn explain(e: FedError) -> AppError {
 }
 
 impl App {
-    fn federating(&self) -> AppResult<&Federation> {
+    /// The federation, for what only a camp with a public address does.
+    pub(crate) fn federating(&self) -> AppResult<&Federation> {
         self.federation.as_ref().ok_or_else(|| {
             AppError::Invalid(
                 "This camp does not talk to other servers: it has no public address yet. \

@@ -573,6 +573,25 @@ fn extract_csrf(body: &str) -> Option<String> {
     Some(body[start..end].to_string())
 }
 
+/// A blocking connection to `to` from `from`, a loopback address of its own (127.0.0.2, …), as
+/// another machine on the network would connect: for tests of what is counted per address.
+pub fn connect_from(from: std::net::Ipv4Addr, to: std::net::SocketAddr) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("runtime");
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind((from, 0).into())
+            .expect("bind a loopback address");
+        socket.connect(to).await.expect("connect")
+    });
+    let stream = stream.into_std().expect("a std stream");
+    stream.set_nonblocking(false).expect("blocking");
+    stream
+}
+
 /// The id of the first post card on a page.
 /// A `multipart/form-data` body: (its content type with the boundary, the bytes).
 pub fn multipart(

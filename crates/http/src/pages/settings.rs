@@ -56,69 +56,60 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
 
 pub(super) fn profile(x: &Ctx) -> AppResult<Response> {
     let (req, me) = (x.req, x.me()?);
-    match x.s.app.update_profile(
+    let result = x.s.app.update_profile(
         me.id,
         req.field("display_name"),
         req.field("bio"),
         req.field("who_i_am"),
-    ) {
-        Ok(()) => Ok(Response::redirect("/settings?saved=profile")),
-        Err(e) if is_user_error(&e) => {
-            let message = e.to_string();
-            page_view(
-                x,
-                None,
-                Errors {
-                    profile: Some(&message),
-                    ..Errors::default()
-                },
-            )
-        }
-        Err(e) => Err(e),
-    }
+    );
+    saved(x, result, Form::Profile, "/settings?saved=profile")
 }
 
 pub(super) fn password(x: &Ctx) -> AppResult<Response> {
     let (req, me) = (x.req, x.me()?);
     let token = x.v.session.as_deref().unwrap_or("");
-    match x
-        .s
-        .app
-        .change_password(me.id, req.field("current"), req.field("new"), token)
-    {
-        Ok(()) => Ok(Response::redirect("/settings?saved=password")),
-        Err(e) if is_user_error(&e) => {
-            let message = e.to_string();
-            page_view(
-                x,
-                None,
-                Errors {
-                    password: Some(&message),
-                    ..Errors::default()
-                },
-            )
-        }
-        Err(e) => Err(e),
-    }
+    let result =
+        x.s.app
+            .change_password(me.id, req.field("current"), req.field("new"), token);
+    saved(x, result, Form::Password, "/settings?saved=password")
 }
 
 /// What a member's posts are for when they do not choose.
 pub(super) fn audience(x: &Ctx) -> AppResult<Response> {
     let me = x.me()?;
-    let chosen = porchlight_core::audience::Audience::parse(x.req.field("audience"))
-        .ok_or_else(|| porchlight_app::AppError::Invalid("Choose who your posts are for.".into()));
-    match chosen.and_then(|a| x.s.app.set_default_audience(me.id, a)) {
-        Ok(()) => Ok(Response::redirect("/settings?saved=audience#audience")),
+    let result = porchlight_core::audience::Audience::parse(x.req.field("audience"))
+        .ok_or_else(|| porchlight_app::AppError::Invalid("Choose who your posts are for.".into()))
+        .and_then(|a| x.s.app.set_default_audience(me.id, a));
+    saved(
+        x,
+        result,
+        Form::Audience,
+        "/settings?saved=audience#audience",
+    )
+}
+
+/// Which form of the settings page a change came from.
+#[derive(Clone, Copy)]
+enum Form {
+    Profile,
+    Password,
+    Audience,
+}
+
+/// After a change from one of the settings forms: to the page with a notice, or the page again
+/// with the problem shown in that form.
+fn saved(x: &Ctx, result: AppResult<()>, form: Form, location: &str) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Response::redirect(location)),
         Err(e) if is_user_error(&e) => {
             let message = e.to_string();
-            page_view(
-                x,
-                None,
-                Errors {
-                    audience: Some(&message),
-                    ..Errors::default()
-                },
-            )
+            let mut errors = Errors::default();
+            match form {
+                Form::Profile => errors.profile = Some(&message),
+                Form::Password => errors.password = Some(&message),
+                Form::Audience => errors.audience = Some(&message),
+            }
+            page_view(x, None, errors)
         }
         Err(e) => Err(e),
     }

@@ -581,17 +581,7 @@ fn log_in_from(
     use std::io::{Read, Write};
     let to = camp.address();
     let exchange = |text: String| -> String {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .unwrap();
-        let stream = runtime.block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind((from, 0).into()).unwrap();
-            socket.connect(to).await.unwrap()
-        });
-        let mut stream = stream.into_std().unwrap();
-        stream.set_nonblocking(false).unwrap();
+        let mut stream = porchlight_testkit::connect_from(from, to);
         stream.write_all(text.as_bytes()).unwrap();
         let mut answer = String::new();
         stream.read_to_string(&mut answer).unwrap();

@@ -11,17 +11,7 @@ use porchlight_testkit::TestCamp;
 
 /// A plain GET of `path` from `from` (a loopback address of its own); the answer's first line.
 fn get_from(from: Ipv4Addr, to: SocketAddr, path: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .unwrap();
-    let stream = runtime.block_on(async {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind((from, 0).into()).unwrap();
-        socket.connect(to).await.unwrap()
-    });
-    let mut stream = stream.into_std().unwrap();
-    stream.set_nonblocking(false).unwrap();
+    let mut stream = porchlight_testkit::connect_from(from, to);
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
