@@ -471,11 +471,13 @@ fn run(
                     busy_until = Some(now + Duration::from_secs(3));
                     match app.issue_recovery_token() {
                         Ok(token) => {
+                            // The box has no screen: its front page offers the link at home.
+                            // (Offered before it is logged, so whoever reads the log finds
+                            // the front page already offering it.)
+                            app.offer_recovery_at_home(&token);
                             log::warn!(
                                 "the reset button was held: to set a new host password, open the recovery link: {base_url}/recover/{token}"
                             );
-                            // The box has no screen: its front page offers the link at home.
-                            app.offer_recovery_at_home(&token);
                         }
                         Err(e) => log::error!("could not make a recovery link: {e}"),
                     }
