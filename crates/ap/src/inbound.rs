@@ -124,6 +124,22 @@ fn https_url(value: Option<&str>, what: &str) -> Result<String, Invalid> {
     Ok(url.to_string())
 }
 
+/// Where a WebFinger answer (a JRD) says the account's ActivityPub document is: the `self`
+/// link of an ActivityPub media type.
+pub fn webfinger_profile(jrd: &Value) -> Option<&str> {
+    jrd.get("links")?
+        .as_array()?
+        .iter()
+        .find(|l| {
+            str_field(l, "rel") == Some("self")
+                && str_field(l, "type").is_some_and(|t| {
+                    t.starts_with("application/activity+json")
+                        || t.starts_with("application/ld+json")
+                })
+        })
+        .and_then(|l| str_field(l, "href"))
+}
+
 /// A remote actor, from its actor document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteActor {
@@ -163,6 +179,11 @@ impl RemoteActor {
             .filter(|u| !u.is_empty() && u.len() <= 100)
             .ok_or_else(|| invalid("the actor has no preferredUsername"))?;
         let inbox = https_url(str_field(doc, "inbox"), "inbox")?;
+        // (Found by fuzzing: an inbox elsewhere would have this camp deliver to a server the
+        // actor does not speak for.)
+        if !same_origin(&inbox, &id) {
+            return Err(invalid("the actor's inbox is on another server"));
+        }
         let key = doc
             .get("publicKey")
             .map(|k| match k {
@@ -181,7 +202,7 @@ impl RemoteActor {
         let shared_inbox = doc
             .get("endpoints")
             .and_then(|e| str_field(e, "sharedInbox"))
-            .filter(|u| origin(u).is_some())
+            .filter(|u| same_origin(u, &id))
             .map(String::from);
         let url = match doc.get("url") {
             Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
@@ -403,6 +424,36 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn webfinger_answers_name_the_activitypub_profile() {
+        let cases = [
+            (
+                json!({"links": [
+                    {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": "https://a.example/@x"},
+                    {"rel": "self", "type": "application/activity+json", "href": "https://a.example/users/x"}
+                ]}),
+                Some("https://a.example/users/x"),
+            ),
+            (
+                json!({"links": [{"rel": "self", "type": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "href": "https://b.example/u/x"}]}),
+                Some("https://b.example/u/x"),
+            ),
+            (
+                json!({"links": [{"rel": "self", "type": "text/html", "href": "https://a.example/@x"}]}),
+                None,
+            ),
+            (
+                json!({"links": [{"rel": "self", "type": "application/activity+json"}]}),
+                None,
+            ),
+            (json!({"links": {"rel": "self"}}), None),
+            (json!([]), None),
+        ];
+        for (jrd, expected) in cases {
+            assert_eq!(webfinger_profile(&jrd), expected, "{jrd}");
+        }
+    }
+
+    #[test]
     fn deep_or_huge_or_odd_json_is_refused() {
         let deep = "[".repeat(40) + &"]".repeat(40);
         assert!(
@@ -470,6 +521,14 @@ mod tests {
         let mut foreign_key = actor();
         foreign_key["publicKey"]["id"] = "https://evil.example/key".into();
         assert!(RemoteActor::from_json(&foreign_key, "https://o.example/users/bo").is_err());
+        // An inbox elsewhere is refused; a shared inbox elsewhere is not used.
+        let mut foreign_inbox = actor();
+        foreign_inbox["inbox"] = "https://evil.example/users/bo/inbox".into();
+        assert!(RemoteActor::from_json(&foreign_inbox, "https://o.example/users/bo").is_err());
+        let mut foreign_shared = actor();
+        foreign_shared["endpoints"]["sharedInbox"] = "https://evil.example/inbox".into();
+        let a = RemoteActor::from_json(&foreign_shared, "https://o.example/users/bo").unwrap();
+        assert_eq!(a.shared_inbox, None);
         let mut not_actor = actor();
         not_actor["type"] = "Note".into();
         assert!(RemoteActor::from_json(&not_actor, "https://o.example/users/bo").is_err());

@@ -79,6 +79,27 @@ impl Identity {
         (!name.is_empty() && !name.contains('/')).then_some(name)
     }
 
+    /// The name a WebFinger `resource` asks about, if it is one of this camp's: `acct:name@host`,
+    /// an actor id, a profile page, or the camp's own actor (named after its host, as Mastodon's
+    /// is). Whether such a member exists is for the caller to look up.
+    pub fn webfinger_username<'a>(&'a self, resource: &'a str) -> Option<&'a str> {
+        if let Some(acct) = resource.strip_prefix("acct:") {
+            let (name, host) = acct.rsplit_once('@')?;
+            let name = name.trim_start_matches('@');
+            return (host.eq_ignore_ascii_case(&self.host) && !name.is_empty()).then_some(name);
+        }
+        if let Some(name) = self.local_username(resource) {
+            return Some(name);
+        }
+        if let Some(name) = resource
+            .strip_prefix(&self.base_url)
+            .and_then(|p| p.strip_prefix("/@"))
+        {
+            return (!name.is_empty()).then_some(name);
+        }
+        (resource == self.instance_actor_id()).then_some(self.host.as_str())
+    }
+
     /// The post a local post id (or its page) names.
     pub fn local_post(&self, url: &str) -> Option<PostId> {
         let rest = self.local_path(url)?.strip_prefix("/posts/")?;
@@ -89,6 +110,27 @@ impl Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webfinger_asks_about_names_of_this_camp_only() {
+        let me = Identity::new("https://camp.example/").unwrap();
+        let cases: &[(&str, Option<&str>)] = &[
+            ("acct:ana@camp.example", Some("ana")),
+            ("acct:@ana@CAMP.example", Some("ana")),
+            ("acct:ana@other.example", None),
+            ("acct:@camp.example", None),
+            ("acct:ana", None),
+            ("https://camp.example/users/ana", Some("ana")),
+            ("https://camp.example/@ana", Some("ana")),
+            ("https://camp.example/@", None),
+            ("https://camp.example/actor", Some("camp.example")),
+            ("https://other.example/users/ana", None),
+            ("", None),
+        ];
+        for (resource, expected) in cases {
+            assert_eq!(me.webfinger_username(resource), *expected, "{resource}");
+        }
+    }
 
     #[test]
     fn local_ids_are_recognised_only_when_they_are_ours() {

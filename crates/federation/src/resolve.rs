@@ -135,19 +135,7 @@ pub fn handle(fed: &Federation, db: &Db, handle: &str) -> Result<RemoteAccount, 
         fed.client.default_scheme()
     );
     let jrd = fed.client.get_json(&url)?;
-    let self_link = jrd
-        .get("links")
-        .and_then(|l| l.as_array())
-        .into_iter()
-        .flatten()
-        .find(|l| {
-            inbound::str_field(l, "rel") == Some("self")
-                && inbound::str_field(l, "type").is_some_and(|t| {
-                    t.starts_with("application/activity+json")
-                        || t.starts_with("application/ld+json")
-                })
-        })
-        .and_then(|l| inbound::str_field(l, "href"))
+    let self_link = inbound::webfinger_profile(&jrd)
         .ok_or_else(|| FedError::Invalid(format!("{host} did not say where {name}'s profile is")))?
         .to_string();
     let account = actor(fed, db, &self_link, true)?;

@@ -111,24 +111,12 @@ pub fn handle(s: &State, req: &Request) -> Option<Response> {
 
 fn webfinger(s: &State, fed: &Federation, req: &Request) -> Response {
     let resource = req.query("resource").unwrap_or("");
-    let username = if let Some(acct) = resource.strip_prefix("acct:") {
-        match acct.rsplit_once('@') {
-            Some((name, host)) if host.eq_ignore_ascii_case(&fed.me.host) => {
-                name.trim_start_matches('@')
-            }
-            _ => return not_found(),
-        }
-    } else if let Some(name) = fed.me.local_username(resource) {
-        name
-    } else if let Some(name) = resource
-        .strip_prefix(&fed.me.base_url)
-        .and_then(|p| p.strip_prefix("/@"))
-    {
-        name
-    } else if resource == fed.me.instance_actor_id() {
-        fed.me.host.as_str()
-    } else {
-        return Response::text(400, "Ask for resource=acct:name@host.");
+    let Some(username) = fed.me.webfinger_username(resource) else {
+        // Someone at another server (or nobody) is not found here; anything else is a bad question.
+        return match resource.starts_with("acct:") {
+            true => not_found(),
+            false => Response::text(400, "Ask for resource=acct:name@host."),
+        };
     };
     // The camp's own actor is named after the camp's host, as Mastodon's is. GoToSocial checks
     // a signer by this round trip (actor → preferredUsername@host → WebFinger → the same actor)
