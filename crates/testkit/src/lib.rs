@@ -335,6 +335,12 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies and form token) pointed at the camp's new address, as after
+    /// the camp restarted on another port.
+    pub fn rebase(&mut self, base: &str) {
+        self.base = base.to_string();
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -7,45 +7,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::Server;
+use common::{Server, ok, porchlight, text};
 
 use porchlight_testkit::{Browser, PASSWORD};
-
-fn porchlight(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = common::porchlight_command()
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run porchlight");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("wait")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-#[track_caller]
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "expected success:\n{}", text(&out));
-    text(&out)
-}
 
 #[track_caller]
 fn fails(out: Output, message: &str) {

@@ -1,8 +1,9 @@
 //! Shared by the whole-binary tests: the real `porchlight serve` as a child process.
 
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The `porchlight` binary under test: the one cargo built, or another build named by
@@ -145,4 +146,43 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs a `porchlight` command on the camp in `data`, with `stdin` as its input.
+pub fn porchlight(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = porchlight_command()
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run porchlight");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+/// What a command printed, stdout then stderr.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts that a command succeeded; what it printed.
+#[track_caller]
+pub fn ok(out: Output) -> String {
+    assert!(out.status.success(), "expected success:\n{}", text(&out));
+    text(&out)
 }
