@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use porchlight_core::audience::Role;
 use porchlight_testkit::TestCamp;
+
+use crate::follows;
 use serde_json::{Value, json};
 
 /// The Fedify server, killed when dropped. Its output is kept and shown if the test fails.
@@ -160,23 +162,6 @@ impl Drop for Fedify {
             );
         }
     }
-}
-
-/// How many follows there are from the account with actor id or local name `from` to `to`.
-fn follows(camp: &TestCamp, from: &str, to: &str) -> i64 {
-    let who = |side: &str, name: &str| {
-        if name.starts_with("http") {
-            format!("{side}.uri = '{name}'")
-        } else {
-            format!("{side}.username = '{name}' AND {side}.domain IS NULL")
-        }
-    };
-    camp.query_i64(&format!(
-        "SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.follower_id \
-         JOIN accounts b ON b.id = f.followee_id WHERE {} AND {}",
-        who("a", from),
-        who("b", to)
-    ))
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! `cargo test -p porchlight-http --test suite MODULE::`.
 
 mod api;
+mod bovine_peer;
 mod federation;
 mod federation_peer;
 mod fedify_peer;
@@ -15,3 +16,22 @@ mod pages;
 mod posts;
 mod slow;
 mod streaming;
+
+use porchlight_testkit::TestCamp;
+
+/// How many follows there are from the account with actor id or local name `from` to `to`.
+pub(crate) fn follows(camp: &TestCamp, from: &str, to: &str) -> i64 {
+    let who = |side: &str, name: &str| {
+        if name.starts_with("http") {
+            format!("{side}.uri = '{name}'")
+        } else {
+            format!("{side}.username = '{name}' AND {side}.domain IS NULL")
+        }
+    };
+    camp.query_i64(&format!(
+        "SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.follower_id \
+         JOIN accounts b ON b.id = f.followee_id WHERE {} AND {}",
+        who("a", from),
+        who("b", to)
+    ))
+}
