@@ -95,6 +95,7 @@ async def collection(bob, name):
 
 async def main():
     workdir = tempfile.mkdtemp(prefix="bovine-peer-")
+    os.chdir(workdir)  # bovine's client keeps a JSON-LD cache in the working directory too
     db = os.path.join(workdir, "peer.sqlite3")
     db_url = f"sqlite://{db}"
     port = free_port()
