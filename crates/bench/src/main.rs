@@ -1,7 +1,10 @@
 //! `porchlight-bench`: seeds a camp (50 members, 100,000 posts), runs the release `porchlight`
 //! binary on it as a separate process, and measures it over loopback like a browser would:
 //! cold start, timeline pages under concurrent load, posting, page weight and peak memory.
-//! Every load loop is bounded in requests and in time. Run it with `scripts/bench`.
+//! Every load loop is bounded in requests and in time. Run it with `scripts/bench`; with
+//! `--soak SECONDS` it runs the soak instead (`soak.rs`).
+
+mod soak;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -77,6 +80,19 @@ fn main() {
         settings.posts,
         started.elapsed().as_secs_f64()
     );
+
+    let soak_seconds = std::env::args()
+        .skip_while(|a| a != "--soak")
+        .nth(1)
+        .and_then(|s| s.parse::<u64>().ok());
+    if let Some(seconds) = soak_seconds {
+        let members = if quick { 10 } else { settings.members };
+        let level = soak::run(&binary, &dir, members, seconds);
+        if keep.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::process::exit(if level { 0 } else { 1 });
+    }
 
     let mut results = Vec::new();
     let cold = cold_start(&binary, &dir);
@@ -283,9 +299,14 @@ struct Server {
 
 impl Server {
     fn start(binary: &Path, dir: &Path) -> Server {
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let child = spawn_server(binary, dir, &addr, Stdio::inherit());
+        let addr = format!("127.0.0.1:{}", free_port());
+        Server::start_at(binary, dir, &addr, &[])
+    }
+
+    /// The server on `addr`, with `extra` arguments (a config file, say).
+    fn start_at(binary: &Path, dir: &Path, addr: &str, extra: &[&str]) -> Server {
+        let addr = addr.to_string();
+        let child = spawn_server(binary, dir, &addr, extra, Stdio::inherit());
         let server = Server {
             child,
             base: format!("http://{addr}"),
@@ -323,11 +344,20 @@ impl Server {
     }
 
     fn peak_rss_kb(&self) -> u64 {
+        self.status_kb("VmHWM:")
+    }
+
+    fn rss_kb(&self) -> u64 {
+        self.status_kb("VmRSS:")
+    }
+
+    /// A figure in kB from /proc/PID/status.
+    fn status_kb(&self, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
             .and_then(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
+                    .find(|l| l.starts_with(field))
                     .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
             })
             .unwrap_or(0)
@@ -350,10 +380,11 @@ impl Drop for Server {
 }
 
 /// `porchlight serve` on `addr`, quiet but for warnings.
-fn spawn_server(binary: &Path, dir: &Path, addr: &str, stderr: Stdio) -> Child {
+fn spawn_server(binary: &Path, dir: &Path, addr: &str, extra: &[&str], stderr: Stdio) -> Child {
     Command::new(binary)
         .args(["serve", "--listen", addr, "--data"])
         .arg(dir)
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(stderr)
@@ -376,7 +407,7 @@ fn cold_start(binary: &Path, dir: &Path) -> f64 {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let t0 = Instant::now();
-        let mut child = spawn_server(binary, dir, &addr, Stdio::null());
+        let mut child = spawn_server(binary, dir, &addr, &[], Stdio::null());
         loop {
             if let Ok(mut s) = TcpStream::connect(&addr) {
                 let _ = s
@@ -453,7 +484,7 @@ fn api_token(dir: &Path, member: &str) -> String {
             client_id: &registered.client_id,
             response_type: "code",
             redirect_uri: OUT_OF_BAND,
-            scope: "read",
+            scope: "read write",
             state: None,
             code_challenge: None,
             code_challenge_method: None,
@@ -528,6 +559,19 @@ impl Client {
             } else {
                 ""
             }
+        );
+        self.stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        self.read_response()
+    }
+
+    /// A form POST (`body` is already encoded), as an app sends a new post.
+    fn post_form(&mut self, path: &str, credential: &str, body: &str) -> Result<Vec<u8>, String> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: bench\r\n{credential}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
         );
         self.stream
             .write_all(request.as_bytes())
