@@ -225,9 +225,14 @@ def main():
     step("all done")
 
 
-if __name__ == "__main__":
+def run(main):
+    """Runs a script's `main`, saying which check failed."""
     try:
         main()
     except AssertionError as e:
         print(f"mastodon.py: FAILED: {e}", file=sys.stderr)
         raise
+
+
+if __name__ == "__main__":
+    run(main)

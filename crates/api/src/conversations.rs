@@ -21,11 +21,12 @@ fn conversation_json(c: &Caller, conv: &Conversation) -> Result<Value, ApiError>
         }
     }
     let last = c.app.view_post(c.reader(), conv.last_post)?;
+    let mut last = crate::entities::statuses(c.app, c.request.base_url, c.member, vec![last])?;
     Ok(json!({
         "id": conv.id.to_string(),
         "unread": conv.unread,
         "accounts": accounts,
-        "last_status": crate::entities::status(c.request.base_url, &last),
+        "last_status": last.pop().unwrap_or(Value::Null),
     }))
 }
 

@@ -3,8 +3,10 @@
 //! may see a post.
 
 use porchlight_app::db::accounts::Member;
+use porchlight_app::db::federation::RemoteAccount;
 use porchlight_app::db::timeline::{Page, Query};
 use porchlight_app::posting::Compose;
+use porchlight_app::remote::Found;
 use porchlight_core::PostId;
 use serde_json::{Value, json};
 
@@ -188,40 +190,83 @@ fn member_named(c: &Caller, name: &str) -> Result<Member, ApiError> {
         .ok_or_else(|| ApiError::new(404, "Record not found"))
 }
 
+/// `GET /api/v1/accounts/lookup?acct=`: a member by name, or someone elsewhere by
+/// `name@server` (looked up on their server when a member asks and they are new here).
 pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let acct = c
         .params
         .text("acct")
         .ok_or_else(|| ApiError::new(400, "Missing parameter: acct"))?;
-    let member = member_named(c, &acct)?;
+    let acct = acct.trim().trim_start_matches('@');
+    if let Some((_, host)) = acct.split_once('@')
+        && !host.eq_ignore_ascii_case(domain(c.request.base_url))
+    {
+        let account = c.app.remote_account(acct, c.member.is_some())?;
+        return Ok(ApiResponse::ok(remote_account_json(c, &account)));
+    }
+    let member = member_named(c, acct)?;
     Ok(ApiResponse::ok(account_json(c, &member)?))
 }
 
-fn member_by_id(c: &Caller, text: &str) -> Result<Member, ApiError> {
+fn remote_account_json(c: &Caller, a: &RemoteAccount) -> Value {
+    let avatar = a.avatar_url.as_deref().map(|u| c.app.media_path(u));
+    entities::remote_account(c.request.base_url, a, avatar.as_deref())
+}
+
+/// A member, or someone elsewhere this camp knows, by id.
+enum Someone {
+    Member(Box<Member>),
+    Elsewhere(Box<RemoteAccount>),
+}
+
+fn someone_by_id(c: &Caller, text: &str) -> Result<Someone, ApiError> {
     let wanted = crate::path_id(text)?;
-    c.app
-        .read(|conn| porchlight_app::db::accounts::member_by_id(conn, wanted))
-        .map_err(porchlight_app::AppError::from)?
-        .ok_or_else(|| ApiError::new(404, "Record not found"))
+    let (member, remote) = c
+        .app
+        .read(|conn| {
+            Ok::<_, porchlight_app::db::Error>((
+                porchlight_app::db::accounts::member_by_id(conn, wanted)?,
+                porchlight_app::db::federation::remote_by_id(conn, wanted)?,
+            ))
+        })
+        .map_err(porchlight_app::AppError::from)?;
+    match (member, remote) {
+        (Some(m), _) => Ok(Someone::Member(Box::new(m))),
+        (None, Some(r)) => Ok(Someone::Elsewhere(Box::new(r))),
+        (None, None) => Err(ApiError::new(404, "Record not found")),
+    }
 }
 
 pub fn account(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let member = member_by_id(c, found[0])?;
-    Ok(ApiResponse::ok(account_json(c, &member)?))
+    Ok(ApiResponse::ok(match someone_by_id(c, found[0])? {
+        Someone::Member(member) => account_json(c, &member)?,
+        Someone::Elsewhere(remote) => remote_account_json(c, &remote),
+    }))
 }
 
+/// A profile's posts: a member's (and their pins), or those of someone elsewhere that reached
+/// the camp, each only as the reader may see it.
 pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
-    let member = member_by_id(c, found[0])?;
+    let id = match someone_by_id(c, found[0])? {
+        Someone::Member(member) => member.id,
+        Someone::Elsewhere(remote) => {
+            // A member opening a profile that has nothing here yet: its newest posts are
+            // fetched from its server first.
+            if c.member.is_some() && !c.params.has("max_id") {
+                c.app.fill_remote_profile(remote.id)?;
+            }
+            remote.id
+        }
+    };
     if c.params.flag("pinned") == Some(true) {
         // Pinned posts, each only if the reader may see it; not paged (five at most).
         let pins = c
             .app
-            .read(|conn| porchlight_app::db::posts::pinned(conn, member.id))
+            .read(|conn| porchlight_app::db::posts::pinned(conn, id))
             .map_err(porchlight_app::AppError::from)?;
         let mut out = Vec::new();
         for post in pins {
-            if let Ok(mut status) = one_status(c, post) {
-                status["pinned"] = Value::Bool(c.member == Some(member.id));
+            if let Ok(status) = one_status(c, post) {
                 out.push(status);
             }
         }
@@ -229,8 +274,8 @@ pub fn account_statuses(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiEr
     }
     list(
         c,
-        Query::Profile(member.id),
-        &format!("api/v1/accounts/{}/statuses", member.id),
+        Query::Profile(id),
+        &format!("api/v1/accounts/{id}/statuses"),
     )
 }
 
@@ -273,16 +318,7 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
         None => Default::default(),
     };
     let base = c.request.base_url;
-    let statuses: Vec<Value> = posts
-        .iter()
-        .map(|p| {
-            let mut status = entities::status(base, &with_media_paths(c, p.clone()));
-            if let Some(results) = filtered.get(&p.id) {
-                status["filtered"] = Value::Array(results.clone());
-            }
-            status
-        })
-        .collect();
+    let statuses = with_filter_results(c, &posts, &filtered)?;
     let mut links = Vec::new();
     if let (Some(next), Some(_)) = (next_max_id, last_row) {
         links.push(format!("<{base}/{path}?max_id={next}>; rel=\"next\""));
@@ -311,14 +347,19 @@ fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
     }
 }
 
-/// Remote pictures are shown through the camp's media proxy, as on the pages (one rule, in
-/// `app`).
-fn with_media_paths(
+/// Posts as statuses for the caller, each with what its filters found.
+fn with_filter_results(
     c: &Caller,
-    mut p: porchlight_app::db::timeline::PostView,
-) -> porchlight_app::db::timeline::PostView {
-    c.app.proxy_media(&mut p);
-    p
+    posts: &[porchlight_app::db::timeline::PostView],
+    filtered: &std::collections::HashMap<PostId, Vec<Value>>,
+) -> Result<Vec<Value>, ApiError> {
+    let mut statuses = entities::statuses(c.app, c.request.base_url, c.member, posts.to_vec())?;
+    for (status, p) in statuses.iter_mut().zip(posts) {
+        if let Some(results) = filtered.get(&p.id) {
+            status["filtered"] = Value::Array(results.clone());
+        }
+    }
+    Ok(statuses)
 }
 
 pub fn home(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -361,10 +402,8 @@ pub fn bookmarks(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 fn one_status(c: &Caller, post: PostId) -> Result<Value, ApiError> {
     let view = c.app.view_post(c.reader(), post)?;
-    Ok(entities::status(
-        c.request.base_url,
-        &with_media_paths(c, view),
-    ))
+    let mut one = entities::statuses(c.app, c.request.base_url, c.member, vec![view])?;
+    Ok(one.pop().unwrap_or(Value::Null))
 }
 
 pub fn status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -505,7 +544,6 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
         .read(|conn| porchlight_app::db::timeline::thread(conn, post, reader))
         .map_err(porchlight_app::AppError::from)?
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
-    let base = c.request.base_url;
     let mut ancestors = thread.ancestors.clone();
     let mut descendants: Vec<_> = thread.replies.iter().map(|(_, p)| p.clone()).collect();
     // Posts of someone blocked, either way, are left out of the thread.
@@ -520,16 +558,9 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let context = porchlight_core::filters::Context::Thread;
     let mut filtered = crate::filters::apply(c, context, &mut ancestors)?;
     filtered.extend(crate::filters::apply(c, context, &mut descendants)?);
-    let render = |p: &porchlight_app::db::timeline::PostView| {
-        let mut status = entities::status(base, &with_media_paths(c, p.clone()));
-        if let Some(results) = filtered.get(&p.id) {
-            status["filtered"] = Value::Array(results.clone());
-        }
-        status
-    };
     Ok(ApiResponse::ok(json!({
-        "ancestors": ancestors.iter().map(render).collect::<Vec<_>>(),
-        "descendants": descendants.iter().map(render).collect::<Vec<_>>(),
+        "ancestors": with_filter_results(c, &ancestors, &filtered)?,
+        "descendants": with_filter_results(c, &descendants, &filtered)?,
     })))
 }
 
@@ -625,8 +656,7 @@ pub fn history(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
         .app
         .read(|conn| porchlight_app::db::posts::history(conn, post))
         .map_err(porchlight_app::AppError::from)?;
-    let base = c.request.base_url;
-    let account = entities::author_account(base, &view.author);
+    let account = one_status(c, post)?["account"].take();
     let version = |html: &str, warning: &str, at: i64| {
         json!({
             "content": html,
@@ -699,7 +729,38 @@ pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let mut accounts = Vec::new();
     let mut hashtags = Vec::new();
     let mut statuses = Vec::new();
-    if !q.is_empty() {
+    // Someone or a post elsewhere, by `@name@server` or by its address: from what the camp
+    // has, or with `resolve=true` (members only) looked up on their server.
+    let ours = domain(c.request.base_url);
+    let elsewhere = q.starts_with("https://")
+        || q.starts_with("http://")
+        || q.trim_start_matches('@')
+            .split_once('@')
+            .is_some_and(|(name, host)| !name.is_empty() && !host.eq_ignore_ascii_case(ours));
+    if elsewhere {
+        let resolve = c.params.flag("resolve") == Some(true) && c.member.is_some();
+        let found = if resolve {
+            c.app.look_up(q).ok()
+        } else if q.contains("://") {
+            None
+        } else {
+            c.app
+                .remote_account(q.trim_start_matches('@'), false)
+                .ok()
+                .map(|a| Found::Account(Box::new(a)))
+        };
+        match found {
+            Some(Found::Account(a)) if wants("accounts") => {
+                accounts.push(remote_account_json(c, &a));
+            }
+            Some(Found::Post(post)) if wants("statuses") => {
+                if let Ok(status) = one_status(c, post) {
+                    statuses.push(status);
+                }
+            }
+            _ => {}
+        }
+    } else if !q.is_empty() {
         if wants("accounts") {
             let needle = q.trim_start_matches('@');
             let needle = needle
@@ -740,12 +801,7 @@ pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
                     )
                 })
                 .map_err(porchlight_app::AppError::from)?;
-            let base = c.request.base_url;
-            statuses = page
-                .posts
-                .iter()
-                .map(|p| entities::status(base, &with_media_paths(c, p.clone())))
-                .collect();
+            statuses = entities::statuses(c.app, c.request.base_url, c.member, page.posts)?;
         }
     }
     Ok(ApiResponse::ok(json!({

@@ -1,9 +1,13 @@
 //! The JSON entities of the Mastodon API, built from the camp's own views. Field names and
-//! types follow Mastodon's documentation; where Porchlight has nothing to say (custom emojis,
-//! polls, cards), the field is present and empty, since apps read it unconditionally.
+//! types follow Mastodon's documentation, and every value is computed from what is stored;
+//! where Porchlight has nothing of a kind yet (custom emojis, polls, cards), the field is
+//! present and empty, since apps read it unconditionally.
 
 use porchlight_app::db::accounts::Member;
-use porchlight_app::db::timeline::{Author, PostView};
+use porchlight_app::db::federation::RemoteAccount;
+use porchlight_app::db::timeline::{self, Author, Details, PostView};
+use porchlight_app::{App, AppError};
+use porchlight_core::AccountId;
 use porchlight_core::audience::Audience;
 use serde_json::{Value, json};
 
@@ -77,38 +81,36 @@ pub fn member_account(base: &str, m: &Member, counts: (u32, u32, i64)) -> Value 
     })
 }
 
-/// The author of a post as an Account (a member, or someone elsewhere).
-pub fn author_account(base: &str, a: &Author) -> Value {
-    let (url, uri) = match &a.domain {
-        None => (
-            format!("{base}/@{}", a.username),
-            format!("{base}/users/{}", a.username),
-        ),
-        Some(domain) => (
-            format!("https://{domain}/@{}", a.username),
-            format!("https://{domain}/users/{}", a.username),
-        ),
-    };
-    let avatar = if a.avatar_proxy.is_empty() {
-        default_avatar(base)
-    } else {
-        format!("{base}{}", a.avatar_proxy)
-    };
+/// What an Account says of someone known only by a name, addresses and a picture: the one
+/// shape behind `remote_account` and `author_account`. (Their counts live on their own server,
+/// or for a post's author on their profile: 0 here.)
+struct Known<'a> {
+    id: AccountId,
+    username: &'a str,
+    acct: String,
+    display_name: &'a str,
+    note: &'a str,
+    url: String,
+    uri: String,
+    avatar: String,
+}
+
+fn known_account(k: Known) -> Value {
     json!({
-        "id": a.id.to_string(),
-        "username": a.username,
-        "acct": a.handle(),
-        "display_name": a.display_name,
+        "id": k.id.to_string(),
+        "username": k.username,
+        "acct": k.acct,
+        "display_name": k.display_name,
         "locked": false,
         "bot": false,
         "discoverable": false,
         "group": false,
         "created_at": timestamp(0),
-        "note": "",
-        "url": url,
-        "uri": uri,
-        "avatar": avatar,
-        "avatar_static": avatar,
+        "note": k.note,
+        "url": k.url,
+        "uri": k.uri,
+        "avatar": k.avatar,
+        "avatar_static": k.avatar,
         "header": "",
         "header_static": "",
         "followers_count": 0,
@@ -120,23 +122,98 @@ pub fn author_account(base: &str, a: &Author) -> Value {
     })
 }
 
+/// Someone on another server as an Account: `acct` is `name@server`, the addresses are theirs,
+/// and their picture comes through the camp's proxy (`avatar`, a path here).
+pub fn remote_account(base: &str, a: &RemoteAccount, avatar: Option<&str>) -> Value {
+    known_account(Known {
+        id: a.id,
+        username: &a.username,
+        acct: format!("{}@{}", a.username, a.domain),
+        display_name: &a.display_name,
+        note: &a.bio,
+        url: a.url.clone(),
+        uri: a.uri.clone(),
+        avatar: match avatar {
+            Some(path) => format!("{base}{path}"),
+            None => default_avatar(base),
+        },
+    })
+}
+
+/// The author of a post as an Account (a member, or someone elsewhere, whose addresses are in
+/// `details`).
+pub fn author_account(base: &str, a: &Author, details: &Details) -> Value {
+    let (uri, url) = match (&a.domain, details.addresses.get(&a.id)) {
+        (None, _) => (
+            format!("{base}/users/{}", a.username),
+            format!("{base}/@{}", a.username),
+        ),
+        (Some(_), Some((uri, url))) => (uri.clone(), url.clone()),
+        // (Every account from elsewhere is stored with its actor id; this is a fallback.)
+        (Some(domain), None) => (
+            format!("https://{domain}/users/{}", a.username),
+            format!("https://{domain}/@{}", a.username),
+        ),
+    };
+    known_account(Known {
+        id: a.id,
+        username: &a.username,
+        acct: a.handle(),
+        display_name: &a.display_name,
+        note: "",
+        url,
+        uri,
+        avatar: if a.avatar_proxy.is_empty() {
+            default_avatar(base)
+        } else {
+            format!("{base}{}", a.avatar_proxy)
+        },
+    })
+}
+
+/// Posts as statuses for `viewer`: their pictures from elsewhere through the camp's proxy, and
+/// what they hold beyond the page's HTML (mentions, tags, whose post they answer, the viewer's
+/// pins, where their authors live) read for the whole list at once.
+pub fn statuses(
+    app: &App,
+    base: &str,
+    viewer: Option<AccountId>,
+    mut posts: Vec<PostView>,
+) -> Result<Vec<Value>, AppError> {
+    for post in &mut posts {
+        app.proxy_media(post);
+    }
+    let ids: Vec<_> = posts.iter().map(|p| p.id).collect();
+    let accounts: Vec<AccountId> = posts
+        .iter()
+        .flat_map(|p| std::iter::once(p.author.id).chain(p.boosted_by.as_ref().map(|b| b.id)))
+        .collect();
+    let details = app.read(|c| timeline::details(c, &ids, &accounts, viewer))?;
+    Ok(posts.iter().map(|p| status(base, p, &details)).collect())
+}
+
 /// A post as a Status. A boost is a status whose `reblog` is the boosted post.
-pub fn status(base: &str, p: &PostView) -> Value {
-    let inner = post_status(base, p);
+pub fn status(base: &str, p: &PostView, details: &Details) -> Value {
+    let inner = post_status(base, p, details);
     match &p.boosted_by {
         None => inner,
         Some(booster) => {
             let mut outer = inner.clone();
             outer["id"] = Value::String(p.row_id.to_string());
-            outer["account"] = author_account(base, booster);
+            outer["account"] = author_account(base, booster, details);
             outer["content"] = Value::String(String::new());
+            outer["mentions"] = json!([]);
+            outer["tags"] = json!([]);
+            outer["in_reply_to_id"] = Value::Null;
+            outer["in_reply_to_account_id"] = Value::Null;
+            outer["pinned"] = Value::Bool(false);
             outer["reblog"] = inner;
             outer
         }
     }
 }
 
-fn post_status(base: &str, p: &PostView) -> Value {
+fn post_status(base: &str, p: &PostView, details: &Details) -> Value {
     let local_uri = format!("{base}/posts/{}", p.id);
     let url = p.remote_url.clone().unwrap_or_else(|| local_uri.clone());
     let media: Vec<Value> = p
@@ -170,13 +247,40 @@ fn post_status(base: &str, p: &PostView) -> Value {
             })
         })
         .collect();
+    let mentions: Vec<Value> = details
+        .mentions
+        .get(&p.id)
+        .into_iter()
+        .flatten()
+        .map(|m| match &m.domain {
+            None => json!({
+                "id": m.id.to_string(),
+                "username": m.username,
+                "url": format!("{base}/@{}", m.username),
+                "acct": m.username,
+            }),
+            Some(domain) => json!({
+                "id": m.id.to_string(),
+                "username": m.username,
+                "url": m.url.clone().unwrap_or_else(|| format!("https://{domain}/@{}", m.username)),
+                "acct": format!("{}@{domain}", m.username),
+            }),
+        })
+        .collect();
+    let tags: Vec<Value> = details
+        .tags
+        .get(&p.id)
+        .into_iter()
+        .flatten()
+        .map(|t| json!({ "name": t, "url": format!("{base}/tags/{t}") }))
+        .collect();
     json!({
         "id": p.id.to_string(),
         "uri": p.remote_url.clone().unwrap_or(local_uri),
         "url": url,
         "created_at": timestamp(p.created_at),
         "edited_at": p.edited_at.map(timestamp),
-        "account": author_account(base, &p.author),
+        "account": author_account(base, &p.author, details),
         "content": p.html,
         "visibility": visibility(p.audience),
         "local_only": p.audience == Audience::Local,
@@ -184,14 +288,14 @@ fn post_status(base: &str, p: &PostView) -> Value {
         "spoiler_text": p.content_warning,
         "media_attachments": media,
         "application": null,
-        "mentions": [],
-        "tags": [],
+        "mentions": mentions,
+        "tags": tags,
         "emojis": [],
         "reblogs_count": p.boost_count,
         "favourites_count": p.favourite_count,
         "replies_count": p.reply_count,
         "in_reply_to_id": p.in_reply_to.map(|id| id.to_string()),
-        "in_reply_to_account_id": null,
+        "in_reply_to_account_id": details.replying_to.get(&p.id).map(|id| id.to_string()),
         "reblog": null,
         "poll": null,
         "card": null,
@@ -201,7 +305,7 @@ fn post_status(base: &str, p: &PostView) -> Value {
         "reblogged": p.boosted,
         "muted": false,
         "bookmarked": p.bookmarked,
-        "pinned": false,
+        "pinned": details.pinned.contains(&p.id),
         "filtered": [],
     })
 }
@@ -209,6 +313,186 @@ fn post_status(base: &str, p: &PostView) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use porchlight_app::db::timeline::Mentioned;
+    use porchlight_core::audience::Viewer;
+    use porchlight_core::views::Media;
+
+    /// A reply by someone elsewhere that has every feature an app draws: a content warning, two
+    /// mentions (a member here and someone elsewhere), two tags, a picture, counts, the
+    /// viewer's favourite and bookmark. The expected JSON is written by hand, attribute by
+    /// attribute, from Mastodon's documentation of the Status entity.
+    #[test]
+    fn a_status_is_computed_from_the_post_attribute_by_attribute() {
+        let base = "https://camp.example";
+        let post = PostView {
+            row_id: 41,
+            boosted_by: None,
+            id: 41,
+            author: Author {
+                id: 7,
+                username: "bo".into(),
+                display_name: "Bo".into(),
+                domain: Some("elsewhere.example".into()),
+                avatar_url: Some("https://elsewhere.example/bo.png".into()),
+                avatar_proxy: "/media/ab/cd".into(),
+            },
+            audience: Audience::Unlisted,
+            html: "<p>hi <a href=\"https://camp.example/@ana\">@ana</a> #fire #camp</p>".into(),
+            content_warning: "smoke".into(),
+            in_reply_to: Some(40),
+            created_at: 1_790_000_000,
+            edited_at: Some(1_790_000_060),
+            reply_count: 2,
+            boost_count: 3,
+            favourite_count: 4,
+            favourited: true,
+            boosted: false,
+            bookmarked: true,
+            viewer: Viewer::ANONYMOUS,
+            remote_url: Some("https://elsewhere.example/notes/9".into()),
+            media: vec![Media {
+                url: "https://elsewhere.example/pic.jpg".into(),
+                media_type: "image/jpeg".into(),
+                description: "a tent".into(),
+                proxy: "/media/ef/01".into(),
+                upload: None,
+            }],
+        };
+        let mut details = Details::default();
+        details.mentions.insert(
+            41,
+            vec![
+                Mentioned {
+                    id: 1,
+                    username: "ana".into(),
+                    domain: None,
+                    url: None,
+                },
+                Mentioned {
+                    id: 9,
+                    username: "cy".into(),
+                    domain: Some("far.example".into()),
+                    url: Some("https://far.example/u/cy".into()),
+                },
+            ],
+        );
+        details.tags.insert(41, vec!["camp".into(), "fire".into()]);
+        details.replying_to.insert(41, 1);
+        details.addresses.insert(
+            7,
+            (
+                "https://elsewhere.example/actors/bo".into(),
+                "https://elsewhere.example/@bo".into(),
+            ),
+        );
+        let expected = json!({
+            "id": "41",
+            "uri": "https://elsewhere.example/notes/9",
+            "url": "https://elsewhere.example/notes/9",
+            "created_at": "2026-09-21T14:13:20.000Z",
+            "edited_at": "2026-09-21T14:14:20.000Z",
+            "account": {
+                "id": "7",
+                "username": "bo",
+                "acct": "bo@elsewhere.example",
+                "display_name": "Bo",
+                "locked": false,
+                "bot": false,
+                "discoverable": false,
+                "group": false,
+                "created_at": "1970-01-01T00:00:00.000Z",
+                "note": "",
+                "url": "https://elsewhere.example/@bo",
+                "uri": "https://elsewhere.example/actors/bo",
+                "avatar": "https://camp.example/media/ab/cd",
+                "avatar_static": "https://camp.example/media/ab/cd",
+                "header": "",
+                "header_static": "",
+                "followers_count": 0,
+                "following_count": 0,
+                "statuses_count": 0,
+                "last_status_at": null,
+                "emojis": [],
+                "fields": [],
+            },
+            "content": "<p>hi <a href=\"https://camp.example/@ana\">@ana</a> #fire #camp</p>",
+            "visibility": "unlisted",
+            "local_only": false,
+            "sensitive": true,
+            "spoiler_text": "smoke",
+            "media_attachments": [{
+                "id": "41-0",
+                "type": "image",
+                "url": "https://camp.example/media/ef/01",
+                "preview_url": "https://camp.example/media/ef/01",
+                "remote_url": "https://elsewhere.example/pic.jpg",
+                "description": "a tent",
+                "blurhash": null,
+                "meta": {},
+            }],
+            "application": null,
+            "mentions": [
+                { "id": "1", "username": "ana", "url": "https://camp.example/@ana", "acct": "ana" },
+                { "id": "9", "username": "cy", "url": "https://far.example/u/cy", "acct": "cy@far.example" },
+            ],
+            "tags": [
+                { "name": "camp", "url": "https://camp.example/tags/camp" },
+                { "name": "fire", "url": "https://camp.example/tags/fire" },
+            ],
+            "emojis": [],
+            "reblogs_count": 3,
+            "favourites_count": 4,
+            "replies_count": 2,
+            "in_reply_to_id": "40",
+            "in_reply_to_account_id": "1",
+            "reblog": null,
+            "poll": null,
+            "card": null,
+            "language": null,
+            "text": null,
+            "favourited": true,
+            "reblogged": false,
+            "muted": false,
+            "bookmarked": true,
+            "pinned": false,
+            "filtered": [],
+        });
+        let got = status(base, &post, &details);
+        for (key, value) in expected.as_object().unwrap() {
+            assert_eq!(&got[key], value, "the status's {key}");
+        }
+        assert_eq!(got, expected, "no attribute more or less");
+
+        // The viewer's own pin; and a boost of it: the outer status is the booster's, with
+        // nothing of the post's own mentions, tags or reply.
+        details.pinned.insert(41);
+        assert_eq!(status(base, &post, &details)["pinned"], true);
+        let booster = Author {
+            id: 1,
+            username: "ana".into(),
+            display_name: "Ana".into(),
+            domain: None,
+            avatar_url: None,
+            avatar_proxy: String::new(),
+        };
+        let boost = PostView {
+            row_id: 50,
+            boosted_by: Some(booster),
+            ..post
+        };
+        let outer = status(base, &boost, &details);
+        assert_eq!(outer["id"], "50");
+        assert_eq!(outer["account"]["acct"], "ana");
+        assert_eq!(outer["account"]["url"], "https://camp.example/@ana");
+        assert_eq!(
+            outer["account"]["avatar"],
+            "https://camp.example/static/avatar.png"
+        );
+        assert_eq!(outer["mentions"], json!([]));
+        assert_eq!(outer["in_reply_to_account_id"], Value::Null);
+        assert_eq!(outer["reblog"]["id"], "41");
+        assert_eq!(outer["reblog"]["mentions"][1]["acct"], "cy@far.example");
+    }
 
     #[test]
     fn what_apps_see_never_claims_more_than_the_audience() {

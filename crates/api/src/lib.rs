@@ -232,6 +232,8 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/statuses/:id/context", Nothing, endpoints::context),
     route("GET", "/api/v1/statuses/:id/source", Member(&["read:statuses"]), endpoints::source),
     route("GET", "/api/v1/statuses/:id/history", Nothing, endpoints::history),
+    route("GET", "/api/v1/statuses/:id/favourited_by", Nothing, social::favourited_by),
+    route("GET", "/api/v1/statuses/:id/reblogged_by", Nothing, social::reblogged_by),
     route("POST", "/api/v1/statuses/:id/favourite", Member(&["write:favourites"]), endpoints::favourite),
     route("POST", "/api/v1/statuses/:id/unfavourite", Member(&["write:favourites"]), endpoints::unfavourite),
     route("POST", "/api/v1/statuses/:id/reblog", Member(&["write:statuses"]), endpoints::reblog),

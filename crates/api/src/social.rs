@@ -4,7 +4,8 @@
 //! errors that stop an app from starting.
 
 use porchlight_app::db::social::{self, NotificationKind, Person};
-use porchlight_app::db::timeline::Author;
+use porchlight_app::db::timeline::{self, Author};
+use porchlight_app::remote::FollowState;
 use serde_json::{Value, json};
 
 use crate::entities::{author_account, timestamp};
@@ -18,6 +19,14 @@ fn read<T>(
 }
 
 pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {
+    // Where someone from elsewhere lives is read from what is stored of them.
+    let details = match &p.domain {
+        Some(_) => c
+            .app
+            .read(|conn| timeline::details(conn, &[], &[p.id], None))
+            .unwrap_or_default(),
+        None => Default::default(),
+    };
     author_account(
         c.request.base_url,
         &Author {
@@ -28,6 +37,7 @@ pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {
             avatar_url: None,
             avatar_proxy: String::new(),
         },
+        &details,
     )
 }
 
@@ -59,8 +69,11 @@ pub(crate) fn notification_json(
                 let Some(view) = shown.pop() else {
                     return Ok(None);
                 };
-                let mut status = crate::entities::status(c.request.base_url, &view);
-                if let Some(results) = filtered.get(&view.id) {
+                let id = view.id;
+                let mut one =
+                    crate::entities::statuses(c.app, c.request.base_url, c.member, vec![view])?;
+                let mut status = one.pop().unwrap_or(Value::Null);
+                if let Some(results) = filtered.get(&id) {
                     status["filtered"] = Value::Array(results.clone());
                 }
                 status
@@ -149,12 +162,10 @@ pub fn clear(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 pub(crate) fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
     let me = c.me()?;
-    let (following, followed_by) = read(c, |conn| {
-        Ok((
-            social::follows(conn, me, other)?,
-            social::follows(conn, other, me)?,
-        ))
-    })?;
+    // A follow of someone elsewhere is `requested` until their server accepts it.
+    let state = c.app.follow_state(me, other)?;
+    let following = state == FollowState::Following;
+    let followed_by = read(c, |conn| social::follows(conn, other, me))?;
     let boundaries = c.app.boundaries(me, other)?;
     Ok(json!({
         "id": other.to_string(),
@@ -167,7 +178,7 @@ pub(crate) fn relationship(c: &Caller, other: i64) -> Result<Value, ApiError> {
         "blocked_by": boundaries.blocked_by,
         "muting": boundaries.muting.is_some(),
         "muting_notifications": boundaries.muting.as_ref().is_some_and(|m| m.notifications),
-        "requested": false,
+        "requested": state == FollowState::Requested,
         "requested_by": false,
         "domain_blocking": false,
         "endorsed": false,
@@ -219,20 +230,17 @@ fn follow_list(c: &Caller, found: &[&str], followers: bool) -> Result<ApiRespons
     let people = read(c, |conn| {
         social::follow_list(conn, account, followers, before, limit)
     })?;
-    let base = c.request.base_url;
     let path = if followers { "followers" } else { "following" };
-    let list: Vec<Value> = people.iter().map(|p| person_account(c, p)).collect();
-    let mut response = ApiResponse::ok(Value::Array(list));
-    if let (Some(last), true) = (people.last(), people.len() == limit as usize) {
-        response = response.with_header(
-            "link",
-            format!(
-                "<{base}/api/v1/accounts/{account}/{path}?max_id={}>; rel=\"next\"",
-                last.since
-            ),
-        );
-    }
-    Ok(response)
+    let next = people
+        .last()
+        .filter(|_| people.len() == limit as usize)
+        .map(|p| p.since.to_string());
+    Ok(people_page(
+        c,
+        &people,
+        &format!("accounts/{account}/{path}"),
+        next,
+    ))
 }
 
 pub fn followers(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -241,6 +249,65 @@ pub fn followers(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
 
 pub fn following(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     follow_list(c, found, false)
+}
+
+/// `GET /api/v1/statuses/:id/favourited_by`: who favourited a post the caller may see, the
+/// latest first, paged by an opaque `max_id` in the Link header.
+pub fn favourited_by(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let post = crate::path_id(found[0])?;
+    c.app.view_post(c.reader(), post)?;
+    let limit = c.params.limit(40, 80);
+    let after = c.params.text("max_id").and_then(|m| {
+        let (time, account) = m.split_once('-')?;
+        Some((time.parse().ok()?, account.parse().ok()?))
+    });
+    let people = read(c, |conn| social::favourited_by(conn, post, after, limit))?;
+    let next = people
+        .last()
+        .filter(|_| people.len() == limit as usize)
+        .map(|p| format!("{}-{}", p.since, p.id));
+    Ok(people_page(
+        c,
+        &people,
+        &format!("statuses/{post}/favourited_by"),
+        next,
+    ))
+}
+
+/// `GET /api/v1/statuses/:id/reblogged_by`: who boosted a post the caller may see.
+pub fn reblogged_by(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let post = crate::path_id(found[0])?;
+    c.app.view_post(c.reader(), post)?;
+    let limit = c.params.limit(40, 80);
+    let before = c.params.text("max_id").and_then(|m| m.parse().ok());
+    let boosts = read(c, |conn| social::boosted_by(conn, post, before, limit))?;
+    let next = boosts
+        .last()
+        .filter(|_| boosts.len() == limit as usize)
+        .map(|(boost, _)| boost.to_string());
+    let people: Vec<Person> = boosts.into_iter().map(|(_, p)| p).collect();
+    Ok(people_page(
+        c,
+        &people,
+        &format!("statuses/{post}/reblogged_by"),
+        next,
+    ))
+}
+
+/// A list of accounts, with a Link to the next page when there may be one.
+fn people_page(c: &Caller, people: &[Person], path: &str, next: Option<String>) -> ApiResponse {
+    let list: Vec<Value> = people.iter().map(|p| person_account(c, p)).collect();
+    let response = ApiResponse::ok(Value::Array(list));
+    match next {
+        Some(cursor) => response.with_header(
+            "link",
+            format!(
+                "<{}/api/v1/{path}?max_id={cursor}>; rel=\"next\"",
+                c.request.base_url
+            ),
+        ),
+        None => response,
+    }
 }
 
 /// What the camp has none of yet: an empty list.
@@ -294,9 +361,11 @@ pub fn set_markers(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(markers_json(c, &moved)?))
 }
 
-pub fn preferences(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+/// The member's preferences: their default audience as apps name it (camp-only is `private`).
+pub fn preferences(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let default = c.my_member()?.default_audience;
     Ok(ApiResponse::ok(json!({
-        "posting:default:visibility": "private",
+        "posting:default:visibility": crate::entities::visibility(default),
         "posting:default:sensitive": false,
         "posting:default:language": null,
         "reading:expand:media": "default",

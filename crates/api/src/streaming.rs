@@ -175,8 +175,8 @@ impl Subscription {
                 *last = newest.row_id;
             }
             fresh.reverse();
-            for post in fresh {
-                let status = crate::entities::status(base_url, &post);
+            let statuses = crate::entities::statuses(app, base_url, reader.account, fresh.clone())?;
+            for (post, status) in fresh.into_iter().zip(statuses) {
                 events.push(event(stream.label(), "update", &status));
                 if self.sent.len() == REMEMBERED {
                     self.sent.pop_front();
@@ -263,7 +263,8 @@ impl Subscription {
             if edited != sent.edited_at
                 && let Ok(view) = app.view_post(reader, sent.post)
             {
-                let status = crate::entities::status(base_url, &view);
+                let mut one = crate::entities::statuses(app, base_url, reader.account, vec![view])?;
+                let status = one.pop().unwrap_or(Value::Null);
                 events.push(event(sent.stream.clone(), "status.update", &status));
                 sent.edited_at = edited;
             }

@@ -113,6 +113,26 @@ impl App {
         })
     }
 
+    /// Fills the profile of someone elsewhere that has no posts here yet with their newest
+    /// ones, fetched from their server (the first time a member opens it). Best effort: a
+    /// server that does not answer leaves the profile as it was.
+    pub fn fill_remote_profile(&self, account: AccountId) -> AppResult<()> {
+        let Some(fed) = self.federation.as_ref() else {
+            return Ok(());
+        };
+        let Some(remote) = self.db.read(|c| store::remote_by_id(c, account))? else {
+            return Ok(());
+        };
+        if self.db.read(|c| store::has_posts(c, account))? {
+            return Ok(());
+        }
+        match resolve::recent_posts(fed, &self.db, &remote, 20) {
+            Ok(n) => log::info!("fetched {n} posts of {} from their outbox", remote.uri),
+            Err(e) => log::info!("could not read the outbox of {}: {e}", remote.uri),
+        }
+        Ok(())
+    }
+
     /// Whether `by` follows the account, has asked to, or neither.
     pub fn follow_state(&self, by: AccountId, account: AccountId) -> AppResult<FollowState> {
         self.db.read(|c| {

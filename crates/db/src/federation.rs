@@ -69,6 +69,12 @@ pub fn remote_by_key_id(
     remote_where(conn, "key_id = ?1", &key_id)
 }
 
+/// Whether the camp has any post of `account` (a profile from elsewhere may have none yet).
+pub fn has_posts(conn: &Connection, account: AccountId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM posts WHERE author_id = ?1)")?
+        .query_row([account], |r| r.get(0))
+}
+
 pub fn remote_by_id(conn: &Connection, id: AccountId) -> rusqlite::Result<Option<RemoteAccount>> {
     remote_where(conn, "id = ?1", &id)
 }

@@ -203,15 +203,60 @@ pub fn follow_list(
     };
     conn.prepare_cached(sql)?
         .query_map(params![account, before.unwrap_or(i64::MAX), limit], |r| {
-            Ok(Person {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                domain: r.get(2)?,
-                display_name: r.get(3)?,
-                since: r.get(4)?,
-            })
+            person_from_row(r, 0)
         })?
         .collect()
+}
+
+fn person_from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Person> {
+    Ok(Person {
+        id: r.get(at)?,
+        username: r.get(at + 1)?,
+        domain: r.get(at + 2)?,
+        display_name: r.get(at + 3)?,
+        since: r.get(at + 4)?,
+    })
+}
+
+/// Who favourited `post`, the latest first, after `after` (the time and account of the last one
+/// already shown: favourites made in the same second are told apart by account).
+pub fn favourited_by(
+    conn: &Connection,
+    post: PostId,
+    after: Option<(UnixTime, AccountId)>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Person>> {
+    let (time, account) = after.unwrap_or((i64::MAX, i64::MAX));
+    conn.prepare_cached(
+        "SELECT a.id, a.username, a.domain, a.display_name, f.created_at
+           FROM favourites f JOIN accounts a ON a.id = f.account_id
+          WHERE f.post_id = ?1 AND (f.created_at, f.account_id) < (?2, ?3)
+          ORDER BY f.created_at DESC, f.account_id DESC LIMIT ?4",
+    )?
+    .query_map(params![post, time, account, limit], |r| {
+        person_from_row(r, 0)
+    })?
+    .collect()
+}
+
+/// Who boosted `post`, the latest first, each with the id of their boost (the paging cursor),
+/// before the boost `before`.
+pub fn boosted_by(
+    conn: &Connection,
+    post: PostId,
+    before: Option<PostId>,
+    limit: u32,
+) -> rusqlite::Result<Vec<(PostId, Person)>> {
+    conn.prepare_cached(
+        "SELECT b.id, a.id, a.username, a.domain, a.display_name, b.created_at
+           FROM posts b JOIN accounts a ON a.id = b.author_id
+          WHERE b.boost_of = ?1 AND b.id < ?2
+          ORDER BY b.id DESC LIMIT ?3",
+    )?
+    .query_map(params![post, before.unwrap_or(i64::MAX), limit], |r| {
+        Ok((r.get(0)?, person_from_row(r, 1)?))
+    })?
+    .collect()
 }
 
 /// Anyone this camp knows (a member or someone elsewhere), by id.

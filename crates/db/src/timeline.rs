@@ -509,6 +509,108 @@ fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<(
     Ok(())
 }
 
+/// Someone a post mentions, as apps list them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mentioned {
+    pub id: AccountId,
+    pub username: String,
+    /// Their server; None for members of this camp.
+    pub domain: Option<String>,
+    /// Their profile page elsewhere (members' pages are the caller's to name).
+    pub url: Option<String>,
+}
+
+/// What an app's view of posts holds beyond what a page shows (which renders most of it into
+/// the post's HTML): whom each mentions, its tags, whose post it answers, whether the viewer
+/// pinned it, and where the accounts from elsewhere among the authors live. Read for a whole
+/// list at once.
+#[derive(Debug, Default, PartialEq)]
+pub struct Details {
+    pub mentions: std::collections::HashMap<PostId, Vec<Mentioned>>,
+    pub tags: std::collections::HashMap<PostId, Vec<String>>,
+    pub replying_to: std::collections::HashMap<PostId, AccountId>,
+    pub pinned: std::collections::HashSet<PostId>,
+    /// Actor id and profile page of each account from elsewhere among `accounts`.
+    pub addresses: std::collections::HashMap<AccountId, (String, String)>,
+}
+
+/// The details of `posts` for `viewer`, with the addresses of the remote ones among `accounts`.
+pub fn details(
+    conn: &Connection,
+    posts: &[PostId],
+    accounts: &[AccountId],
+    viewer: Option<AccountId>,
+) -> rusqlite::Result<Details> {
+    let list = |ids: &mut dyn Iterator<Item = i64>| {
+        format!(
+            "[{}]",
+            ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+        )
+    };
+    let post_ids = list(&mut posts.iter().copied());
+    let mut details = Details::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.post_id, a.id, a.username, a.domain, IFNULL(a.url, a.uri)
+           FROM json_each(?1) j JOIN post_mentions m ON m.post_id = j.value
+           JOIN accounts a ON a.id = m.account_id
+          ORDER BY m.post_id, a.id",
+    )?;
+    let mut rows = stmt.query([&post_ids])?;
+    while let Some(row) = rows.next()? {
+        details
+            .mentions
+            .entry(row.get(0)?)
+            .or_default()
+            .push(Mentioned {
+                id: row.get(1)?,
+                username: row.get(2)?,
+                domain: row.get(3)?,
+                url: row.get(4)?,
+            });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.post_id, t.tag FROM json_each(?1) j JOIN post_tags t ON t.post_id = j.value
+          ORDER BY t.post_id, t.tag",
+    )?;
+    let mut rows = stmt.query([&post_ids])?;
+    while let Some(row) = rows.next()? {
+        details
+            .tags
+            .entry(row.get(0)?)
+            .or_default()
+            .push(row.get(1)?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, r.author_id FROM json_each(?1) j JOIN posts p ON p.id = j.value
+           JOIN posts r ON r.id = p.in_reply_to",
+    )?;
+    let mut rows = stmt.query([&post_ids])?;
+    while let Some(row) = rows.next()? {
+        details.replying_to.insert(row.get(0)?, row.get(1)?);
+    }
+    if let Some(viewer) = viewer {
+        let mut stmt = conn.prepare_cached(
+            "SELECT x.post_id FROM json_each(?1) j JOIN pins x
+               ON x.account_id = ?2 AND x.post_id = j.value",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![&post_ids, viewer])?;
+        while let Some(row) = rows.next()? {
+            details.pinned.insert(row.get(0)?);
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.uri, IFNULL(a.url, a.uri) FROM json_each(?1) j
+           JOIN accounts a ON a.id = j.value WHERE a.domain IS NOT NULL AND a.uri IS NOT NULL",
+    )?;
+    let mut rows = stmt.query([list(&mut accounts.iter().copied())])?;
+    while let Some(row) = rows.next()? {
+        details
+            .addresses
+            .insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+    }
+    Ok(details)
+}
+
 /// One post (never a boost row) if the reader may view it.
 pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
     let sql = format!(

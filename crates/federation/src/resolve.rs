@@ -181,3 +181,71 @@ pub(crate) fn post_at(
     crate::inbox::store_note_at(fed, db, &note, &author, true, depth)?
         .ok_or_else(|| FedError::Invalid("the post could not be stored".into()))
 }
+
+/// The newest posts of someone elsewhere, from the first page of their outbox (at most `max`),
+/// stored as wanted: for a profile a member opens that has nothing here yet (a follow brings
+/// only what comes after it). Only their own posts, served by their own server, are taken.
+/// Returns how many were stored.
+pub fn recent_posts(
+    fed: &Federation,
+    db: &Db,
+    account: &RemoteAccount,
+    max: usize,
+) -> Result<usize, FedError> {
+    refuse_suspended(db, &account.uri)?;
+    let (actor, _) = fed.fetch(db, &account.uri)?;
+    let Some(outbox) =
+        inbound::str_field(&actor, "outbox").filter(|u| inbound::same_origin(u, &account.uri))
+    else {
+        return Ok(0);
+    };
+    let (collection, _) = fed.fetch(db, outbox)?;
+    let page = if collection.get("orderedItems").is_some() || collection.get("items").is_some() {
+        collection
+    } else {
+        match collection.get("first") {
+            Some(serde_json::Value::String(first)) if inbound::same_origin(first, &account.uri) => {
+                fed.fetch(db, first)?.0
+            }
+            Some(first @ serde_json::Value::Object(_)) => first.clone(),
+            _ => return Ok(0),
+        }
+    };
+    let items = page
+        .get("orderedItems")
+        .or_else(|| page.get("items"))
+        .and_then(|i| i.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut stored = 0;
+    for item in items.iter().take(max) {
+        // A Create's note, embedded or by id; boosts of other people's posts are left out.
+        let note = match inbound::kind(item) {
+            "Create" => item.get("object"),
+            "Note" | "Article" | "Page" | "Question" => Some(item),
+            _ => None,
+        };
+        match note {
+            Some(embedded @ serde_json::Value::Object(_)) => {
+                let Ok(note) = RemoteNote::from_json(embedded) else {
+                    continue;
+                };
+                if note.attributed_to != account.uri
+                    || !inbound::same_origin(&note.id, &account.uri)
+                {
+                    continue;
+                }
+                if crate::inbox::store_note(fed, db, &note, account, true)?.is_some() {
+                    stored += 1;
+                }
+            }
+            Some(serde_json::Value::String(id))
+                if inbound::same_origin(id, &account.uri) && post(fed, db, id).is_ok() =>
+            {
+                stored += 1;
+            }
+            _ => {}
+        }
+    }
+    Ok(stored)
+}

@@ -97,6 +97,9 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         }),
         None => None,
     };
+    if v.me.is_some() && x.req.query("max_id").is_none() {
+        s.app.fill_remote_profile(account.id)?;
+    }
     let data = x.read_page(&Query::Profile(account.id))?;
     let view = web::RemoteProfileView {
         handle: &canonical,

@@ -573,6 +573,39 @@ fn audiences_through_the_api_never_widen() {
     );
     assert_eq!(once.json["id"], twice.json["id"]);
     assert_eq!(camp.count("posts"), before + 1);
+    // Eight retries at once (an app on a flaky network): one post, and every answer names it.
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let retries: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    client
+                        .send(
+                            "POST",
+                            "/api/v1/statuses",
+                            Some(&token),
+                            Some((
+                                "application/json",
+                                br#"{"status":"sent on a train","visibility":"public"}"#.to_vec(),
+                            )),
+                            &[("idempotency-key", "k2")],
+                        )
+                        .json
+                })
+            })
+            .collect();
+        retries.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["id"] == answers[0]["id"] && a["id"].is_string()),
+        "{answers:?}"
+    );
+    assert_eq!(
+        camp.count("posts"),
+        before + 2,
+        "one post for eight retries"
+    );
 
     // Favourite, bookmark, delete.
     let id = d.json["id"].as_str().unwrap();
@@ -689,6 +722,11 @@ fn an_app_never_posts_beyond_the_camp_unless_the_member_chose() {
     );
     assert_eq!(changed.status, 200, "{}", changed.json);
     assert_eq!(changed.json["source"]["privacy"], "public");
+    assert_eq!(
+        client.get("/api/v1/preferences", Some(&token)).json["posting:default:visibility"],
+        "public",
+        "apps that read the preferences see the new default too"
+    );
     let wide = post(json!({"status": "now public by default"}));
     assert_eq!(wide.json["visibility"], "public");
     assert_eq!(audience_of(&wide), "public");
@@ -2437,4 +2475,239 @@ fn junk_credentials_get_no_turn_for_a_large_body() {
     });
     assert_eq!(result.recv_timeout(Duration::from_secs(30)), Ok(200));
     drop(hogs);
+}
+
+#[test]
+fn statuses_say_whom_they_mention_answer_and_tag_and_who_favourited_and_boosted() {
+    let (camp, client, hana, mo, jo) = camp_of_three();
+    let base = camp.base.clone();
+    let (mo_id, jo_id) = (account_id(&client, "mo"), account_id(&client, "jo"));
+    let first = post_status(&client, &mo, "a question for the camp", "public", None);
+    let reply = post_status(
+        &client,
+        &hana,
+        "@mo and @jo: look #Campfire #stars",
+        "public",
+        Some(&first),
+    );
+    let status = client
+        .get(&format!("/api/v1/statuses/{reply}"), Some(&jo))
+        .json;
+    assert_eq!(
+        status["mentions"],
+        json!([
+            { "id": mo_id, "username": "mo", "url": format!("{base}/@mo"), "acct": "mo" },
+            { "id": jo_id, "username": "jo", "url": format!("{base}/@jo"), "acct": "jo" },
+        ]),
+        "{status}"
+    );
+    assert_eq!(
+        status["tags"],
+        json!([
+            { "name": "campfire", "url": format!("{base}/tags/campfire") },
+            { "name": "stars", "url": format!("{base}/tags/stars") },
+        ])
+    );
+    assert_eq!(status["in_reply_to_id"], first.as_str());
+    assert_eq!(status["in_reply_to_account_id"], mo_id.as_str());
+    assert_eq!(status["pinned"], false);
+    // The same values in lists (computed for a whole page at once).
+    let home = client.get("/api/v1/timelines/home", Some(&hana)).json;
+    let listed = home
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == reply.as_str())
+        .expect("the reply on hana's home");
+    assert_eq!(listed["mentions"], status["mentions"]);
+    assert_eq!(listed["in_reply_to_account_id"], mo_id.as_str());
+
+    // Pinned for its author only.
+    let pinned = client.form(&format!("/api/v1/statuses/{reply}/pin"), Some(&hana), &[]);
+    assert_eq!(pinned.status, 200, "{}", pinned.json);
+    let mine = client
+        .get(&format!("/api/v1/statuses/{reply}"), Some(&hana))
+        .json;
+    assert_eq!(mine["pinned"], true);
+    let theirs = client
+        .get(&format!("/api/v1/statuses/{reply}"), Some(&mo))
+        .json;
+    assert_eq!(theirs["pinned"], false);
+
+    // Who favourited and who boosted, paged.
+    for token in [&mo, &jo] {
+        let r = client.form(
+            &format!("/api/v1/statuses/{reply}/favourite"),
+            Some(token),
+            &[],
+        );
+        assert_eq!(r.status, 200, "{}", r.json);
+    }
+    let r = client.form(&format!("/api/v1/statuses/{reply}/reblog"), Some(&mo), &[]);
+    assert_eq!(r.status, 200, "{}", r.json);
+    let page = client.get(
+        &format!("/api/v1/statuses/{reply}/favourited_by?limit=1"),
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.json);
+    assert_eq!(page.json.as_array().unwrap().len(), 1);
+    let link = page
+        .header("link")
+        .expect("a link to the next page")
+        .to_string();
+    let next = link
+        .split(['<', '>'])
+        .nth(1)
+        .unwrap()
+        .strip_prefix(&base)
+        .unwrap()
+        .to_string();
+    let rest = client.get(&next, None);
+    let mut who: Vec<String> = page
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest.json.as_array().unwrap())
+        .map(|a| a["acct"].as_str().unwrap().to_string())
+        .collect();
+    who.sort();
+    assert_eq!(who, ["jo", "mo"], "each favourite once, over two pages");
+    let boosted = client.get(&format!("/api/v1/statuses/{reply}/reblogged_by"), None);
+    assert_eq!(boosted.json, json!([boosted.json[0].clone()]));
+    assert_eq!(boosted.json[0]["acct"], "mo");
+    assert_eq!(boosted.json[0]["id"], mo_id.as_str());
+
+    // A post the asker may not see answers as if it did not exist.
+    let direct = post_status(&client, &hana, "@mo just for you", "direct", None);
+    for path in ["favourited_by", "reblogged_by"] {
+        let r = client.get(&format!("/api/v1/statuses/{direct}/{path}"), Some(&jo));
+        assert_eq!(r.status, 404, "{path}: {}", r.json);
+        let r = client.get(&format!("/api/v1/statuses/{direct}/{path}"), Some(&mo));
+        assert_eq!(r.status, 200, "{path}: {}", r.json);
+    }
+}
+
+#[test]
+fn an_app_finds_follows_and_reads_people_and_posts_elsewhere() {
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    let (ca, cb) = (Client::new(a), Client::new(b));
+    let ana = token_for(a, &ca, "ana", "read write follow");
+    let bo = token_for(b, &cb, "bo", "read write follow");
+    let bo_handle = format!("bo@{}", b.host());
+    let bo_post = post_status(&cb, &bo, "news from the other camp #lake", "public", None);
+    let bo_post_url = format!("{}/posts/{bo_post}", b.base);
+
+    // Not known here yet: without resolve, nothing; with it, Bo as an account of his server.
+    let unresolved = ca.get(&format!("/api/v2/search?q=@{bo_handle}"), Some(&ana));
+    assert_eq!(
+        unresolved.json["accounts"],
+        json!([]),
+        "{}",
+        unresolved.json
+    );
+    let found = ca.get(
+        &format!("/api/v2/search?q=@{bo_handle}&resolve=true"),
+        Some(&ana),
+    );
+    assert_eq!(found.status, 200, "{}", found.json);
+    let account = found.json["accounts"][0].clone();
+    assert_eq!(account["acct"], bo_handle.as_str(), "{account}");
+    assert_eq!(account["username"], "bo");
+    assert_eq!(account["uri"], format!("{}/users/bo", b.base));
+    assert_eq!(account["url"], format!("{}/@bo", b.base));
+    let bo_id = account["id"].as_str().unwrap().to_string();
+    // The same account by lookup and by id.
+    let looked_up = ca.get(
+        &format!("/api/v1/accounts/lookup?acct={bo_handle}"),
+        Some(&ana),
+    );
+    assert_eq!(looked_up.json, account);
+    assert_eq!(
+        ca.get(&format!("/api/v1/accounts/{bo_id}"), None).json,
+        account
+    );
+
+    // Ana follows him from the app: requested until his camp accepts, then following.
+    let follow = ca.form(&format!("/api/v1/accounts/{bo_id}/follow"), Some(&ana), &[]);
+    assert_eq!(follow.status, 200, "{}", follow.json);
+    assert!(
+        follow.json["requested"] == true || follow.json["following"] == true,
+        "{}",
+        follow.json
+    );
+    a.wait_for("Bo's camp to accept", |_| {
+        ca.get(
+            &format!("/api/v1/accounts/relationships?id[]={bo_id}"),
+            Some(&ana),
+        )
+        .json[0]["following"]
+            == true
+    });
+
+    // His profile has nothing here yet (the follow brings what comes after it): its first
+    // page is fetched from his outbox.
+    let profile = ca.get(&format!("/api/v1/accounts/{bo_id}/statuses"), Some(&ana));
+    assert_eq!(
+        profile.json[0]["uri"],
+        bo_post_url.as_str(),
+        "{}",
+        profile.json
+    );
+
+    // His post, found by its address, is a status with its own uri and url.
+    let by_url = ca.get(
+        &format!(
+            "/api/v2/search?q={}&resolve=true&type=statuses",
+            bo_post_url
+        ),
+        Some(&ana),
+    );
+    let status = by_url.json["statuses"][0].clone();
+    assert_eq!(status["uri"], bo_post_url.as_str(), "{}", by_url.json);
+    assert_eq!(status["url"], bo_post_url.as_str());
+    assert_eq!(status["account"]["acct"], bo_handle.as_str());
+    assert_eq!(status["account"]["url"], format!("{}/@bo", b.base));
+    assert_eq!(status["tags"][0]["name"], "lake");
+    // And on his profile's list of posts, here.
+    let listed = status_ids(&ca, &ana, &format!("/api/v1/accounts/{bo_id}/statuses"));
+    assert!(
+        listed.contains(&status["id"].as_str().unwrap().to_string()),
+        "{listed:?}"
+    );
+
+    // New posts of his reach Ana's home through the follow.
+    let later = post_status(&cb, &bo, "and one more", "public", None);
+    let later_url = format!("{}/posts/{later}", b.base);
+    a.wait_for("Bo's new post", |_| {
+        ca.get("/api/v1/timelines/home", Some(&ana))
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["uri"] == later_url.as_str())
+    });
+
+    // Unfollowed from the app.
+    let unfollow = ca.form(
+        &format!("/api/v1/accounts/{bo_id}/unfollow"),
+        Some(&ana),
+        &[],
+    );
+    assert_eq!(unfollow.json["following"], false, "{}", unfollow.json);
+    assert_eq!(unfollow.json["requested"], false);
+    // Someone unknown, or a garbled handle: a clear 404, nothing stored.
+    let accounts_before = a.count("accounts");
+    let missing = ca.get(
+        &format!("/api/v1/accounts/lookup?acct=nobody@{}", b.host()),
+        Some(&ana),
+    );
+    assert_eq!(missing.status, 404, "{}", missing.json);
+    let garbled = ca.get("/api/v2/search?q=@x@&resolve=true", Some(&ana));
+    assert_eq!(garbled.status, 200);
+    assert_eq!(garbled.json["accounts"], json!([]));
+    assert_eq!(a.count("accounts"), accounts_before);
 }

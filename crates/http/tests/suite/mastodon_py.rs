@@ -1,6 +1,7 @@
 //! Mastodon.py (from the Python package registry, pinned in tests/mastodon-py/requirements.txt)
-//! drives a real camp through the whole client flow: tests/mastodon-py/flow.py says what it
-//! checks. `scripts/install-test-deps` makes its virtual environment; set
+//! drives a real camp through the whole client flow (tests/mastodon-py/flow.py says what it
+//! checks), and reaches someone on another camp through it as a phone app does (elsewhere.py).
+//! `scripts/install-test-deps` makes its virtual environment; set
 //! `PORCHLIGHT_SKIP_MASTODON_PY=1` to skip this knowingly.
 
 use std::path::PathBuf;
@@ -8,11 +9,12 @@ use std::process::Command;
 
 use porchlight_testkit::{PASSWORD, TestCamp};
 
-#[test]
-fn mastodon_py_registers_authorizes_posts_and_reads() {
+/// Runs a script of tests/mastodon-py with `env` (and the member's password), and asserts that
+/// it got to its end; None when told to skip.
+fn run_script(script: &str, base: &str, env: &[(&str, &str)]) -> Option<String> {
     if std::env::var("PORCHLIGHT_SKIP_MASTODON_PY").as_deref() == Ok("1") {
         eprintln!("Mastodon.py test skipped on request (PORCHLIGHT_SKIP_MASTODON_PY=1)");
-        return;
+        return None;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/mastodon-py");
     let python = dir.join(".venv/bin/python");
@@ -21,6 +23,28 @@ fn mastodon_py_registers_authorizes_posts_and_reads() {
         "the Mastodon.py test needs tests/mastodon-py/.venv: run scripts/install-test-deps (or \
          scripts/test, which does), or set PORCHLIGHT_SKIP_MASTODON_PY=1 to skip it knowingly"
     );
+    let out = Command::new(&python)
+        .arg(dir.join(script))
+        .env("PORCHLIGHT_BASE", base)
+        .env("PORCHLIGHT_PASSWORD", PASSWORD)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run Mastodon.py");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "Mastodon.py's {script} failed:\n{said}"
+    );
+    assert!(said.contains("mastodon.py: all done"), "{said}");
+    Some(said)
+}
+
+#[test]
+fn mastodon_py_registers_authorizes_posts_and_reads() {
     let (camp, _) = TestCamp::with_host("hana");
     camp.add_member("mo", porchlight_core::audience::Role::Member);
     // A phone photo with a camera make and a GPS position, for the app to upload.
@@ -31,21 +55,16 @@ fn mastodon_py_registers_authorizes_posts_and_reads() {
         porchlight_pictures::samples::jpeg(64, 48, Some(6)),
     )
     .unwrap();
-    let out = Command::new(&python)
-        .arg(dir.join("flow.py"))
-        .env("PORCHLIGHT_BASE", &camp.base)
-        .env("PORCHLIGHT_USER", "hana")
-        .env("PORCHLIGHT_PASSWORD", PASSWORD)
-        .env("PORCHLIGHT_PICTURE", &picture)
-        .output()
-        .expect("run Mastodon.py");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "Mastodon.py's flow failed:\n{said}");
-    assert!(said.contains("mastodon.py: all done"), "{said}");
+    let picture = picture.to_str().unwrap();
+    if run_script(
+        "flow.py",
+        &camp.base,
+        &[("PORCHLIGHT_USER", "hana"), ("PORCHLIGHT_PICTURE", picture)],
+    )
+    .is_none()
+    {
+        return;
+    }
     // What it did is in the database: its posts (one deleted), one app, one live token.
     assert_eq!(camp.count("oauth_apps"), 1);
     assert_eq!(camp.count("oauth_tokens"), 1, "the revoked token is gone");
@@ -61,4 +80,34 @@ fn mastodon_py_registers_authorizes_posts_and_reads() {
         ),
         1
     );
+}
+
+#[test]
+fn mastodon_py_finds_follows_and_reads_someone_on_another_camp() {
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("hana", porchlight_core::audience::Role::Host);
+    b.add_member("bo", porchlight_core::audience::Role::Host);
+    let mut bo = b.logged_in("bo");
+    let post = bo.write_post("a view of the lake from the other camp", "public");
+    let post_url = format!("{}/posts/{post}", b.base);
+    let handle = format!("bo@{}", b.host());
+    if run_script(
+        "elsewhere.py",
+        &a.base,
+        &[
+            ("PORCHLIGHT_USER", "hana"),
+            ("PORCHLIGHT_ELSEWHERE", &handle),
+            ("PORCHLIGHT_ELSEWHERE_POST", &post_url),
+        ],
+    )
+    .is_none()
+    {
+        return;
+    }
+    // Bo's camp heard of each step: the follow and its undoing, and the favourite.
+    b.wait_for("the favourite", |b| b.count("favourites") == 1);
+    b.wait_for("the unfollow", |b| {
+        b.query_i64("SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.follower_id WHERE a.domain IS NOT NULL") == 0
+    });
 }
