@@ -78,7 +78,7 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "languages": ["en"],
         "configuration": {
             "urls": { "streaming": streaming_url(base), "status": null },
-            "vapid": { "public_key": "" },
+            "vapid": { "public_key": c.app.vapid_public_key()?.unwrap_or_default() },
             "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
             "statuses": {
                 "max_characters": c.app.limits.max_post_chars,

@@ -15,6 +15,7 @@ mod media;
 mod muting;
 mod oauth;
 mod params;
+mod push;
 mod social;
 pub mod streaming;
 
@@ -259,6 +260,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/notifications/clear", Member(&["write:notifications"]), social::clear),
     route("GET", "/api/v1/notifications/:id", Member(&["read:notifications"]), social::notification),
     route("POST", "/api/v1/notifications/:id/dismiss", Member(&["write:notifications"]), social::dismiss),
+    route("POST", "/api/v1/push/subscription", Member(&["push"]), push::create),
+    route("GET", "/api/v1/push/subscription", Member(&["push"]), push::show),
+    route("PUT", "/api/v1/push/subscription", Member(&["push"]), push::update),
+    route("DELETE", "/api/v1/push/subscription", Member(&["push"]), push::delete),
     route("GET", "/api/v1/custom_emojis", Nothing, social::none),
     route("GET", "/api/v1/announcements", Member(&["read"]), social::none),
     route("GET", "/api/v1/lists", Member(&["read:lists"]), lists::index),

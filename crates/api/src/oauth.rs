@@ -21,7 +21,7 @@ pub fn register_app(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         scopes: &c.params.text("scopes").unwrap_or_default(),
         website: &c.params.text("website").unwrap_or_default(),
     })?;
-    let mut body = app_json(&registered);
+    let mut body = app_json(c, &registered)?;
     body["client_id"] = Value::String(registered.client_id.clone());
     body["client_secret"] = json!(registered.client_secret);
     body["client_secret_expires_at"] = json!(0);
@@ -29,16 +29,16 @@ pub fn register_app(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 /// An Application entity.
-fn app_json(app: &porchlight_app::oauth::RegisteredApp) -> Value {
-    json!({
+fn app_json(c: &Caller, app: &porchlight_app::oauth::RegisteredApp) -> Result<Value, ApiError> {
+    Ok(json!({
         "id": app.id.to_string(),
         "name": app.name,
         "website": if app.website.is_empty() { Value::Null } else { Value::String(app.website.clone()) },
         "scopes": app.scopes.iter().collect::<Vec<_>>(),
         "redirect_uri": app.redirect_uris.join("\n"),
         "redirect_uris": app.redirect_uris,
-        "vapid_key": "",
-    })
+        "vapid_key": c.app.vapid_public_key()?.unwrap_or_default(),
+    }))
 }
 
 pub fn verify_app(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -50,7 +50,7 @@ pub fn verify_app(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         .app
         .oauth_app_by_id(bearer.app_id)?
         .ok_or_else(|| ApiError::new(401, "The access token is invalid"))?;
-    Ok(ApiResponse::ok(app_json(&app)))
+    Ok(ApiResponse::ok(app_json(c, &app)?))
 }
 
 /// The client's id and secret: from the form (`client_secret_post`) or HTTP Basic.

@@ -69,12 +69,29 @@ impl Params {
 
     /// A text parameter (numbers and booleans read as their text).
     pub fn text(&self, name: &str) -> Option<String> {
-        match self.0.get(name)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
+        as_text(self.0.get(name)?)
+    }
+
+    /// A value deep in an object parameter: `a[b][c]=…` in a form, `{"a": {"b": {"c": …}}}`
+    /// in JSON.
+    pub fn deep(&self, keys: &[&str]) -> Option<&Value> {
+        let (first, rest) = keys.split_first()?;
+        let flat: String = std::iter::once(first.to_string())
+            .chain(rest.iter().map(|k| format!("[{k}]")))
+            .collect();
+        self.0
+            .get(&flat)
+            .or_else(|| rest.iter().try_fold(self.0.get(*first)?, |v, k| v.get(k)))
+    }
+
+    /// `deep`, as text.
+    pub fn deep_text(&self, keys: &[&str]) -> Option<String> {
+        as_text(self.deep(keys)?)
+    }
+
+    /// `deep`, as a boolean.
+    pub fn deep_flag(&self, keys: &[&str]) -> Option<bool> {
+        as_flag(self.deep(keys)?)
     }
 
     /// `limit` as Mastodon reads it: `default` when absent or not a number, clamped to
@@ -89,12 +106,7 @@ impl Params {
     /// A field of an object parameter: `outer[inner]=…` in a form, `{"outer": {"inner": …}}`
     /// in JSON.
     pub fn nested(&self, outer: &str, inner: &str) -> Option<String> {
-        self.text(&format!("{outer}[{inner}]"))
-            .or_else(|| match self.0.get(outer)?.get(inner)? {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
+        self.deep_text(&[outer, inner])
     }
 
     /// An array of objects (`name[][field]=…` in a form, or a JSON array of objects).
@@ -115,12 +127,7 @@ impl Params {
 
     /// A boolean as apps send it: `true`, `"true"`, `"1"`, `1`.
     pub fn flag(&self, name: &str) -> Option<bool> {
-        match self.0.get(name)? {
-            Value::Bool(b) => Some(*b),
-            Value::Number(n) => Some(n.as_i64() == Some(1)),
-            Value::String(s) => Some(matches!(s.as_str(), "true" | "1" | "on")),
-            _ => None,
-        }
+        as_flag(self.0.get(name)?)
     }
 
     /// A list (`name[]=a&name[]=b`, or a JSON array).
@@ -141,6 +148,24 @@ impl Params {
 }
 
 /// A form's text fields: (name, value), in order.
+fn as_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn as_flag(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => Some(n.as_i64() == Some(1)),
+        Value::String(s) => Some(matches!(s.as_str(), "true" | "1" | "on")),
+        _ => None,
+    }
+}
+
 pub type Fields = Vec<(String, String)>;
 
 /// A `multipart/form-data` body's text fields and its files (for the pages' forms).

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod paths;
 pub mod posting;
+pub mod push;
 pub mod remote;
 pub mod uploads;
 

@@ -8,6 +8,7 @@ pub mod lists;
 pub mod media;
 pub mod members;
 pub mod network;
+pub mod push;
 pub mod scopes;
 pub mod text;
 pub mod views;

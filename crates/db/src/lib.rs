@@ -12,6 +12,7 @@ mod migrations;
 pub mod muting;
 pub mod oauth;
 pub mod posts;
+pub mod push;
 pub mod social;
 pub mod timeline;
 pub mod uploads;

@@ -388,6 +388,25 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE users ADD COLUMN default_audience TEXT NOT NULL DEFAULT 'local'
         CHECK (default_audience IN ('local', 'followers', 'unlisted', 'public'));
     "#,
+    // 12: Web Push: one subscription per app token (Mastodon's rule), and how far its member's
+    // notifications have been pushed. A push that failed waits until `retry_at`.
+    r#"
+    CREATE TABLE push_subscriptions (
+        token_id   INTEGER PRIMARY KEY REFERENCES oauth_tokens (id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        endpoint   TEXT NOT NULL,
+        p256dh     BLOB NOT NULL,
+        auth       BLOB NOT NULL,
+        alerts     TEXT NOT NULL,
+        policy     TEXT NOT NULL DEFAULT 'all'
+                   CHECK (policy IN ('all', 'followed', 'follower', 'none')),
+        last_sent  INTEGER NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        retry_at   INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -265,12 +265,68 @@ impl Client {
             .header("accept", ACCEPT)
             .send(body)
             .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            Ok(status)
-        } else {
-            Err(FetchError::Status(status))
+        success(&response)
+    }
+}
+
+impl Client {
+    /// Whether a Web Push endpoint is one the camp may push to: https (or plain http on a test
+    /// network), a plain host, and not a private address written out (a name is checked again
+    /// when it is resolved, at each push).
+    pub fn check_push_endpoint(&self, endpoint: &str) -> Result<(), FetchError> {
+        let parsed = self.check_url(endpoint)?;
+        let literal = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal {
+            let port = parsed.port_or_known_default().unwrap_or(443);
+            let allowed = self
+                .allow
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .allows(std::net::SocketAddr::new(ip, port));
+            if !crate::guard::is_public(ip) && !allowed {
+                return Err(FetchError::Refused(format!("{ip} is not a public address")));
+            }
         }
+        Ok(())
+    }
+
+    /// Delivers an encrypted Web Push message (RFC 8030). Redirects are not followed. Ok is the
+    /// push service's status (2xx); a 404 or 410 means the subscription is gone.
+    pub fn post_push(
+        &self,
+        endpoint: &str,
+        body: &[u8],
+        authorization: &str,
+    ) -> Result<u16, FetchError> {
+        self.check_url(endpoint)?;
+        let response = self
+            .agent
+            .post(endpoint)
+            .config()
+            .max_redirects(0)
+            .build()
+            .header("content-encoding", "aes128gcm")
+            .header("content-type", "application/octet-stream")
+            .header("ttl", "86400")
+            .header("urgency", "normal")
+            .header("authorization", authorization)
+            .send(body)
+            .map_err(transport_error)?;
+        success(&response)
+    }
+}
+
+/// The status of a 2xx answer; any other status is an error.
+fn success(response: &ureq::http::Response<ureq::Body>) -> Result<u16, FetchError> {
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        Ok(status)
+    } else {
+        Err(FetchError::Status(status))
     }
 }
 

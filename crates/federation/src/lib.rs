@@ -14,6 +14,7 @@ pub mod identity;
 pub mod inbox;
 pub mod media;
 pub mod outbox;
+pub mod push;
 pub mod resolve;
 pub mod sanitize;
 pub mod signed;

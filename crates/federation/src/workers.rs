@@ -74,6 +74,16 @@ impl Workers {
                     .expect("start the inbox thread"),
             );
         }
+        {
+            let (host, stop) = (host.clone(), stop.clone());
+            threads.push(
+                std::thread::Builder::new()
+                    .name("push".into())
+                    .stack_size(256 * 1024)
+                    .spawn(move || push_loop(&*host, &stop))
+                    .expect("start the push thread"),
+            );
+        }
         let waker = host.clone();
         Workers {
             stop,
@@ -103,6 +113,19 @@ impl Workers {
 impl Drop for Workers {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// Pushes what is new to members' phones, looking about three times a second (one small query
+/// when there is nothing: a phone hears of a mention within a second of it being written).
+fn push_loop<H: Host>(host: &H, stop: &AtomicBool) {
+    let db = host.db();
+    let Some(fed) = host.federation() else { return };
+    while !stop.load(Ordering::SeqCst) {
+        if let Err(e) = crate::push::deliver_due(fed, db) {
+            log::warn!("push: {e}");
+        }
+        std::thread::sleep(Duration::from_millis(300));
     }
 }
 

@@ -9,14 +9,14 @@ use porchlight_testkit::{Browser, TestCamp};
 use serde_json::{Value, json};
 
 /// A JSON client for the camp, optionally with a bearer token.
-struct Client {
+pub(crate) struct Client {
     agent: ureq::Agent,
     base: String,
 }
 
-struct Reply {
-    status: u16,
-    json: Value,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub json: Value,
     headers: Vec<(String, String)>,
 }
 
@@ -30,7 +30,7 @@ impl Reply {
 }
 
 impl Client {
-    fn new(camp: &TestCamp) -> Client {
+    pub(crate) fn new(camp: &TestCamp) -> Client {
         Client {
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -80,11 +80,11 @@ impl Client {
         }
     }
 
-    fn get(&self, path: &str, token: Option<&str>) -> Reply {
+    pub(crate) fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send("GET", path, token, None, &[])
     }
 
-    fn form(&self, path: &str, token: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) fn form(&self, path: &str, token: Option<&str>, fields: &[(&str, &str)]) -> Reply {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -97,7 +97,7 @@ impl Client {
         )
     }
 
-    fn json(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Reply {
+    pub(crate) fn json(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Reply {
         self.send(
             method,
             path,
@@ -192,7 +192,7 @@ fn approve(browser: &mut Browser, path: &str) -> String {
 }
 
 /// A token for the member logged in as `name`, with `scope`, through the consent page.
-fn token_for(camp: &TestCamp, client: &Client, name: &str, scope: &str) -> String {
+pub(crate) fn token_for(camp: &TestCamp, client: &Client, name: &str, scope: &str) -> String {
     let mut browser = camp.logged_in(name);
     let (id, secret) = register(client, "read write follow push profile");
     let code = approve(

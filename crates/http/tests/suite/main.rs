@@ -14,6 +14,7 @@ mod mastodon_py;
 mod members;
 mod pages;
 mod posts;
+mod push;
 mod slow;
 mod streaming;
 
