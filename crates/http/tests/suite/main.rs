@@ -11,6 +11,7 @@ mod fedify_peer;
 mod hostile;
 mod masto_js;
 mod mastodon_py;
+mod megalodon;
 mod members;
 mod pages;
 mod posts;
