@@ -213,6 +213,30 @@ pub fn status(base: &str, p: &PostView, details: &Details) -> Value {
     }
 }
 
+/// A link's preview as a PreviewCard (its picture through the camp's proxy).
+fn card(base: &str, c: &porchlight_core::views::Card) -> Value {
+    json!({
+        "url": c.url,
+        "title": c.title,
+        "description": c.description,
+        "language": null,
+        "type": "link",
+        "author_name": "",
+        "author_url": "",
+        "provider_name": c.site,
+        "provider_url": "",
+        "html": "",
+        "width": 0,
+        "height": 0,
+        "image": (!c.image_proxy.is_empty()).then(|| format!("{base}{}", c.image_proxy)),
+        "image_description": "",
+        "embed_url": "",
+        "blurhash": null,
+        "published_at": null,
+        "authors": [],
+    })
+}
+
 fn post_status(base: &str, p: &PostView, details: &Details) -> Value {
     let local_uri = format!("{base}/posts/{}", p.id);
     let url = p.remote_url.clone().unwrap_or_else(|| local_uri.clone());
@@ -298,7 +322,7 @@ fn post_status(base: &str, p: &PostView, details: &Details) -> Value {
         "in_reply_to_account_id": details.replying_to.get(&p.id).map(|id| id.to_string()),
         "reblog": null,
         "poll": null,
-        "card": null,
+        "card": p.card.as_ref().map(|c| card(base, c)),
         "language": null,
         "text": null,
         "favourited": p.favourited,
@@ -357,6 +381,7 @@ mod tests {
                 proxy: "/media/ef/01".into(),
                 upload: None,
             }],
+            card: None,
         };
         let mut details = Details::default();
         details.mentions.insert(

@@ -453,6 +453,11 @@ impl App {
                 media.proxy = self.media_path(&media.url);
             }
         }
+        if let Some(card) = &mut post.card
+            && let Some(image) = &card.image_url
+        {
+            card.image_proxy = self.media_path(image);
+        }
     }
 
     /// A picture by the address `media_path` made.

@@ -47,6 +47,8 @@ struct Prepared {
     content_warning: String,
     mentions: Vec<AccountId>,
     tags: Vec<String>,
+    /// The first link, which gets a preview.
+    link: Option<String>,
 }
 
 impl App {
@@ -90,6 +92,7 @@ impl App {
             content_warning,
             mentions,
             tags: rendered.tags,
+            link: rendered.links.into_iter().next(),
         })
     }
 
@@ -234,6 +237,7 @@ impl App {
             if !uploads::set_for_post(tx, id, author, &media)? {
                 return Err(unknown_picture());
             }
+            porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
             for &mentioned in &prepared.mentions {
                 let kind = if Some(mentioned) == parent_author {
                     NotificationKind::Reply
@@ -315,6 +319,7 @@ impl App {
                 },
                 now(),
             )?;
+            porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
             for account in added {
                 social::notify(
                     tx,

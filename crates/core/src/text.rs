@@ -14,6 +14,8 @@ pub struct RenderedText {
     pub mentions: Vec<String>,
     /// Hashtags (lower case, each once).
     pub tags: Vec<String>,
+    /// Links, in order (the first gets a preview).
+    pub links: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,6 +136,7 @@ fn render_line(line: &str, is_local_member: &impl Fn(&str) -> bool, out: &mut Re
                 push_escaped(&mut out.html, &line[plain_start..at]);
                 match &token {
                     Token::Link(url) => {
+                        out.links.push(url.clone());
                         let display = url
                             .trim_start_matches("https://")
                             .trim_start_matches("http://");

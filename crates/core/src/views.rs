@@ -151,6 +151,21 @@ pub struct PostView {
     pub remote_url: Option<String>,
     /// Pictures and other files attached (posts from other servers only, for now).
     pub media: Vec<Media>,
+    /// The preview of the post's first link, once it was fetched.
+    pub card: Option<Card>,
+}
+
+/// A link's preview: what the linked page says of itself (its Open Graph tags or title).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Card {
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    /// The page's picture where it lives, and this camp's copy of it (set by the web layer).
+    pub image_url: Option<String>,
+    pub image_proxy: String,
+    /// The site's name, or its host.
+    pub site: String,
 }
 
 /// A file attached to a post.

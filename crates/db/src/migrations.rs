@@ -407,6 +407,23 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX push_subscriptions_account ON push_subscriptions (account_id);
     "#,
+    // 13: link previews. A post names its first link; each link's preview is fetched once
+    // (`waiting` until then, `none` if there is nothing to show) and shared by every post.
+    r#"
+    ALTER TABLE posts ADD COLUMN card_url TEXT;
+    CREATE TABLE link_cards (
+        url         TEXT PRIMARY KEY,
+        state       TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'ready', 'none')),
+        title       TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        image_url   TEXT,
+        site        TEXT NOT NULL DEFAULT '',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        next_try    INTEGER NOT NULL DEFAULT 0,
+        fetched_at  INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX link_cards_waiting ON link_cards (next_try) WHERE state = 'waiting';
+    "#,
 ];
 
 /// The schema version this build writes.

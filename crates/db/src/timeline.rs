@@ -6,7 +6,7 @@
 //! never show one to the wrong person.
 
 use porchlight_core::audience::{self, Audience, Listing, Viewer};
-pub use porchlight_core::views::{Author, Media, Page, PostView};
+pub use porchlight_core::views::{Author, Card, Media, Page, PostView};
 use porchlight_core::{AccountId, PostId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
@@ -114,6 +114,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         viewer,
         remote_url: row.get(26)?,
         media: Vec::new(),
+        card: None,
     };
     Ok((
         view,
@@ -418,6 +419,7 @@ fn read_page(
     };
     mark_viewer_flags(conn, reader, &mut posts)?;
     attach_media(conn, &mut posts)?;
+    attach_cards(conn, &mut posts)?;
     Ok(Page { posts, next_max_id })
 }
 
@@ -433,14 +435,7 @@ fn mark_viewer_flags(
     if posts.is_empty() {
         return Ok(());
     }
-    let ids = format!(
-        "[{}]",
-        posts
-            .iter()
-            .map(|p| p.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let ids = json_ids(posts.iter().map(|p| p.id));
     let mut stmt = conn.prepare_cached(
         "SELECT j.value,
                 EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = j.value),
@@ -509,6 +504,12 @@ fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<(
     Ok(())
 }
 
+/// A list of ids as a JSON array, for `json_each`: one statement for a whole page.
+fn json_ids(ids: impl Iterator<Item = i64>) -> String {
+    let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
+    format!("[{}]", ids.join(","))
+}
+
 /// Someone a post mentions, as apps list them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mentioned {
@@ -541,13 +542,7 @@ pub fn details(
     accounts: &[AccountId],
     viewer: Option<AccountId>,
 ) -> rusqlite::Result<Details> {
-    let list = |ids: &mut dyn Iterator<Item = i64>| {
-        format!(
-            "[{}]",
-            ids.map(|id| id.to_string()).collect::<Vec<_>>().join(",")
-        )
-    };
-    let post_ids = list(&mut posts.iter().copied());
+    let post_ids = json_ids(posts.iter().copied());
     let mut details = Details::default();
     let mut stmt = conn.prepare_cached(
         "SELECT m.post_id, a.id, a.username, a.domain, IFNULL(a.url, a.uri)
@@ -602,13 +597,42 @@ pub fn details(
         "SELECT a.id, a.uri, IFNULL(a.url, a.uri) FROM json_each(?1) j
            JOIN accounts a ON a.id = j.value WHERE a.domain IS NOT NULL AND a.uri IS NOT NULL",
     )?;
-    let mut rows = stmt.query([list(&mut accounts.iter().copied())])?;
+    let mut rows = stmt.query([json_ids(accounts.iter().copied())])?;
     while let Some(row) = rows.next()? {
         details
             .addresses
             .insert(row.get(0)?, (row.get(1)?, row.get(2)?));
     }
     Ok(details)
+}
+
+/// Reads the previews of the posts' first links (those fetched by now), in one query.
+fn attach_cards(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let ids = json_ids(posts.iter().map(|p| p.id));
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, c.url, c.title, c.description, c.image_url, c.site
+           FROM json_each(?1) j JOIN posts p ON p.id = j.value
+           JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
+    )?;
+    let mut rows = stmt.query([ids])?;
+    while let Some(row) = rows.next()? {
+        let id: PostId = row.get(0)?;
+        let card = Card {
+            url: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            image_url: row.get(4)?,
+            image_proxy: String::new(),
+            site: row.get(5)?,
+        };
+        for post in posts.iter_mut().filter(|p| p.id == id) {
+            post.card = Some(card.clone());
+        }
+    }
+    Ok(())
 }
 
 /// One post (never a boost row) if the reader may view it.
@@ -627,6 +651,7 @@ pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<O
             let mut one = [view];
             drop(rows);
             attach_media(conn, &mut one)?;
+            attach_cards(conn, &mut one)?;
             let [view] = one;
             Ok(Some(view))
         }

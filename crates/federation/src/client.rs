@@ -241,6 +241,39 @@ impl Client {
         Ok((content_type, read_at_most(response, max_bytes)?))
     }
 
+    /// A web page (for its link preview): HTML only, its first `max_bytes`, after at most three
+    /// redirects through the guard. Also where it was in the end.
+    pub fn get_page(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<(String, Option<url::Url>), FetchError> {
+        self.check_url(url)?;
+        let response = self
+            .agent
+            .get(url)
+            .header("accept", "text/html, application/xhtml+xml")
+            .call()
+            .map_err(transport_error)?;
+        let content_type = content_type_of_ok(&response)?;
+        if !(content_type.starts_with("text/html")
+            || content_type.starts_with("application/xhtml+xml"))
+        {
+            return Err(FetchError::Invalid(format!(
+                "{url} is not a web page ({content_type:?})"
+            )));
+        }
+        let landed = url::Url::parse(&response.get_uri().to_string()).ok();
+        // Only the start of a long page is read: what a preview needs is in its head.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(response.into_body().into_reader(), max_bytes as u64),
+            &mut bytes,
+        )
+        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+        Ok((String::from_utf8_lossy(&bytes).into_owned(), landed))
+    }
+
     /// Delivers an activity to an inbox, signed. Redirects are not followed (a POST must reach
     /// the inbox it was meant for).
     pub fn post_activity(

@@ -8,6 +8,7 @@
 
 pub use porchlight_ap as ap;
 
+pub mod cards;
 pub mod client;
 pub mod guard;
 pub mod identity;

@@ -74,14 +74,20 @@ impl Workers {
                     .expect("start the inbox thread"),
             );
         }
-        {
+        // Pushes to phones look about three times a second (one small query when there is
+        // nothing: a phone hears of a mention within a second); link previews once a second.
+        let periodic: [(&str, Duration, Step); 2] = [
+            ("push", Duration::from_millis(300), crate::push::deliver_due),
+            ("cards", Duration::from_secs(1), crate::cards::fetch_waiting),
+        ];
+        for (name, period, step) in periodic {
             let (host, stop) = (host.clone(), stop.clone());
             threads.push(
                 std::thread::Builder::new()
-                    .name("push".into())
-                    .stack_size(256 * 1024)
-                    .spawn(move || push_loop(&*host, &stop))
-                    .expect("start the push thread"),
+                    .name(name.into())
+                    .stack_size(512 * 1024)
+                    .spawn(move || every(&*host, &stop, period, name, step))
+                    .expect("start a worker thread"),
             );
         }
         let waker = host.clone();
@@ -116,16 +122,18 @@ impl Drop for Workers {
     }
 }
 
-/// Pushes what is new to members' phones, looking about three times a second (one small query
-/// when there is nothing: a phone hears of a mention within a second of it being written).
-fn push_loop<H: Host>(host: &H, stop: &AtomicBool) {
+/// One pass of a periodic worker.
+type Step = fn(&Federation, &Db) -> Result<(), FedError>;
+
+/// Runs `step` every `period` until told to stop (a failing step is logged and tried again).
+fn every<H: Host>(host: &H, stop: &AtomicBool, period: Duration, what: &str, step: Step) {
     let db = host.db();
     let Some(fed) = host.federation() else { return };
     while !stop.load(Ordering::SeqCst) {
-        if let Err(e) = crate::push::deliver_due(fed, db) {
-            log::warn!("push: {e}");
+        if let Err(e) = step(fed, db) {
+            log::warn!("{what}: {e}");
         }
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(period);
     }
 }
 

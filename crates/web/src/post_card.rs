@@ -87,6 +87,18 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                     }
                 }
             }
+            @if let Some(card) = &post.card {
+                a.link-card href=(card.url) rel="nofollow noopener noreferrer" {
+                    @if !card.image_proxy.is_empty() {
+                        img src=(card.image_proxy) alt="" loading="lazy" decoding="async";
+                    }
+                    span.link-text {
+                        strong { (card.title) }
+                        @if !card.description.is_empty() { span.link-description { (card.description) } }
+                        small { (card.site) }
+                    }
+                }
+            }
             @if post.edited_at.is_some() {
                 p.meta { a href={ (link) "/history" } { "edited" } }
             }

@@ -234,6 +234,7 @@ pub(crate) fn store_note_at(
         )?;
         store::set_post_uri(tx, id, &note.id, &note.url)?;
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
+        porchlight_db::cards::set_link(tx, id, crate::cards::first_link(&converted.html).as_deref())?;
         let parent_author = match parent {
             Some(p) => store::post_author(tx, p)?,
             None => None,
@@ -296,6 +297,11 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
             note.updated.unwrap_or_else(now),
         )?;
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
+        porchlight_db::cards::set_link(
+            tx,
+            id,
+            crate::cards::first_link(&converted.html).as_deref(),
+        )?;
         Ok(())
     })
 }

@@ -5,6 +5,7 @@
 
 mod api;
 mod bovine_peer;
+mod cards;
 mod federation;
 mod federation_peer;
 mod fedify_peer;
