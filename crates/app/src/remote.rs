@@ -9,6 +9,9 @@ use porchlight_federation::{FedError, Federation, outbox, resolve};
 
 use crate::{App, AppError, AppResult};
 
+/// An empty profile's outbox is read again after this long at the earliest.
+const OUTBOX_REREAD_SECS: i64 = 10 * 60;
+
 /// What a search for something elsewhere found.
 pub enum Found {
     Account(Box<RemoteAccount>),
@@ -125,6 +128,21 @@ impl App {
         };
         if self.db.read(|c| store::has_posts(c, account))? {
             return Ok(());
+        }
+        {
+            let mut reads = self.outbox_reads.lock().unwrap_or_else(|e| e.into_inner());
+            if reads
+                .get(&account)
+                .is_some_and(|at| now() - at < OUTBOX_REREAD_SECS)
+            {
+                return Ok(());
+            }
+            // (A camp of fifty opens a few hundred profiles from elsewhere at most; old
+            // entries are dropped when the map grows past that.)
+            if reads.len() > 1000 {
+                reads.retain(|_, at| now() - *at < OUTBOX_REREAD_SECS);
+            }
+            reads.insert(account, now());
         }
         match resolve::recent_posts(fed, &self.db, &remote, 20) {
             Ok(n) => log::info!("fetched {n} posts of {} from their outbox", remote.uri),

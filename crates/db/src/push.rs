@@ -169,11 +169,18 @@ pub fn sent(conn: &Connection, token_id: i64, id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A push failed for a while: try again at `retry_at`.
-pub fn failed(conn: &Connection, token_id: i64, retry_at: UnixTime) -> rusqlite::Result<()> {
+/// A push failed (those up to `done` went): the rest is tried again at `retry_at`.
+pub fn failed(
+    conn: &Connection,
+    token_id: i64,
+    done: i64,
+    retry_at: UnixTime,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE push_subscriptions SET attempts = attempts + 1, retry_at = ?2 WHERE token_id = ?1",
+        "UPDATE push_subscriptions
+            SET last_sent = MAX(last_sent, ?2), attempts = attempts + 1, retry_at = ?3
+          WHERE token_id = ?1",
     )?
-    .execute(params![token_id, retry_at])?;
+    .execute(params![token_id, done, retry_at])?;
     Ok(())
 }

@@ -198,12 +198,11 @@ fn deliver(
                     log::info!("push to {} failed: {e}", sub.endpoint);
                     let attempts = sub.attempts + 1;
                     db.write(|tx| {
-                        store::sent(tx, sub.token_id, done)?;
                         if attempts >= GIVE_UP_ATTEMPTS {
                             store::sent(tx, sub.token_id, pending.last().map_or(done, |l| l.id))
                         } else {
                             let wait = crate::workers::backoff(attempts, p.id as u64);
-                            store::failed(tx, sub.token_id, now() + wait)
+                            store::failed(tx, sub.token_id, done, now() + wait)
                         }
                     })?;
                     return Ok(());
