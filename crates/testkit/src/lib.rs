@@ -394,14 +394,20 @@ impl Browser {
     }
 
     pub fn get(&mut self, path: &str) -> Answer {
+        self.try_get(path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A GET whose failed connection is an error rather than a panic (for a server that may
+    /// be switched off in the middle of it).
+    pub fn try_get(&mut self, path: &str) -> Result<Answer, String> {
         let url = format!("{}{}", self.base, path);
         let response = self
             .agent
             .get(&url)
             .header("cookie", &self.cookie_header())
             .call()
-            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        self.absorb(response)
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        Ok(self.absorb(response))
     }
 
     /// GET with extra request headers.
@@ -417,17 +423,24 @@ impl Browser {
 
     /// The form token for the current cookies, loading a page with a form if needed.
     pub fn csrf(&mut self) -> String {
+        self.try_csrf().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_csrf(&mut self) -> Result<String, String> {
         let current = self.cookie_header();
         match &self.csrf {
             Some((token, seen_with)) if *seen_with == current && !current.is_empty() => {
-                token.clone()
+                Ok(token.clone())
             }
             _ => {
-                let answer = self.get("/login");
+                let answer = self.try_get("/login")?;
                 if answer.status == 303 {
-                    self.get("/settings");
+                    self.try_get("/settings")?;
                 }
-                self.csrf.clone().expect("a page with a form token").0
+                self.csrf
+                    .clone()
+                    .map(|(token, _)| token)
+                    .ok_or_else(|| "no page with a form token".to_string())
             }
         }
     }
@@ -443,7 +456,7 @@ impl Browser {
     /// Submits a form as [`Browser::post`] does, but a failed connection is an error rather
     /// than a panic (for a server that may be switched off in the middle of it).
     pub fn try_post(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<Answer, String> {
-        let token = self.csrf();
+        let token = self.try_csrf()?;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf", &token));
         let url = format!("{}{}", self.base, path);
