@@ -38,3 +38,16 @@ pub(crate) fn follows(camp: &TestCamp, from: &str, to: &str) -> i64 {
         who("b", to)
     ))
 }
+
+/// A phone photo (a camera make and a GPS position in its metadata) in a folder of its own, for
+/// a client library to upload; the folder goes when it is dropped.
+pub(crate) fn phone_photo() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let picture = dir.path().join("photo.jpg");
+    std::fs::write(
+        &picture,
+        porchlight_pictures::samples::jpeg(64, 48, Some(6)),
+    )
+    .unwrap();
+    (dir, picture)
+}

@@ -20,14 +20,7 @@ fn masto_js_registers_authorizes_posts_and_reads() {
          scripts/test, which does), or set PORCHLIGHT_SKIP_MASTO_JS=1 to skip it knowingly"
     );
     let (camp, _) = TestCamp::with_host("hana");
-    // A phone photo with a camera make and a GPS position, for the app to upload.
-    let picture_dir = tempfile::tempdir().unwrap();
-    let picture = picture_dir.path().join("photo.jpg");
-    std::fs::write(
-        &picture,
-        porchlight_pictures::samples::jpeg(64, 48, Some(6)),
-    )
-    .unwrap();
+    let (_picture_dir, picture) = crate::phone_photo();
     let out = Command::new("node")
         .arg("flow.mjs")
         .current_dir(&dir)

@@ -47,14 +47,7 @@ fn run_script(script: &str, base: &str, env: &[(&str, &str)]) -> Option<String> 
 fn mastodon_py_registers_authorizes_posts_and_reads() {
     let (camp, _) = TestCamp::with_host("hana");
     camp.add_member("mo", porchlight_core::audience::Role::Member);
-    // A phone photo with a camera make and a GPS position, for the app to upload.
-    let picture_dir = tempfile::tempdir().unwrap();
-    let picture = picture_dir.path().join("photo.jpg");
-    std::fs::write(
-        &picture,
-        porchlight_pictures::samples::jpeg(64, 48, Some(6)),
-    )
-    .unwrap();
+    let (_picture_dir, picture) = crate::phone_photo();
     let picture = picture.to_str().unwrap();
     if run_script(
         "flow.py",

@@ -27,13 +27,7 @@ fn megalodon_registers_authorizes_posts_reads_and_subscribes() {
     camp.add_member("mo", Role::Member);
     camp.logged_in("mo")
         .write_post("@hana the canoes are ready", "local");
-    let picture_dir = tempfile::tempdir().unwrap();
-    let picture = picture_dir.path().join("photo.jpg");
-    std::fs::write(
-        &picture,
-        porchlight_pictures::samples::jpeg(64, 48, Some(6)),
-    )
-    .unwrap();
+    let (_picture_dir, picture) = crate::phone_photo();
     let out = Command::new("node")
         .arg("flow.mjs")
         .current_dir(&dir)
