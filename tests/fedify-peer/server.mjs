@@ -7,6 +7,8 @@
 //
 //   POST /control/follow {"handle": "ana@127.0.0.1:8080"}  fedi follows that account
 //   POST /control/post {"text": "..."}                     fedi posts publicly to its followers
+//   POST /control/poll {"text": "...", "options": [...], "seconds": n}
+//                                                          fedi posts a one-choice poll (Question)
 //   GET  /control/received                                 activities the inbox listeners got
 //   GET  /control/followers                                fedi's followers (actor ids)
 //   GET  /control/requests                                 inbox POSTs (with bodies), POSTs made
@@ -31,6 +33,8 @@ import {
   Note,
   PUBLIC_COLLECTION,
   Person,
+  Question,
+  Collection,
   Undo,
   Update,
   createFederation,
@@ -148,6 +152,10 @@ async function record(ctx, activity) {
     object: activity.objectId?.href ?? null,
     objectType: object?.type ?? null,
     content: object?.content ?? null,
+    // A vote (a Note named by its option, answering a Question) and a poll's options.
+    name: object?.name ?? null,
+    inReplyTo: object?.inReplyTo ?? null,
+    options: (object?.oneOf ?? object?.anyOf ?? null),
     // Listeners only ever see activities whose signature Fedify verified.
     verified: true,
     inbox: ctx.recipient ?? "shared",
@@ -255,6 +263,35 @@ async function control(method, path, body) {
       preferSharedInbox: true,
     });
     return [200, { id: note.id.href }];
+  }
+  if (method === "POST" && path === "/control/poll") {
+    const id = crypto.randomUUID();
+    const published = Temporal.Now.instant();
+    const audience = { to: PUBLIC_COLLECTION, cc: ctx.getFollowersUri(ACTOR) };
+    const question = new Question({
+      id: new URL(`/users/${ACTOR}/polls/${id}`, origin),
+      attribution: me,
+      content: `<p>${escapeHtml(String(input.text))}</p>`,
+      published,
+      endTime: published.add({ seconds: Number(input.seconds ?? 3600) }),
+      voters: 0,
+      exclusiveOptions: input.options.map(
+        (name) => new Note({ name: String(name), replies: new Collection({ totalItems: 0 }) }),
+      ),
+      ...audience,
+    });
+    const create = new Create({
+      id: new URL(`${question.id.href}#create`),
+      actor: me,
+      object: question,
+      published,
+      ...audience,
+    });
+    outbox.push(create);
+    await ctx.sendActivity({ identifier: ACTOR }, "followers", create, {
+      preferSharedInbox: true,
+    });
+    return [200, { id: question.id.href }];
   }
   if (method === "GET" && path === "/control/received") return [200, received];
   if (method === "GET" && path === "/control/followers") {

@@ -2,8 +2,8 @@
 // built on it), drives a real Porchlight camp. Run by crates/http/tests/suite/megalodon.rs with
 // PORCHLIGHT_BASE, PORCHLIGHT_USER, PORCHLIGHT_PASSWORD and PORCHLIGHT_PICTURE set: it registers
 // an app, logs the member in through the web page and approves the app, takes its token with
-// megalodon's OAuth client, then posts (with a mention, a tag and a picture), reads who
-// favourited, reads its notifications, subscribes to Web Push, and revokes its token. Exits
+// megalodon's OAuth client, then posts (with a mention, a tag and a picture), posts a poll and votes in
+// another's, reads who favourited, reads its notifications, subscribes to Web Push, and revokes its token. Exits
 // non-zero on the first failure.
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -82,6 +82,20 @@ assert.equal(reply.in_reply_to_account_id, me.id);
 await client.favouriteStatus(posted.id);
 const favouritedBy = (await client.getStatusFavouritedBy(posted.id)).data;
 assert.deepEqual(favouritedBy.map((a) => a.username), [user]);
+
+step("a poll of our own, and a vote in Mo's");
+const ours = (await client.postStatus("Canoe or kayak?", { poll: { options: ["canoe", "kayak"], expires_in: 3600, multiple: false } })).data;
+assert.deepEqual(ours.poll.options.map((o) => o.title), ["canoe", "kayak"]);
+assert.equal(ours.poll.expired, false);
+assert.equal(ours.poll.votes_count, 0);
+const theirs = (await client.getPoll(process.env.PORCHLIGHT_POLL)).data;
+assert.deepEqual(theirs.options.map((o) => o.title), ["lake", "river", "sea"]);
+assert.equal(theirs.multiple, true);
+const voted = (await client.votePoll(process.env.PORCHLIGHT_POLL, [0, 2])).data;
+assert.equal(voted.voted, true);
+assert.deepEqual(voted.own_votes, [0, 2]);
+assert.deepEqual(voted.options.map((o) => o.votes_count), [1, 0, 1]);
+await assert.rejects(client.votePoll(process.env.PORCHLIGHT_POLL, [1]), "a second vote is refused");
 
 step("notifications");
 const notifications = (await client.getNotifications()).data;

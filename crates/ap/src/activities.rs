@@ -277,6 +277,66 @@ mod tests {
     }
 
     #[test]
+    fn a_poll_is_a_question_and_a_vote_a_named_note() {
+        use crate::documents::{Note, QuestionPoll, note, vote};
+        let addressing = unlisted();
+        let poll = QuestionPoll {
+            options: vec![("tea".into(), 2), ("coffee".into(), 1)],
+            multiple: false,
+            end_time: Some(1_790_000_000),
+            closed: Some(1_790_000_000),
+            voters: 3,
+        };
+        let question = note(&Note {
+            id: "https://camp.example/posts/9",
+            url: "https://camp.example/posts/9",
+            attributed_to: ANA,
+            content_html: "<p>tea or coffee?</p>",
+            source_text: "tea or coffee?",
+            content_warning: "",
+            in_reply_to: None,
+            published: 1_789_990_000,
+            updated: None,
+            addressing: &addressing,
+            mentions: &[],
+            hashtags: &[],
+            attachments: &[],
+            poll: Some(&poll),
+        });
+        assert_eq!(question["type"], "Question");
+        assert_eq!(
+            question["oneOf"],
+            json!([
+                { "type": "Note", "name": "tea", "replies": { "type": "Collection", "totalItems": 2 } },
+                { "type": "Note", "name": "coffee", "replies": { "type": "Collection", "totalItems": 1 } },
+            ])
+        );
+        assert_eq!(question.get("anyOf"), None);
+        assert_eq!(question["votersCount"], 3);
+        assert_eq!(question["endTime"], "2026-09-21T14:13:20Z");
+        assert_eq!(question["closed"], "2026-09-21T14:13:20Z");
+        let cast = vote(
+            "https://camp.example/users/ana#votes/9/1",
+            ANA,
+            "https://o.example/notes/9",
+            BOB,
+            "coffee",
+        );
+        assert_eq!(
+            cast,
+            json!({
+                "id": "https://camp.example/users/ana#votes/9/1",
+                "type": "Note",
+                "name": "coffee",
+                "attributedTo": ANA,
+                "inReplyTo": "https://o.example/notes/9",
+                "to": [BOB],
+                "cc": [],
+            })
+        );
+    }
+
+    #[test]
     fn block_and_answers_to_follows() {
         let block = block(&format!("{ANA}#blocks/3"), ANA, BOB);
         assert_eq!(

@@ -160,6 +160,19 @@ pub struct Note<'a> {
     /// (tag page URL, tag without `#`).
     pub hashtags: &'a [(String, String)],
     pub attachments: &'a [Picture],
+    /// A poll makes the post a Question.
+    pub poll: Option<&'a QuestionPoll>,
+}
+
+/// A post's poll, as a Question carries it (Mastodon's shape: `oneOf` or `anyOf` options, each
+/// a Note named by its title with the count in `replies.totalItems`).
+pub struct QuestionPoll {
+    pub options: Vec<(String, i64)>,
+    pub multiple: bool,
+    pub end_time: Option<i64>,
+    /// When it closed, once it has.
+    pub closed: Option<i64>,
+    pub voters: i64,
 }
 
 /// A picture on a post, as a Document the way Mastodon sends it (`name` is the alt text,
@@ -209,7 +222,43 @@ pub fn note(n: &Note) -> Value {
     if let Some(updated) = n.updated {
         note["updated"] = timestamp(updated).into();
     }
+    if let Some(poll) = n.poll {
+        note["type"] = "Question".into();
+        let options: Vec<Value> = poll
+            .options
+            .iter()
+            .map(|(title, votes)| {
+                json!({
+                    "type": "Note",
+                    "name": title,
+                    "replies": { "type": "Collection", "totalItems": votes },
+                })
+            })
+            .collect();
+        note[if poll.multiple { "anyOf" } else { "oneOf" }] = options.into();
+        note["votersCount"] = poll.voters.into();
+        if let Some(end) = poll.end_time {
+            note["endTime"] = timestamp(end).into();
+        }
+        if let Some(closed) = poll.closed {
+            note["closed"] = timestamp(closed).into();
+        }
+    }
     note
+}
+
+/// A vote in a poll elsewhere, as Mastodon sends it: a Note named by the chosen option, in
+/// reply to the Question, addressed to its author alone (one per option chosen).
+pub fn vote(id: &str, voter: &str, question: &str, question_author: &str, option: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "Note",
+        "name": option,
+        "attributedTo": voter,
+        "inReplyTo": question,
+        "to": [question_author],
+        "cc": [],
+    })
 }
 
 /// Wraps an object in an activity with the same addressing, as Mastodon does for Create and

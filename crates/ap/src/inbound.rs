@@ -288,6 +288,68 @@ pub struct RemoteNote {
     pub hashtags: Vec<String>,
     /// Attached files (at most [`MAX_ATTACHMENTS`]), http(s) only.
     pub attachments: Vec<Attachment>,
+    /// A Question's poll.
+    pub poll: Option<RemotePoll>,
+    /// A vote rather than a post: the option it chooses (a Note with a `name`, no content, in
+    /// reply to a Question, as Mastodon and others send votes).
+    pub vote: Option<String>,
+}
+
+/// A poll from elsewhere: its options with their counts as its server last counted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemotePoll {
+    pub options: Vec<(String, i64)>,
+    pub multiple: bool,
+    pub end_time: Option<i64>,
+    pub closed: bool,
+    /// `votersCount` when sent; else the sum of the counts.
+    pub voters: i64,
+}
+
+/// The poll of a Question: `oneOf` (one choice) or `anyOf` (several), at most
+/// [`porchlight_core::polls::MAX_REMOTE_OPTIONS`] options with a title each.
+fn remote_poll(doc: &Value) -> Option<RemotePoll> {
+    let (items, multiple) = match (doc.get("oneOf"), doc.get("anyOf")) {
+        (Some(Value::Array(items)), _) if !items.is_empty() => (items, false),
+        (_, Some(Value::Array(items))) if !items.is_empty() => (items, true),
+        _ => return None,
+    };
+    let options: Vec<(String, i64)> = items
+        .iter()
+        .filter_map(|o| {
+            let title: String = str_field(o, "name")?.trim().chars().take(200).collect();
+            let votes = o
+                .get("replies")
+                .and_then(|r| r.get("totalItems"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                .max(0);
+            Some((title, votes))
+        })
+        .take(porchlight_core::polls::MAX_REMOTE_OPTIONS)
+        .collect();
+    if options.is_empty() {
+        return None;
+    }
+    let closed = match doc.get("closed") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(_)) => true,
+        _ => false,
+    };
+    let voters = doc
+        .get("votersCount")
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| options.iter().map(|(_, v)| v).sum())
+        .max(0);
+    Some(RemotePoll {
+        multiple,
+        end_time: str_field(doc, "endTime")
+            .or_else(|| str_field(doc, "closed"))
+            .and_then(parse_timestamp),
+        closed,
+        voters,
+        options,
+    })
 }
 
 /// A file attached to a remote post.
@@ -409,6 +471,19 @@ impl RemoteNote {
             mentions,
             hashtags,
             attachments: attachments(doc),
+            poll: if kind == "Question" {
+                remote_poll(doc)
+            } else {
+                None
+            },
+            vote: match (kind, str_field(doc, "name"), doc.get("inReplyTo")) {
+                ("Note", Some(name), Some(_))
+                    if str_field(doc, "content").unwrap_or("").is_empty() =>
+                {
+                    Some(name.trim().chars().take(200).collect())
+                }
+                _ => None,
+            },
             id,
         })
     }
@@ -564,5 +639,61 @@ mod tests {
         let mut image = note;
         image["type"] = "Image".into();
         assert!(RemoteNote::from_json(&image).is_err());
+    }
+
+    #[test]
+    fn polls_and_votes() {
+        // A closed many-choice Question as Mastodon sends it when the poll ended.
+        let question = json!({
+            "id": "https://o.example/users/bo/statuses/5",
+            "type": "Question",
+            "attributedTo": "https://o.example/users/bo",
+            "content": "<p>snacks?</p>",
+            "endTime": "2026-09-21T14:13:20Z",
+            "closed": "2026-09-21T14:13:20Z",
+            "votersCount": 4,
+            "anyOf": [
+                { "type": "Note", "name": "chips", "replies": { "type": "Collection", "totalItems": 3 } },
+                { "type": "Note", "name": "fruit", "replies": { "totalItems": -2 } },
+                { "type": "Note" },
+            ],
+        });
+        let poll = RemoteNote::from_json(&question).unwrap().poll.unwrap();
+        assert_eq!(poll.options, vec![("chips".into(), 3), ("fruit".into(), 0)]);
+        assert!(poll.multiple && poll.closed);
+        assert_eq!((poll.end_time, poll.voters), (Some(1_790_000_000), 4));
+        // A hostile one is cut to twenty options; one with no options is no poll.
+        let mut many = question.clone();
+        many["anyOf"] = (0..500)
+            .map(|i| json!({ "name": format!("o{i}") }))
+            .collect();
+        let poll = RemoteNote::from_json(&many).unwrap().poll.unwrap();
+        assert_eq!(
+            poll.options.len(),
+            porchlight_core::polls::MAX_REMOTE_OPTIONS
+        );
+        let mut empty = question.clone();
+        empty["anyOf"] = json!([]);
+        assert_eq!(RemoteNote::from_json(&empty).unwrap().poll, None);
+
+        // Mastodon's vote: a Note named by the option, no content, in reply to the Question.
+        let vote = json!({
+            "id": "https://o.example/users/bo#votes/12",
+            "type": "Note",
+            "name": "coffee",
+            "attributedTo": "https://o.example/users/bo",
+            "inReplyTo": "https://camp.example/posts/3",
+            "to": "https://camp.example/users/ana",
+        });
+        let read = RemoteNote::from_json(&vote).unwrap();
+        assert_eq!(read.vote.as_deref(), Some("coffee"));
+        assert_eq!(read.poll, None);
+        // A named note with words, or answering nothing, is a post.
+        let mut worded = vote.clone();
+        worded["content"] = "<p>I pick coffee</p>".into();
+        assert_eq!(RemoteNote::from_json(&worded).unwrap().vote, None);
+        let mut alone = vote;
+        alone.as_object_mut().unwrap().remove("inReplyTo");
+        assert_eq!(RemoteNote::from_json(&alone).unwrap().vote, None);
     }
 }

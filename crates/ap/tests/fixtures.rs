@@ -214,6 +214,20 @@ fn posts_of_every_kind_of_server() {
         "an article's summary is an excerpt, not a content warning"
     );
     assert_eq!(article.url, "https://blog.example/2026/11/allotment/");
+    // Misskey's poll, read as Mastodon's: one choice, counts from `replies.totalItems`.
+    let question = RemoteNote::from_json(&object("misskey-question.json")).unwrap();
+    assert_eq!(
+        question.poll,
+        Some(porchlight_ap::inbound::RemotePoll {
+            options: vec![("Pizza".into(), 3), ("Pasta".into(), 5)],
+            multiple: false,
+            end_time: Some(1_795_399_200),
+            closed: false,
+            voters: 8,
+        })
+    );
+    assert_eq!(question.vote, None, "a Question is not a vote");
+    assert_eq!(misskey.poll, None, "a Note has no poll");
     let gts = RemoteNote::from_json(&object("gotosocial-create.json")).unwrap();
     assert_eq!(
         gts.url,

@@ -8,6 +8,7 @@ use porchlight_app::db::timeline::{Page, Query};
 use porchlight_app::posting::Compose;
 use porchlight_app::remote::Found;
 use porchlight_core::PostId;
+use porchlight_core::polls;
 use serde_json::{Value, json};
 
 use crate::entities::{self, member_account};
@@ -94,7 +95,12 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
                 "video_frame_rate_limit": 0,
                 "video_matrix_limit": 0
             },
-            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 },
+            "polls": {
+                "max_options": polls::MAX_OPTIONS,
+                "max_characters_per_option": polls::MAX_OPTION_CHARS,
+                "min_expiration": polls::MIN_SECONDS,
+                "max_expiration": polls::MAX_SECONDS
+            },
             "translation": { "enabled": false }
         },
         "registrations": { "enabled": false, "approval_required": true, "message": "This camp is invite-only.", "url": null },
@@ -152,7 +158,12 @@ pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
                 "image_matrix_limit": porchlight_pictures::MAX_PIXELS,
                 "video_size_limit": 0
             },
-            "polls": { "max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0 }
+            "polls": {
+                "max_options": polls::MAX_OPTIONS,
+                "max_characters_per_option": polls::MAX_OPTION_CHARS,
+                "min_expiration": polls::MIN_SECONDS,
+                "max_expiration": polls::MAX_SECONDS
+            }
         },
         "contact_account": null,
         "rules": rules(&site.code_of_conduct),
@@ -410,17 +421,62 @@ pub fn status(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(one_status(c, crate::path_id(found[0])?)?))
 }
 
+/// The poll a new status asks for (`poll[options][]`, `poll[expires_in]`, `poll[multiple]`), if
+/// any, checked by the same rule as the composer's.
+fn poll_of(c: &Caller) -> Result<Option<polls::NewPoll>, ApiError> {
+    let options = c.params.deep_list(&["poll", "options"]);
+    if options.is_empty() {
+        return Ok(None);
+    }
+    let expires_in = match c.params.deep_text(&["poll", "expires_in"]) {
+        None => 24 * 3600,
+        Some(t) => t.trim().parse::<i64>().map_err(|_| {
+            ApiError::new(
+                422,
+                "Validation failed: poll[expires_in] is a number of seconds",
+            )
+        })?,
+    };
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    polls::NewPoll::checked(
+        &options,
+        c.params.deep_flag(&["poll", "multiple"]).unwrap_or(false),
+        expires_in,
+    )
+    .map(Some)
+    .map_err(|e| ApiError::new(422, format!("Validation failed: {e}")))
+}
+
+/// `GET /api/v1/polls/:id`: a poll (its id is its post's).
+pub fn poll(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let status = one_status(c, crate::path_id(found[0])?)?;
+    match &status["poll"] {
+        Value::Null => Err(ApiError::not_found()),
+        poll => Ok(ApiResponse::ok(poll.clone())),
+    }
+}
+
+/// `POST /api/v1/polls/:id/votes` with `choices[]` (option positions).
+pub fn vote(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
+    let me = c.me()?;
+    let post = crate::path_id(found[0])?;
+    let choices = c
+        .params
+        .list("choices")
+        .iter()
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<Vec<usize>, _>>()
+        .map_err(|_| ApiError::new(422, "Validation failed: choices are option numbers"))?;
+    c.app.vote(me, post, &choices)?;
+    poll(c, found)
+}
+
 /// `POST /api/v1/statuses`. With an `Idempotency-Key`, a retry of the same request gives the
 /// status the first one made instead of a second copy.
 pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
     let media = crate::media::media_ids(c)?;
-    if c.params.text("poll[options]").is_some() || c.params.list("poll[options]").len() > 1 {
-        return Err(ApiError::new(
-            422,
-            "Validation failed: this camp has no polls",
-        ));
-    }
+    let poll = poll_of(c)?;
     let key = c
         .request
         .header("idempotency-key")
@@ -429,6 +485,12 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let text = c.params.text("status").unwrap_or_default();
     if text.trim().is_empty() && media.is_empty() {
         return Err(ApiError::new(422, "Validation failed: Text can't be blank"));
+    }
+    if poll.is_some() && !media.is_empty() {
+        return Err(ApiError::new(
+            422,
+            "Validation failed: a post can have pictures or a poll, not both",
+        ));
     }
     let in_reply_to = match c.params.text("in_reply_to_id") {
         Some(r) if !r.is_empty() => Some(crate::path_id(&r)?),
@@ -456,6 +518,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             audience,
             in_reply_to,
             media: &media,
+            poll: poll.as_ref(),
         },
         key,
     )?;

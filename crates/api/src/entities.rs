@@ -214,6 +214,27 @@ pub fn status(base: &str, p: &PostView, details: &Details) -> Value {
 }
 
 /// A link's preview as a PreviewCard (its picture through the camp's proxy).
+/// A post's poll as the Poll entity (its id is the post's). `voted` is true for its author, as
+/// on Mastodon (the author sees the results); null for a reader who is not signed in.
+fn poll_entity(p: &PostView, poll: &porchlight_core::views::Poll) -> Value {
+    let signed_in = p.viewer.is_member;
+    json!({
+        "id": p.id.to_string(),
+        "expires_at": poll.expires_at.map(timestamp),
+        "expired": poll.ended,
+        "multiple": poll.multiple,
+        "votes_count": poll.votes(),
+        "voters_count": poll.voters,
+        "options": poll.options.iter().map(|(title, votes)| json!({
+            "title": title,
+            "votes_count": votes,
+        })).collect::<Vec<Value>>(),
+        "emojis": [],
+        "voted": signed_in.then_some(p.viewer.is_author || !poll.own_votes.is_empty()),
+        "own_votes": signed_in.then(|| poll.own_votes.clone()),
+    })
+}
+
 fn card(base: &str, c: &porchlight_core::views::Card) -> Value {
     json!({
         "url": c.url,
@@ -321,7 +342,7 @@ fn post_status(base: &str, p: &PostView, details: &Details) -> Value {
         "in_reply_to_id": p.in_reply_to.map(|id| id.to_string()),
         "in_reply_to_account_id": details.replying_to.get(&p.id).map(|id| id.to_string()),
         "reblog": null,
-        "poll": null,
+        "poll": p.poll.as_ref().map(|poll| poll_entity(p, poll)),
         "card": p.card.as_ref().map(|c| card(base, c)),
         "language": null,
         "text": null,
@@ -382,6 +403,7 @@ mod tests {
                 upload: None,
             }],
             card: None,
+            poll: None,
         };
         let mut details = Details::default();
         details.mentions.insert(

@@ -87,7 +87,7 @@ impl ApiError {
             description: None,
         }
     }
-    fn not_found() -> ApiError {
+    pub(crate) fn not_found() -> ApiError {
         ApiError::new(404, "Record not found")
     }
     fn response(self) -> ApiResponse {
@@ -244,6 +244,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/v1/statuses/:id/unpin", Member(&["write:accounts"]), endpoints::unpin),
     route("POST", "/api/v1/statuses/:id/unbookmark", Member(&["write:bookmarks"]), endpoints::unbookmark),
     route("POST", "/api/v2/media", Member(&["write:media"]), media::upload),
+    route("GET", "/api/v1/polls/:id", Nothing, endpoints::poll),
+    route("POST", "/api/v1/polls/:id/votes", Member(&["write:statuses"]), endpoints::vote),
     route("POST", "/api/v1/media", Member(&["write:media"]), media::upload),
     route("GET", "/api/v1/media/:id", Member(&["write:media"]), media::get),
     route("PUT", "/api/v1/media/:id", Member(&["write:media"]), media::update),

@@ -132,18 +132,28 @@ impl Params {
 
     /// A list (`name[]=a&name[]=b`, or a JSON array).
     pub fn list(&self, name: &str) -> Vec<String> {
-        match self.0.get(name) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                })
-                .collect(),
-            Some(Value::String(s)) => vec![s.clone()],
-            _ => Vec::new(),
-        }
+        strings(self.0.get(name))
+    }
+
+    /// `deep`, as a list (`a[b][]=…` in a form, `{"a": {"b": […]}}` in JSON).
+    pub fn deep_list(&self, keys: &[&str]) -> Vec<String> {
+        strings(self.deep(keys))
+    }
+}
+
+/// A list parameter's strings (a lone value is a list of one).
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
     }
 }
 

@@ -48,6 +48,7 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::Follow => "follow",
         NotificationKind::Boost => "reblog",
         NotificationKind::Favourite => "favourite",
+        NotificationKind::Poll => "poll",
     }
 }
 

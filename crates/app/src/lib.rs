@@ -12,6 +12,7 @@ pub mod muting;
 pub mod notifications;
 pub mod oauth;
 pub mod paths;
+pub mod polls;
 pub mod posting;
 pub mod push;
 pub mod remote;
@@ -71,6 +72,12 @@ impl porchlight_federation::workers::Host for WorkerHost {
 
     fn federation(&self) -> Option<&porchlight_federation::Federation> {
         self.0.federation.as_ref()
+    }
+
+    fn tick(&self) {
+        if let Err(e) = self.0.end_polls(porchlight_db::now()) {
+            log::warn!("ending polls: {e}");
+        }
     }
 }
 

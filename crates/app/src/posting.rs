@@ -35,6 +35,8 @@ pub struct Compose<'a> {
     pub in_reply_to: Option<PostId>,
     /// Pictures uploaded for it, in order (see `upload_picture`).
     pub media: &'a [porchlight_db::uploads::UploadId],
+    /// A poll (checked by `porchlight_core::polls::NewPoll::checked`).
+    pub poll: Option<&'a porchlight_core::polls::NewPoll>,
 }
 
 /// How many posts a member may pin on their profile.
@@ -238,6 +240,24 @@ impl App {
                 return Err(unknown_picture());
             }
             porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
+            if let Some(poll) = compose.poll {
+                if !media.is_empty() {
+                    return Err(AppError::Invalid(
+                        "A post can have pictures or a poll, not both.".into(),
+                    ));
+                }
+                let options: Vec<(String, i64)> =
+                    poll.options.iter().map(|o| (o.clone(), 0)).collect();
+                porchlight_db::polls::insert(
+                    tx,
+                    id,
+                    &options,
+                    poll.multiple,
+                    Some(now + poll.expires_in),
+                    false,
+                    0,
+                )?;
+            }
             for &mentioned in &prepared.mentions {
                 let kind = if Some(mentioned) == parent_author {
                     NotificationKind::Reply

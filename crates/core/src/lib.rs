@@ -8,6 +8,7 @@ pub mod lists;
 pub mod media;
 pub mod members;
 pub mod network;
+pub mod polls;
 pub mod push;
 pub mod scopes;
 pub mod text;

@@ -3,7 +3,7 @@
 
 use crate::views::NotificationKind;
 
-/// The alerts an app may ask for. Porchlight makes the first four kinds; the rest are accepted
+/// The alerts an app may ask for. Porchlight makes the first four kinds and `poll`; the rest are accepted
 /// (apps send them all) and simply never happen yet.
 pub const ALERTS: &[&str] = &[
     "mention",
@@ -28,6 +28,7 @@ pub fn alert_of(kind: NotificationKind) -> &'static str {
         NotificationKind::Follow => "follow",
         NotificationKind::Boost => "reblog",
         NotificationKind::Favourite => "favourite",
+        NotificationKind::Poll => "poll",
     }
 }
 
@@ -58,6 +59,7 @@ pub fn title(kind: NotificationKind, name: &str) -> String {
         NotificationKind::Follow => format!("{name} followed you"),
         NotificationKind::Boost => format!("{name} boosted your post"),
         NotificationKind::Favourite => format!("{name} favourited your post"),
+        NotificationKind::Poll => format!("A poll by {name} has ended"),
     }
 }
 

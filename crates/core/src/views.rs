@@ -60,6 +60,8 @@ pub enum NotificationKind {
     Follow,
     Boost,
     Favourite,
+    /// A poll the member made or voted in has ended.
+    Poll,
 }
 
 impl NotificationKind {
@@ -70,12 +72,13 @@ impl NotificationKind {
             NotificationKind::Follow => "follow",
             NotificationKind::Boost => "boost",
             NotificationKind::Favourite => "favourite",
+            NotificationKind::Poll => "poll",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         use NotificationKind::*;
-        [Mention, Reply, Follow, Boost, Favourite]
+        [Mention, Reply, Follow, Boost, Favourite, Poll]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -153,6 +156,29 @@ pub struct PostView {
     pub media: Vec<Media>,
     /// The preview of the post's first link, once it was fetched.
     pub card: Option<Card>,
+    /// The post's poll, with the viewer's own votes.
+    pub poll: Option<Poll>,
+}
+
+/// A poll as a reader sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Poll {
+    /// Each option's title and how many votes it has.
+    pub options: Vec<(String, i64)>,
+    pub multiple: bool,
+    pub expires_at: Option<UnixTime>,
+    /// Ended (by its time, or its server said it closed).
+    pub ended: bool,
+    /// How many people voted (for a multiple-choice poll, fewer than the votes).
+    pub voters: i64,
+    /// The options the viewer chose (empty if they did not vote).
+    pub own_votes: Vec<usize>,
+}
+
+impl Poll {
+    pub fn votes(&self) -> i64 {
+        self.options.iter().map(|(_, v)| v).sum()
+    }
 }
 
 /// A link's preview: what the linked page says of itself (its Open Graph tags or title).

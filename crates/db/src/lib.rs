@@ -12,6 +12,7 @@ pub mod lists;
 mod migrations;
 pub mod muting;
 pub mod oauth;
+pub mod polls;
 pub mod posts;
 pub mod push;
 pub mod social;

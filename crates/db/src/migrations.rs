@@ -424,6 +424,53 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX link_cards_waiting ON link_cards (next_try) WHERE state = 'waiting';
     "#,
+    // 14: polls. A poll belongs to its post; each option keeps its count (for a poll from
+    // elsewhere, the count its server last told us). Votes are kept per person and option: for a
+    // poll here every vote, for a poll from elsewhere the votes of members (to show what they
+    // chose). `ended_at` is set once the end was announced (notifications, the closing Update).
+    // Notifications gain the kind `poll`: SQLite cannot change a CHECK, so the table is rebuilt.
+    r#"
+    CREATE TABLE polls (
+        post_id    INTEGER PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+        multiple   INTEGER NOT NULL DEFAULT 0,
+        expires_at INTEGER,
+        closed     INTEGER NOT NULL DEFAULT 0,
+        voters     INTEGER NOT NULL DEFAULT 0,
+        ended_at   INTEGER
+    );
+    CREATE INDEX polls_running ON polls (expires_at) WHERE ended_at IS NULL;
+    CREATE TABLE poll_options (
+        post_id  INTEGER NOT NULL REFERENCES polls (post_id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        title    TEXT NOT NULL,
+        votes    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (post_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE poll_votes (
+        post_id    INTEGER NOT NULL REFERENCES polls (post_id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (post_id, account_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX poll_votes_account ON poll_votes (account_id, post_id);
+
+    CREATE TABLE notifications_rebuilt (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL
+                        CHECK (kind IN ('mention', 'reply', 'follow', 'boost', 'favourite', 'poll')),
+        from_account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id         INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        seen            INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO notifications_rebuilt SELECT id, account_id, kind, from_account_id, post_id, created_at, seen FROM notifications;
+    DROP TABLE notifications;
+    ALTER TABLE notifications_rebuilt RENAME TO notifications;
+    CREATE INDEX notifications_account ON notifications (account_id, id);
+    CREATE INDEX notifications_post ON notifications (post_id);
+    "#,
 ];
 
 /// The schema version this build writes.

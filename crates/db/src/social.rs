@@ -52,7 +52,7 @@ pub fn follow_counts(conn: &Connection, account: AccountId) -> rusqlite::Result<
     Ok((following, followers))
 }
 
-/// Notifies `account` (never of their own doing), if they are a member here: remote accounts
+/// Notifies `account` (never of their own doing, but of their own poll's end), if they are a member here: remote accounts
 /// hear of things through their own server.
 pub fn notify(
     conn: &Connection,
@@ -62,7 +62,8 @@ pub fn notify(
     post: Option<PostId>,
     now: UnixTime,
 ) -> rusqlite::Result<()> {
-    if account == from {
+    // A poll's end is told to its author too (the notification names the author).
+    if account == from && kind != NotificationKind::Poll {
         return Ok(());
     }
     conn.prepare_cached(

@@ -115,6 +115,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         remote_url: row.get(26)?,
         media: Vec::new(),
         card: None,
+        poll: None,
     };
     Ok((
         view,
@@ -420,6 +421,7 @@ fn read_page(
     mark_viewer_flags(conn, reader, &mut posts)?;
     attach_media(conn, &mut posts)?;
     attach_cards(conn, &mut posts)?;
+    attach_polls(conn, reader, &mut posts)?;
     Ok(Page { posts, next_max_id })
 }
 
@@ -505,7 +507,7 @@ fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<(
 }
 
 /// A list of ids as a JSON array, for `json_each`: one statement for a whole page.
-fn json_ids(ids: impl Iterator<Item = i64>) -> String {
+pub(crate) fn json_ids(ids: impl Iterator<Item = i64>) -> String {
     let ids: Vec<String> = ids.map(|id| id.to_string()).collect();
     format!("[{}]", ids.join(","))
 }
@@ -635,6 +637,20 @@ fn attach_cards(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<(
     Ok(())
 }
 
+/// Reads the posts' polls, with the reader's own votes (no query beyond one when none has one).
+fn attach_polls(conn: &Connection, reader: Reader, posts: &mut [PostView]) -> rusqlite::Result<()> {
+    let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
+    let mut polls = crate::polls::of_posts(conn, &ids, reader.account, crate::now())?;
+    for post in posts.iter_mut() {
+        // A boost shows the boosted post's poll; the same post may be on a page twice.
+        if let Some(poll) = polls.get(&post.id) {
+            post.poll = Some(poll.clone());
+        }
+    }
+    polls.clear();
+    Ok(())
+}
+
 /// One post (never a boost row) if the reader may view it.
 pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
     let sql = format!(
@@ -652,6 +668,7 @@ pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<O
             drop(rows);
             attach_media(conn, &mut one)?;
             attach_cards(conn, &mut one)?;
+            attach_polls(conn, reader, &mut one)?;
             let [view] = one;
             Ok(Some(view))
         }

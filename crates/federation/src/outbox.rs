@@ -77,6 +77,15 @@ pub fn note_for(
             focus: u.focus,
         })
         .collect();
+    let poll = porchlight_db::polls::of_posts(conn, &[post.id], None, porchlight_db::now())?
+        .remove(&post.id)
+        .map(|p| documents::QuestionPoll {
+            multiple: p.multiple,
+            end_time: p.expires_at,
+            closed: p.ended.then(|| p.expires_at.unwrap_or(post.created_at)),
+            voters: p.voters,
+            options: p.options,
+        });
     let id = me.post_id(post.id);
     let actor = me.actor_id(&post.author_username);
     let note = documents::note(&documents::Note {
@@ -93,6 +102,7 @@ pub fn note_for(
         mentions: &mentions,
         hashtags: &hashtags,
         attachments: &attachments,
+        poll: poll.as_ref(),
     });
     Ok(Some((note, addressing)))
 }
@@ -357,6 +367,48 @@ pub fn liked(
         activities::undo(&actor, like, None)
     };
     queue(conn, Some(by), &activity, vec![inbox], now)
+}
+
+/// A member's vote in a poll elsewhere: one Create of a named Note per option chosen, to the
+/// poll's author (nobody else learns how someone voted).
+pub fn voted(
+    conn: &Connection,
+    me: &Identity,
+    voter: LocalActor,
+    post_id: PostId,
+    options: &[(usize, String)],
+    now: UnixTime,
+) -> porchlight_db::Result<usize> {
+    let Some(post) = store::outgoing_post(conn, post_id)? else {
+        return Ok(0);
+    };
+    let (Some(question), Some(_)) = (&post.uri, &post.author_domain) else {
+        return Ok(0);
+    };
+    let (Some(inbox), Some(author)) = (
+        store::inbox_of(conn, post.author_id)?,
+        store::remote_by_id(conn, post.author_id)?,
+    ) else {
+        return Ok(0);
+    };
+    let actor = me.actor_id(voter.username);
+    let mut queued = 0;
+    for (position, title) in options {
+        let id = format!("{actor}#votes/{post_id}/{position}");
+        let note = documents::vote(&id, &actor, question, &author.uri, title);
+        let activity = documents::activity(
+            &format!("{id}/activity"),
+            "Create",
+            &actor,
+            note,
+            Some(&Addressing {
+                to: vec![author.uri.clone()],
+                cc: Vec::new(),
+            }),
+        );
+        queued += queue(conn, Some(voter.id), &activity, vec![inbox.clone()], now)?;
+    }
+    Ok(queued)
 }
 
 /// Queues an activity for one remote account's own inbox.

@@ -18,7 +18,12 @@ use crate::{FedError, Federation, Signer, inbox};
 pub trait Host: Send + Sync + 'static {
     fn db(&self) -> &Db;
     fn federation(&self) -> Option<&Federation>;
+    /// The camp's own timed work (ending polls), every few seconds, federating or not.
+    fn tick(&self) {}
 }
+
+/// How often the camp's own timed work runs.
+const TICK: Duration = Duration::from_secs(2);
 
 /// How long a taken job is reserved for its worker.
 const LEASE_SECS: i64 = 120;
@@ -42,10 +47,32 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the delivery threads and the inbox thread (none if the camp does not federate).
+    /// Starts the camp's tick, and the delivery threads and the inbox thread (none if the camp
+    /// does not federate).
     pub fn start<H: Host>(host: Arc<H>) -> Workers {
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
+        {
+            let (host, stop) = (host.clone(), stop.clone());
+            threads.push(
+                std::thread::Builder::new()
+                    .name("tick".into())
+                    .stack_size(256 * 1024)
+                    .spawn(move || {
+                        // Sleeps in slices, so that stopping never waits a whole tick.
+                        let mut slept = TICK;
+                        while !stop.load(Ordering::SeqCst) {
+                            if slept >= TICK {
+                                host.tick();
+                                slept = Duration::ZERO;
+                            }
+                            std::thread::sleep(Duration::from_millis(100));
+                            slept += Duration::from_millis(100);
+                        }
+                    })
+                    .expect("start the tick thread"),
+            );
+        }
         let Some(fed) = host.federation() else {
             return Workers {
                 stop,

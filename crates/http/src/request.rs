@@ -163,6 +163,15 @@ impl Request {
             .unwrap_or("")
     }
 
+    /// Every value of a field that a form sends several times (checkboxes, a poll's options).
+    pub fn fields(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     pub fn segments(&self) -> Vec<&str> {
         self.segments.iter().map(String::as_str).collect()
     }

@@ -2,7 +2,7 @@
 
 use maud::{Markup, PreEscaped, html};
 use porchlight_core::audience::{self, Action, Audience};
-use porchlight_core::views::PostView;
+use porchlight_core::views::{Poll, PostView};
 
 use crate::{Chrome, back_field, csrf_field, iso_time, relative_time};
 
@@ -99,6 +99,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                     }
                 }
             }
+            @if let Some(poll) = &post.poll {
+                (poll_block(chrome, post, poll, ctx.now))
+            }
             @if post.edited_at.is_some() {
                 p.meta { a href={ (link) "/history" } { "edited" } }
             }
@@ -134,6 +137,75 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 @if can_delete {
                     a.delete href={ (link) "/delete" } { "Delete" }
                 }
+            }
+        }
+    }
+}
+
+/// When a poll ends, in words ("ends in 3 hours", "ended").
+fn poll_time(poll: &Poll, now: i64) -> String {
+    match poll.expires_at {
+        _ if poll.ended => "ended".into(),
+        None => "open".into(),
+        Some(t) => {
+            let left = (t - now).max(0);
+            let (n, unit) = match left {
+                l if l < 3600 => ((l + 59) / 60, "minute"),
+                l if l < 86400 => ((l + 1799) / 3600, "hour"),
+                l => ((l + 43199) / 86400, "day"),
+            };
+            format!("ends in {n} {unit}{}", if n == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// A poll: a ballot for a member who may still vote, otherwise the results (with what the
+/// viewer chose marked).
+fn poll_block(chrome: &Chrome, post: &PostView, poll: &Poll, now: i64) -> Markup {
+    let may_vote =
+        chrome.me.is_some() && !post.viewer.is_author && poll.own_votes.is_empty() && !poll.ended;
+    let votes = poll.votes();
+    let shares = porchlight_core::polls::percentages(
+        &poll.options.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+    );
+    let people = if poll.voters == 1 { "person" } else { "people" };
+    let footer = format!("{} {people} voted · {}", poll.voters, poll_time(poll, now));
+    html! {
+        @if may_vote {
+            form.poll method="post" action={ "/posts/" (post.id) "/vote" } {
+                (csrf_field(chrome)) (back_field(chrome))
+                fieldset {
+                    legend.vh { "Vote" }
+                    @for (i, (title, _)) in poll.options.iter().enumerate() {
+                        label.poll-option {
+                            @if poll.multiple {
+                                input type="checkbox" name="choice" value=(i);
+                            } @else {
+                                input type="radio" name="choice" value=(i) required;
+                            }
+                            " " (title)
+                        }
+                    }
+                }
+                div.row {
+                    span.meta { (footer) @if poll.multiple { " · choose any" } }
+                    button type="submit" { "Vote" }
+                }
+            }
+        } @else {
+            div.poll aria-label="Poll results" {
+                @for (i, (title, count)) in poll.options.iter().enumerate() {
+                    div.poll-result {
+                        progress.poll-bar max="100" value=(shares[i]) aria-hidden="true" {}
+                        span.poll-label {
+                            strong { (shares[i]) "%" } " " (title)
+                            @if poll.own_votes.contains(&i) { " ✓" span.vh { " (your choice)" } }
+                        }
+                        span.vh { ", " (count) " of " (votes) " votes" }
+                        span.poll-count.meta { (count) }
+                    }
+                }
+                p.meta { (footer) }
             }
         }
     }

@@ -15,7 +15,22 @@ pub struct ComposeDraft<'a> {
     /// The post being answered, and the audiences a reply to it may have.
     pub in_reply_to: Option<(i64, Audience)>,
     pub error: Option<&'a str>,
+    /// A poll being written: its options so far, whether several may be chosen, how long.
+    pub poll_options: Vec<&'a str>,
+    pub poll_multiple: bool,
+    pub poll_expires_in: i64,
 }
+
+/// How long a poll may run, as the composer offers it (seconds, words).
+pub const POLL_DURATIONS: &[(i64, &str)] = &[
+    (5 * 60, "5 minutes"),
+    (30 * 60, "30 minutes"),
+    (3600, "1 hour"),
+    (6 * 3600, "6 hours"),
+    (86400, "1 day"),
+    (3 * 86400, "3 days"),
+    (7 * 86400, "7 days"),
+];
 
 impl Default for ComposeDraft<'_> {
     fn default() -> Self {
@@ -27,6 +42,9 @@ impl Default for ComposeDraft<'_> {
             audience: Audience::Local,
             in_reply_to: None,
             error: None,
+            poll_options: Vec::new(),
+            poll_multiple: false,
+            poll_expires_in: 86400,
         }
     }
 }
@@ -58,6 +76,29 @@ pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
                 input id={ (id) "-picture" } type="file" name="picture" accept="image/jpeg,image/png,image/gif,image/webp";
                 label for={ (id) "-picture-description" } { "Describe it " span.hint { "(for people who cannot see it)" } }
                 input id={ (id) "-picture-description" } type="text" name="picture_description" maxlength="1500" placeholder="e.g. Our dog asleep on the porch";
+            }
+            details.poll open[!draft.poll_options.iter().all(|o| o.trim().is_empty())] {
+                summary.hint { "Add a poll" }
+                fieldset {
+                    legend.hint { "Options " span.hint { "(two to " (porchlight_core::polls::MAX_OPTIONS) ", up to " (porchlight_core::polls::MAX_OPTION_CHARS) " characters each)" } }
+                    @for i in 0..porchlight_core::polls::MAX_OPTIONS {
+                        input id={ (id) "-poll-" (i) } type="text" name="poll_option" aria-label={ "Option " (i + 1) }
+                            maxlength=(porchlight_core::polls::MAX_OPTION_CHARS) placeholder={ "Option " (i + 1) }
+                            value=(draft.poll_options.get(i).copied().unwrap_or(""));
+                    }
+                }
+                label.inline.tight for={ (id) "-poll-expires" } {
+                    span.hint { "Runs for " }
+                    select id={ (id) "-poll-expires" } name="poll_expires_in" {
+                        @for (secs, words) in POLL_DURATIONS {
+                            option value=(secs) selected[*secs == draft.poll_expires_in] { (words) }
+                        }
+                    }
+                }
+                label.inline.tight for={ (id) "-poll-multiple" } {
+                    input id={ (id) "-poll-multiple" } type="checkbox" name="poll_multiple" value="1" checked[draft.poll_multiple];
+                    " People may choose more than one"
+                }
             }
             label for={ (id) "-cw" } { "Content warning " span.hint { "(optional)" } }
             input id={ (id) "-cw" } type="text" name="content_warning" value=(draft.content_warning) placeholder="e.g. spoilers, food";
@@ -161,6 +202,7 @@ pub fn notifications(
                             NotificationKind::Follow => "followed you",
                             NotificationKind::Boost => "boosted your post",
                             NotificationKind::Favourite => "favourited your post",
+                            NotificationKind::Poll => "— a poll of theirs you took part in has ended",
                         })
                         @if let Some(post) = n.post_id { " · " a href={ "/posts/" (post) } { "see post" } }
                         " · " span.meta { (crate::relative_time(n.created_at, now)) }

@@ -223,6 +223,7 @@ fn fan_out(
                 audience: Audience::Public,
                 in_reply_to: None,
                 media: &[],
+                poll: None,
             },
         )
         .expect("post");

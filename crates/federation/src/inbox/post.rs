@@ -8,6 +8,7 @@ use porchlight_ap::inbound::{self, RemoteNote, kind};
 use porchlight_core::text::normalize_tag;
 use porchlight_core::{AccountId, PostId};
 use porchlight_db::federation::{self as store, BlockLevel, RemoteAccount};
+use porchlight_db::polls;
 use porchlight_db::posts::{self, NewPost};
 use porchlight_db::social::{self, NotificationKind};
 use porchlight_db::{Db, now};
@@ -39,6 +40,9 @@ impl PostActivity {
             };
             if note.attributed_to != actor.uri {
                 return Err(FedError::Invalid("a Create of someone else's post".into()));
+            }
+            if let Some(option) = &note.vote {
+                return record_vote(fed, db, &note, actor, option);
             }
             store_note(fed, db, &note, actor, false)?;
         } else if is_post {
@@ -123,6 +127,73 @@ pub fn store_note(
     store_note_at(fed, db, note, author, wanted, 0)
 }
 
+/// Whether someone elsewhere may see one of our posts (None: there is no such post).
+fn seen_by(
+    c: &porchlight_db::Connection,
+    local: PostId,
+    someone: &RemoteAccount,
+) -> Result<Option<bool>, FedError> {
+    let Some(facts) = posts::facts(c, local)? else {
+        return Ok(None);
+    };
+    let viewer = porchlight_core::audience::Viewer {
+        is_member: false,
+        is_author: false,
+        follows_author: social::follows(c, someone.id, facts.author_id)?,
+        is_mentioned: posts::is_mentioned(c, local, someone.id)?,
+    };
+    Ok(Some(porchlight_core::audience::can_view(
+        facts.audience,
+        viewer,
+    )))
+}
+
+/// A vote from elsewhere in one of our polls: counted if the voter may see the poll, it is
+/// still open, the option is one of its own, and (for a one-choice poll) they had not voted.
+/// A vote in a poll elsewhere is its server's to count, and is never kept as a post.
+fn record_vote(
+    fed: &Federation,
+    db: &Db,
+    note: &RemoteNote,
+    voter: &RemoteAccount,
+    option: &str,
+) -> Result<(), FedError> {
+    let Some(post) = note
+        .in_reply_to
+        .as_deref()
+        .and_then(|q| fed.me.local_post(q))
+    else {
+        return Ok(());
+    };
+    db.write(|tx| -> Result<(), FedError> {
+        let Some(poll) = polls::facts(tx, post)? else {
+            return Ok(());
+        };
+        if seen_by(tx, post, voter)? != Some(true) {
+            return Ok(());
+        }
+        let Some(position) = polls::titles(tx, post)?.iter().position(|t| t == option) else {
+            return Err(FedError::Invalid(format!(
+                "{option:?} is not an option of the poll"
+            )));
+        };
+        let now = now();
+        let voted = polls::has_voted(tx, post, voter.id)? && !poll.multiple;
+        let ended = porchlight_core::polls::has_ended(poll.expires_at, poll.closed, now);
+        match porchlight_core::polls::check_choices(
+            &[position],
+            poll.options,
+            poll.multiple,
+            voted,
+            ended,
+        ) {
+            Ok(choices) => polls::vote(tx, post, voter.id, &choices, now)?,
+            Err(why) => log::info!("a vote from {} was not counted: {why}", voter.uri),
+        }
+        Ok(())
+    })
+}
+
 /// How many posts up a thread are fetched to show what a reply answers.
 const MAX_ANCESTORS: u32 = 3;
 
@@ -134,6 +205,10 @@ pub(crate) fn store_note_at(
     wanted: bool,
     depth: u32,
 ) -> Result<Option<PostId>, FedError> {
+    if note.vote.is_some() {
+        // A vote is not a post (it reaches its poll's server only, as a Create).
+        return Ok(None);
+    }
     let mut mentioned: Vec<AccountId> = Vec::new();
     let mut members_mentioned = Vec::new();
     for href in &note.mentions {
@@ -159,22 +234,7 @@ pub(crate) fn store_note_at(
                 // A reply to one of our posts that its author could not have seen (camp-only,
                 // or not addressed to them) is not taken into that thread: the core decides,
                 // as for a like.
-                let seen = db.read(|c| -> Result<Option<bool>, FedError> {
-                    let Some(facts) = posts::facts(c, local)? else {
-                        return Ok(None);
-                    };
-                    let viewer = porchlight_core::audience::Viewer {
-                        is_member: false,
-                        is_author: false,
-                        follows_author: social::follows(c, author.id, facts.author_id)?,
-                        is_mentioned: posts::is_mentioned(c, local, author.id)?,
-                    };
-                    Ok(Some(porchlight_core::audience::can_view(
-                        facts.audience,
-                        viewer,
-                    )))
-                })?;
-                match seen {
+                match db.read(|c| seen_by(c, local, author))? {
                     Some(true) => Some(local),
                     Some(false) => return Ok(None),
                     None => None,
@@ -235,6 +295,9 @@ pub(crate) fn store_note_at(
         store::set_post_uri(tx, id, &note.id, &note.url)?;
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         porchlight_db::cards::set_link(tx, id, crate::cards::first_link(&converted.html).as_deref())?;
+        if let Some(poll) = &note.poll {
+            keep_poll(tx, id, poll)?;
+        }
         let parent_author = match parent {
             Some(p) => store::post_author(tx, p)?,
             None => None,
@@ -250,6 +313,30 @@ pub(crate) fn store_note_at(
         Ok(Some(id))
     })?;
     Ok(id)
+}
+
+/// A Question's poll: kept with its post, or its counts and closing taken when it is known.
+fn keep_poll(
+    tx: &porchlight_db::Connection,
+    post: PostId,
+    poll: &porchlight_ap::inbound::RemotePoll,
+) -> Result<(), FedError> {
+    match polls::facts(tx, post)? {
+        Some(_) => {
+            let votes: Vec<i64> = poll.options.iter().map(|(_, v)| *v).collect();
+            polls::set_counts(tx, post, &votes, poll.voters, poll.end_time, poll.closed)?;
+        }
+        None => polls::insert(
+            tx,
+            post,
+            &poll.options,
+            poll.multiple,
+            poll.end_time,
+            poll.closed,
+            poll.voters,
+        )?,
+    }
+    Ok(())
 }
 
 /// A remote post's attachments, unless the host rejected media from its server.
@@ -284,18 +371,27 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
         if store::post_author(tx, id)? != Some(author.id) {
             return Err(FedError::Invalid("an Update of someone else's post".into()));
         }
-        posts::edit_post(
-            tx,
-            id,
-            &posts::NewText {
-                text: &converted.text,
-                html: &converted.html,
-                content_warning: &converted.content_warning,
-                mentions: &[],
-                tags: &converted.tags,
-            },
-            note.updated.unwrap_or_else(now),
-        )?;
+        if let Some(poll) = &note.poll {
+            keep_poll(tx, id, poll)?;
+        }
+        // A Question is updated whenever its counts change: only a new text is an edit.
+        let current = posts::facts(tx, id)?;
+        if current.as_ref().is_none_or(|f| {
+            f.text != converted.text || f.content_warning != converted.content_warning
+        }) {
+            posts::edit_post(
+                tx,
+                id,
+                &posts::NewText {
+                    text: &converted.text,
+                    html: &converted.html,
+                    content_warning: &converted.content_warning,
+                    mentions: &[],
+                    tags: &converted.tags,
+                },
+                note.updated.unwrap_or_else(now),
+            )?;
+        }
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         porchlight_db::cards::set_link(
             tx,

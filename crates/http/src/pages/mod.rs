@@ -153,6 +153,7 @@ pub static ROUTES: &[Route] = &[
     post("/posts/{id}/delete", Member, posts::delete),
     post("/posts/{id}/boost", Member, posts::act),
     post("/posts/{id}/unboost", Member, posts::act),
+    post("/posts/{id}/vote", Member, posts::vote),
     post("/posts/{id}/favourite", Member, posts::act),
     post("/posts/{id}/unfavourite", Member, posts::act),
     post("/posts/{id}/bookmark", Member, posts::act),

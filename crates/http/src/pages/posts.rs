@@ -29,19 +29,40 @@ pub(super) fn compose(x: &Ctx) -> AppResult<Response> {
             AppError::Invalid(format!("\"{name}\" is not an audience a post can have."))
         })?,
     };
+    let poll_options = req.fields("poll_option");
+    let poll_multiple = req.field("poll_multiple") == "1";
+    let poll_expires_in = req.field("poll_expires_in").parse().unwrap_or(86400);
+    // A poll only when an option was written (the form always sends the empty fields).
+    let poll = if poll_options.iter().any(|o| !o.trim().is_empty()) {
+        match porchlight_core::polls::NewPoll::checked(
+            &poll_options,
+            poll_multiple,
+            poll_expires_in,
+        ) {
+            Ok(poll) => Ok(Some(poll)),
+            Err(e) => Err(AppError::Invalid(e)),
+        }
+    } else {
+        Ok(None)
+    };
     let compose = Compose {
         text: req.field("text"),
         content_warning: req.field("content_warning"),
         audience,
         in_reply_to,
         media: &[],
+        poll: poll.as_ref().ok().and_then(Option::as_ref),
     };
     let details = PictureDetails {
         description: Some(req.field("picture_description")),
         focus: None,
     };
     let picture = req.file("picture").map(|f| (&f.bytes[..], &details));
-    match s.app.post_with_picture(me.id, &compose, picture) {
+    let posted = match &poll {
+        Err(e) => Err(AppError::Invalid(e.to_string())),
+        Ok(_) => s.app.post_with_picture(me.id, &compose, picture),
+    };
+    match posted {
         Ok(id) => Ok(Response::redirect(&match in_reply_to {
             Some(_) => format!("/posts/{id}"),
             None => "/".to_string(),
@@ -54,6 +75,9 @@ pub(super) fn compose(x: &Ctx) -> AppResult<Response> {
                 audience,
                 in_reply_to,
                 error: Some(&message),
+                poll_options: poll_options.clone(),
+                poll_multiple,
+                poll_expires_in,
             };
             match in_reply_to {
                 Some(parent) => {
@@ -220,6 +244,20 @@ pub(super) fn delete(x: &Ctx) -> AppResult<Response> {
 }
 
 /// The buttons under a post; the path's last part says which.
+/// A vote in a poll (the ballot under a post): `choice` once, or once per box ticked.
+pub(super) fn vote(x: &Ctx) -> AppResult<Response> {
+    let (app, me, id) = (&x.s.app, x.me()?, x.id("id")?);
+    let choices = x
+        .req
+        .fields("choice")
+        .iter()
+        .map(|c| c.parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| AppError::Invalid("That option is not in this poll.".into()))?;
+    app.vote(me.id, id, &choices)?;
+    Ok(Response::redirect(&back(x.req, &format!("/posts/{id}"))))
+}
+
 pub(super) fn act(x: &Ctx) -> AppResult<Response> {
     let (app, me, id) = (&x.s.app, x.me()?, x.id("id")?);
     match x.req.segments().last().copied().unwrap_or("") {

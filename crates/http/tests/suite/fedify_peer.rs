@@ -295,3 +295,75 @@ fn a_camp_and_a_fedify_server_follow_each_other_and_exchange_posts() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn polls_go_both_ways_with_a_fedify_server() {
+    let Some(fedify) = Fedify::start() else {
+        return;
+    };
+    let camp = TestCamp::federating();
+    camp.allow_peers(&[fedify.address]);
+    camp.add_member("ana", Role::Host);
+    let mut ana = camp.logged_in("ana");
+    let ana_id = format!("{}/users/ana", camp.base);
+    let fedi_id = format!("{}/users/fedi", fedify.base);
+    let fedi_handle = format!("fedi@{}", fedify.host());
+    fedify.control(
+        "POST",
+        "/control/follow",
+        Some(&json!({ "handle": format!("ana@{}", camp.host()) })),
+    );
+    camp.wait_for("fedi's follow of Ana", |c| follows(c, &fedi_id, "ana") == 1);
+    ana.get(&format!("/search?q=@{fedi_handle}"));
+    ana.post(&format!("/@{fedi_handle}/follow"), &[]);
+    camp.wait_for("Fedify's Accept", |c| follows(c, "ana", &fedi_id) == 1);
+
+    // Fedify's Question becomes a poll here; Ana's vote goes back as Mastodon sends votes.
+    let question = fedify.control(
+        "POST",
+        "/control/poll",
+        Some(
+            &json!({ "text": "oars or paddles?", "options": ["oars", "paddles"], "seconds": 3600 }),
+        ),
+    );
+    let question_id = question["id"].as_str().unwrap().to_string();
+    camp.wait_for("fedi's poll", |c| c.count("polls") == 1);
+    let post = camp.query_i64(&format!("SELECT id FROM posts WHERE uri = '{question_id}'"));
+    ana.get(&format!("/posts/{post}"))
+        .assert_contains("oars or paddles?")
+        .assert_contains("type=\"radio\" name=\"choice\" value=\"1\"");
+    let voted = ana.post(&format!("/posts/{post}/vote"), &[("choice", "1")]);
+    assert_eq!(voted.status, 303, "{}", voted.body);
+    let vote = fedify.wait_for("Ana's vote", |a| {
+        a["type"] == "Create" && a["name"] == "paddles"
+    });
+    assert_eq!(vote["actor"], ana_id, "{vote}");
+    assert_eq!(vote["objectType"], "Note", "{vote}");
+    assert_eq!(vote["inReplyTo"], question_id, "{vote}");
+    assert_eq!(vote["verified"], true);
+
+    // Ana's poll reaches Fedify as a Question with its options.
+    let made = ana.post(
+        "/posts",
+        &[
+            ("text", "swim before breakfast?"),
+            ("audience", "public"),
+            ("poll_option", "yes"),
+            ("poll_option", "no"),
+            ("poll_expires_in", "3600"),
+        ],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let create = fedify.wait_for("Ana's poll", |a| {
+        a["type"] == "Create" && a["objectType"] == "Question"
+    });
+    let names: Vec<&str> = create["options"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a Question with options: {create}"))
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["yes", "no"]);
+    let requests = fedify.requests();
+    assert_eq!(requests["errors"], json!([]), "{requests:#}");
+}

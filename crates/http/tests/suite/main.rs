@@ -15,6 +15,7 @@ mod mastodon_py;
 mod megalodon;
 mod members;
 mod pages;
+mod polls;
 mod posts;
 mod push;
 mod slow;

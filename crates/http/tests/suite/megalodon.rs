@@ -25,8 +25,22 @@ fn megalodon_registers_authorizes_posts_reads_and_subscribes() {
     let camp = TestCamp::federating();
     camp.add_member("hana", Role::Host);
     camp.add_member("mo", Role::Member);
-    camp.logged_in("mo")
-        .write_post("@hana the canoes are ready", "local");
+    let mut mo = camp.logged_in("mo");
+    mo.write_post("@hana the canoes are ready", "local");
+    let poll = mo.post(
+        "/posts",
+        &[
+            ("text", "Where do we paddle?"),
+            ("audience", "local"),
+            ("poll_option", "lake"),
+            ("poll_option", "river"),
+            ("poll_option", "sea"),
+            ("poll_multiple", "1"),
+            ("poll_expires_in", "86400"),
+        ],
+    );
+    assert_eq!(poll.status, 303, "{}", poll.body);
+    let poll = camp.query_i64("SELECT post_id FROM polls");
     let (_picture_dir, picture) = crate::phone_photo();
     let out = Command::new("node")
         .arg("flow.mjs")
@@ -35,6 +49,7 @@ fn megalodon_registers_authorizes_posts_reads_and_subscribes() {
         .env("PORCHLIGHT_USER", "hana")
         .env("PORCHLIGHT_PASSWORD", PASSWORD)
         .env("PORCHLIGHT_PICTURE", &picture)
+        .env("PORCHLIGHT_POLL", poll.to_string())
         .output()
         .expect("run node");
     let said = format!(
