@@ -329,7 +329,7 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
         None => Default::default(),
     };
     let base = c.request.base_url;
-    let statuses = with_filter_results(c, &posts, &filtered)?;
+    let response = ApiResponse::written(&with_filter_results(c, &posts, &filtered)?.entities());
     let mut links = Vec::new();
     if let (Some(next), Some(_)) = (next_max_id, last_row) {
         links.push(format!("<{base}/{path}?max_id={next}>; rel=\"next\""));
@@ -337,7 +337,6 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     if let Some(first) = first_row {
         links.push(format!("<{base}/{path}?min_id={first}>; rel=\"prev\""));
     }
-    let response = ApiResponse::ok(Value::Array(statuses));
     Ok(if links.is_empty() {
         response
     } else {
@@ -363,14 +362,15 @@ fn with_filter_results(
     c: &Caller,
     posts: &[porchlight_app::db::timeline::PostView],
     filtered: &std::collections::HashMap<PostId, Vec<Value>>,
-) -> Result<Vec<Value>, ApiError> {
-    let mut statuses = entities::statuses(c.app, c.request.base_url, c.member, posts.to_vec())?;
-    for (status, p) in statuses.iter_mut().zip(posts) {
-        if let Some(results) = filtered.get(&p.id) {
-            status["filtered"] = Value::Array(results.clone());
-        }
-    }
-    Ok(statuses)
+) -> Result<entities::Statuses, ApiError> {
+    let mine: std::collections::HashMap<PostId, Vec<Value>> = posts
+        .iter()
+        .filter_map(|p| filtered.get(&p.id).map(|f| (p.id, f.clone())))
+        .collect();
+    Ok(
+        entities::Statuses::read(c.app, c.request.base_url, c.member, posts.to_vec())?
+            .with_filter_results(mine),
+    )
 }
 
 pub fn home(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
@@ -621,10 +621,19 @@ pub fn context(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let context = porchlight_core::filters::Context::Thread;
     let mut filtered = crate::filters::apply(c, context, &mut ancestors)?;
     filtered.extend(crate::filters::apply(c, context, &mut descendants)?);
-    Ok(ApiResponse::ok(json!({
-        "ancestors": with_filter_results(c, &ancestors, &filtered)?,
-        "descendants": with_filter_results(c, &descendants, &filtered)?,
-    })))
+    #[derive(serde::Serialize)]
+    struct Context<'a> {
+        ancestors: Vec<entities::Status<'a>>,
+        descendants: Vec<entities::Status<'a>>,
+    }
+    let (above, below) = (
+        with_filter_results(c, &ancestors, &filtered)?,
+        with_filter_results(c, &descendants, &filtered)?,
+    );
+    Ok(ApiResponse::written(&Context {
+        ancestors: above.entities(),
+        descendants: below.entities(),
+    }))
 }
 
 /// A post's text as its author wrote it (before it became HTML).

@@ -52,6 +52,9 @@ impl ApiRequest<'_> {
 pub struct ApiResponse {
     pub status: u16,
     pub body: Value,
+    /// The body already written as JSON (a page of statuses, serialized straight from typed
+    /// entities); `body` is then null.
+    pub written: Option<Vec<u8>>,
     pub headers: Vec<(&'static str, String)>,
 }
 
@@ -60,7 +63,16 @@ impl ApiResponse {
         ApiResponse {
             status: 200,
             body,
+            written: None,
             headers: Vec::new(),
+        }
+    }
+
+    /// A 200 whose body is `entity` written as JSON.
+    pub fn written(entity: &impl serde::Serialize) -> ApiResponse {
+        ApiResponse {
+            written: Some(serde_json::to_vec(entity).unwrap_or_default()),
+            ..ApiResponse::ok(Value::Null)
         }
     }
 
@@ -98,6 +110,7 @@ impl ApiError {
         ApiResponse {
             status: self.status,
             body,
+            written: None,
             headers: Vec::new(),
         }
     }
@@ -352,6 +365,7 @@ pub fn handle(app: &App, request: &ApiRequest) -> ApiResponse {
         return ApiResponse {
             status: 204,
             body: Value::Null,
+            written: None,
             headers: Vec::new(),
         };
     }

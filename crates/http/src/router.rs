@@ -59,6 +59,7 @@ fn api(s: &State, req: &Request) -> Response {
                     porchlight_pictures::MAX_BYTES / 1_048_576
                 )
             }),
+            written: None,
             headers: Vec::new(),
         }
     } else {
@@ -92,10 +93,10 @@ fn api(s: &State, req: &Request) -> Response {
         status: answer.status,
         content_type: "application/json; charset=utf-8",
         headers,
-        body: if answer.body.is_null() {
-            bytes::Bytes::new()
-        } else {
-            bytes::Bytes::from(answer.body.to_string())
+        body: match answer.written {
+            Some(written) => bytes::Bytes::from(written),
+            None if answer.body.is_null() => bytes::Bytes::new(),
+            None => bytes::Bytes::from(answer.body.to_string()),
         },
     }
 }

@@ -365,8 +365,10 @@ fn three_camps_a_boost_carries_a_post_to_a_third() {
     let at_b = b.query_i64("SELECT id FROM posts WHERE text = 'a note worth sharing'");
     bo.post(&format!("/posts/{at_b}/boost"), &[]);
     // Cyd's camp hears of the boost, fetches the post from Ana's camp, and shows it.
+    // (The post is stored before the boost row: wait for both.)
     c.wait_for("the boosted post at Cyd's camp", |c| {
         c.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'a note worth sharing'") == 1
+            && c.query_i64("SELECT COUNT(*) FROM posts WHERE boost_of IS NOT NULL") == 1
     });
     cyd.get("/")
         .assert_contains("a note worth sharing")
