@@ -21,7 +21,7 @@ fn conversation_json(c: &Caller, conv: &Conversation) -> Result<Value, ApiError>
         }
     }
     let last = c.app.view_post(c.reader(), conv.last_post)?;
-    let mut last = crate::entities::statuses(c.app, c.request.base_url, c.member, vec![last])?;
+    let mut last = crate::entities::statuses(c.app, c.request.base_url, vec![last])?;
     Ok(json!({
         "id": conv.id.to_string(),
         "unread": conv.unread,

@@ -368,7 +368,7 @@ fn with_filter_results(
         .filter_map(|p| filtered.get(&p.id).map(|f| (p.id, f.clone())))
         .collect();
     Ok(
-        entities::Statuses::read(c.app, c.request.base_url, c.member, posts.to_vec())?
+        entities::Statuses::read(c.app, c.request.base_url, posts.to_vec())?
             .with_filter_results(mine),
     )
 }
@@ -413,7 +413,7 @@ pub fn bookmarks(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 fn one_status(c: &Caller, post: PostId) -> Result<Value, ApiError> {
     let view = c.app.view_post(c.reader(), post)?;
-    let mut one = entities::statuses(c.app, c.request.base_url, c.member, vec![view])?;
+    let mut one = entities::statuses(c.app, c.request.base_url, vec![view])?;
     Ok(one.pop().unwrap_or(Value::Null))
 }
 
@@ -873,7 +873,7 @@ pub fn search(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
                     )
                 })
                 .map_err(porchlight_app::AppError::from)?;
-            statuses = entities::statuses(c.app, c.request.base_url, c.member, page.posts)?;
+            statuses = entities::statuses(c.app, c.request.base_url, page.posts)?;
         }
     }
     Ok(ApiResponse::ok(json!({

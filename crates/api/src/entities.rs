@@ -237,21 +237,17 @@ pub struct Statuses {
 }
 
 impl Statuses {
-    pub fn read(
-        app: &App,
-        base: &str,
-        viewer: Option<AccountId>,
-        mut posts: Vec<PostView>,
-    ) -> Result<Statuses, AppError> {
+    pub fn read(app: &App, base: &str, mut posts: Vec<PostView>) -> Result<Statuses, AppError> {
         for post in &mut posts {
             app.proxy_media(post);
         }
         let ids: Vec<_> = posts.iter().map(|p| p.id).collect();
-        let accounts: Vec<AccountId> = posts
+        let accounts: Vec<(AccountId, bool)> = posts
             .iter()
-            .flat_map(|p| std::iter::once(p.author.id).chain(p.boosted_by.as_ref().map(|b| b.id)))
+            .flat_map(|p| std::iter::once(&p.author).chain(p.boosted_by.as_ref()))
+            .map(|a| (a.id, a.domain.is_some()))
             .collect();
-        let details = app.read(|c| timeline::details(c, &ids, &accounts, viewer))?;
+        let details = app.read(|c| timeline::details(c, &ids, &accounts))?;
         Ok(Statuses {
             base: base.to_string(),
             posts,
@@ -284,15 +280,10 @@ impl Statuses {
     }
 }
 
-/// Posts as statuses for `viewer`, as JSON values (for answers that add to them; a list is
+/// Posts as statuses (as their reader sees them), as JSON values (for answers that add to them; a list is
 /// written straight from [`Statuses::entities`]).
-pub fn statuses(
-    app: &App,
-    base: &str,
-    viewer: Option<AccountId>,
-    posts: Vec<PostView>,
-) -> Result<Vec<Value>, AppError> {
-    let read = Statuses::read(app, base, viewer, posts)?;
+pub fn statuses(app: &App, base: &str, posts: Vec<PostView>) -> Result<Vec<Value>, AppError> {
+    let read = Statuses::read(app, base, posts)?;
     Ok(read.entities().iter().map(to_json).collect())
 }
 
@@ -557,7 +548,7 @@ fn post_status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<
         favourites_count: p.favourite_count,
         replies_count: p.reply_count,
         in_reply_to_id: p.in_reply_to,
-        in_reply_to_account_id: details.replying_to.get(&p.id).copied(),
+        in_reply_to_account_id: p.replying_to,
         reblog: None,
         poll: p.poll.as_ref().map(|poll| poll_entity(p, poll)),
         card: p.card.as_ref().map(|c| card(base, c)),
@@ -567,7 +558,7 @@ fn post_status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<
         reblogged: p.boosted,
         muted: false,
         bookmarked: p.bookmarked,
-        pinned: details.pinned.contains(&p.id),
+        pinned: p.pinned,
         filtered: Vec::new(),
     }
 }
@@ -621,6 +612,8 @@ mod tests {
             }],
             card: None,
             poll: None,
+            replying_to: Some(1),
+            pinned: false,
         };
         let mut details = Details::default();
         details.mentions.insert(
@@ -641,7 +634,6 @@ mod tests {
             ],
         );
         details.tags.insert(41, vec!["camp".into(), "fire".into()]);
-        details.replying_to.insert(41, 1);
         details.addresses.insert(
             7,
             (
@@ -729,8 +721,11 @@ mod tests {
 
         // The viewer's own pin; and a boost of it: the outer status is the booster's, with
         // nothing of the post's own mentions, tags or reply.
-        details.pinned.insert(41);
-        assert_eq!(to_json(&status(base, &post, &details))["pinned"], true);
+        let pinned = PostView {
+            pinned: true,
+            ..post.clone()
+        };
+        assert_eq!(to_json(&status(base, &pinned, &details))["pinned"], true);
         let booster = Author {
             id: 1,
             username: "ana".into(),

@@ -23,7 +23,7 @@ pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {
     let details = match &p.domain {
         Some(_) => c
             .app
-            .read(|conn| timeline::details(conn, &[], &[p.id], None))
+            .read(|conn| timeline::details(conn, &[], &[(p.id, true)]))
             .unwrap_or_default(),
         None => Default::default(),
     };
@@ -71,8 +71,7 @@ pub(crate) fn notification_json(
                     return Ok(None);
                 };
                 let id = view.id;
-                let mut one =
-                    crate::entities::statuses(c.app, c.request.base_url, c.member, vec![view])?;
+                let mut one = crate::entities::statuses(c.app, c.request.base_url, vec![view])?;
                 let mut status = one.pop().unwrap_or(Value::Null);
                 if let Some(results) = filtered.get(&id) {
                     status["filtered"] = Value::Array(results.clone());

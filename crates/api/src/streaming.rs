@@ -175,7 +175,7 @@ impl Subscription {
                 *last = newest.row_id;
             }
             fresh.reverse();
-            let statuses = crate::entities::statuses(app, base_url, reader.account, fresh.clone())?;
+            let statuses = crate::entities::statuses(app, base_url, fresh.clone())?;
             for (post, status) in fresh.into_iter().zip(statuses) {
                 events.push(event(stream.label(), "update", &status));
                 if self.sent.len() == REMEMBERED {
@@ -263,7 +263,7 @@ impl Subscription {
             if edited != sent.edited_at
                 && let Ok(view) = app.view_post(reader, sent.post)
             {
-                let mut one = crate::entities::statuses(app, base_url, reader.account, vec![view])?;
+                let mut one = crate::entities::statuses(app, base_url, vec![view])?;
                 let status = one.pop().unwrap_or(Value::Null);
                 events.push(event(sent.stream.clone(), "status.update", &status));
                 sent.edited_at = edited;

@@ -158,6 +158,10 @@ pub struct PostView {
     pub card: Option<Card>,
     /// The post's poll, with the viewer's own votes.
     pub poll: Option<Poll>,
+    /// Whose post it answers (when that post is here).
+    pub replying_to: Option<AccountId>,
+    /// The viewer pinned it on their profile.
+    pub pinned: bool,
 }
 
 /// A poll as a reader sees it.

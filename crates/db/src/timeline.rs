@@ -116,6 +116,8 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         media: Vec::new(),
         card: None,
         poll: None,
+        replying_to: None,
+        pinned: false,
     };
     Ok((
         view,
@@ -418,22 +420,19 @@ fn read_page(
     } else {
         None
     };
-    mark_viewer_flags(conn, reader, &mut posts)?;
-    attach_media(conn, &mut posts)?;
-    attach_cards(conn, &mut posts)?;
-    attach_polls(conn, reader, &mut posts)?;
+    attach_extras(conn, reader, &mut posts)?;
     Ok(Page { posts, next_max_id })
 }
 
-/// Reads which of the page's posts the viewer favourited, boosted and bookmarked, in one query.
-fn mark_viewer_flags(
+/// Reads, in one query for the whole page, which posts the viewer favourited, boosted,
+/// bookmarked and pinned, whose posts they answer, the previews of their first links (those fetched by now), and which have
+/// pictures or a poll; then those pictures and polls, for the posts that have them (most pages
+/// have few: a query each for nothing was a tenth of a page's cost).
+fn attach_extras(
     conn: &Connection,
     reader: Reader,
     posts: &mut [PostView],
 ) -> rusqlite::Result<()> {
-    let Some(viewer) = reader.account else {
-        return Ok(());
-    };
     if posts.is_empty() {
         return Ok(());
     }
@@ -442,28 +441,70 @@ fn mark_viewer_flags(
         "SELECT j.value,
                 EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = j.value),
                 EXISTS (SELECT 1 FROM posts x WHERE x.author_id = ?1 AND x.boost_of = j.value),
-                EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = j.value)
-           FROM json_each(?2) j",
+                EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = j.value),
+                EXISTS (SELECT 1 FROM uploads x WHERE x.post_id = j.value)
+                  OR EXISTS (SELECT 1 FROM post_media x WHERE x.post_id = j.value),
+                EXISTS (SELECT 1 FROM polls x WHERE x.post_id = j.value),
+                c.url, c.title, c.description, c.image_url, c.site,
+                (SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to),
+                EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value)
+           FROM json_each(?2) j JOIN posts p ON p.id = j.value
+           LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
     )?;
-    let mut rows = stmt.query(rusqlite::params![viewer, ids])?;
+    let mut rows = stmt.query(rusqlite::params![reader.sql_id(), ids])?;
+    let (mut with_media, mut with_poll) = (Vec::new(), false);
     while let Some(row) = rows.next()? {
         let id: PostId = row.get(0)?;
         let (favourited, boosted, bookmarked): (bool, bool, bool) =
             (row.get(1)?, row.get(2)?, row.get(3)?);
-        for post in posts.iter_mut().filter(|p| p.id == id) {
-            post.favourited = favourited;
-            post.boosted = boosted;
-            post.bookmarked = bookmarked;
+        let card = match row.get::<_, Option<String>>(6)? {
+            Some(url) => Some(Card {
+                url,
+                title: row.get(7)?,
+                description: row.get(8)?,
+                image_url: row.get(9)?,
+                image_proxy: String::new(),
+                site: row.get(10)?,
+            }),
+            None => None,
+        };
+        if row.get::<_, bool>(4)? {
+            with_media.push(id);
         }
+        with_poll |= row.get::<_, bool>(5)?;
+        let (replying_to, pinned): (Option<AccountId>, bool) = (row.get(11)?, row.get(12)?);
+        for post in posts.iter_mut().filter(|p| p.id == id) {
+            if reader.account.is_some() {
+                post.favourited = favourited;
+                post.boosted = boosted;
+                post.bookmarked = bookmarked;
+                post.pinned = pinned;
+            }
+            post.card = card.clone();
+            post.replying_to = replying_to;
+        }
+    }
+    drop(rows);
+    if !with_media.is_empty() {
+        attach_media(conn, posts, &with_media)?;
+    }
+    if with_poll {
+        attach_polls(conn, reader, posts)?;
     }
     Ok(())
 }
 
 /// Reads the media of the posts on a page: pictures from other servers in one query, pictures
 /// uploaded here in another.
-fn attach_media(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
-    let (remote, local): (Vec<&PostView>, Vec<&PostView>) =
-        posts.iter().partition(|p| p.remote_url.is_some());
+fn attach_media(
+    conn: &Connection,
+    posts: &mut [PostView],
+    only: &[PostId],
+) -> rusqlite::Result<()> {
+    let (remote, local): (Vec<&PostView>, Vec<&PostView>) = posts
+        .iter()
+        .filter(|p| only.contains(&p.id))
+        .partition(|p| p.remote_url.is_some());
     let local: Vec<PostId> = local.iter().map(|p| p.id).collect();
     let remote: Vec<String> = remote.iter().map(|p| p.id.to_string()).collect();
     for upload in crate::uploads::of_posts(conn, &local)? {
@@ -524,117 +565,67 @@ pub struct Mentioned {
 }
 
 /// What an app's view of posts holds beyond what a page shows (which renders most of it into
-/// the post's HTML): whom each mentions, its tags, whose post it answers, whether the viewer
-/// pinned it, and where the accounts from elsewhere among the authors live. Read for a whole
-/// list at once.
+/// the post's HTML): whom each mentions, its tags, and where the accounts from elsewhere among
+/// the authors live. Read for a whole list at once. (Whose post each answers and the viewer's
+/// pins come with the page: `PostView::replying_to`, `PostView::pinned`.)
 #[derive(Debug, Default, PartialEq)]
 pub struct Details {
     pub mentions: std::collections::HashMap<PostId, Vec<Mentioned>>,
     pub tags: std::collections::HashMap<PostId, Vec<String>>,
-    pub replying_to: std::collections::HashMap<PostId, AccountId>,
-    pub pinned: std::collections::HashSet<PostId>,
     /// Actor id and profile page of each account from elsewhere among `accounts`.
     pub addresses: std::collections::HashMap<AccountId, (String, String)>,
 }
 
-/// The details of `posts` for `viewer`, with the addresses of the remote ones among `accounts`.
+/// The details of `posts`, with the addresses of the accounts among `accounts` that are from
+/// elsewhere (each given with whether it is).
 pub fn details(
     conn: &Connection,
     posts: &[PostId],
-    accounts: &[AccountId],
-    viewer: Option<AccountId>,
+    accounts: &[(AccountId, bool)],
 ) -> rusqlite::Result<Details> {
     let post_ids = json_ids(posts.iter().copied());
     let mut details = Details::default();
+    // Mentions and tags in one statement (a tag row has only its post and its name).
     let mut stmt = conn.prepare_cached(
         "SELECT m.post_id, a.id, a.username, a.domain, IFNULL(a.url, a.uri)
            FROM json_each(?1) j JOIN post_mentions m ON m.post_id = j.value
            JOIN accounts a ON a.id = m.account_id
-          ORDER BY m.post_id, a.id",
+         UNION ALL
+         SELECT t.post_id, NULL, t.tag, NULL, NULL
+           FROM json_each(?1) j JOIN post_tags t ON t.post_id = j.value
+         ORDER BY 1, 2, 3",
     )?;
     let mut rows = stmt.query([&post_ids])?;
     while let Some(row) = rows.next()? {
-        details
-            .mentions
-            .entry(row.get(0)?)
-            .or_default()
-            .push(Mentioned {
-                id: row.get(1)?,
+        let post: PostId = row.get(0)?;
+        match row.get::<_, Option<AccountId>>(1)? {
+            Some(id) => details.mentions.entry(post).or_default().push(Mentioned {
+                id,
                 username: row.get(2)?,
                 domain: row.get(3)?,
                 url: row.get(4)?,
-            });
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.post_id, t.tag FROM json_each(?1) j JOIN post_tags t ON t.post_id = j.value
-          ORDER BY t.post_id, t.tag",
-    )?;
-    let mut rows = stmt.query([&post_ids])?;
-    while let Some(row) = rows.next()? {
-        details
-            .tags
-            .entry(row.get(0)?)
-            .or_default()
-            .push(row.get(1)?);
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.id, r.author_id FROM json_each(?1) j JOIN posts p ON p.id = j.value
-           JOIN posts r ON r.id = p.in_reply_to",
-    )?;
-    let mut rows = stmt.query([&post_ids])?;
-    while let Some(row) = rows.next()? {
-        details.replying_to.insert(row.get(0)?, row.get(1)?);
-    }
-    if let Some(viewer) = viewer {
-        let mut stmt = conn.prepare_cached(
-            "SELECT x.post_id FROM json_each(?1) j JOIN pins x
-               ON x.account_id = ?2 AND x.post_id = j.value",
-        )?;
-        let mut rows = stmt.query(rusqlite::params![&post_ids, viewer])?;
-        while let Some(row) = rows.next()? {
-            details.pinned.insert(row.get(0)?);
+            }),
+            None => details.tags.entry(post).or_default().push(row.get(2)?),
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.uri, IFNULL(a.url, a.uri) FROM json_each(?1) j
-           JOIN accounts a ON a.id = j.value WHERE a.domain IS NOT NULL AND a.uri IS NOT NULL",
-    )?;
-    let mut rows = stmt.query([json_ids(accounts.iter().copied())])?;
-    while let Some(row) = rows.next()? {
-        details
-            .addresses
-            .insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+    let elsewhere: Vec<AccountId> = accounts
+        .iter()
+        .filter(|(_, remote)| *remote)
+        .map(|(id, _)| *id)
+        .collect();
+    if !elsewhere.is_empty() {
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, a.uri, IFNULL(a.url, a.uri) FROM json_each(?1) j
+               JOIN accounts a ON a.id = j.value WHERE a.domain IS NOT NULL AND a.uri IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([json_ids(elsewhere.into_iter())])?;
+        while let Some(row) = rows.next()? {
+            details
+                .addresses
+                .insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+        }
     }
     Ok(details)
-}
-
-/// Reads the previews of the posts' first links (those fetched by now), in one query.
-fn attach_cards(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
-    if posts.is_empty() {
-        return Ok(());
-    }
-    let ids = json_ids(posts.iter().map(|p| p.id));
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.id, c.url, c.title, c.description, c.image_url, c.site
-           FROM json_each(?1) j JOIN posts p ON p.id = j.value
-           JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
-    )?;
-    let mut rows = stmt.query([ids])?;
-    while let Some(row) = rows.next()? {
-        let id: PostId = row.get(0)?;
-        let card = Card {
-            url: row.get(1)?,
-            title: row.get(2)?,
-            description: row.get(3)?,
-            image_url: row.get(4)?,
-            image_proxy: String::new(),
-            site: row.get(5)?,
-        };
-        for post in posts.iter_mut().filter(|p| p.id == id) {
-            post.card = Some(card.clone());
-        }
-    }
-    Ok(())
 }
 
 /// Reads the posts' polls, with the reader's own votes (no query beyond one when none has one).
@@ -666,9 +657,7 @@ pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<O
             }
             let mut one = [view];
             drop(rows);
-            attach_media(conn, &mut one)?;
-            attach_cards(conn, &mut one)?;
-            attach_polls(conn, reader, &mut one)?;
+            attach_extras(conn, reader, &mut one)?;
             let [view] = one;
             Ok(Some(view))
         }
