@@ -97,6 +97,64 @@ fn optional_id_text<S: serde::Serializer>(id: &Option<i64>, s: S) -> Result<S::O
 /// Nothing of a kind Porchlight has none of yet (custom emojis, profile fields): `[]`.
 type Nothing = [u8; 0];
 
+/// A string of an entity, made of the pieces it is written from when the answer is written
+/// (a page of statuses would otherwise format a few hundred addresses and times into strings
+/// only to copy them out again).
+#[derive(Clone, Debug)]
+enum Text<'a> {
+    Str(&'a str),
+    Owned(String),
+    /// `base` `middle` `tail`: `https://camp.example` `/@` `ana`.
+    Join(&'a str, &'static str, &'a str),
+    /// `base` `middle` `number`: `https://camp.example` `/posts/` `41`.
+    Numbered(&'a str, &'static str, i64),
+    /// `name@server`.
+    Handle(&'a str, &'a str),
+    /// A time as Mastodon writes it (see [`timestamp`]).
+    Time(i64),
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Text::Str(s) => f.write_str(s),
+            Text::Owned(s) => f.write_str(s),
+            Text::Join(a, b, c) => {
+                f.write_str(a)?;
+                f.write_str(b)?;
+                f.write_str(c)
+            }
+            Text::Numbered(a, b, n) => write!(f, "{a}{b}{n}"),
+            Text::Handle(name, server) => write!(f, "{name}@{server}"),
+            Text::Time(t) => {
+                let t = time::OffsetDateTime::from_unix_timestamp(*t)
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+                write!(
+                    f,
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            }
+        }
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The picture of someone who has none, as a `Text`.
+fn default_avatar_text(base: &str) -> Text<'_> {
+    Text::Join(base, "/static/avatar.png", "")
+}
+
 /// An Account of someone known only by a name, addresses and a picture: the one shape behind
 /// `remote_account` and `author_account`. (Their counts live on their own server, or for a
 /// post's author on their profile: 0 here.) Typed, so that a page of statuses is written
@@ -106,7 +164,7 @@ pub struct Account<'a> {
     #[serde(serialize_with = "id_text")]
     id: AccountId,
     username: &'a str,
-    acct: String,
+    acct: Text<'a>,
     display_name: &'a str,
     locked: bool,
     bot: bool,
@@ -114,10 +172,10 @@ pub struct Account<'a> {
     group: bool,
     created_at: &'static str,
     note: &'a str,
-    url: String,
-    uri: String,
-    avatar: String,
-    avatar_static: String,
+    url: Text<'a>,
+    uri: Text<'a>,
+    avatar: Text<'a>,
+    avatar_static: Text<'a>,
     header: &'static str,
     header_static: &'static str,
     followers_count: u32,
@@ -132,12 +190,12 @@ pub struct Account<'a> {
 struct Known<'a> {
     id: AccountId,
     username: &'a str,
-    acct: String,
+    acct: Text<'a>,
     display_name: &'a str,
     note: &'a str,
-    url: String,
-    uri: String,
-    avatar: String,
+    url: Text<'a>,
+    uri: Text<'a>,
+    avatar: Text<'a>,
 }
 
 fn known_account(k: Known) -> Account {
@@ -178,14 +236,14 @@ pub fn remote_account(base: &str, a: &RemoteAccount, avatar: Option<&str>) -> Va
     to_json(&known_account(Known {
         id: a.id,
         username: &a.username,
-        acct: format!("{}@{}", a.username, a.domain),
+        acct: Text::Handle(&a.username, &a.domain),
         display_name: &a.display_name,
         note: &a.bio,
-        url: a.url.clone(),
-        uri: a.uri.clone(),
+        url: Text::Str(&a.url),
+        uri: Text::Str(&a.uri),
         avatar: match avatar {
-            Some(path) => format!("{base}{path}"),
-            None => default_avatar(base),
+            Some(path) => Text::Join(base, "", path),
+            None => default_avatar_text(base),
         },
     }))
 }
@@ -196,31 +254,34 @@ pub fn author_account(base: &str, a: &Author, details: &Details) -> Value {
     to_json(&author(base, a, details))
 }
 
-fn author<'a>(base: &str, a: &'a Author, details: &Details) -> Account<'a> {
+fn author<'a>(base: &'a str, a: &'a Author, details: &'a Details) -> Account<'a> {
     let (uri, url) = match (&a.domain, details.addresses.get(&a.id)) {
         (None, _) => (
-            format!("{base}/users/{}", a.username),
-            format!("{base}/@{}", a.username),
+            Text::Join(base, "/users/", &a.username),
+            Text::Join(base, "/@", &a.username),
         ),
-        (Some(_), Some((uri, url))) => (uri.clone(), url.clone()),
+        (Some(_), Some((uri, url))) => (Text::Str(uri), Text::Str(url)),
         // (Every account from elsewhere is stored with its actor id; this is a fallback.)
         (Some(domain), None) => (
-            format!("https://{domain}/users/{}", a.username),
-            format!("https://{domain}/@{}", a.username),
+            Text::Owned(format!("https://{domain}/users/{}", a.username)),
+            Text::Owned(format!("https://{domain}/@{}", a.username)),
         ),
     };
     known_account(Known {
         id: a.id,
         username: &a.username,
-        acct: a.handle(),
+        acct: match &a.domain {
+            Some(domain) => Text::Handle(&a.username, domain),
+            None => Text::Str(&a.username),
+        },
         display_name: &a.display_name,
         note: "",
         url,
         uri,
         avatar: if a.avatar_proxy.is_empty() {
-            default_avatar(base)
+            default_avatar_text(base)
         } else {
-            format!("{base}{}", a.avatar_proxy)
+            Text::Join(base, "", &a.avatar_proxy)
         },
     })
 }
@@ -292,10 +353,10 @@ pub fn statuses(app: &App, base: &str, posts: Vec<PostView>) -> Result<Vec<Value
 pub struct Status<'a> {
     #[serde(serialize_with = "id_text")]
     id: i64,
-    uri: String,
-    url: String,
-    created_at: String,
-    edited_at: Option<String>,
+    uri: Text<'a>,
+    url: Text<'a>,
+    created_at: Text<'a>,
+    edited_at: Option<Text<'a>>,
     account: Account<'a>,
     content: &'a str,
     visibility: &'static str,
@@ -333,14 +394,14 @@ struct Mention<'a> {
     #[serde(serialize_with = "id_text")]
     id: AccountId,
     username: &'a str,
-    url: String,
-    acct: String,
+    url: Text<'a>,
+    acct: Text<'a>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 struct Tag<'a> {
     name: &'a str,
-    url: String,
+    url: Text<'a>,
 }
 
 /// A poll (its id is its post's). `voted` is true for its author, as on Mastodon (the author
@@ -349,7 +410,7 @@ struct Tag<'a> {
 struct Poll {
     #[serde(serialize_with = "id_text")]
     id: i64,
-    expires_at: Option<String>,
+    expires_at: Option<Text<'static>>,
     expired: bool,
     multiple: bool,
     votes_count: i64,
@@ -370,7 +431,7 @@ fn poll_entity(p: &PostView, poll: &porchlight_core::views::Poll) -> Poll {
     let signed_in = p.viewer.is_member;
     Poll {
         id: p.id,
-        expires_at: poll.expires_at.map(timestamp),
+        expires_at: poll.expires_at.map(Text::Time),
         expired: poll.ended,
         multiple: poll.multiple,
         votes_count: poll.votes(),
@@ -438,7 +499,7 @@ fn card<'a>(base: &str, c: &'a porchlight_core::views::Card) -> PreviewCard<'a> 
 
 /// A post as a Status. A boost is a status whose `reblog` is the boosted post; the outer status
 /// is the booster's, with nothing of the post's own mentions, tags or reply.
-pub fn status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<'a> {
+pub fn status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Status<'a> {
     let inner = post_status(base, p, details);
     match &p.boosted_by {
         None => inner,
@@ -460,9 +521,11 @@ pub fn status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<'
     }
 }
 
-fn post_status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<'a> {
-    let local_uri = format!("{base}/posts/{}", p.id);
-    let url = p.remote_url.clone().unwrap_or_else(|| local_uri.clone());
+fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Status<'a> {
+    let address = match &p.remote_url {
+        Some(url) => Text::Str(url),
+        None => Text::Numbered(base, "/posts/", p.id),
+    };
     let media: Vec<Value> = p
         .media
         .iter()
@@ -503,17 +566,17 @@ fn post_status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<
             None => Mention {
                 id: m.id,
                 username: &m.username,
-                url: format!("{base}/@{}", m.username),
-                acct: m.username.clone(),
+                url: Text::Join(base, "/@", &m.username),
+                acct: Text::Str(&m.username),
             },
             Some(domain) => Mention {
                 id: m.id,
                 username: &m.username,
-                url: m
-                    .url
-                    .clone()
-                    .unwrap_or_else(|| format!("https://{domain}/@{}", m.username)),
-                acct: format!("{}@{domain}", m.username),
+                url: match &m.url {
+                    Some(url) => Text::Str(url),
+                    None => Text::Owned(format!("https://{domain}/@{}", m.username)),
+                },
+                acct: Text::Handle(&m.username, domain),
             },
         })
         .collect();
@@ -524,15 +587,15 @@ fn post_status<'a>(base: &str, p: &'a PostView, details: &'a Details) -> Status<
         .flatten()
         .map(|t| Tag {
             name: t,
-            url: format!("{base}/tags/{t}"),
+            url: Text::Join(base, "/tags/", t),
         })
         .collect();
     Status {
         id: p.id,
-        uri: p.remote_url.clone().unwrap_or(local_uri),
-        url,
-        created_at: timestamp(p.created_at),
-        edited_at: p.edited_at.map(timestamp),
+        uri: address.clone(),
+        url: address,
+        created_at: Text::Time(p.created_at),
+        edited_at: p.edited_at.map(Text::Time),
         account: author(base, &p.author, details),
         content: &p.html,
         visibility: visibility(p.audience),
