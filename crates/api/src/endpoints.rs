@@ -298,22 +298,31 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
     let id = |name: &str| c.params.text(name).and_then(|m| m.parse::<PostId>().ok());
     let (max_id, since_id, min_id) = (id("max_id"), id("since_id"), id("min_id"));
     let reader = c.reader();
-    let Page {
-        mut posts,
-        next_max_id,
-    } = c
+    // The page and what its statuses need beyond it, in one snapshot.
+    let (
+        Page {
+            mut posts,
+            next_max_id,
+        },
+        details,
+    ) = c
         .app
-        .read(|conn| match min_id {
-            Some(min_id) => {
-                let mut page =
-                    porchlight_app::db::timeline::page_after(conn, &query, reader, min_id, limit)?;
-                // With `max_id` as well, the range between them.
-                if let Some(max_id) = max_id {
-                    page.posts.retain(|p| p.row_id < max_id);
+        .read(|conn| {
+            let page = match min_id {
+                Some(min_id) => {
+                    let mut page = porchlight_app::db::timeline::page_after(
+                        conn, &query, reader, min_id, limit,
+                    )?;
+                    // With `max_id` as well, the range between them.
+                    if let Some(max_id) = max_id {
+                        page.posts.retain(|p| p.row_id < max_id);
+                    }
+                    page
                 }
-                Ok(page)
-            }
-            None => porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit),
+                None => porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit)?,
+            };
+            let details = entities::details_of(conn, &page.posts)?;
+            Ok::<_, porchlight_app::db::Error>((page, details))
         })
         .map_err(porchlight_app::AppError::from)?;
     if let Some(newer) = since_id {
@@ -329,7 +338,9 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
         None => Default::default(),
     };
     let base = c.request.base_url;
-    let response = ApiResponse::written(&with_filter_results(c, &posts, &filtered)?.entities());
+    let statuses =
+        entities::Statuses::with_details(c.app, base, posts, details).with_filter_results(filtered);
+    let response = ApiResponse::written(&statuses.entities());
     let mut links = Vec::new();
     if let (Some(next), Some(_)) = (next_max_id, last_row) {
         links.push(format!("<{base}/{path}?max_id={next}>; rel=\"next\""));

@@ -298,23 +298,27 @@ pub struct Statuses {
 }
 
 impl Statuses {
-    pub fn read(app: &App, base: &str, mut posts: Vec<PostView>) -> Result<Statuses, AppError> {
+    pub fn read(app: &App, base: &str, posts: Vec<PostView>) -> Result<Statuses, AppError> {
+        let details = app.read(|c| details_of(c, &posts))?;
+        Ok(Statuses::with_details(app, base, posts, details))
+    }
+
+    /// Posts whose details were read already (with the page, in the same snapshot).
+    pub fn with_details(
+        app: &App,
+        base: &str,
+        mut posts: Vec<PostView>,
+        details: Details,
+    ) -> Statuses {
         for post in &mut posts {
             app.proxy_media(post);
         }
-        let ids: Vec<_> = posts.iter().map(|p| p.id).collect();
-        let accounts: Vec<(AccountId, bool)> = posts
-            .iter()
-            .flat_map(|p| std::iter::once(&p.author).chain(p.boosted_by.as_ref()))
-            .map(|a| (a.id, a.domain.is_some()))
-            .collect();
-        let details = app.read(|c| timeline::details(c, &ids, &accounts))?;
-        Ok(Statuses {
+        Statuses {
             base: base.to_string(),
             posts,
             details,
             filtered: Default::default(),
-        })
+        }
     }
 
     /// Says what the viewer's filters found in the posts (`filtered` on their statuses).
@@ -339,6 +343,20 @@ impl Statuses {
             })
             .collect()
     }
+}
+
+/// What statuses need of `posts` beyond the posts themselves (see `timeline::details`).
+pub fn details_of(
+    conn: &porchlight_app::db::Connection,
+    posts: &[PostView],
+) -> porchlight_app::db::Result<Details> {
+    let ids: Vec<_> = posts.iter().map(|p| p.id).collect();
+    let accounts: Vec<(AccountId, bool)> = posts
+        .iter()
+        .flat_map(|p| std::iter::once(&p.author).chain(p.boosted_by.as_ref()))
+        .map(|a| (a.id, a.domain.is_some()))
+        .collect();
+    timeline::details(conn, &ids, &accounts)
 }
 
 /// Posts as statuses (as their reader sees them), as JSON values (for answers that add to them; a list is

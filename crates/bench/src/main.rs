@@ -134,6 +134,10 @@ fn main() {
         find(&api_home, b"\"visibility\"").is_some(),
         "the API answers the home timeline"
     );
+    results.push(format!(
+        "| API home timeline weight (20 statuses), raw | {:.1} KB |",
+        api_home.len() as f64 / 1024.0
+    ));
     for (path, label, credential) in [
         ("/", "home timeline", &cookie),
         ("/local", "local timeline", &cookie),
