@@ -302,7 +302,20 @@ mod tests {
             hashtags: &[],
             attachments: &[],
             poll: Some(&poll),
+            emojis: &[(
+                "campfire".into(),
+                "https://camp.example/emoji/campfire-1a2b.png".into(),
+            )],
         });
+        assert_eq!(
+            question["tag"],
+            json!([{
+                "id": "https://camp.example/emoji/campfire-1a2b.png",
+                "type": "Emoji",
+                "name": ":campfire:",
+                "icon": { "type": "Image", "mediaType": "image/png", "url": "https://camp.example/emoji/campfire-1a2b.png" },
+            }])
+        );
         assert_eq!(question["type"], "Question");
         assert_eq!(
             question["oneOf"],

@@ -162,6 +162,8 @@ pub struct Note<'a> {
     pub attachments: &'a [Picture],
     /// A poll makes the post a Question.
     pub poll: Option<&'a QuestionPoll>,
+    /// Custom emoji its text uses: (shortcode, the picture's address).
+    pub emojis: &'a [(String, String)],
 }
 
 /// A post's poll, as a Question carries it (Mastodon's shape: `oneOf` or `anyOf` options, each
@@ -195,6 +197,21 @@ pub fn note(n: &Note) -> Value {
     tag.extend(n.hashtags.iter().map(
         |(href, name)| json!({ "type": "Hashtag", "href": href, "name": format!("#{name}") }),
     ));
+    tag.extend(n.emojis.iter().map(|(code, url)| {
+        let media_type = match url.rsplit('.').next() {
+            Some("png") => "image/png",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            Some("jpg" | "jpeg") => "image/jpeg",
+            _ => "image/png",
+        };
+        json!({
+            "id": url,
+            "type": "Emoji",
+            "name": format!(":{code}:"),
+            "icon": { "type": "Image", "mediaType": media_type, "url": url },
+        })
+    }));
     let mut note = json!({
         "id": n.id,
         "type": "Note",

@@ -293,6 +293,8 @@ pub struct RemoteNote {
     /// A vote rather than a post: the option it chooses (a Note with a `name`, no content, in
     /// reply to a Question, as Mastodon and others send votes).
     pub vote: Option<String>,
+    /// Custom emoji its text uses (`Emoji` tags): (shortcode, the picture's address).
+    pub emojis: Vec<(String, String)>,
 }
 
 /// A poll from elsewhere: its options with their counts as its server last counted them.
@@ -440,6 +442,22 @@ impl RemoteNote {
             .filter_map(|t| str_field(t, "href"))
             .map(String::from)
             .collect();
+        let emojis = tags
+            .iter()
+            .filter(|t| kind_is(t, "Emoji"))
+            .filter_map(|t| {
+                let code = porchlight_core::emoji::check_shortcode(str_field(t, "name")?).ok()?;
+                let url = match t.get("icon")? {
+                    Value::Array(icons) => {
+                        icons.iter().find_map(|i| i.get("url").and_then(id_of_link))
+                    }
+                    icon => icon.get("url").and_then(id_of_link),
+                }?;
+                origin(&url)?;
+                Some((code, url))
+            })
+            .take(porchlight_core::emoji::MAX_PER_POST)
+            .collect();
         let hashtags = tags
             .iter()
             .filter(|t| kind_is(t, "Hashtag"))
@@ -484,6 +502,7 @@ impl RemoteNote {
                 }
                 _ => None,
             },
+            emojis,
             id,
         })
     }

@@ -458,6 +458,18 @@ fn poll_of(c: &Caller) -> Result<Option<polls::NewPoll>, ApiError> {
     .map_err(|e| ApiError::new(422, format!("Validation failed: {e}")))
 }
 
+/// `GET /api/v1/custom_emojis`: the camp's own, for an app's picker.
+pub fn custom_emojis(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let camp = c.app.camp_emojis()?;
+    let paths: Vec<String> = camp.iter().map(|e| e.path()).collect();
+    let list: Vec<entities::CustomEmoji> = camp
+        .iter()
+        .zip(&paths)
+        .map(|(e, path)| entities::CustomEmoji::at(c.request.base_url, &e.shortcode, path, true))
+        .collect();
+    Ok(ApiResponse::written(&list))
+}
+
 /// `GET /api/v1/polls/:id`: a poll (its id is its post's).
 pub fn poll(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let status = one_status(c, crate::path_id(found[0])?)?;

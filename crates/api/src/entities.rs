@@ -385,7 +385,7 @@ pub struct Status<'a> {
     application: Option<()>,
     mentions: Vec<Mention<'a>>,
     tags: Vec<Tag<'a>>,
-    emojis: Nothing,
+    emojis: Vec<CustomEmoji<'a>>,
     reblogs_count: i64,
     favourites_count: i64,
     replies_count: i64,
@@ -414,6 +414,29 @@ struct Mention<'a> {
     username: &'a str,
     url: Text<'a>,
     acct: Text<'a>,
+}
+
+/// A custom emoji as apps draw it (`url` is this camp's copy).
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomEmoji<'a> {
+    shortcode: &'a str,
+    url: Text<'a>,
+    static_url: Text<'a>,
+    visible_in_picker: bool,
+    category: Option<()>,
+}
+
+impl<'a> CustomEmoji<'a> {
+    /// One at `path` on this camp; `in_picker` for the camp's own list.
+    pub fn at(base: &'a str, shortcode: &'a str, path: &'a str, in_picker: bool) -> Self {
+        CustomEmoji {
+            shortcode,
+            url: Text::Join(base, "", path),
+            static_url: Text::Join(base, "", path),
+            visible_in_picker: in_picker,
+            category: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -533,6 +556,7 @@ pub fn status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Statu
             poll: None,
             card: None,
             media_attachments: Vec::new(),
+            emojis: Vec::new(),
             reblog: Some(Box::new(inner.clone())),
             ..inner
         },
@@ -624,7 +648,12 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         application: None,
         mentions,
         tags,
-        emojis: [],
+        emojis: p
+            .emojis
+            .iter()
+            .filter(|e| !e.proxy.is_empty())
+            .map(|e| CustomEmoji::at(base, &e.shortcode, &e.proxy, false))
+            .collect(),
         reblogs_count: p.boost_count,
         favourites_count: p.favourite_count,
         replies_count: p.reply_count,
@@ -695,6 +724,7 @@ mod tests {
             poll: None,
             replying_to: Some(1),
             pinned: false,
+            emojis: Vec::new(),
         };
         let mut details = Details::default();
         details.mentions.insert(

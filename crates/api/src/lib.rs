@@ -279,7 +279,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/push/subscription", Member(&["push"]), push::show),
     route("PUT", "/api/v1/push/subscription", Member(&["push"]), push::update),
     route("DELETE", "/api/v1/push/subscription", Member(&["push"]), push::delete),
-    route("GET", "/api/v1/custom_emojis", Nothing, social::none),
+    route("GET", "/api/v1/custom_emojis", Nothing, endpoints::custom_emojis),
     route("GET", "/api/v1/announcements", Member(&["read"]), social::none),
     route("GET", "/api/v1/lists", Member(&["read:lists"]), lists::index),
     route("POST", "/api/v1/lists", Member(&["write:lists"]), lists::create),

@@ -4,6 +4,7 @@
 //! the HTTP layer calls it on blocking threads.
 
 pub mod address;
+pub mod emoji;
 pub mod filters;
 pub mod lists;
 pub mod members;
@@ -468,6 +469,13 @@ impl App {
             && let Some(image) = &card.image_url
         {
             card.image_proxy = self.media_path(image);
+        }
+        for emoji in &mut post.emojis {
+            emoji.proxy = if emoji.url.starts_with('/') {
+                emoji.url.clone()
+            } else {
+                self.media_path(&emoji.url)
+            };
         }
     }
 

@@ -53,6 +53,14 @@ struct Prepared {
     link: Option<String>,
 }
 
+impl Prepared {
+    /// Records the camp emoji the text and its warning use, for pages, apps and other servers.
+    fn keep_emojis(&self, tx: &Transaction, id: PostId) -> porchlight_db::Result<()> {
+        let text_and_warning = format!("{} {}", self.text, self.content_warning);
+        porchlight_db::emoji::set_for_post(tx, id, &crate::emoji::used_in(tx, &text_and_warning)?)
+    }
+}
+
 impl App {
     fn prepare(
         &self,
@@ -240,6 +248,7 @@ impl App {
                 return Err(unknown_picture());
             }
             porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
+            prepared.keep_emojis(tx, id)?;
             if let Some(poll) = compose.poll {
                 if !media.is_empty() {
                     return Err(AppError::Invalid(
@@ -340,6 +349,7 @@ impl App {
                 now(),
             )?;
             porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
+            prepared.keep_emojis(tx, id)?;
             for account in added {
                 social::notify(
                     tx,

@@ -162,6 +162,19 @@ pub struct PostView {
     pub replying_to: Option<AccountId>,
     /// The viewer pinned it on their profile.
     pub pinned: bool,
+    /// The custom emoji its text uses.
+    pub emojis: Vec<Emoji>,
+}
+
+/// A custom emoji a post uses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Emoji {
+    pub shortcode: String,
+    /// Where its picture is: a path here for a camp emoji, its address elsewhere otherwise.
+    pub url: String,
+    /// The address pages and apps show it from (this camp's copy of one from elsewhere), set
+    /// by the web layer.
+    pub proxy: String,
 }
 
 /// A poll as a reader sees it.

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod cards;
 pub mod conversations;
+pub mod emoji;
 pub mod federation;
 pub mod filters;
 pub mod lists;

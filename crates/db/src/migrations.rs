@@ -471,6 +471,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX notifications_account ON notifications (account_id, id);
     CREATE INDEX notifications_post ON notifications (post_id);
     "#,
+    // 15: custom emoji. The camp's own (a picture each, served at /emoji/FILE), and the ones
+    // each post uses: a camp emoji by its path here, one from elsewhere by its address there.
+    r#"
+    CREATE TABLE custom_emojis (
+        shortcode  TEXT PRIMARY KEY,
+        file_name  TEXT NOT NULL UNIQUE,
+        media_type TEXT NOT NULL,
+        bytes      BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE post_emojis (
+        post_id   INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        shortcode TEXT NOT NULL,
+        url       TEXT NOT NULL,
+        PRIMARY KEY (post_id, shortcode)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -118,6 +118,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         poll: None,
         replying_to: None,
         pinned: false,
+        emojis: Vec::new(),
     };
     Ok((
         view,
@@ -447,12 +448,13 @@ fn attach_extras(
                 EXISTS (SELECT 1 FROM polls x WHERE x.post_id = j.value),
                 c.url, c.title, c.description, c.image_url, c.site,
                 (SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to),
-                EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value)
+                EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value),
+                EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = j.value)
            FROM json_each(?2) j JOIN posts p ON p.id = j.value
            LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
     )?;
     let mut rows = stmt.query(rusqlite::params![reader.sql_id(), ids])?;
-    let (mut with_media, mut with_poll) = (Vec::new(), false);
+    let (mut with_media, mut with_poll, mut with_emoji) = (Vec::new(), false, Vec::new());
     while let Some(row) = rows.next()? {
         let id: PostId = row.get(0)?;
         let (favourited, boosted, bookmarked): (bool, bool, bool) =
@@ -473,6 +475,9 @@ fn attach_extras(
         }
         with_poll |= row.get::<_, bool>(5)?;
         let (replying_to, pinned): (Option<AccountId>, bool) = (row.get(11)?, row.get(12)?);
+        if row.get::<_, bool>(13)? {
+            with_emoji.push(id);
+        }
         for post in posts.iter_mut().filter(|p| p.id == id) {
             if reader.account.is_some() {
                 post.favourited = favourited;
@@ -490,6 +495,14 @@ fn attach_extras(
     }
     if with_poll {
         attach_polls(conn, reader, posts)?;
+    }
+    if !with_emoji.is_empty() {
+        let emojis = crate::emoji::of_posts(conn, &with_emoji)?;
+        for post in posts.iter_mut() {
+            if let Some(found) = emojis.get(&post.id) {
+                post.emojis = found.clone();
+            }
+        }
     }
     Ok(())
 }

@@ -86,6 +86,12 @@ pub fn note_for(
             voters: p.voters,
             options: p.options,
         });
+    let emojis: Vec<(String, String)> = porchlight_db::emoji::of_posts(conn, &[post.id])?
+        .remove(&post.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| (e.shortcode, format!("{}{}", me.base_url, e.url)))
+        .collect();
     let id = me.post_id(post.id);
     let actor = me.actor_id(&post.author_username);
     let note = documents::note(&documents::Note {
@@ -103,6 +109,7 @@ pub fn note_for(
         hashtags: &hashtags,
         attachments: &attachments,
         poll: poll.as_ref(),
+        emojis: &emojis,
     });
     Ok(Some((note, addressing)))
 }

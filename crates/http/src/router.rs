@@ -32,7 +32,8 @@ pub fn handle(s: &State, req: &Request) -> Response {
                 return acme_challenge(&s.config.acme_challenges, token);
             }
             ["media", tag, url] => return media(s, tag, url),
-            ["files", name] => return file(s, name),
+            ["files", name] => return file(s, name, porchlight_app::App::file),
+            ["emoji", name] => return file(s, name, porchlight_app::App::emoji_file),
             _ => {}
         }
     }
@@ -111,8 +112,15 @@ pub(crate) fn acme_challenge(challenges: &porchlight_tls::Challenges, token: &st
 
 /// A picture a member uploaded. Its random name is the permission; it never changes, so it is
 /// cached for good. `nosniff` and a sandboxing CSP keep a picture from ever acting as a page.
-fn file(s: &State, name: &str) -> Response {
-    match s.app.file(name) {
+/// How a stored picture is read: its kind and bytes, by file name.
+type ReadPicture = fn(
+    &porchlight_app::App,
+    &str,
+) -> porchlight_app::AppResult<(porchlight_pictures::Kind, Vec<u8>)>;
+
+/// A picture stored here (an upload, or a camp emoji), by its file name.
+fn file(s: &State, name: &str, read: ReadPicture) -> Response {
+    match read(&s.app, name) {
         Ok((kind, bytes)) => Response {
             status: 200,
             content_type: kind.media_type(),

@@ -25,6 +25,8 @@ pub struct AdminView<'a> {
     pub attention: &'a [String],
     /// The camp's public name and its certificate.
     pub address: AddressView<'a>,
+    /// The camp's custom emoji: (shortcode, where its picture is).
+    pub emojis: &'a [(String, String)],
 }
 
 /// The public-address section of the host's page.
@@ -178,6 +180,32 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                             textarea #blocks-csv name="csv" rows="5" {}
                             p { button type="submit" { "Import" } }
                         }
+                    }
+                }
+                section.card #emoji {
+                    h2 { "Camp emoji" }
+                    p.hint { "Little pictures everyone here can use in posts by their shortcode, like :campfire:. Other servers show them too." }
+                    @if !view.emojis.is_empty() {
+                        ul.emoji-list {
+                            @for (code, path) in view.emojis {
+                                li {
+                                    img.emoji src=(path) alt={ ":" (code) ":" } width="20" height="20";
+                                    " " code { ":" (code) ":" } " "
+                                    form.inline method="post" action={ "/admin/emoji/" (code) "/remove" } {
+                                        (csrf_field(chrome))
+                                        button.link type="submit" aria-label={ "Remove :" (code) ":" } { "Remove" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    form #new-emoji method="post" action="/admin/emoji" enctype="multipart/form-data" {
+                        (csrf_field(chrome))
+                        label for="emoji-code" { "Shortcode " span.hint { "(letters, digits and _, like campfire)" } }
+                        input #emoji-code type="text" name="shortcode" required maxlength=(porchlight_core::emoji::MAX_SHORTCODE) pattern="[A-Za-z0-9_:]+";
+                        label for="emoji-picture" { "Picture " span.hint { "(PNG, GIF or WebP, square, up to 256 KB)" } }
+                        input #emoji-picture type="file" name="picture" accept="image/png,image/gif,image/webp,image/jpeg" required;
+                        p { button type="submit" { "Add emoji" } }
                     }
                 }
                 section.card {

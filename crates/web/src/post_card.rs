@@ -38,6 +38,17 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
         // Replies indent with their depth, up to a point where a phone still has room to read.
         (false, depth) => format!("post reply-depth d{}", depth.min(5)),
     };
+    // Custom emoji show as their pictures (this camp's copies), in the text only.
+    let html = if post.emojis.is_empty() {
+        std::borrow::Cow::Borrowed(post.html.as_str())
+    } else {
+        std::borrow::Cow::Owned(porchlight_core::emoji::show_in_html(&post.html, |code| {
+            post.emojis
+                .iter()
+                .find(|e| e.shortcode == code && !e.proxy.is_empty())
+                .map(|e| e.proxy.clone())
+        }))
+    };
     html! {
         article class=(class) data-id=(post.id) aria-label={ "Post by " (post.author.shown_name()) } {
             @if let Some(booster) = &post.boosted_by {
@@ -65,11 +76,11 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 p.meta { a href={ "/posts/" (parent) } { "↳ in reply to an earlier post" } }
             }
             @if post.content_warning.is_empty() {
-                div.content { (PreEscaped(&post.html)) }
+                div.content { (PreEscaped(&html)) }
             } @else {
                 details.cw {
                     summary { "CW: " (post.content_warning) }
-                    div.content { (PreEscaped(&post.html)) }
+                    div.content { (PreEscaped(&html)) }
                 }
             }
             @if !post.media.is_empty() {

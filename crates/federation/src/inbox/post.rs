@@ -298,6 +298,7 @@ pub(crate) fn store_note_at(
         if let Some(poll) = &note.poll {
             keep_poll(tx, id, poll)?;
         }
+        porchlight_db::emoji::set_for_post(tx, id, &note.emojis)?;
         let parent_author = match parent {
             Some(p) => store::post_author(tx, p)?,
             None => None,
@@ -374,6 +375,7 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
         if let Some(poll) = &note.poll {
             keep_poll(tx, id, poll)?;
         }
+        porchlight_db::emoji::set_for_post(tx, id, &note.emojis)?;
         // A Question is updated whenever its counts change: only a new text is an edit.
         let current = posts::facts(tx, id)?;
         if current.as_ref().is_none_or(|f| {

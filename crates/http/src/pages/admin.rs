@@ -53,6 +53,13 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         .collect();
     let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
     let attention = s.app.attention()?;
+    let emojis: Vec<(String, String)> = s
+        .app
+        .camp_emojis()?
+        .into_iter()
+        .map(|e| (e.path(), e.shortcode))
+        .map(|(path, code)| (code, path))
+        .collect();
     // The name kept now; with a fixed one, the one the camp runs under.
     let address_name = if s.config.domain_fixed {
         s.app.federation.as_ref().map(|f| f.me.host.clone())
@@ -72,6 +79,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         blocks: &blocks,
         federating_as,
         attention: &attention,
+        emojis: &emojis,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,
@@ -181,6 +189,28 @@ pub(super) fn block(x: &Ctx) -> AppResult<Response> {
 pub(super) fn unblock(x: &Ctx) -> AppResult<Response> {
     let result = x.s.app.unblock_domain(x.acting()?, x.req.field("domain"));
     saved(x, result, "/admin?saved=unblocked#blocks")
+}
+
+/// A camp emoji: its shortcode and picture from the host's page.
+pub(super) fn add_emoji(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let Some(picture) = x.req.file("picture") else {
+        return refused(
+            x,
+            AppError::Invalid("Choose a picture for the emoji.".into()),
+        );
+    };
+    let result =
+        x.s.app
+            .add_emoji(me.id, x.req.field("shortcode"), &picture.bytes)
+            .map(|_| ());
+    saved(x, result, "/admin?saved=emoji#emoji")
+}
+
+pub(super) fn remove_emoji(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let result = x.s.app.remove_emoji(me.id, x.param("code"));
+    saved(x, result, "/admin?saved=emoji#emoji")
 }
 
 pub(super) fn import_blocks(x: &Ctx) -> AppResult<Response> {

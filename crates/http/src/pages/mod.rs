@@ -191,6 +191,8 @@ pub static ROUTES: &[Route] = &[
     post("/admin/blocks", Host, admin::block),
     post("/admin/blocks/remove", Host, admin::unblock),
     post("/admin/blocks/import", Host, admin::import_blocks),
+    post("/admin/emoji", Moderator, admin::add_emoji),
+    post("/admin/emoji/{code}/remove", Moderator, admin::remove_emoji),
     post("/admin/members/{id}/role", Host, admin::role),
     // Coming in: login, setup, recovery, invites.
     get("/login", Anyone, entry::login_form),

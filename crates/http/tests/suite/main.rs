@@ -6,6 +6,7 @@
 mod api;
 mod bovine_peer;
 mod cards;
+mod emoji;
 mod federation;
 mod federation_peer;
 mod fedify_peer;
