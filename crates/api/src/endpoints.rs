@@ -305,6 +305,7 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
             next_max_id,
         },
         details,
+        any_filters,
     ) = c
         .app
         .read(|conn| {
@@ -322,7 +323,16 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
                 None => porchlight_app::db::timeline::page(conn, &query, reader, max_id, limit)?,
             };
             let details = entities::details_of(conn, &page.posts)?;
-            Ok::<_, porchlight_app::db::Error>((page, details))
+            // Whether the reader has filters at all (nearly nobody does), in the same snapshot.
+            let filters = match c.member {
+                Some(me) => porchlight_app::db::filters::any_in_force(
+                    conn,
+                    me,
+                    porchlight_app::db::now(),
+                )?,
+                None => false,
+            };
+            Ok::<_, porchlight_app::db::Error>((page, details, filters))
         })
         .map_err(porchlight_app::AppError::from)?;
     if let Some(newer) = since_id {
@@ -334,8 +344,8 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
         posts.last().map(|p| p.row_id),
     );
     let filtered = match filter_context(&query) {
-        Some(context) => crate::filters::apply(c, context, &mut posts)?,
-        None => Default::default(),
+        Some(context) if any_filters => crate::filters::apply(c, context, &mut posts)?,
+        _ => Default::default(),
     };
     let base = c.request.base_url;
     let statuses =
