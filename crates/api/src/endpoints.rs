@@ -251,6 +251,17 @@ fn someone_by_id(c: &Caller, text: &str) -> Result<Someone, ApiError> {
 pub fn account(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(match someone_by_id(c, found[0])? {
         Someone::Member(member) => account_json(c, &member)?,
+        // A member opening the profile of someone elsewhere brings it up to date from their
+        // server, as the profile page does (at most every ten minutes; strangers fetch nothing).
+        Someone::Elsewhere(remote) if c.member.is_some() => {
+            c.app.fill_remote_profile(remote.id)?;
+            let fresh = c
+                .app
+                .read(|conn| porchlight_app::db::federation::remote_by_id(conn, remote.id))
+                .map_err(porchlight_app::AppError::from)?
+                .unwrap_or(*remote);
+            remote_account_json(c, &fresh)
+        }
         Someone::Elsewhere(remote) => remote_account_json(c, &remote),
     }))
 }
@@ -325,11 +336,9 @@ fn list(c: &Caller, query: Query, path: &str) -> Result<ApiResponse, ApiError> {
             let details = entities::details_of(conn, &page.posts)?;
             // Whether the reader has filters at all (nearly nobody does), in the same snapshot.
             let filters = match c.member {
-                Some(me) => porchlight_app::db::filters::any_in_force(
-                    conn,
-                    me,
-                    porchlight_app::db::now(),
-                )?,
+                Some(me) => {
+                    porchlight_app::db::filters::any_in_force(conn, me, porchlight_app::db::now())?
+                }
                 None => false,
             };
             Ok::<_, porchlight_app::db::Error>((page, details, filters))

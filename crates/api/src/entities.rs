@@ -4,7 +4,7 @@
 //! present and empty, since apps read it unconditionally.
 
 use porchlight_app::db::accounts::Member;
-use porchlight_app::db::federation::RemoteAccount;
+use porchlight_app::db::federation::{RemoteAccount, RemoteNumbers};
 use porchlight_app::db::timeline::{self, Author, Details, PostView};
 use porchlight_app::{App, AppError};
 use porchlight_core::AccountId;
@@ -170,7 +170,7 @@ pub struct Account<'a> {
     bot: bool,
     discoverable: bool,
     group: bool,
-    created_at: &'static str,
+    created_at: Text<'a>,
     note: &'a str,
     url: Text<'a>,
     uri: Text<'a>,
@@ -178,9 +178,9 @@ pub struct Account<'a> {
     avatar_static: Text<'a>,
     header: &'static str,
     header_static: &'static str,
-    followers_count: u32,
-    following_count: u32,
-    statuses_count: u32,
+    followers_count: i64,
+    following_count: i64,
+    statuses_count: i64,
     last_status_at: Option<()>,
     emojis: Nothing,
     fields: Nothing,
@@ -196,6 +196,8 @@ struct Known<'a> {
     url: Text<'a>,
     uri: Text<'a>,
     avatar: Text<'a>,
+    /// What their server says of them (members' posts' authors: their profile says it; 0 here).
+    numbers: RemoteNumbers,
 }
 
 fn known_account(k: Known) -> Account {
@@ -208,7 +210,8 @@ fn known_account(k: Known) -> Account {
         bot: false,
         discoverable: false,
         group: false,
-        created_at: "1970-01-01T00:00:00.000Z",
+        // Mastodon gives the day an account was made, at midnight.
+        created_at: Text::Time(k.numbers.since - k.numbers.since.rem_euclid(86_400)),
         note: k.note,
         url: k.url,
         uri: k.uri,
@@ -216,9 +219,9 @@ fn known_account(k: Known) -> Account {
         avatar: k.avatar,
         header: "",
         header_static: "",
-        followers_count: 0,
-        following_count: 0,
-        statuses_count: 0,
+        followers_count: k.numbers.followers.unwrap_or(0),
+        following_count: k.numbers.following.unwrap_or(0),
+        statuses_count: k.numbers.statuses.unwrap_or(0),
         last_status_at: None,
         emojis: [],
         fields: [],
@@ -245,6 +248,7 @@ pub fn remote_account(base: &str, a: &RemoteAccount, avatar: Option<&str>) -> Va
             Some(path) => Text::Join(base, "", path),
             None => default_avatar_text(base),
         },
+        numbers: a.numbers,
     }))
 }
 
@@ -255,16 +259,18 @@ pub fn author_account(base: &str, a: &Author, details: &Details) -> Value {
 }
 
 fn author<'a>(base: &'a str, a: &'a Author, details: &'a Details) -> Account<'a> {
-    let (uri, url) = match (&a.domain, details.addresses.get(&a.id)) {
+    let (uri, url, numbers) = match (&a.domain, details.addresses.get(&a.id)) {
         (None, _) => (
             Text::Join(base, "/users/", &a.username),
             Text::Join(base, "/@", &a.username),
+            RemoteNumbers::default(),
         ),
-        (Some(_), Some((uri, url))) => (Text::Str(uri), Text::Str(url)),
+        (Some(_), Some(there)) => (Text::Str(&there.uri), Text::Str(&there.url), there.numbers),
         // (Every account from elsewhere is stored with its actor id; this is a fallback.)
         (Some(domain), None) => (
             Text::Owned(format!("https://{domain}/users/{}", a.username)),
             Text::Owned(format!("https://{domain}/@{}", a.username)),
+            RemoteNumbers::default(),
         ),
     };
     known_account(Known {
@@ -283,6 +289,7 @@ fn author<'a>(base: &'a str, a: &'a Author, details: &'a Details) -> Account<'a>
         } else {
             Text::Join(base, "", &a.avatar_proxy)
         },
+        numbers,
     })
 }
 
@@ -747,10 +754,17 @@ mod tests {
         details.tags.insert(41, vec!["camp".into(), "fire".into()]);
         details.addresses.insert(
             7,
-            (
-                "https://elsewhere.example/actors/bo".into(),
-                "https://elsewhere.example/@bo".into(),
-            ),
+            porchlight_app::db::timeline::Elsewhere {
+                uri: "https://elsewhere.example/actors/bo".into(),
+                url: "https://elsewhere.example/@bo".into(),
+                // What Bo's server says of Bo.
+                numbers: RemoteNumbers {
+                    followers: Some(12),
+                    following: Some(3),
+                    statuses: None,
+                    since: 1_790_000_000,
+                },
+            },
         );
         let expected = json!({
             "id": "41",
@@ -767,7 +781,7 @@ mod tests {
                 "bot": false,
                 "discoverable": false,
                 "group": false,
-                "created_at": "1970-01-01T00:00:00.000Z",
+                "created_at": "2026-09-21T00:00:00.000Z",
                 "note": "",
                 "url": "https://elsewhere.example/@bo",
                 "uri": "https://elsewhere.example/actors/bo",
@@ -775,8 +789,8 @@ mod tests {
                 "avatar_static": "https://camp.example/media/ab/cd",
                 "header": "",
                 "header_static": "",
-                "followers_count": 0,
-                "following_count": 0,
+                "followers_count": 12,
+                "following_count": 3,
                 "statuses_count": 0,
                 "last_status_at": null,
                 "emojis": [],

@@ -54,9 +54,9 @@ pub struct App {
     /// On the box: a recovery link made by holding its button, and when it was made. The box
     /// has no screen, so its front page offers the link to the home network for a while.
     recovery_at_home: std::sync::RwLock<Option<(String, i64)>>,
-    /// When each empty profile from elsewhere last had its outbox read (so that a profile
-    /// whose outbox is empty, or whose server is down, is not fetched on every visit).
-    outbox_reads: std::sync::Mutex<std::collections::HashMap<porchlight_core::AccountId, i64>>,
+    /// When each profile from elsewhere was last brought up to date from its server (so that
+    /// a profile whose server is down is not fetched on every visit).
+    profile_reads: std::sync::Mutex<std::collections::HashMap<porchlight_core::AccountId, i64>>,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -300,7 +300,7 @@ impl App {
             ),
             box_notes: std::sync::RwLock::new(Vec::new()),
             recovery_at_home: std::sync::RwLock::new(None),
-            outbox_reads: Default::default(),
+            profile_reads: Default::default(),
         })
     }
 

@@ -10,7 +10,7 @@ use porchlight_federation::{FedError, Federation, outbox, resolve};
 use crate::{App, AppError, AppResult};
 
 /// An empty profile's outbox is read again after this long at the earliest.
-const OUTBOX_REREAD_SECS: i64 = 10 * 60;
+const PROFILE_REREAD_SECS: i64 = 10 * 60;
 
 /// What a search for something elsewhere found.
 pub enum Found {
@@ -116,9 +116,10 @@ impl App {
         })
     }
 
-    /// Fills the profile of someone elsewhere that has no posts here yet with their newest
-    /// ones, fetched from their server (the first time a member opens it). Best effort: a
-    /// server that does not answer leaves the profile as it was.
+    /// Brings the profile of someone elsewhere up to date when a member opens it (at most every
+    /// ten minutes each): what their server says of them (followers, following, posts, since
+    /// when), and, if no post of theirs is here yet, their newest ones. Best effort: a server
+    /// that does not answer leaves the profile as it was.
     pub fn fill_remote_profile(&self, account: AccountId) -> AppResult<()> {
         let Some(fed) = self.federation.as_ref() else {
             return Ok(());
@@ -126,23 +127,29 @@ impl App {
         let Some(remote) = self.db.read(|c| store::remote_by_id(c, account))? else {
             return Ok(());
         };
-        if self.db.read(|c| store::has_posts(c, account))? {
-            return Ok(());
-        }
         {
-            let mut reads = self.outbox_reads.lock().unwrap_or_else(|e| e.into_inner());
+            let mut reads = self.profile_reads.lock().unwrap_or_else(|e| e.into_inner());
             if reads
                 .get(&account)
-                .is_some_and(|at| now() - at < OUTBOX_REREAD_SECS)
+                .is_some_and(|at| now() - at < PROFILE_REREAD_SECS)
             {
                 return Ok(());
             }
             // (A camp of fifty opens a few hundred profiles from elsewhere at most; old
             // entries are dropped when the map grows past that.)
             if reads.len() > 1000 {
-                reads.retain(|_, at| now() - *at < OUTBOX_REREAD_SECS);
+                reads.retain(|_, at| now() - *at < PROFILE_REREAD_SECS);
             }
             reads.insert(account, now());
+        }
+        if let Err(e) = resolve::numbers(fed, &self.db, &remote) {
+            log::info!(
+                "could not read what {}'s server says of them: {e}",
+                remote.uri
+            );
+        }
+        if self.db.read(|c| store::has_posts(c, account))? {
+            return Ok(());
         }
         match resolve::recent_posts(fed, &self.db, &remote, 20) {
             Ok(n) => log::info!("fetched {n} posts of {} from their outbox", remote.uri),

@@ -21,11 +21,47 @@ pub struct RemoteAccount {
     pub public_key_pem: String,
     pub avatar_url: Option<String>,
     pub fetched_at: UnixTime,
+    /// What their server says of them (read when their profile is opened).
+    pub numbers: RemoteNumbers,
+}
+
+/// How many follow someone elsewhere, they follow, and posts they wrote, as their server
+/// counts them (None: it does not say), and when their account was made (or, not known, when
+/// this camp first met them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RemoteNumbers {
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub statuses: Option<i64>,
+    pub since: UnixTime,
 }
 
 const REMOTE_COLUMNS: &str =
     "id, username, domain, display_name, bio, uri, IFNULL(url, uri), inbox,
-    shared_inbox, followers_url, key_id, public_key_pem, avatar_url, IFNULL(fetched_at, 0)";
+    shared_inbox, followers_url, key_id, public_key_pem, avatar_url, IFNULL(fetched_at, 0),
+    followers_count, following_count, statuses_count, IFNULL(published, created_at)";
+
+/// Keeps what someone's server says of them (their numbers and when their account was made).
+pub fn set_remote_numbers(
+    conn: &Connection,
+    id: AccountId,
+    numbers: &RemoteNumbers,
+    published: Option<UnixTime>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE accounts SET followers_count = ?2, following_count = ?3, statuses_count = ?4,
+           published = IFNULL(?5, published)
+         WHERE id = ?1 AND domain IS NOT NULL",
+    )?
+    .execute(params![
+        id,
+        numbers.followers,
+        numbers.following,
+        numbers.statuses,
+        published
+    ])?;
+    Ok(())
+}
 
 fn remote_from_row(r: &rusqlite::Row) -> rusqlite::Result<RemoteAccount> {
     Ok(RemoteAccount {
@@ -43,6 +79,12 @@ fn remote_from_row(r: &rusqlite::Row) -> rusqlite::Result<RemoteAccount> {
         public_key_pem: r.get(11)?,
         avatar_url: r.get(12)?,
         fetched_at: r.get(13)?,
+        numbers: RemoteNumbers {
+            followers: r.get(14)?,
+            following: r.get(15)?,
+            statuses: r.get(16)?,
+            since: r.get(17)?,
+        },
     })
 }
 

@@ -488,6 +488,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (post_id, shortcode)
     ) WITHOUT ROWID;
     "#,
+    // 16: what someone elsewhere's server says of them: how many follow them, they follow and
+    // posts they wrote (NULL: not known), and when their account was made there.
+    r#"
+    ALTER TABLE accounts ADD COLUMN followers_count INTEGER;
+    ALTER TABLE accounts ADD COLUMN following_count INTEGER;
+    ALTER TABLE accounts ADD COLUMN statuses_count INTEGER;
+    ALTER TABLE accounts ADD COLUMN published INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

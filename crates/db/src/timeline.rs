@@ -585,8 +585,16 @@ pub struct Mentioned {
 pub struct Details {
     pub mentions: std::collections::HashMap<PostId, Vec<Mentioned>>,
     pub tags: std::collections::HashMap<PostId, Vec<String>>,
-    /// Actor id and profile page of each account from elsewhere among `accounts`.
-    pub addresses: std::collections::HashMap<AccountId, (String, String)>,
+    /// Where each account from elsewhere among `accounts` lives, and what its server says of it.
+    pub addresses: std::collections::HashMap<AccountId, Elsewhere>,
+}
+
+/// Someone elsewhere, as a list of posts needs them: their actor id, profile page and numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Elsewhere {
+    pub uri: String,
+    pub url: String,
+    pub numbers: crate::federation::RemoteNumbers,
 }
 
 /// The details of `posts`, with the addresses of the accounts among `accounts` that are from
@@ -634,14 +642,26 @@ pub fn details(
         .collect();
     if !elsewhere.is_empty() {
         let mut stmt = conn.prepare_cached(
-            "SELECT a.id, a.uri, IFNULL(a.url, a.uri) FROM json_each(?1) j
+            "SELECT a.id, a.uri, IFNULL(a.url, a.uri), a.followers_count, a.following_count,
+                    a.statuses_count, IFNULL(a.published, a.created_at)
+               FROM json_each(?1) j
                JOIN accounts a ON a.id = j.value WHERE a.domain IS NOT NULL AND a.uri IS NOT NULL",
         )?;
         let mut rows = stmt.query([json_ids(elsewhere.into_iter())])?;
         while let Some(row) = rows.next()? {
-            details
-                .addresses
-                .insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+            details.addresses.insert(
+                row.get(0)?,
+                Elsewhere {
+                    uri: row.get(1)?,
+                    url: row.get(2)?,
+                    numbers: crate::federation::RemoteNumbers {
+                        followers: row.get(3)?,
+                        following: row.get(4)?,
+                        statuses: row.get(5)?,
+                        since: row.get(6)?,
+                    },
+                },
+            );
         }
     }
     Ok(details)

@@ -42,9 +42,13 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
         public_key_pem: actor.public_key_pem.clone(),
         avatar_url: actor.avatar_url.clone(),
         fetched_at: now(),
+        numbers: Default::default(),
     };
-    let id = db.write(|tx| store::upsert_remote(tx, &account, now()))?;
-    Ok(RemoteAccount { id, ..account })
+    // Read back as stored: its numbers and since when it is known stay with the row.
+    db.write(|tx| {
+        let id = store::upsert_remote(tx, &account, now())?;
+        Ok::<_, FedError>(store::remote_by_id(tx, id)?.unwrap_or(RemoteAccount { id, ..account }))
+    })
 }
 
 /// A remote actor by id: from the database while fresh, else fetched from its server.
@@ -186,6 +190,41 @@ pub(crate) fn post_at(
 /// stored as wanted: for a profile a member opens that has nothing here yet (a follow brings
 /// only what comes after it). Only their own posts, served by their own server, are taken.
 /// Returns how many were stored.
+/// What someone's server says of them: the `totalItems` of their followers, following and
+/// outbox collections (each only from their own server; one that cannot be read counts as not
+/// said), and when their account was made (`published`). Kept with the account.
+pub fn numbers(
+    fed: &Federation,
+    db: &Db,
+    account: &RemoteAccount,
+) -> Result<store::RemoteNumbers, FedError> {
+    refuse_suspended(db, &account.uri)?;
+    let (actor, _) = fed.fetch(db, &account.uri)?;
+    let total = |field: &str| -> Option<i64> {
+        let url =
+            inbound::str_field(&actor, field).filter(|u| inbound::same_origin(u, &account.uri))?;
+        let (collection, from) = fed.fetch(db, url).ok()?;
+        if !inbound::same_origin(&from, &account.uri) {
+            return None;
+        }
+        collection
+            .get("totalItems")
+            .and_then(serde_json::Value::as_i64)
+            .filter(|n| *n >= 0)
+    };
+    let published = inbound::str_field(&actor, "published")
+        .and_then(porchlight_ap::documents::parse_timestamp)
+        .filter(|t| *t <= now());
+    let numbers = store::RemoteNumbers {
+        followers: total("followers"),
+        following: total("following"),
+        statuses: total("outbox"),
+        since: published.unwrap_or(account.numbers.since),
+    };
+    db.write(|tx| store::set_remote_numbers(tx, account.id, &numbers, published))?;
+    Ok(numbers)
+}
+
 pub fn recent_posts(
     fed: &Federation,
     db: &Db,

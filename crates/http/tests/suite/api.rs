@@ -2630,6 +2630,26 @@ fn an_app_finds_follows_and_reads_people_and_posts_elsewhere() {
         ca.get(&format!("/api/v1/accounts/{bo_id}"), None).json,
         account
     );
+    // Opened by a member, his numbers are what his server says (his camp's collections), and
+    // his account's day is the day it was made there.
+    let opened = ca
+        .get(&format!("/api/v1/accounts/{bo_id}"), Some(&ana))
+        .json;
+    assert_eq!(opened["acct"], bo_handle.as_str());
+    assert_eq!(
+        (
+            opened["followers_count"].clone(),
+            opened["following_count"].clone(),
+            opened["statuses_count"].clone()
+        ),
+        (json!(0), json!(0), json!(1)),
+        "{opened}"
+    );
+    let made = b.query_i64("SELECT created_at FROM accounts WHERE username = 'bo'");
+    assert_eq!(
+        opened["created_at"],
+        porchlight_api::entities::timestamp(made - made % 86_400)
+    );
 
     // Ana follows him from the app: requested until his camp accepts, then following.
     let follow = ca.form(&format!("/api/v1/accounts/{bo_id}/follow"), Some(&ana), &[]);
