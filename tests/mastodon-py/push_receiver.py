@@ -4,7 +4,8 @@ the camp's pushes on loopback. Each push is checked as a push service and a phon
 VAPID JWT's ES256 signature against the key in the header, its audience and expiry, and the
 body decrypted with http_ece (an implementation nobody here wrote). It prints one JSON line per
 push: the decrypted message, the time it arrived, and whether the VAPID check held. A POST to
-/gone answers 410, as a service whose subscription was removed."""
+/gone answers 410, as a service whose subscription was removed; a POST to /busy/N answers 503
+the first N times (a service that is down for a while), then takes pushes as the endpoint does."""
 
 import base64
 import json
@@ -50,9 +51,20 @@ def vapid_ok(header, origin):
     return True
 
 
+REFUSED = {}
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.path.startswith("/busy/"):
+            refused = REFUSED.get(self.path, 0)
+            if refused < int(self.path.rsplit("/", 1)[1]):
+                REFUSED[self.path] = refused + 1
+                self.send_response(503)
+                self.end_headers()
+                print(json.dumps({"busy": True, "refused": refused + 1}), flush=True)
+                return
         if self.path == "/gone":
             self.send_response(410)
             self.end_headers()
@@ -86,6 +98,7 @@ host, port = server.server_address
 print(json.dumps({
     "endpoint": f"http://{host}:{port}/push/device-1",
     "gone": f"http://{host}:{port}/gone",
+    "busy": f"http://{host}:{port}/busy/",
     "p256dh": b64e(DEVICE_PUBLIC),
     "auth": b64e(AUTH),
 }), flush=True)

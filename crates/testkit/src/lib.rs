@@ -170,6 +170,14 @@ impl TestCamp {
             .expect("query")
     }
 
+    /// Runs a statement that changes the database: a test standing in for time passing (a
+    /// retry that would come in minutes made due now). Returns the rows changed.
+    pub fn execute(&self, sql: &str) -> usize {
+        self.db
+            .write(|tx| tx.execute(sql, []).map_err(porchlight_app::db::Error::from))
+            .expect("execute")
+    }
+
     /// Starts a camp with a host called `host`, and returns a browser logged in as them.
     pub fn with_host(host: &str) -> (TestCamp, Browser) {
         let camp = TestCamp::start();

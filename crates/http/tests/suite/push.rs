@@ -277,3 +277,83 @@ fn a_phone_gets_and_decrypts_what_it_asked_for() {
     assert_eq!(r.status, 200);
     assert_eq!(camp.count("push_subscriptions"), 0);
 }
+
+#[test]
+fn a_push_service_that_is_down_gets_the_push_later_and_is_given_up_on_in_the_end() {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let camp = TestCamp::federating();
+    camp.allow_peers(&[receiver.address()]);
+    camp.add_member("hana", Role::Host);
+    camp.add_member("mo", Role::Member);
+    let client = Client::new(&camp);
+    let hana = token_for(&camp, &client, "hana", "read write push");
+    let mo = token_for(&camp, &client, "mo", "read write");
+    let keys = json!({ "p256dh": receiver.first["p256dh"], "auth": receiver.first["auth"] });
+    let busy = receiver.first["busy"].as_str().unwrap();
+    let mention = |text: &str| {
+        let r = client.json(
+            "POST",
+            "/api/v1/statuses",
+            Some(&mo),
+            json!({ "status": format!("@hana {text}"), "visibility": "public" }),
+        );
+        assert_eq!(r.status, 200, "{}", r.json);
+    };
+
+    // Down once: the push waits (30 s or more) and is not lost; made due, it arrives.
+    let r = subscribe(
+        &client,
+        &hana,
+        &format!("{busy}1"),
+        &keys,
+        json!({ "mention": true }),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    mention("the canoes are in");
+    assert_eq!(receiver.next("the refused push")["busy"], true);
+    camp.wait_for("the failure to be kept", |c| {
+        c.query_i64("SELECT attempts FROM push_subscriptions") == 1
+    });
+    let wait = camp.query_i64("SELECT retry_at - strftime('%s','now') FROM push_subscriptions");
+    assert!(
+        (29..=40).contains(&wait),
+        "the first retry comes after about 30 s: {wait}"
+    );
+    receiver.nothing_more();
+    camp.execute("UPDATE push_subscriptions SET retry_at = 0");
+    let push = receiver.next("the retried push");
+    assert_eq!(push["message"]["body"], "@hana the canoes are in", "{push}");
+    camp.wait_for("the subscription to be back to normal", |c| {
+        c.query_i64("SELECT attempts FROM push_subscriptions") == 0
+    });
+
+    // Down for good: after the last attempt the waiting pushes are dropped, and the next
+    // mention is tried again from a clean slate.
+    let r = subscribe(
+        &client,
+        &hana,
+        &format!("{busy}100"),
+        &keys,
+        json!({ "mention": true }),
+    );
+    assert_eq!(r.status, 200, "{}", r.json);
+    mention("are you there?");
+    assert_eq!(receiver.next("the first refusal")["busy"], true);
+    camp.wait_for("the failure to be kept", |c| {
+        c.query_i64("SELECT attempts FROM push_subscriptions") == 1
+    });
+    // (Seven attempts spread over about six hours have failed.)
+    camp.execute("UPDATE push_subscriptions SET attempts = 7, retry_at = 0");
+    assert_eq!(receiver.next("the last attempt")["busy"], true);
+    camp.wait_for("the pushes to be given up on", |c| {
+        c.query_i64("SELECT attempts FROM push_subscriptions") == 0
+            && c.query_i64(
+                "SELECT last_sent = (SELECT MAX(id) FROM notifications) FROM push_subscriptions",
+            ) == 1
+    });
+    receiver.nothing_more();
+    mention("one more time");
+    assert_eq!(receiver.next("a new mention, tried afresh")["busy"], true);
+}
