@@ -174,7 +174,7 @@ impl TestCamp {
     /// retry that would come in minutes made due now). Returns the rows changed.
     pub fn execute(&self, sql: &str) -> usize {
         self.db
-            .write(|tx| tx.execute(sql, []).map_err(porchlight_app::db::Error::from))
+            .write(|tx| -> Result<usize, porchlight_app::db::Error> { tx.execute(sql, []) })
             .expect("execute")
     }
 
