@@ -142,18 +142,17 @@ impl App {
             }
             reads.insert(account, now());
         }
-        if let Err(e) = resolve::numbers(fed, &self.db, &remote) {
-            log::info!(
-                "could not read what {}'s server says of them: {e}",
-                remote.uri
-            );
-        }
-        if self.db.read(|c| store::has_posts(c, account))? {
-            return Ok(());
-        }
-        match resolve::recent_posts(fed, &self.db, &remote, 20) {
-            Ok(n) => log::info!("fetched {n} posts of {} from their outbox", remote.uri),
-            Err(e) => log::info!("could not read the outbox of {}: {e}", remote.uri),
+        let posts_wanted = if self.db.read(|c| store::has_posts(c, account))? {
+            0
+        } else {
+            20
+        };
+        match resolve::refresh_profile(fed, &self.db, &remote, posts_wanted) {
+            Ok((_, n)) if n > 0 => {
+                log::info!("fetched {n} posts of {} from their outbox", remote.uri)
+            }
+            Ok(_) => {}
+            Err(e) => log::info!("could not bring {}'s profile up to date: {e}", remote.uri),
         }
         Ok(())
     }

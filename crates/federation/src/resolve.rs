@@ -190,55 +190,60 @@ pub(crate) fn post_at(
 /// stored as wanted: for a profile a member opens that has nothing here yet (a follow brings
 /// only what comes after it). Only their own posts, served by their own server, are taken.
 /// Returns how many were stored.
-/// What someone's server says of them: the `totalItems` of their followers, following and
-/// outbox collections (each only from their own server; one that cannot be read counts as not
-/// said), and when their account was made (`published`). Kept with the account.
-pub fn numbers(
+/// Brings what this camp knows of someone elsewhere up to date from their server, each
+/// document fetched once: the `totalItems` of their followers, following and outbox
+/// collections (each only from their own server; one that cannot be read counts as not said)
+/// and when their account was made (`published`), kept with the account; and, with
+/// `posts_wanted`, up to that many of their newest posts from the outbox's first page. Returns
+/// the numbers and how many posts were stored.
+pub fn refresh_profile(
     fed: &Federation,
     db: &Db,
     account: &RemoteAccount,
-) -> Result<store::RemoteNumbers, FedError> {
+    posts_wanted: usize,
+) -> Result<(store::RemoteNumbers, usize), FedError> {
     refuse_suspended(db, &account.uri)?;
     let (actor, _) = fed.fetch(db, &account.uri)?;
-    let total = |field: &str| -> Option<i64> {
+    let collection = |field: &str| -> Option<serde_json::Value> {
         let url =
             inbound::str_field(&actor, field).filter(|u| inbound::same_origin(u, &account.uri))?;
-        let (collection, from) = fed.fetch(db, url).ok()?;
-        if !inbound::same_origin(&from, &account.uri) {
-            return None;
-        }
-        collection
+        let (doc, from) = fed.fetch(db, url).ok()?;
+        inbound::same_origin(&from, &account.uri).then_some(doc)
+    };
+    let total = |doc: &Option<serde_json::Value>| {
+        doc.as_ref()?
             .get("totalItems")
             .and_then(serde_json::Value::as_i64)
             .filter(|n| *n >= 0)
     };
+    let outbox = collection("outbox");
     let published = inbound::str_field(&actor, "published")
         .and_then(porchlight_ap::documents::parse_timestamp)
         .filter(|t| *t <= now());
     let numbers = store::RemoteNumbers {
-        followers: total("followers"),
-        following: total("following"),
-        statuses: total("outbox"),
+        followers: total(&collection("followers")),
+        following: total(&collection("following")),
+        statuses: total(&outbox),
         since: published.unwrap_or(account.numbers.since),
     };
     db.write(|tx| store::set_remote_numbers(tx, account.id, &numbers, published))?;
-    Ok(numbers)
+    let stored = match outbox {
+        Some(outbox) if posts_wanted > 0 => {
+            posts_of_outbox(fed, db, account, outbox, posts_wanted)?
+        }
+        _ => 0,
+    };
+    Ok((numbers, stored))
 }
 
-pub fn recent_posts(
+/// The newest posts on an outbox's first page (the collection itself, or its `first`).
+fn posts_of_outbox(
     fed: &Federation,
     db: &Db,
     account: &RemoteAccount,
+    collection: serde_json::Value,
     max: usize,
 ) -> Result<usize, FedError> {
-    refuse_suspended(db, &account.uri)?;
-    let (actor, _) = fed.fetch(db, &account.uri)?;
-    let Some(outbox) =
-        inbound::str_field(&actor, "outbox").filter(|u| inbound::same_origin(u, &account.uri))
-    else {
-        return Ok(0);
-    };
-    let (collection, _) = fed.fetch(db, outbox)?;
     let page = if collection.get("orderedItems").is_some() || collection.get("items").is_some() {
         collection
     } else {

@@ -119,6 +119,25 @@ pub struct RemoteProfileView<'a> {
     pub avatar: Option<String>,
     /// None when nobody is signed in.
     pub boundaries: Option<Boundaries>,
+    /// How many follow them, they follow and posts they wrote, as their server says (None:
+    /// it does not say).
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+}
+
+/// "12 followers · 3 following · 40 posts", with what is known.
+fn numbers_line(view: &RemoteProfileView) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    [
+        view.followers.map(|n| plural(n, "follower", "followers")),
+        view.following.map(|n| format!("{n} following")),
+        view.posts.map(|n| plural(n, "post", "posts")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, now: i64) -> Markup {
@@ -142,6 +161,8 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
                 p.meta { "@" (view.handle) " · on another server · "
                     a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
                 @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }
+                @let numbers = numbers_line(view);
+                @if !numbers.is_empty() { p.meta.numbers { (numbers) " on their server" } }
                 @match view.button.filter(|_| !view.boundaries.is_some_and(|b| b.blocking)) {
                     Some(FollowButton::Follow) => {
                         form method="post" action={ "/@" (view.handle) "/follow" } {

@@ -97,9 +97,13 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         }),
         None => None,
     };
-    if v.me.is_some() && x.req.query("max_id").is_none() {
+    // A member opening it brings it up to date (posts, numbers) from their server first.
+    let account = if v.me.is_some() && x.req.query("max_id").is_none() {
         s.app.fill_remote_profile(account.id)?;
-    }
+        s.app.remote_account(&canonical, false)?
+    } else {
+        account
+    };
     let data = x.read_page(&Query::Profile(account.id))?;
     let view = web::RemoteProfileView {
         handle: &canonical,
@@ -109,6 +113,9 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         button,
         avatar: account.avatar_url.as_deref().map(|u| s.app.media_path(u)),
         boundaries: boundaries(x, account.id)?,
+        followers: account.numbers.followers,
+        following: account.numbers.following,
+        posts: account.numbers.statuses,
     };
     Ok(page(
         200,

@@ -843,3 +843,97 @@ fn a_gotosocial_like_server_and_a_camp_follow_each_other() {
     // Nothing the camp fetched was refused (only the test's own unsigned fetch above was).
     assert_eq!(refused(&peer).len(), 1, "{:?}", refused(&peer));
 }
+
+#[test]
+fn a_profile_from_elsewhere_is_brought_up_to_date_at_most_every_ten_minutes() {
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    let zed = peer.add_actor("zed");
+    // Zed's server says how many follow Zed, Zed follows and Zed wrote, and since when.
+    let mut actor: Value = serde_json::from_str(
+        &ureq::get(&zed)
+            .header("accept", AP)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
+    )
+    .unwrap();
+    actor["following"] = format!("{zed}/following").into();
+    actor["outbox"] = format!("{zed}/outbox").into();
+    actor["published"] = "2023-04-01T10:00:00Z".into();
+    peer.publish("/users/zed", &actor);
+    peer.publish(
+        "/users/zed/followers",
+        &json!({ "id": format!("{zed}/followers"), "type": "OrderedCollection", "totalItems": 12 }),
+    );
+    peer.publish(
+        "/users/zed/following",
+        &json!({ "id": format!("{zed}/following"), "type": "OrderedCollection", "totalItems": 3 }),
+    );
+    let note = json!({
+        "id": format!("{zed}/notes/1"), "type": "Note", "attributedTo": zed,
+        "content": "<p>hello from zed's outbox</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "published": "2026-12-01T10:00:00Z",
+    });
+    peer.publish(
+        "/users/zed/outbox",
+        &json!({ "id": format!("{zed}/outbox"), "type": "OrderedCollection", "totalItems": 40,
+                 "orderedItems": [{ "id": format!("{zed}/notes/1/activity"), "type": "Create",
+                                    "actor": zed, "object": note }] }),
+    );
+    let fetches = |path: &str| {
+        peer.recorded()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == path)
+            .count()
+    };
+
+    // The page, opened twice: one look at Zed's server.
+    let mut ana = camp.logged_in("ana");
+    let profile = format!("/@zed@{}", peer.host());
+    ana.get(&profile)
+        .assert_status(200)
+        .assert_contains("hello from zed's outbox")
+        .assert_contains("12 followers · 3 following · 40 posts on their server");
+    ana.get(&profile).assert_status(200);
+    assert_eq!(fetches("/users/zed/outbox"), 1);
+    assert_eq!(fetches("/users/zed/followers"), 1);
+
+    // An app sees Zed's numbers, and opening the account again fetches nothing new.
+    let client = crate::api::Client::new(&camp);
+    let token = crate::api::token_for(&camp, &client, "ana", "read");
+    let id = client
+        .get(
+            &format!("/api/v1/accounts/lookup?acct=zed@{}", peer.host()),
+            None,
+        )
+        .json["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let account = client
+        .get(&format!("/api/v1/accounts/{id}"), Some(&token))
+        .json;
+    assert_eq!(
+        (
+            account["followers_count"].clone(),
+            account["following_count"].clone(),
+            account["statuses_count"].clone(),
+            account["created_at"].clone(),
+        ),
+        (
+            json!(12),
+            json!(3),
+            json!(40),
+            json!("2023-04-01T00:00:00.000Z")
+        ),
+        "{account}"
+    );
+    assert_eq!(fetches("/users/zed/outbox"), 1, "once in ten minutes");
+    assert_eq!(fetches("/users/zed/following"), 1);
+}
