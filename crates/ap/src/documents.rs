@@ -107,6 +107,8 @@ pub struct Actor<'a> {
     pub published: i64,
     /// Profile fields, shown by Mastodon as a table: name and HTML value.
     pub fields: &'a [(&'a str, String)],
+    /// Custom emoji the name and bio use: (shortcode, the picture's address).
+    pub emojis: &'a [(String, String)],
 }
 
 pub fn actor(a: &Actor) -> Value {
@@ -139,8 +141,30 @@ pub fn actor(a: &Actor) -> Value {
             "publicKeyPem": a.public_key_pem,
         },
         "attachment": attachment,
-        "tag": [],
+        "tag": emoji_tags(a.emojis),
     })
+}
+
+/// Custom emoji as `Emoji` tags, as Mastodon sends them (the picture's address is its id).
+fn emoji_tags(emojis: &[(String, String)]) -> Vec<Value> {
+    emojis
+        .iter()
+        .map(|(code, url)| {
+            let media_type = match url.rsplit('.').next() {
+                Some("png") => "image/png",
+                Some("gif") => "image/gif",
+                Some("webp") => "image/webp",
+                Some("jpg" | "jpeg") => "image/jpeg",
+                _ => "image/png",
+            };
+            json!({
+                "id": url,
+                "type": "Emoji",
+                "name": format!(":{code}:"),
+                "icon": { "type": "Image", "mediaType": media_type, "url": url },
+            })
+        })
+        .collect()
 }
 
 /// A post as a Note.
@@ -197,21 +221,7 @@ pub fn note(n: &Note) -> Value {
     tag.extend(n.hashtags.iter().map(
         |(href, name)| json!({ "type": "Hashtag", "href": href, "name": format!("#{name}") }),
     ));
-    tag.extend(n.emojis.iter().map(|(code, url)| {
-        let media_type = match url.rsplit('.').next() {
-            Some("png") => "image/png",
-            Some("gif") => "image/gif",
-            Some("webp") => "image/webp",
-            Some("jpg" | "jpeg") => "image/jpeg",
-            _ => "image/png",
-        };
-        json!({
-            "id": url,
-            "type": "Emoji",
-            "name": format!(":{code}:"),
-            "icon": { "type": "Image", "mediaType": media_type, "url": url },
-        })
-    }));
+    tag.extend(emoji_tags(n.emojis));
     let mut note = json!({
         "id": n.id,
         "type": "Note",

@@ -156,6 +156,8 @@ pub struct RemoteActor {
     pub public_key_pem: String,
     pub avatar_url: Option<String>,
     pub manually_approves_followers: bool,
+    /// Custom emoji its name and bio use: (shortcode, address).
+    pub emojis: Vec<(String, String)>,
 }
 
 const ACTOR_KINDS: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
@@ -240,6 +242,7 @@ impl RemoteActor {
                 .get("manuallyApprovesFollowers")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            emojis: emoji_tags(&tags_of(doc)),
             id,
         })
     }
@@ -264,6 +267,33 @@ fn id_of_link(value: &Value) -> Option<String> {
             .and_then(Value::as_str)
             .map(String::from),
         _ => None,
+    }
+}
+
+/// The custom emoji among a document's tags (`Emoji`: a valid `:shortcode:` as `name`, its
+/// picture at `icon.url`, http(s)): (shortcode, address), at most
+/// [`porchlight_core::emoji::MAX_PER_POST`].
+fn emoji_tags(tags: &[Value]) -> Vec<(String, String)> {
+    tags.iter()
+        .filter(|t| kind_is(t, "Emoji"))
+        .filter_map(|t| {
+            let code = porchlight_core::emoji::check_shortcode(str_field(t, "name")?).ok()?;
+            let url = match t.get("icon")? {
+                Value::Array(icons) => icons.iter().find_map(|i| i.get("url").and_then(id_of_link)),
+                icon => icon.get("url").and_then(id_of_link),
+            }?;
+            origin(&url)?;
+            Some((code, url))
+        })
+        .take(porchlight_core::emoji::MAX_PER_POST)
+        .collect()
+}
+
+fn tags_of(doc: &Value) -> Vec<Value> {
+    match doc.get("tag") {
+        Some(Value::Array(tags)) => tags.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
     }
 }
 
@@ -442,22 +472,7 @@ impl RemoteNote {
             .filter_map(|t| str_field(t, "href"))
             .map(String::from)
             .collect();
-        let emojis = tags
-            .iter()
-            .filter(|t| kind_is(t, "Emoji"))
-            .filter_map(|t| {
-                let code = porchlight_core::emoji::check_shortcode(str_field(t, "name")?).ok()?;
-                let url = match t.get("icon")? {
-                    Value::Array(icons) => {
-                        icons.iter().find_map(|i| i.get("url").and_then(id_of_link))
-                    }
-                    icon => icon.get("url").and_then(id_of_link),
-                }?;
-                origin(&url)?;
-                Some((code, url))
-            })
-            .take(porchlight_core::emoji::MAX_PER_POST)
-            .collect();
+        let emojis = emoji_tags(&tags);
         let hashtags = tags
             .iter()
             .filter(|t| kind_is(t, "Hashtag"))

@@ -37,6 +37,7 @@ fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
         c.request.base_url,
         member,
         counts(c, member)?,
+        &c.account_emojis(member.id)?,
     ))
 }
 
@@ -221,7 +222,8 @@ pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 
 fn remote_account_json(c: &Caller, a: &RemoteAccount) -> Value {
     let avatar = a.avatar_url.as_deref().map(|u| c.app.media_path(u));
-    entities::remote_account(c.request.base_url, a, avatar.as_deref())
+    let emojis = c.account_emojis(a.id).unwrap_or_default();
+    entities::remote_account(c.request.base_url, a, avatar.as_deref(), &emojis)
 }
 
 /// A member, or someone elsewhere this camp knows, by id.

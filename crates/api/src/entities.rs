@@ -43,8 +43,14 @@ pub fn visibility(audience: Audience) -> &'static str {
     }
 }
 
-/// A member of this camp as an Account. `counts` is followers, following, posts.
-pub fn member_account(base: &str, m: &Member, counts: (u32, u32, i64)) -> Value {
+/// A member of this camp as an Account. `counts` is followers, following, posts; `emojis` the
+/// camp emoji their name and bio use.
+pub fn member_account(
+    base: &str,
+    m: &Member,
+    counts: (u32, u32, i64),
+    emojis: &[porchlight_core::views::Emoji],
+) -> Value {
     let note = if m.bio.is_empty() {
         String::new()
     } else {
@@ -74,7 +80,7 @@ pub fn member_account(base: &str, m: &Member, counts: (u32, u32, i64)) -> Value 
         "last_status_at": null,
         "hide_collections": false,
         "noindex": true,
-        "emojis": [],
+        "emojis": emojis.iter().map(|e| to_json(&CustomEmoji::at(base, &e.shortcode, &e.proxy, false))).collect::<Vec<Value>>(),
         "roles": [],
         "fields": if m.who_i_am.is_empty() { json!([]) } else {
             json!([{ "name": "Who I am", "value": porchlight_core::text::escape_html(&m.who_i_am), "verified_at": null }])
@@ -182,7 +188,7 @@ pub struct Account<'a> {
     following_count: i64,
     statuses_count: i64,
     last_status_at: Option<()>,
-    emojis: Nothing,
+    emojis: Vec<CustomEmoji<'a>>,
     fields: Nothing,
 }
 
@@ -198,6 +204,9 @@ struct Known<'a> {
     avatar: Text<'a>,
     /// What their server says of them (members' posts' authors: their profile says it; 0 here).
     numbers: RemoteNumbers,
+    /// Custom emoji their name and bio use (pointed at this camp's copies).
+    emojis: &'a [porchlight_core::views::Emoji],
+    base: &'a str,
 }
 
 fn known_account(k: Known) -> Account {
@@ -223,7 +232,12 @@ fn known_account(k: Known) -> Account {
         following_count: k.numbers.following.unwrap_or(0),
         statuses_count: k.numbers.statuses.unwrap_or(0),
         last_status_at: None,
-        emojis: [],
+        emojis: k
+            .emojis
+            .iter()
+            .filter(|e| !e.proxy.is_empty())
+            .map(|e| CustomEmoji::at(k.base, &e.shortcode, &e.proxy, false))
+            .collect(),
         fields: [],
     }
 }
@@ -235,7 +249,12 @@ fn to_json(entity: &impl Serialize) -> Value {
 
 /// Someone on another server as an Account: `acct` is `name@server`, the addresses are theirs,
 /// and their picture comes through the camp's proxy (`avatar`, a path here).
-pub fn remote_account(base: &str, a: &RemoteAccount, avatar: Option<&str>) -> Value {
+pub fn remote_account(
+    base: &str,
+    a: &RemoteAccount,
+    avatar: Option<&str>,
+    emojis: &[porchlight_core::views::Emoji],
+) -> Value {
     to_json(&known_account(Known {
         id: a.id,
         username: &a.username,
@@ -249,6 +268,8 @@ pub fn remote_account(base: &str, a: &RemoteAccount, avatar: Option<&str>) -> Va
             None => default_avatar_text(base),
         },
         numbers: a.numbers,
+        emojis,
+        base,
     }))
 }
 
@@ -290,6 +311,8 @@ fn author<'a>(base: &'a str, a: &'a Author, details: &'a Details) -> Account<'a>
             Text::Join(base, "", &a.avatar_proxy)
         },
         numbers,
+        emojis: &a.emojis,
+        base,
     })
 }
 
@@ -705,6 +728,11 @@ mod tests {
                 domain: Some("elsewhere.example".into()),
                 avatar_url: Some("https://elsewhere.example/bo.png".into()),
                 avatar_proxy: "/media/ab/cd".into(),
+                emojis: vec![porchlight_core::views::Emoji {
+                    shortcode: "blobcat".into(),
+                    url: "https://elsewhere.example/emoji/blobcat.png".into(),
+                    proxy: "/media/12/34".into(),
+                }],
             },
             audience: Audience::Unlisted,
             html: "<p>hi <a href=\"https://camp.example/@ana\">@ana</a> #fire #camp</p>".into(),
@@ -793,7 +821,13 @@ mod tests {
                 "following_count": 3,
                 "statuses_count": 0,
                 "last_status_at": null,
-                "emojis": [],
+                "emojis": [{
+                    "shortcode": "blobcat",
+                    "url": "https://camp.example/media/12/34",
+                    "static_url": "https://camp.example/media/12/34",
+                    "visible_in_picker": false,
+                    "category": null,
+                }],
                 "fields": [],
             },
             "content": "<p>hi <a href=\"https://camp.example/@ana\">@ana</a> #fire #camp</p>",
@@ -858,6 +892,7 @@ mod tests {
             domain: None,
             avatar_url: None,
             avatar_proxy: String::new(),
+            emojis: Vec::new(),
         };
         let boost = PostView {
             row_id: 50,

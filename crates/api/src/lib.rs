@@ -178,6 +178,14 @@ impl Caller<'_> {
             .ok_or_else(|| ApiError::new(401, "The access token is invalid"))
     }
 
+    /// The custom emoji of an account's name and bio (see `App::account_emojis`).
+    fn account_emojis(
+        &self,
+        account: porchlight_core::AccountId,
+    ) -> Result<Vec<porchlight_core::views::Emoji>, ApiError> {
+        Ok(self.app.account_emojis(account)?)
+    }
+
     fn reader(&self) -> porchlight_app::db::timeline::Reader {
         porchlight_app::db::timeline::Reader {
             account: self.member,

@@ -36,6 +36,7 @@ pub(crate) fn person_account(c: &Caller, p: &Person) -> Value {
             domain: p.domain.clone(),
             avatar_url: None,
             avatar_proxy: String::new(),
+            emojis: c.account_emojis(p.id).unwrap_or_default(),
         },
         &details,
     )

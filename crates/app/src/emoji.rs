@@ -55,6 +55,23 @@ impl App {
         })
     }
 
+    /// The custom emoji of an account's name and bio, pointed at the pictures pages and apps
+    /// show (this camp's copies of those from elsewhere).
+    pub fn account_emojis(
+        &self,
+        account: AccountId,
+    ) -> AppResult<Vec<porchlight_core::views::Emoji>> {
+        let mut emojis = self
+            .db
+            .read(|c| emoji::of_accounts(c, &[account]))?
+            .remove(&account)
+            .unwrap_or_default();
+        for e in &mut emojis {
+            self.proxy_emoji(e);
+        }
+        Ok(emojis)
+    }
+
     pub fn camp_emojis(&self) -> AppResult<Vec<CampEmoji>> {
         Ok(self.db.read(emoji::camp)?)
     }

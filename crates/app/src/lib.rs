@@ -451,6 +451,16 @@ impl App {
         format!("/media/{}/{}", hex(tag.as_ref()), hex(url.as_bytes()))
     }
 
+    /// Points a custom emoji at the picture pages and apps show: a camp emoji where it is, one
+    /// from elsewhere through the media proxy.
+    pub fn proxy_emoji(&self, emoji: &mut porchlight_core::views::Emoji) {
+        emoji.proxy = if emoji.url.starts_with('/') {
+            emoji.url.clone()
+        } else {
+            self.media_path(&emoji.url)
+        };
+    }
+
     /// Points each picture from elsewhere on a post (its attachments, its author's avatar) at
     /// this camp's copy, for the pages and the API alike. Only pictures go through the proxy
     /// (it fetches and keeps nothing else): video and sound from elsewhere keep an empty
@@ -470,12 +480,13 @@ impl App {
         {
             card.image_proxy = self.media_path(image);
         }
-        for emoji in &mut post.emojis {
-            emoji.proxy = if emoji.url.starts_with('/') {
-                emoji.url.clone()
-            } else {
-                self.media_path(&emoji.url)
-            };
+        for emoji in post
+            .emojis
+            .iter_mut()
+            .chain(post.author.emojis.iter_mut())
+            .chain(post.boosted_by.iter_mut().flat_map(|b| b.emojis.iter_mut()))
+        {
+            self.proxy_emoji(emoji);
         }
     }
 

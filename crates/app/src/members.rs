@@ -624,6 +624,8 @@ impl App {
         let who_i_am = bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
         self.write_and_send(|tx, fed| -> AppResult<()> {
             accounts::update_profile(tx, id, &display_name, &bio, &who_i_am)?;
+            let used = crate::emoji::used_in(tx, &format!("{display_name} {bio} {who_i_am}"))?;
+            porchlight_db::emoji::set_for_account(tx, id, &used)?;
             if let Some(me) = fed {
                 porchlight_federation::outbox::profile_updated(tx, me, id, porchlight_db::now())?;
             }

@@ -107,6 +107,8 @@ pub struct Author {
     /// layer).
     pub avatar_url: Option<String>,
     pub avatar_proxy: String,
+    /// Custom emoji their name uses.
+    pub emojis: Vec<Emoji>,
 }
 
 impl Author {
@@ -166,8 +168,8 @@ pub struct PostView {
     pub emojis: Vec<Emoji>,
 }
 
-/// A custom emoji a post uses.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A custom emoji a post or a name uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Emoji {
     pub shortcode: String,
     /// Where its picture is: a path here for a camp emoji, its address elsewhere otherwise.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use porchlight_core::views::Emoji;
-use porchlight_core::{PostId, UnixTime};
+use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A camp emoji (its picture is served at `/emoji/{file_name}`).
@@ -50,6 +50,8 @@ pub fn remove(conn: &Connection, shortcode: &str) -> rusqlite::Result<bool> {
     };
     conn.prepare_cached("DELETE FROM post_emojis WHERE url = ?1")?
         .execute([emoji.path()])?;
+    conn.prepare_cached("DELETE FROM account_emojis WHERE url = ?1")?
+        .execute([emoji.path()])?;
     conn.prepare_cached("DELETE FROM custom_emojis WHERE shortcode = ?1")?
         .execute([shortcode])?;
     Ok(true)
@@ -91,37 +93,56 @@ pub fn file(conn: &Connection, file_name: &str) -> rusqlite::Result<Option<(Stri
         .optional()
 }
 
-/// Sets the emoji a post uses: (shortcode, where its picture is).
-pub fn set_for_post(
+/// What uses custom emoji: a post (its text and warning), or an account (its name and bio).
+#[derive(Clone, Copy)]
+enum User {
+    Post,
+    Account,
+}
+
+impl User {
+    /// The statements for this kind of user: clear, add one, read a list's.
+    fn sql(self) -> [&'static str; 3] {
+        match self {
+            User::Post => [
+                "DELETE FROM post_emojis WHERE post_id = ?1",
+                "INSERT OR IGNORE INTO post_emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)",
+                "SELECT e.post_id, e.shortcode, e.url FROM json_each(?1) j
+                   JOIN post_emojis e ON e.post_id = j.value ORDER BY e.post_id, e.shortcode",
+            ],
+            User::Account => [
+                "DELETE FROM account_emojis WHERE account_id = ?1",
+                "INSERT OR IGNORE INTO account_emojis (account_id, shortcode, url) VALUES (?1, ?2, ?3)",
+                "SELECT e.account_id, e.shortcode, e.url FROM json_each(?1) j
+                   JOIN account_emojis e ON e.account_id = j.value ORDER BY e.account_id, e.shortcode",
+            ],
+        }
+    }
+}
+
+fn set_for(
     conn: &Connection,
-    post: PostId,
+    user: User,
+    id: i64,
     emojis: &[(String, String)],
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM post_emojis WHERE post_id = ?1")?
-        .execute([post])?;
-    let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO post_emojis (post_id, shortcode, url) VALUES (?1, ?2, ?3)",
-    )?;
+    let [clear, add, _] = user.sql();
+    conn.prepare_cached(clear)?.execute([id])?;
+    let mut insert = conn.prepare_cached(add)?;
     for (code, url) in emojis.iter().take(porchlight_core::emoji::MAX_PER_POST) {
-        insert.execute(params![post, code, url])?;
+        insert.execute(params![id, code, url])?;
     }
     Ok(())
 }
 
-/// The emoji of these posts, by post.
-pub fn of_posts(
-    conn: &Connection,
-    posts: &[PostId],
-) -> rusqlite::Result<HashMap<PostId, Vec<Emoji>>> {
-    let mut found: HashMap<PostId, Vec<Emoji>> = HashMap::new();
-    if posts.is_empty() {
+fn of(conn: &Connection, user: User, ids: &[i64]) -> rusqlite::Result<HashMap<i64, Vec<Emoji>>> {
+    let mut found: HashMap<i64, Vec<Emoji>> = HashMap::new();
+    if ids.is_empty() {
         return Ok(found);
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.post_id, e.shortcode, e.url FROM json_each(?1) j
-           JOIN post_emojis e ON e.post_id = j.value ORDER BY e.post_id, e.shortcode",
-    )?;
-    let mut rows = stmt.query([crate::timeline::json_ids(posts.iter().copied())])?;
+    let [_, _, read] = user.sql();
+    let mut stmt = conn.prepare_cached(read)?;
+    let mut rows = stmt.query([crate::timeline::json_ids(ids.iter().copied())])?;
     while let Some(r) = rows.next()? {
         found.entry(r.get(0)?).or_default().push(Emoji {
             shortcode: r.get(1)?,
@@ -130,4 +151,38 @@ pub fn of_posts(
         });
     }
     Ok(found)
+}
+
+/// Sets the emoji a post uses: (shortcode, where its picture is).
+pub fn set_for_post(
+    conn: &Connection,
+    post: PostId,
+    emojis: &[(String, String)],
+) -> rusqlite::Result<()> {
+    set_for(conn, User::Post, post, emojis)
+}
+
+/// Sets the emoji a name and bio use: (shortcode, where its picture is).
+pub fn set_for_account(
+    conn: &Connection,
+    account: AccountId,
+    emojis: &[(String, String)],
+) -> rusqlite::Result<()> {
+    set_for(conn, User::Account, account, emojis)
+}
+
+/// The emoji of these accounts' names and bios, by account.
+pub fn of_accounts(
+    conn: &Connection,
+    accounts: &[AccountId],
+) -> rusqlite::Result<HashMap<AccountId, Vec<Emoji>>> {
+    of(conn, User::Account, accounts)
+}
+
+/// The emoji of these posts, by post.
+pub fn of_posts(
+    conn: &Connection,
+    posts: &[PostId],
+) -> rusqlite::Result<HashMap<PostId, Vec<Emoji>>> {
+    of(conn, User::Post, posts)
 }

@@ -496,6 +496,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts ADD COLUMN statuses_count INTEGER;
     ALTER TABLE accounts ADD COLUMN published INTEGER;
     "#,
+    // 17: the custom emoji a name or bio uses (a member's camp emoji, as for posts; those of
+    // someone elsewhere from their actor's Emoji tags).
+    r#"
+    CREATE TABLE account_emojis (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        shortcode  TEXT NOT NULL,
+        url        TEXT NOT NULL,
+        PRIMARY KEY (account_id, shortcode)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -76,6 +76,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         domain: row.get(24)?,
         avatar_url: None,
         avatar_proxy: String::new(),
+        emojis: Vec::new(),
     };
     let row_audience: String = row.get(5)?;
     let author = Author {
@@ -85,6 +86,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         domain: row.get(25)?,
         avatar_url: row.get(27)?,
         avatar_proxy: String::new(),
+        emojis: Vec::new(),
     };
     let audience: String = row.get(10)?;
     let viewer = Viewer {
@@ -496,11 +498,35 @@ fn attach_extras(
     if with_poll {
         attach_polls(conn, reader, posts)?;
     }
+    attach_name_emojis(conn, posts)?;
     if !with_emoji.is_empty() {
         let emojis = crate::emoji::of_posts(conn, &with_emoji)?;
         for post in posts.iter_mut() {
             if let Some(found) = emojis.get(&post.id) {
                 post.emojis = found.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the custom emoji in the names of the page's authors and boosters, when a name could
+/// have one (it has a colon: most pages read nothing).
+fn attach_name_emojis(conn: &Connection, posts: &mut [PostView]) -> rusqlite::Result<()> {
+    let named: Vec<AccountId> = posts
+        .iter()
+        .flat_map(|p| std::iter::once(&p.author).chain(p.boosted_by.as_ref()))
+        .filter(|a| a.display_name.contains(':'))
+        .map(|a| a.id)
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let emojis = crate::emoji::of_accounts(conn, &named)?;
+    for post in posts.iter_mut() {
+        for author in std::iter::once(&mut post.author).chain(post.boosted_by.as_mut()) {
+            if let Some(found) = emojis.get(&author.id) {
+                author.emojis = found.clone();
             }
         }
     }

@@ -518,10 +518,25 @@ pub fn answer_follow(
 }
 
 /// A member's actor document (what `/users/NAME` serves and what an `Update` carries).
+/// The camp emoji a member's name and bio use, as (shortcode, the picture's whole address).
+pub fn member_emojis(
+    conn: &Connection,
+    me: &Identity,
+    member: AccountId,
+) -> porchlight_db::Result<Vec<(String, String)>> {
+    Ok(porchlight_db::emoji::of_accounts(conn, &[member])?
+        .remove(&member)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| (e.shortcode, format!("{}{}", me.base_url, e.url)))
+        .collect())
+}
+
 pub fn actor_document(
     me: &Identity,
     member: &porchlight_db::accounts::Member,
     public_pem: &str,
+    emojis: &[(String, String)],
 ) -> Value {
     let id = me.actor_id(&member.username);
     let bio = porchlight_core::text::render_post(&member.bio, |_| false).html;
@@ -544,6 +559,7 @@ pub fn actor_document(
         public_key_pem: public_pem,
         published: member.created_at,
         fields: &fields,
+        emojis,
     })
 }
 
@@ -561,7 +577,7 @@ pub fn profile_updated(
     let Some((_, public_pem)) = store::member_keys(conn, member)? else {
         return Ok(0);
     };
-    let doc = actor_document(me, &m, &public_pem);
+    let doc = actor_document(me, &m, &public_pem, &member_emojis(conn, me, m.id)?);
     let actor = me.actor_id(&m.username);
     let activity = activities::update_actor(
         &format!("{actor}#updates/{now}"),

@@ -47,6 +47,7 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
     // Read back as stored: its numbers and since when it is known stay with the row.
     db.write(|tx| {
         let id = store::upsert_remote(tx, &account, now())?;
+        porchlight_db::emoji::set_for_account(tx, id, &actor.emojis)?;
         Ok::<_, FedError>(store::remote_by_id(tx, id)?.unwrap_or(RemoteAccount { id, ..account }))
     })
 }

@@ -202,6 +202,7 @@ fn instance_actor(s: &State, fed: &Federation) -> Response {
         public_key_pem: key.public_pem(),
         published: 0,
         fields: &[],
+        emojis: &[],
     });
     // The instance actor's inbox is the shared one; it has no outbox of its own to speak of.
     doc["inbox"] = fed.me.shared_inbox().into();
@@ -308,7 +309,11 @@ fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
         Ok(k) => k,
         Err(e) => return unavailable(e),
     };
-    let doc = outbox::actor_document(&fed.me, member, key.public_pem());
+    let emojis = match s.app.read(|c| outbox::member_emojis(c, &fed.me, member.id)) {
+        Ok(e) => e,
+        Err(e) => return unavailable(e),
+    };
+    let doc = outbox::actor_document(&fed.me, member, key.public_pem(), &emojis);
     json_response(200, AP_CONTENT_TYPE, &doc)
 }
 

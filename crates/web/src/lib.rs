@@ -178,6 +178,31 @@ pub fn iso_time(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Plain text (a name, a bio) with its custom emoji shown as their pictures (this camp's
+/// copies); escaped as any text.
+pub fn with_emojis(
+    text: &str,
+    emojis: &[porchlight_core::views::Emoji],
+) -> maud::PreEscaped<String> {
+    maud::PreEscaped(html_with_emojis(
+        &porchlight_core::text::escape_html(text),
+        emojis,
+    ))
+}
+
+/// Trusted HTML (a post, a bio from elsewhere) with its custom emoji shown as their pictures.
+pub fn html_with_emojis(html: &str, emojis: &[porchlight_core::views::Emoji]) -> String {
+    if emojis.is_empty() {
+        return html.to_string();
+    }
+    porchlight_core::emoji::show_in_html(html, |code| {
+        emojis
+            .iter()
+            .find(|e| e.shortcode == code && !e.proxy.is_empty())
+            .map(|e| e.proxy.clone())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

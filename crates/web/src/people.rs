@@ -17,6 +17,8 @@ pub struct ProfileView<'a> {
     pub viewer_follows: Option<bool>,
     /// Whether the viewer muted or blocked them (None as for `viewer_follows`).
     pub boundaries: Option<Boundaries>,
+    /// The camp emoji their name and bio use.
+    pub emojis: &'a [porchlight_core::views::Emoji],
 }
 
 /// What a member keeps away from themself about someone.
@@ -66,12 +68,12 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
         m.shown_name(),
         html! {
             section.card {
-                h1 { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } (m.shown_name()) }
+                h1 { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } (crate::with_emojis(m.shown_name(), view.emojis)) }
                 p.meta { "@" (m.username)
                     @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" }
                     " · joined " (date(m.created_at)) }
                 @if !m.who_i_am.is_empty() { p { strong { (m.who_i_am) } } }
-                @if !m.bio.is_empty() { p.pre { (m.bio) } }
+                @if !m.bio.is_empty() { p.pre { (crate::with_emojis(&m.bio, view.emojis)) } }
                 p.meta { (view.following) " following · " (view.followers) " followers" }
                 @if let Some(follows) = view.viewer_follows {
                     @if follows {
@@ -124,6 +126,8 @@ pub struct RemoteProfileView<'a> {
     pub followers: Option<i64>,
     pub following: Option<i64>,
     pub posts: Option<i64>,
+    /// The custom emoji their name and bio use (this camp's copies).
+    pub emojis: &'a [porchlight_core::views::Emoji],
 }
 
 /// "12 followers · 3 following · 40 posts", with what is known.
@@ -156,11 +160,11 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
                         Some(src) => img.avatar src=(src) alt="";
                         None => span.avatar aria-hidden="true" { (crate::initial(name)) }
                     }
-                    (name)
+                    (crate::with_emojis(name, view.emojis))
                 }
                 p.meta { "@" (view.handle) " · on another server · "
                     a href=(view.url) rel="nofollow noopener noreferrer" { "their profile there" } }
-                @if !view.bio_html.is_empty() { div.bio { (PreEscaped(view.bio_html)) } }
+                @if !view.bio_html.is_empty() { div.bio { (PreEscaped(crate::html_with_emojis(view.bio_html, view.emojis))) } }
                 @let numbers = numbers_line(view);
                 @if !numbers.is_empty() { p.meta.numbers { (numbers) " on their server" } }
                 @match view.button.filter(|_| !view.boundaries.is_some_and(|b| b.blocking)) {

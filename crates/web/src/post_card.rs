@@ -39,20 +39,11 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
         (false, depth) => format!("post reply-depth d{}", depth.min(5)),
     };
     // Custom emoji show as their pictures (this camp's copies), in the text only.
-    let html = if post.emojis.is_empty() {
-        std::borrow::Cow::Borrowed(post.html.as_str())
-    } else {
-        std::borrow::Cow::Owned(porchlight_core::emoji::show_in_html(&post.html, |code| {
-            post.emojis
-                .iter()
-                .find(|e| e.shortcode == code && !e.proxy.is_empty())
-                .map(|e| e.proxy.clone())
-        }))
-    };
+    let html = crate::html_with_emojis(&post.html, &post.emojis);
     html! {
         article class=(class) data-id=(post.id) aria-label={ "Post by " (post.author.shown_name()) } {
             @if let Some(booster) = &post.boosted_by {
-                p.boosted-by { "↻ " a href={ "/@" (booster.handle()) } { (booster.shown_name()) } " boosted" }
+                p.boosted-by { "↻ " a href={ "/@" (booster.handle()) } { (crate::with_emojis(booster.shown_name(), &booster.emojis)) } " boosted" }
             }
             div.post-head {
                 a.name href={ "/@" (post.author.handle()) } {
@@ -61,7 +52,7 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                     } @else {
                         img.avatar src=(post.author.avatar_proxy) alt="" loading="lazy" decoding="async";
                     }
-                    (post.author.shown_name())
+                    (crate::with_emojis(post.author.shown_name(), &post.author.emojis))
                 }
                 span.handle { "@" (post.author.handle()) }
                 span.audience title="Who can see this" { (audience_badge(post.audience)) }

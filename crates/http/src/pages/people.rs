@@ -66,7 +66,9 @@ fn local_profile(x: &Ctx, username: &str) -> AppResult<Response> {
         Ok((following, followers, viewer_follows))
     })?;
     let data = x.read_page(&Query::Profile(member.id))?;
+    let emojis = x.s.app.account_emojis(member.id)?;
     let view = web::ProfileView {
+        emojis: &emojis,
         member: &member,
         following,
         followers,
@@ -105,6 +107,7 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         account
     };
     let data = x.read_page(&Query::Profile(account.id))?;
+    let emojis = s.app.account_emojis(account.id)?;
     let view = web::RemoteProfileView {
         handle: &canonical,
         display_name: &account.display_name,
@@ -116,6 +119,7 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         followers: account.numbers.followers,
         following: account.numbers.following,
         posts: account.numbers.statuses,
+        emojis: &emojis,
     };
     Ok(page(
         200,

@@ -149,6 +149,49 @@ fn the_host_adds_an_emoji_and_every_page_app_and_camp_shows_it() {
     assert_eq!(copy.status, 200, "{b_host} fetched it from Mo's camp");
     assert_eq!(copy.header("content-type"), Some("image/png"));
 
+    // In a name and a bio: on Mo's profile and posts, in what apps see, in Mo's actor
+    // document, and at Bo's camp once Mo's profile change reaches it.
+    let saved = mo.post(
+        "/settings/profile",
+        &[
+            ("display_name", "Mo :campfire:"),
+            ("bio", "I keep the :campfire: going"),
+            ("who_i_am", ""),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let picture_of = |src: &str| {
+        format!(
+            "<img class=\"emoji\" src=\"{src}\" alt=\":campfire:\" title=\":campfire:\" width=\"20\" height=\"20\">"
+        )
+    };
+    mo.get("/@mo")
+        .assert_contains(&format!("Mo {}", picture_of(&path)))
+        .assert_contains(&format!("I keep the {} going", picture_of(&path)));
+    mo.get(&format!("/posts/{post}"))
+        .assert_contains(&format!("Mo {}</a>", picture_of(&path)));
+    let mo_account = client.get("/api/v1/accounts/lookup?acct=mo", None).json;
+    assert_eq!(
+        mo_account["emojis"][0]["shortcode"], "campfire",
+        "{mo_account}"
+    );
+    assert_eq!(mo_account["emojis"][0]["url"], format!("{}{path}", a.base));
+    let actor: Value =
+        serde_json::from_str(&a.browser().get_with("/users/mo", &[("accept", AP)]).body).unwrap();
+    assert_eq!(actor["tag"][0]["type"], "Emoji", "{actor}");
+    assert_eq!(actor["tag"][0]["name"], ":campfire:");
+    b.wait_for("Mo's profile change at Bo's camp", |b| {
+        b.count("account_emojis") == 1
+    });
+    let there_page = bo.get(&format!("/posts/{there}")).body;
+    let name_at = there_page
+        .find("Mo <img class=\"emoji\" src=\"/media/")
+        .is_some();
+    assert!(
+        name_at,
+        "Mo's name at Bo's camp shows the emoji through its proxy: {there_page}"
+    );
+
     // Removed, the shortcode is text again (here and in what apps see).
     let removed = hana.post("/admin/emoji/campfire/remove", &[]);
     assert_eq!(removed.status, 303, "{}", removed.body);
@@ -163,4 +206,7 @@ fn the_host_adds_an_emoji_and_every_page_app_and_camp_shows_it() {
         json!([])
     );
     assert_eq!(a.browser().get(&path).status, 404);
+    mo.get("/@mo")
+        .assert_contains("Mo :campfire:")
+        .assert_lacks("class=\"emoji\"");
 }
