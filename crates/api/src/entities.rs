@@ -14,15 +14,8 @@ use serde_json::{Value, json};
 
 /// Mastodon's timestamp form: `2026-11-22T09:00:00.000Z`.
 pub fn timestamp(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|dt| {
-            dt.format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].000Z"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    // One way of writing times: the one statuses use as they are serialized.
+    Text::Time(t).to_string()
 }
 
 /// The picture apps show for people who have none (the web UI shows their initial instead).

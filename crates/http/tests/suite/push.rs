@@ -103,11 +103,9 @@ fn subscribe(
     )
 }
 
-#[test]
-fn a_phone_gets_and_decrypts_what_it_asked_for() {
-    let Some(receiver) = Receiver::start() else {
-        return;
-    };
+/// A camp that may push to the receiver, with tokens for Hana (who subscribes) and Mo (who
+/// mentions her), and the phone's keys.
+fn camp_for(receiver: &Receiver) -> (TestCamp, Client, String, String, Value) {
     let camp = TestCamp::federating();
     camp.allow_peers(&[receiver.address()]);
     camp.add_member("hana", Role::Host);
@@ -115,8 +113,17 @@ fn a_phone_gets_and_decrypts_what_it_asked_for() {
     let client = Client::new(&camp);
     let hana = token_for(&camp, &client, "hana", "read write push");
     let mo = token_for(&camp, &client, "mo", "read write follow");
-    let endpoint = receiver.first["endpoint"].as_str().unwrap().to_string();
     let keys = json!({ "p256dh": receiver.first["p256dh"], "auth": receiver.first["auth"] });
+    (camp, client, hana, mo, keys)
+}
+
+#[test]
+fn a_phone_gets_and_decrypts_what_it_asked_for() {
+    let Some(receiver) = Receiver::start() else {
+        return;
+    };
+    let (camp, client, hana, mo, keys) = camp_for(&receiver);
+    let endpoint = receiver.first["endpoint"].as_str().unwrap().to_string();
 
     // Bad subscriptions are refused whole; none is stored.
     for (case, endpoint, keys) in [
@@ -283,14 +290,7 @@ fn a_push_service_that_is_down_gets_the_push_later_and_is_given_up_on_in_the_end
     let Some(receiver) = Receiver::start() else {
         return;
     };
-    let camp = TestCamp::federating();
-    camp.allow_peers(&[receiver.address()]);
-    camp.add_member("hana", Role::Host);
-    camp.add_member("mo", Role::Member);
-    let client = Client::new(&camp);
-    let hana = token_for(&camp, &client, "hana", "read write push");
-    let mo = token_for(&camp, &client, "mo", "read write");
-    let keys = json!({ "p256dh": receiver.first["p256dh"], "auth": receiver.first["auth"] });
+    let (camp, client, hana, mo, keys) = camp_for(&receiver);
     let busy = receiver.first["busy"].as_str().unwrap();
     let mention = |text: &str| {
         let r = client.json(
