@@ -492,6 +492,87 @@ async function run(browser) {
     return '1280x900';
   });
 
+  // i. Ken reports a post; the host finds it counted on the host's page and handles it.
+  await step('report', async () => {
+    const page = (shotPage = ken.page);
+    await open(page, threadUrl, 'the thread');
+    const reply = page.locator('article.post').filter({ hasText: REPLY_TEXT }).first();
+    const link = await see(reply.locator('a.report'), 'a Report link (a.report) on the reply', page);
+    const loaded = page.waitForEvent('load');
+    await link.tap();
+    await loaded;
+    const form = await see(page.locator('form#report'), 'the report form (form#report)', page);
+    await form.locator('input[name=category][value=other]').check();
+    await form.locator('textarea[name=comment]').fill('Just testing the report button');
+    await expectOk(await submit(page, form, null, 'the report'), 'reporting', page);
+    await see(page.locator('#report-sent'), 'the thank-you note (#report-sent)', page);
+    return 'report sent';
+  });
+
+  await step('report-queue', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/admin'), "the host's page");
+    const count = await see(page.locator('#report-count a'), 'the count of open reports (#report-count)', page);
+    const text = (await count.innerText()).trim();
+    if (text !== '1 open report') fail(`the host's page should say "1 open report", but it says ${JSON.stringify(text)}`);
+    let loaded = page.waitForEvent('load');
+    await count.tap();
+    await loaded;
+    const item = await see(page.locator('#open-reports a'), 'the report in the queue', page);
+    loaded = page.waitForEvent('load');
+    await item.tap();
+    await loaded;
+    await seeText(page, REPLY_TEXT, 'the reported post as it was');
+    await seeText(page, 'Just testing the report button', "the reporter's comment");
+    const form = await see(page.locator('form#resolve'), 'the form to handle it (form#resolve)', page);
+    await form.locator('input[name=outcome][value=dismissed]').check();
+    await expectOk(await submit(page, form, null, 'handling the report'), 'handling the report', page);
+    await see(page.locator('#resolved'), 'the report marked handled (#resolved)', page);
+    return 'counted, shown in context, dismissed';
+  });
+
+  await step('reporter-told', async () => {
+    const page = (shotPage = ken.page);
+    await open(page, at('/notifications'), 'the notifications page');
+    await seeText(page, 'was handled', 'a notification that the report was handled');
+    return 'ken was told';
+  });
+
+  // j. Ken forgot his password: the host makes a one-time link, Ken gets back in with it.
+  let resetLink = null;
+  await step('reset-link', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/admin#members'), "the host's page");
+    const member = await see(page.locator('#member-list a', { hasText: '@ken' }), 'ken in the member list', page);
+    let loaded = page.waitForEvent('load');
+    await member.tap();
+    await loaded;
+    const form = await see(page.locator('#reset form'), 'the reset-link form', page);
+    await expectOk(await submit(page, form, null, 'making a reset link'), 'making a reset link', page);
+    const field = await see(page.locator('#reset-link'), 'the new reset link (#reset-link)', page);
+    resetLink = (await fieldValue(field)).trim();
+    if (!/\/reset\/[0-9a-f]{48}$/.test(resetLink)) fail(`the reset link looks wrong: ${resetLink}`);
+    await see(page.locator('button.copy[data-copy=reset-link]'), 'a Copy button beside the link', page);
+    return resetLink.replace(/[0-9a-f]{40}$/, '…');
+  });
+
+  await step('reset-password', async () => {
+    const fresh = await newPerson(browser);
+    const page = (shotPage = fresh.page);
+    await open(page, at('/login'), 'the login page');
+    await seeText(page, 'Forgot your password? Ask your camp', 'what to do when the password is forgotten');
+    await open(page, resetLink, 'the reset link');
+    const form = await see(page.locator('form#reset'), 'the new-password form (form#reset)', page);
+    await form.locator('input[name=password]').fill('a fresh new password');
+    await expectOk(await submit(page, form, null, 'the new password'), 'setting a new password', page);
+    await expectPath(page, '/', 'setting a new password');
+    await see(page.locator('form.compose'), 'the post composer, i.e. logged in again', page);
+    // The old phone session is over.
+    await open(ken.page, at('/settings'), 'the settings page on the old phone');
+    if (pathOf(ken.page) !== '/login') fail(`the old session should have ended, but it is on ${ken.page.url()}`);
+    return 'back in; the old session ended';
+  });
+
   return stepNo;
 }
 

@@ -39,6 +39,30 @@ pub fn delete(id: &str, actor: &str, post: &str, to: &Addressing) -> Value {
     )
 }
 
+/// A member removed from the camp: `Delete` of their actor, to the public and their followers
+/// (as Mastodon sends it when an account is deleted).
+pub fn delete_actor(actor: &str, followers: &str) -> Value {
+    let to = Addressing {
+        to: vec![PUBLIC.into()],
+        cc: vec![followers.into()],
+    };
+    activity(
+        &format!("{actor}#delete"),
+        "Delete",
+        actor,
+        Value::String(actor.into()),
+        Some(&to),
+    )
+}
+
+/// A report forwarded to the reported person's server: `Flag` from the camp's own actor (so
+/// that the reporter stays unnamed, as Mastodon does), naming the person and the posts.
+pub fn flag(id: &str, instance_actor: &str, objects: &[String], comment: &str) -> Value {
+    let mut flag = activity(id, "Flag", instance_actor, json!(objects), None);
+    flag["content"] = Value::String(comment.into());
+    flag
+}
+
 /// A boost: `Announce` of the boosted post's id.
 pub fn announce(id: &str, actor: &str, post: &str, to: &Addressing) -> Value {
     activity(id, "Announce", actor, Value::String(post.into()), Some(to))

@@ -158,6 +158,8 @@ pub struct RemoteActor {
     pub manually_approves_followers: bool,
     /// Custom emoji its name and bio use: (shortcode, address).
     pub emojis: Vec<(String, String)>,
+    /// Its own server suspended it (Mastodon's `suspended`): hidden here until lifted there.
+    pub suspended: bool,
 }
 
 const ACTOR_KINDS: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
@@ -243,6 +245,7 @@ impl RemoteActor {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             emojis: emoji_tags(&tags_of(doc)),
+            suspended: doc.get("suspended").and_then(Value::as_bool) == Some(true),
             id,
         })
     }

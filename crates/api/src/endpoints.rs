@@ -41,11 +41,10 @@ fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
     ))
 }
 
-fn rules(code_of_conduct: &str) -> Vec<Value> {
-    code_of_conduct
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
+/// The code of conduct as Mastodon's instance rules, numbered as reports name them.
+pub(crate) fn rules(code_of_conduct: &str) -> Vec<Value> {
+    porchlight_core::moderation::rules(code_of_conduct)
+        .into_iter()
         .enumerate()
         .map(|(i, text)| json!({ "id": (i + 1).to_string(), "text": text, "hint": "" }))
         .collect()

@@ -16,6 +16,7 @@ mod muting;
 mod oauth;
 mod params;
 mod push;
+mod reports;
 mod social;
 pub mod streaming;
 
@@ -318,6 +319,14 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/markers", Member(&["read:statuses"]), social::markers),
     route("POST", "/api/v1/markers", Member(&["write:statuses"]), social::set_markers),
     route("GET", "/api/v1/preferences", Member(&["read:accounts"]), social::preferences),
+    route("POST", "/api/v1/reports", Member(&["write:reports"]), reports::create),
+    route("GET", "/api/v1/admin/reports", Member(&["admin:read:reports"]), reports::admin_index),
+    route("GET", "/api/v1/admin/reports/:id", Member(&["admin:read:reports"]), reports::admin_show),
+    route("POST", "/api/v1/admin/reports/:id/resolve", Member(&["admin:write:reports"]), reports::admin_resolve),
+    route("GET", "/api/v1/admin/accounts", Member(&["admin:read:accounts"]), reports::admin_accounts),
+    route("GET", "/api/v1/admin/accounts/:id", Member(&["admin:read:accounts"]), reports::admin_account_show),
+    route("POST", "/api/v1/admin/accounts/:id/action", Member(&["admin:write:accounts"]), reports::admin_action),
+    route("POST", "/api/v1/admin/accounts/:id/unsuspend", Member(&["admin:write:accounts"]), reports::admin_unsuspend),
 ];
 
 /// Whether `path` is one this module answers (then it answers every method there, with 404 or

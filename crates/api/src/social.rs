@@ -50,6 +50,10 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::Boost => "reblog",
         NotificationKind::Favourite => "favourite",
         NotificationKind::Poll => "poll",
+        NotificationKind::Report => "admin.report",
+        NotificationKind::Warning => "moderation_warning",
+        // Mastodon tells a reporter nothing; the page does.
+        NotificationKind::ReportHandled => "report_handled",
     }
 }
 
@@ -83,14 +87,41 @@ pub(crate) fn notification_json(
             Err(_) => return Ok(None),
         },
     };
-    Ok(Some(json!({
+    let mut json = json!({
         "id": n.id.to_string(),
         "type": kind_name(n.kind),
         "group_key": format!("ungrouped-{}", n.id),
         "created_at": timestamp(n.created_at),
         "account": person_account(c, &from),
         "status": status,
-    })))
+    });
+    match n.kind {
+        NotificationKind::Report => {
+            let Some(report) = n
+                .report_id
+                .map(|id| crate::reports::notification_report(c, id))
+                .transpose()?
+                .flatten()
+            else {
+                return Ok(None);
+            };
+            json["report"] = report;
+        }
+        NotificationKind::Warning => {
+            json["moderation_warning"] = json!({
+                "id": n.id.to_string(),
+                "action": "none",
+                "text": n.message,
+                "status_ids": [],
+                "target_account": json["account"].clone(),
+                "appeal": null,
+                "created_at": timestamp(n.created_at),
+            });
+        }
+        NotificationKind::ReportHandled => return Ok(None),
+        _ => {}
+    }
+    Ok(Some(json))
 }
 
 pub fn notifications(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {

@@ -7,6 +7,7 @@ pub mod address;
 pub mod emoji;
 pub mod filters;
 pub mod lists;
+pub mod member_care;
 pub mod members;
 pub mod moderation;
 pub mod muting;
@@ -17,6 +18,7 @@ pub mod polls;
 pub mod posting;
 pub mod push;
 pub mod remote;
+pub mod reports;
 pub mod uploads;
 
 use std::fmt;
@@ -57,6 +59,8 @@ pub struct App {
     /// When each profile from elsewhere was last brought up to date from its server (so that
     /// a profile whose server is down is not fetched on every visit).
     profile_reads: std::sync::Mutex<std::collections::HashMap<porchlight_core::AccountId, i64>>,
+    /// The data folder (a backup is made in its `backups/` before a member is removed).
+    data_dir: std::path::PathBuf,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -301,6 +305,7 @@ impl App {
             box_notes: std::sync::RwLock::new(Vec::new()),
             recovery_at_home: std::sync::RwLock::new(None),
             profile_reads: Default::default(),
+            data_dir: data_dir.to_path_buf(),
         })
     }
 

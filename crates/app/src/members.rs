@@ -185,7 +185,7 @@ impl App {
         answer.recv().unwrap_or(false)
     }
 
-    fn hash_password(&self, password: &str) -> AppResult<String> {
+    pub(crate) fn hash_password(&self, password: &str) -> AppResult<String> {
         let mut salt = [0u8; 16];
         ring::rand::SecureRandom::fill(&self.rng, &mut salt)
             .map_err(|_| AppError::Invalid("The random number generator failed.".into()))?;
@@ -375,10 +375,20 @@ impl App {
             created_at: now,
         };
         self.db.write(|tx| -> AppResult<()> {
-            if let Some(by) = by {
-                require_role(tx, by, Role::Moderator)?;
-            }
+            let acting = match by {
+                Some(by) => {
+                    require_role(tx, by, Role::Moderator)?;
+                    Acting::Member(by)
+                }
+                None => Acting::Shell,
+            };
             accounts::insert_invite(tx, &invite)?;
+            let actor = crate::member_care::actor_name(tx, acting)?;
+            let what = match invite.max_uses {
+                1 => "an invite for one person".to_string(),
+                n => format!("an invite for {n} people"),
+            };
+            crate::member_care::log(tx, &actor, "made", &what, &invite.note)?;
             Ok(())
         })?;
         Ok(invite)
@@ -393,8 +403,15 @@ impl App {
 
     pub fn revoke_invite(&self, by: AccountId, code: &str) -> AppResult<()> {
         self.db.write(|tx| {
-            require_role(tx, by, Role::Moderator)?;
+            let me = require_role(tx, by, Role::Moderator)?;
             if accounts::revoke_invite(tx, code)? {
+                crate::member_care::log(
+                    tx,
+                    &format!("@{}", me.username),
+                    "withdrew an invite",
+                    &format!("{}…", code.chars().take(6).collect::<String>()),
+                    "",
+                )?;
                 Ok(())
             } else {
                 Err(AppError::NotFound)
@@ -462,6 +479,18 @@ impl App {
         if password.len() > 1024 || !self.verify_password(&hash, password) {
             return Err(wrong());
         }
+        // Told only to someone who knows the password: it says nothing to a guesser.
+        if self
+            .db
+            .read(|c| porchlight_db::moderation::suspended_at(c, id))?
+            .is_some()
+        {
+            return Err(AppError::Forbidden(
+                "This account is suspended by the camp's hosts. Talk to them if you think this \
+                 is a mistake."
+                    .into(),
+            ));
+        }
         let token = self.random_token(32);
         self.db.write(|tx| -> AppResult<()> {
             accounts::insert_session(tx, &token_hash(&token), id, now())?;
@@ -481,7 +510,9 @@ impl App {
         }
         let since = now() - self.limits.session_idle_secs;
         match accounts::session_account(conn, &token_hash(token), since)? {
-            Some((id, last_seen)) => Ok(accounts::member_by_id(conn, id)?.map(|m| (m, last_seen))),
+            Some((id, last_seen)) => Ok(accounts::member_by_id(conn, id)?
+                .filter(|m| m.suspended_at.is_none())
+                .map(|m| (m, last_seen))),
             None => Ok(None),
         }
     }
@@ -652,7 +683,7 @@ impl App {
     /// The host gives a member a role. The last host cannot step down (someone must hold the keys).
     pub fn set_role(&self, by: AccountId, member: AccountId, role: Role) -> AppResult<()> {
         self.db.write(|tx| {
-            require_role(tx, by, Role::Host)?;
+            let me = require_role(tx, by, Role::Host)?;
             let target = accounts::member_by_id(tx, member)?.ok_or(AppError::NotFound)?;
             if target.role == Role::Host && role != Role::Host && accounts::count_hosts(tx)? <= 1 {
                 return Err(AppError::Invalid(
@@ -660,6 +691,19 @@ impl App {
                 ));
             }
             accounts::set_role(tx, member, role)?;
+            if target.role != role {
+                crate::member_care::log(
+                    tx,
+                    &format!("@{}", me.username),
+                    "changed the role of",
+                    &format!("@{}", target.username),
+                    match role {
+                        Role::Host => "now a co-host",
+                        Role::Moderator => "now a moderator",
+                        Role::Member => "now a member",
+                    },
+                )?;
+            }
             Ok(())
         })
     }

@@ -46,7 +46,7 @@ pub fn normalize_domain(input: &str) -> AppResult<String> {
     })
 }
 
-fn apply_block(tx: &Transaction, block: &DomainBlock) -> AppResult<()> {
+pub(crate) fn apply_block(tx: &Transaction, block: &DomainBlock) -> AppResult<()> {
     store::set_domain_block(tx, block)?;
     if block.level == BlockLevel::Suspend {
         // Suspending cuts every tie: follows both ways, pending requests, queued deliveries.
@@ -74,6 +74,8 @@ impl App {
         let reason = bounded("The reason", reason, 500)?;
         self.db.write(|tx| {
             require_acting(tx, by, Role::Host)?;
+            let actor = crate::member_care::actor_name(tx, by)?;
+            crate::member_care::log(tx, &actor, level_logged(level), &domain, &reason)?;
             apply_block(
                 tx,
                 &DomainBlock {
@@ -90,7 +92,12 @@ impl App {
         let domain = normalize_domain(domain)?;
         let removed = self.db.write(|tx| -> AppResult<bool> {
             require_acting(tx, by, Role::Host)?;
-            Ok(store::remove_domain_block(tx, &domain)?)
+            let removed = store::remove_domain_block(tx, &domain)?;
+            if removed {
+                let actor = crate::member_care::actor_name(tx, by)?;
+                crate::member_care::log(tx, &actor, "lifted the block of", &domain, "")?;
+            }
+            Ok(removed)
         })?;
         if !removed {
             return Err(AppError::NotFound);
@@ -109,7 +116,15 @@ impl App {
         let blocks = parse_domain_blocks_csv(csv)?;
         self.db.write(|tx| {
             require_acting(tx, by, Role::Host)?;
+            let actor = crate::member_care::actor_name(tx, by)?;
             for block in &blocks {
+                crate::member_care::log(
+                    tx,
+                    &actor,
+                    &format!("{} (imported)", level_logged(block.level)),
+                    &block.domain,
+                    &block.reason,
+                )?;
                 apply_block(tx, block)?;
             }
             Ok(blocks.len())
@@ -162,6 +177,15 @@ impl App {
             .into_inner()
             .map_err(|e| AppError::Invalid(format!("could not write the list: {e}")))?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+/// What the log says a block did.
+fn level_logged(level: BlockLevel) -> &'static str {
+    match level {
+        BlockLevel::Suspend => "suspended the server",
+        BlockLevel::Silence => "silenced the server",
+        BlockLevel::RejectMedia => "rejected media from the server",
     }
 }
 

@@ -381,6 +381,14 @@ impl App {
                 outbox::post_deleting(tx, me, id, now())?;
             }
             posts::delete_post(tx, id)?;
+            if !post.viewer.is_author {
+                let actor = crate::member_care::actor_name(tx, crate::Acting::Member(by))?;
+                let author = match &post.author.domain {
+                    Some(d) => format!("@{}@{d}", post.author.username),
+                    None => format!("@{}", post.author.username),
+                };
+                crate::member_care::log(tx, &actor, "removed a post by", &author, "")?;
+            }
             Ok(())
         })
     }

@@ -8,6 +8,7 @@ pub mod filters;
 pub mod lists;
 pub mod media;
 pub mod members;
+pub mod moderation;
 pub mod network;
 pub mod polls;
 pub mod push;

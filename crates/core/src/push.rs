@@ -29,6 +29,9 @@ pub fn alert_of(kind: NotificationKind) -> &'static str {
         NotificationKind::Boost => "reblog",
         NotificationKind::Favourite => "favourite",
         NotificationKind::Poll => "poll",
+        NotificationKind::Report => "admin.report",
+        // Mastodon has no alert for these: they are read on the page or in the app.
+        NotificationKind::Warning | NotificationKind::ReportHandled => "moderation",
     }
 }
 
@@ -60,6 +63,9 @@ pub fn title(kind: NotificationKind, name: &str) -> String {
         NotificationKind::Boost => format!("{name} boosted your post"),
         NotificationKind::Favourite => format!("{name} favourited your post"),
         NotificationKind::Poll => format!("A poll by {name} has ended"),
+        NotificationKind::Report => format!("A new report about {name}"),
+        NotificationKind::Warning => "A message from your camp's hosts".to_string(),
+        NotificationKind::ReportHandled => "Your report was handled".to_string(),
     }
 }
 

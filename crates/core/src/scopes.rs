@@ -37,6 +37,12 @@ pub const KNOWN: &[&str] = &[
     "write:notifications",
     "write:reports",
     "write:statuses",
+    "admin:read",
+    "admin:write",
+    "admin:read:accounts",
+    "admin:read:reports",
+    "admin:write:accounts",
+    "admin:write:reports",
 ];
 
 /// What the deprecated `follow` scope stands for.
@@ -78,8 +84,14 @@ impl Scopes {
             return true;
         }
         let family = needed.split(':').next().unwrap_or("");
+        // `admin:read` covers `admin:read:reports` and the like; `read` covers no admin scope.
+        let admin_family = needed
+            .strip_prefix("admin:")
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(family, _)| format!("admin:{family}"));
         (needed.contains(':') && (family == "read" || family == "write") && self.0.contains(family))
             || (FOLLOW_MEANS.contains(&needed) && self.0.contains("follow"))
+            || admin_family.is_some_and(|f| self.0.contains(&f))
     }
 
     /// Whether every scope here is covered by `granted` (a request within what an app
@@ -141,6 +153,11 @@ mod tests {
             ("read", "profile", false),
             ("push", "push", true),
             ("read write", "push", false),
+            ("read write", "admin:read:reports", false),
+            ("admin:read", "admin:read:reports", true),
+            ("admin:read", "admin:write:reports", false),
+            ("admin:write", "admin:write:accounts", true),
+            ("admin:read:reports", "admin:read:accounts", false),
         ];
         for (have, need, want) in cases {
             assert_eq!(s(have).allows(need), *want, "{have} allows {need}?");

@@ -19,6 +19,8 @@ pub struct Member {
     pub created_at: UnixTime,
     /// What their posts are for when they do not choose (camp only unless they change it).
     pub default_audience: Audience,
+    /// When a host or moderator suspended them, if they are suspended.
+    pub suspended_at: Option<UnixTime>,
 }
 
 impl Member {
@@ -62,6 +64,12 @@ pub enum NotificationKind {
     Favourite,
     /// A poll the member made or voted in has ended.
     Poll,
+    /// Someone reported a post or person (to hosts and moderators).
+    Report,
+    /// A host or moderator wrote to the member about their conduct.
+    Warning,
+    /// A report the member made was handled.
+    ReportHandled,
 }
 
 impl NotificationKind {
@@ -73,14 +81,27 @@ impl NotificationKind {
             NotificationKind::Boost => "boost",
             NotificationKind::Favourite => "favourite",
             NotificationKind::Poll => "poll",
+            NotificationKind::Report => "report",
+            NotificationKind::Warning => "warning",
+            NotificationKind::ReportHandled => "report_handled",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         use NotificationKind::*;
-        [Mention, Reply, Follow, Boost, Favourite, Poll]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Mention,
+            Reply,
+            Follow,
+            Boost,
+            Favourite,
+            Poll,
+            Report,
+            Warning,
+            ReportHandled,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -94,6 +115,10 @@ pub struct Notification {
     pub post_id: Option<PostId>,
     pub created_at: UnixTime,
     pub seen: bool,
+    /// The report it is about (reports and their outcomes).
+    pub report_id: Option<i64>,
+    /// What a moderator wrote (warnings), or what was done (a handled report).
+    pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,8 +5,7 @@ pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const MEMBER_COLUMNS: &str =
-    "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience";
+const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -19,6 +18,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         role: Role::parse(&role).unwrap_or(Role::Member),
         created_at: row.get(6)?,
         default_audience: Audience::parse(&row.get::<_, String>(7)?).unwrap_or(Audience::Local),
+        suspended_at: row.get(8)?,
     })
 }
 
@@ -152,7 +152,7 @@ pub fn search_members(
     );
     conn.prepare_cached(&format!(
         "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN users u ON u.account_id = a.id
-         WHERE a.username LIKE ?1 ESCAPE '\\' OR a.display_name LIKE ?1 ESCAPE '\\'
+         WHERE (a.username LIKE ?1 ESCAPE '\\' OR a.display_name LIKE ?1 ESCAPE '\\') AND a.suspended_at IS NULL
          ORDER BY a.username LIMIT ?2"
     ))?
     .query_map(params![pattern, limit], member_from_row)?

@@ -204,8 +204,11 @@ pub fn member_keys(
     account: AccountId,
 ) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached(
-        "SELECT u.private_key, a.public_key_pem FROM users u JOIN accounts a ON a.id = u.account_id
-         WHERE u.account_id = ?1 AND u.private_key IS NOT NULL AND a.public_key_pem IS NOT NULL",
+        "SELECT k.private_key, a.public_key_pem
+         FROM (SELECT account_id, private_key FROM users WHERE account_id = ?1
+               UNION ALL SELECT account_id, private_key FROM departed_keys WHERE account_id = ?1) k
+         JOIN accounts a ON a.id = k.account_id
+         WHERE k.private_key IS NOT NULL AND a.public_key_pem IS NOT NULL",
     )?
     .query_row([account], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()
@@ -282,6 +285,21 @@ pub fn follower_inboxes(
          WHERE f.followee_id = ?1 AND a.domain IS NOT NULL AND a.inbox IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM servers s WHERE s.host = a.domain AND s.dead)
            AND NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE b.domain = a.domain AND b.level = 'suspend')",
+    )?;
+    let rows = stmt.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The personal inboxes of the people elsewhere whom `account` follows (they hear of the
+/// account's removal too).
+pub fn followee_inboxes(
+    conn: &Connection,
+    account: AccountId,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT IFNULL(a.shared_inbox, a.inbox), a.domain
+         FROM follows f JOIN accounts a ON a.id = f.followee_id
+         WHERE f.follower_id = ?1 AND a.domain IS NOT NULL AND a.inbox IS NOT NULL",
     )?;
     let rows = stmt.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()

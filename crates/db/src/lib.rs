@@ -11,6 +11,7 @@ pub mod federation;
 pub mod filters;
 pub mod lists;
 mod migrations;
+pub mod moderation;
 pub mod muting;
 pub mod oauth;
 pub mod polls;

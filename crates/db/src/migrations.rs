@@ -506,6 +506,87 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, shortcode)
     ) WITHOUT ROWID;
     "#,
+    // 18: looking after people. A suspended account keeps everything but shows nothing; a
+    // removed member keeps only their name (never reused) and, until the `Delete` has gone out,
+    // their signing key. One-time reset links, private notes about members, reports (with a copy
+    // of each reported post as it was), and the moderation log, which names people as text so
+    // that it outlives them. Notifications gain `report` (to moderators), `warning` (from a
+    // moderator) and `report_handled` (to the reporter), with the report and message they carry.
+    r#"
+    ALTER TABLE accounts ADD COLUMN suspended_at INTEGER;
+    -- Someone elsewhere whose own server suspended them (lifted when it says so; a suspension
+    -- decided here stays until lifted here).
+    ALTER TABLE accounts ADD COLUMN suspended_by_origin INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE departed_keys (
+        account_id  INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        private_key TEXT NOT NULL,
+        departed_at INTEGER NOT NULL
+    );
+    CREATE TABLE reset_links (
+        token_hash    BLOB PRIMARY KEY,
+        account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        password_hash TEXT NOT NULL,
+        expires_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE member_notes (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        note       TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE reports (
+        id           INTEGER PRIMARY KEY,
+        reporter_id  INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+        -- A report another server sent (a Flag): that server, and the Flag's id.
+        from_domain  TEXT,
+        uri          TEXT,
+        target_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        category     TEXT NOT NULL CHECK (category IN ('rule', 'spam', 'other')),
+        rule         INTEGER,
+        comment      TEXT NOT NULL DEFAULT '',
+        forwarded    INTEGER NOT NULL DEFAULT 0,
+        created_at   INTEGER NOT NULL,
+        resolved_at  INTEGER,
+        resolved_by  INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+        outcome      TEXT
+    );
+    CREATE INDEX reports_open ON reports (id) WHERE resolved_at IS NULL;
+    CREATE TABLE report_posts (
+        report_id  INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        post_id    INTEGER REFERENCES posts (id) ON DELETE SET NULL,
+        html       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (report_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE moderation_log (
+        id         INTEGER PRIMARY KEY,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        reason     TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE notifications_rebuilt (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL
+                        CHECK (kind IN ('mention', 'reply', 'follow', 'boost', 'favourite', 'poll',
+                                        'report', 'warning', 'report_handled')),
+        from_account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id         INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        seen            INTEGER NOT NULL DEFAULT 0,
+        report_id       INTEGER REFERENCES reports (id) ON DELETE CASCADE,
+        message         TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO notifications_rebuilt (id, account_id, kind, from_account_id, post_id, created_at, seen)
+        SELECT id, account_id, kind, from_account_id, post_id, created_at, seen FROM notifications;
+    DROP TABLE notifications;
+    ALTER TABLE notifications_rebuilt RENAME TO notifications;
+    CREATE INDEX notifications_account ON notifications (account_id, id);
+    CREATE INDEX notifications_post ON notifications (post_id);
+    "#,
 ];
 
 /// The schema version this build writes.

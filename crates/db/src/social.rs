@@ -97,7 +97,8 @@ pub fn notifications(
     limit: u32,
 ) -> rusqlite::Result<Vec<Notification>> {
     conn.prepare_cached(&format!(
-        "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen
+        "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen,
+                n.report_id, n.message
          FROM notifications n JOIN accounts a ON a.id = n.from_account_id
          WHERE n.account_id = ?1 AND n.id < ?2 AND {HEARD} ORDER BY n.id DESC LIMIT ?3"
     ))?
@@ -112,6 +113,8 @@ pub fn notifications(
             post_id: r.get(5)?,
             created_at: r.get(6)?,
             seen: r.get(7)?,
+            report_id: r.get(8)?,
+            message: r.get(9)?,
         })
     })?
     .collect()

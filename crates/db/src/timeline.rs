@@ -58,6 +58,9 @@ const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
   JOIN posts s ON s.id = IFNULL(p.boost_of, p.id)
   JOIN accounts sa ON sa.id = s.author_id";
 
+/// A suspended account's posts and boosts are hidden from everyone until the suspension is lifted.
+const NOT_SUSPENDED: &str = "pa.suspended_at IS NULL AND sa.suspended_at IS NULL";
+
 /// The SQL condition that narrows candidates by audience for the shown post `s` (a cheap copy of
 /// the rules; the rules themselves still check every row). ?1 is the viewer's id, ?2 is 1 for a
 /// member.
@@ -295,7 +298,7 @@ impl Query {
             (condition.to_string(), "DESC")
         };
         format!(
-            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE}{kept_away} ORDER BY {order} {direction} LIMIT {batch}"
+            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE} AND {NOT_SUSPENDED}{kept_away} ORDER BY {order} {direction} LIMIT {batch}"
         )
     }
 
@@ -710,7 +713,7 @@ fn attach_polls(conn: &Connection, reader: Reader, posts: &mut [PostView]) -> ru
 /// One post (never a boost row) if the reader may view it.
 pub fn post(conn: &Connection, id: PostId, reader: Reader) -> rusqlite::Result<Option<PostView>> {
     let sql = format!(
-        "{COLUMNS_HEAD} {VIEWER_FLAGS} {COLUMNS_TAIL} FROM posts p {JOINS} WHERE p.id = ?3 AND p.boost_of IS NULL"
+        "{COLUMNS_HEAD} {VIEWER_FLAGS} {COLUMNS_TAIL} FROM posts p {JOINS} WHERE p.id = ?3 AND p.boost_of IS NULL AND {NOT_SUSPENDED}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(rusqlite::params![reader.sql_id(), reader.is_member(), id])?;

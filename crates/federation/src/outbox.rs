@@ -539,6 +539,25 @@ pub fn actor_document(
     emojis: &[(String, String)],
 ) -> Value {
     let id = me.actor_id(&member.username);
+    if member.suspended_at.is_some() {
+        // What Mastodon shows of a suspended account: the name and key, nothing of them, and
+        // `suspended`, which tells a server that reads it to hide them until it is lifted.
+        let mut doc = documents::actor(&documents::Actor {
+            id: &id,
+            kind: "Person",
+            username: &member.username,
+            display_name: "",
+            summary_html: "",
+            profile_url: &me.profile_url(&member.username),
+            shared_inbox: &me.shared_inbox(),
+            public_key_pem: public_pem,
+            published: member.created_at,
+            fields: &[],
+            emojis: &[],
+        });
+        doc["suspended"] = Value::Bool(true);
+        return doc;
+    }
     let bio = porchlight_core::text::render_post(&member.bio, |_| false).html;
     let fields = if member.who_i_am.is_empty() {
         Vec::new()
@@ -587,4 +606,60 @@ pub fn profile_updated(
     );
     let inboxes = store::follower_inboxes(conn, member)?;
     queue(conn, Some(member), &activity, inboxes, now)
+}
+
+/// The `Delete` of a removed member's actor, and the inboxes it goes to.
+pub struct Farewell {
+    pub activity: Value,
+    pub inboxes: Vec<(String, String)>,
+}
+
+/// A member about to be removed: the `Delete` of their actor and the servers it goes to (their
+/// followers' and those of the people they follow). Read before the removal, queued after it
+/// under the key that outlives them. None if they never met anyone elsewhere.
+pub fn actor_deleting(
+    conn: &Connection,
+    me: &Identity,
+    member: AccountId,
+) -> porchlight_db::Result<Option<Farewell>> {
+    let Some(m) = porchlight_db::accounts::member_by_id(conn, member)? else {
+        return Ok(None);
+    };
+    if store::member_keys(conn, member)?.is_none() {
+        return Ok(None);
+    }
+    let mut inboxes = store::follower_inboxes(conn, member)?;
+    inboxes.extend(store::followee_inboxes(conn, member)?);
+    let actor = me.actor_id(&m.username);
+    Ok(Some(Farewell {
+        activity: activities::delete_actor(&actor, &me.followers(&m.username)),
+        inboxes,
+    }))
+}
+
+/// A report about someone elsewhere, forwarded to their server as `Flag` from the camp itself.
+pub fn flag(
+    conn: &Connection,
+    me: &Identity,
+    report: i64,
+    target: AccountId,
+    posts: &[String],
+    comment: &str,
+    now: UnixTime,
+) -> porchlight_db::Result<usize> {
+    let Some(account) = store::remote_by_id(conn, target)? else {
+        return Ok(0);
+    };
+    let Some(inbox) = store::inbox_of(conn, target)? else {
+        return Ok(0);
+    };
+    let mut objects = vec![account.uri.clone()];
+    objects.extend(posts.iter().cloned());
+    let activity = activities::flag(
+        &format!("{}/reports/{report}", me.base_url),
+        &me.instance_actor_id(),
+        &objects,
+        comment,
+    );
+    queue(conn, None, &activity, vec![inbox], now)
 }

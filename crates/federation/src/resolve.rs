@@ -48,6 +48,7 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
     db.write(|tx| {
         let id = store::upsert_remote(tx, &account, now())?;
         porchlight_db::emoji::set_for_account(tx, id, &actor.emojis)?;
+        porchlight_db::moderation::set_origin_suspension(tx, id, actor.suspended, now())?;
         Ok::<_, FedError>(store::remote_by_id(tx, id)?.unwrap_or(RemoteAccount { id, ..account }))
     })
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use porchlight_core::UnixTime;
 use porchlight_db::federation::{self as store, Job, JobKind};
-use porchlight_db::{Db, accounts, now};
+use porchlight_db::{Db, now};
 
 use crate::{FedError, Federation, Signer, inbox};
 
@@ -225,11 +225,16 @@ fn signer_for(
 ) -> Result<Option<(String, Arc<porchlight_ap::keys::PrivateKey>)>, FedError> {
     match job.signer_id {
         Some(account) => {
-            let Some(member) = db.read(|c| accounts::member_by_id(c, account))? else {
+            // A removed member's last word (the Delete of their actor) is still signed by them:
+            // their name and key outlive their membership until it has gone out.
+            let Some(person) = db.read(|c| porchlight_db::social::person(c, account))? else {
                 return Ok(None);
             };
+            if person.domain.is_some() {
+                return Ok(None);
+            }
             Ok(Some((
-                fed.me.key_id(&member.username),
+                fed.me.key_id(&person.username),
                 fed.member_key(db, account)?,
             )))
         }

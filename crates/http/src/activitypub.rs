@@ -236,6 +236,10 @@ fn member_document(
         Err(e) => return unavailable(e),
     };
     let actor_id = fed.me.actor_id(&member.username);
+    // A suspended member's actor says so; nothing of theirs is served until it is lifted.
+    if member.suspended_at.is_some() && collection.is_some() {
+        return not_found();
+    }
     match collection {
         None => actor_document(s, fed, &member),
         Some("followers") | Some("following") => {
@@ -387,6 +391,7 @@ fn post_document(
             };
             if post.author_domain.is_some()
                 || !matches!(post.audience, Audience::Public | Audience::Unlisted)
+                || porchlight_app::db::moderation::suspended_at(c, post.author_id)?.is_some()
             {
                 return Ok(None);
             }

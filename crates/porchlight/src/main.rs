@@ -187,6 +187,37 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Print a one-time link (valid 24 hours) with which a member sets a new password.
+    ResetLink {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+    },
+    /// Suspend a member: no login, apps cut off, posts hidden, servers elsewhere told.
+    Suspend {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lift a member's suspension.
+    Unsuspend {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+    },
+    /// Remove a member and their posts for good (a backup is made first).
+    Remove {
+        #[command(flatten)]
+        common: Common,
+        name: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Required: removal cannot be undone except by restoring the backup.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -317,6 +348,55 @@ fn run(cli: Cli) -> Result<(), String> {
                 })?;
                 println!(
                     "The password of @{name} is changed; they were logged out everywhere, apps included."
+                );
+                Ok(())
+            }
+            UserCommand::ResetLink { common, name } => {
+                let mut config = Config::load(&common)?;
+                let (app, id) = open_at_member(&mut config, &name)?;
+                let token = app.make_reset_link(Acting::Shell, id).map_err(explain)?;
+                let base = app
+                    .link_base(config.domain.as_deref(), &config.base_url())
+                    .map_err(explain)?;
+                println!("{base}/reset/{token}");
+                Ok(())
+            }
+            UserCommand::Suspend {
+                common,
+                name,
+                reason,
+            } => {
+                let (app, id) = open_at_member(&mut Config::load(&common)?, &name)?;
+                app.suspend(Acting::Shell, id, &reason).map_err(explain)?;
+                println!(
+                    "@{name} is suspended: they cannot log in, their apps are cut off and their posts are hidden."
+                );
+                Ok(())
+            }
+            UserCommand::Unsuspend { common, name } => {
+                let (app, id) = open_at_member(&mut Config::load(&common)?, &name)?;
+                app.unsuspend(Acting::Shell, id).map_err(explain)?;
+                println!("@{name} is no longer suspended.");
+                Ok(())
+            }
+            UserCommand::Remove {
+                common,
+                name,
+                reason,
+                yes,
+            } => {
+                if !yes {
+                    return Err(format!(
+                        "removing @{name} deletes their account and posts for good; run again with --yes to do it"
+                    ));
+                }
+                let (app, id) = open_at_member(&mut Config::load(&common)?, &name)?;
+                let backup = app
+                    .remove_member(Acting::Shell, id, &reason)
+                    .map_err(explain)?;
+                println!(
+                    "@{name} is removed. The camp as it was just before is in {}.",
+                    backup.display()
                 );
                 Ok(())
             }
@@ -460,6 +540,27 @@ fn open(config: &Config) -> Result<App, String> {
         ),
         e => e.to_string(),
     })
+}
+
+/// Opens the camp for a change that servers elsewhere must hear of (its deliveries are queued
+/// in the database, and the running server sends them), and finds a member by name.
+fn open_at_member(
+    config: &mut Config,
+    name: &str,
+) -> Result<(App, porchlight_core::AccountId), String> {
+    let mut app = open(config)?;
+    if config.domain.is_none() {
+        config.domain = app.public_domain().map_err(explain)?;
+    }
+    if let Some(federation) = config.federation() {
+        app = app.with_federation(federation);
+    }
+    let id = app
+        .read(|c| porchlight_app::db::accounts::member_by_username(c, name.trim()))
+        .map_err(|e| e.to_string())?
+        .map(|m| m.id)
+        .ok_or_else(|| format!("there is no member called \"{}\"", name.trim()))?;
+    Ok((app, id))
 }
 
 fn read_password() -> Result<String, String> {

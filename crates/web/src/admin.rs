@@ -27,6 +27,8 @@ pub struct AdminView<'a> {
     pub address: AddressView<'a>,
     /// The camp's custom emoji: (shortcode, where its picture is).
     pub emojis: &'a [(String, String)],
+    /// Reports waiting for a host or moderator.
+    pub open_reports: u32,
 }
 
 /// The public-address section of the host's page.
@@ -54,12 +56,48 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     ul { @for note in view.attention { li { (note) } } }
                 }
             }
+            section.card #people {
+                h2 { "Looking after people" }
+                p #report-count {
+                    a href="/admin/reports" {
+                        @match view.open_reports {
+                            0 => "No open reports",
+                            1 => "1 open report",
+                            n => { (n) " open reports" }
+                        }
+                    }
+                    " · " a href="/admin/log" { "Moderation log" }
+                }
+                @let hosts: Vec<_> = view.members.iter().filter(|m| m.role == Role::Host).collect();
+                @let moderators: Vec<_> = view.members.iter().filter(|m| m.role == Role::Moderator).collect();
+                h3 { "Who can run the camp" }
+                p #runners {
+                    "Hosts: " @for (i, m) in hosts.iter().enumerate() { @if i > 0 { ", " } "@" (m.username) }
+                    @if !moderators.is_empty() {
+                        ". Moderators: " @for (i, m) in moderators.iter().enumerate() { @if i > 0 { ", " } "@" (m.username) }
+                    }
+                    "."
+                }
+                @if hosts.len() <= 1 {
+                    p.warning #one-host { "The camp has only one host. If you lose your password or disappear, nobody can run it: make someone you trust a co-host below." }
+                }
+                h3 #members { "Members" }
+                table #member-list {
+                    @for m in view.members {
+                        tr {
+                            td { a href={ "/admin/members/" (m.id) } { "@" (m.username) } }
+                            td { (match m.role { Role::Host => "host", Role::Moderator => "moderator", Role::Member => "" }) }
+                            td { @if m.suspended_at.is_some() { strong { "suspended" } } }
+                        }
+                    }
+                }
+                p.hint { "Open a member to make a password reset link, write a private note, write to them, suspend or remove them." }
+            }
             section.card {
                 h2 #invites { "Invite someone" }
                 @if let Some(link) = view.new_invite_link {
                     div.notice {
-                        label for="invite-link" { "Your new invite link — copy it and send it to your friend:" }
-                        input #invite-link type="text" readonly value=(link);
+                        (crate::copy_field("invite-link", "Your new invite link — copy it and send it to your friend:", link))
                     }
                 }
                 p.hint { (view.member_count) " of " (view.site.member_cap.limit()) " places taken." }

@@ -82,6 +82,7 @@ pub fn login(chrome: &Chrome, username: &str, error: Option<&str>, next: Option<
                 label for="password" { "Password" }
                 input #password type="password" name="password" autocomplete="current-password" required;
                 p { button type="submit" { "Log in" } }
+                p.hint #forgot { "Forgot your password? Ask your camp's host: they can make you a link to choose a new one." }
             }
         },
     )

@@ -3,6 +3,7 @@
 //! get already say what the viewer may do).
 
 mod admin;
+mod care;
 mod consent;
 mod entry;
 mod errors;
@@ -13,6 +14,7 @@ mod settings;
 mod timelines;
 
 pub use admin::*;
+pub use care::*;
 pub use consent::*;
 pub use entry::*;
 pub use errors::*;

@@ -32,7 +32,7 @@ pub struct Boundaries {
 fn boundary_buttons(chrome: &Chrome, handle: &str, b: Boundaries) -> Markup {
     html! {
         details.boundaries open[b.muting || b.blocking] {
-            summary.hint { @if b.blocking { "Blocked" } @else if b.muting { "Muted" } @else { "Mute or block" } }
+            summary.hint { @if b.blocking { "Blocked" } @else if b.muting { "Muted" } @else { "Mute, block or report" } }
             @if b.muting {
                 form method="post" action={ "/@" (handle) "/unmute" } {
                     (csrf_field(chrome)) (back_field(chrome))
@@ -57,6 +57,7 @@ fn boundary_buttons(chrome: &Chrome, handle: &str, b: Boundaries) -> Markup {
                     button.link type="submit" { "Block" }
                 }
             }
+            p { a.report href={ "/@" (handle) "/report" } { "Report to the camp's hosts" } }
         }
     }
 }

@@ -139,6 +139,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 @if can_delete {
                     a.delete href={ (link) "/delete" } { "Delete" }
                 }
+                @if signed_in && !post.viewer.is_author {
+                    a.report href={ (link) "/report" } { "Report" }
+                }
             }
         }
     }

@@ -194,7 +194,21 @@ pub fn notifications(
             ul.people {
                 @for n in items {
                     li class=(if n.seen { "seen" } else { "new" }) {
-                        a href={ "/@" (n.from_username) } { (if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name }) }
+                        @let name = if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name };
+                        @match n.kind {
+                            NotificationKind::Report => {
+                                "New report about or by " a href={ "/@" (n.from_username) } { (name) }
+                                @if let Some(report) = n.report_id { " · " a href={ "/admin/reports/" (report) } { "see report" } }
+                            }
+                            NotificationKind::Warning => {
+                                strong { "A message from the camp's hosts: " } q { (n.message) }
+                                " — " a href={ "/@" (n.from_username) } { (name) }
+                            }
+                            NotificationKind::ReportHandled => {
+                                "Your report about " a href={ "/@" (n.from_username) } { (name) } " was handled: the hosts " (n.message) ". Thank you for looking out for the camp."
+                            }
+                            _ => {
+                        a href={ "/@" (n.from_username) } { (name) }
                         " "
                         (match n.kind {
                             NotificationKind::Mention => "mentioned you",
@@ -203,8 +217,11 @@ pub fn notifications(
                             NotificationKind::Boost => "boosted your post",
                             NotificationKind::Favourite => "favourited your post",
                             NotificationKind::Poll => "— a poll of theirs you took part in has ended",
+                            _ => "",
                         })
                         @if let Some(post) = n.post_id { " · " a href={ "/posts/" (post) } { "see post" } }
+                            }
+                        }
                         " · " span.meta { (crate::relative_time(n.created_at, now)) }
                     }
                 }

@@ -16,3 +16,21 @@ document.querySelectorAll('form.compose').forEach(function (form) {
   if (cw) cw.addEventListener('input', update);
   update();
 });
+// Copy buttons beside one-time links (shown only when the script runs; the field can always be
+// copied by hand).
+document.querySelectorAll('button[data-copy]').forEach(function (button) {
+  var field = document.getElementById(button.getAttribute('data-copy'));
+  if (!field) return;
+  button.hidden = false;
+  field.addEventListener('focus', function () { field.select(); });
+  button.addEventListener('click', function () {
+    field.select();
+    var done = function () { button.textContent = 'Copied'; };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand('copy'); done(); });
+    } else {
+      document.execCommand('copy');
+      done();
+    }
+  });
+});

@@ -8,6 +8,7 @@ mod announce;
 mod answer;
 mod block;
 mod delete;
+mod flag;
 mod follow;
 mod like;
 mod post;
@@ -179,6 +180,7 @@ enum Read {
     Announce(announce::Announce),
     Like(like::Like),
     Block(block::Block),
+    Flag(flag::Flag),
     Undo(undo::Undo),
     /// A kind this camp does nothing with.
     Ignored(String),
@@ -195,6 +197,7 @@ impl Inbound {
             "Announce" => Read::Announce(announce::Announce::read(activity)?),
             "Like" => Read::Like(like::Like::read(activity)?),
             "Block" => Read::Block(block::Block::read(activity)?),
+            "Flag" => Read::Flag(flag::Flag::read(activity)?),
             "Undo" => Read::Undo(undo::Undo::read(activity, actor_id)?),
             other => Read::Ignored(other.to_string()),
         }))
@@ -209,6 +212,7 @@ impl Inbound {
             Read::Announce(a) => a.apply(cx),
             Read::Like(a) => a.apply(cx),
             Read::Block(a) => a.apply(cx),
+            Read::Flag(a) => a.apply(cx),
             Read::Undo(a) => a.apply(cx),
             Read::Ignored(other) => {
                 log::debug!("ignored a {other} from {}", cx.actor.uri);

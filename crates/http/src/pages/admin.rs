@@ -36,6 +36,9 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         Some("unblocked") => Some("The block is lifted."),
         Some("imported") => Some("The block list is imported."),
         Some("address") => Some("The public address is saved. Restart Porchlight to use it."),
+        Some("removed") => {
+            Some("The member is removed. A backup from just before is in the box's backups.")
+        }
         _ => None,
     };
     let blocks: Vec<(String, &'static str, String)> = s
@@ -80,6 +83,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         federating_as,
         attention: &attention,
         emojis: &emojis,
+        open_reports: s.app.open_report_count()?,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,

@@ -5,6 +5,7 @@
 //! in one read transaction and its change in one write transaction (a use case of `app`).
 
 mod admin;
+mod care;
 mod consent;
 mod entry;
 mod people;
@@ -156,6 +157,7 @@ pub static ROUTES: &[Route] = &[
     post("/posts/{id}/vote", Member, posts::vote),
     post("/posts/{id}/favourite", Member, posts::act),
     post("/posts/{id}/unfavourite", Member, posts::act),
+    get("/posts/{id}/report", Member, care::report_post_form),
     post("/posts/{id}/bookmark", Member, posts::act),
     post("/posts/{id}/unbookmark", Member, posts::act),
     // People.
@@ -167,6 +169,8 @@ pub static ROUTES: &[Route] = &[
     post("/@{handle}/unmute", Member, people::keep_away),
     post("/@{handle}/block", Member, people::keep_away),
     post("/@{handle}/unblock", Member, people::keep_away),
+    get("/@{handle}/report", Member, care::report_person_form),
+    post("/reports", Member, care::file_report),
     // A member's own settings.
     get("/settings", Member, settings::show),
     post("/settings/profile", Member, settings::profile),
@@ -193,6 +197,23 @@ pub static ROUTES: &[Route] = &[
     post("/admin/blocks/import", Host, admin::import_blocks),
     post("/admin/emoji", Moderator, admin::add_emoji),
     post("/admin/emoji/{code}/remove", Moderator, admin::remove_emoji),
+    // Looking after people.
+    get("/admin/members/{id}", Moderator, care::member),
+    post(
+        "/admin/members/{id}/reset-link",
+        Moderator,
+        care::reset_link,
+    ),
+    post("/admin/members/{id}/note", Moderator, care::note),
+    post("/admin/members/{id}/warn", Moderator, care::warn),
+    post("/admin/members/{id}/suspend", Moderator, care::suspend),
+    post("/admin/members/{id}/unsuspend", Moderator, care::unsuspend),
+    post("/admin/members/{id}/hand-over", Host, care::hand_over),
+    post("/admin/members/{id}/remove", Host, care::remove),
+    get("/admin/reports", Moderator, care::queue),
+    get("/admin/reports/{id}", Moderator, care::report),
+    post("/admin/reports/{id}", Moderator, care::resolve),
+    get("/admin/log", Moderator, care::log),
     post("/admin/members/{id}/role", Host, admin::role),
     // Coming in: login, setup, recovery, invites.
     get("/login", Anyone, entry::login_form),
@@ -201,6 +222,8 @@ pub static ROUTES: &[Route] = &[
     post("/setup", Anyone, entry::setup_at_home),
     get("/setup/{token}", Anyone, entry::setup_form),
     post("/setup/{token}", Anyone, entry::setup),
+    get("/reset/{token}", Anyone, care::reset_form),
+    post("/reset/{token}", Anyone, care::reset),
     get("/recover/{token}", Anyone, entry::recover_form),
     post("/recover/{token}", Anyone, entry::recover),
     get("/invite/{code}", Anyone, entry::signup_form),

@@ -25,6 +25,8 @@ pub(super) fn directory(x: &Ctx) -> AppResult<Response> {
     })?;
     let more = list.len() > 100;
     list.truncate(100);
+    // A suspended member is not shown to the camp (hosts find them on the host's page).
+    list.retain(|m| m.suspended_at.is_none());
     Ok(page(
         200,
         web::members(
@@ -56,6 +58,11 @@ fn local_profile(x: &Ctx, username: &str) -> AppResult<Response> {
         .ok_or(porchlight_app::AppError::NotFound)?;
     if member.username != username {
         return Ok(Response::redirect(&format!("/@{}", member.username)));
+    }
+    if member.suspended_at.is_some() {
+        return Err(porchlight_app::AppError::Forbidden(
+            "This account is suspended by the camp's hosts.".into(),
+        ));
     }
     let (following, followers, viewer_follows) = s.app.read(|c| -> AppResult<_> {
         let (following, followers) = social::follow_counts(c, member.id)?;

@@ -193,8 +193,20 @@ fn approve(browser: &mut Browser, path: &str) -> String {
 
 /// A token for the member logged in as `name`, with `scope`, through the consent page.
 pub(crate) fn token_for(camp: &TestCamp, client: &Client, name: &str, scope: &str) -> String {
+    token_for_app(camp, client, name, "read write follow push profile", scope)
+}
+
+/// A token as `token_for`, from an app that registered `registered` (a moderation app asks for
+/// the admin scopes).
+pub(crate) fn token_for_app(
+    camp: &TestCamp,
+    client: &Client,
+    name: &str,
+    registered: &str,
+    scope: &str,
+) -> String {
     let mut browser = camp.logged_in(name);
-    let (id, secret) = register(client, "read write follow push profile");
+    let (id, secret) = register(client, registered);
     let code = approve(
         &mut browser,
         &authorize_path(

@@ -6,6 +6,7 @@
 mod api;
 mod bovine_peer;
 mod cards;
+mod care;
 mod emoji;
 mod federation;
 mod federation_peer;

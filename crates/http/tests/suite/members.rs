@@ -533,9 +533,11 @@ fn muting_and_blocking_from_a_profile_page() {
     hana.get("/").assert_contains("ken&#39;s tent is up");
 
     // Folded under the follow button; nobody sees it on their own page or without an account.
-    hana.get("/@ken").assert_contains("Mute or block");
-    hana.get("/@hana").assert_lacks("Mute or block");
-    camp.browser().get("/@ken").assert_lacks("Mute or block");
+    hana.get("/@ken").assert_contains("Mute, block or report");
+    hana.get("/@hana").assert_lacks("Mute, block or report");
+    camp.browser()
+        .get("/@ken")
+        .assert_lacks("Mute, block or report");
 
     let muted = hana.post("/@ken/mute", &[]);
     assert_eq!(muted.status, 303, "{}", muted.body);

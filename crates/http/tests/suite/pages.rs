@@ -61,6 +61,7 @@ fn every_route_keeps_its_door() {
         "/setup",
         "/setup/{token}",
         "/recover/{token}",
+        "/reset/{token}",
         "/invite/{code}",
     ];
     for route in PAGE_ROUTES {

@@ -109,6 +109,84 @@ fn user_add_list_and_the_cap() {
     );
 }
 
+/// The host's care from a terminal, beside the running server: a reset link the member uses in
+/// a browser, suspending and lifting it, and removing (only with `--yes`, after a backup).
+#[test]
+fn looking_after_members_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for (name, role) in [("hana", "--admin"), ("ken", "--moderator")] {
+        ok(porchlight(
+            &data,
+            &["user", "add", name, role, "--password-stdin"],
+            Some(PASSWORD),
+        ));
+    }
+    let server = Server::start(&data, &[]);
+    let mut ken = Browser::new(&server.base);
+    ken.log_in("ken", PASSWORD);
+
+    let link = ok(porchlight(&data, &["user", "reset-link", "ken"], None));
+    let link = link.trim();
+    let path = link
+        .strip_prefix(&server.base)
+        .unwrap_or_else(|| panic!("the link names the running server: {link}"));
+    assert!(
+        path.starts_with("/reset/") && path.len() == 7 + 48,
+        "{link}"
+    );
+    let mut fresh = Browser::new(&server.base);
+    let set = fresh.post(path, &[("password", "a password from the link")]);
+    assert_eq!(set.status, 303, "{}", set.body);
+    assert_eq!(ken.get("/settings").status, 303, "the old session ended");
+    fails(
+        porchlight(&data, &["user", "reset-link", "nobody"], None),
+        "no member called",
+    );
+
+    let suspended = ok(porchlight(
+        &data,
+        &["user", "suspend", "ken", "--reason", "a test"],
+        None,
+    ));
+    assert!(suspended.contains("@ken is suspended"), "{suspended}");
+    let refused = Browser::new(&server.base).post(
+        "/login",
+        &[
+            ("username", "ken"),
+            ("password", "a password from the link"),
+        ],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    fails(
+        porchlight(&data, &["user", "suspend", "ken"], None),
+        "already suspended",
+    );
+    ok(porchlight(&data, &["user", "unsuspend", "ken"], None));
+    Browser::new(&server.base).log_in("ken", "a password from the link");
+    fails(
+        porchlight(&data, &["user", "suspend", "hana"], None),
+        "only host",
+    );
+
+    fails(porchlight(&data, &["user", "remove", "ken"], None), "--yes");
+    let list = ok(porchlight(&data, &["user", "list"], None));
+    assert!(
+        list.lines().any(|l| l.starts_with("ken ")),
+        "nothing was removed: {list}"
+    );
+    let removed = ok(porchlight(&data, &["user", "remove", "ken", "--yes"], None));
+    assert!(removed.contains("@ken is removed"), "{removed}");
+    assert!(removed.contains("before-removing-ken-"), "{removed}");
+    let list = ok(porchlight(&data, &["user", "list"], None));
+    assert!(!list.lines().any(|l| l.starts_with("ken ")), "{list}");
+    let mut host = Browser::new(&server.base);
+    host.log_in("hana", PASSWORD);
+    host.get("/admin/log")
+        .assert_contains("the host's command line")
+        .assert_contains("removed <strong>@ken</strong>");
+}
+
 /// `porchlight invite` run beside a server prints a link to where that server really is: the
 /// port it took (not the default 8080), and once the host gives the camp a public name on the
 /// host's page, that name.
