@@ -39,13 +39,14 @@ def hidden_fields(html):
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
-def browser_login():
-    """A member's browser: logged in through the web page, as a person would."""
+def browser_login(user=None):
+    """A member's browser (`user`, or the one the script runs as): logged in through the web
+    page, as a person would."""
     session = requests.Session()
     page = session.get(f"{BASE}/login")
     answer = session.post(
         f"{BASE}/login",
-        data={"username": USER, "password": PASSWORD, "csrf": csrf_of(page.text)},
+        data={"username": user or USER, "password": PASSWORD, "csrf": csrf_of(page.text)},
         allow_redirects=False,
     )
     assert answer.status_code == 303, f"login: {answer.status_code}"

@@ -531,6 +531,10 @@ pub fn site(conn: &porchlight_db::Connection) -> AppResult<Site> {
         name,
         code_of_conduct,
         member_cap,
+        code_of_conduct_version: porchlight_db::get_setting(conn, "coc_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        code_of_conduct_change: porchlight_db::get_setting(conn, "coc_change")?.unwrap_or_default(),
     })
 }
 

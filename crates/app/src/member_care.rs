@@ -175,8 +175,29 @@ impl App {
         self.write_and_send(|tx, fed| suspend_in(tx, fed, by, member, &reason))
     }
 
+    /// Lifts a suspension: of a member (servers that follow them are told), or of someone
+    /// elsewhere whom a report's outcome suspended here.
     pub fn unsuspend(&self, by: Acting, member: AccountId) -> AppResult<()> {
         self.write_and_send(|tx, fed| {
+            if accounts::member_by_id(tx, member)?.is_none() {
+                crate::members::require_acting(tx, by, Role::Moderator)?;
+                let person = porchlight_db::federation::remote_by_id(tx, member)?
+                    .ok_or(AppError::NotFound)?;
+                if store::suspended_at(tx, member)?.is_none() {
+                    return Err(AppError::Invalid(format!(
+                        "@{}@{} is not suspended.",
+                        person.username, person.domain
+                    )));
+                }
+                store::set_suspended(tx, member, None)?;
+                return log(
+                    tx,
+                    &actor_name(tx, by)?,
+                    "lifted the suspension of",
+                    &format!("@{}@{}", person.username, person.domain),
+                    "",
+                );
+            }
             let (target, actor) = check_action(tx, by, MemberAction::Unsuspend, member)?;
             if target.suspended_at.is_none() {
                 return Err(AppError::Invalid(format!(

@@ -319,8 +319,11 @@ impl App {
         })
     }
 
-    /// The host changes the camp's name, code of conduct or member cap.
-    pub fn update_site(&self, by: AccountId, site: &Site) -> AppResult<()> {
+    /// The host changes the camp's name, code of conduct or member cap. A changed code of
+    /// conduct gets a new version, with `change` (what the host says changed): every member is
+    /// asked to agree to it again at their next visit, and the log keeps it.
+    pub fn update_site(&self, by: AccountId, site: &Site, change: &str) -> AppResult<()> {
+        let change = bounded("\"What changed\"", change, 500)?;
         let name = bounded("The camp's name", &site.name, MAX_SITE_NAME)?;
         if name.is_empty() {
             return Err(AppError::Invalid("Please give the camp a name.".into()));
@@ -331,9 +334,24 @@ impl App {
             MAX_CODE_OF_CONDUCT,
         )?;
         self.db.write(|tx| {
-            require_role(tx, by, Role::Host)?;
+            let me = require_role(tx, by, Role::Host)?;
             site.member_cap
                 .allows_existing(accounts::count_members(tx)?)?;
+            let before = crate::site(tx)?;
+            if before.code_of_conduct.trim() != coc.trim() {
+                let version = before.code_of_conduct_version + 1;
+                porchlight_db::set_setting(tx, "coc_version", &version.to_string())?;
+                porchlight_db::set_setting(tx, "coc_change", change.trim())?;
+                // Whoever changes it agrees to it.
+                accounts::agree_to_code_of_conduct(tx, me.id, version)?;
+                crate::member_care::log(
+                    tx,
+                    &format!("@{}", me.username),
+                    "changed",
+                    "the code of conduct",
+                    change.trim(),
+                )?;
+            }
             porchlight_db::set_setting(tx, "site_name", &name)?;
             porchlight_db::set_setting(tx, "code_of_conduct", &coc)?;
             porchlight_db::set_setting(tx, "member_cap", &site.member_cap.limit().to_string())?;
@@ -676,6 +694,15 @@ impl App {
         self.db.write(|tx| {
             accounts::member_by_id(tx, id)?.ok_or(AppError::NotFound)?;
             accounts::set_default_audience(tx, id, audience)?;
+            Ok(())
+        })
+    }
+
+    /// A member agrees to the code of conduct as it is now.
+    pub fn agree_to_code_of_conduct(&self, id: AccountId) -> AppResult<()> {
+        self.db.write(|tx| {
+            let version = crate::site(tx)?.code_of_conduct_version;
+            accounts::agree_to_code_of_conduct(tx, id, version)?;
             Ok(())
         })
     }

@@ -21,6 +21,8 @@ pub struct Member {
     pub default_audience: Audience,
     /// When a host or moderator suspended them, if they are suspended.
     pub suspended_at: Option<UnixTime>,
+    /// The version of the code of conduct they last agreed to.
+    pub agreed_coc_version: u32,
 }
 
 impl Member {
@@ -304,4 +306,8 @@ pub struct Site {
     pub name: String,
     pub code_of_conduct: String,
     pub member_cap: MemberCap,
+    /// How many times the code of conduct changed since the camp began (members who agreed to
+    /// an older one are asked again), and what the host said of the last change.
+    pub code_of_conduct_version: u32,
+    pub code_of_conduct_change: String,
 }

@@ -5,7 +5,7 @@ pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at";
+const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -19,6 +19,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         created_at: row.get(6)?,
         default_audience: Audience::parse(&row.get::<_, String>(7)?).unwrap_or(Audience::Local),
         suspended_at: row.get(8)?,
+        agreed_coc_version: row.get(9)?,
     })
 }
 
@@ -55,8 +56,9 @@ pub fn insert_member(
     .execute(params![username, display_name, now])?;
     let id = conn.last_insert_rowid();
     conn.prepare_cached(
-        "INSERT INTO users (account_id, password_hash, role, invited_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO users (account_id, password_hash, role, invited_by, created_at, agreed_coc_version)
+         VALUES (?1, ?2, ?3, ?4, ?5,
+                 IFNULL((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'coc_version'), 0))",
     )?
     .execute(params![id, password_hash, role.as_str(), invited_by, now])?;
     Ok(id)
@@ -297,5 +299,16 @@ pub fn set_default_audience(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE users SET default_audience = ?2 WHERE account_id = ?1")?
         .execute(rusqlite::params![account, audience.as_str()])?;
+    Ok(())
+}
+
+/// A member agrees to the code of conduct as it is now (its version).
+pub fn agree_to_code_of_conduct(
+    conn: &Connection,
+    account: AccountId,
+    version: u32,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET agreed_coc_version = ?2 WHERE account_id = ?1")?
+        .execute(params![account, version])?;
     Ok(())
 }

@@ -517,6 +517,9 @@ const MIGRATIONS: &[&str] = &[
     -- Someone elsewhere whose own server suspended them (lifted when it says so; a suspension
     -- decided here stays until lifted here).
     ALTER TABLE accounts ADD COLUMN suspended_by_origin INTEGER NOT NULL DEFAULT 0;
+    -- The version of the code of conduct each member last agreed to (the setting
+    -- `coc_version` counts the host's changes; a member behind it is asked again).
+    ALTER TABLE users ADD COLUMN agreed_coc_version INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE departed_keys (
         account_id  INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
         private_key TEXT NOT NULL,

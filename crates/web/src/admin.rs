@@ -149,6 +149,9 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     input #member_cap type="number" name="member_cap" value=(view.site.member_cap.limit()) min="1" max="100";
                     label for="code_of_conduct" { "Code of conduct" }
                     textarea #code_of_conduct name="code_of_conduct" rows="6" { (view.site.code_of_conduct) }
+                    p.hint { "One rule per line: they are numbered, shown to apps, and named in reports. When you change them, every member is asked to read them and agree again." }
+                    label for="coc-change" { "What changed " span.hint { "(shown to members with the new rules)" } }
+                    input #coc-change type="text" name="code_of_conduct_change" maxlength="500" placeholder="Added rule 3: ask before posting photos of others.";
                     p { button type="submit" { "Save" } }
                 }
                 section.card #address {

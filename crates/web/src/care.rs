@@ -206,6 +206,8 @@ pub fn reports_queue(
 
 pub struct ReportPageView<'a> {
     pub item: ReportItem<'a>,
+    /// Whether the reported person is suspended now.
+    pub target_suspended: bool,
     pub error: Option<&'a str>,
     pub viewer_is_host: bool,
     pub now: i64,
@@ -247,6 +249,13 @@ pub fn report_page(chrome: &Chrome, view: &ReportPageView) -> Markup {
             @match &r.resolved {
                 Some((at, outcome, by)) => {
                     p.notice #resolved { "Handled " (relative_time(*at, view.now)) @if let Some(by) = by { " by @" (by) } ": " (outcome_name(*outcome)) "." }
+                    @if !local && *outcome == ReportOutcome::Suspended && view.target_suspended {
+                        form #lift method="post" action={ "/admin/members/" (r.target) "/unsuspend" } {
+                            (csrf_field(chrome))
+                            input type="hidden" name="back" value={ "/admin/reports/" (r.id) };
+                            button type="submit" { "Lift the suspension of @" (r.target_handle) }
+                        }
+                    }
                 }
                 None => {
                     form.card #resolve method="post" action={ "/admin/reports/" (r.id) } {
@@ -383,6 +392,30 @@ pub fn report_sent(chrome: &Chrome) -> Markup {
             h1 { "Thank you" }
             p.notice #report-sent { "Your report is with the camp's hosts and moderators. You will get a notification when it is handled." }
             p { a href="/" { "Back to the camp" } }
+        },
+    )
+}
+
+/// The code of conduct, numbered; a member who has not agreed to this version is asked to.
+pub fn code_of_conduct(chrome: &Chrome, rules: &[String], change: &str, to_agree: bool) -> Markup {
+    layout(
+        chrome,
+        "Code of conduct",
+        html! {
+            h1 { "Code of conduct" }
+            @if to_agree && !change.is_empty() { p.notice { strong { "What changed: " } (change) } }
+            @if rules.is_empty() {
+                p.notice { "The hosts have not written one yet." }
+            } @else {
+                ol #rules { @for rule in rules { li { (rule) } } }
+            }
+            @if to_agree {
+                form.card #agree method="post" action="/code-of-conduct/agree" {
+                    (csrf_field(chrome))
+                    p { "To keep taking part in the camp, please read the rules and agree to them." }
+                    p { button type="submit" { "I agree" } }
+                }
+            }
         },
     )
 }

@@ -46,6 +46,7 @@ pub enum Nav {
     Profile,
     Settings,
     Admin,
+    CodeOfConduct,
     None,
 }
 
@@ -60,6 +61,9 @@ pub struct Chrome<'a> {
     /// The page's own path and query, so that buttons can come back to it.
     pub here: &'a str,
     pub max_post_chars: usize,
+    /// The code of conduct changed since this member agreed to it: what the host said changed
+    /// (every page asks them to read it and agree again).
+    pub code_of_conduct_changed: Option<&'a str>,
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -104,7 +108,18 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
-                main #main { (body) }
+                main #main {
+                    @if let Some(change) = chrome.code_of_conduct_changed {
+                        @if chrome.nav != Nav::CodeOfConduct {
+                            p.notice #coc-changed role="status" {
+                                strong { "The code of conduct has changed." }
+                                @if !change.is_empty() { " " (change) }
+                                " " a href="/code-of-conduct" { "Read it and agree" }
+                            }
+                        }
+                    }
+                    (body)
+                }
                 footer.foot {
                     @if let Some(me) = chrome.me {
                         form.inline method="post" action="/logout" {

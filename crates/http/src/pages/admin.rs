@@ -165,7 +165,10 @@ pub(super) fn site(x: &Ctx) -> AppResult<Response> {
                 name: req.field("site_name").to_string(),
                 code_of_conduct: req.field("code_of_conduct").to_string(),
                 member_cap,
+                code_of_conduct_version: 0,
+                code_of_conduct_change: String::new(),
             },
+            req.field("code_of_conduct_change"),
         )
     });
     saved(x, result, "/admin?saved=site")

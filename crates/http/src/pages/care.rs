@@ -111,7 +111,12 @@ pub(super) fn suspend(x: &Ctx) -> AppResult<Response> {
 
 pub(super) fn unsuspend(x: &Ctx) -> AppResult<Response> {
     let result = x.s.app.unsuspend(x.acting()?, x.id("id")?);
-    done(x, result, "unsuspended")
+    // Someone elsewhere is lifted from the report that suspended them.
+    match (result, x.req.field("back")) {
+        (Ok(()), "") => done(x, Ok(()), "unsuspended"),
+        (Ok(()), _) => Ok(Response::redirect(&super::back(x.req, "/admin/reports"))),
+        (Err(e), _) => done(x, Err(e), ""),
+    }
 }
 
 pub(super) fn hand_over(x: &Ctx) -> AppResult<Response> {
@@ -163,7 +168,12 @@ pub(super) fn queue(x: &Ctx) -> AppResult<Response> {
 
 fn report_page(x: &Ctx, status: u16, error: Option<&str>) -> AppResult<Response> {
     let case = x.s.app.report_case(x.acting()?, x.id("id")?)?;
+    let target_suspended =
+        x.s.app
+            .read(|c| porchlight_app::db::moderation::suspended_at(c, case.report.target))?
+            .is_some();
     let view = web::ReportPageView {
+        target_suspended,
         item: item(&case),
         error,
         viewer_is_host: x.me()?.role == Role::Host,
@@ -327,4 +337,27 @@ pub(super) fn reset(x: &Ctx) -> AppResult<Response> {
         }
         Err(e) => Err(e),
     }
+}
+
+pub(super) fn code_of_conduct(x: &Ctx) -> AppResult<Response> {
+    let site = &x.v.site;
+    let rules = porchlight_core::moderation::rules(&site.code_of_conduct);
+    let to_agree =
+        x.v.me
+            .as_ref()
+            .is_some_and(|m| m.agreed_coc_version < site.code_of_conduct_version);
+    Ok(page(
+        200,
+        web::code_of_conduct(
+            &x.chrome(Nav::CodeOfConduct),
+            &rules,
+            &site.code_of_conduct_change,
+            to_agree,
+        ),
+    ))
+}
+
+pub(super) fn agree(x: &Ctx) -> AppResult<Response> {
+    x.s.app.agree_to_code_of_conduct(x.me()?.id)?;
+    Ok(Response::redirect("/"))
 }

@@ -171,6 +171,8 @@ pub static ROUTES: &[Route] = &[
     post("/@{handle}/unblock", Member, people::keep_away),
     get("/@{handle}/report", Member, care::report_person_form),
     post("/reports", Member, care::file_report),
+    get("/code-of-conduct", Anyone, care::code_of_conduct),
+    post("/code-of-conduct/agree", Member, care::agree),
     // A member's own settings.
     get("/settings", Member, settings::show),
     post("/settings/profile", Member, settings::profile),

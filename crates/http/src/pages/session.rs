@@ -43,6 +43,11 @@ impl Visit {
             nav,
             here: &req.path_and_query,
             max_post_chars: s.app.limits.max_post_chars,
+            code_of_conduct_changed: self
+                .me
+                .as_ref()
+                .filter(|m| m.agreed_coc_version < self.site.code_of_conduct_version)
+                .map(|_| self.site.code_of_conduct_change.as_str()),
         }
     }
 

@@ -669,6 +669,24 @@ fn between_two_camps_reports_travel_as_flags_and_suspension_and_removal_are_told
         a.query_i64("SELECT id FROM accounts WHERE username = 'ana' AND domain IS NULL")
     );
 
+    // Ana's own report, handled here: Bea is suspended on Ana's camp alone, and lifted again
+    // from the report's page.
+    let own = a.query_i64("SELECT id FROM reports WHERE from_domain IS NULL");
+    ana.post(
+        &format!("/admin/reports/{own}"),
+        &[("outcome", "suspended")],
+    )
+    .assert_status(303);
+    ana.get("/").assert_lacks("Cheap watches");
+    let lift = ana.get(&format!("/admin/reports/{own}"));
+    lift.assert_contains(&format!("Lift the suspension of @{bea_handle}"));
+    ana.post(
+        &format!("/admin/members/{remote_bea}/unsuspend"),
+        &[("back", &format!("/admin/reports/{own}"))],
+    )
+    .assert_status(303);
+    ana.get("/").assert_contains("Cheap watches");
+
     // Bo suspends Bea: Ana's camp hears it and hides her; lifting it shows her again.
     let bea_id = member_id(b, "bea");
     bo.post(&format!("/admin/members/{bea_id}/suspend"), &[])
@@ -700,4 +718,63 @@ fn between_two_camps_reports_travel_as_flags_and_suspension_and_removal_are_told
         )) == 0
     });
     ana.get("/").assert_lacks("Cheap watches");
+}
+
+#[test]
+fn a_changed_code_of_conduct_asks_every_member_to_agree_again() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("mo", Role::Member);
+    let mut mo = camp.logged_in("mo");
+    mo.get("/").assert_lacks("id=\"coc-changed\"");
+    hana.get("/admin")
+        .assert_contains("name=\"code_of_conduct_change\"");
+
+    hana.post(
+        "/admin/site",
+        &[
+            ("site_name", "Camp"),
+            ("member_cap", "50"),
+            ("code_of_conduct", "1. Be kind\n2. No ads"),
+            ("code_of_conduct_change", "Added rule 2 about ads."),
+        ],
+    )
+    .assert_status(303);
+    // Mo is asked on every page until they agree; the host who wrote it is not.
+    mo.get("/")
+        .assert_contains("id=\"coc-changed\"")
+        .assert_contains("Added rule 2 about ads.");
+    mo.get("/members").assert_contains("id=\"coc-changed\"");
+    hana.get("/").assert_lacks("id=\"coc-changed\"");
+    mo.get("/code-of-conduct")
+        .assert_contains("<ol id=\"rules\"><li>Be kind</li><li>No ads</li></ol>")
+        .assert_contains("action=\"/code-of-conduct/agree\"");
+    mo.post("/code-of-conduct/agree", &[]).assert_status(303);
+    mo.get("/").assert_lacks("id=\"coc-changed\"");
+    mo.get("/code-of-conduct")
+        .assert_lacks("/code-of-conduct/agree");
+
+    // Saving the camp's settings with the same rules asks nobody again; someone who joins
+    // after a change has agreed to it by joining.
+    hana.post(
+        "/admin/site",
+        &[
+            ("site_name", "Camp renamed"),
+            ("member_cap", "50"),
+            ("code_of_conduct", "1. Be kind\n2. No ads"),
+        ],
+    )
+    .assert_status(303);
+    mo.get("/").assert_lacks("id=\"coc-changed\"");
+    camp.add_member("jo", Role::Member);
+    camp.logged_in("jo")
+        .get("/")
+        .assert_lacks("id=\"coc-changed\"");
+    // Visitors read it too, with nothing to agree to.
+    camp.browser()
+        .get("/code-of-conduct")
+        .assert_contains("<li>No ads</li>")
+        .assert_lacks("/code-of-conduct/agree");
+    hana.get("/admin/log").assert_contains(
+        "<strong>@hana</strong> changed <strong>the code of conduct</strong> — “Added rule 2 about ads.”",
+    );
 }

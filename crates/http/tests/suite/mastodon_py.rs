@@ -104,3 +104,43 @@ fn mastodon_py_finds_follows_and_reads_someone_on_another_camp() {
         b.query_i64("SELECT COUNT(*) FROM follows f JOIN accounts a ON a.id = f.follower_id WHERE a.domain IS NOT NULL") == 0
     });
 }
+
+#[test]
+fn mastodon_py_reports_a_post_and_the_hosts_app_handles_it() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    hana.post(
+        "/admin/site",
+        &[
+            ("site_name", "Camp"),
+            ("member_cap", "50"),
+            ("code_of_conduct", "1. Be kind\n2. No ads"),
+        ],
+    )
+    .assert_status(303);
+    camp.add_member("mo", porchlight_core::audience::Role::Member);
+    camp.add_member("ken", porchlight_core::audience::Role::Member);
+    camp.logged_in("ken")
+        .write_post("Cheap watches, ask me", "local");
+    if run_script(
+        "reports.py",
+        &camp.base,
+        &[
+            ("PORCHLIGHT_USER", "mo"),
+            ("PORCHLIGHT_HOST_USER", "hana"),
+            ("PORCHLIGHT_REPORTED", "ken"),
+        ],
+    )
+    .is_none()
+    {
+        return;
+    }
+    // What it did is in the database: one report, handled; one warning for Ken.
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM reports WHERE resolved_at IS NOT NULL"),
+        1
+    );
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'warning'"),
+        1
+    );
+}
