@@ -45,6 +45,8 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
     let m = view.member;
     let base = format!("/admin/members/{}", m.id);
     let is_self = m.id == view.viewer_id;
+    // A moderator looks after members; hosts and moderators are a host's to act on.
+    let may_act = view.viewer_is_host || m.role == Role::Member || is_self;
     layout(
         chrome,
         &format!("@{}", m.username),
@@ -60,6 +62,9 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                 }
                 p { a href={ "/@" (m.username) } { "Their profile" } }
             }
+            @if !may_act {
+                p.notice #staff-only { "@" (m.username) " is a " (role_name(m.role)) ": only a host can act on their account." }
+            } @else {
             section.card #reset {
                 h2 { "Forgot their password?" }
                 @if let Some(link) = view.reset_link {
@@ -111,6 +116,7 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                         (csrf_field(chrome))
                         h2 { "Hand the camp over" }
                         p.hint { "Make @" (m.username) " a host and step down to member yourself. Do this when you are leaving; to share the work, make them a co-host instead." }
+                        label { input type="checkbox" name="confirm" value="on" required; " I will no longer be a host of this camp" }
                         p { button type="submit" { "Hand over to @" (m.username) } }
                     }
                     form.card #remove method="post" action={ (base) "/remove" } {
@@ -124,6 +130,7 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                         p { button.danger type="submit" { "Remove @" (m.username) } }
                     }
                 }
+            }
             }
         },
     )

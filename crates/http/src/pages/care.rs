@@ -120,6 +120,15 @@ pub(super) fn unsuspend(x: &Ctx) -> AppResult<Response> {
 }
 
 pub(super) fn hand_over(x: &Ctx) -> AppResult<Response> {
+    if x.req.field("confirm") != "on" {
+        return done(
+            x,
+            Err(AppError::Invalid(
+                "Tick the box to say you will no longer be a host; nothing was changed.".into(),
+            )),
+            "",
+        );
+    }
     match x.s.app.hand_over(x.me()?.id, x.id("id")?) {
         // The one who handed over is a member now: the host's page is not theirs any more.
         Ok(()) => Ok(Response::redirect("/")),

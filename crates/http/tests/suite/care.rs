@@ -50,6 +50,10 @@ fn a_member_who_forgot_their_password_gets_back_in_through_the_hosts_link() {
         .assert_status(403);
     let mut mia_b = camp.logged_in("mia");
     mia_b
+        .get(&format!("/admin/members/{hana_id}"))
+        .assert_contains("only a host can act on their account")
+        .assert_lacks("/reset-link");
+    mia_b
         .post(&format!("/admin/members/{hana_id}/reset-link"), &[])
         .assert_status(403)
         .assert_contains("only a host can act on a host");
@@ -238,7 +242,13 @@ fn the_bus_problem_a_warning_while_one_host_and_handing_the_camp_over() {
     hana.get("/admin")
         .assert_contains("id=\"one-host\"")
         .assert_contains("Hosts: @hana.");
-    let handed = hana.post(&format!("/admin/members/{kai}/hand-over"), &[]);
+    hana.post(&format!("/admin/members/{kai}/hand-over"), &[])
+        .assert_status(422)
+        .assert_contains("nothing was changed");
+    let handed = hana.post(
+        &format!("/admin/members/{kai}/hand-over"),
+        &[("confirm", "on")],
+    );
     assert_eq!(handed.status, 303, "{}", handed.body);
     assert_eq!(hana.get("/admin").status, 403, "hana stepped down");
     let mut kai_b = camp.logged_in("kai");
@@ -777,4 +787,104 @@ fn a_changed_code_of_conduct_asks_every_member_to_agree_again() {
     hana.get("/admin/log").assert_contains(
         "<strong>@hana</strong> changed <strong>the code of conduct</strong> — “Added rule 2 about ads.”",
     );
+}
+
+/// A `Flag` as Mastodon sends it, from a stand-in server: what it may carry, and what is refused.
+#[test]
+fn a_flag_from_elsewhere_carries_only_what_that_server_could_see() {
+    use porchlight_testkit::peer::Peer;
+    use serde_json::json;
+
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    camp.add_member("cy", Role::Member);
+    let zed = peer.add_actor("zed");
+    let ana = format!("{}/users/ana", camp.base);
+    let follow = json!({ "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{zed}#follow-1"), "type": "Follow", "actor": zed, "object": ana });
+    assert_eq!(
+        peer.post_signed(&format!("{ana}/inbox"), "zed", &follow).0,
+        202
+    );
+    peer.wait_for("the Accept", |d| d.iter().any(|a| a["type"] == "Accept"));
+
+    let mut ana_b = camp.logged_in("ana");
+    let public = ana_b.write_post("public words", "public");
+    let followers = ana_b.write_post("followers words", "followers");
+    let camp_only = ana_b.write_post("camp secret words", "local");
+    let by_cy = camp
+        .logged_in("cy")
+        .write_post("cy's public words", "public");
+    let post = |id: i64| format!("{}/posts/{id}", camp.base);
+    let flag = |id: &str, objects: Vec<String>| {
+        json!({ "@context": "https://www.w3.org/ns/activitystreams", "id": format!("{zed}#{id}"),
+                "type": "Flag", "actor": zed, "object": objects, "content": "please look" })
+    };
+    let inbox = format!("{}/inbox", camp.base);
+
+    let (status, body) = peer.post_signed(
+        &inbox,
+        "zed",
+        &flag(
+            "flag-1",
+            vec![
+                ana.clone(),
+                post(public),
+                post(followers),
+                post(camp_only),
+                post(by_cy),
+                post(999_999),
+            ],
+        ),
+    );
+    assert_eq!(status, 202, "{body}");
+    camp.wait_for("the Flag", |c| c.count("reports") == 1);
+    camp.settle();
+    let carried: Vec<i64> = (0..camp.count("report_posts"))
+        .map(|i| {
+            camp.query_i64(&format!(
+                "SELECT post_id FROM report_posts ORDER BY position LIMIT 1 OFFSET {i}"
+            ))
+        })
+        .collect();
+    assert_eq!(
+        carried,
+        vec![public, followers],
+        "Ana's posts that Zed's server was sent, nothing camp-only, nothing of Cy's"
+    );
+    ana_b
+        .get(&format!(
+            "/admin/reports/{}",
+            camp.query_i64("SELECT id FROM reports")
+        ))
+        .assert_contains("please look")
+        .assert_lacks("camp secret words");
+
+    // A Flag that names nobody here is dropped; so is every Flag once its server is suspended.
+    peer.post_signed(
+        &inbox,
+        "zed",
+        &flag("flag-2", vec![zed.clone(), post(public)]),
+    );
+    camp.settle();
+    assert_eq!(camp.count("reports"), 1);
+    ana_b
+        .post(
+            "/admin/blocks",
+            &[
+                ("domain", &peer.host()),
+                ("level", "suspend"),
+                ("reason", ""),
+            ],
+        )
+        .assert_status(303);
+    let (status, _) = peer.post_signed(&inbox, "zed", &flag("flag-3", vec![ana.clone()]));
+    assert!(
+        status >= 400,
+        "a suspended server's Flag is refused at the door: {status}"
+    );
+    camp.settle();
+    assert_eq!(camp.count("reports"), 1);
 }
