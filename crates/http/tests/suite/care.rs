@@ -792,23 +792,11 @@ fn a_changed_code_of_conduct_asks_every_member_to_agree_again() {
 /// A `Flag` as Mastodon sends it, from a stand-in server: what it may carry, and what is refused.
 #[test]
 fn a_flag_from_elsewhere_carries_only_what_that_server_could_see() {
-    use porchlight_testkit::peer::Peer;
     use serde_json::json;
 
-    let camp = TestCamp::federating();
-    let peer = Peer::start();
-    camp.allow_peers(&[peer.address()]);
-    camp.add_member("ana", Role::Host);
-    camp.add_member("cy", Role::Member);
-    let zed = peer.add_actor("zed");
+    // Ana (host) and Cy, and Zed on a stand-in server who follows Ana.
+    let (camp, peer, zed) = crate::federation_peer::camp_with_remote_follower();
     let ana = format!("{}/users/ana", camp.base);
-    let follow = json!({ "@context": "https://www.w3.org/ns/activitystreams",
-        "id": format!("{zed}#follow-1"), "type": "Follow", "actor": zed, "object": ana });
-    assert_eq!(
-        peer.post_signed(&format!("{ana}/inbox"), "zed", &follow).0,
-        202
-    );
-    peer.wait_for("the Accept", |d| d.iter().any(|a| a["type"] == "Accept"));
 
     let mut ana_b = camp.logged_in("ana");
     let public = ana_b.write_post("public words", "public");

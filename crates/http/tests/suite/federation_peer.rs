@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 const AP: &str = "application/activity+json";
 
 /// A camp with Ana (host) and Cy, and a peer with Zed who follows Ana.
-fn camp_with_remote_follower() -> (TestCamp, Peer, String) {
+pub(crate) fn camp_with_remote_follower() -> (TestCamp, Peer, String) {
     let camp = TestCamp::federating();
     let peer = Peer::start();
     camp.allow_peers(&[peer.address()]);
