@@ -153,6 +153,20 @@ impl App {
             }
             let actor = crate::member_care::actor_name(tx, acting)?;
             let who = format!("@{}", report.target_handle);
+            // A report about a host or moderator is a host's to handle, even to dismiss: a
+            // moderator must not be able to bury one about staff (or about themselves).
+            if report.target_is_local {
+                let handler = require_acting(tx, acting, Role::Moderator).map(|_| ());
+                let target_role = accounts::member_by_id(tx, report.target)?.map(|m| m.role);
+                let handler_role = accounts::member_by_id(tx, by)?.map(|m| m.role);
+                handler?;
+                if target_role >= Some(Role::Moderator) && handler_role < Some(Role::Host) {
+                    return Err(AppError::Forbidden(
+                        "This report is about a host or moderator: only a host can handle it."
+                            .into(),
+                    ));
+                }
+            }
             match outcome {
                 ReportOutcome::Dismissed => {}
                 ReportOutcome::PostsRemoved => {
