@@ -5,18 +5,22 @@
 
 use std::path::PathBuf;
 
-use porchlight_core::AccountId;
-use porchlight_core::audience::Role;
+use porchlight_core::audience::{Audience, Role};
 use porchlight_core::members::check_password;
 use porchlight_core::moderation::{
     self as rules, MAX_MEMBER_NOTE, MAX_REPORT_COMMENT, MemberAction, RESET_LINK_SECS, ResetLink,
 };
+use porchlight_core::{AccountId, PostId};
 use porchlight_db::accounts::{self, Member};
 use porchlight_db::moderation::{self as store, LogEntry};
 use porchlight_db::{Connection, now};
 use porchlight_federation::outbox;
 
+use crate::posting::Compose;
 use crate::{Acting, App, AppError, AppResult, bounded, token_hash};
+
+/// The most an introduction may say (it fits in a welcome post with room to spare).
+pub const MAX_INTRODUCTION: usize = 300;
 
 /// What the log calls whoever acted.
 pub(crate) fn actor_name(conn: &Connection, by: Acting) -> AppResult<String> {
@@ -323,6 +327,69 @@ impl App {
                 "",
             )
         })
+    }
+
+    /// A host's or moderator's line introducing a member to the camp, shown on their profile and
+    /// in the directory; an empty one takes it away.
+    pub fn introduce(&self, by: Acting, member: AccountId, text: &str) -> AppResult<()> {
+        let text = bounded("The introduction", text, MAX_INTRODUCTION)?;
+        self.db.write(|tx| {
+            let (target, actor) = check_action(tx, by, MemberAction::Note, member)?;
+            accounts::set_introduction(tx, member, text.trim())?;
+            log(
+                tx,
+                &actor,
+                "introduced",
+                &format!("@{}", target.username),
+                text.trim(),
+            )
+        })
+    }
+
+    /// Posts, as `by`, a welcome that introduces a member on the Camp timeline (camp only; it
+    /// names them, so they are told). Returns the post.
+    pub fn post_welcome(&self, by: AccountId, member: AccountId) -> AppResult<PostId> {
+        let (target, _) = self
+            .db
+            .read(|c| check_action(c, Acting::Member(by), MemberAction::Note, member))?;
+        if target.suspended_at.is_some() {
+            return Err(AppError::Invalid(
+                "A suspended member cannot be welcomed.".into(),
+            ));
+        }
+        let text = format!(
+            "Everyone, please welcome @{} to the camp! {}",
+            target.username, target.introduction
+        );
+        self.post(
+            by,
+            &Compose {
+                text: text.trim(),
+                content_warning: "",
+                audience: Audience::Local,
+                in_reply_to: None,
+                media: &[],
+                poll: None,
+            },
+        )
+    }
+
+    /// Who joined in the last week, and who used the camp in the last day (the host's page, for
+    /// the round of introductions).
+    pub fn camp_pulse(&self, by: Acting) -> AppResult<(Vec<Member>, Vec<Member>)> {
+        let members = self.members_for_staff(by)?;
+        let since_day = now() - 86_400;
+        let active = self.db.read(|c| accounts::active_since(c, since_day))?;
+        let joined = members
+            .iter()
+            .filter(|m| m.created_at >= now() - 7 * 86_400)
+            .cloned()
+            .collect();
+        let active = members
+            .into_iter()
+            .filter(|m| active.contains(&m.id))
+            .collect();
+        Ok((joined, active))
     }
 
     /// Every member, suspended ones too, for hosts and moderators.

@@ -23,6 +23,8 @@ pub struct Member {
     pub suspended_at: Option<UnixTime>,
     /// The version of the code of conduct they last agreed to.
     pub agreed_coc_version: u32,
+    /// What a host or moderator wrote to introduce them to the camp.
+    pub introduction: String,
 }
 
 impl Member {

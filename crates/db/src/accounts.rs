@@ -5,7 +5,7 @@ pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version";
+const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -20,6 +20,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         default_audience: Audience::parse(&row.get::<_, String>(7)?).unwrap_or(Audience::Local),
         suspended_at: row.get(8)?,
         agreed_coc_version: row.get(9)?,
+        introduction: row.get(10)?,
     })
 }
 
@@ -311,4 +312,25 @@ pub fn agree_to_code_of_conduct(
     conn.prepare_cached("UPDATE users SET agreed_coc_version = ?2 WHERE account_id = ?1")?
         .execute(params![account, version])?;
     Ok(())
+}
+
+/// A host's or moderator's line introducing a member to the camp (empty: none).
+pub fn set_introduction(conn: &Connection, account: AccountId, text: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET introduction = ?2 WHERE account_id = ?1")?
+        .execute(params![account, text])?;
+    Ok(())
+}
+
+/// Members who used the camp since `since`: a page or an app (their session's or token's last
+/// use, kept to the hour) or a post.
+pub fn active_since(conn: &Connection, since: UnixTime) -> rusqlite::Result<Vec<AccountId>> {
+    conn.prepare_cached(
+        "SELECT account_id FROM sessions WHERE last_seen_at >= ?1
+         UNION SELECT account_id FROM oauth_tokens WHERE account_id IS NOT NULL AND last_used >= ?1
+         UNION SELECT u.account_id FROM users u
+               WHERE (SELECT created_at FROM posts WHERE author_id = u.account_id
+                      ORDER BY id DESC LIMIT 1) >= ?1",
+    )?
+    .query_map([since], |r| r.get(0))?
+    .collect()
 }

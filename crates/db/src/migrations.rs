@@ -590,6 +590,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX notifications_account ON notifications (account_id, id);
     CREATE INDEX notifications_post ON notifications (post_id);
     "#,
+    // 19: the line a host or moderator writes to introduce a member to the camp.
+    r#"
+    ALTER TABLE users ADD COLUMN introduction TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -29,6 +29,9 @@ pub struct AdminView<'a> {
     pub emojis: &'a [(String, String)],
     /// Reports waiting for a host or moderator.
     pub open_reports: u32,
+    /// Who joined in the last week, and who used the camp in the last day.
+    pub joined_this_week: &'a [Member],
+    pub active_today: &'a [Member],
 }
 
 /// The public-address section of the host's page.
@@ -81,6 +84,24 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                 @if hosts.len() <= 1 {
                     p.warning #one-host { "The camp has only one host. If you lose your password or disappear, nobody can run it: make someone you trust a co-host below." }
                 }
+                @if !view.joined_this_week.is_empty() {
+                    h3 { "New this week" }
+                    p #joined {
+                        @for (i, m) in view.joined_this_week.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/admin/members/" (m.id) } { "@" (m.username) }
+                            @if m.introduction.is_empty() { " (not introduced yet)" }
+                        }
+                    }
+                }
+                h3 { "Here in the last day" }
+                p #active {
+                    @if view.active_today.is_empty() { "Nobody yet today." }
+                    @for (i, m) in view.active_today.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "/@" (m.username) } { "@" (m.username) }
+                    }
+                }
                 h3 #members { "Members" }
                 table #member-list {
                     @for m in view.members {
@@ -91,7 +112,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                         }
                     }
                 }
-                p.hint { "Open a member to make a password reset link, write a private note, write to them, suspend or remove them." }
+                p.hint { "Open a member to introduce them to the camp, make a password reset link, write a private note, write to them, suspend or remove them." }
             }
             section.card {
                 h2 #invites { "Invite someone" }

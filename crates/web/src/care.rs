@@ -79,6 +79,22 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                     }
                 }
             }
+            section.card #introduce {
+                h2 { "Introduce them" }
+                form method="post" action={ (base) "/introduce" } {
+                    (csrf_field(chrome))
+                    label for="intro-text" { "One line for the camp " span.hint { "(on their profile and in the directory)" } }
+                    textarea #intro-text name="introduction" rows="2" maxlength="300" placeholder="Ken builds boats and bakes bread; talk to Mia about sourdough." { (m.introduction) }
+                    p { button type="submit" { "Save" } }
+                }
+                @if !m.introduction.is_empty() && m.suspended_at.is_none() {
+                    form method="post" action={ (base) "/welcome" } {
+                        (csrf_field(chrome))
+                        p.hint { "Posts “Everyone, please welcome @" (m.username) " to the camp! " (m.introduction) "” on the Camp timeline, as you." }
+                        button type="submit" { "Post a welcome" }
+                    }
+                }
+            }
             form.card #note method="post" action={ (base) "/note" } {
                 (csrf_field(chrome))
                 h2 { "Private note" }

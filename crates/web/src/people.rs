@@ -74,6 +74,7 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
                     @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" }
                     " · joined " (date(m.created_at)) }
                 @if !m.who_i_am.is_empty() { p { strong { (m.who_i_am) } } }
+                @if !m.introduction.is_empty() { p.intro #introduction { span.meta { "The hosts say: " } (m.introduction) } }
                 @if !m.bio.is_empty() { p.pre { (crate::with_emojis(&m.bio, view.emojis)) } }
                 p.meta { (view.following) " following · " (view.followers) " followers" }
                 @if let Some(follows) = view.viewer_follows {
@@ -220,6 +221,7 @@ pub fn members(
                         " " span.meta { "@" (m.username)
                             @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" } }
                         @if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }
+                        @if !m.introduction.is_empty() { p.intro { (m.introduction) } }
                     }
                 }
             }

@@ -148,14 +148,70 @@ pub(crate) fn post_list(
     }
 }
 
-pub fn home(chrome: &Chrome, page: &Page, draft: &ComposeDraft, now: i64) -> Markup {
+/// What a home page adds for someone new: a host's next steps, and people to follow.
+#[derive(Default)]
+pub struct Welcome<'a> {
+    /// For a host while any is left: (what to do, where, done).
+    pub next_steps: Vec<(&'static str, &'static str, bool)>,
+    /// Members the viewer does not follow yet (shown while they follow few).
+    pub who_is_here: &'a [Member],
+    /// The Camp timeline's newest posts (those not on their home already), shown under a home
+    /// that is nearly empty.
+    pub camp: Option<&'a Page>,
+}
+
+pub fn home(
+    chrome: &Chrome,
+    page: &Page,
+    draft: &ComposeDraft,
+    now: i64,
+    welcome: &Welcome,
+) -> Markup {
     layout(
         chrome,
         "Home",
         html! {
             h1.vh { "Home" }
+            @if !welcome.next_steps.is_empty() {
+                section.card #next-steps {
+                    h2 { "Getting the camp ready" }
+                    ul.steps {
+                        @for (what, href, done) in &welcome.next_steps {
+                            li class=(if *done { "done" } else { "todo" }) {
+                                @if *done { "✓ " s { (what) } } @else { "○ " a href=(href) { (what) } }
+                            }
+                        }
+                    }
+                }
+            }
             (composer(chrome, draft))
+            @if !welcome.who_is_here.is_empty() {
+                section.card #who-is-here {
+                    h2 { "Who's here" }
+                    p.hint { "Follow campers to see their posts on your home page." }
+                    ul.people {
+                        @for m in welcome.who_is_here {
+                            li {
+                                a href={ "/@" (m.username) } { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } strong { (m.shown_name()) } }
+                                " " span.meta { "@" (m.username) }
+                                @if !m.introduction.is_empty() { p.who { (m.introduction) } }
+                                @else if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }
+                                form.inline method="post" action={ "/@" (m.username) "/follow" } {
+                                    (crate::csrf_field(chrome)) (crate::back_field(chrome))
+                                    button.follow type="submit" aria-label={ "Follow @" (m.username) } { "Follow" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             (post_list(chrome, page, "Nothing here yet. Follow some campers from the Members page, or write the first post!", now, "/"))
+            @if let Some(camp) = welcome.camp {
+                @if !camp.posts.is_empty() {
+                    h2 #camp-timeline { "New on the camp" }
+                    (post_list(chrome, camp, "", now, "/local"))
+                }
+            }
         },
     )
 }

@@ -55,6 +55,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         })
         .collect();
     let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
+    let (joined, active) = s.app.camp_pulse(x.acting()?)?;
     let attention = s.app.attention()?;
     let emojis: Vec<(String, String)> = s
         .app
@@ -84,6 +85,8 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         attention: &attention,
         emojis: &emojis,
         open_reports: s.app.open_report_count()?,
+        joined_this_week: &joined,
+        active_today: &active,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,

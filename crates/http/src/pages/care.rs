@@ -54,6 +54,7 @@ fn member_page(
 pub(super) fn member(x: &Ctx) -> AppResult<Response> {
     let notice = match x.req.query("saved") {
         Some("note") => Some("The note is saved."),
+        Some("introduced") => Some("The introduction is saved."),
         Some("warned") => Some("Your message is sent."),
         Some("suspended") => Some("The account is suspended."),
         Some("unsuspended") => Some("The suspension is lifted."),
@@ -93,6 +94,21 @@ pub(super) fn note(x: &Ctx) -> AppResult<Response> {
         x.s.app
             .set_member_note(x.acting()?, x.id("id")?, x.req.field("note"));
     done(x, result, "note")
+}
+
+pub(super) fn introduce(x: &Ctx) -> AppResult<Response> {
+    let result =
+        x.s.app
+            .introduce(x.acting()?, x.id("id")?, x.req.field("introduction"));
+    done(x, result, "introduced")
+}
+
+/// A welcome post introducing the member; the Camp timeline shows it.
+pub(super) fn welcome(x: &Ctx) -> AppResult<Response> {
+    match x.s.app.post_welcome(x.me()?.id, x.id("id")?) {
+        Ok(post) => Ok(Response::redirect(&format!("/posts/{post}"))),
+        Err(e) => done(x, Err(e), ""),
+    }
 }
 
 pub(super) fn warn(x: &Ctx) -> AppResult<Response> {

@@ -207,6 +207,8 @@ pub static ROUTES: &[Route] = &[
         care::reset_link,
     ),
     post("/admin/members/{id}/note", Moderator, care::note),
+    post("/admin/members/{id}/introduce", Moderator, care::introduce),
+    post("/admin/members/{id}/welcome", Moderator, care::welcome),
     post("/admin/members/{id}/warn", Moderator, care::warn),
     post("/admin/members/{id}/suspend", Moderator, care::suspend),
     post("/admin/members/{id}/unsuspend", Moderator, care::unsuspend),

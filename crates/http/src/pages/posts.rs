@@ -89,7 +89,13 @@ pub(super) fn compose(x: &Ctx) -> AppResult<Response> {
                     let data = x.read_page(&timeline::Query::Home)?;
                     Ok(page(
                         422,
-                        web::home(&x.chrome(Nav::Home), &data, &draft(None), x.now),
+                        web::home(
+                            &x.chrome(Nav::Home),
+                            &data,
+                            &draft(None),
+                            x.now,
+                            &web::Welcome::default(),
+                        ),
                     ))
                 }
             }

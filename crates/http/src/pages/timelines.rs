@@ -5,6 +5,7 @@ use porchlight_app::db::accounts;
 use porchlight_app::db::social;
 use porchlight_app::db::timeline::{Page, Query};
 use porchlight_app::{AppError, AppResult};
+use porchlight_core::audience::Role;
 use porchlight_core::text::normalize_tag;
 use porchlight_web as web;
 use web::{ComposeDraft, Nav};
@@ -20,9 +21,44 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
             audience: me.default_audience,
             ..ComposeDraft::default()
         };
+        // Someone new follows few and their home is nearly empty: they see who is here, and
+        // the Camp timeline under their home.
+        let who_is_here = s.app.read(|c| -> AppResult<Vec<_>> {
+            let (following, _) = social::follow_counts(c, me.id)?;
+            if following >= FEW_FOLLOWS {
+                return Ok(Vec::new());
+            }
+            let mut others = Vec::new();
+            for m in accounts::list_members(c, 0, 200)? {
+                if m.id != me.id && m.suspended_at.is_none() && !social::follows(c, me.id, m.id)? {
+                    others.push(m);
+                }
+                if others.len() == WHO_IS_HERE {
+                    break;
+                }
+            }
+            Ok(others)
+        })?;
+        let camp = if !who_is_here.is_empty()
+            && data.posts.len() < SPARSE_HOME
+            && data.next_max_id.is_none()
+            && max_id(req).is_none()
+        {
+            let mut camp = x.read_page(&Query::Local)?;
+            camp.posts
+                .retain(|p| !data.posts.iter().any(|h| h.row_id == p.row_id));
+            Some(camp)
+        } else {
+            None
+        };
+        let welcome = web::Welcome {
+            next_steps: next_steps(x)?,
+            who_is_here: &who_is_here,
+            camp: camp.as_ref(),
+        };
         return Ok(page(
             200,
-            web::home(&x.chrome(Nav::Home), &data, &draft, x.now),
+            web::home(&x.chrome(Nav::Home), &data, &draft, x.now, &welcome),
         ));
     }
     let (has_host, members) = s.app.read(|c| {
@@ -46,6 +82,56 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
             recovery.as_deref(),
         ),
     ))
+}
+
+/// Who follows fewer people than this is offered the camp's members to follow.
+const FEW_FOLLOWS: u32 = 3;
+/// How many members the "Who's here" card offers.
+const WHO_IS_HERE: usize = 8;
+/// A home page with fewer posts than this (and no older page) shows the Camp timeline under it.
+const SPARSE_HOME: usize = 5;
+
+/// A host's next steps, until every one is done (then none).
+fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
+    let (s, v) = (x.s, x.v);
+    if v.me.as_ref().is_none_or(|m| m.role != Role::Host) {
+        return Ok(Vec::new());
+    }
+    let (members, hosts, invites) = s.app.read(|c| -> AppResult<_> {
+        Ok((
+            accounts::count_members(c)?,
+            accounts::count_hosts(c)?,
+            accounts::list_invites(c)?.len(),
+        ))
+    })?;
+    let named = s.app.federation.is_some() || s.app.public_domain()?.is_some();
+    let steps = vec![
+        (
+            "Invite someone",
+            "/admin#invites",
+            members > 1 || invites > 0,
+        ),
+        (
+            "Write the code of conduct",
+            "/admin#site",
+            !v.site.code_of_conduct.trim().is_empty(),
+        ),
+        (
+            "Make someone you trust a co-host, so the camp survives you",
+            "/admin#members",
+            hosts >= 2,
+        ),
+        (
+            "Give the camp a public name, to talk to the rest of the fediverse",
+            "/admin#address",
+            named,
+        ),
+    ];
+    Ok(if steps.iter().all(|(_, _, done)| *done) {
+        Vec::new()
+    } else {
+        steps
+    })
 }
 
 pub(super) fn local(x: &Ctx) -> AppResult<Response> {

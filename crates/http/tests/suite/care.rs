@@ -20,7 +20,8 @@ fn reset_path(body: &str) -> String {
     format!("/reset/{token}")
 }
 
-fn member_id(camp: &TestCamp, name: &str) -> i64 {
+/// A member's account id, by name.
+pub(crate) fn member_id(camp: &TestCamp, name: &str) -> i64 {
     camp.query_i64(&format!(
         "SELECT id FROM accounts WHERE username = '{name}' AND domain IS NULL"
     ))
@@ -391,6 +392,13 @@ fn a_report_goes_from_a_member_to_a_moderator_and_is_handled() {
         &[("outcome", "suspended")],
     )
     .assert_status(403);
+    // Not even dismissed: burying a report about staff is a host's call.
+    mia.post(
+        &format!("/admin/reports/{about_host}"),
+        &[("outcome", "dismissed")],
+    )
+    .assert_status(403)
+    .assert_contains("only a host can handle it");
     assert_eq!(
         camp.query_i64(&format!(
             "SELECT resolved_at IS NULL FROM reports WHERE id = {about_host}"

@@ -5,6 +5,7 @@
 
 mod api;
 mod bovine_peer;
+mod camp_life;
 mod cards;
 mod care;
 mod emoji;

@@ -1,0 +1,136 @@
+//! Camp life through the real server: a newcomer introduced by the host and welcomed on the Camp
+//! timeline, the host's "new this week" and "here today", a new host's next steps, and a new
+//! member's first page (who is here, and the Camp timeline instead of an empty home).
+
+use porchlight_core::audience::Role;
+use porchlight_testkit::TestCamp;
+
+use crate::care::member_id;
+
+#[test]
+fn a_host_introduces_a_newcomer_and_welcomes_them_on_the_camp_timeline() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    let ken = camp.add_member("ken", Role::Member);
+    camp.add_member("mia", Role::Moderator);
+    let hana_id = member_id(&camp, "hana");
+    let mut ken_b = camp.logged_in("ken");
+    let mut mia = camp.logged_in("mia");
+
+    // The host's page names who is new and not introduced yet, and who was here today.
+    let admin = hana.get("/admin");
+    admin
+        .assert_contains(&format!(
+            "<a href=\"/admin/members/{ken}\">@ken</a> (not introduced yet)"
+        ))
+        .assert_contains("<a href=\"/@ken\">@ken</a>");
+
+    // Too long changes nothing; a moderator does not write about a host.
+    hana.post(
+        &format!("/admin/members/{ken}/introduce"),
+        &[("introduction", &"x".repeat(301))],
+    )
+    .assert_status(422);
+    mia.post(
+        &format!("/admin/members/{hana_id}/introduce"),
+        &[("introduction", "the boss")],
+    )
+    .assert_status(403);
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM users WHERE introduction != ''"),
+        0
+    );
+
+    let line = "Ken builds boats and bakes bread; talk to Mia about sourdough.";
+    hana.post(
+        &format!("/admin/members/{ken}/introduce"),
+        &[("introduction", line)],
+    )
+    .assert_status(303);
+    ken_b
+        .get("/@ken")
+        .assert_contains("The hosts say: ")
+        .assert_contains(line);
+    mia.get("/members").assert_contains(line);
+    hana.get("/admin").assert_lacks(&format!(
+        "<a href=\"/admin/members/{ken}\">@ken</a> (not introduced yet)"
+    ));
+
+    // One click posts the welcome, as the host, on the Camp timeline; Ken is told.
+    let welcomed = hana.post(&format!("/admin/members/{ken}/welcome"), &[]);
+    assert_eq!(welcomed.status, 303, "{}", welcomed.body);
+    assert!(
+        welcomed
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/posts/")),
+        "{:?}",
+        welcomed.location
+    );
+    mia.get("/local")
+        .assert_contains("Everyone, please welcome <a")
+        .assert_contains("talk to Mia about sourdough");
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM posts WHERE audience = 'local' AND text LIKE 'Everyone, please welcome @ken%'"),
+        1
+    );
+    ken_b.get("/notifications").assert_contains("mentioned you");
+    hana.get("/admin/log").assert_contains(&format!(
+        "<strong>@hana</strong> introduced <strong>@ken</strong> — “{line}”"
+    ));
+}
+
+#[test]
+fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    // A new host's next steps: none done yet.
+    let home = hana.get("/");
+    home.assert_contains("id=\"next-steps\"")
+        .assert_contains("<a href=\"/admin#invites\">Invite someone</a>")
+        .assert_contains("<a href=\"/admin#site\">Write the code of conduct</a>");
+    hana.post(
+        "/admin/site",
+        &[
+            ("site_name", "Camp"),
+            ("member_cap", "50"),
+            ("code_of_conduct", "Be kind"),
+        ],
+    )
+    .assert_status(303);
+    hana.make_invite("", "1");
+    hana.get("/")
+        .assert_contains("✓ <s>Invite someone</s>")
+        .assert_contains("✓ <s>Write the code of conduct</s>")
+        .assert_contains("Make someone you trust a co-host");
+
+    camp.add_member("cy", Role::Member);
+    camp.add_member("jo", Role::Member);
+    camp.logged_in("cy")
+        .write_post("Campfire at eight, bring marshmallows", "local");
+    camp.add_member("ken", Role::Member);
+    let mut ken = camp.logged_in("ken");
+
+    // Ken follows nobody: his first page offers who is here and shows the Camp timeline.
+    let first = ken.get("/");
+    first
+        .assert_contains("id=\"who-is-here\"")
+        .assert_contains("aria-label=\"Follow @cy\"")
+        .assert_contains("aria-label=\"Follow @jo\"")
+        .assert_contains("aria-label=\"Follow @hana\"")
+        .assert_lacks("aria-label=\"Follow @ken\"")
+        .assert_contains("id=\"camp-timeline\"")
+        .assert_contains("Campfire at eight")
+        .assert_lacks("id=\"next-steps\"");
+    for name in ["cy", "jo"] {
+        ken.post(&format!("/@{name}/follow"), &[("back", "/")])
+            .assert_status(303);
+    }
+    ken.get("/")
+        .assert_lacks("aria-label=\"Follow @cy\"")
+        .assert_contains("aria-label=\"Follow @hana\"");
+    ken.post("/@hana/follow", &[]).assert_status(303);
+    // Following three, his home is his own.
+    ken.get("/")
+        .assert_lacks("id=\"who-is-here\"")
+        .assert_lacks("id=\"camp-timeline\"")
+        .assert_contains("Campfire at eight");
+}
