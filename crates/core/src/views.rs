@@ -123,6 +123,8 @@ pub struct Notification {
     pub report_id: Option<i64>,
     /// What a moderator wrote (warnings), or what was done (a handled report).
     pub message: String,
+    /// The first words of the post it is about (or its content warning), for the page.
+    pub excerpt: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

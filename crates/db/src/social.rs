@@ -90,6 +90,20 @@ pub fn withdraw_notification(
     Ok(())
 }
 
+/// How much of a post a notification quotes.
+const EXCERPT_CHARS: usize = 140;
+
+/// The words a notification quotes: the post's first ones (or its content warning), on one line.
+fn excerpt(text: String) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > EXCERPT_CHARS {
+        let cut: String = line.chars().take(EXCERPT_CHARS).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line
+    }
+}
+
 pub fn notifications(
     conn: &Connection,
     account: AccountId,
@@ -98,9 +112,13 @@ pub fn notifications(
 ) -> rusqlite::Result<Vec<Notification>> {
     conn.prepare_cached(&format!(
         "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen,
-                n.report_id, n.message
+                n.report_id, n.message,
+                CASE WHEN p.content_warning != '' THEN 'CW: ' || p.content_warning
+                     ELSE substr(p.text, 1, {excerpt}) END
          FROM notifications n JOIN accounts a ON a.id = n.from_account_id
-         WHERE n.account_id = ?1 AND n.id < ?2 AND {HEARD} ORDER BY n.id DESC LIMIT ?3"
+         LEFT JOIN posts p ON p.id = n.post_id
+         WHERE n.account_id = ?1 AND n.id < ?2 AND {HEARD} ORDER BY n.id DESC LIMIT ?3",
+        excerpt = EXCERPT_CHARS + 1
     ))?
     .query_map(params![account, max_id.unwrap_or(i64::MAX), limit], |r| {
         let kind: String = r.get(1)?;
@@ -115,6 +133,7 @@ pub fn notifications(
             seen: r.get(7)?,
             report_id: r.get(8)?,
             message: r.get(9)?,
+            excerpt: excerpt(r.get::<_, Option<String>>(10)?.unwrap_or_default()),
         })
     })?
     .collect()

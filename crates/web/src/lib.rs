@@ -64,6 +64,8 @@ pub struct Chrome<'a> {
     /// The code of conduct changed since this member agreed to it: what the host said changed
     /// (every page asks them to read it and agree again).
     pub code_of_conduct_changed: Option<&'a str>,
+    /// Whether the camp talks to other servers (the Fediverse tab is shown only then).
+    pub federating: bool,
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -87,7 +89,9 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                             @if let Some(me) = chrome.me {
                                 a href="/" aria-current=[current(Nav::Home)] { "Home" }
                                 a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
-                                a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
+                                @if chrome.federating {
+                                    a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
+                                }
                                 a href="/notifications" aria-current=[current(Nav::Notifications)] {
                                     "Notifications"
                                     @if chrome.unseen_notifications > 0 {
@@ -181,6 +185,15 @@ pub fn date(t: i64) -> String {
             &format!("{:?}", dt.month())[..3],
             dt.year()
         ),
+        Err(_) => String::new(),
+    }
+}
+
+/// A date and time of day in UTC ("6 Dec 2026, 16:03 UTC"); the script shows it in the reader's
+/// own time zone.
+pub fn date_time(t: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t) {
+        Ok(dt) => format!("{}, {:02}:{:02} UTC", date(t), dt.hour(), dt.minute()),
         Err(_) => String::new(),
     }
 }

@@ -57,7 +57,12 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 span.handle { "@" (post.author.handle()) }
                 span.audience title="Who can see this" { (audience_badge(post.audience)) }
                 a.when href=(link) {
-                    time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }
+                    // The post a thread is about says exactly when; lists say how long ago.
+                    @if ctx.focus {
+                        time.local datetime=(iso_time(post.created_at)) { (crate::date_time(post.created_at)) }
+                    } @else {
+                        time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }
+                    }
                 }
                 @if let Some(url) = &post.remote_url {
                     a.origin href=(url) rel="nofollow noopener noreferrer" title="Read it on its own server" { "↗" }

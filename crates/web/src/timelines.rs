@@ -275,7 +275,13 @@ pub fn notifications(
                             NotificationKind::Poll => "— a poll of theirs you took part in has ended",
                             _ => "",
                         })
-                        @if let Some(post) = n.post_id { " · " a href={ "/posts/" (post) } { "see post" } }
+                        @if let Some(post) = n.post_id {
+                            @if n.excerpt.is_empty() {
+                                " · " a href={ "/posts/" (post) } { "see post" }
+                            } @else {
+                                ": " a.excerpt href={ "/posts/" (post) } { "“" (n.excerpt) "”" }
+                            }
+                        }
                             }
                         }
                         " · " span.meta { (crate::relative_time(n.created_at, now)) }

@@ -34,3 +34,9 @@ document.querySelectorAll('button[data-copy]').forEach(function (button) {
     }
   });
 });
+// Exact times (a thread's own post) in the reader's time zone; the page says them in UTC.
+document.querySelectorAll('time.local').forEach(function (el) {
+  var when = new Date(el.getAttribute('datetime'));
+  if (isNaN(when)) return;
+  el.textContent = when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+});

@@ -43,6 +43,7 @@ impl Visit {
             nav,
             here: &req.path_and_query,
             max_post_chars: s.app.limits.max_post_chars,
+            federating: s.app.federation.is_some(),
             code_of_conduct_changed: self
                 .me
                 .as_ref()

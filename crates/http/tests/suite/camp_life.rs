@@ -134,3 +134,45 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
         .assert_lacks("id=\"camp-timeline\"")
         .assert_contains("Campfire at eight");
 }
+
+#[test]
+fn notifications_quote_the_post_threads_say_when_and_the_fediverse_tab_waits_for_a_name() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    let mut ken = camp.logged_in("ken");
+    let said = hana.write_post("@ken movie night is at eight in the barn", "local");
+    hana.post(
+        "/posts",
+        &[
+            ("text", "@ken the twist is that the barn was a boat"),
+            ("audience", "local"),
+            ("content_warning", "spoilers"),
+        ],
+    )
+    .assert_status(303);
+    let long = format!("@ken {}", "word ".repeat(60));
+    hana.write_post(&long, "local");
+    let page = ken.get("/notifications");
+    page.assert_contains(&format!(
+        "<a class=\"excerpt\" href=\"/posts/{said}\">“@ken movie night is at eight in the barn”</a>"
+    ))
+    .assert_contains("“CW: spoilers”")
+    .assert_lacks("the barn was a boat")
+    .assert_contains("word word…”");
+
+    // The post a thread is about says exactly when, in UTC for the page (the script shows it in
+    // the reader's zone); lists say how long ago.
+    let thread = ken.get(&format!("/posts/{said}"));
+    thread.assert_contains("<time class=\"local\" datetime=");
+    assert!(thread.body.contains(" UTC</time>"), "{}", thread.body);
+    ken.get("/local").assert_lacks("class=\"local\"");
+
+    // No public name, no Fediverse tab; a camp that talks to other servers has one.
+    ken.get("/").assert_lacks("href=\"/federated\"");
+    let federating = TestCamp::federating();
+    federating.add_member("ana", Role::Host);
+    federating
+        .logged_in("ana")
+        .get("/")
+        .assert_contains("href=\"/federated\"");
+}
