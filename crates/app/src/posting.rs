@@ -193,7 +193,21 @@ impl App {
         key: Option<&str>,
     ) -> AppResult<PostId> {
         self.meet_mentioned(compose.text);
-        self.write_and_send(|tx, fed| {
+        self.write_and_send(|tx, fed| self.post_in(tx, fed, author, compose, key, &[]))
+    }
+
+    /// Writes a post inside the caller's transaction; `also_to` are members it reaches (and
+    /// tells) besides those its text mentions (the bugle's listeners).
+    pub(crate) fn post_in(
+        &self,
+        tx: &porchlight_db::Transaction,
+        fed: Option<&porchlight_federation::Identity>,
+        author: AccountId,
+        compose: &Compose,
+        key: Option<&str>,
+        also_to: &[AccountId],
+    ) -> AppResult<PostId> {
+        {
             if let Some(key) = key
                 && let Some(earlier) = porchlight_db::oauth::idempotent_post(tx, author, key)?
             {
@@ -202,6 +216,11 @@ impl App {
             let media = porchlight_core::media::check_attachments(compose.media)?;
             let mut prepared =
                 self.prepare(tx, compose.text, compose.content_warning, !media.is_empty())?;
+            for &listener in also_to {
+                if listener != author && !prepared.mentions.contains(&listener) {
+                    prepared.mentions.push(listener);
+                }
+            }
             let mut parent_author = None;
             if let Some(parent_id) = compose.in_reply_to {
                 let parent = timeline::post(tx, parent_id, Reader::member(author))?
@@ -282,7 +301,7 @@ impl App {
                 porchlight_db::oauth::remember_idempotent_post(tx, author, key, id)?;
             }
             Ok(id)
-        })
+        }
     }
 
     /// Edits a post's text and content warning (never its audience); keeps the old version.

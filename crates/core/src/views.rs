@@ -25,6 +25,10 @@ pub struct Member {
     pub agreed_coc_version: u32,
     /// What a host or moderator wrote to introduce them to the camp.
     pub introduction: String,
+    /// They turned the bugle off (they do not hear it).
+    pub bugle_off: bool,
+    /// A host or moderator took the bugle away from them.
+    pub bugle_taken: bool,
 }
 
 impl Member {

@@ -5,7 +5,7 @@ pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction";
+const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction, u.bugle_off, u.bugle_taken";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -21,6 +21,8 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         suspended_at: row.get(8)?,
         agreed_coc_version: row.get(9)?,
         introduction: row.get(10)?,
+        bugle_off: row.get(11)?,
+        bugle_taken: row.get(12)?,
     })
 }
 
@@ -334,3 +336,43 @@ pub fn active_since(conn: &Connection, since: UnixTime) -> rusqlite::Result<Vec<
     .query_map([since], |r| r.get(0))?
     .collect()
 }
+
+/// Whether a member hears the bugle (`off`: they do not).
+pub fn set_bugle_off(conn: &Connection, account: AccountId, off: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET bugle_off = ?2 WHERE account_id = ?1")?
+        .execute(params![account, off])?;
+    Ok(())
+}
+
+/// Whether a member may sound the bugle (`taken`: a host or moderator took it away).
+pub fn set_bugle_taken(conn: &Connection, account: AccountId, taken: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET bugle_taken = ?2 WHERE account_id = ?1")?
+        .execute(params![account, taken])?;
+    Ok(())
+}
+
+/// When a member sounded the bugle since `since`.
+pub fn bugles_since(
+    conn: &Connection,
+    account: AccountId,
+    since: UnixTime,
+) -> rusqlite::Result<Vec<UnixTime>> {
+    conn.prepare_cached("SELECT created_at FROM bugles WHERE account_id = ?1 AND created_at > ?2")?
+        .query_map(params![account, since], |r| r.get(0))?
+        .collect()
+}
+
+pub fn record_bugle(
+    conn: &Connection,
+    account: AccountId,
+    post: PostIdentifier,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO bugles (account_id, post_id, created_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![account, post, now])?;
+    Ok(())
+}
+
+type PostIdentifier = porchlight_core::PostId;

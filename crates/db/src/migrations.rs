@@ -594,6 +594,19 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE users ADD COLUMN introduction TEXT NOT NULL DEFAULT '';
     "#,
+    // 20: the bugle. Whether a member hears it and whether they may sound it, and when each
+    // member sounded it (kept when the message is deleted, so deleting does not reset the limit).
+    r#"
+    ALTER TABLE users ADD COLUMN bugle_off INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN bugle_taken INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE bugles (
+        id         INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id    INTEGER REFERENCES posts (id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX bugles_account ON bugles (account_id, created_at);
+    "#,
 ];
 
 /// The schema version this build writes.

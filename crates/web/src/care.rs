@@ -95,6 +95,21 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                     }
                 }
             }
+            @if !is_self {
+                form.card #bugle-taken method="post" action={ (base) "/bugle" } {
+                    (csrf_field(chrome))
+                    h2 { "The bugle" }
+                    @if m.bugle_taken {
+                        p { "@" (m.username) " cannot sound the bugle." }
+                        input type="hidden" name="taken" value="off";
+                        button type="submit" { "Give the bugle back" }
+                    } @else {
+                        p.hint { "Take it away from someone who uses it to bother the camp. They can still write to people." }
+                        input type="hidden" name="taken" value="on";
+                        button type="submit" { "Take the bugle away" }
+                    }
+                }
+            }
             form.card #note method="post" action={ (base) "/note" } {
                 (csrf_field(chrome))
                 h2 { "Private note" }
@@ -439,6 +454,43 @@ pub fn code_of_conduct(chrome: &Chrome, rules: &[String], change: &str, to_agree
                     p { button type="submit" { "I agree" } }
                 }
             }
+        },
+    )
+}
+
+/// The bugle's page: what it does, who hears it, how many times are left today.
+pub struct BugleView<'a> {
+    pub listeners: usize,
+    pub left_today: usize,
+    /// Why it would not sound now.
+    pub refusal: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub text: &'a str,
+    pub sent: bool,
+}
+
+pub fn bugle(chrome: &Chrome, view: &BugleView) -> Markup {
+    layout(
+        chrome,
+        "The bugle",
+        html! {
+            h1 { "Sound the bugle" }
+            p { "One private message to everyone in the camp who wants to hear it. Use it for what everyone should know: movie night moved, the road is closed, the kettle is on." }
+            @if view.sent { p.notice #bugle-sent role="status" { "The bugle sounded. Replies come to you as private messages." } }
+            (error_box(view.error))
+            @match view.refusal {
+                Some(why) => p.notice #bugle-refused { (why) }
+                None => {
+                    form.card #bugle method="post" action="/bugle" {
+                        (csrf_field(chrome))
+                        label for="bugle-text" { "What the bugle says" }
+                        textarea #bugle-text name="text" rows="4" maxlength=(chrome.max_post_chars) required { (view.text) }
+                        p.hint { (view.listeners) " campers will hear it. You can sound it " (view.left_today) " more time" @if view.left_today != 1 { "s" } " today." }
+                        p { button type="submit" { "Sound the bugle" } }
+                    }
+                }
+            }
+            p.hint { "Campers who would rather not hear it turn it off in their settings." }
         },
     )
 }

@@ -214,6 +214,7 @@ pub fn members(
         html! {
             h1 { "Members" }
             p.hint { (count) " of " (cap) " places taken." }
+            p { a.button #sound-bugle href="/bugle" { "Sound the bugle" } " " span.hint { "(a message to everyone)" } }
             ul.people {
                 @for m in members {
                     li {

@@ -75,6 +75,13 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 p.hint { "Changing it logs you out everywhere else." }
                 p { button type="submit" { "Change password" } }
             }
+            form.card #bugle-setting method="post" action="/settings/bugle" {
+                (csrf_field(chrome))
+                h2 { "The bugle" }
+                p.hint { "Any camper can sound the bugle: one private message to everyone in the camp, a few times a day at most." }
+                label { input type="checkbox" name="hears" value="on" checked[!me.bugle_off]; " I want to hear the bugle" }
+                p { button type="submit" { "Save" } }
+            }
             p { a href="/bookmarks" { "Your bookmarks" } }
             section.card #kept-away {
                 h2 { "Muted and blocked" }

@@ -55,6 +55,7 @@ pub(super) fn member(x: &Ctx) -> AppResult<Response> {
     let notice = match x.req.query("saved") {
         Some("note") => Some("The note is saved."),
         Some("introduced") => Some("The introduction is saved."),
+        Some("bugle") => Some("The bugle setting is saved."),
         Some("warned") => Some("Your message is sent."),
         Some("suspended") => Some("The account is suspended."),
         Some("unsuspended") => Some("The suspension is lifted."),
@@ -385,4 +386,39 @@ pub(super) fn code_of_conduct(x: &Ctx) -> AppResult<Response> {
 pub(super) fn agree(x: &Ctx) -> AppResult<Response> {
     x.s.app.agree_to_code_of_conduct(x.me()?.id)?;
     Ok(Response::redirect("/"))
+}
+
+/// The bugle's page for a member.
+fn bugle_page(x: &Ctx, status: u16, error: Option<&str>, text: &str) -> AppResult<Response> {
+    let state = x.s.app.bugle_status(x.me()?.id)?;
+    let refusal = state.refusal.map(porchlight_app::bugle::explain);
+    let view = web::BugleView {
+        listeners: state.listeners,
+        left_today: state.left_today,
+        refusal: refusal.as_deref(),
+        error,
+        text,
+        sent: x.req.query("sent").is_some(),
+    };
+    Ok(page(status, web::bugle(&x.chrome(Nav::Members), &view)))
+}
+
+pub(super) fn bugle(x: &Ctx) -> AppResult<Response> {
+    bugle_page(x, 200, None, "")
+}
+
+pub(super) fn sound_bugle(x: &Ctx) -> AppResult<Response> {
+    let text = x.req.field("text");
+    match x.s.app.sound_bugle(x.me()?.id, text) {
+        Ok(_) => Ok(Response::redirect("/bugle?sent=1")),
+        Err(e) if is_user_error(&e) => bugle_page(x, 422, Some(&e.to_string()), text),
+        Err(e) => Err(e),
+    }
+}
+
+/// A host or moderator takes the bugle from a member, or gives it back.
+pub(super) fn bugle_taken(x: &Ctx) -> AppResult<Response> {
+    let taken = x.req.field("taken") == "on";
+    let result = x.s.app.set_bugle_taken(x.acting()?, x.id("id")?, taken);
+    done(x, result, "bugle")
 }

@@ -178,6 +178,9 @@ pub static ROUTES: &[Route] = &[
     post("/settings/profile", Member, settings::profile),
     post("/settings/password", Member, settings::password),
     post("/settings/audience", Member, settings::audience),
+    post("/settings/bugle", Member, settings::bugle),
+    get("/bugle", Member, care::bugle),
+    post("/bugle", Member, care::sound_bugle),
     post("/settings/apps/{app}/revoke", Member, settings::revoke_app),
     // Apps asking for a member's consent (OAuth).
     get("/oauth/authorize", Anyone, consent::ask),
@@ -208,6 +211,7 @@ pub static ROUTES: &[Route] = &[
     ),
     post("/admin/members/{id}/note", Moderator, care::note),
     post("/admin/members/{id}/introduce", Moderator, care::introduce),
+    post("/admin/members/{id}/bugle", Moderator, care::bugle_taken),
     post("/admin/members/{id}/welcome", Moderator, care::welcome),
     post("/admin/members/{id}/warn", Moderator, care::warn),
     post("/admin/members/{id}/suspend", Moderator, care::suspend),

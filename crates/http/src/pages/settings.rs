@@ -49,6 +49,7 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
         ),
         Some("revoked") => Some("The app can no longer use your account."),
         Some("audience") => Some("Your posts now start with the audience you chose."),
+        Some("bugle") => Some("Your bugle setting is saved."),
         _ => None,
     };
     page_view(x, notice, Errors::default())
@@ -164,4 +165,11 @@ fn kept_away(x: &Ctx, me: i64) -> AppResult<Vec<web::KeptAway>> {
         }
     }
     Ok(list)
+}
+
+/// Hearing the bugle, or not.
+pub(super) fn bugle(x: &Ctx) -> AppResult<Response> {
+    x.s.app
+        .set_hears_bugle(x.me()?.id, x.req.field("hears") == "on")?;
+    Ok(Response::redirect("/settings?saved=bugle#bugle-setting"))
 }

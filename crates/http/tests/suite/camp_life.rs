@@ -176,3 +176,79 @@ fn notifications_quote_the_post_threads_say_when_and_the_fediverse_tab_waits_for
         .get("/")
         .assert_contains("href=\"/federated\"");
 }
+
+#[test]
+fn any_member_sounds_the_bugle_to_everyone_who_wants_to_hear_it() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    let ken = camp.add_member("ken", Role::Member);
+    camp.add_member("mo", Role::Member);
+    camp.add_member("jo", Role::Member);
+    camp.add_member("mia", Role::Moderator);
+    let mut ken_b = camp.logged_in("ken");
+    let mut mo = camp.logged_in("mo");
+    let mut jo = camp.logged_in("jo");
+    let mut mia = camp.logged_in("mia");
+    // Jo turns it off; Mo blocks Ken.
+    jo.post("/settings/bugle", &[]).assert_status(303);
+    jo.get("/settings")
+        .assert_lacks("name=\"hears\" value=\"on\" checked");
+    mo.post("/@ken/block", &[]).assert_status(303);
+
+    ken_b.get("/members").assert_contains("href=\"/bugle\"");
+    ken_b
+        .get("/bugle")
+        .assert_contains("2 campers will hear it")
+        .assert_contains("3 more times today");
+    ken_b
+        .post("/bugle", &[("text", "  ")])
+        .assert_status(422)
+        .assert_contains("Write what the bugle says");
+    assert_eq!(camp.count("posts"), 0);
+
+    let sent = ken_b.post("/bugle", &[("text", "Movie night moved to Saturday")]);
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    ken_b
+        .get("/bugle?sent=1")
+        .assert_contains("The bugle sounded");
+    let post = camp.query_i64("SELECT id FROM posts");
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM posts WHERE audience = 'direct'"),
+        1
+    );
+    assert_eq!(camp.count("post_mentions"), 2, "Hana and Mia");
+    hana.get("/notifications")
+        .assert_contains("Movie night moved to Saturday");
+    mia.get(&format!("/posts/{post}")).assert_status(200);
+    jo.get("/notifications").assert_lacks("Movie night");
+    mo.get("/notifications").assert_lacks("Movie night");
+    jo.get(&format!("/posts/{post}")).assert_status(404);
+
+    // Three a day; deleting one does not give it back.
+    for text in ["Kettle is on", "Road is closed"] {
+        ken_b.post("/bugle", &[("text", text)]).assert_status(303);
+    }
+    ken_b
+        .post(&format!("/posts/{post}/delete"), &[])
+        .assert_status(303);
+    ken_b
+        .post("/bugle", &[("text", "One more")])
+        .assert_status(422)
+        .assert_contains("3 times in the last day");
+    assert_eq!(camp.count("bugles"), 3);
+
+    // A moderator takes it away, and gives it back; the log keeps both.
+    mia.post(&format!("/admin/members/{ken}/bugle"), &[("taken", "on")])
+        .assert_status(303);
+    ken_b
+        .get("/bugle")
+        .assert_contains("taken the bugle from you")
+        .assert_lacks("id=\"bugle\"");
+    mia.post(&format!("/admin/members/{ken}/bugle"), &[("taken", "off")])
+        .assert_status(303);
+    ken_b
+        .get("/bugle")
+        .assert_contains("you can sound it again in");
+    hana.get("/admin/log")
+        .assert_contains("<strong>@mia</strong> took the bugle from <strong>@ken</strong>")
+        .assert_contains("<strong>@mia</strong> gave the bugle back to <strong>@ken</strong>");
+}
