@@ -2,7 +2,7 @@
 
 use porchlight_core::audience::{Audience, Role};
 pub use porchlight_core::views::{Invite, Member};
-use porchlight_core::{AccountId, UnixTime};
+use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction, u.bugle_off, u.bugle_taken";
@@ -365,7 +365,7 @@ pub fn bugles_since(
 pub fn record_bugle(
     conn: &Connection,
     account: AccountId,
-    post: PostIdentifier,
+    post: PostId,
     now: UnixTime,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
@@ -374,5 +374,3 @@ pub fn record_bugle(
     .execute(params![account, post, now])?;
     Ok(())
 }
-
-type PostIdentifier = porchlight_core::PostId;
