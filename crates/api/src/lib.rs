@@ -6,6 +6,7 @@
 //! one of a few scopes. The table is the only way in, so a test can walk it and show that no
 //! route answers a token without the scope it needs.
 
+mod announcements;
 mod conversations;
 mod endpoints;
 pub mod entities;
@@ -289,7 +290,10 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/api/v1/push/subscription", Member(&["push"]), push::update),
     route("DELETE", "/api/v1/push/subscription", Member(&["push"]), push::delete),
     route("GET", "/api/v1/custom_emojis", Nothing, endpoints::custom_emojis),
-    route("GET", "/api/v1/announcements", Member(&["read"]), social::none),
+    route("GET", "/api/v1/announcements", Member(&["read"]), announcements::index),
+    route("POST", "/api/v1/announcements/:id/dismiss", Member(&["write:accounts"]), announcements::dismiss),
+    route("PUT", "/api/v1/announcements/:id/reactions/:name", Member(&["write:favourites"]), announcements::react),
+    route("DELETE", "/api/v1/announcements/:id/reactions/:name", Member(&["write:favourites"]), announcements::react),
     route("GET", "/api/v1/lists", Member(&["read:lists"]), lists::index),
     route("POST", "/api/v1/lists", Member(&["write:lists"]), lists::create),
     route("GET", "/api/v1/lists/:id", Member(&["read:lists"]), lists::show),

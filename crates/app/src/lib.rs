@@ -4,6 +4,7 @@
 //! the HTTP layer calls it on blocking threads.
 
 pub mod address;
+pub mod announcements;
 pub mod bugle;
 pub mod emoji;
 pub mod filters;

@@ -4,6 +4,7 @@
 //! an async runtime run these on blocking threads.
 
 pub mod accounts;
+pub mod announcements;
 pub mod cards;
 pub mod conversations;
 pub mod emoji;

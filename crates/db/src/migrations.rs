@@ -607,6 +607,28 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX bugles_account ON bugles (account_id, created_at);
     "#,
+    // 21: announcements from the hosts: shown on every page until each member dismisses them
+    // (and in apps), with the reactions members give them.
+    r#"
+    CREATE TABLE announcements (
+        id         INTEGER PRIMARY KEY,
+        text       TEXT NOT NULL,
+        html       TEXT NOT NULL,
+        author_id  INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE announcement_reads (
+        announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        PRIMARY KEY (announcement_id, account_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE announcement_reactions (
+        announcement_id INTEGER NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        name            TEXT NOT NULL,
+        PRIMARY KEY (announcement_id, account_id, name)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

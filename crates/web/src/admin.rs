@@ -29,6 +29,8 @@ pub struct AdminView<'a> {
     pub emojis: &'a [(String, String)],
     /// Reports waiting for a host or moderator.
     pub open_reports: u32,
+    /// The announcements shown now: (id, text, when).
+    pub announcements: &'a [(i64, String, i64)],
     /// Who joined in the last week, and who used the camp in the last day.
     pub joined_this_week: &'a [Member],
     pub active_today: &'a [Member],
@@ -113,6 +115,29 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     }
                 }
                 p.hint { "Open a member to introduce them to the camp, make a password reset link, write a private note, write to them, suspend or remove them." }
+            }
+            section.card #announcements {
+                h2 { "Announce something" }
+                p.hint { "An announcement stays at the top of every page until each camper dismisses it; apps show it too." }
+                form #new-announcement method="post" action="/admin/announcements" {
+                    (csrf_field(chrome))
+                    label for="announcement-text" { "What everyone should know" }
+                    textarea #announcement-text name="text" rows="3" maxlength="1000" required {}
+                    p { button type="submit" { "Announce" } }
+                }
+                @if !view.announcements.is_empty() {
+                    ul #announcement-list {
+                        @for (id, text, at) in view.announcements {
+                            li {
+                                (text) " " span.meta { "· " (date(*at)) }
+                                form.inline method="post" action={ "/admin/announcements/" (id) "/withdraw" } {
+                                    (csrf_field(chrome))
+                                    " " button.link type="submit" { "Withdraw" }
+                                }
+                            }
+                        }
+                    }
+                }
             }
             section.card {
                 h2 #invites { "Invite someone" }

@@ -66,6 +66,8 @@ pub struct Chrome<'a> {
     pub code_of_conduct_changed: Option<&'a str>,
     /// Whether the camp talks to other servers (the Fediverse tab is shown only then).
     pub federating: bool,
+    /// The hosts' announcements this member has not dismissed: (id, HTML).
+    pub announcements: &'a [(i64, String)],
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -119,6 +121,15 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                                 strong { "The code of conduct has changed." }
                                 @if !change.is_empty() { " " (change) }
                                 " " a href="/code-of-conduct" { "Read it and agree" }
+                            }
+                        }
+                    }
+                    @for (id, html) in chrome.announcements {
+                        aside.announcement role="status" aria-label="Announcement from the hosts" {
+                            div.content { (maud::PreEscaped(html)) }
+                            form.inline method="post" action={ "/announcements/" (id) "/dismiss" } {
+                                (csrf_field(chrome)) (back_field(chrome))
+                                button.link type="submit" { "Dismiss" }
                             }
                         }
                     }

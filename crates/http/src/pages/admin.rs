@@ -36,6 +36,8 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         Some("unblocked") => Some("The block is lifted."),
         Some("imported") => Some("The block list is imported."),
         Some("address") => Some("The public address is saved. Restart Porchlight to use it."),
+        Some("announced") => Some("The announcement is on every page now."),
+        Some("withdrawn") => Some("The announcement is withdrawn."),
         Some("removed") => {
             Some("The member is removed. A backup from just before is in the box's backups.")
         }
@@ -56,6 +58,12 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         .collect();
     let federating_as = s.app.federation.as_ref().map(|f| f.me.host.as_str());
     let (joined, active) = s.app.camp_pulse(x.acting()?)?;
+    let announcements: Vec<(i64, String, i64)> = s
+        .app
+        .announcements(me.id)?
+        .into_iter()
+        .map(|a| (a.id, a.text, a.created_at))
+        .collect();
     let attention = s.app.attention()?;
     let emojis: Vec<(String, String)> = s
         .app
@@ -85,6 +93,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         attention: &attention,
         emojis: &emojis,
         open_reports: s.app.open_report_count()?,
+        announcements: &announcements,
         joined_this_week: &joined,
         active_today: &active,
         address: web::AddressView {
@@ -311,4 +320,23 @@ fn certificate_line(x: &Ctx) -> AppResult<Option<String>> {
         _ => return Ok(None),
     };
     Ok(Some(line))
+}
+
+pub(super) fn announce(x: &Ctx) -> AppResult<Response> {
+    let result =
+        x.s.app
+            .announce(x.acting()?, x.req.field("text"))
+            .map(|_| ());
+    saved(x, result, "/admin?saved=announced#announcements")
+}
+
+pub(super) fn withdraw_announcement(x: &Ctx) -> AppResult<Response> {
+    x.s.app.withdraw_announcement(x.acting()?, x.id("id")?)?;
+    Ok(Response::redirect("/admin?saved=withdrawn#announcements"))
+}
+
+/// A member dismisses an announcement; back to the page they were on.
+pub(super) fn dismiss_announcement(x: &Ctx) -> AppResult<Response> {
+    x.s.app.dismiss_announcement(x.me()?.id, x.id("id")?)?;
+    Ok(Response::redirect(&super::back(x.req, "/")))
 }

@@ -179,6 +179,11 @@ pub static ROUTES: &[Route] = &[
     post("/settings/password", Member, settings::password),
     post("/settings/audience", Member, settings::audience),
     post("/settings/bugle", Member, settings::bugle),
+    post(
+        "/announcements/{id}/dismiss",
+        Member,
+        admin::dismiss_announcement,
+    ),
     get("/bugle", Member, care::bugle),
     post("/bugle", Member, care::sound_bugle),
     post("/settings/apps/{app}/revoke", Member, settings::revoke_app),
@@ -201,6 +206,12 @@ pub static ROUTES: &[Route] = &[
     post("/admin/blocks/remove", Host, admin::unblock),
     post("/admin/blocks/import", Host, admin::import_blocks),
     post("/admin/emoji", Moderator, admin::add_emoji),
+    post("/admin/announcements", Moderator, admin::announce),
+    post(
+        "/admin/announcements/{id}/withdraw",
+        Moderator,
+        admin::withdraw_announcement,
+    ),
     post("/admin/emoji/{code}/remove", Moderator, admin::remove_emoji),
     // Looking after people.
     get("/admin/members/{id}", Moderator, care::member),

@@ -25,6 +25,8 @@ pub(crate) struct Visit {
     pub(super) session_needs_touch: bool,
     pub(super) unseen: u32,
     pub(super) site: Site,
+    /// The hosts' announcements this member has not dismissed: (id, HTML).
+    pub(super) announcements: Vec<(i64, String)>,
 }
 
 impl Visit {
@@ -44,6 +46,7 @@ impl Visit {
             here: &req.path_and_query,
             max_post_chars: s.app.limits.max_post_chars,
             federating: s.app.federation.is_some(),
+            announcements: &self.announcements,
             code_of_conduct_changed: self
                 .me
                 .as_ref()
@@ -82,9 +85,12 @@ pub(super) fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit
             fresh
         }
     };
-    let unseen = match &me {
-        Some(m) => social::unseen_notifications(c, m.id)?,
-        None => 0,
+    let (unseen, announcements) = match &me {
+        Some(m) => (
+            social::unseen_notifications(c, m.id)?,
+            porchlight_app::db::announcements::unread(c, m.id)?,
+        ),
+        None => (0, Vec::new()),
     };
     Ok(Visit {
         me,
@@ -93,6 +99,7 @@ pub(super) fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit
         new_anon_cookie,
         session_needs_touch,
         unseen,
+        announcements,
         site: porchlight_app::site(c)?,
     })
 }

@@ -252,3 +252,100 @@ fn any_member_sounds_the_bugle_to_everyone_who_wants_to_hear_it() {
         .assert_contains("<strong>@mia</strong> took the bugle from <strong>@ken</strong>")
         .assert_contains("<strong>@mia</strong> gave the bugle back to <strong>@ken</strong>");
 }
+
+#[test]
+fn announcements_stay_on_every_page_until_dismissed_and_apps_read_and_react_to_them() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    let mut ken = camp.logged_in("ken");
+    // Only hosts and moderators announce; an empty one is refused.
+    ken.post("/admin/announcements", &[("text", "I am the host now")])
+        .assert_status(403);
+    hana.post("/admin/announcements", &[("text", "  ")])
+        .assert_status(422);
+    assert_eq!(camp.count("announcements"), 0);
+    hana.post(
+        "/admin/announcements",
+        &[("text", "The well is fixed: water is back from tonight.")],
+    )
+    .assert_status(303);
+    let id = camp.query_i64("SELECT id FROM announcements");
+
+    // On every page Ken opens, until he dismisses it (and back where he was).
+    for path in ["/", "/members", "/settings"] {
+        ken.get(path)
+            .assert_contains("class=\"announcement\"")
+            .assert_contains("The well is fixed");
+    }
+    let dismissed = ken.post(
+        &format!("/announcements/{id}/dismiss"),
+        &[("back", "/members")],
+    );
+    assert_eq!(dismissed.location.as_deref(), Some("/members"));
+    ken.get("/").assert_lacks("The well is fixed");
+    hana.get("/").assert_contains("The well is fixed");
+
+    // Apps: the list (read for Ken), a reaction, a bad one, dismissing.
+    let client = crate::api::Client::new(&camp);
+    let ken_token = crate::api::token_for(&camp, &client, "ken", "read write");
+    let hana_token = crate::api::token_for(&camp, &client, "hana", "read write");
+    let list = client.get("/api/v1/announcements", Some(&ken_token));
+    assert_eq!(list.status, 200, "{}", list.json);
+    assert_eq!(list.json[0]["id"], id.to_string());
+    assert_eq!(
+        list.json[0]["content"],
+        "<p>The well is fixed: water is back from tonight.</p>"
+    );
+    assert_eq!(list.json[0]["read"], true);
+    let reaction =
+        "/api/v1/announcements/".to_string() + &id.to_string() + "/reactions/%F0%9F%8E%89";
+    assert_eq!(
+        client
+            .json("PUT", &reaction, Some(&ken_token), serde_json::json!({}))
+            .status,
+        200
+    );
+    let bad = client.json(
+        "PUT",
+        &format!("/api/v1/announcements/{id}/reactions/ok"),
+        Some(&ken_token),
+        serde_json::json!({}),
+    );
+    assert_eq!(bad.status, 422);
+    let seen = client.get("/api/v1/announcements", Some(&hana_token));
+    assert_eq!(seen.json[0]["read"], false);
+    assert_eq!(
+        seen.json[0]["reactions"],
+        serde_json::json!([{ "name": "🎉", "count": 1, "me": false }])
+    );
+    let done = client.form(
+        &format!("/api/v1/announcements/{id}/dismiss"),
+        Some(&hana_token),
+        &[],
+    );
+    assert_eq!(done.status, 200);
+    assert_eq!(
+        client.get("/api/v1/announcements", Some(&hana_token)).json[0]["read"],
+        true
+    );
+    assert_eq!(
+        client
+            .json("DELETE", &reaction, Some(&ken_token), serde_json::json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        client.get("/api/v1/announcements", Some(&ken_token)).json[0]["reactions"],
+        serde_json::json!([])
+    );
+
+    // Withdrawn: gone from pages and apps; logged.
+    hana.post(&format!("/admin/announcements/{id}/withdraw"), &[])
+        .assert_status(303);
+    assert_eq!(
+        client.get("/api/v1/announcements", Some(&ken_token)).json,
+        serde_json::json!([])
+    );
+    hana.get("/admin/log")
+        .assert_contains("<strong>@hana</strong> announced <strong>to the camp</strong>");
+}

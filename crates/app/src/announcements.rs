@@ -1,0 +1,111 @@
+//! Announcements: the hosts (or moderators) tell the whole camp something that stays on every
+//! page until each member dismisses it; apps read them through Mastodon's announcements API,
+//! with reactions.
+
+use porchlight_core::AccountId;
+use porchlight_core::audience::Role;
+use porchlight_db::announcements::{self as store, Announcement};
+use porchlight_db::now;
+
+use crate::member_care::{actor_name, log};
+use crate::members::require_acting;
+use crate::{Acting, App, AppError, AppResult, bounded};
+
+/// The most an announcement may say.
+pub const MAX_ANNOUNCEMENT: usize = 1000;
+
+/// Whether `name` can be a reaction: one emoji (a few characters, none of them plain ASCII,
+/// spaces or controls), as Mastodon takes unicode reactions.
+pub fn is_reaction(name: &str) -> bool {
+    let n = name.chars().count();
+    (1..=8).contains(&n)
+        && name
+            .chars()
+            .all(|c| !c.is_ascii() && !c.is_whitespace() && !c.is_control())
+}
+
+impl App {
+    pub fn announce(&self, by: Acting, text: &str) -> AppResult<i64> {
+        let text = bounded("The announcement", text.trim(), MAX_ANNOUNCEMENT)?;
+        if text.is_empty() {
+            return Err(AppError::Invalid("Write what to announce.".into()));
+        }
+        let html = porchlight_core::text::render_post(&text, |_| false).html;
+        self.db.write(|tx| {
+            require_acting(tx, by, Role::Moderator)?;
+            let author = match by {
+                Acting::Member(id) => id,
+                Acting::Shell => return Err(AppError::Forbidden("Announce from the page.".into())),
+            };
+            let id = store::insert(tx, &text, &html, author, now())?;
+            log(tx, &actor_name(tx, by)?, "announced", "to the camp", &text)?;
+            Ok(id)
+        })
+    }
+
+    pub fn withdraw_announcement(&self, by: Acting, id: i64) -> AppResult<()> {
+        self.db.write(|tx| {
+            require_acting(tx, by, Role::Moderator)?;
+            if !store::delete(tx, id)? {
+                return Err(AppError::NotFound);
+            }
+            log(tx, &actor_name(tx, by)?, "withdrew an announcement", "", "")
+        })
+    }
+
+    /// Every announcement as `reader` sees it (read or not, with reactions), newest first.
+    pub fn announcements(&self, reader: AccountId) -> AppResult<Vec<Announcement>> {
+        Ok(self.db.read(|c| store::list(c, reader))?)
+    }
+
+    pub fn dismiss_announcement(&self, reader: AccountId, id: i64) -> AppResult<()> {
+        self.db.write(|tx| {
+            if !store::exists(tx, id)? {
+                return Err(AppError::NotFound);
+            }
+            store::dismiss(tx, id, reader)?;
+            Ok(())
+        })
+    }
+
+    pub fn react_to_announcement(
+        &self,
+        reader: AccountId,
+        id: i64,
+        name: &str,
+        on: bool,
+    ) -> AppResult<()> {
+        if !is_reaction(name) {
+            return Err(AppError::Invalid(format!(
+                "\"{name}\" is not an emoji to react with."
+            )));
+        }
+        self.db.write(|tx| {
+            if !store::exists(tx, id)? {
+                return Err(AppError::NotFound);
+            }
+            store::react(tx, id, reader, name, on)?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reactions_are_emoji() {
+        for (name, ok) in [
+            ("👍", true),
+            ("🎉", true),
+            ("👩‍🚒", true),
+            ("", false),
+            ("a", false),
+            ("ok", false),
+            ("👍 ", false),
+            ("<b>", false),
+            ("🎉🎉🎉🎉🎉🎉🎉🎉🎉", false),
+        ] {
+            assert_eq!(super::is_reaction(name), ok, "{name:?}");
+        }
+    }
+}
