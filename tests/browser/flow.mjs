@@ -3,17 +3,20 @@
 //
 // Usage: node flow.mjs <base_url> <setup_url> <screenshot_dir>
 //
-// Needs playwright-core (npm ci here) and Debian's /usr/bin/chromium
+// Needs playwright-core and axe-core (npm ci here) and Debian's /usr/bin/chromium
 // (scripts/install-test-deps installs both). It never downloads a browser.
 // Prints one line per step; exits non-zero with a clear message on the first failure.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const TOTAL_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// axe-core (npm ci here), injected into each page for the accessibility step.
+const AXE = fileURLToPath(new URL('./node_modules/axe-core/axe.min.js', import.meta.url));
 
 const PHONE = {
   viewport: { width: 375, height: 812 },
@@ -571,6 +574,27 @@ async function run(browser) {
     await open(ken.page, at('/settings'), 'the settings page on the old phone');
     if (pathOf(ken.page) !== '/login') fail(`the old session should have ended, but it is on ${ken.page.url()}`);
     return 'back in; the old session ended';
+  });
+
+  // k. axe-core over every main page, as the host sees them: no violations.
+  await step('accessibility', async () => {
+    // The camp's CSP (rightly) refuses injected scripts; this context lets axe in, as the host.
+    const audit = await newPerson(browser, PHONE, { bypassCSP: true, storageState: await hana.context.storageState() });
+    const page = (shotPage = audit.page);
+    const pages = ['/', '/local', '/notifications', '/members', '/search', '/settings', '/admin',
+      '/admin/reports', '/admin/log', '/code-of-conduct', '/bugle', '/@ken', new URL(threadUrl).pathname];
+    const found = [];
+    for (const path of pages) {
+      await open(page, at(path), path);
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      for (const v of violations) found.push(`${path}: ${v}`);
+    }
+    if (found.length) fail(`axe-core found ${found.length} violation(s):\n   ${found.join('\n   ')}`);
+    return `${pages.length} pages, no violations`;
   });
 
   return stepNo;

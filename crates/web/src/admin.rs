@@ -160,7 +160,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                 @if !view.invites.is_empty() {
                     h2 { "Invites" }
                     table {
-                        tr { th { "Link" } th { "Used" } th { "Status" } th {} }
+                        tr { th { "Link" } th { "Used" } th { "Status" } th { span.vh { "Withdraw" } } }
                         @for inv in view.invites {
                             tr {
                                 td.mono { (view.base_url) "/invite/" (inv.code) }
@@ -241,7 +241,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     }
                     @if !view.blocks.is_empty() {
                         table #block-list {
-                            tr { th { "Server" } th { "Block" } th { "Why" } th {} }
+                            tr { th { "Server" } th { "Block" } th { "Why" } th { span.vh { "Unblock" } } }
                             @for (domain, level, reason) in view.blocks {
                                 tr {
                                     td.mono { (domain) }

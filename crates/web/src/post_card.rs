@@ -88,7 +88,8 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                             }
                         } @else {
                             a href=(m.proxy) {
-                                img src=(m.proxy) alt=(m.description) loading="lazy" decoding="async";
+                                // A link must have a name: a picture without a description says so.
+                                img src=(m.proxy) alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() }) loading="lazy" decoding="async";
                             }
                         }
                     }
@@ -129,9 +130,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                     button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { "Boost" @if post.boost_count > 0 { " " (post.boost_count) } }
                 }
                 @if signed_in && post.favourited {
-                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" aria-label="Favourited" { "★ " (post.favourite_count) }
+                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" { "★" span.vh { " Favourited" } " " (post.favourite_count) }
                 } @else if signed_in && post.may(Action::Favourite) {
-                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" aria-label="Favourite" { "☆" @if post.favourite_count > 0 { " " (post.favourite_count) } }
+                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" { "☆" span.vh { " Favourite" } @if post.favourite_count > 0 { " " (post.favourite_count) } }
                 }
                 @if signed_in && post.bookmarked {
                     button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { "Bookmarked" }

@@ -19,6 +19,7 @@ pub fn thread(
         chrome,
         &format!("Post by {}", focus.author.shown_name()),
         html! {
+            h1.vh { "Post by " (focus.author.shown_name()) }
             @for post in ancestors {
                 (post_card(chrome, post, PostContext { now, ..Default::default() }))
             }

@@ -86,10 +86,10 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
             section.card #kept-away {
                 h2 { "Muted and blocked" }
                 @if view.kept_away.is_empty() {
-                    p.hint { "Nobody. To mute or block someone, open their profile and choose \"Mute or block\"." }
+                    p.hint { "Nobody. To mute or block someone, open their profile and choose \"Mute, block or report\"." }
                 } @else {
                     table #kept-away-list {
-                        tr { th { "Who" } th { "" } th {} }
+                        tr { th { "Who" } th { "How" } th { span.vh { "Undo" } } }
                         @for k in view.kept_away {
                             tr {
                                 td { a href={ "/@" (k.handle) } { (k.shown_name) } " " span.hint { "@" (k.handle) } }
@@ -127,7 +127,7 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 } @else {
                     p.hint { "These apps may use your account. Revoking one logs it out at once." }
                     table #app-list {
-                        tr { th { "App" } th { "May" } th { "Since" } th {} }
+                        tr { th { "App" } th { "May" } th { "Since" } th { span.vh { "Take back" } } }
                         @for app in view.apps {
                             tr {
                                 td { (app.name) }

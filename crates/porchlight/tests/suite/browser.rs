@@ -1,6 +1,7 @@
 //! The whole product in a real browser: headless Chromium (Debian's package) at phone width goes
-//! through setup → invite → signup → post → reply → boost → notifications against the real
-//! `porchlight` binary, saving screenshots under `target/screenshots/`. The steps live in
+//! through setup → invite → signup → post → reply → boost → notifications → a report handled →
+//! a password reset link, then runs axe-core over every main page (zero violations), against the
+//! real `porchlight` binary, saving screenshots under `target/screenshots/`. The steps live in
 //! `tests/browser/flow.mjs` (playwright-core driving /usr/bin/chromium); `scripts/install-test-deps`
 //! installs both.
 
