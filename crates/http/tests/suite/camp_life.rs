@@ -349,3 +349,18 @@ fn announcements_stay_on_every_page_until_dismissed_and_apps_read_and_react_to_t
     hana.get("/admin/log")
         .assert_contains("<strong>@hana</strong> announced <strong>to the camp</strong>");
 }
+
+#[test]
+fn a_picture_without_a_description_still_names_its_link() {
+    let (_camp, mut hana) = TestCamp::with_host("hana");
+    let photo = porchlight_pictures::samples::jpeg(40, 30, Some(1));
+    let posted = hana.post_multipart(
+        "/posts",
+        &[("text", "the lake"), ("audience", "local")],
+        &[("picture", "lake.jpg", "image/jpeg", &photo)],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    hana.get("/local")
+        .assert_contains("alt=\"A picture (no description)\"")
+        .assert_lacks("alt=\"\" loading");
+}
