@@ -8,7 +8,7 @@ use porchlight_tls::Status;
 use crate::members::require_role;
 use crate::{App, AppError, AppResult};
 
-const PUBLIC_NAME: &str = "public_domain";
+pub(crate) const PUBLIC_NAME: &str = "public_domain";
 const CERTIFICATE_STATUS: &str = "certificate_status";
 /// Where the running server said people reach it, for links made while it runs elsewhere (the
 /// command line's invite links).
@@ -16,6 +16,15 @@ const SERVED_AT: &str = "served_at";
 
 impl App {
     /// The public name the host gave on a page, if any.
+    /// How far the camp is set up: members, hosts, whether an invite was made, whether it has
+    /// a public name (or talks to other servers under a fixed one).
+    pub fn setup_progress(&self) -> AppResult<(u32, u32, bool, bool)> {
+        let (members, hosts, invited, named) = self
+            .db
+            .read(|c| porchlight_db::accounts::setup_progress(c, PUBLIC_NAME))?;
+        Ok((members, hosts, invited, named || self.federation.is_some()))
+    }
+
     pub fn public_domain(&self) -> AppResult<Option<String>> {
         Ok(self
             .db

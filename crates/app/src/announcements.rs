@@ -2,6 +2,8 @@
 //! page until each member dismisses it; apps read them through Mastodon's announcements API,
 //! with reactions.
 
+use std::sync::atomic::Ordering;
+
 use porchlight_core::AccountId;
 use porchlight_core::audience::Role;
 use porchlight_db::announcements::{self as store, Announcement};
@@ -31,26 +33,46 @@ impl App {
             return Err(AppError::Invalid("Write what to announce.".into()));
         }
         let html = porchlight_core::text::render_post(&text, |_| false).html;
-        self.db.write(|tx| {
-            require_acting(tx, by, Role::Moderator)?;
-            let author = match by {
-                Acting::Member(id) => id,
-                Acting::Shell => return Err(AppError::Forbidden("Announce from the page.".into())),
-            };
-            let id = store::insert(tx, &text, &html, author, now())?;
-            log(tx, &actor_name(tx, by)?, "announced", "to the camp", &text)?;
-            Ok(id)
-        })
+        self.db
+            .write(|tx| {
+                require_acting(tx, by, Role::Moderator)?;
+                let author = match by {
+                    Acting::Member(id) => id,
+                    Acting::Shell => {
+                        return Err(AppError::Forbidden("Announce from the page.".into()));
+                    }
+                };
+                let id = store::insert(tx, &text, &html, author, now())?;
+                log(tx, &actor_name(tx, by)?, "announced", "to the camp", &text)?;
+                Ok(id)
+            })
+            .inspect(|_| self.announcements_up.store(true, Ordering::Relaxed))
+    }
+
+    /// The announcements `reader` has not dismissed, for the pages' banners: (id, HTML). No
+    /// query at all while none is up.
+    pub fn unread_announcements(
+        &self,
+        conn: &porchlight_db::Connection,
+        reader: AccountId,
+    ) -> AppResult<Vec<(i64, String)>> {
+        if !self.announcements_up.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
+        Ok(store::unread(conn, reader)?)
     }
 
     pub fn withdraw_announcement(&self, by: Acting, id: i64) -> AppResult<()> {
-        self.db.write(|tx| {
-            require_acting(tx, by, Role::Moderator)?;
-            if !store::delete(tx, id)? {
-                return Err(AppError::NotFound);
-            }
-            log(tx, &actor_name(tx, by)?, "withdrew an announcement", "", "")
-        })
+        self.db
+            .write(|tx| {
+                require_acting(tx, by, Role::Moderator)?;
+                if !store::delete(tx, id)? {
+                    return Err(AppError::NotFound);
+                }
+                log(tx, &actor_name(tx, by)?, "withdrew an announcement", "", "")?;
+                Ok(store::any(tx)?)
+            })
+            .map(|any| self.announcements_up.store(any, Ordering::Relaxed))
     }
 
     /// Every announcement as `reader` sees it (read or not, with reactions), newest first.

@@ -63,6 +63,11 @@ pub struct App {
     profile_reads: std::sync::Mutex<std::collections::HashMap<porchlight_core::AccountId, i64>>,
     /// The data folder (a backup is made in its `backups/` before a member is removed).
     data_dir: std::path::PathBuf,
+    /// Whether any announcement is up, so that pages look for unread ones only then (every
+    /// page a member opens would otherwise pay for the query).
+    pub(crate) announcements_up: std::sync::atomic::AtomicBool,
+    /// Set once a host's next steps were all seen done: the home page stops looking.
+    camp_ready: std::sync::atomic::AtomicBool,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -293,6 +298,7 @@ impl App {
             Ok(key)
         })?;
         let csrf_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key_hex.as_bytes());
+        let announcements_up = db.read(porchlight_db::announcements::any)?;
         Ok(App {
             db,
             limits,
@@ -308,7 +314,19 @@ impl App {
             recovery_at_home: std::sync::RwLock::new(None),
             profile_reads: Default::default(),
             data_dir: data_dir.to_path_buf(),
+            announcements_up: std::sync::atomic::AtomicBool::new(announcements_up),
+            camp_ready: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether a host's next steps were all seen done (then nobody needs them again).
+    pub fn camp_ready(&self) -> bool {
+        self.camp_ready.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn mark_camp_ready(&self) {
+        self.camp_ready
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Offers a recovery link on the box's front page (see [`App::recovery_at_home`]).

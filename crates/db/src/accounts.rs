@@ -374,3 +374,19 @@ pub fn record_bugle(
     .execute(params![account, post, now])?;
     Ok(())
 }
+
+/// How far a new camp is set up, in one statement (a host's home page asks on every visit until
+/// it is): members, hosts, whether any invite was ever made, and whether the setting `name_key`
+/// (the public name) is there.
+pub fn setup_progress(
+    conn: &Connection,
+    name_key: &str,
+) -> rusqlite::Result<(u32, u32, bool, bool)> {
+    conn.prepare_cached(
+        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM users WHERE role = 'host'),
+                EXISTS (SELECT 1 FROM invites), EXISTS (SELECT 1 FROM settings WHERE key = ?1)",
+    )?
+    .query_row([name_key], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })
+}

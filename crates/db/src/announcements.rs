@@ -117,3 +117,9 @@ pub fn react(
     }
     Ok(())
 }
+
+/// Whether any announcement is up.
+pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM announcements)")?
+        .query_row([], |r| r.get(0))
+}

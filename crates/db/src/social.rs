@@ -42,6 +42,20 @@ pub fn unfollow(
 }
 
 /// (following, followers) counts.
+/// Whether `account` follows fewer than `few` accounts (it stops counting at `few`).
+pub fn follows_fewer_than(
+    conn: &Connection,
+    account: AccountId,
+    few: u32,
+) -> rusqlite::Result<bool> {
+    let n: u32 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM follows WHERE follower_id = ?1 LIMIT ?2)",
+        )?
+        .query_row(params![account, few], |r| r.get(0))?;
+    Ok(n < few)
+}
+
 pub fn follow_counts(conn: &Connection, account: AccountId) -> rusqlite::Result<(u32, u32)> {
     let following = conn
         .prepare_cached("SELECT COUNT(*) FROM follows WHERE follower_id = ?1")?

@@ -88,7 +88,7 @@ pub(super) fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit
     let (unseen, announcements) = match &me {
         Some(m) => (
             social::unseen_notifications(c, m.id)?,
-            porchlight_app::db::announcements::unread(c, m.id)?,
+            s.app.unread_announcements(c, m.id)?,
         ),
         None => (0, Vec::new()),
     };

@@ -24,8 +24,7 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
         // Someone new follows few and their home is nearly empty: they see who is here, and
         // the Camp timeline under their home.
         let who_is_here = s.app.read(|c| -> AppResult<Vec<_>> {
-            let (following, _) = social::follow_counts(c, me.id)?;
-            if following >= FEW_FOLLOWS {
+            if !social::follows_fewer_than(c, me.id, FEW_FOLLOWS)? {
                 return Ok(Vec::new());
             }
             let mut others = Vec::new();
@@ -94,23 +93,12 @@ const SPARSE_HOME: usize = 5;
 /// A host's next steps, until every one is done (then none).
 fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
     let (s, v) = (x.s, x.v);
-    if v.me.as_ref().is_none_or(|m| m.role != Role::Host) {
+    if v.me.as_ref().is_none_or(|m| m.role != Role::Host) || s.app.camp_ready() {
         return Ok(Vec::new());
     }
-    let (members, hosts, invites) = s.app.read(|c| -> AppResult<_> {
-        Ok((
-            accounts::count_members(c)?,
-            accounts::count_hosts(c)?,
-            accounts::list_invites(c)?.len(),
-        ))
-    })?;
-    let named = s.app.federation.is_some() || s.app.public_domain()?.is_some();
+    let (members, hosts, invited, named) = s.app.setup_progress()?;
     let steps = vec![
-        (
-            "Invite someone",
-            "/admin#invites",
-            members > 1 || invites > 0,
-        ),
+        ("Invite someone", "/admin#invites", members > 1 || invited),
         (
             "Write the code of conduct",
             "/admin#site",
@@ -128,6 +116,7 @@ fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
         ),
     ];
     Ok(if steps.iter().all(|(_, _, done)| *done) {
+        s.app.mark_camp_ready();
         Vec::new()
     } else {
         steps
