@@ -109,6 +109,15 @@ impl App {
                 None,
                 &heard_by,
             )?;
+            // The bugle is the camp's: a mention of someone elsewhere would carry it out of the
+            // camp (the whole transaction, deliveries included, is undone).
+            if porchlight_db::posts::mentions_elsewhere(tx, id)? {
+                return Err(AppError::Invalid(
+                    "The bugle stays in the camp: write to people on other servers in a post of \
+                     its own."
+                        .into(),
+                ));
+            }
             accounts::record_bugle(tx, by, id, now())?;
             Ok(id)
         })

@@ -316,3 +316,12 @@ pub fn edit_times(
     }
     Ok(found)
 }
+
+/// Whether a post mentions anyone on another server (it would be delivered to them).
+pub fn mentions_elsewhere(conn: &Connection, post: PostId) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM post_mentions m JOIN accounts a ON a.id = m.account_id
+                        WHERE m.post_id = ?1 AND a.domain IS NOT NULL)",
+    )?
+    .query_row([post], |r| r.get(0))
+}

@@ -204,7 +204,6 @@ fn any_member_sounds_the_bugle_to_everyone_who_wants_to_hear_it() {
         .assert_status(422)
         .assert_contains("Write what the bugle says");
     assert_eq!(camp.count("posts"), 0);
-
     let sent = ken_b.post("/bugle", &[("text", "Movie night moved to Saturday")]);
     assert_eq!(sent.status, 303, "{}", sent.body);
     ken_b
@@ -363,4 +362,32 @@ fn a_picture_without_a_description_still_names_its_link() {
     hana.get("/local")
         .assert_contains("alt=\"A picture (no description)\"")
         .assert_lacks("alt=\"\" loading");
+}
+
+#[test]
+fn a_bugle_naming_someone_elsewhere_is_refused_and_nothing_leaves() {
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    b.add_member("bea", Role::Member);
+    let mut ana = a.logged_in("ana");
+    let bea_handle = format!("bea@{}", b.host());
+    ana.get(&format!("/@{bea_handle}")).assert_status(200);
+    ana.post(&format!("/@{bea_handle}/follow"), &[])
+        .assert_status(303);
+    b.wait_for("Ana's follow", |b| b.count("follows") == 1);
+    let mut bea = b.logged_in("bea");
+    let jobs = b.count("jobs");
+    bea.post(
+        "/bugle",
+        &[(
+            "text",
+            &format!("Party tonight! @ana@{} come too", a.host()),
+        )],
+    )
+    .assert_status(422)
+    .assert_contains("The bugle stays in the camp");
+    assert_eq!((b.count("posts"), b.count("bugles")), (0, 0));
+    assert_eq!(b.count("jobs"), jobs, "nothing queued for the other camp");
 }
