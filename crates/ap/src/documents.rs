@@ -210,6 +210,8 @@ pub struct Picture {
     pub width: u32,
     pub height: u32,
     pub focus: (f64, f64),
+    /// Empty when there is none.
+    pub blurhash: String,
 }
 
 pub fn note(n: &Note) -> Value {
@@ -244,6 +246,7 @@ pub fn note(n: &Note) -> Value {
             "width": p.width,
             "height": p.height,
             "focalPoint": [p.focus.0, p.focus.1],
+            "blurhash": if p.blurhash.is_empty() { Value::Null } else { p.blurhash.clone().into() },
         })).collect::<Vec<Value>>(),
     });
     if let Some(updated) = n.updated {

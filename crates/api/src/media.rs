@@ -1,37 +1,40 @@
 //! Pictures: `POST /api/v2/media` (and v1), then `media_ids` on a status. Alt text and focus
 //! can be changed until the picture is posted; an unposted one can be deleted.
 
-use porchlight_app::db::uploads::Upload;
+use porchlight_app::db::uploads::{PictureCopy, Upload};
 use porchlight_app::uploads::PictureDetails;
 use serde_json::{Value, json};
 
 use crate::{ApiError, ApiResponse, Caller};
 
-/// A MediaAttachment entity for an upload of this camp.
+/// A MediaAttachment entity for an upload of this camp: `url` the picture as uploaded,
+/// `preview_url` the small copy the box made (Mastodon's "small"), with both sizes and the
+/// blurhash.
 pub fn attachment(base: &str, u: &Upload) -> Value {
-    let url = format!("{base}/files/{}", u.file_name);
-    let size = json!({
-        "width": u.width,
-        "height": u.height,
-        "size": format!("{}x{}", u.width, u.height),
-        "aspect": f64::from(u.width) / f64::from(u.height.max(1)),
-    });
+    let size = |c: &PictureCopy| {
+        json!({
+            "width": c.width,
+            "height": c.height,
+            "size": format!("{}x{}", c.width, c.height),
+            "aspect": f64::from(c.width) / f64::from(c.height.max(1)),
+        })
+    };
+    let small = u.small_or_original();
     json!({
         "id": u.id.to_string(),
         // (Not "gifv": for Mastodon that means the URL is a video.)
         "type": "image",
-        "url": url,
-        // The picture itself: the box makes no smaller copies (that would mean decoding it).
-        "preview_url": url,
+        "url": format!("{base}/files/{}", u.file_name),
+        "preview_url": format!("{base}/files/{}", small.file_name),
         "remote_url": null,
         "text_url": null,
         "meta": {
-            "original": size,
-            "small": size,
+            "original": size(&u.original()),
+            "small": size(&small),
             "focus": { "x": u.focus.0, "y": u.focus.1 },
         },
         "description": if u.description.is_empty() { Value::Null } else { u.description.clone().into() },
-        "blurhash": null,
+        "blurhash": if u.blurhash.is_empty() { Value::Null } else { u.blurhash.clone().into() },
     })
 }
 

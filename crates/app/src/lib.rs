@@ -68,6 +68,10 @@ pub struct App {
     pub(crate) announcements_up: std::sync::atomic::AtomicBool,
     /// Set once a host's next steps were all seen done: the home page stops looking.
     camp_ready: std::sync::atomic::AtomicBool,
+    /// Pictures are decoded one at a time (display copies, avatars, pictures from elsewhere):
+    /// each may take tens of megabytes while it lasts, and a burst of uploads must not
+    /// multiply that on a Pi.
+    pub(crate) picture_work: std::sync::Mutex<()>,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -315,6 +319,7 @@ impl App {
             profile_reads: Default::default(),
             data_dir: data_dir.to_path_buf(),
             announcements_up: std::sync::atomic::AtomicBool::new(announcements_up),
+            picture_work: std::sync::Mutex::new(()),
             camp_ready: std::sync::atomic::AtomicBool::new(false),
         })
     }

@@ -4,7 +4,7 @@
 use porchlight_core::AccountId;
 use porchlight_core::media::{self, Focus, MediaError};
 use porchlight_db::uploads::{self, NewUpload, Upload, UploadId};
-use porchlight_pictures::{Kind, PictureError};
+use porchlight_pictures::{DisplayCopies, Kind, PictureError};
 
 use crate::{App, AppError, AppResult};
 
@@ -51,9 +51,12 @@ impl App {
         details: &PictureDetails,
     ) -> AppResult<Upload> {
         let (description, focus) = details.checked()?;
-        // The slow part (reading the file) happens before the write lock is taken.
+        // The slow parts (reading the file, making its copies) happen before the write lock is
+        // taken.
         let picture = porchlight_pictures::clean(bytes)?;
-        let file_name = format!("{}.{}", self.random_token(16), picture.kind.extension());
+        let stem = self.random_token(16);
+        let file_name = format!("{stem}.{}", picture.kind.extension());
+        let copies = self.display_copies(&picture);
         self.db.write(|tx| {
             let now = porchlight_db::now();
             uploads::forget_waiting(tx, now - media::WAITING_UPLOAD_TTL)?;
@@ -71,7 +74,44 @@ impl App {
                     now,
                 },
             )?;
+            for (size, copy) in [("small", &copies.small), ("large", &copies.large)] {
+                if let Some(copy) = copy {
+                    uploads::insert_copy(
+                        tx,
+                        &uploads::NewCopy {
+                            upload_id: id,
+                            size,
+                            file_name: &format!("{stem}-{size}.{}", copy.kind.extension()),
+                            media_type: copy.kind.media_type(),
+                            width: copy.width,
+                            height: copy.height,
+                            bytes: &copy.bytes,
+                        },
+                    )?;
+                }
+            }
+            if let Some(blurhash) = &copies.blurhash {
+                uploads::set_blurhash(tx, id, blurhash)?;
+            }
             uploads::own(tx, id, owner)?.ok_or(AppError::NotFound)
+        })
+    }
+
+    /// The display copies of a picture, made one picture at a time. A picture that cannot be
+    /// decoded within the memory bound is still taken, and shown as it is.
+    fn display_copies(&self, picture: &porchlight_pictures::Picture) -> DisplayCopies {
+        let _one_at_a_time = self
+            .picture_work
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        porchlight_pictures::display_copies(picture).unwrap_or_else(|e| {
+            log::info!(
+                "no display copies for a {}×{} {} picture: {e}",
+                picture.width,
+                picture.height,
+                picture.kind.extension()
+            );
+            DisplayCopies::default()
         })
     }
 

@@ -29,6 +29,9 @@ pub struct Member {
     pub bugle_off: bool,
     /// A host or moderator took the bugle away from them.
     pub bugle_taken: bool,
+    /// Their avatar and header pictures (`/files/NAME`), if they chose any.
+    pub avatar: Option<String>,
+    pub header: Option<String>,
 }
 
 impl Member {
@@ -306,6 +309,40 @@ pub struct Upload {
     /// Where the picture's subject is, from -1 (left, bottom) to 1 (right, top).
     pub focus: (f64, f64),
     pub created_at: UnixTime,
+    /// The display copies the box made (none when the picture already fits, is an animated
+    /// GIF, or came before copies were made).
+    pub small: Option<PictureCopy>,
+    pub large: Option<PictureCopy>,
+    /// What apps draw while it loads; empty if none.
+    pub blurhash: String,
+}
+
+/// A smaller copy of a picture: its address is `/files/{file_name}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PictureCopy {
+    pub file_name: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Upload {
+    /// The copy to show in a list: the small one, or the picture itself.
+    pub fn small_or_original(&self) -> PictureCopy {
+        self.small.clone().unwrap_or_else(|| self.original())
+    }
+
+    /// The largest copy for a screen: the large one, or the picture itself.
+    pub fn large_or_original(&self) -> PictureCopy {
+        self.large.clone().unwrap_or_else(|| self.original())
+    }
+
+    pub fn original(&self) -> PictureCopy {
+        PictureCopy {
+            file_name: self.file_name.clone(),
+            width: self.width,
+            height: self.height,
+        }
+    }
 }
 
 /// The camp's name, rules and size, as the host set them.

@@ -629,6 +629,40 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (announcement_id, account_id, name)
     ) WITHOUT ROWID;
     "#,
+    // 22: pictures the box makes. Each upload's display copies (small and large) and blurhash,
+    // beside it rather than in it: a column after `bytes` would make every read of an upload's
+    // size walk the picture's overflow pages. Profile pictures (a member's avatar and header,
+    // the camp's header when `account_id` is NULL) are kept as the box cut them; a member's
+    // avatar and header address is in `accounts` (`/files/NAME` for members, the address
+    // elsewhere for remote accounts) so the lists that read authors need no other join.
+    r#"
+    CREATE TABLE picture_copies (
+        upload_id  INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+        size       TEXT NOT NULL CHECK (size IN ('small', 'large')),
+        file_name  TEXT NOT NULL UNIQUE,
+        media_type TEXT NOT NULL,
+        width      INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        bytes      BLOB NOT NULL,
+        PRIMARY KEY (upload_id, size)
+    );
+    CREATE TABLE picture_blurhashes (
+        upload_id INTEGER PRIMARY KEY REFERENCES uploads (id) ON DELETE CASCADE,
+        blurhash  TEXT NOT NULL
+    );
+    CREATE TABLE profile_pictures (
+        file_name  TEXT PRIMARY KEY,
+        account_id INTEGER REFERENCES accounts (id) ON DELETE CASCADE,
+        role       TEXT NOT NULL CHECK (role IN ('avatar', 'header')),
+        media_type TEXT NOT NULL,
+        width      INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        bytes      BLOB NOT NULL
+    );
+    CREATE UNIQUE INDEX profile_pictures_one ON profile_pictures (IFNULL(account_id, 0), role);
+    ALTER TABLE accounts ADD COLUMN header_url TEXT;
+    "#,
 ];
 
 /// The schema version this build writes.

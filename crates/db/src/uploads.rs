@@ -1,7 +1,7 @@
 //! Pictures members upload: waiting for a post (as apps upload first and post after), then
 //! attached to one. Deleting the post deletes its pictures.
 
-pub use porchlight_core::views::{Upload, UploadId};
+pub use porchlight_core::views::{PictureCopy, Upload, UploadId};
 use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -17,8 +17,26 @@ pub struct NewUpload<'a> {
     pub now: UnixTime,
 }
 
-const COLUMNS: &str = "id, account_id, post_id, file_name, media_type, width, height, \
-                       description, focus_x, focus_y, created_at";
+/// An upload with its copies' sizes and blurhash (never their bytes).
+const COLUMNS: &str = "u.id, u.account_id, u.post_id, u.file_name, u.media_type, u.width, u.height, \
+     u.description, u.focus_x, u.focus_y, u.created_at, \
+     s.file_name, s.width, s.height, l.file_name, l.width, l.height, IFNULL(b.blurhash, '') \
+     FROM uploads u \
+     LEFT JOIN picture_copies s ON s.upload_id = u.id AND s.size = 'small' \
+     LEFT JOIN picture_copies l ON l.upload_id = u.id AND l.size = 'large' \
+     LEFT JOIN picture_blurhashes b ON b.upload_id = u.id";
+
+fn copy_at(row: &Row, at: usize) -> rusqlite::Result<Option<PictureCopy>> {
+    row.get::<_, Option<String>>(at)?
+        .map(|file_name| -> rusqlite::Result<PictureCopy> {
+            Ok(PictureCopy {
+                file_name,
+                width: row.get(at + 1)?,
+                height: row.get(at + 2)?,
+            })
+        })
+        .transpose()
+}
 
 fn from_row(row: &Row) -> rusqlite::Result<Upload> {
     Ok(Upload {
@@ -32,6 +50,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Upload> {
         description: row.get(7)?,
         focus: (row.get(8)?, row.get(9)?),
         created_at: row.get(10)?,
+        small: copy_at(row, 11)?,
+        large: copy_at(row, 14)?,
+        blurhash: row.get(17)?,
     })
 }
 
@@ -59,17 +80,157 @@ pub fn insert(conn: &Connection, u: &NewUpload) -> rusqlite::Result<UploadId> {
 /// A member's own upload.
 pub fn own(conn: &Connection, id: UploadId, owner: AccountId) -> rusqlite::Result<Option<Upload>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM uploads WHERE id = ?1 AND account_id = ?2"
+        "SELECT {COLUMNS} WHERE u.id = ?1 AND u.account_id = ?2"
     ))?
     .query_row(params![id, owner], from_row)
     .optional()
 }
 
-/// The picture at `/files/{file_name}`: its type and bytes.
+/// The picture at `/files/{file_name}`: an upload, one of its copies, or a profile picture;
+/// its type and bytes.
 pub fn file(conn: &Connection, file_name: &str) -> rusqlite::Result<Option<(String, Vec<u8>)>> {
-    conn.prepare_cached("SELECT media_type, bytes FROM uploads WHERE file_name = ?1")?
-        .query_row([file_name], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+    conn.prepare_cached(
+        "SELECT media_type, bytes FROM uploads WHERE file_name = ?1
+         UNION ALL SELECT media_type, bytes FROM picture_copies WHERE file_name = ?1
+         UNION ALL SELECT media_type, bytes FROM profile_pictures WHERE file_name = ?1
+         LIMIT 1",
+    )?
+    .query_row([file_name], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+/// A copy the box made of an upload.
+pub struct NewCopy<'a> {
+    pub upload_id: UploadId,
+    /// `small` or `large`.
+    pub size: &'static str,
+    pub file_name: &'a str,
+    pub media_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: &'a [u8],
+}
+
+pub fn insert_copy(conn: &Connection, c: &NewCopy) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO picture_copies (upload_id, size, file_name, media_type, width, height, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        c.upload_id,
+        c.size,
+        c.file_name,
+        c.media_type,
+        c.width,
+        c.height,
+        c.bytes
+    ])?;
+    Ok(())
+}
+
+pub fn set_blurhash(conn: &Connection, upload: UploadId, blurhash: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO picture_blurhashes (upload_id, blurhash) VALUES (?1, ?2)",
+    )?
+    .execute(params![upload, blurhash])?;
+    Ok(())
+}
+
+/// Which profile picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileRole {
+    Avatar,
+    Header,
+}
+
+impl ProfileRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProfileRole::Avatar => "avatar",
+            ProfileRole::Header => "header",
+        }
+    }
+}
+
+/// A profile picture cut by the box.
+pub struct NewProfilePicture<'a> {
+    /// `None`: the camp's own.
+    pub account_id: Option<AccountId>,
+    pub role: ProfileRole,
+    pub file_name: &'a str,
+    pub media_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: &'a [u8],
+    pub now: UnixTime,
+}
+
+/// Puts a profile picture in place of the one before (if any); returns its path,
+/// `/files/NAME`. A member's is also written to their account row, which lists read.
+pub fn set_profile_picture(conn: &Connection, p: &NewProfilePicture) -> rusqlite::Result<String> {
+    remove_profile_picture(conn, p.account_id, p.role)?;
+    conn.prepare_cached(
+        "INSERT INTO profile_pictures (file_name, account_id, role, media_type, width, height,
+                                       created_at, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        p.file_name,
+        p.account_id,
+        p.role.as_str(),
+        p.media_type,
+        p.width,
+        p.height,
+        p.now,
+        p.bytes
+    ])?;
+    let path = format!("/files/{}", p.file_name);
+    if let Some(account) = p.account_id {
+        set_account_picture(conn, account, p.role, Some(&path))?;
+    }
+    Ok(path)
+}
+
+/// Removes a profile picture; false if there was none.
+pub fn remove_profile_picture(
+    conn: &Connection,
+    account: Option<AccountId>,
+    role: ProfileRole,
+) -> rusqlite::Result<bool> {
+    let removed = conn
+        .prepare_cached(
+            "DELETE FROM profile_pictures WHERE IFNULL(account_id, 0) = IFNULL(?1, 0) AND role = ?2",
+        )?
+        .execute(params![account, role.as_str()])?
+        > 0;
+    if let Some(account) = account {
+        set_account_picture(conn, account, role, None)?;
+    }
+    Ok(removed)
+}
+
+/// The camp's own picture in `role`, as `/files/NAME`.
+pub fn camp_picture(conn: &Connection, role: ProfileRole) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT file_name FROM profile_pictures WHERE account_id IS NULL AND role = ?1",
+    )?
+    .query_row([role.as_str()], |r| r.get::<_, String>(0))
+    .optional()
+    .map(|name| name.map(|n| format!("/files/{n}")))
+}
+
+fn set_account_picture(
+    conn: &Connection,
+    account: AccountId,
+    role: ProfileRole,
+    path: Option<&str>,
+) -> rusqlite::Result<()> {
+    let sql = match role {
+        ProfileRole::Avatar => "UPDATE accounts SET avatar_url = ?2 WHERE id = ?1",
+        ProfileRole::Header => "UPDATE accounts SET header_url = ?2 WHERE id = ?1",
+    };
+    conn.prepare_cached(sql)?.execute(params![account, path])?;
+    Ok(())
 }
 
 /// Changes the alt text and focus of an upload of `owner`'s that is on `post` (`None`: not
@@ -149,8 +310,8 @@ pub fn of_posts(conn: &Connection, posts: &[PostId]) -> rusqlite::Result<Vec<Upl
             .join(",")
     );
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM uploads WHERE post_id IN (SELECT value FROM json_each(?1))
-          ORDER BY post_id, position"
+        "SELECT {COLUMNS} WHERE u.post_id IN (SELECT value FROM json_each(?1))
+          ORDER BY u.post_id, u.position"
     ))?;
     stmt.query_map([list], from_row)?.collect()
 }

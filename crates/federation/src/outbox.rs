@@ -75,6 +75,7 @@ pub fn note_for(
             width: u.width,
             height: u.height,
             focus: u.focus,
+            blurhash: u.blurhash,
         })
         .collect();
     let poll = porchlight_db::polls::of_posts(conn, &[post.id], None, porchlight_db::now())?

@@ -6,6 +6,9 @@
 //! comments and text chunks. Nothing is decoded: the work is on the file's container, so it
 //! takes microseconds and no memory for pixels, which matters on a Raspberry Pi.
 //!
+//! Display copies, avatars and headers are the exception: they decode pixels, within a memory
+//! bound (`copies`).
+//!
 //! Pure code, no I/O: bytes in, bytes out.
 
 use bytes::Bytes;
@@ -249,6 +252,9 @@ fn only_orientation(orientation: u32) -> Bytes {
         .expect("one short field always encodes");
     Bytes::from(out.into_inner())
 }
+
+pub mod copies;
+pub use copies::{Copy, DisplayCopies, avatar, display_copies, header};
 
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;

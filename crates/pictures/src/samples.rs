@@ -1,6 +1,6 @@
 //! Pictures for tests: containers laid out as phones and editors write them, with the metadata
 //! that must not survive an upload (a camera make, a GPS position, an address in XMP, an IPTC
-//! city, a comment). Their pixel data is a stand-in: nothing here decodes pixels.
+//! city, a comment). The containers' pixel data is a stand-in; `photo` and `clear_png` decode.
 
 use bytes::Bytes;
 use img_parts::jpeg::JpegSegment;
@@ -101,5 +101,43 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     ] {
         out.extend_from_slice(&c.encoder().bytes());
     }
+    out
+}
+
+/// A real photo-like JPEG of `width` × `height` that decodes: a smooth colour field (left half
+/// reddish, right half bluish, so a test can tell which way up it came out) with the phone's
+/// EXIF, `orientation` included.
+pub fn photo(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+        let left = x < width / 2;
+        image::Rgb([
+            if left { 220 } else { 30 },
+            (y * 255 / height.max(1)) as u8,
+            if left { 30 } else { 220 },
+        ])
+    });
+    let mut plain = Vec::new();
+    pixels
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut plain, 90,
+        ))
+        .unwrap();
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(plain)).unwrap();
+    img_parts::ImageEXIF::set_exif(&mut jpeg, Some(phone_exif(orientation)));
+    jpeg.encoder().bytes().to_vec()
+}
+
+/// A real PNG with see-through parts: an opaque disc on a clear square.
+pub fn clear_png(side: u32) -> Vec<u8> {
+    let c = side as i64 / 2;
+    let pixels = image::RgbaImage::from_fn(side, side, |x, y| {
+        let (dx, dy) = (x as i64 - c, y as i64 - c);
+        let inside = dx * dx + dy * dy < c * c;
+        image::Rgba([40, 160, 90, if inside { 255 } else { 0 }])
+    });
+    let mut out = Vec::new();
+    pixels
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .unwrap();
     out
 }

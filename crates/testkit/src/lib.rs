@@ -170,6 +170,13 @@ impl TestCamp {
             .expect("query")
     }
 
+    /// Runs a query that returns one string.
+    pub fn query_string(&self, sql: &str) -> String {
+        self.db
+            .read(|c| c.query_row(sql, [], |r| r.get(0)))
+            .expect("query")
+    }
+
     /// Runs a statement that changes the database: a test standing in for time passing (a
     /// retry that would come in minutes made due now). Returns the rows changed.
     pub fn execute(&self, sql: &str) -> usize {

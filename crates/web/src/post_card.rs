@@ -81,15 +81,14 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             }
             @if !post.media.is_empty() {
                 div.media {
-                    @for m in &post.media {
+                    @for (i, m) in post.media.iter().enumerate() {
                         @if m.proxy.is_empty() {
                             a href=(m.url) rel="nofollow noopener noreferrer" {
                                 "Attachment" @if !m.description.is_empty() { ": " (m.description) }
                             }
                         } @else {
-                            a href=(m.proxy) {
-                                // A link must have a name: a picture without a description says so.
-                                img src=(m.proxy) alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() }) loading="lazy" decoding="async";
+                            a href={ (link) "/pictures/" (i + 1) } {
+                                (picture(m))
                             }
                         }
                     }
@@ -219,5 +218,32 @@ fn poll_block(chrome: &Chrome, post: &PostView, poll: &Poll, now: i64) -> Markup
                 p.meta { (footer) }
             }
         }
+    }
+}
+
+/// A picture on a post as lists show it: the small copy, the large one for wide or sharp
+/// screens, with its size so the page does not jump when it arrives. A link must have a name:
+/// a picture without a description says so.
+pub fn picture(m: &porchlight_core::views::Media) -> Markup {
+    let alt = if m.description.is_empty() {
+        "A picture (no description)"
+    } else {
+        m.description.as_str()
+    };
+    match &m.upload {
+        Some(u) => {
+            let small = u.small_or_original();
+            let large = u.large_or_original();
+            html! {
+                img src={ "/files/" (small.file_name) }
+                    srcset={ "/files/" (small.file_name) " " (small.width) "w, /files/" (large.file_name) " " (large.width) "w" }
+                    sizes="(max-width: 40rem) 100vw, 38rem"
+                    width=(small.width) height=(small.height)
+                    alt=(alt) loading="lazy" decoding="async";
+            }
+        }
+        None => html! {
+            img src=(m.proxy) alt=(alt) loading="lazy" decoding="async";
+        },
     }
 }

@@ -77,6 +77,46 @@ pub fn confirm_delete(chrome: &Chrome, post: &PostView, now: i64) -> Markup {
     )
 }
 
+/// One picture of a post, as large as the screen allows, with its description and a link to
+/// the picture as it was uploaded.
+pub fn picture_page(chrome: &Chrome, post: &PostView, index: usize) -> Markup {
+    let m = &post.media[index];
+    let back = format!("/posts/{}", post.id);
+    let title = format!("Picture {} of {}", index + 1, post.media.len());
+    layout(
+        chrome,
+        &title,
+        html! {
+            h1 { (title) " · " (post.author.shown_name()) }
+            figure.picture-view {
+                @match &m.upload {
+                    Some(u) => {
+                        @let large = u.large_or_original();
+                        img src={ "/files/" (large.file_name) } width=(large.width) height=(large.height)
+                            alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() });
+                        figcaption {
+                            @if m.description.is_empty() { "No description was given." } @else { (m.description) }
+                            " " a href={ "/files/" (u.file_name) } { "Full size (" (u.width) " × " (u.height) ")" }
+                        }
+                    }
+                    None => {
+                        img src=(m.proxy) alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() });
+                        figcaption {
+                            @if m.description.is_empty() { "No description was given." } @else { (m.description) }
+                            " " a href=(m.url) rel="nofollow noopener noreferrer" { "Where it lives" }
+                        }
+                    }
+                }
+            }
+            nav.picture-nav {
+                @if index > 0 { a href={ (back) "/pictures/" (index) } { "← Previous" } " " }
+                a href=(back) { "Back to the post" }
+                @if index + 1 < post.media.len() { " " a href={ (back) "/pictures/" (index + 2) } { "Next →" } }
+            }
+        },
+    )
+}
+
 pub fn history(chrome: &Chrome, post: &PostView, versions: &[PostVersion], now: i64) -> Markup {
     layout(
         chrome,

@@ -148,6 +148,7 @@ pub static ROUTES: &[Route] = &[
     post("/posts", Member, posts::compose),
     get("/posts/{id}", Anyone, posts::thread_page),
     get("/posts/{id}/history", Anyone, posts::history),
+    get("/posts/{id}/pictures/{n}", Anyone, posts::picture),
     get("/posts/{id}/edit", Member, posts::edit_form),
     post("/posts/{id}/edit", Member, posts::edit),
     get("/posts/{id}/delete", Member, posts::confirm_delete),

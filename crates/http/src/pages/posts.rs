@@ -168,6 +168,23 @@ fn thread(x: &Ctx, id: i64, draft: Option<(ComposeDraft, u16)>) -> AppResult<Res
     ))
 }
 
+/// One picture of a post, numbered from 1; only what may be shown (a picture from elsewhere
+/// through the camp's copy).
+pub(super) fn picture(x: &Ctx) -> AppResult<Response> {
+    let s = x.s;
+    let mut post = s.app.view_post(x.v.reader(), x.id("id")?)?;
+    s.app.proxy_media(&mut post);
+    let index = usize::try_from(x.id("n")?)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|&i| post.media.get(i).is_some_and(|m| !m.proxy.is_empty()))
+        .ok_or(AppError::NotFound)?;
+    Ok(page(
+        200,
+        web::picture_page(&x.chrome(Nav::None), &post, index),
+    ))
+}
+
 pub(super) fn history(x: &Ctx) -> AppResult<Response> {
     let s = x.s;
     let post = s.app.view_post(x.v.reader(), x.id("id")?)?;

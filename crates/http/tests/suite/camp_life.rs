@@ -391,3 +391,78 @@ fn a_bugle_naming_someone_elsewhere_is_refused_and_nothing_leaves() {
     assert_eq!((b.count("posts"), b.count("bugles")), (0, 0));
     assert_eq!(b.count("jobs"), jobs, "nothing queued for the other camp");
 }
+
+#[test]
+fn a_phone_photo_gets_display_copies_a_blurhash_and_a_full_size_page() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    // 3000 × 2000 stored on its side (orientation 6): shown 2000 × 3000.
+    let photo = porchlight_pictures::samples::photo(3000, 2000, 6);
+    let posted = hana.post_multipart(
+        "/posts",
+        &[
+            ("text", "the lake"),
+            ("audience", "local"),
+            ("picture_description", "The lake at dawn"),
+        ],
+        &[("picture", "lake.jpg", "image/jpeg", &photo)],
+    );
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let post = camp.query_i64("SELECT id FROM posts");
+    let original = camp.query_string("SELECT file_name FROM uploads");
+    let small = camp.query_string("SELECT file_name FROM picture_copies WHERE size = 'small'");
+    let large = camp.query_string("SELECT file_name FROM picture_copies WHERE size = 'large'");
+
+    // Each copy is served, upright and of the size the page says.
+    for (name, size) in [
+        (&small, (427, 640)),
+        (&large, (853, 1280)),
+        (&original, (2000, 3000)),
+    ] {
+        let file = hana.get(&format!("/files/{name}"));
+        assert_eq!(file.status, 200, "{name}");
+        assert_eq!(file.header("content-type"), Some("image/jpeg"));
+        let read = porchlight_pictures::clean(&file.bytes).unwrap();
+        assert_eq!((read.width, read.height), size, "{name}");
+    }
+    // The timeline shows the small copy, the large one for sharp screens, with its size, and
+    // links to the picture's own page.
+    hana.get("/local")
+        .assert_contains(&format!(
+            "src=\"/files/{small}\" srcset=\"/files/{small} 427w, /files/{large} 853w\""
+        ))
+        .assert_contains("width=\"427\" height=\"640\"")
+        .assert_contains(&format!("href=\"/posts/{post}/pictures/1\""));
+    hana.get(&format!("/posts/{post}/pictures/1"))
+        .assert_status(200)
+        .assert_contains(&format!(
+            "src=\"/files/{large}\" width=\"853\" height=\"1280\""
+        ))
+        .assert_contains("The lake at dawn")
+        .assert_contains(&format!(
+            "<a href=\"/files/{original}\">Full size (2000 × 3000)</a>"
+        ));
+    hana.get(&format!("/posts/{post}/pictures/2"))
+        .assert_status(404);
+    hana.get(&format!("/posts/{post}/pictures/0"))
+        .assert_status(404);
+
+    // Apps: the small copy as the preview, both sizes, and a blurhash.
+    let client = crate::api::Client::new(&camp);
+    let token = crate::api::token_for(&camp, &client, "hana", "read");
+    let status = client.get(&format!("/api/v1/statuses/{post}"), Some(&token));
+    let media = &status.json["media_attachments"][0];
+    assert_eq!(media["url"], format!("{}/files/{original}", camp.base));
+    assert_eq!(media["preview_url"], format!("{}/files/{small}", camp.base));
+    assert_eq!(media["meta"]["small"]["width"], 427);
+    assert_eq!(media["meta"]["original"]["height"], 3000);
+    assert_eq!(
+        media["blurhash"].as_str().map(str::len),
+        Some(28),
+        "{media}"
+    );
+
+    // Deleting the post deletes the copies.
+    hana.post(&format!("/posts/{post}/delete"), &[]);
+    assert_eq!(camp.count("picture_copies"), 0);
+    hana.get(&format!("/files/{small}")).assert_status(404);
+}

@@ -1,0 +1,244 @@
+//! Smaller copies of a picture, made once when it is uploaded: the sizes pages and apps show
+//! (so a 4.6 MB phone photo is not sent whole to every timeline), a blurhash for apps to draw
+//! while it loads, and the square avatars and wide headers of profiles.
+//!
+//! Memory is the constraint: a Raspberry Pi 3 has 1 GB for everything. A JPEG is decoded
+//! straight to the smallest of 1/1, 1/2, 1/4 or 1/8 of its size that is still large enough (a
+//! scaled IDCT), so a 12-megapixel photo is held as about 3 megapixels; every other picture is
+//! decoded only if its pixels fit in [`MAX_DECODED_BYTES`]. Shrinking averages the pixels that
+//! fall on each new one (`thumbnail`), which needs no buffer but its result. A picture that
+//! cannot be decoded within the bound gets no copies (an error here), and is shown as it is.
+
+use std::io::Cursor;
+
+#[cfg(test)]
+use image::ImageEncoder;
+use image::codecs::gif::GifDecoder;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
+use image::codecs::webp::WebPDecoder;
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageDecoder, RgbImage};
+use img_parts::ImageEXIF;
+use img_parts::jpeg::Jpeg;
+
+use crate::{Kind, Picture, PictureError};
+
+/// The width and height the small copy fits in: timelines on a phone.
+pub const SMALL: u32 = 640;
+/// The width and height the large copy fits in: a wide screen, or a phone's sharp one.
+pub const LARGE: u32 = 1280;
+/// The side of an avatar.
+pub const AVATAR: u32 = 400;
+/// The size of a header picture (3 to 1, as Mastodon's).
+pub const HEADER: (u32, u32) = (1500, 500);
+/// The most memory the decoded pixels of one picture may take.
+pub const MAX_DECODED_BYTES: u64 = 48 << 20;
+/// JPEG quality of the copies: no visible loss at the sizes they are shown.
+const QUALITY: u8 = 82;
+
+/// A picture made from another.
+#[derive(Debug)]
+pub struct Copy {
+    pub kind: Kind,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// What pages and apps show of a picture.
+#[derive(Debug, Default)]
+pub struct DisplayCopies {
+    /// `None` when the picture already fits (it is its own copy) or must stay as it is (an
+    /// animated GIF).
+    pub small: Option<Copy>,
+    pub large: Option<Copy>,
+    pub blurhash: Option<String>,
+}
+
+/// The small and large copies and the blurhash of `picture` (as `clean` returned it).
+pub fn display_copies(picture: &Picture) -> Result<DisplayCopies, PictureError> {
+    let fits = |side: u32| picture.width <= side && picture.height <= side;
+    let image = decode(picture, fitted(picture, LARGE))?;
+    // An animated GIF keeps moving only as itself; its first frame still gives the blurhash.
+    let copies = picture.kind != Kind::Gif;
+    let large = (copies && !fits(LARGE)).then(|| image.thumbnail(LARGE, LARGE));
+    let from = large.as_ref().unwrap_or(&image);
+    let small = (copies && !fits(SMALL)).then(|| from.thumbnail(SMALL, SMALL));
+    let blurhash = blurhash(small.as_ref().unwrap_or(from));
+    Ok(DisplayCopies {
+        large: large.map(|i| encode(&i)).transpose()?,
+        small: small.map(|i| encode(&i)).transpose()?,
+        blurhash,
+    })
+}
+
+/// A square avatar: the middle of the picture, [`AVATAR`] pixels a side (or less, if the
+/// picture is smaller).
+pub fn avatar(picture: &Picture) -> Result<Copy, PictureError> {
+    cover(picture, AVATAR, AVATAR)
+}
+
+/// A header picture: the middle band of the picture, [`HEADER`] in size (or less).
+pub fn header(picture: &Picture) -> Result<Copy, PictureError> {
+    cover(picture, HEADER.0, HEADER.1)
+}
+
+/// The picture shrunk to cover `width` × `height`, then its middle cut to that shape.
+fn cover(picture: &Picture, width: u32, height: u32) -> Result<Copy, PictureError> {
+    // The scale at which the picture just covers the box, never enlarged.
+    let scale = (f64::from(width) / f64::from(picture.width))
+        .max(f64::from(height) / f64::from(picture.height))
+        .min(1.0);
+    let covering = (
+        ((f64::from(picture.width) * scale).round() as u32).max(1),
+        ((f64::from(picture.height) * scale).round() as u32).max(1),
+    );
+    let image = decode(picture, covering)?.thumbnail_exact(covering.0, covering.1);
+    // The largest part of the box's shape that fits (the whole box unless the picture is
+    // smaller than it).
+    let (iw, ih) = (image.width(), image.height());
+    let (w, h) = if u64::from(iw) * u64::from(height) > u64::from(ih) * u64::from(width) {
+        (
+            (u64::from(ih) * u64::from(width) / u64::from(height)) as u32,
+            ih,
+        )
+    } else {
+        (
+            iw,
+            (u64::from(iw) * u64::from(height) / u64::from(width)) as u32,
+        )
+    };
+    let (w, h) = (w.clamp(1, iw), h.clamp(1, ih));
+    let cut = image.crop_imm((image.width() - w) / 2, (image.height() - h) / 2, w, h);
+    encode(&cut)
+}
+
+/// The size `picture` shrinks to when it is fitted into a `side` × `side` box.
+fn fitted(picture: &Picture, side: u32) -> (u32, u32) {
+    let scale = (f64::from(side) / f64::from(picture.width.max(picture.height))).min(1.0);
+    (
+        ((f64::from(picture.width) * scale).round() as u32).max(1),
+        ((f64::from(picture.height) * scale).round() as u32).max(1),
+    )
+}
+
+/// The picture's pixels, the right way up, at least `wanted` in size where the decoder can
+/// shrink while decoding (JPEG), and within [`MAX_DECODED_BYTES`].
+fn decode(picture: &Picture, wanted: (u32, u32)) -> Result<DynamicImage, PictureError> {
+    match picture.kind {
+        Kind::Jpeg => decode_jpeg(&picture.bytes, wanted),
+        Kind::Png => {
+            let decoder =
+                PngDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
+            from_decoder(decoder)
+        }
+        Kind::Gif => {
+            let decoder =
+                GifDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
+            from_decoder(decoder)
+        }
+        Kind::Webp => {
+            let decoder =
+                WebPDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
+            from_decoder(decoder)
+        }
+    }
+}
+
+fn from_decoder(decoder: impl ImageDecoder) -> Result<DynamicImage, PictureError> {
+    let (width, height) = decoder.dimensions();
+    check_memory(
+        width,
+        height,
+        decoder.total_bytes() / (u64::from(width) * u64::from(height)).max(1),
+    )?;
+    DynamicImage::from_decoder(decoder).map_err(|_| PictureError::Damaged)
+}
+
+fn check_memory(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), PictureError> {
+    if u64::from(width) * u64::from(height) * bytes_per_pixel > MAX_DECODED_BYTES {
+        Err(PictureError::TooManyPixels { width, height })
+    } else {
+        Ok(())
+    }
+}
+
+fn decode_jpeg(bytes: &[u8], wanted: (u32, u32)) -> Result<DynamicImage, PictureError> {
+    let orientation = Jpeg::from_bytes(bytes.to_vec().into())
+        .ok()
+        .and_then(|jpeg| jpeg.exif())
+        .and_then(|exif| crate::orientation(&exif))
+        .unwrap_or(1);
+    // The decoder works on the picture as stored; a quarter turn swaps what is wanted.
+    let (want_w, want_h) = if (5..=8).contains(&orientation) {
+        (wanted.1, wanted.0)
+    } else {
+        wanted
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    let clamp = |n: u32| n.min(u32::from(u16::MAX)) as u16;
+    let (width, height) = decoder
+        .scale(clamp(want_w), clamp(want_h))
+        .map_err(|_| PictureError::Damaged)?;
+    let info = decoder.info().ok_or(PictureError::Damaged)?;
+    let (width, height) = (u32::from(width), u32::from(height));
+    // A progressive JPEG keeps every coefficient of the whole picture while decoding.
+    if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+        check_memory(u32::from(info.width), u32::from(info.height), 3)?;
+    }
+    check_memory(width, height, 3)?;
+    let pixels = decoder.decode().map_err(|_| PictureError::Damaged)?;
+    let mut image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8)
+        }
+        // 16-bit and CMYK JPEGs are for printers, not phones.
+        _ => return Err(PictureError::Unsupported("Such JPEG")),
+    }
+    .ok_or(PictureError::Damaged)?;
+    if let Some(o) = Orientation::from_exif(orientation as u8) {
+        image.apply_orientation(o);
+    }
+    Ok(image)
+}
+
+/// A JPEG, or a PNG where the picture has see-through parts.
+fn encode(image: &DynamicImage) -> Result<Copy, PictureError> {
+    let mut bytes = Vec::new();
+    let kind = if image.color().has_alpha() {
+        let encoder =
+            PngEncoder::new_with_quality(&mut bytes, CompressionType::Fast, FilterType::Adaptive);
+        image
+            .to_rgba8()
+            .write_with_encoder(encoder)
+            .map(|_| Kind::Png)
+    } else {
+        let encoder = JpegEncoder::new_with_quality(&mut bytes, QUALITY);
+        match image {
+            DynamicImage::ImageLuma8(gray) => gray.write_with_encoder(encoder),
+            other => other.to_rgb8().write_with_encoder(encoder),
+        }
+        .map(|_| Kind::Jpeg)
+    }
+    .map_err(|_| PictureError::Damaged)?;
+    Ok(Copy {
+        kind,
+        width: image.width(),
+        height: image.height(),
+        bytes,
+    })
+}
+
+/// A blurhash of 4 × 3 components (as Mastodon makes), from a 32-pixel thumbnail.
+fn blurhash(image: &DynamicImage) -> Option<String> {
+    let tiny = image.thumbnail(32, 32).to_rgba8();
+    blurhash::encode(4, 3, tiny.width(), tiny.height(), tiny.as_raw()).ok()
+}
+
+#[cfg(test)]
+#[path = "copies_tests.rs"]
+mod tests;
