@@ -109,6 +109,20 @@ pub struct Actor<'a> {
     pub fields: &'a [(&'a str, String)],
     /// Custom emoji the name and bio use: (shortcode, the picture's address).
     pub emojis: &'a [(String, String)],
+    /// The avatar's and header's whole addresses (`icon` and `image`, as Mastodon reads them).
+    pub icon: Option<&'a str>,
+    pub image: Option<&'a str>,
+}
+
+/// An `Image` object for a picture's address, its type told by its extension.
+fn image_object(url: &str) -> Value {
+    let media_type = match url.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    };
+    json!({ "type": "Image", "mediaType": media_type, "url": url })
 }
 
 pub fn actor(a: &Actor) -> Value {
@@ -142,6 +156,8 @@ pub fn actor(a: &Actor) -> Value {
         },
         "attachment": attachment,
         "tag": emoji_tags(a.emojis),
+        "icon": a.icon.map(image_object),
+        "image": a.image.map(image_object),
     })
 }
 
@@ -342,6 +358,8 @@ pub struct NodeFacts<'a> {
     pub local_posts: u64,
     pub open_registrations: bool,
     pub member_cap: u32,
+    /// The host's short description of the camp (empty: none).
+    pub description: &'a str,
 }
 
 pub fn nodeinfo(schema: &str, facts: &NodeFacts) -> Value {
@@ -362,6 +380,8 @@ pub fn nodeinfo(schema: &str, facts: &NodeFacts) -> Value {
         },
         "metadata": {
             "nodeName": facts.name,
+            // As Mastodon and Misskey name it; empty when the host wrote none.
+            "nodeDescription": facts.description,
             "memberCap": facts.member_cap,
             "invitesOnly": true,
             // Camp-only posts, as Hometown and GoToSocial call them: they never federate.

@@ -5,6 +5,7 @@
 use porchlight_app::db::accounts::Member;
 use porchlight_app::db::federation::RemoteAccount;
 use porchlight_app::db::timeline::{Page, Query};
+use porchlight_app::looks::CampLook;
 use porchlight_app::posting::Compose;
 use porchlight_app::remote::Found;
 use porchlight_core::PostId;
@@ -63,8 +64,35 @@ fn domain(base: &str) -> &str {
     base.split_once("://").map_or(base, |(_, rest)| rest)
 }
 
+/// The camp's description as the host wrote it, or what it is.
+fn description(look: &CampLook, members: u32) -> String {
+    if look.description.is_empty() {
+        format!("A camp of {members} friends on Porchlight.")
+    } else {
+        look.description.clone()
+    }
+}
+
+/// The camp's header picture, or Porchlight's own picture.
+fn thumbnail(look: &CampLook, base: &str) -> String {
+    match &look.header {
+        Some(path) => format!("{base}{path}"),
+        None => entities::default_avatar(base),
+    }
+}
+
+/// `GET /api/v1/instance/extended_description`: the about page the host wrote, as HTML.
+pub fn extended_description(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let look = c.app.camp_look()?;
+    Ok(ApiResponse::ok(json!({
+        "updated_at": null,
+        "content": porchlight_core::text::render_post(&look.about, |_| false).html,
+    })))
+}
+
 pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let site = c.app.site()?;
+    let look = c.app.camp_look()?;
     let (members, cap) = c.app.member_count_and_cap()?;
     let base = c.request.base_url;
     Ok(ApiResponse::ok(json!({
@@ -72,9 +100,9 @@ pub fn instance_v2(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "title": site.name,
         "version": COMPATIBLE_VERSION,
         "source_url": base,
-        "description": format!("A camp of {members} friends on Porchlight."),
+        "description": description(&look, members),
         "usage": { "users": { "active_month": members } },
-        "thumbnail": { "url": entities::default_avatar(base) },
+        "thumbnail": { "url": thumbnail(&look, base) },
         "icon": [],
         "languages": ["en"],
         "configuration": {
@@ -126,6 +154,7 @@ fn picture_types() -> Vec<&'static str> {
 
 pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let site = c.app.site()?;
+    let look = c.app.camp_look()?;
     let (members, cap) = c.app.member_count_and_cap()?;
     let posts = c
         .app
@@ -135,13 +164,13 @@ pub fn instance_v1(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(json!({
         "uri": domain(base),
         "title": site.name,
-        "short_description": "",
-        "description": format!("A camp of {members} friends on Porchlight."),
+        "short_description": description(&look, members),
+        "description": description(&look, members),
         "email": "",
         "version": COMPATIBLE_VERSION,
         "urls": { "streaming_api": streaming_url(base) },
         "stats": { "user_count": members, "status_count": posts, "domain_count": 0 },
-        "thumbnail": entities::default_avatar(base),
+        "thumbnail": thumbnail(&look, base),
         "languages": ["en"],
         "registrations": false,
         "approval_required": true,
@@ -797,18 +826,18 @@ pub fn history(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(Value::Array(versions)))
 }
 
-/// `PATCH /api/v1/accounts/update_credentials`: the display name and bio (`note`). Fields the
-/// camp does not have (avatar, header, locked…) are refused rather than silently dropped.
+/// `PATCH /api/v1/accounts/update_credentials`: the display name and bio (`note`), the
+/// default audience (`source[privacy]`), and the avatar and header pictures (multipart
+/// `avatar`, `header`).
 pub fn update_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let member = c.my_member()?;
-    for unsupported in ["avatar", "header"] {
-        if c.params.uploads().iter().any(|u| u.field == unsupported) {
-            return Err(ApiError::new(
-                422,
-                format!("Validation failed: this camp does not take a {unsupported} picture yet"),
-            ));
-        }
-    }
+    let picture = |field: &str| {
+        c.params
+            .uploads()
+            .iter()
+            .find(|u| u.field == field && !u.bytes.is_empty())
+            .map(|u| &u.bytes[..])
+    };
     let display_name = c
         .params
         .text("display_name")
@@ -822,6 +851,21 @@ pub fn update_credentials(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiErro
         ),
         None => None,
     };
+    // Checked before anything is written, so a bad one changes nothing.
+    c.app
+        .check_profile(&display_name, &bio, &member.who_i_am)
+        .map_err(|e| ApiError::new(422, format!("Validation failed: {e}")))?;
+    let (avatar, header) = (picture("avatar"), picture("header"));
+    if avatar.is_some() || header.is_some() {
+        c.app
+            .set_profile_pictures(member.id, avatar, header)
+            .map_err(|e| match e {
+                porchlight_app::AppError::Invalid(reason) => {
+                    ApiError::new(422, format!("Validation failed: {reason}"))
+                }
+                other => other.into(),
+            })?;
+    }
     // The profile (and the Update its followers elsewhere are sent) only when it changes.
     if c.params.has("display_name") || c.params.has("note") {
         c.app

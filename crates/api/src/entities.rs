@@ -23,6 +23,15 @@ pub fn default_avatar(base: &str) -> String {
     format!("{base}/static/avatar.png")
 }
 
+/// A member's avatar: the one they chose, or the one drawn from their name (the same rule as
+/// the pages').
+pub fn member_avatar(base: &str, m: &Member) -> String {
+    format!(
+        "{base}{}",
+        porchlight_core::look::avatar_path(m.avatar.as_deref(), &m.username)
+    )
+}
+
 /// The visibility apps see. A camp-only post is `private` (apps show a lock and offer no
 /// boost to the world) with `local_only: true` for the apps that know the glitch-soc/Hometown
 /// field; never `public`, which would tell an app that does not know `local_only` that anyone
@@ -63,10 +72,10 @@ pub fn member_account(
         "note": note,
         "url": format!("{base}/@{}", m.username),
         "uri": format!("{base}/users/{}", m.username),
-        "avatar": default_avatar(base),
-        "avatar_static": default_avatar(base),
-        "header": "",
-        "header_static": "",
+        "avatar": member_avatar(base, m),
+        "avatar_static": member_avatar(base, m),
+        "header": m.header.as_ref().map(|h| format!("{base}{h}")).unwrap_or_default(),
+        "header_static": m.header.as_ref().map(|h| format!("{base}{h}")).unwrap_or_default(),
         "followers_count": counts.0,
         "following_count": counts.1,
         "statuses_count": counts.2,
@@ -109,6 +118,8 @@ enum Text<'a> {
     Numbered(&'a str, &'static str, i64),
     /// `name@server`.
     Handle(&'a str, &'a str),
+    /// The avatar drawn for a handle: `base` `/avatars/` `name` [`@server`] `.png`.
+    Generated(&'a str, &'a str, Option<&'a str>),
     /// A time as Mastodon writes it (see [`timestamp`]).
     Time(i64),
 }
@@ -125,6 +136,10 @@ impl std::fmt::Display for Text<'_> {
             }
             Text::Numbered(a, b, n) => write!(f, "{a}{b}{n}"),
             Text::Handle(name, server) => write!(f, "{name}@{server}"),
+            Text::Generated(base, name, None) => write!(f, "{base}/avatars/{name}.png"),
+            Text::Generated(base, name, Some(server)) => {
+                write!(f, "{base}/avatars/{name}@{server}.png")
+            }
             Text::Time(t) => {
                 let t = time::OffsetDateTime::from_unix_timestamp(*t)
                     .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
@@ -147,11 +162,6 @@ impl Serialize for Text<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
-}
-
-/// The picture of someone who has none, as a `Text`.
-fn default_avatar_text(base: &str) -> Text<'_> {
-    Text::Join(base, "/static/avatar.png", "")
 }
 
 /// An Account of someone known only by a name, addresses and a picture: the one shape behind
@@ -258,7 +268,7 @@ pub fn remote_account(
         uri: Text::Str(&a.uri),
         avatar: match avatar {
             Some(path) => Text::Join(base, "", path),
-            None => default_avatar_text(base),
+            None => Text::Generated(base, &a.username, Some(&a.domain)),
         },
         numbers: a.numbers,
         emojis,
@@ -299,7 +309,7 @@ fn author<'a>(base: &'a str, a: &'a Author, details: &'a Details) -> Account<'a>
         url,
         uri,
         avatar: if a.avatar_proxy.is_empty() {
-            default_avatar_text(base)
+            Text::Generated(base, &a.username, a.domain.as_deref())
         } else {
             Text::Join(base, "", &a.avatar_proxy)
         },
@@ -898,7 +908,7 @@ mod tests {
         assert_eq!(outer["account"]["url"], "https://camp.example/@ana");
         assert_eq!(
             outer["account"]["avatar"],
-            "https://camp.example/static/avatar.png"
+            "https://camp.example/avatars/ana.png"
         );
         assert_eq!(outer["mentions"], json!([]));
         assert_eq!(outer["in_reply_to_account_id"], Value::Null);

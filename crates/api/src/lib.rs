@@ -233,6 +233,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/oauth/userinfo", Member(&["profile"]), oauth::userinfo),
     route("GET", "/api/v1/instance", Nothing, endpoints::instance_v1),
     route("GET", "/api/v2/instance", Nothing, endpoints::instance_v2),
+    route("GET", "/api/v1/instance/extended_description", Nothing, endpoints::extended_description),
     route("GET", "/api/v1/accounts/verify_credentials", Member(&["profile", "read:accounts"]), endpoints::verify_credentials),
     route("GET", "/api/v1/accounts/lookup", Nothing, endpoints::account_lookup),
     route("PATCH", "/api/v1/accounts/update_credentials", Member(&["write:accounts"]), endpoints::update_credentials),

@@ -183,7 +183,7 @@ pub fn userinfo(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         "name": member.shown_name(),
         "preferred_username": member.username,
         "profile": format!("{base}/@{}", member.username),
-        "picture": crate::entities::default_avatar(base),
+        "picture": crate::entities::member_avatar(base, &member),
         "porchlight_role": member.role.as_str(),
     })))
 }

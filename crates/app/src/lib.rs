@@ -9,6 +9,7 @@ pub mod bugle;
 pub mod emoji;
 pub mod filters;
 pub mod lists;
+pub mod looks;
 pub mod member_care;
 pub mod members;
 pub mod moderation;
@@ -497,8 +498,15 @@ impl App {
     /// `proxy`, so readers link to them where they are. Pictures uploaded here already carry
     /// their own path.
     pub fn proxy_media(&self, post: &mut db::timeline::PostView) {
-        if let Some(url) = &post.author.avatar_url {
-            post.author.avatar_proxy = self.media_path(url);
+        // A member's own picture is served here already (`/files/NAME`).
+        for author in std::iter::once(&mut post.author).chain(post.boosted_by.as_mut()) {
+            if let Some(url) = &author.avatar_url {
+                author.avatar_proxy = if url.starts_with('/') {
+                    url.clone()
+                } else {
+                    self.media_path(url)
+                };
+            }
         }
         for media in post.media.iter_mut().filter(|m| m.upload.is_none()) {
             if porchlight_federation::media::proxied(&media.media_type) {
@@ -560,6 +568,7 @@ pub fn site(conn: &porchlight_db::Connection) -> AppResult<Site> {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0),
         code_of_conduct_change: porchlight_db::get_setting(conn, "coc_change")?.unwrap_or_default(),
+        accent: porchlight_db::get_setting(conn, "accent")?.unwrap_or_default(),
     })
 }
 

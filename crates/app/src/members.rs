@@ -661,6 +661,15 @@ impl App {
             .collect())
     }
 
+    /// Whether `update_profile` would take these (so that a change made with them, such as a
+    /// new avatar, can be refused first).
+    pub fn check_profile(&self, display_name: &str, bio: &str, who_i_am: &str) -> AppResult<()> {
+        bounded("The display name", display_name, MAX_DISPLAY_NAME)?;
+        bounded("The bio", bio, MAX_BIO)?;
+        bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
+        Ok(())
+    }
+
     pub fn update_profile(
         &self,
         id: AccountId,

@@ -7,6 +7,7 @@ pub mod bugle;
 pub mod emoji;
 pub mod filters;
 pub mod lists;
+pub mod look;
 pub mod media;
 pub mod members;
 pub mod moderation;

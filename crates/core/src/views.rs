@@ -355,4 +355,18 @@ pub struct Site {
     /// an older one are asked again), and what the host said of the last change.
     pub code_of_conduct_version: u32,
     pub code_of_conduct_change: String,
+    /// The host's accent colour (`#rrggbb`), or empty for the pages' own (read on every page,
+    /// so it lives here; the rest of the camp's look is read where it is shown).
+    pub accent: String,
+}
+
+/// What the host chose for the camp's look; empty where nothing was chosen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampLook {
+    /// `#rrggbb`, or empty for the pages' own.
+    pub accent: String,
+    pub description: String,
+    pub about: String,
+    /// `/files/NAME`.
+    pub header: Option<String>,
 }

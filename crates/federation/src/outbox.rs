@@ -555,6 +555,8 @@ pub fn actor_document(
             published: member.created_at,
             fields: &[],
             emojis: &[],
+            icon: None,
+            image: None,
         });
         doc["suspended"] = Value::Bool(true);
         return doc;
@@ -580,6 +582,18 @@ pub fn actor_document(
         published: member.created_at,
         fields: &fields,
         emojis,
+        // Someone with no avatar of their own is shown elsewhere with the one drawn here, so
+        // they look the same everywhere.
+        icon: Some(&format!(
+            "{}{}",
+            me.base_url,
+            porchlight_core::look::avatar_path(member.avatar.as_deref(), &member.username)
+        )),
+        image: member
+            .header
+            .as_ref()
+            .map(|h| format!("{}{h}", me.base_url))
+            .as_deref(),
     })
 }
 

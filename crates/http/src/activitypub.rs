@@ -155,8 +155,8 @@ fn nodeinfo(s: &State, version: &str) -> Response {
         Ok(f) => f,
         Err(e) => return unavailable(e),
     };
-    let site = match s.app.site() {
-        Ok(site) => site,
+    let (site, look) = match s.app.site().and_then(|site| Ok((site, s.app.camp_look()?))) {
+        Ok(both) => both,
         Err(e) => return unavailable(e),
     };
     let schema = format!("http://nodeinfo.diaspora.software/ns/schema/{version}#");
@@ -178,6 +178,7 @@ fn nodeinfo(s: &State, version: &str) -> Response {
                 local_posts: posts.max(0) as u64,
                 open_registrations: false,
                 member_cap: site.member_cap.limit(),
+                description: &look.description,
             },
         ),
     )
@@ -203,6 +204,8 @@ fn instance_actor(s: &State, fed: &Federation) -> Response {
         published: 0,
         fields: &[],
         emojis: &[],
+        icon: None,
+        image: None,
     });
     // The instance actor's inbox is the shared one; it has no outbox of its own to speak of.
     doc["inbox"] = fed.me.shared_inbox().into();

@@ -62,6 +62,12 @@ fn body_limit(path: &str, multipart: bool) -> usize {
         "/api/v1/media" | "/api/v2/media" => MAX_UPLOAD_BYTES,
         // The composer's form, with a picture.
         "/posts" if multipart => MAX_UPLOAD_BYTES,
+        // An avatar and a header at once (the camp's look has one picture, and its words).
+        "/api/v1/accounts/update_credentials" | "/settings/pictures" | "/admin/look"
+            if multipart =>
+        {
+            2 * MAX_UPLOAD_BYTES
+        }
         // A camp emoji's picture, with room for the form around it.
         "/admin/emoji" if multipart => porchlight_core::emoji::MAX_BYTES * 2,
         _ => MAX_BODY_BYTES,

@@ -27,6 +27,8 @@ pub fn handle(s: &State, req: &Request) -> Response {
                     body: bytes::Bytes::from_static(web::AVATAR_PNG),
                 };
             }
+            ["avatars", name] => return generated_avatar(name),
+            ["look", name] => return look_css(name),
             ["health"] => return Response::text(200, "ok"),
             [".well-known", "acme-challenge", token] => {
                 return acme_challenge(&s.config.acme_challenges, token);
@@ -170,6 +172,60 @@ fn media(s: &State, tag: &str, url: &str) -> Response {
             Response::text(503, "The server could not read its database.")
         }
         Err(e) => Response::text(502, &e.to_string()),
+    }
+}
+
+/// The avatar drawn for a handle (`/avatars/ken.png`, `/avatars/mia@elsewhere.example.png`).
+fn generated_avatar(name: &str) -> Response {
+    let Some(handle) = name.strip_suffix(".png").filter(|h| {
+        !h.is_empty()
+            && h.len() <= 320
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'@'))
+    }) else {
+        return Response::text(404, "Not found.");
+    };
+    Response {
+        status: 200,
+        content_type: "image/png",
+        headers: vec![
+            ("cache-control", "public, max-age=604800".to_string()),
+            ("x-content-type-options", "nosniff".to_string()),
+        ],
+        body: porchlight_app::looks::generated_avatar(handle).into(),
+    }
+}
+
+/// The host's accent colour as a stylesheet (`/look/2a7ab5.css`): the colour is the address,
+/// so it is cached for good and a new colour is a new address. A dark colour is the accent of
+/// light pages, a light one of dark pages, so that text on it and in it stays readable.
+fn look_css(name: &str) -> Response {
+    let Some(accent) = name
+        .strip_suffix(".css")
+        .filter(|hex| hex.len() == 6)
+        .and_then(|hex| porchlight_core::look::parse_accent(hex).ok())
+    else {
+        return Response::text(404, "Not found.");
+    };
+    let css = if porchlight_core::look::white_reads_on(&accent) {
+        format!(
+            "header.top {{ border-top: 4px solid {accent}; }}\n\
+             @media (prefers-color-scheme: light) {{ :root {{ --accent: {accent}; --accent-ink: #ffffff; }} }}\n"
+        )
+    } else {
+        format!(
+            "header.top {{ border-top: 4px solid {accent}; }}\n\
+             @media (prefers-color-scheme: dark) {{ :root {{ --accent: {accent}; --accent-ink: #1a1208; }} }}\n"
+        )
+    };
+    Response {
+        status: 200,
+        content_type: "text/css; charset=utf-8",
+        headers: vec![(
+            "cache-control",
+            "public, max-age=31536000, immutable".into(),
+        )],
+        body: css.into(),
     }
 }
 

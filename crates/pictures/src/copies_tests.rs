@@ -1,3 +1,5 @@
+//! Display copies, avatars and headers, with real photos decoded and checked pixel by pixel.
+
 use super::*;
 use crate::clean;
 use crate::samples::{clear_png, photo};

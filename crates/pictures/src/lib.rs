@@ -254,6 +254,7 @@ fn only_orientation(orientation: u32) -> Bytes {
 }
 
 pub mod copies;
+pub mod generated;
 pub use copies::{Copy, DisplayCopies, avatar, display_copies, header};
 
 #[cfg(any(test, feature = "samples"))]

@@ -34,6 +34,8 @@ pub struct AdminView<'a> {
     /// Who joined in the last week, and who used the camp in the last day.
     pub joined_this_week: &'a [Member],
     pub active_today: &'a [Member],
+    /// The camp's accent, header, description and about page.
+    pub look: &'a porchlight_core::views::CampLook,
 }
 
 /// The public-address section of the host's page.
@@ -199,6 +201,23 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     label for="coc-change" { "What changed " span.hint { "(shown to members with the new rules)" } }
                     input #coc-change type="text" name="code_of_conduct_change" maxlength="500" placeholder="Added rule 3: ask before posting photos of others.";
                     p { button type="submit" { "Save" } }
+                }
+                form.card #look method="post" action="/admin/look" enctype="multipart/form-data" {
+                    (csrf_field(chrome))
+                    h2 { "The camp's look" }
+                    @if let Some(header) = &view.look.header { img.header src=(header) alt="The camp's header" width="1500" height="500"; }
+                    label for="accent" { "Accent colour " span.hint { "(buttons, links and the top bar; a dark colour shows on light pages and a light one on dark pages, so text stays readable)" } }
+                    input #accent type="color" name="accent" value=(if view.look.accent.is_empty() { porchlight_core::look::DEFAULT_ACCENT } else { view.look.accent.as_str() });
+                    label for="camp-header" { "Header picture " span.hint { "(a wide band, three times as wide as it is high; shown to visitors and apps)" } }
+                    input #camp-header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";
+                    label for="description" { "Short description " span.hint { "(one or two sentences for visitors, apps and other servers)" } }
+                    textarea #description name="description" rows="2" maxlength=(porchlight_core::look::MAX_DESCRIPTION) { (view.look.description) }
+                    label for="about" { "About page " span.hint { "(who you are, what the camp is for; shown at " a href="/about" { "/about" } ")" } }
+                    textarea #about name="about" rows="6" maxlength=(porchlight_core::look::MAX_ABOUT) { (view.look.about) }
+                    p {
+                        button type="submit" { "Save the look" }
+                        @if view.look.header.is_some() { " " button type="submit" name="remove_header" value="1" { "Remove the header" } }
+                    }
                 }
                 section.card #address {
                     h2 { "Public address" }

@@ -458,6 +458,42 @@ pub fn code_of_conduct(chrome: &Chrome, rules: &[String], change: &str, to_agree
     )
 }
 
+/// The camp's about page.
+pub struct AboutView<'a> {
+    pub name: &'a str,
+    pub look: &'a porchlight_core::views::CampLook,
+    /// What the hosts wrote, as safe HTML.
+    pub about_html: &'a str,
+    pub members: u32,
+    pub cap: u32,
+    pub hosts: &'a [String],
+}
+
+pub fn about(chrome: &Chrome, view: &AboutView) -> Markup {
+    layout(
+        chrome,
+        "About",
+        html! {
+            @if let Some(header) = &view.look.header { img.header src=(header) alt="" width="1500" height="500"; }
+            h1 { "About " (view.name) }
+            @if !view.look.description.is_empty() { p.lead { (view.look.description) } }
+            @if view.about_html.is_empty() {
+                p.hint { "The hosts have not written about the camp yet." }
+            } @else {
+                div.content #about { (maud::PreEscaped(view.about_html)) }
+            }
+            p.meta {
+                (view.members) " of " (view.cap) " places taken · hosted by "
+                @for (i, host) in view.hosts.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    a href={ "/@" (host) } { "@" (host) }
+                }
+            }
+            p { a href="/code-of-conduct" { "The code of conduct" } " · This camp is invite-only." }
+        },
+    )
+}
+
 /// The bugle's page: what it does, who hears it, how many times are left today.
 pub struct BugleView<'a> {
     pub listeners: usize,

@@ -68,6 +68,8 @@ pub struct Chrome<'a> {
     pub federating: bool,
     /// The hosts' announcements this member has not dismissed: (id, HTML).
     pub announcements: &'a [(i64, String)],
+    /// The host's accent colour (`#rrggbb`), or empty.
+    pub accent: &'a str,
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -81,6 +83,9 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                 meta name="color-scheme" content="light dark";
                 title { (title) " · " (chrome.site_name) }
                 link rel="stylesheet" href=(concat!("/static/style.css?v=", env!("CARGO_PKG_VERSION")));
+                @if let Some(hex) = chrome.accent.strip_prefix('#') {
+                    link rel="stylesheet" href={ "/look/" (hex) ".css" };
+                }
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -143,7 +148,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                             button.link type="submit" { "Log out" }
                         }
                     }
-                    p { "Powered by Porchlight " (env!("CARGO_PKG_VERSION")) "." }
+                    p { a href="/about" { "About this camp" } " · " a href="/code-of-conduct" { "Code of conduct" } " · Powered by Porchlight " (env!("CARGO_PKG_VERSION")) "." }
                 }
                 script src=(concat!("/static/app.js?v=", env!("CARGO_PKG_VERSION"))) defer {}
             }
@@ -168,12 +173,17 @@ pub fn error_box(message: Option<&str>) -> Markup {
     }
 }
 
-/// Initials for the placeholder avatar.
-pub fn initial(name: &str) -> String {
-    name.chars()
-        .find(|c| c.is_alphanumeric())
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_else(|| "?".into())
+/// The picture that stands for someone: the one they chose, or the one drawn from their
+/// handle. Decorative (their name is always beside it).
+pub fn avatar(chosen: Option<&str>, handle: &str) -> Markup {
+    html! {
+        img.avatar src=(porchlight_core::look::avatar_path(chosen, handle)) alt="" width="40" height="40" loading="lazy" decoding="async";
+    }
+}
+
+/// A member's avatar.
+pub fn member_avatar(m: &Member) -> Markup {
+    avatar(m.avatar.as_deref(), &m.username)
 }
 
 /// "5m", "3h", "2d" for recent times; a date for older ones.
@@ -256,7 +266,20 @@ mod tests {
         assert_eq!(relative_time(0, 86_400 * 3), "3d");
         assert_eq!(relative_time(0, 86_400 * 30), "1 Jan 1970");
         assert_eq!(iso_time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(initial("ana"), "A");
-        assert_eq!(initial("  "), "?");
+    }
+
+    #[test]
+    fn avatars_are_the_chosen_picture_or_the_drawn_one() {
+        let chosen = avatar(Some("/files/ab.jpg"), "ana").into_string();
+        assert!(chosen.contains("src=\"/files/ab.jpg\""), "{chosen}");
+        let drawn = avatar(None, "mia@elsewhere.example").into_string();
+        assert!(
+            drawn.contains("src=\"/avatars/mia@elsewhere.example.png\""),
+            "{drawn}"
+        );
+        assert!(
+            drawn.contains("alt=\"\""),
+            "decorative: the name is beside it"
+        );
     }
 }

@@ -69,7 +69,8 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
         m.shown_name(),
         html! {
             section.card {
-                h1 { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } (crate::with_emojis(m.shown_name(), view.emojis)) }
+                @if let Some(header) = &m.header { img.header src=(header) alt="" width="1500" height="500"; }
+                h1 { (crate::member_avatar(m)) (crate::with_emojis(m.shown_name(), view.emojis)) }
                 p.meta { "@" (m.username)
                     @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" }
                     " · joined " (date(m.created_at)) }
@@ -158,10 +159,7 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
         html! {
             section.card {
                 h1 {
-                    @match &view.avatar {
-                        Some(src) => img.avatar src=(src) alt="";
-                        None => span.avatar aria-hidden="true" { (crate::initial(name)) }
-                    }
+                    (crate::avatar(view.avatar.as_deref(), view.handle))
                     (crate::with_emojis(name, view.emojis))
                 }
                 p.meta { "@" (view.handle) " · on another server · "
@@ -218,7 +216,7 @@ pub fn members(
             ul.people {
                 @for m in members {
                     li {
-                        a href={ "/@" (m.username) } { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } strong { (m.shown_name()) } }
+                        a href={ "/@" (m.username) } { (crate::member_avatar(m)) strong { (m.shown_name()) } }
                         " " span.meta { "@" (m.username)
                             @match m.role { Role::Host => " · host", Role::Moderator => " · moderator", Role::Member => "" } }
                         @if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }

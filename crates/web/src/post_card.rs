@@ -47,11 +47,7 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             }
             div.post-head {
                 a.name href={ "/@" (post.author.handle()) } {
-                    @if post.author.avatar_proxy.is_empty() {
-                        span.avatar aria-hidden="true" { (crate::initial(post.author.shown_name())) }
-                    } @else {
-                        img.avatar src=(post.author.avatar_proxy) alt="" loading="lazy" decoding="async";
-                    }
+                    (crate::avatar(Some(&post.author.avatar_proxy), &post.author.handle()))
                     (crate::with_emojis(post.author.shown_name(), &post.author.emojis))
                 }
                 span.handle { "@" (post.author.handle()) }

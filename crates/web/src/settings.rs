@@ -13,6 +13,7 @@ pub struct SettingsView<'a> {
     pub profile_error: Option<&'a str>,
     pub password_error: Option<&'a str>,
     pub audience_error: Option<&'a str>,
+    pub pictures_error: Option<&'a str>,
     /// The apps this member let use their account.
     pub apps: &'a [Authorized],
     /// Whom this member muted or blocked.
@@ -49,6 +50,22 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 label for="bio" { "Bio" }
                 textarea #bio name="bio" rows="4" maxlength="1000" { (me.bio) }
                 p { button type="submit" { "Save profile" } }
+            }
+            form.card #pictures method="post" action="/settings/pictures" enctype="multipart/form-data" {
+                (csrf_field(chrome))
+                h2 { "Your pictures" }
+                (error_box(view.pictures_error))
+                @if let Some(header) = &me.header { img.header src=(header) alt="Your header" width="1500" height="500"; }
+                p { (crate::member_avatar(me)) @if me.avatar.is_none() { span.hint { "Drawn from your name until you choose one." } } }
+                label for="avatar" { "Avatar " span.hint { "(a square is cut from the middle; where it was taken is removed)" } }
+                input #avatar type="file" name="avatar" accept="image/jpeg,image/png,image/gif,image/webp";
+                label for="header" { "Header " span.hint { "(a wide band, three times as wide as it is high)" } }
+                input #header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";
+                p {
+                    button type="submit" { "Save pictures" }
+                    @if me.avatar.is_some() { " " button.secondary type="submit" name="remove" value="avatar" { "Use the drawn avatar" } }
+                    @if me.header.is_some() { " " button.secondary type="submit" name="remove" value="header" { "Remove the header" } }
+                }
             }
             form.card #audience method="post" action="/settings/audience" {
                 (csrf_field(chrome))

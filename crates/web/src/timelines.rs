@@ -192,7 +192,7 @@ pub fn home(
                     ul.people {
                         @for m in welcome.who_is_here {
                             li {
-                                a href={ "/@" (m.username) } { span.avatar aria-hidden="true" { (crate::initial(m.shown_name())) } strong { (m.shown_name()) } }
+                                a href={ "/@" (m.username) } { (crate::member_avatar(m)) strong { (m.shown_name()) } }
                                 " " span.meta { "@" (m.username) }
                                 @if !m.introduction.is_empty() { p.who { (m.introduction) } }
                                 @else if !m.who_i_am.is_empty() { p.who { (m.who_i_am) } }

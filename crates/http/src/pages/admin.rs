@@ -30,6 +30,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         .map(|code| format!("{base}/invite/{code}"));
     let notice = match req.query("saved") {
         Some("site") => Some("The camp's settings are saved."),
+        Some("look") => Some("The camp's look is saved."),
         Some("role") => Some("The role is changed."),
         Some("revoked") => Some("The invite is withdrawn."),
         Some("blocked") => Some("The server is blocked."),
@@ -96,6 +97,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         announcements: &announcements,
         joined_this_week: &joined,
         active_today: &active,
+        look: &s.app.camp_look()?,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,
@@ -179,11 +181,46 @@ pub(super) fn site(x: &Ctx) -> AppResult<Response> {
                 member_cap,
                 code_of_conduct_version: 0,
                 code_of_conduct_change: String::new(),
+                accent: String::new(),
             },
             req.field("code_of_conduct_change"),
         )
     });
     saved(x, result, "/admin?saved=site")
+}
+
+/// The camp's accent colour, words and header picture: the header is cut first, so a refused
+/// picture or colour changes nothing.
+pub(super) fn look(x: &Ctx) -> AppResult<Response> {
+    let (req, me) = (x.req, x.me()?);
+    let app = &x.s.app;
+    // The colour picker always sends a colour: the pages' own means none was chosen.
+    let accent = match req.field("accent") {
+        a if a.eq_ignore_ascii_case(porchlight_core::look::DEFAULT_ACCENT) => "",
+        a => a,
+    };
+    let result = porchlight_core::look::parse_accent(accent)
+        .or_else(|e| {
+            if accent.is_empty() {
+                Ok(String::new())
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(AppError::Invalid)
+        .and_then(|_| {
+            if req.field("remove_header") == "1" {
+                app.set_camp_header(me.id, None)
+            } else if let Some(f) = req.file("header").filter(|f| !f.bytes.is_empty()) {
+                app.set_camp_header(me.id, Some(&f.bytes))
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| {
+            app.set_camp_look(me.id, accent, req.field("description"), req.field("about"))
+        });
+    saved(x, result, "/admin?saved=look#look")
 }
 
 pub(super) fn role(x: &Ctx) -> AppResult<Response> {

@@ -383,6 +383,29 @@ pub(super) fn code_of_conduct(x: &Ctx) -> AppResult<Response> {
     ))
 }
 
+/// The camp's about page: its header, description and what the hosts wrote, who hosts it and
+/// how many are here. Open to visitors.
+pub(super) fn about(x: &Ctx) -> AppResult<Response> {
+    let look = x.s.app.camp_look()?;
+    let about_html = porchlight_core::text::render_post(&look.about, |_| false).html;
+    let (members, cap) = x.s.app.member_count_and_cap()?;
+    let hosts = x.s.app.host_names()?;
+    Ok(page(
+        200,
+        web::about(
+            &x.chrome(Nav::None),
+            &web::AboutView {
+                name: &x.v.site.name,
+                look: &look,
+                about_html: &about_html,
+                members,
+                cap: cap.limit(),
+                hosts: &hosts,
+            },
+        ),
+    ))
+}
+
 pub(super) fn agree(x: &Ctx) -> AppResult<Response> {
     x.s.app.agree_to_code_of_conduct(x.me()?.id)?;
     Ok(Response::redirect("/"))

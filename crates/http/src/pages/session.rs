@@ -47,6 +47,7 @@ impl Visit {
             max_post_chars: s.app.limits.max_post_chars,
             federating: s.app.federation.is_some(),
             announcements: &self.announcements,
+            accent: &self.site.accent,
             code_of_conduct_changed: self
                 .me
                 .as_ref()

@@ -10,12 +10,15 @@ use crate::Response;
 
 pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppResult<Response> {
     let me = x.me()?;
-    let status =
-        if errors.profile.is_some() || errors.password.is_some() || errors.audience.is_some() {
-            422
-        } else {
-            200
-        };
+    let status = if errors.profile.is_some()
+        || errors.password.is_some()
+        || errors.audience.is_some()
+        || errors.pictures.is_some()
+    {
+        422
+    } else {
+        200
+    };
     Ok(super::page(
         status,
         web::settings(
@@ -26,6 +29,7 @@ pub(super) fn page_view(x: &Ctx, notice: Option<&str>, errors: Errors) -> AppRes
                 profile_error: errors.profile,
                 password_error: errors.password,
                 audience_error: errors.audience,
+                pictures_error: errors.pictures,
                 apps: &x.s.app.authorized_apps(me.id)?,
                 kept_away: &kept_away(x, me.id)?,
             },
@@ -39,6 +43,7 @@ pub(super) struct Errors<'a> {
     profile: Option<&'a str>,
     password: Option<&'a str>,
     audience: Option<&'a str>,
+    pictures: Option<&'a str>,
 }
 
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
@@ -50,6 +55,7 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
         Some("revoked") => Some("The app can no longer use your account."),
         Some("audience") => Some("Your posts now start with the audience you chose."),
         Some("bugle") => Some("Your bugle setting is saved."),
+        Some("pictures") => Some("Your pictures are saved."),
         _ => None,
     };
     page_view(x, notice, Errors::default())
@@ -89,12 +95,37 @@ pub(super) fn audience(x: &Ctx) -> AppResult<Response> {
     )
 }
 
+/// A member's avatar and header: each file given replaces the one before; the remove buttons
+/// go back to the drawn avatar or to no header. Nothing is stored if either picture is refused.
+pub(super) fn pictures(x: &Ctx) -> AppResult<Response> {
+    use porchlight_app::db::uploads::ProfileRole;
+    let me = x.me()?;
+    let app = &x.s.app;
+    let given = |field| x.req.file(field).filter(|f| !f.bytes.is_empty());
+    let result = match x.req.field("remove") {
+        "avatar" => app.remove_profile_picture(me.id, ProfileRole::Avatar),
+        "header" => app.remove_profile_picture(me.id, ProfileRole::Header),
+        _ => app.set_profile_pictures(
+            me.id,
+            given("avatar").map(|f| &f.bytes[..]),
+            given("header").map(|f| &f.bytes[..]),
+        ),
+    };
+    saved(
+        x,
+        result,
+        Form::Pictures,
+        "/settings?saved=pictures#pictures",
+    )
+}
+
 /// Which form of the settings page a change came from.
 #[derive(Clone, Copy)]
 enum Form {
     Profile,
     Password,
     Audience,
+    Pictures,
 }
 
 /// After a change from one of the settings forms: to the page with a notice, or the page again
@@ -109,6 +140,7 @@ fn saved(x: &Ctx, result: AppResult<()>, form: Form, location: &str) -> AppResul
                 Form::Profile => errors.profile = Some(&message),
                 Form::Password => errors.password = Some(&message),
                 Form::Audience => errors.audience = Some(&message),
+                Form::Pictures => errors.pictures = Some(&message),
             }
             page_view(x, None, errors)
         }

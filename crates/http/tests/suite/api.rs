@@ -80,6 +80,18 @@ impl Client {
         }
     }
 
+    /// A request with a body of the given type (a multipart form, say).
+    pub(crate) fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        self.send(method, path, token, Some((content_type, body)), &[])
+    }
+
     pub(crate) fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.send("GET", path, token, None, &[])
     }

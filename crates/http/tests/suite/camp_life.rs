@@ -466,3 +466,206 @@ fn a_phone_photo_gets_display_copies_a_blurhash_and_a_full_size_page() {
     assert_eq!(camp.count("picture_copies"), 0);
     hana.get(&format!("/files/{small}")).assert_status(404);
 }
+
+#[test]
+fn members_choose_an_avatar_and_header_from_the_page_and_from_an_app() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    let photo = porchlight_pictures::samples::photo(1200, 900, 1);
+
+    // Before choosing, everyone has an avatar drawn from their name, served as a PNG.
+    hana.get("/members")
+        .assert_contains("src=\"/avatars/hana.png\"")
+        .assert_contains("src=\"/avatars/ken.png\"");
+    let drawn = hana.get("/avatars/ken.png");
+    assert_eq!(drawn.header("content-type"), Some("image/png"));
+    let drawn_size = porchlight_pictures::clean(&drawn.bytes).unwrap();
+    assert_eq!((drawn_size.width, drawn_size.height), (120, 120));
+    assert_ne!(drawn.bytes, hana.get("/avatars/hana.png").bytes);
+    hana.get("/avatars/..%2Fetc.png").assert_status(404);
+
+    // A file that is not a picture changes nothing and says why.
+    let refused = hana.post_multipart(
+        "/settings/pictures",
+        &[],
+        &[
+            ("avatar", "me.jpg", "image/jpeg", &photo),
+            ("header", "notes.txt", "text/plain", b"not a picture"),
+        ],
+    );
+    assert_eq!(refused.status, 422);
+    refused.assert_contains("not a picture");
+    assert_eq!(camp.count("profile_pictures"), 0);
+
+    let saved = hana.post_multipart(
+        "/settings/pictures",
+        &[],
+        &[
+            ("avatar", "me.jpg", "image/jpeg", &photo),
+            ("header", "lake.jpg", "image/jpeg", &photo),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let avatar = camp.query_string("SELECT avatar_url FROM accounts WHERE username = 'hana'");
+    let header = camp.query_string("SELECT header_url FROM accounts WHERE username = 'hana'");
+    let mut cut = |path: &str| {
+        let file = hana.get(path);
+        assert_eq!(file.status, 200, "{path}");
+        let p = porchlight_pictures::clean(&file.bytes).unwrap();
+        (p.width, p.height)
+    };
+    assert_eq!(cut(&avatar), (400, 400), "a square from the middle");
+    assert_eq!(cut(&header), (1200, 400), "three to one");
+    hana.write_post("with a face now", "local");
+    hana.get("/local")
+        .assert_contains(&format!("src=\"{avatar}\""));
+    hana.get("/@hana")
+        .assert_contains(&format!("src=\"{header}\""))
+        .assert_contains(&format!("src=\"{avatar}\""));
+
+    // Apps see it, and change it with update_credentials.
+    let client = crate::api::Client::new(&camp);
+    let token = crate::api::token_for(&camp, &client, "ken", "read write");
+    let me = client.get("/api/v1/accounts/verify_credentials", Some(&token));
+    assert_eq!(me.json["avatar"], format!("{}/avatars/ken.png", camp.base));
+    assert_eq!(me.json["header"], "");
+    let (content_type, body) = porchlight_testkit::multipart(
+        &[("display_name", "Ken")],
+        &[("avatar", "ken.jpg", "image/jpeg", &photo)],
+    );
+    let updated = client.send_raw(
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        Some(&token),
+        &content_type,
+        body,
+    );
+    assert_eq!(updated.status, 200, "{}", updated.json);
+    let ken_avatar = camp.query_string("SELECT avatar_url FROM accounts WHERE username = 'ken'");
+    assert_eq!(updated.json["avatar"], format!("{}{ken_avatar}", camp.base));
+    assert_eq!(updated.json["display_name"], "Ken");
+    // A display name too long refuses the whole change, picture included.
+    let (content_type, body) = porchlight_testkit::multipart(
+        &[("display_name", &"k".repeat(200))],
+        &[("header", "ken.jpg", "image/jpeg", &photo)],
+    );
+    let refused = client.send_raw(
+        "PATCH",
+        "/api/v1/accounts/update_credentials",
+        Some(&token),
+        &content_type,
+        body,
+    );
+    assert_eq!(refused.status, 422, "{}", refused.json);
+    assert_eq!(
+        camp.query_i64(
+            "SELECT COUNT(*) FROM accounts WHERE username = 'ken' AND header_url IS NOT NULL"
+        ),
+        0
+    );
+
+    // Going back to the drawn avatar removes the picture.
+    hana.post_multipart("/settings/pictures", &[("remove", "avatar")], &[])
+        .assert_status(303);
+    hana.get(&avatar).assert_status(404);
+    hana.get("/@hana")
+        .assert_contains("src=\"/avatars/hana.png\"");
+}
+
+#[test]
+fn the_host_gives_the_camp_a_look_visitors_apps_and_servers_see() {
+    let camp = TestCamp::federating();
+    camp.add_member("hana", Role::Host);
+    camp.add_member("ken", Role::Member);
+    let mut hana = camp.logged_in("hana");
+    let mut ken = camp.logged_in("ken");
+    let header = porchlight_pictures::samples::photo(2000, 1000, 1);
+    let look = |accent: &str, description: &str| {
+        vec![
+            ("accent", accent.to_string()),
+            ("description", description.to_string()),
+            (
+                "about",
+                "We are neighbours on Elm Street.\n\nWe share tools and recipes.".to_string(),
+            ),
+        ]
+    };
+    let send =
+        |b: &mut porchlight_testkit::Browser, fields: &[(&str, String)], file: Option<&[u8]>| {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            match file {
+                Some(bytes) => b.post_multipart(
+                    "/admin/look",
+                    &fields,
+                    &[("header", "h.jpg", "image/jpeg", bytes)],
+                ),
+                None => b.post_multipart("/admin/look", &fields, &[]),
+            }
+        };
+
+    // Only a host; a colour that is not one changes nothing (the header included).
+    send(&mut ken, &look("#2a7ab5", "x"), None).assert_status(403);
+    send(&mut hana, &look("#2a7ab5;}", "Elm Street"), Some(&header)).assert_status(422);
+    assert_eq!(camp.count("profile_pictures"), 0);
+
+    send(
+        &mut hana,
+        &look("#2A7AB5", "The Elm Street camp."),
+        Some(&header),
+    )
+    .assert_status(303);
+    let page = ken.get("/");
+    page.assert_contains("<link rel=\"stylesheet\" href=\"/look/2a7ab5.css\">");
+    let css = ken.get("/look/2a7ab5.css");
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    css.assert_contains("--accent: #2a7ab5");
+    ken.get("/look/2a7ab5%7D.css").assert_status(404);
+
+    // Visitors read the about page.
+    let about = camp.browser().get("/about");
+    about
+        .assert_status(200)
+        .assert_contains("The Elm Street camp.")
+        .assert_contains("<p>We are neighbours on Elm Street.</p>")
+        .assert_contains("hosted by <a href=\"/@hana\">@hana</a>");
+    let camp_header =
+        camp.query_string("SELECT file_name FROM profile_pictures WHERE account_id IS NULL");
+    about.assert_contains(&format!("src=\"/files/{camp_header}\""));
+
+    // Apps and other servers.
+    let client = crate::api::Client::new(&camp);
+    let v2 = client.get("/api/v2/instance", None);
+    assert_eq!(v2.json["description"], "The Elm Street camp.");
+    assert_eq!(
+        v2.json["thumbnail"]["url"],
+        format!("{}/files/{camp_header}", camp.base)
+    );
+    let v1 = client.get("/api/v1/instance", None);
+    assert_eq!(v1.json["short_description"], "The Elm Street camp.");
+    let extended = client.get("/api/v1/instance/extended_description", None);
+    assert_eq!(
+        extended.json["content"],
+        "<p>We are neighbours on Elm Street.</p><p>We share tools and recipes.</p>"
+    );
+    let nodeinfo = client.get("/nodeinfo/2.1", None);
+    assert_eq!(
+        nodeinfo.json["metadata"]["nodeDescription"],
+        "The Elm Street camp."
+    );
+
+    // Campers' avatars federate as `icon` (the drawn one until they choose), headers as `image`.
+    let actor: serde_json::Value = serde_json::from_str(
+        &ken.get_with("/users/hana", &[("accept", "application/activity+json")])
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        actor["icon"]["url"],
+        format!("{}/avatars/hana.png", camp.base)
+    );
+    assert_eq!(actor["icon"]["mediaType"], "image/png");
+    assert!(actor["image"].is_null(), "{actor}");
+
+    // The host's log says who changed it.
+    hana.get("/admin/log").assert_contains("the camp's look");
+}

@@ -542,7 +542,11 @@ fn pictures_from_elsewhere_come_through_the_camp_once_and_within_limits() {
     home.assert_contains("alt=\"a cat on a mat\"");
     // Zed's avatar comes through the proxy too.
     let needle = "<img class=\"avatar\" src=\"";
-    let at = home.body.find(needle).expect("an avatar") + needle.len();
+    let card = home
+        .body
+        .find(&format!("href=\"/@zed@{}\"", peer.host()))
+        .expect("Zed's post");
+    let at = card + home.body[card..].find(needle).expect("an avatar") + needle.len();
     let avatar = &home.body[at..at + home.body[at..].find('"').unwrap()];
     ana.get(avatar)
         .assert_status(200)
