@@ -155,6 +155,8 @@ pub struct RemoteActor {
     pub key_id: String,
     pub public_key_pem: String,
     pub avatar_url: Option<String>,
+    /// Their header picture (`image`).
+    pub header_url: Option<String>,
     pub manually_approves_followers: bool,
     /// Custom emoji its name and bio use: (shortcode, address).
     pub emojis: Vec<(String, String)>,
@@ -215,15 +217,19 @@ impl RemoteActor {
         }
         .filter(|u| origin(u).is_some())
         .unwrap_or_else(|| id.clone());
-        let avatar_url = doc
-            .get("icon")
-            .and_then(|i| match i {
-                Value::Array(icons) => icons.first(),
-                other => Some(other),
-            })
-            .and_then(|i| str_field(i, "url").or(i.as_str()))
-            .filter(|u| origin(u).is_some())
-            .map(String::from);
+        // An Image object, a list of them, or a bare address.
+        let picture = |field: &str| {
+            doc.get(field)
+                .and_then(|i| match i {
+                    Value::Array(icons) => icons.first(),
+                    other => Some(other),
+                })
+                .and_then(|i| str_field(i, "url").or(i.as_str()))
+                .filter(|u| origin(u).is_some())
+                .map(String::from)
+        };
+        let avatar_url = picture("icon");
+        let header_url = picture("image");
         Ok(RemoteActor {
             kind: kind.to_string(),
             username: username.to_string(),
@@ -240,6 +246,7 @@ impl RemoteActor {
             key_id,
             public_key_pem,
             avatar_url,
+            header_url,
             manually_approves_followers: doc
                 .get("manuallyApprovesFollowers")
                 .and_then(Value::as_bool)

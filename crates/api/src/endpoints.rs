@@ -251,7 +251,14 @@ pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 fn remote_account_json(c: &Caller, a: &RemoteAccount) -> Value {
     let avatar = a.avatar_url.as_deref().map(|u| c.app.media_path(u));
     let emojis = c.account_emojis(a.id).unwrap_or_default();
-    entities::remote_account(c.request.base_url, a, avatar.as_deref(), &emojis)
+    let mut account = entities::remote_account(c.request.base_url, a, avatar.as_deref(), &emojis);
+    // Their header, when their server gives one, through the camp's proxy too.
+    if let Some(header) = &a.header_url {
+        let url = format!("{}{}", c.request.base_url, c.app.media_path(header));
+        account["header"] = url.clone().into();
+        account["header_static"] = url.into();
+    }
+    account
 }
 
 /// A member, or someone elsewhere this camp knows, by id.

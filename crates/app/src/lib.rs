@@ -541,10 +541,13 @@ impl App {
         ring::hmac::verify(&self.csrf_key, format!("media\0{url}").as_bytes(), &tag)
             .map_err(|_| AppError::NotFound)?;
         let fed = self.federation.as_ref().ok_or(AppError::NotFound)?;
-        self.media.get(fed, &self.db, &url).map_err(|e| match e {
-            porchlight_federation::FedError::Storage(e) => AppError::Storage(e),
-            other => AppError::Invalid(format!("That picture cannot be shown: {other}.")),
-        })
+        let fit = |picture| self.fit_picture_from_elsewhere(picture);
+        self.media
+            .get(fed, &self.db, &url, &fit)
+            .map_err(|e| match e {
+                porchlight_federation::FedError::Storage(e) => AppError::Storage(e),
+                other => AppError::Invalid(format!("That picture cannot be shown: {other}.")),
+            })
     }
 
     pub fn site(&self) -> AppResult<Site> {

@@ -97,6 +97,35 @@ impl App {
         })
     }
 
+    /// A picture from elsewhere as the camp keeps and shows it: without what it says about
+    /// where it was taken, and no larger than the large display copy. One the box cannot read
+    /// is kept as it came (the proxy already checked its type and size).
+    pub(crate) fn fit_picture_from_elsewhere(
+        &self,
+        picture: porchlight_federation::media::Picture,
+    ) -> porchlight_federation::media::Picture {
+        let Ok(clean) = porchlight_pictures::clean(&picture.bytes) else {
+            return picture;
+        };
+        let fitted = {
+            let _one_at_a_time = self
+                .picture_work
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            porchlight_pictures::copies::large_copy(&clean)
+        };
+        match fitted {
+            Ok(Some(copy)) => porchlight_federation::media::Picture {
+                content_type: copy.kind.media_type().to_string(),
+                bytes: copy.bytes,
+            },
+            _ => porchlight_federation::media::Picture {
+                content_type: clean.kind.media_type().to_string(),
+                bytes: clean.bytes,
+            },
+        }
+    }
+
     /// The display copies of a picture, made one picture at a time. A picture that cannot be
     /// decoded within the memory bound is still taken, and shown as it is.
     fn display_copies(&self, picture: &porchlight_pictures::Picture) -> DisplayCopies {

@@ -20,6 +20,7 @@ pub struct RemoteAccount {
     pub key_id: String,
     pub public_key_pem: String,
     pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
     pub fetched_at: UnixTime,
     /// What their server says of them (read when their profile is opened).
     pub numbers: RemoteNumbers,
@@ -39,7 +40,7 @@ pub struct RemoteNumbers {
 const REMOTE_COLUMNS: &str =
     "id, username, domain, display_name, bio, uri, IFNULL(url, uri), inbox,
     shared_inbox, followers_url, key_id, public_key_pem, avatar_url, IFNULL(fetched_at, 0),
-    followers_count, following_count, statuses_count, IFNULL(published, created_at)";
+    followers_count, following_count, statuses_count, IFNULL(published, created_at), header_url";
 
 /// Keeps what someone's server says of them (their numbers and when their account was made).
 pub fn set_remote_numbers(
@@ -78,6 +79,7 @@ fn remote_from_row(r: &rusqlite::Row) -> rusqlite::Result<RemoteAccount> {
         key_id: r.get(10)?,
         public_key_pem: r.get(11)?,
         avatar_url: r.get(12)?,
+        header_url: r.get(18)?,
         fetched_at: r.get(13)?,
         numbers: RemoteNumbers {
             followers: r.get(14)?,
@@ -167,15 +169,17 @@ pub fn upsert_remote(
         a.key_id,
         a.public_key_pem,
         a.avatar_url,
-        now
+        now,
+        a.header_url
     ];
     match existing {
         Some(id) => {
             conn.prepare_cached(
                 "UPDATE accounts SET username = ?1, domain = ?2, display_name = ?3, bio = ?4,
                    uri = ?5, url = ?6, inbox = ?7, shared_inbox = ?8, followers_url = ?9,
-                   key_id = ?10, public_key_pem = ?11, avatar_url = ?12, fetched_at = ?13
-                 WHERE id = ?14",
+                   key_id = ?10, public_key_pem = ?11, avatar_url = ?12, fetched_at = ?13,
+                   header_url = ?14
+                 WHERE id = ?15",
             )?
             .execute(rusqlite::params_from_iter(
                 values
@@ -189,8 +193,8 @@ pub fn upsert_remote(
             conn.prepare_cached(
                 "INSERT INTO accounts (username, domain, display_name, bio, uri, url, inbox,
                    shared_inbox, followers_url, key_id, public_key_pem, avatar_url, fetched_at,
-                   created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                   header_url, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13)",
             )?
             .execute(values)?;
             Ok(conn.last_insert_rowid())

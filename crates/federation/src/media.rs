@@ -46,9 +46,16 @@ impl MediaCache {
         }
     }
 
-    /// The picture at `url`: from the cache, or fetched. Refuses pictures from servers whose
+    /// The picture at `url`: from the cache, or fetched and passed through `fit` (which makes
+    /// it the size the camp shows) before it is kept. Refuses pictures from servers whose
     /// media the host rejected.
-    pub fn get(&self, fed: &Federation, db: &Db, url: &str) -> Result<Picture, FedError> {
+    pub fn get(
+        &self,
+        fed: &Federation,
+        db: &Db,
+        url: &str,
+        fit: &dyn Fn(Picture) -> Picture,
+    ) -> Result<Picture, FedError> {
         let host = porchlight_ap::inbound::host(url)
             .ok_or_else(|| FedError::Invalid("not a URL".into()))?;
         if let Some(block) = db.read(|c| store::block_for(c, &host))?
@@ -70,14 +77,15 @@ impl MediaCache {
             });
         }
         let (content_type, bytes) = fed.client.get_image(url, MAX_MEDIA_BYTES)?;
-        if let Err(e) = self.store(&name, &content_type, &bytes) {
+        let picture = fit(Picture {
+            content_type,
+            bytes,
+        });
+        if let Err(e) = self.store(&name, &picture.content_type, &picture.bytes) {
             // Serving it matters more than keeping it.
             log::warn!("could not cache a picture in {}: {e}", self.dir.display());
         }
-        Ok(Picture {
-            content_type,
-            bytes,
-        })
+        Ok(picture)
     }
 
     fn store(&self, name: &str, content_type: &str, bytes: &[u8]) -> std::io::Result<()> {

@@ -41,6 +41,7 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
         key_id: actor.key_id.clone(),
         public_key_pem: actor.public_key_pem.clone(),
         avatar_url: actor.avatar_url.clone(),
+        header_url: actor.header_url.clone(),
         fetched_at: now(),
         numbers: Default::default(),
     };

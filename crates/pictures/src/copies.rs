@@ -73,6 +73,16 @@ pub fn display_copies(picture: &Picture) -> Result<DisplayCopies, PictureError> 
     })
 }
 
+/// The large copy alone, for a picture from elsewhere; `None` when it already fits or is an
+/// animated GIF (either is shown as it is).
+pub fn large_copy(picture: &Picture) -> Result<Option<Copy>, PictureError> {
+    if picture.kind == Kind::Gif || (picture.width <= LARGE && picture.height <= LARGE) {
+        return Ok(None);
+    }
+    let image = decode(picture, fitted(picture, LARGE))?;
+    encode(&image.thumbnail(LARGE, LARGE)).map(Some)
+}
+
 /// A square avatar: the middle of the picture, [`AVATAR`] pixels a side (or less, if the
 /// picture is smaller).
 pub fn avatar(picture: &Picture) -> Result<Copy, PictureError> {

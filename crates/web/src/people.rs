@@ -120,8 +120,9 @@ pub struct RemoteProfileView<'a> {
     pub url: &'a str,
     /// None when nobody is signed in.
     pub button: Option<FollowButton>,
-    /// This camp's copy of their picture.
+    /// This camp's copy of their picture, and of their header.
     pub avatar: Option<String>,
+    pub header: Option<String>,
     /// None when nobody is signed in.
     pub boundaries: Option<Boundaries>,
     /// How many follow them, they follow and posts they wrote, as their server says (None:
@@ -158,6 +159,7 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
         name,
         html! {
             section.card {
+                @if let Some(header) = &view.header { img.header src=(header) alt="" width="1500" height="500"; }
                 h1 {
                     (crate::avatar(view.avatar.as_deref(), view.handle))
                     (crate::with_emojis(name, view.emojis))

@@ -122,6 +122,7 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
         url: &account.url,
         button,
         avatar: account.avatar_url.as_deref().map(|u| s.app.media_path(u)),
+        header: account.header_url.as_deref().map(|u| s.app.media_path(u)),
         boundaries: boundaries(x, account.id)?,
         followers: account.numbers.followers,
         following: account.numbers.following,

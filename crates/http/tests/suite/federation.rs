@@ -483,3 +483,74 @@ fn a_picture_posted_from_the_page_reaches_the_other_camp_without_its_metadata() 
     assert_eq!(refused.status, 422);
     assert_eq!(b.count("uploads"), uploads, "nothing kept");
 }
+
+#[test]
+fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
+    use porchlight_pictures::samples;
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("ana", Role::Host);
+    b.add_member("bo", Role::Host);
+    let mut ana = a.logged_in("ana");
+    let mut bo = b.logged_in("bo");
+    let bo_handle = format!("bo@{}", b.host());
+    ana.post(&format!("/@{bo_handle}/follow"), &[]);
+    a.wait_for("the follow", |a| a.count("follows") == 1);
+    b.wait_for("Bo's follower", |b| b.count("follows") == 1);
+
+    // Bo chooses an avatar: his followers' camp hears of it (an Update of his actor) and
+    // shows it through its own cache.
+    let face = samples::photo(900, 600, 1);
+    bo.post_multipart(
+        "/settings/pictures",
+        &[],
+        &[
+            ("avatar", "bo.jpg", "image/jpeg", &face),
+            ("header", "hills.jpg", "image/jpeg", &face),
+        ],
+    )
+    .assert_status(303);
+    let bo_avatar = format!(
+        "{}{}",
+        b.base,
+        b.query_string("SELECT avatar_url FROM accounts WHERE username = 'bo'")
+    );
+    a.wait_for("Bo's new avatar", |a| {
+        a.query_i64(&format!(
+            "SELECT COUNT(*) FROM accounts WHERE avatar_url = '{bo_avatar}' AND header_url IS NOT NULL"
+        )) == 1
+    });
+    ana.get(&format!("/@{bo_handle}"))
+        .assert_contains("<img class=\"header\" src=\"/media/");
+
+    // A large photo from Bo's camp is kept and shown at the large copy's size.
+    let photo = samples::photo(3000, 2000, 1);
+    bo.post_multipart(
+        "/posts",
+        &[("text", "the whole valley"), ("audience", "public")],
+        &[("picture", "valley.jpg", "image/jpeg", &photo)],
+    )
+    .assert_status(303);
+    a.wait_for("the post with its picture", |a| a.count("post_media") == 1);
+    let page = ana.get("/");
+    let card = &page.body[page.body.find("the whole valley").expect("the post")..];
+    let proxied = card
+        .split("src=\"/media/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the picture through the cache");
+    let fitted = ana.get(&format!("/media/{proxied}"));
+    assert_eq!(fitted.header("content-type"), Some("image/jpeg"));
+    let read = porchlight_pictures::clean(&fitted.bytes).unwrap();
+    assert_eq!((read.width, read.height), (1280, 853));
+    // Bo's face is on his post, through the cache, cut square as his camp cut it.
+    let before = &page.body[..page.body.find("the whole valley").unwrap()];
+    let avatar = before
+        .rsplit("<img class=\"avatar\" src=\"")
+        .next()
+        .and_then(|s| s.split('"').next())
+        .unwrap();
+    assert!(avatar.starts_with("/media/"), "{avatar}");
+    let face = porchlight_pictures::clean(&ana.get(avatar).bytes).unwrap();
+    assert_eq!((face.width, face.height), (400, 400));
+}

@@ -1,6 +1,7 @@
 //! Mastodon.py (from the Python package registry, pinned in tests/mastodon-py/requirements.txt)
 //! drives a real camp through the whole client flow (tests/mastodon-py/flow.py says what it
-//! checks), and reaches someone on another camp through it as a phone app does (elsewhere.py).
+//! checks), and reaches someone on another camp through it as a phone app does (elsewhere.py);
+//! reports (reports.py); avatars, photos with their blurhash, and announcements (camp_life.py).
 //! `scripts/install-test-deps` makes its virtual environment; set
 //! `PORCHLIGHT_SKIP_MASTODON_PY=1` to skip this knowingly.
 
@@ -143,4 +144,38 @@ fn mastodon_py_reports_a_post_and_the_hosts_app_handles_it() {
         camp.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'warning'"),
         1
     );
+}
+
+#[test]
+fn mastodon_py_sets_an_avatar_posts_a_photo_with_a_blurhash_and_reads_announcements() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("mo", porchlight_core::audience::Role::Member);
+    hana.post(
+        "/admin/announcements",
+        &[("text", "The well is fixed: water is back from tonight.")],
+    )
+    .assert_status(303);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("valley.jpg");
+    std::fs::write(&photo, porchlight_pictures::samples::photo(3000, 2000, 1)).unwrap();
+    if run_script(
+        "camp_life.py",
+        &camp.base,
+        &[
+            ("PORCHLIGHT_USER", "mo"),
+            ("PORCHLIGHT_PHOTO", photo.to_str().unwrap()),
+        ],
+    )
+    .is_none()
+    {
+        return;
+    }
+    // What the app did is in the database: Mo's pictures, the photo's copies, the reaction.
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM profile_pictures p JOIN accounts a ON a.id = p.account_id WHERE a.username = 'mo'"),
+        2
+    );
+    assert_eq!(camp.count("picture_copies"), 2);
+    assert_eq!(camp.count("announcement_reactions"), 1);
+    assert_eq!(camp.count("announcement_reads"), 1);
 }
