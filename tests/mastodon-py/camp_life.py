@@ -9,27 +9,15 @@ PORCHLIGHT_PHOTO (a 3000 x 2000 JPEG) set, after the host announced something.
 import os
 
 import requests
-from mastodon import Mastodon
 
-from flow import BASE, REDIRECT, approve, browser_login, run, step
+from flow import BASE, app_token, run, step
 
 PHOTO = os.environ["PORCHLIGHT_PHOTO"]
 SCOPES = ["read", "write"]
 
 
-def token():
-    client_id, client_secret = Mastodon.create_app(
-        "Mastodon.py test", scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=BASE
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
-    url = app.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True)
-    code = approve(browser_login(), url)
-    access = app.log_in(code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
-    return Mastodon(access_token=access, api_base_url=BASE)
-
-
 def main():
-    api = token()
+    api = app_token(None, SCOPES)
     with open(PHOTO, "rb") as f:
         photo = f.read()
 

@@ -10,9 +10,8 @@ opens the post by its address, favourites it, and unfollows. Exits non-zero on t
 import os
 import time
 
-from mastodon import Mastodon
 
-from flow import BASE, REDIRECT, SCOPES, approve, browser_login, run, step
+from flow import app_token, run, step
 
 HANDLE = os.environ["PORCHLIGHT_ELSEWHERE"]
 POST = os.environ["PORCHLIGHT_ELSEWHERE_POST"]
@@ -20,14 +19,7 @@ POST = os.environ["PORCHLIGHT_ELSEWHERE_POST"]
 
 def main():
     step("an app token for the member")
-    client_id, client_secret = Mastodon.create_app(
-        "Mastodon.py test", scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=BASE
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
-    url = app.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True)
-    code = approve(browser_login(), url)
-    token = app.log_in(code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
-    api = Mastodon(access_token=token, api_base_url=BASE)
+    api = app_token()
 
     step(f"finding @{HANDLE} with a resolving search")
     found = api.search_v2(f"@{HANDLE}", resolve=True)

@@ -69,6 +69,20 @@ def approve(session, url):
     return query["code"][0]
 
 
+def app_token(user=None, scopes=None):
+    """A Mastodon.py client for `user` (or the one the script runs as), authorized through the
+    consent page as a phone app is, with `scopes` (the flow's own by default)."""
+    scopes = scopes or SCOPES
+    client_id, client_secret = Mastodon.create_app(
+        "Mastodon.py test", scopes=scopes, redirect_uris=REDIRECT, api_base_url=BASE
+    )
+    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
+    url = app.auth_request_url(redirect_uris=REDIRECT, scopes=scopes, state="s1", allow_http=True)
+    code = approve(browser_login(user), url)
+    token = app.log_in(code=code, redirect_uri=REDIRECT, scopes=scopes, allow_http=True)
+    return Mastodon(access_token=token, api_base_url=BASE)
+
+
 def main():
     step("registering an app")
     client_id, client_secret = Mastodon.create_app(

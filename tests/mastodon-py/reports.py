@@ -8,29 +8,17 @@ PORCHLIGHT_HOST_USER and PORCHLIGHT_REPORTED (the author of the reported post) s
 
 import os
 
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import MastodonAPIError
 
-from flow import BASE, REDIRECT, approve, browser_login, run, step
+from flow import app_token, run, step
 
 HOST_USER = os.environ["PORCHLIGHT_HOST_USER"]
 REPORTED = os.environ["PORCHLIGHT_REPORTED"]
 SCOPES = ["read", "write", "admin:read", "admin:write"]
 
 
-def app_token(user):
-    """A token for `user` from an app that asks for the admin scopes too."""
-    client_id, client_secret = Mastodon.create_app(
-        "Mastodon.py test", scopes=SCOPES, redirect_uris=REDIRECT, api_base_url=BASE
-    )
-    app = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=BASE)
-    url = app.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="s1", allow_http=True)
-    code = approve(browser_login(user), url)
-    token = app.log_in(code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
-    return Mastodon(access_token=token, api_base_url=BASE)
-
-
 def main():
-    member = app_token(None)
+    member = app_token(None, SCOPES)
 
     step("reading the rules the report names")
     rules = member.instance().rules
@@ -59,7 +47,7 @@ def main():
     assert not [n for n in member.notifications() if n.type == "admin.report"]
 
     step("the host's moderation app: the queue, a warning, resolved")
-    host = app_token(HOST_USER)
+    host = app_token(HOST_USER, SCOPES)
     queue = host.admin_reports()
     assert len(queue) == 1, queue
     found = queue[0]
