@@ -35,6 +35,8 @@ const FIRST_POST = 'Hello camp! First post #hello';
 const REPLY_TEXT = 'Welcome, Ken!';
 
 const [baseArg, setupUrl, shotDir] = process.argv.slice(2);
+// A real phone-sized JPEG (3000 × 2000) the test runner writes: an avatar, a header, a photo.
+const PHOTO = process.env.PORCHLIGHT_PHOTO;
 if (!baseArg || !setupUrl || !shotDir) {
   console.error('usage: node flow.mjs <base_url> <setup_url> <screenshot_dir>');
   process.exit(2);
@@ -255,6 +257,7 @@ async function run(browser) {
   let ken = null;
   let inviteLink = null;
   let threadUrl = null;
+  let pictureUrl = null;
 
   // a. The host opens the one-time setup link and creates the camp.
   await step('setup', async () => {
@@ -573,7 +576,72 @@ async function run(browser) {
     // The old phone session is over.
     await open(ken.page, at('/settings'), 'the settings page on the old phone');
     if (pathOf(ken.page) !== '/login') fail(`the old session should have ended, but it is on ${ken.page.url()}`);
+    ken = fresh; // Ken goes on in the browser he logged in again with.
     return 'back in; the old session ended';
+  });
+
+  // l. Ken gives himself a face from his phone; the drawn one stands in until then.
+  await step('avatar', async () => {
+    const page = (shotPage = ken.page);
+    if (!PHOTO) fail('PORCHLIGHT_PHOTO (a JPEG to upload) is not set');
+    await open(page, at('/settings'), 'the settings page');
+    const form = await see(page.locator('form#pictures'), 'the pictures form (form#pictures)', page);
+    const drawn = await form.locator('img.avatar').getAttribute('src');
+    if (drawn !== '/avatars/ken.png') fail(`before choosing, the avatar should be the drawn one, but it is ${drawn}`);
+    await form.locator('input[name=avatar]').setInputFiles(PHOTO);
+    await form.locator('input[name=header]').setInputFiles(PHOTO);
+    await expectOk(await submit(page, form, form.getByRole('button', { name: 'Save pictures' }), 'the pictures form'), 'saving pictures', page);
+    await seeText(page, 'Your pictures are saved.', 'the saved notice');
+    await open(page, at('/@ken'), "Ken's profile");
+    const avatar = await page.locator('h1 img.avatar').getAttribute('src');
+    if (!avatar.startsWith('/files/')) fail(`the profile should show the chosen avatar, but shows ${avatar}`);
+    await see(page.locator('img.header'), 'the header picture on the profile', page);
+    return `avatar ${avatar}`;
+  });
+
+  // m. A photo in a post: the small copy on the timeline, the picture's own page behind it.
+  await step('picture-page', async () => {
+    const page = (shotPage = ken.page);
+    await open(page, at('/'), 'the home page');
+    const form = await see(page.locator('form.compose').first(), 'the composer', page);
+    await form.locator('textarea[name=text]').fill('The valley from the ridge');
+    await form.locator('details.picture summary').tap();
+    await form.locator('input[name=picture]').setInputFiles(PHOTO);
+    await form.locator('input[name=picture_description]').fill('A green valley under low cloud');
+    await expectOk(await submit(page, form, form.getByRole('button', { name: 'Post' }), 'the post with a photo'), 'posting a photo', page);
+    const picture = await see(page.locator('article.post .media img').first(), 'the photo on the timeline', page);
+    const [src, width] = [await picture.getAttribute('src'), await picture.getAttribute('width')];
+    if (!/-small\.jpg$/.test(src) || width !== '640') fail(`the timeline should show the 640 px copy, but shows ${src} (width ${width})`);
+    const loaded = page.waitForEvent('load');
+    await picture.tap();
+    await loaded;
+    if (!/\/posts\/\d+\/pictures\/1$/.test(pathOf(page))) fail(`tapping the photo should open its page, but opened ${page.url()}`);
+    await seeText(page, 'A green valley under low cloud', 'the description under the picture');
+    await see(page.getByRole('link', { name: 'Full size (3000 × 2000)' }), 'the link to the full-size picture', page);
+    pictureUrl = page.url();
+    return `${src} → ${pathOf(page)}`;
+  });
+
+  // n. The host gives the camp its look; a visitor sees it on the about page.
+  await step('camp-look', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/admin#look'), "the host's page");
+    const form = await see(page.locator('form#look'), 'the look form (form#look)', page);
+    await form.locator('input[name=accent]').fill('#2a7ab5');
+    await form.locator('textarea[name=description]').fill('Maple Street neighbours, since 2019.');
+    await form.locator('textarea[name=about]').fill('We share tools, recipes and a lawnmower.');
+    await form.locator('input[name=header]').setInputFiles(PHOTO);
+    await expectOk(await submit(page, form, form.getByRole('button', { name: 'Save the look' }), 'the look form'), 'saving the look', page);
+    await seeText(page, "The camp's look is saved.", 'the saved notice');
+    const colour = await page.locator('header.top').evaluate((el) => getComputedStyle(el).borderTopColor);
+    if (colour !== 'rgb(42, 122, 181)') fail(`the top bar should carry the accent colour, but its border is ${colour}`);
+    const visitor = await newPerson(browser);
+    const about = (shotPage = visitor.page);
+    await open(about, at('/about'), 'the about page, as a visitor');
+    await seeText(about, 'Maple Street neighbours, since 2019.', 'the description');
+    await seeText(about, 'We share tools, recipes and a lawnmower.', 'the about text');
+    await see(about.locator('img.header'), "the camp's header", about);
+    return 'accent, header, description and about page shown';
   });
 
   // k. axe-core over every main page, as the host sees them: no violations.
@@ -582,7 +650,8 @@ async function run(browser) {
     const audit = await newPerson(browser, PHONE, { bypassCSP: true, storageState: await hana.context.storageState() });
     const page = (shotPage = audit.page);
     const pages = ['/', '/local', '/notifications', '/members', '/search', '/settings', '/admin',
-      '/admin/reports', '/admin/log', '/code-of-conduct', '/bugle', '/@ken', new URL(threadUrl).pathname];
+      '/admin/reports', '/admin/log', '/code-of-conduct', '/bugle', '/@ken', new URL(threadUrl).pathname,
+      '/about', new URL(pictureUrl).pathname];
     const found = [];
     for (const path of pages) {
       await open(page, at(path), path);

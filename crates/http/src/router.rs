@@ -197,8 +197,9 @@ fn generated_avatar(name: &str) -> Response {
 }
 
 /// The host's accent colour as a stylesheet (`/look/2a7ab5.css`): the colour is the address,
-/// so it is cached for good and a new colour is a new address. A dark colour is the accent of
-/// light pages, a light one of dark pages, so that text on it and in it stays readable.
+/// so it is cached for good and a new colour is a new address. Text in the accent and on it
+/// must stay readable: light pages darken it and dark pages lighten it just as far as that
+/// needs (the top bar shows it exactly).
 fn look_css(name: &str) -> Response {
     let Some(accent) = name
         .strip_suffix(".css")
@@ -207,17 +208,16 @@ fn look_css(name: &str) -> Response {
     else {
         return Response::text(404, "Not found.");
     };
-    let css = if porchlight_core::look::white_reads_on(&accent) {
-        format!(
-            "header.top {{ border-top: 4px solid {accent}; }}\n\
-             @media (prefers-color-scheme: light) {{ :root {{ --accent: {accent}; --accent-ink: #ffffff; }} }}\n"
-        )
-    } else {
-        format!(
-            "header.top {{ border-top: 4px solid {accent}; }}\n\
-             @media (prefers-color-scheme: dark) {{ :root {{ --accent: {accent}; --accent-ink: #1a1208; }} }}\n"
-        )
+    use porchlight_core::look::{
+        DARK_ACCENT_INK, LIGHT_ACCENT_INK, for_dark_pages, for_light_pages,
     };
+    let css = format!(
+        "header.top {{ border-top: 4px solid {accent}; }}\n\
+         :root {{ --accent: {}; --accent-ink: {LIGHT_ACCENT_INK}; }}\n\
+         @media (prefers-color-scheme: dark) {{ :root {{ --accent: {}; --accent-ink: {DARK_ACCENT_INK}; }} }}\n",
+        for_light_pages(&accent),
+        for_dark_pages(&accent)
+    );
     Response {
         status: 200,
         content_type: "text/css; charset=utf-8",

@@ -206,7 +206,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     (csrf_field(chrome))
                     h2 { "The camp's look" }
                     @if let Some(header) = &view.look.header { img.header src=(header) alt="The camp's header" width="1500" height="500"; }
-                    label for="accent" { "Accent colour " span.hint { "(buttons, links and the top bar; a dark colour shows on light pages and a light one on dark pages, so text stays readable)" } }
+                    label for="accent" { "Accent colour " span.hint { "(buttons, links and the top bar; pages darken or lighten it just enough for text to stay readable)" } }
                     input #accent type="color" name="accent" value=(if view.look.accent.is_empty() { porchlight_core::look::DEFAULT_ACCENT } else { view.look.accent.as_str() });
                     label for="camp-header" { "Header picture " span.hint { "(a wide band, three times as wide as it is high; shown to visitors and apps)" } }
                     input #camp-header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";

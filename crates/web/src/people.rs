@@ -77,7 +77,7 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
                 @if !m.who_i_am.is_empty() { p { strong { (m.who_i_am) } } }
                 @if !m.introduction.is_empty() { p.intro #introduction { span.meta { "The hosts say: " } (m.introduction) } }
                 @if !m.bio.is_empty() { p.pre { (crate::with_emojis(&m.bio, view.emojis)) } }
-                p.meta { (view.following) " following · " (view.followers) " followers" }
+                p.meta { (view.following) " following · " (view.followers) @if view.followers == 1 { " follower" } @else { " followers" } }
                 @if let Some(follows) = view.viewer_follows {
                     @if follows {
                         form method="post" action={ "/@" (m.username) "/unfollow" } {

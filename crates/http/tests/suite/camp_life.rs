@@ -618,7 +618,11 @@ fn the_host_gives_the_camp_a_look_visitors_apps_and_servers_see() {
     page.assert_contains("<link rel=\"stylesheet\" href=\"/look/2a7ab5.css\">");
     let css = ken.get("/look/2a7ab5.css");
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
-    css.assert_contains("--accent: #2a7ab5");
+    css.assert_contains("border-top: 4px solid #2a7ab5")
+        .assert_contains(&format!(
+            "--accent: {}",
+            porchlight_core::look::for_light_pages("#2a7ab5")
+        ));
     ken.get("/look/2a7ab5%7D.css").assert_status(404);
 
     // Visitors read the about page.

@@ -53,7 +53,10 @@ fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
     let setup = line.split("open: ").nth(1).unwrap().trim().to_string();
     let shots = root.join("target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
+    let photo = dir.path().join("valley.jpg");
+    std::fs::write(&photo, porchlight_pictures::samples::photo(3000, 2000, 1)).unwrap();
     let output = Command::new("node")
+        .env("PORCHLIGHT_PHOTO", &photo)
         .arg(&flow)
         .arg(&server.base)
         .arg(&setup)
