@@ -206,6 +206,56 @@ pub struct Note<'a> {
     pub emojis: &'a [(String, String)],
 }
 
+/// What makes a post an event.
+pub struct EventFacts<'a> {
+    pub title: &'a str,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    pub place: &'a str,
+    pub link: &'a str,
+    /// The IANA zone it was planned in.
+    pub zone: &'a str,
+    /// What the organizer wrote, as HTML.
+    pub description_html: &'a str,
+}
+
+/// A post that is an event, as an ActivityStreams `Event` the way Mobilizon and Gancio publish
+/// one: `name`, `startTime`, `endTime`, a `Place` as `location`, the organizer's words as
+/// `content`, `timezone` (Mobilizon's). Mastodon shows an Event as its name, its `summary`
+/// and a link, so the summary says when and where.
+pub fn as_event(mut note: Value, e: &EventFacts) -> Value {
+    note["type"] = "Event".into();
+    note["content"] = e.description_html.into();
+    let mut when_where = format!(
+        "{} ({})",
+        porchlight_core::events::shown(e.starts_at, e.zone),
+        e.zone
+    );
+    if !e.place.is_empty() {
+        when_where.push_str(&format!(" · {}", e.place));
+    }
+    note["summary"] = when_where.into();
+    note["sensitive"] = false.into();
+    if let Some(source) = note.get_mut("source") {
+        *source = Value::Null;
+    }
+    note["name"] = e.title.into();
+    note["startTime"] = timestamp(e.starts_at).into();
+    if let Some(ends) = e.ends_at {
+        note["endTime"] = timestamp(ends).into();
+    }
+    if !e.place.is_empty() {
+        note["location"] = json!({ "type": "Place", "name": e.place });
+    }
+    if !e.link.is_empty()
+        && let Some(attachments) = note["attachment"].as_array_mut()
+    {
+        attachments.push(json!({ "type": "Link", "href": e.link, "mediaType": "text/html" }));
+    }
+    note["timezone"] = e.zone.into();
+    note
+}
+
 /// A post's poll, as a Question carries it (Mastodon's shape: `oneOf` or `anyOf` options, each
 /// a Note named by its title with the count in `replies.totalItems`).
 pub struct QuestionPoll {

@@ -308,7 +308,7 @@ fn tags_of(doc: &Value) -> Vec<Value> {
 }
 
 /// The kinds of object shown as posts.
-pub const POST_KINDS: &[&str] = &["Note", "Question", "Article", "Page"];
+pub const POST_KINDS: &[&str] = &["Note", "Question", "Article", "Page", "Event"];
 
 /// A remote post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,6 +335,77 @@ pub struct RemoteNote {
     pub vote: Option<String>,
     /// Custom emoji its text uses (`Emoji` tags): (shortcode, the picture's address).
     pub emojis: Vec<(String, String)>,
+    /// An `Event`'s facts (as Mobilizon, Gancio and Porchlight send them).
+    pub event: Option<RemoteEvent>,
+}
+
+/// An event from elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEvent {
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: Option<i64>,
+    /// The `location`'s name (and address, when it has one).
+    pub place: String,
+    /// Its `timezone`, if the camp knows it; else UTC.
+    pub zone: String,
+    /// What its organizer wrote (its `content`), as sent.
+    pub description_html: String,
+}
+
+/// The facts of an `Event`; it must say when it starts.
+fn remote_event(doc: &Value) -> Result<RemoteEvent, Invalid> {
+    let starts_at = str_field(doc, "startTime")
+        .and_then(parse_timestamp)
+        .ok_or_else(|| invalid("an Event without a startTime"))?;
+    let one_line = |s: &str, max: usize| -> String {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(max)
+            .collect()
+    };
+    let place = match doc.get("location") {
+        Some(Value::String(s)) => s.clone(),
+        Some(place @ Value::Object(_)) => {
+            let name = str_field(place, "name").unwrap_or("");
+            // Mobilizon gives a PostalAddress; a street and a town are enough to find it.
+            let address = place
+                .get("address")
+                .map(|a| match a {
+                    Value::String(s) => s.clone(),
+                    other => ["streetAddress", "addressLocality"]
+                        .iter()
+                        .filter_map(|k| str_field(other, k))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+                .unwrap_or_default();
+            match (name.is_empty(), address.is_empty()) {
+                (false, false) if !name.contains(&address) => format!("{name}, {address}"),
+                (true, _) => address,
+                _ => name.to_string(),
+            }
+        }
+        _ => String::new(),
+    };
+    Ok(RemoteEvent {
+        title: one_line(
+            str_field(doc, "name").unwrap_or(""),
+            porchlight_core::events::MAX_TITLE,
+        ),
+        starts_at,
+        ends_at: str_field(doc, "endTime")
+            .and_then(parse_timestamp)
+            .filter(|&e| e > starts_at),
+        place: one_line(&place, porchlight_core::events::MAX_PLACE),
+        zone: str_field(doc, "timezone")
+            .filter(|z| porchlight_core::events::zone_known(z))
+            .unwrap_or(porchlight_core::events::DEFAULT_ZONE)
+            .to_string(),
+        description_html: str_field(doc, "content").unwrap_or("").to_string(),
+    })
 }
 
 /// A poll from elsewhere: its options with their counts as its server last counted them.
@@ -471,6 +542,26 @@ impl RemoteNote {
                 porchlight_core::text::escape_html(name)
             );
         }
+        let event = if kind == "Event" {
+            Some(remote_event(doc)?)
+        } else {
+            None
+        };
+        // An event's post says what, when and where above what its organizer wrote, so that
+        // lists and apps that know no events read it whole.
+        if let Some(e) = &event {
+            let escape = porchlight_core::text::escape_html;
+            let mut head = format!(
+                "<p>📅 <strong>{}</strong><br>{} ({})",
+                escape(&e.title),
+                porchlight_core::events::shown(e.starts_at, &e.zone),
+                escape(&e.zone)
+            );
+            if !e.place.is_empty() {
+                head.push_str(&format!("<br>📍 {}", escape(&e.place)));
+            }
+            content = format!("{head}</p>{content}");
+        }
         let tags = match doc.get("tag") {
             Some(Value::Array(tags)) => tags.clone(),
             Some(one @ Value::Object(_)) => vec![one.clone()],
@@ -500,8 +591,9 @@ impl RemoteNote {
             .unwrap_or_else(|| id.clone()),
             attributed_to,
             content_html: content,
-            // An article's summary is an excerpt; on notes it is the content warning.
-            summary: if matches!(kind, "Article" | "Page") {
+            // An article's summary is an excerpt (an event's, when and where); on notes it is
+            // the content warning.
+            summary: if matches!(kind, "Article" | "Page" | "Event") {
                 String::new()
             } else {
                 str_field(doc, "summary").unwrap_or("").to_string()
@@ -528,6 +620,7 @@ impl RemoteNote {
                 _ => None,
             },
             emojis,
+            event,
             id,
         })
     }

@@ -598,6 +598,7 @@ pub fn post_status(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
             in_reply_to,
             media: &media,
             poll: poll.as_ref(),
+            event: None,
         },
         key,
     )?;

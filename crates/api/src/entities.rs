@@ -763,6 +763,7 @@ mod tests {
             replying_to: Some(1),
             pinned: false,
             emojis: Vec::new(),
+            event: None,
         };
         let mut details = Details::default();
         details.mentions.insert(

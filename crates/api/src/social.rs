@@ -54,6 +54,9 @@ fn kind_name(kind: NotificationKind) -> &'static str {
         NotificationKind::Warning => "moderation_warning",
         // Mastodon tells a reporter nothing; the page does.
         NotificationKind::ReportHandled => "report_handled",
+        // An event's reminder: apps show "a post by NAME" with the event's post, as for
+        // Mastodon's notifications of posts by people one rang the bell for.
+        NotificationKind::Event => "status",
     }
 }
 

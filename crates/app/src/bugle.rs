@@ -105,6 +105,7 @@ impl App {
                     in_reply_to: None,
                     media: &[],
                     poll: None,
+                    event: None,
                 },
                 None,
                 &heard_by,

@@ -7,6 +7,7 @@ pub mod address;
 pub mod announcements;
 pub mod bugle;
 pub mod emoji;
+pub mod events;
 pub mod filters;
 pub mod lists;
 pub mod looks;
@@ -94,6 +95,9 @@ impl porchlight_federation::workers::Host for WorkerHost {
     fn tick(&self) {
         if let Err(e) = self.0.end_polls(porchlight_db::now()) {
             log::warn!("ending polls: {e}");
+        }
+        if let Err(e) = self.0.send_event_reminders(porchlight_db::now()) {
+            log::warn!("event reminders: {e}");
         }
     }
 }

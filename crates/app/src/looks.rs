@@ -129,28 +129,51 @@ impl App {
         })
     }
 
-    /// The host sets the camp's accent colour, description and about page. Checked whole
-    /// before anything is stored.
-    pub fn set_camp_look(
-        &self,
-        by: AccountId,
-        accent: &str,
-        description: &str,
-        about: &str,
-    ) -> AppResult<()> {
-        let accent = if accent.trim().is_empty() {
+    /// The host sets the camp's look: everything is checked (and a new header cut) before
+    /// anything is stored, then stored in one transaction.
+    pub fn set_camp_look(&self, by: AccountId, change: &LookChange) -> AppResult<()> {
+        let accent = if change.accent.trim().is_empty() {
             String::new()
         } else {
-            look::parse_accent(accent).map_err(AppError::Invalid)?
+            look::parse_accent(change.accent).map_err(AppError::Invalid)?
         };
-        let description =
-            crate::bounded("The camp's description", description, look::MAX_DESCRIPTION)?;
-        let about = crate::bounded("The about page", about, look::MAX_ABOUT)?;
+        let description = crate::bounded(
+            "The camp's description",
+            change.description,
+            look::MAX_DESCRIPTION,
+        )?;
+        let about = crate::bounded("The about page", change.about, look::MAX_ABOUT)?;
+        let zone = change.zone.trim();
+        if !zone.is_empty() && !porchlight_core::events::zone_known(zone) {
+            return Err(AppError::Invalid(format!(
+                "\"{zone}\" is not a time zone this camp knows."
+            )));
+        }
+        let header = match change.header {
+            HeaderChange::New(bytes) => {
+                let copy = self.cut_picture(ProfileRole::Header, bytes)?;
+                let file_name = format!("{}.{}", self.random_token(16), copy.kind.extension());
+                Some((copy, file_name))
+            }
+            _ => None,
+        };
         self.db.write(|tx| {
             let me = require_role(tx, by, Role::Host)?;
             porchlight_db::set_setting(tx, "accent", &accent)?;
             porchlight_db::set_setting(tx, "description", description.trim())?;
             porchlight_db::set_setting(tx, "about", about.trim())?;
+            if !zone.is_empty() {
+                porchlight_db::set_setting(tx, "time_zone", zone)?;
+            }
+            match (&header, change.header) {
+                (Some((copy, file_name)), _) => {
+                    store(tx, None, ProfileRole::Header, copy, file_name)?;
+                }
+                (None, HeaderChange::Remove) => {
+                    uploads::remove_profile_picture(tx, None, ProfileRole::Header)?;
+                }
+                _ => {}
+            }
             crate::member_care::log(
                 tx,
                 &format!("@{}", me.username),
@@ -161,28 +184,25 @@ impl App {
             Ok(())
         })
     }
+}
 
-    /// The host sets (or with `None` removes) the camp's header picture.
-    pub fn set_camp_header(&self, by: AccountId, bytes: Option<&[u8]>) -> AppResult<()> {
-        let copy = bytes
-            .map(|b| self.cut_picture(ProfileRole::Header, b))
-            .transpose()?;
-        let file_name = copy
-            .as_ref()
-            .map(|c| format!("{}.{}", self.random_token(16), c.kind.extension()));
-        self.db.write(|tx| {
-            require_role(tx, by, Role::Host)?;
-            match (&copy, &file_name) {
-                (Some(copy), Some(file_name)) => {
-                    store(tx, None, ProfileRole::Header, copy, file_name)?;
-                }
-                _ => {
-                    uploads::remove_profile_picture(tx, None, ProfileRole::Header)?;
-                }
-            }
-            Ok(())
-        })
-    }
+/// What the host's look form changes.
+pub struct LookChange<'a> {
+    /// `#rrggbb` (or `#rgb`); empty for the pages' own.
+    pub accent: &'a str,
+    pub description: &'a str,
+    pub about: &'a str,
+    /// An IANA zone; empty leaves it.
+    pub zone: &'a str,
+    pub header: HeaderChange<'a>,
+}
+
+/// What becomes of the camp's header picture.
+#[derive(Clone, Copy)]
+pub enum HeaderChange<'a> {
+    Keep,
+    Remove,
+    New(&'a [u8]),
 }
 
 /// The generated avatar for a handle, as a PNG (served at `/avatars/{handle}.png`). Any

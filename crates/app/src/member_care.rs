@@ -370,6 +370,7 @@ impl App {
                 in_reply_to: None,
                 media: &[],
                 poll: None,
+                event: None,
             },
         )
     }

@@ -2,6 +2,7 @@
 //! delete, follow. Every permission is asked of `porchlight_core::audience`.
 
 use porchlight_core::audience::{self, Action, Audience, Role};
+use porchlight_core::events::Answer;
 use porchlight_core::text::{check_post_length, render_post};
 use porchlight_core::{AccountId, PostId};
 use porchlight_db::accounts;
@@ -37,6 +38,8 @@ pub struct Compose<'a> {
     pub media: &'a [porchlight_db::uploads::UploadId],
     /// A poll (checked by `porchlight_core::polls::NewPoll::checked`).
     pub poll: Option<&'a porchlight_core::polls::NewPoll>,
+    /// The event the post announces (see `App::plan_event`).
+    pub event: Option<&'a crate::events::PlannedEvent>,
 }
 
 /// How many posts a member may pin on their profile.
@@ -293,6 +296,11 @@ impl App {
                     NotificationKind::Mention
                 };
                 social::notify(tx, mentioned, kind, author, Some(id), now)?;
+            }
+            if let Some(event) = compose.event {
+                porchlight_db::events::set(tx, id, &event.facts, &event.description)?;
+                // The organizer goes, and is reminded with the others.
+                porchlight_db::events::answer(tx, id, author, Answer::Going, now)?;
             }
             if let Some(me) = fed {
                 outbox::post_created(tx, me, id, now)?;

@@ -5,6 +5,7 @@
 pub mod audience;
 pub mod bugle;
 pub mod emoji;
+pub mod events;
 pub mod filters;
 pub mod lists;
 pub mod look;

@@ -32,6 +32,8 @@ pub fn alert_of(kind: NotificationKind) -> &'static str {
         NotificationKind::Report => "admin.report",
         // Mastodon has no alert for these: they are read on the page or in the app.
         NotificationKind::Warning | NotificationKind::ReportHandled => "moderation",
+        // An event's reminder names its post, as Mastodon's "status" alert does.
+        NotificationKind::Event => "status",
     }
 }
 
@@ -66,6 +68,7 @@ pub fn title(kind: NotificationKind, name: &str) -> String {
         NotificationKind::Report => format!("A new report about {name}"),
         NotificationKind::Warning => "A message from your camp's hosts".to_string(),
         NotificationKind::ReportHandled => "Your report was handled".to_string(),
+        NotificationKind::Event => format!("{name}'s event starts within the hour"),
     }
 }
 

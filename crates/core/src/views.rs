@@ -81,6 +81,8 @@ pub enum NotificationKind {
     Warning,
     /// A report the member made was handled.
     ReportHandled,
+    /// An event the member answered "going" or "maybe" starts within the hour.
+    Event,
 }
 
 impl NotificationKind {
@@ -95,6 +97,7 @@ impl NotificationKind {
             NotificationKind::Report => "report",
             NotificationKind::Warning => "warning",
             NotificationKind::ReportHandled => "report_handled",
+            NotificationKind::Event => "event",
         }
     }
 
@@ -110,6 +113,7 @@ impl NotificationKind {
             Report,
             Warning,
             ReportHandled,
+            Event,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -204,6 +208,8 @@ pub struct PostView {
     pub pinned: bool,
     /// The custom emoji its text uses.
     pub emojis: Vec<Emoji>,
+    /// The event it announces, if it is one.
+    pub event: Option<EventView>,
 }
 
 /// A custom emoji a post or a name uses.
@@ -369,4 +375,23 @@ pub struct CampLook {
     pub about: String,
     /// `/files/NAME`.
     pub header: Option<String>,
+}
+
+/// An event as a reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventView {
+    pub post_id: PostId,
+    pub title: String,
+    pub starts_at: UnixTime,
+    pub ends_at: Option<UnixTime>,
+    pub place: String,
+    pub link: String,
+    /// The zone it was planned in.
+    pub zone: String,
+    /// What the organizer wrote beyond the facts (plain text).
+    pub description: String,
+    pub going: u32,
+    pub maybe: u32,
+    /// The reader's own answer.
+    pub my_answer: Option<crate::events::Answer>,
 }

@@ -8,6 +8,7 @@ pub mod announcements;
 pub mod cards;
 pub mod conversations;
 pub mod emoji;
+pub mod events;
 pub mod federation;
 pub mod filters;
 pub mod lists;

@@ -663,6 +663,55 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX profile_pictures_one ON profile_pictures (IFNULL(account_id, 0), role);
     ALTER TABLE accounts ADD COLUMN header_url TEXT;
     "#,
+    // 23: events. An event is a post (its audience, replies and federation are the post's)
+    // with a title, a time and a place; members answer it. `reminded_at` is set once its
+    // reminders are written. A member's calendar feed has a secret address of its own.
+    // Notifications gain `event` (a reminder), so the table is rebuilt for its CHECK.
+    r#"
+    CREATE TABLE events (
+        post_id     INTEGER PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+        title       TEXT NOT NULL,
+        starts_at   INTEGER NOT NULL,
+        ends_at     INTEGER,
+        place       TEXT NOT NULL DEFAULT '',
+        link        TEXT NOT NULL DEFAULT '',
+        zone        TEXT NOT NULL DEFAULT 'UTC',
+        description TEXT NOT NULL DEFAULT '',
+        reminded_at INTEGER
+    );
+    CREATE INDEX events_by_start ON events (starts_at);
+    CREATE TABLE event_answers (
+        post_id    INTEGER NOT NULL REFERENCES events (post_id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        answer     TEXT NOT NULL CHECK (answer IN ('going', 'maybe', 'no')),
+        answered_at INTEGER NOT NULL,
+        PRIMARY KEY (post_id, account_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE calendar_feeds (
+        account_id INTEGER PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+        token      TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE notifications_rebuilt (
+        id              INTEGER PRIMARY KEY,
+        account_id      INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        kind            TEXT NOT NULL
+                        CHECK (kind IN ('mention', 'reply', 'follow', 'boost', 'favourite', 'poll',
+                                        'report', 'warning', 'report_handled', 'event')),
+        from_account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        post_id         INTEGER REFERENCES posts (id) ON DELETE CASCADE,
+        created_at      INTEGER NOT NULL,
+        seen            INTEGER NOT NULL DEFAULT 0,
+        report_id       INTEGER REFERENCES reports (id) ON DELETE CASCADE,
+        message         TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO notifications_rebuilt
+        SELECT id, account_id, kind, from_account_id, post_id, created_at, seen, report_id, message
+          FROM notifications;
+    DROP TABLE notifications;
+    ALTER TABLE notifications_rebuilt RENAME TO notifications;
+    CREATE INDEX notifications_account ON notifications (account_id, id);
+    CREATE INDEX notifications_post ON notifications (post_id);
+    "#,
 ];
 
 /// The schema version this build writes.

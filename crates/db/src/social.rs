@@ -66,8 +66,9 @@ pub fn follow_counts(conn: &Connection, account: AccountId) -> rusqlite::Result<
     Ok((following, followers))
 }
 
-/// Notifies `account` (never of their own doing, but of their own poll's end), if they are a member here: remote accounts
-/// hear of things through their own server.
+/// Notifies `account` (never of their own doing, but of their own poll's end and their own
+/// event's start), if they are a member here: remote accounts hear of things through their own
+/// server.
 pub fn notify(
     conn: &Connection,
     account: AccountId,
@@ -76,8 +77,9 @@ pub fn notify(
     post: Option<PostId>,
     now: UnixTime,
 ) -> rusqlite::Result<()> {
-    // A poll's end is told to its author too (the notification names the author).
-    if account == from && kind != NotificationKind::Poll {
+    // A poll's end and an event's start are told to their author too (the notification names
+    // the author).
+    if account == from && !matches!(kind, NotificationKind::Poll | NotificationKind::Event) {
         return Ok(());
     }
     conn.prepare_cached(

@@ -124,6 +124,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         replying_to: None,
         pinned: false,
         emojis: Vec::new(),
+        event: None,
     };
     Ok((
         view,
@@ -454,12 +455,14 @@ fn attach_extras(
                 c.url, c.title, c.description, c.image_url, c.site,
                 (SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to),
                 EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value),
-                EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = j.value)
+                EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = j.value),
+                EXISTS (SELECT 1 FROM events x WHERE x.post_id = j.value)
            FROM json_each(?2) j JOIN posts p ON p.id = j.value
            LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
     )?;
     let mut rows = stmt.query(rusqlite::params![reader.sql_id(), ids])?;
     let (mut with_media, mut with_poll, mut with_emoji) = (Vec::new(), false, Vec::new());
+    let mut with_event = Vec::new();
     while let Some(row) = rows.next()? {
         let id: PostId = row.get(0)?;
         let (favourited, boosted, bookmarked): (bool, bool, bool) =
@@ -483,6 +486,9 @@ fn attach_extras(
         if row.get::<_, bool>(13)? {
             with_emoji.push(id);
         }
+        if row.get::<_, bool>(14)? {
+            with_event.push(id);
+        }
         for post in posts.iter_mut().filter(|p| p.id == id) {
             if reader.account.is_some() {
                 post.favourited = favourited;
@@ -500,6 +506,13 @@ fn attach_extras(
     }
     if with_poll {
         attach_polls(conn, reader, posts)?;
+    }
+    if !with_event.is_empty() {
+        for event in crate::events::of_posts(conn, &with_event, reader.account)? {
+            for post in posts.iter_mut().filter(|p| p.id == event.post_id) {
+                post.event = Some(event.clone());
+            }
+        }
     }
     attach_name_emojis(conn, posts)?;
     if !with_emoji.is_empty() {

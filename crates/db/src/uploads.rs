@@ -280,10 +280,7 @@ pub fn set_for_post(
             return Ok(false);
         }
     }
-    let list = format!(
-        "[{}]",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
+    let list = crate::timeline::json_ids(ids.iter().copied());
     conn.prepare_cached(
         "DELETE FROM uploads WHERE post_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
     )?
@@ -301,14 +298,7 @@ pub fn of_posts(conn: &Connection, posts: &[PostId]) -> rusqlite::Result<Vec<Upl
     if posts.is_empty() {
         return Ok(Vec::new());
     }
-    let list = format!(
-        "[{}]",
-        posts
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let list = crate::timeline::json_ids(posts.iter().copied());
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} WHERE u.post_id IN (SELECT value FROM json_each(?1))
           ORDER BY u.post_id, u.position"

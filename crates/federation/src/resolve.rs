@@ -269,7 +269,7 @@ fn posts_of_outbox(
         // A Create's note, embedded or by id; boosts of other people's posts are left out.
         let note = match inbound::kind(item) {
             "Create" => item.get("object"),
-            "Note" | "Article" | "Page" | "Question" => Some(item),
+            "Note" | "Article" | "Page" | "Question" | "Event" => Some(item),
             _ => None,
         };
         match note {

@@ -75,6 +75,20 @@ impl TestCamp {
         camp
     }
 
+    /// Two federating camps, the first with a host `follower`, the second with a host
+    /// `followee` whom `follower` follows (the follow accepted on both sides); their browsers.
+    pub fn two_following(follower: &str, followee: &str) -> (Vec<TestCamp>, Browser, Browser) {
+        let camps = TestCamp::federating_group(2);
+        camps[0].add_member(follower, Role::Host);
+        camps[1].add_member(followee, Role::Host);
+        let mut a = camps[0].logged_in(follower);
+        let b = camps[1].logged_in(followee);
+        a.post(&format!("/@{followee}@{}/follow", camps[1].host()), &[]);
+        camps[0].wait_for("the follow to be accepted", |c| c.count("follows") == 1);
+        camps[1].wait_for("the follower", |c| c.count("follows") == 1);
+        (camps, a, b)
+    }
+
     /// Two or more federating camps that may reach each other.
     pub fn federating_group(n: usize) -> Vec<TestCamp> {
         let camps: Vec<TestCamp> = (0..n).map(|_| TestCamp::federating()).collect();

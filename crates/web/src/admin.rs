@@ -36,6 +36,8 @@ pub struct AdminView<'a> {
     pub active_today: &'a [Member],
     /// The camp's accent, header, description and about page.
     pub look: &'a porchlight_core::views::CampLook,
+    /// The camp's time zone.
+    pub zone: &'a str,
 }
 
 /// The public-address section of the host's page.
@@ -212,6 +214,12 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     input #camp-header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";
                     label for="description" { "Short description " span.hint { "(one or two sentences for visitors, apps and other servers)" } }
                     textarea #description name="description" rows="2" maxlength=(porchlight_core::look::MAX_DESCRIPTION) { (view.look.description) }
+                    label for="time-zone" { "Time zone " span.hint { "(events are planned in it when a browser does not say its own)" } }
+                    select #time-zone name="time_zone" {
+                        @for name in porchlight_core::events::zone_names() {
+                            option value=(name) selected[name == view.zone] { (name) }
+                        }
+                    }
                     label for="about" { "About page " span.hint { "(who you are, what the camp is for; shown at " a href="/about" { "/about" } ")" } }
                     textarea #about name="about" rows="6" maxlength=(porchlight_core::look::MAX_ABOUT) { (view.look.about) }
                     p {

@@ -7,6 +7,7 @@ mod care;
 mod consent;
 mod entry;
 mod errors;
+mod events;
 mod people;
 mod post_card;
 mod posts;
@@ -18,6 +19,7 @@ pub use care::*;
 pub use consent::*;
 pub use entry::*;
 pub use errors::*;
+pub use events::*;
 pub use maud::Markup;
 pub use people::*;
 pub use post_card::{PostContext, post_card};
@@ -47,6 +49,7 @@ pub enum Nav {
     Settings,
     Admin,
     CodeOfConduct,
+    Events,
     None,
 }
 
@@ -96,6 +99,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                             @if let Some(me) = chrome.me {
                                 a href="/" aria-current=[current(Nav::Home)] { "Home" }
                                 a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
+                                a href="/events" aria-current=[current(Nav::Events)] { "Events" }
                                 @if chrome.federating {
                                     a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
                                 }

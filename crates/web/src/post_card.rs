@@ -67,7 +67,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             @if let Some(parent) = post.in_reply_to {
                 p.meta { a href={ "/posts/" (parent) } { "↳ in reply to an earlier post" } }
             }
-            @if post.content_warning.is_empty() {
+            @if let Some(event) = &post.event {
+                (event_block(chrome, post, event))
+            } @else if post.content_warning.is_empty() {
                 div.content { (PreEscaped(&html)) }
             } @else {
                 details.cw {
@@ -241,5 +243,41 @@ pub fn picture(m: &porchlight_core::views::Media) -> Markup {
         None => html! {
             img src=(m.proxy) alt=(alt) loading="lazy" decoding="async";
         },
+    }
+}
+
+/// An event on a card: what, when (in the reader's time zone where the script runs; the zone
+/// it was planned in otherwise), where, who is coming, and the reader's answer.
+fn event_block(chrome: &Chrome, post: &PostView, e: &porchlight_core::views::EventView) -> Markup {
+    use porchlight_core::events::{self, Answer};
+    let link = format!("/posts/{}", post.id);
+    let description = porchlight_core::text::render_post(&e.description, |_| false).html;
+    html! {
+        section.event aria-label={ "Event: " (e.title) } {
+            h3.event-title { "📅 " (e.title) }
+            p.event-when {
+                time.local datetime=(iso_time(e.starts_at)) { (events::shown(e.starts_at, &e.zone)) " (" (e.zone) ")" }
+                @if let Some(ends) = e.ends_at {
+                    " – " time.local datetime=(iso_time(ends)) { (events::shown(ends, &e.zone)) }
+                }
+            }
+            @if !e.place.is_empty() { p.event-place { "📍 " (e.place) } }
+            @if !e.link.is_empty() { p.event-link { "🔗 " a href=(e.link) rel="nofollow noopener noreferrer" { (e.link) } } }
+            @if !description.is_empty() { div.content { (PreEscaped(&description)) } }
+            p.meta.event-count {
+                (e.going) " going"
+                @if e.maybe > 0 { " · " (e.maybe) " maybe" }
+                " · " a href={ (link) "/event.ics" } download { "Add to calendar" }
+            }
+            @if chrome.me.is_some() && post.may(Action::Favourite) {
+                form.event-answer method="post" action={ (link) "/answer" } {
+                    (csrf_field(chrome)) (back_field(chrome))
+                    @for a in Answer::ALL {
+                        button type="submit" name="answer" value=(a.as_str())
+                            aria-pressed=(if e.my_answer == Some(a) { "true" } else { "false" }) { (a.label()) }
+                    }
+                }
+            }
+        }
     }
 }

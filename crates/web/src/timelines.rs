@@ -273,6 +273,7 @@ pub fn notifications(
                             NotificationKind::Boost => "boosted your post",
                             NotificationKind::Favourite => "favourited your post",
                             NotificationKind::Poll => "— a poll of theirs you took part in has ended",
+                            NotificationKind::Event => "— their event starts within the hour",
                             _ => "",
                         })
                         @if let Some(post) = n.post_id {

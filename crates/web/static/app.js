@@ -40,3 +40,10 @@ document.querySelectorAll('time.local').forEach(function (el) {
   if (isNaN(when)) return;
   el.textContent = when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 });
+
+// The event form: times are planned in the browser's own time zone.
+document.querySelectorAll('input[data-zone]').forEach(function (field) {
+  try {
+    field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  } catch (e) {}
+});

@@ -224,6 +224,7 @@ fn fan_out(
                 in_reply_to: None,
                 media: &[],
                 poll: None,
+                event: None,
             },
         )
         .expect("post");

@@ -298,6 +298,7 @@ pub(crate) fn store_note_at(
         if let Some(poll) = &note.poll {
             keep_poll(tx, id, poll)?;
         }
+        keep_event(tx, id, note)?;
         porchlight_db::emoji::set_for_post(tx, id, &note.emojis)?;
         let parent_author = match parent {
             Some(p) => store::post_author(tx, p)?,
@@ -314,6 +315,30 @@ pub(crate) fn store_note_at(
         Ok(Some(id))
     })?;
     Ok(id)
+}
+
+/// An Event's facts, kept beside its post, with what its organizer wrote as plain text.
+fn keep_event(
+    tx: &porchlight_db::Connection,
+    id: porchlight_core::PostId,
+    note: &RemoteNote,
+) -> porchlight_db::Result<()> {
+    let Some(e) = &note.event else {
+        return Ok(());
+    };
+    porchlight_db::events::set(
+        tx,
+        id,
+        &porchlight_core::events::EventFacts {
+            title: e.title.clone(),
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+            place: e.place.clone(),
+            link: String::new(),
+            zone: e.zone.clone(),
+        },
+        &crate::sanitize::text(&e.description_html),
+    )
 }
 
 /// A Question's poll: kept with its post, or its counts and closing taken when it is known.
@@ -375,6 +400,7 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
         if let Some(poll) = &note.poll {
             keep_poll(tx, id, poll)?;
         }
+        keep_event(tx, id, note)?;
         porchlight_db::emoji::set_for_post(tx, id, &note.emojis)?;
         // A Question is updated whenever its counts change: only a new text is an edit.
         let current = posts::facts(tx, id)?;

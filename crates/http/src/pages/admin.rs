@@ -98,6 +98,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         joined_this_week: &joined,
         active_today: &active,
         look: &s.app.camp_look()?,
+        zone: &s.app.camp_zone()?,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,
@@ -199,27 +200,25 @@ pub(super) fn look(x: &Ctx) -> AppResult<Response> {
         a if a.eq_ignore_ascii_case(porchlight_core::look::DEFAULT_ACCENT) => "",
         a => a,
     };
-    let result = porchlight_core::look::parse_accent(accent)
-        .or_else(|e| {
-            if accent.is_empty() {
-                Ok(String::new())
-            } else {
-                Err(e)
-            }
-        })
-        .map_err(AppError::Invalid)
-        .and_then(|_| {
-            if req.field("remove_header") == "1" {
-                app.set_camp_header(me.id, None)
-            } else if let Some(f) = req.file("header").filter(|f| !f.bytes.is_empty()) {
-                app.set_camp_header(me.id, Some(&f.bytes))
-            } else {
-                Ok(())
-            }
-        })
-        .and_then(|()| {
-            app.set_camp_look(me.id, accent, req.field("description"), req.field("about"))
-        });
+    use porchlight_app::looks::{HeaderChange, LookChange};
+    let header = if req.field("remove_header") == "1" {
+        HeaderChange::Remove
+    } else {
+        match req.file("header").filter(|f| !f.bytes.is_empty()) {
+            Some(f) => HeaderChange::New(&f.bytes),
+            None => HeaderChange::Keep,
+        }
+    };
+    let result = app.set_camp_look(
+        me.id,
+        &LookChange {
+            accent,
+            description: req.field("description"),
+            about: req.field("about"),
+            zone: req.field("time_zone"),
+            header,
+        },
+    );
     saved(x, result, "/admin?saved=look#look")
 }
 

@@ -8,6 +8,7 @@ mod admin;
 mod care;
 mod consent;
 mod entry;
+mod events;
 mod people;
 mod posts;
 mod session;
@@ -148,6 +149,12 @@ pub static ROUTES: &[Route] = &[
     post("/posts", Member, posts::compose),
     get("/posts/{id}", Anyone, posts::thread_page),
     get("/posts/{id}/history", Anyone, posts::history),
+    post("/posts/{id}/answer", Member, events::answer),
+    get("/posts/{id}/event.ics", Anyone, events::event_file),
+    get("/events", Anyone, events::show),
+    post("/events", Member, events::plan),
+    post("/events/feed", Member, events::renew_feed),
+    get("/calendar/{file}", Anyone, events::feed),
     get("/posts/{id}/pictures/{n}", Anyone, posts::picture),
     get("/posts/{id}/edit", Member, posts::edit_form),
     post("/posts/{id}/edit", Member, posts::edit),

@@ -52,6 +52,7 @@ pub(super) fn compose(x: &Ctx) -> AppResult<Response> {
         in_reply_to,
         media: &[],
         poll: poll.as_ref().ok().and_then(Option::as_ref),
+        event: None,
     };
     let details = PictureDetails {
         description: Some(req.field("picture_description")),

@@ -606,7 +606,12 @@ fn the_host_gives_the_camp_a_look_visitors_apps_and_servers_see() {
     // Only a host; a colour that is not one changes nothing (the header included).
     send(&mut ken, &look("#2a7ab5", "x"), None).assert_status(403);
     send(&mut hana, &look("#2a7ab5;}", "Elm Street"), Some(&header)).assert_status(422);
+    send(&mut hana, &look("#2a7ab5", &"x".repeat(301)), Some(&header)).assert_status(422);
     assert_eq!(camp.count("profile_pictures"), 0);
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM settings WHERE key = 'accent'"),
+        0
+    );
 
     send(
         &mut hana,

@@ -487,16 +487,9 @@ fn a_picture_posted_from_the_page_reaches_the_other_camp_without_its_metadata() 
 #[test]
 fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
     use porchlight_pictures::samples;
-    let camps = TestCamp::federating_group(2);
+    let (camps, mut ana, mut bo) = TestCamp::two_following("ana", "bo");
     let (a, b) = (&camps[0], &camps[1]);
-    a.add_member("ana", Role::Host);
-    b.add_member("bo", Role::Host);
-    let mut ana = a.logged_in("ana");
-    let mut bo = b.logged_in("bo");
     let bo_handle = format!("bo@{}", b.host());
-    ana.post(&format!("/@{bo_handle}/follow"), &[]);
-    a.wait_for("the follow", |a| a.count("follows") == 1);
-    b.wait_for("Bo's follower", |b| b.count("follows") == 1);
 
     // Bo chooses an avatar: his followers' camp hears of it (an Update of his actor) and
     // shows it through its own cache.

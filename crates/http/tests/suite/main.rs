@@ -9,6 +9,7 @@ mod camp_life;
 mod cards;
 mod care;
 mod emoji;
+mod events;
 mod federation;
 mod federation_peer;
 mod fedify_peer;

@@ -127,6 +127,17 @@ impl Pebble {
             .spawn()
             .expect("start pebble");
         wait_for_port(acme, "pebble");
+        // An open port is not yet a CA that answers: wait until its TLS listener serves a
+        // request (a first ask that fails waits for the client's backoff, far past the test).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let acme_at = SocketAddr::from(([127, 0, 0, 1], acme));
+        while let Err(e) = fetch_checked(acme_at, "localhost", made.cert.pem().as_bytes()) {
+            assert!(
+                Instant::now() < deadline,
+                "pebble does not answer over TLS: {e}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         Some(Pebble {
             children: vec![challtestsrv, pebble],
             directory: format!("https://127.0.0.1:{acme}/dir"),
