@@ -26,6 +26,15 @@ pub fn camp_look(conn: &porchlight_db::Connection) -> AppResult<CampLook> {
 
 fn cut(role: ProfileRole, bytes: &[u8]) -> AppResult<porchlight_pictures::Copy> {
     let picture = porchlight_pictures::clean(bytes)?;
+    if !matches!(
+        picture.kind,
+        porchlight_pictures::Kind::Jpeg | porchlight_pictures::Kind::Png
+    ) {
+        return Err(AppError::Invalid(format!(
+            "Avatars and headers are cut from JPEG or PNG pictures; this one is a {}.",
+            picture.kind.extension().to_uppercase()
+        )));
+    }
     Ok(match role {
         ProfileRole::Avatar => porchlight_pictures::avatar(&picture)?,
         ProfileRole::Header => porchlight_pictures::header(&picture)?,

@@ -8,15 +8,17 @@
 //! decoded only if its pixels fit in [`MAX_DECODED_BYTES`]. Shrinking averages the pixels that
 //! fall on each new one (`thumbnail`), which needs no buffer but its result. A picture that
 //! cannot be decoded within the bound gets no copies (an error here), and is shown as it is.
+//!
+//! Only JPEG and PNG are decoded: GIF and WebP decoders would take the binary past its size
+//! target, and neither needs it much (a GIF may move and must stay itself; a WebP is small
+//! already). Those are shown as they came and are not made into avatars.
 
 use std::io::Cursor;
 
 #[cfg(test)]
 use image::ImageEncoder;
-use image::codecs::gif::GifDecoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
-use image::codecs::webp::WebPDecoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, ImageDecoder, RgbImage};
 use img_parts::ImageEXIF;
@@ -49,8 +51,7 @@ pub struct Copy {
 /// What pages and apps show of a picture.
 #[derive(Debug, Default)]
 pub struct DisplayCopies {
-    /// `None` when the picture already fits (it is its own copy) or must stay as it is (an
-    /// animated GIF).
+    /// `None` when the picture already fits (it is its own copy).
     pub small: Option<Copy>,
     pub large: Option<Copy>,
     pub blurhash: Option<String>,
@@ -60,11 +61,9 @@ pub struct DisplayCopies {
 pub fn display_copies(picture: &Picture) -> Result<DisplayCopies, PictureError> {
     let fits = |side: u32| picture.width <= side && picture.height <= side;
     let image = decode(picture, fitted(picture, LARGE))?;
-    // An animated GIF keeps moving only as itself; its first frame still gives the blurhash.
-    let copies = picture.kind != Kind::Gif;
-    let large = (copies && !fits(LARGE)).then(|| image.thumbnail(LARGE, LARGE));
+    let large = (!fits(LARGE)).then(|| image.thumbnail(LARGE, LARGE));
     let from = large.as_ref().unwrap_or(&image);
-    let small = (copies && !fits(SMALL)).then(|| from.thumbnail(SMALL, SMALL));
+    let small = (!fits(SMALL)).then(|| from.thumbnail(SMALL, SMALL));
     let blurhash = blurhash(small.as_ref().unwrap_or(from));
     Ok(DisplayCopies {
         large: large.map(|i| encode(&i)).transpose()?,
@@ -73,10 +72,10 @@ pub fn display_copies(picture: &Picture) -> Result<DisplayCopies, PictureError> 
     })
 }
 
-/// The large copy alone, for a picture from elsewhere; `None` when it already fits or is an
-/// animated GIF (either is shown as it is).
+/// The large copy alone, for a picture from elsewhere; `None` when it already fits (it is
+/// shown as it is).
 pub fn large_copy(picture: &Picture) -> Result<Option<Copy>, PictureError> {
-    if picture.kind == Kind::Gif || (picture.width <= LARGE && picture.height <= LARGE) {
+    if picture.width <= LARGE && picture.height <= LARGE {
         return Ok(None);
     }
     let image = decode(picture, fitted(picture, LARGE))?;
@@ -143,16 +142,11 @@ fn decode(picture: &Picture, wanted: (u32, u32)) -> Result<DynamicImage, Picture
                 PngDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
             from_decoder(decoder)
         }
-        Kind::Gif => {
-            let decoder =
-                GifDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
-            from_decoder(decoder)
-        }
-        Kind::Webp => {
-            let decoder =
-                WebPDecoder::new(Cursor::new(&picture.bytes)).map_err(|_| PictureError::Damaged)?;
-            from_decoder(decoder)
-        }
+        // Not decoded on the box, to keep the binary within its size: GIFs and WebPs are shown
+        // as they came (a GIF may move; a WebP is usually small already) and are not taken as
+        // avatars or headers.
+        Kind::Gif => Err(PictureError::Unsupported("GIF")),
+        Kind::Webp => Err(PictureError::Unsupported("WebP")),
     }
 }
 

@@ -88,6 +88,12 @@ fn avatars_are_square_and_headers_three_to_one() {
 
 #[test]
 fn pictures_that_cannot_be_decoded_within_the_bound_get_no_copies() {
+    // GIF and WebP are not decoded on the box.
+    let gif = clean(b"GIF89a\x02\x00\x02\x00\x00\x00\x00;").unwrap();
+    assert_eq!(
+        display_copies(&gif).unwrap_err(),
+        PictureError::Unsupported("GIF")
+    );
     // A container with stand-in pixels: damaged as far as decoding goes.
     let stand_in = clean(&crate::samples::jpeg(2000, 1500, Some(1))).unwrap();
     assert!(display_copies(&stand_in).is_err());

@@ -495,6 +495,14 @@ fn members_choose_an_avatar_and_header_from_the_page_and_from_an_app() {
     );
     assert_eq!(refused.status, 422);
     refused.assert_contains("not a picture");
+    let gif = b"GIF89a\x02\x00\x02\x00\x00\x00\x00;";
+    hana.post_multipart(
+        "/settings/pictures",
+        &[],
+        &[("avatar", "me.gif", "image/gif", gif)],
+    )
+    .assert_status(422)
+    .assert_contains("Avatars and headers are cut from JPEG or PNG pictures; this one is a GIF.");
     assert_eq!(camp.count("profile_pictures"), 0);
 
     let saved = hana.post_multipart(
