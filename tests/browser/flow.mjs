@@ -258,6 +258,7 @@ async function run(browser) {
   let inviteLink = null;
   let threadUrl = null;
   let pictureUrl = null;
+  let eventUrl = null;
 
   // a. The host opens the one-time setup link and creates the camp.
   await step('setup', async () => {
@@ -644,6 +645,39 @@ async function run(browser) {
     return 'accent, header, description and about page shown';
   });
 
+  // o. Movie night: the host plans an event on her phone, Ken says he is going.
+  await step('event', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/events'), 'the events page');
+    const form = await see(page.locator('form#plan-event'), 'the planning form (form#plan-event)', page);
+    const zone = await form.locator('input[name=zone]').inputValue();
+    if (!zone) fail('the script should fill in the browser\'s time zone');
+    // Friday next week at eight in the evening, on the browser's own clock.
+    const day = new Date(Date.now() + 7 * 86_400_000);
+    const pad = (n) => String(n).padStart(2, '0');
+    const starts = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}T20:00`;
+    await form.locator('input[name=title]').fill('Movie night');
+    await form.locator('input[name=starts]').fill(starts);
+    await form.locator('input[name=place]').fill('The barn');
+    await form.locator('textarea[name=description]').fill('Bring a blanket.');
+    await expectOk(await submit(page, form, form.getByRole('button', { name: 'Plan it' }), 'the event form'), 'planning an event', page);
+    if (!/^\/posts\/\d+$/.test(pathOf(page))) fail(`planning should open the event's post, but opened ${page.url()}`);
+    eventUrl = page.url();
+    const shown = await see(page.locator('section.event time.local').first(), "the event's time", page);
+    const text = await shown.innerText();
+    if (!/20:00|8:00/.test(text)) fail(`the event should show 20:00 on the planner's clock, but shows ${JSON.stringify(text)}`);
+    const kenPage = (shotPage = ken.page);
+    await open(kenPage, at('/events'), "Ken's events page");
+    const card = await see(kenPage.locator('section.event').filter({ hasText: 'Movie night' }), 'the movie night', kenPage);
+    const going = card.getByRole('button', { name: 'Going' });
+    const loaded = kenPage.waitForEvent('load');
+    await going.tap();
+    await loaded;
+    await see(kenPage.locator('section.event button[value=going][aria-pressed=true]'), 'Going, chosen', kenPage);
+    await seeText(kenPage, '2 going', 'two people going');
+    return `${text}, 2 going`;
+  });
+
   // k. axe-core over every main page, as the host sees them: no violations.
   await step('accessibility', async () => {
     // The camp's CSP (rightly) refuses injected scripts; this context lets axe in, as the host.
@@ -651,7 +685,7 @@ async function run(browser) {
     const page = (shotPage = audit.page);
     const pages = ['/', '/local', '/notifications', '/members', '/search', '/settings', '/admin',
       '/admin/reports', '/admin/log', '/code-of-conduct', '/bugle', '/@ken', new URL(threadUrl).pathname,
-      '/about', new URL(pictureUrl).pathname];
+      '/about', new URL(pictureUrl).pathname, '/events', new URL(eventUrl).pathname];
     const found = [];
     for (const path of pages) {
       await open(page, at(path), path);

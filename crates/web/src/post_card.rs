@@ -254,7 +254,7 @@ fn event_block(chrome: &Chrome, post: &PostView, e: &porchlight_core::views::Eve
     let description = porchlight_core::text::render_post(&e.description, |_| false).html;
     html! {
         section.event aria-label={ "Event: " (e.title) } {
-            h3.event-title { "📅 " (e.title) }
+            p.event-title { strong { "📅 " (e.title) } }
             p.event-when {
                 time.local datetime=(iso_time(e.starts_at)) { (events::shown(e.starts_at, &e.zone)) " (" (e.zone) ")" }
                 @if let Some(ends) = e.ends_at {
