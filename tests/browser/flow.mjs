@@ -504,7 +504,9 @@ async function run(browser) {
     const page = (shotPage = ken.page);
     await open(page, threadUrl, 'the thread');
     const reply = page.locator('article.post').filter({ hasText: REPLY_TEXT }).first();
-    const link = await see(reply.locator('a.report'), 'a Report link (a.report) on the reply', page);
+    // Report waits behind the card's "…" menu.
+    await (await see(reply.locator('details.more > summary'), 'the "…" menu on the reply', page)).tap();
+    const link = await see(reply.locator('a.report'), 'a Report link (a.report) in the menu', page);
     const loaded = page.waitForEvent('load');
     await link.tap();
     await loaded;

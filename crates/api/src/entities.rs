@@ -761,6 +761,7 @@ mod tests {
             card: None,
             poll: None,
             replying_to: Some(1),
+            replying_to_handle: None,
             pinned: false,
             emojis: Vec::new(),
             event: None,

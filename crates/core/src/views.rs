@@ -202,8 +202,10 @@ pub struct PostView {
     pub card: Option<Card>,
     /// The post's poll, with the viewer's own votes.
     pub poll: Option<Poll>,
-    /// Whose post it answers (when that post is here).
+    /// Whose post it answers (when that post is here), and their handle (`name`, or
+    /// `name@server`).
     pub replying_to: Option<AccountId>,
+    pub replying_to_handle: Option<String>,
     /// The viewer pinned it on their profile.
     pub pinned: bool,
     /// The custom emoji its text uses.
@@ -394,4 +396,114 @@ pub struct EventView {
     pub maybe: u32,
     /// The reader's own answer.
     pub my_answer: Option<crate::events::Answer>,
+}
+
+/// Notifications as the page shows them: the boosts, favourites and follows of one page that
+/// are about the same thing, together ("Ken, Mia and 2 others favourited your post").
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationGroup<'a> {
+    /// The newest of them: what it is about, and when.
+    pub first: &'a Notification,
+    /// Everyone it is from, newest first (the first's sender first).
+    pub from: Vec<&'a Notification>,
+    /// Any of them not seen before.
+    pub new: bool,
+}
+
+impl NotificationKind {
+    /// Whether several of this kind about one thing read as one ("3 people favourited").
+    pub fn groups(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::Boost | NotificationKind::Favourite | NotificationKind::Follow
+        )
+    }
+}
+
+/// Groups a page of notifications (newest first), keeping the order of each group's newest.
+pub fn group_notifications(items: &[Notification]) -> Vec<NotificationGroup<'_>> {
+    let mut groups: Vec<NotificationGroup> = Vec::new();
+    for n in items {
+        let same = groups
+            .iter_mut()
+            .find(|g| n.kind.groups() && g.first.kind == n.kind && g.first.post_id == n.post_id);
+        match same {
+            Some(group) => {
+                if !group.from.iter().any(|f| f.from_id == n.from_id) {
+                    group.from.push(n);
+                }
+                group.new |= !n.seen;
+            }
+            None => groups.push(NotificationGroup {
+                first: n,
+                from: vec![n],
+                new: !n.seen,
+            }),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::*;
+
+    fn n(
+        id: i64,
+        kind: NotificationKind,
+        from: AccountId,
+        post: Option<PostId>,
+        seen: bool,
+    ) -> Notification {
+        Notification {
+            id,
+            kind,
+            from_id: from,
+            from_username: format!("user{from}"),
+            from_display_name: String::new(),
+            post_id: post,
+            created_at: 1000 - id,
+            seen,
+            report_id: None,
+            message: String::new(),
+            excerpt: String::new(),
+        }
+    }
+
+    #[test]
+    fn boosts_favourites_and_follows_about_one_thing_are_one_line() {
+        use NotificationKind::*;
+        let items = [
+            n(1, Favourite, 2, Some(7), false),
+            n(2, Mention, 3, Some(8), true),
+            n(3, Favourite, 3, Some(7), true),
+            n(4, Favourite, 2, Some(7), true), // the same person again: once
+            n(5, Favourite, 4, Some(9), true), // another post: its own line
+            n(6, Follow, 5, None, true),
+            n(7, Follow, 6, None, true),
+            n(8, Mention, 3, Some(8), true), // mentions never group
+        ];
+        let groups = group_notifications(&items);
+        // (first id, senders, new)
+        let shape: Vec<(i64, Vec<AccountId>, bool)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.first.id,
+                    g.from.iter().map(|f| f.from_id).collect(),
+                    g.new,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (1, vec![2, 3], true),
+                (2, vec![3], false),
+                (5, vec![4], false),
+                (6, vec![5, 6], false),
+                (8, vec![3], false),
+            ]
+        );
+    }
 }

@@ -122,6 +122,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         card: None,
         poll: None,
         replying_to: None,
+        replying_to_handle: None,
         pinned: false,
         emojis: Vec::new(),
         event: None,
@@ -456,7 +457,9 @@ fn attach_extras(
                 (SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to),
                 EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value),
                 EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = j.value),
-                EXISTS (SELECT 1 FROM events x WHERE x.post_id = j.value)
+                EXISTS (SELECT 1 FROM events x WHERE x.post_id = j.value),
+                (SELECT a.username || IFNULL('@' || a.domain, '') FROM posts r
+                   JOIN accounts a ON a.id = r.author_id WHERE r.id = p.in_reply_to)
            FROM json_each(?2) j JOIN posts p ON p.id = j.value
            LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
     )?;
@@ -483,6 +486,7 @@ fn attach_extras(
         }
         with_poll |= row.get::<_, bool>(5)?;
         let (replying_to, pinned): (Option<AccountId>, bool) = (row.get(11)?, row.get(12)?);
+        let replying_to_handle: Option<String> = row.get(15)?;
         if row.get::<_, bool>(13)? {
             with_emoji.push(id);
         }
@@ -498,6 +502,7 @@ fn attach_extras(
             }
             post.card = card.clone();
             post.replying_to = replying_to;
+            post.replying_to_handle = replying_to_handle.clone();
         }
     }
     drop(rows);

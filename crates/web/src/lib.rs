@@ -97,13 +97,15 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         a.site href="/" { (chrome.site_name) }
                         nav.main aria-label="Main" {
                             @if let Some(me) = chrome.me {
-                                a href="/" aria-current=[current(Nav::Home)] { "Home" }
-                                a href="/local" aria-current=[current(Nav::Local)] { "Camp" }
-                                a href="/events" aria-current=[current(Nav::Events)] { "Events" }
+                                // On a phone the first of these are the tab bar at the bottom
+                                // (`nav.tabs`), and only the rest stay up here.
+                                a.in-tabs href="/" aria-current=[current(Nav::Home)] { "Home" }
+                                a.in-tabs href="/local" aria-current=[current(Nav::Local)] { "Camp" }
+                                a.in-tabs href="/events" aria-current=[current(Nav::Events)] { "Events" }
                                 @if chrome.federating {
                                     a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
                                 }
-                                a href="/notifications" aria-current=[current(Nav::Notifications)] {
+                                a.in-tabs href="/notifications" aria-current=[current(Nav::Notifications)] {
                                     "Notifications"
                                     @if chrome.unseen_notifications > 0 {
                                         " " span.badge aria-label=(format!("{} new", chrome.unseen_notifications)) { (chrome.unseen_notifications) }
@@ -111,7 +113,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                                 }
                                 a href="/members" aria-current=[current(Nav::Members)] { "Members" }
                                 a href="/search" aria-current=[current(Nav::Search)] { "Search" }
-                                a href={ "/@" (me.username) } aria-current=[current(Nav::Profile)] { "Me" }
+                                a.in-tabs href={ "/@" (me.username) } aria-current=[current(Nav::Profile)] { "Me" }
                                 a href="/settings" aria-current=[current(Nav::Settings)] { "Settings" }
                                 @if me.role >= porchlight_core::audience::Role::Moderator {
                                     a href="/admin" aria-current=[current(Nav::Admin)] { "Host" }
@@ -153,6 +155,23 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         }
                     }
                     p { a href="/about" { "About this camp" } " · " a href="/code-of-conduct" { "Code of conduct" } " · Powered by Porchlight " (env!("CARGO_PKG_VERSION")) "." }
+                }
+                @if let Some(me) = chrome.me {
+                    // A phone's tab bar, within thumb's reach; hidden (and out of the
+                    // accessibility tree) on wider screens, where the top bar has these.
+                    nav.tabs aria-label="Sections" {
+                        a href="/" aria-current=[current(Nav::Home)] { span.tab-icon aria-hidden="true" { "⌂" } "Home" }
+                        a href="/local" aria-current=[current(Nav::Local)] { span.tab-icon aria-hidden="true" { "◍" } "Camp" }
+                        a href="/events" aria-current=[current(Nav::Events)] { span.tab-icon aria-hidden="true" { "▦" } "Events" }
+                        a href="/notifications" aria-current=[current(Nav::Notifications)] {
+                            span.tab-icon aria-hidden="true" { "◔" }
+                            @if chrome.unseen_notifications > 0 {
+                                span.badge aria-label=(format!("{} new", chrome.unseen_notifications)) { (chrome.unseen_notifications) }
+                            }
+                            "Alerts"
+                        }
+                        a href={ "/@" (me.username) } aria-current=[current(Nav::Profile)] { span.tab-icon aria-hidden="true" { "☺" } "Me" }
+                    }
                 }
                 script src=(concat!("/static/app.js?v=", env!("CARGO_PKG_VERSION"))) defer {}
             }

@@ -65,7 +65,14 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 }
             }
             @if let Some(parent) = post.in_reply_to {
-                p.meta { a href={ "/posts/" (parent) } { "↳ in reply to an earlier post" } }
+                p.meta {
+                    a href={ "/posts/" (parent) } {
+                        @match &post.replying_to_handle {
+                            Some(handle) => { "↳ in reply to " strong { "@" (handle) } }
+                            None => "↳ in reply to an earlier post",
+                        }
+                    }
+                }
             }
             @if let Some(event) = &post.event {
                 (event_block(chrome, post, event))
@@ -116,34 +123,44 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 @if signed_in {
                     (csrf_field(chrome)) (back_field(chrome))
                 }
+                // Each button shows an icon and its count; its name (for screen readers, and
+                // what the icon means) is in words.
                 @if signed_in && post.may(Action::Reply) {
-                    a.reply href={ (link) "#reply" } { "Reply" @if post.reply_count > 0 { " " (post.reply_count) } }
+                    a.reply href={ (link) "#reply" } { span.icon aria-hidden="true" { "↩" } span.vh { "Reply" } @if post.reply_count > 0 { " " (post.reply_count) } }
                 } @else if post.reply_count > 0 {
-                    a.reply href=(link) { "Replies " (post.reply_count) }
+                    a.reply href=(link) { span.icon aria-hidden="true" { "↩" } span.vh { "Replies" } " " (post.reply_count) }
                 }
                 @if signed_in && post.boosted {
-                    button.unboost type="submit" formaction={ (link) "/unboost" } aria-pressed="true" { "Boosted " (post.boost_count) }
+                    button.unboost type="submit" formaction={ (link) "/unboost" } aria-pressed="true" { span.icon aria-hidden="true" { "⇄" } span.vh { "Boosted" } " " (post.boost_count) }
                 } @else if signed_in && post.may(Action::Boost) {
-                    button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { "Boost" @if post.boost_count > 0 { " " (post.boost_count) } }
+                    button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { span.icon aria-hidden="true" { "⇄" } span.vh { "Boost" } @if post.boost_count > 0 { " " (post.boost_count) } }
                 }
                 @if signed_in && post.favourited {
-                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" { "★" span.vh { " Favourited" } " " (post.favourite_count) }
+                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" { span.icon aria-hidden="true" { "★" } span.vh { "Favourited" } " " (post.favourite_count) }
                 } @else if signed_in && post.may(Action::Favourite) {
-                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" { "☆" span.vh { " Favourite" } @if post.favourite_count > 0 { " " (post.favourite_count) } }
+                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" { span.icon aria-hidden="true" { "☆" } span.vh { "Favourite" } @if post.favourite_count > 0 { " " (post.favourite_count) } }
                 }
                 @if signed_in && post.bookmarked {
-                    button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { "Bookmarked" }
+                    button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { span.icon aria-hidden="true" { "⚑" } span.vh { "Bookmarked" } }
                 } @else if signed_in && post.may(Action::Bookmark) {
-                    button.bookmark type="submit" formaction={ (link) "/bookmark" } aria-pressed="false" { "Bookmark" }
+                    button.bookmark type="submit" formaction={ (link) "/bookmark" } aria-pressed="false" { span.icon aria-hidden="true" { "⚐" } span.vh { "Bookmark" } }
                 }
-                @if post.viewer.is_author {
-                    a.edit href={ (link) "/edit" } { "Edit" }
-                }
-                @if can_delete {
-                    a.delete href={ (link) "/delete" } { "Delete" }
-                }
-                @if signed_in && !post.viewer.is_author {
-                    a.report href={ (link) "/report" } { "Report" }
+                // What is done less often waits behind "…".
+                @if signed_in {
+                    details.more {
+                        summary { span.icon aria-hidden="true" { "…" } span.vh { "More" } }
+                        div.more-menu {
+                            @if post.viewer.is_author {
+                                a.edit href={ (link) "/edit" } { "Edit" }
+                            }
+                            @if can_delete {
+                                a.delete href={ (link) "/delete" } { "Delete" }
+                            }
+                            @if signed_in && !post.viewer.is_author {
+                                a.report href={ (link) "/report" } { "Report" }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -235,6 +235,29 @@ pub fn timeline(
     )
 }
 
+/// "Ken", "Ken and Mia", "Ken, Mia and 2 others": each a link to them.
+fn senders(from: &[&Notification]) -> Markup {
+    let link = |n: &Notification| {
+        let name = if n.from_display_name.is_empty() {
+            &n.from_username
+        } else {
+            &n.from_display_name
+        };
+        html! { a href={ "/@" (n.from_username) } { (name) } }
+    };
+    html! {
+        @match from {
+            [] => {}
+            [one] => { (link(one)) }
+            [one, two] => { (link(one)) " and " (link(two)) }
+            [one, two, rest @ ..] => {
+                (link(one)) ", " (link(two)) " and " (rest.len())
+                @if rest.len() == 1 { " other" } @else { " others" }
+            }
+        }
+    }
+}
+
 pub fn notifications(
     chrome: &Chrome,
     items: &[Notification],
@@ -247,9 +270,11 @@ pub fn notifications(
         html! {
             h1 { "Notifications" }
             @if items.is_empty() { p.notice { "Nothing yet. When someone follows you, mentions you, replies, boosts or favourites your posts, it shows up here." } }
-            ul.people {
-                @for n in items {
-                    li class=(if n.seen { "seen" } else { "new" }) {
+            ul.people.notifications {
+                @for g in porchlight_core::views::group_notifications(items) {
+                    @let n = g.first;
+                    li class=(if g.new { "new" } else { "seen" }) {
+                        @if g.new { span.new-mark { "New" } " " }
                         @let name = if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name };
                         @match n.kind {
                             NotificationKind::Report => {
@@ -264,25 +289,25 @@ pub fn notifications(
                                 "Your report about " a href={ "/@" (n.from_username) } { (name) } " was handled: the hosts " (n.message) ". Thank you for looking out for the camp."
                             }
                             _ => {
-                        a href={ "/@" (n.from_username) } { (name) }
-                        " "
-                        (match n.kind {
-                            NotificationKind::Mention => "mentioned you",
-                            NotificationKind::Reply => "replied to you",
-                            NotificationKind::Follow => "followed you",
-                            NotificationKind::Boost => "boosted your post",
-                            NotificationKind::Favourite => "favourited your post",
-                            NotificationKind::Poll => "— a poll of theirs you took part in has ended",
-                            NotificationKind::Event => "— their event starts within the hour",
-                            _ => "",
-                        })
-                        @if let Some(post) = n.post_id {
-                            @if n.excerpt.is_empty() {
-                                " · " a href={ "/posts/" (post) } { "see post" }
-                            } @else {
-                                ": " a.excerpt href={ "/posts/" (post) } { "“" (n.excerpt) "”" }
-                            }
-                        }
+                                (senders(&g.from))
+                                " "
+                                (match n.kind {
+                                    NotificationKind::Mention => "mentioned you",
+                                    NotificationKind::Reply => "replied to you",
+                                    NotificationKind::Follow => "followed you",
+                                    NotificationKind::Boost => "boosted your post",
+                                    NotificationKind::Favourite => "favourited your post",
+                                    NotificationKind::Poll => "— a poll of theirs you took part in has ended",
+                                    NotificationKind::Event => "— their event starts within the hour",
+                                    _ => "",
+                                })
+                                @if let Some(post) = n.post_id {
+                                    @if n.excerpt.is_empty() {
+                                        " · " a href={ "/posts/" (post) } { "see post" }
+                                    } @else {
+                                        ": " a.excerpt href={ "/posts/" (post) } { "“" (n.excerpt) "”" }
+                                    }
+                                }
                             }
                         }
                         " · " span.meta { (crate::relative_time(n.created_at, now)) }

@@ -686,3 +686,25 @@ fn the_host_gives_the_camp_a_look_visitors_apps_and_servers_see() {
     // The host's log says who changed it.
     hana.get("/admin/log").assert_contains("the camp's look");
 }
+
+#[test]
+fn favourites_of_one_post_are_one_notification_and_new_ones_are_marked() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    let post = hana.write_post("Pancakes on Sunday?", "local");
+    for name in ["ken", "mia", "ida"] {
+        camp.add_member(name, Role::Member);
+        camp.logged_in(name)
+            .post(&format!("/posts/{post}/favourite"), &[])
+            .assert_status(303);
+    }
+    let page = hana.get("/notifications");
+    page.assert_contains("<span class=\"new-mark\">New</span>")
+        .assert_contains(
+            "<a href=\"/@ida\">ida</a>, <a href=\"/@mia\">mia</a> and 1 other favourited your post: ",
+        )
+        .assert_contains("“Pancakes on Sunday?”");
+    assert_eq!(page.body.matches("favourited your post").count(), 1);
+    // Seen once, they are no longer new.
+    hana.get("/notifications")
+        .assert_lacks("class=\"new-mark\"");
+}

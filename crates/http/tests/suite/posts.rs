@@ -239,7 +239,8 @@ fn writing_replying_boosting_favouriting_editing_deleting() {
     let reply = ken.reply(id, "@hana I'll bring popcorn", "public");
     ken.get(&format!("/posts/{id}"))
         .assert_contains("bring popcorn")
-        .assert_contains("Reply 1");
+        .assert_contains("<span class=\"vh\">Reply</span> 1</a>")
+        .assert_contains("↳ in reply to <strong>@hana</strong>");
 
     ken.post(&format!("/posts/{id}/favourite"), &[("back", "/local")])
         .assert_status(303);
