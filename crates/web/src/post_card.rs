@@ -123,32 +123,32 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 @if signed_in {
                     (csrf_field(chrome)) (back_field(chrome))
                 }
-                // Each button shows an icon and its count; its name (for screen readers, and
-                // what the icon means) is in words.
+                // Each button shows an icon (drawn by the style sheet, silent to screen
+                // readers) and its count; its name is in words.
                 @if signed_in && post.may(Action::Reply) {
-                    a.reply href={ (link) "#reply" } { span.icon aria-hidden="true" { "↩" } span.vh { "Reply" } @if post.reply_count > 0 { " " (post.reply_count) } }
+                    a.reply href={ (link) "#reply" } { span.vh { "Reply" } @if post.reply_count > 0 { " " (post.reply_count) } }
                 } @else if post.reply_count > 0 {
-                    a.reply href=(link) { span.icon aria-hidden="true" { "↩" } span.vh { "Replies" } " " (post.reply_count) }
+                    a.reply href=(link) { span.vh { "Replies" } " " (post.reply_count) }
                 }
                 @if signed_in && post.boosted {
-                    button.unboost type="submit" formaction={ (link) "/unboost" } aria-pressed="true" { span.icon aria-hidden="true" { "⇄" } span.vh { "Boosted" } " " (post.boost_count) }
+                    button.unboost type="submit" formaction={ (link) "/unboost" } aria-pressed="true" { span.vh { "Boosted" } " " (post.boost_count) }
                 } @else if signed_in && post.may(Action::Boost) {
-                    button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { span.icon aria-hidden="true" { "⇄" } span.vh { "Boost" } @if post.boost_count > 0 { " " (post.boost_count) } }
+                    button.boost type="submit" formaction={ (link) "/boost" } aria-pressed="false" { span.vh { "Boost" } @if post.boost_count > 0 { " " (post.boost_count) } }
                 }
                 @if signed_in && post.favourited {
-                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" { span.icon aria-hidden="true" { "★" } span.vh { "Favourited" } " " (post.favourite_count) }
+                    button.unfavourite type="submit" formaction={ (link) "/unfavourite" } aria-pressed="true" { span.vh { "Favourited" } " " (post.favourite_count) }
                 } @else if signed_in && post.may(Action::Favourite) {
-                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" { span.icon aria-hidden="true" { "☆" } span.vh { "Favourite" } @if post.favourite_count > 0 { " " (post.favourite_count) } }
+                    button.favourite type="submit" formaction={ (link) "/favourite" } aria-pressed="false" { span.vh { "Favourite" } @if post.favourite_count > 0 { " " (post.favourite_count) } }
                 }
                 @if signed_in && post.bookmarked {
-                    button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { span.icon aria-hidden="true" { "⚑" } span.vh { "Bookmarked" } }
+                    button.unbookmark type="submit" formaction={ (link) "/unbookmark" } aria-pressed="true" { span.vh { "Bookmarked" } }
                 } @else if signed_in && post.may(Action::Bookmark) {
-                    button.bookmark type="submit" formaction={ (link) "/bookmark" } aria-pressed="false" { span.icon aria-hidden="true" { "⚐" } span.vh { "Bookmark" } }
+                    button.bookmark type="submit" formaction={ (link) "/bookmark" } aria-pressed="false" { span.vh { "Bookmark" } }
                 }
                 // What is done less often waits behind "…".
                 @if signed_in {
                     details.more {
-                        summary { span.icon aria-hidden="true" { "…" } span.vh { "More" } }
+                        summary { span.vh { "More" } }
                         div.more-menu {
                             @if post.viewer.is_author {
                                 a.edit href={ (link) "/edit" } { "Edit" }

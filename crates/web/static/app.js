@@ -47,3 +47,15 @@ document.querySelectorAll('input[data-zone]').forEach(function (field) {
     field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
   } catch (e) {}
 });
+
+// A "saved" notice is written at the top of the page, but after saving a form further down
+// the page opens at that form (#its-id): the notice is moved there, under its heading, where
+// the eye is.
+(function () {
+  var notice = document.querySelector('main > p.notice[role=status]');
+  var target = location.hash && document.getElementById(location.hash.slice(1));
+  if (!notice || !target || target.contains(notice)) return;
+  var heading = target.querySelector('h2');
+  if (heading) heading.insertAdjacentElement('afterend', notice);
+  else target.insertBefore(notice, target.firstChild);
+})();

@@ -187,7 +187,7 @@ pub(super) fn site(x: &Ctx) -> AppResult<Response> {
             req.field("code_of_conduct_change"),
         )
     });
-    saved(x, result, "/admin?saved=site")
+    saved(x, result, "/admin?saved=site#site")
 }
 
 /// The camp's accent colour, words and header picture: the header is cut first, so a refused

@@ -69,7 +69,7 @@ pub(super) fn profile(x: &Ctx) -> AppResult<Response> {
         req.field("bio"),
         req.field("who_i_am"),
     );
-    saved(x, result, Form::Profile, "/settings?saved=profile")
+    saved(x, result, Form::Profile, "/settings?saved=profile#profile")
 }
 
 pub(super) fn password(x: &Ctx) -> AppResult<Response> {
@@ -78,7 +78,12 @@ pub(super) fn password(x: &Ctx) -> AppResult<Response> {
     let result =
         x.s.app
             .change_password(me.id, req.field("current"), req.field("new"), token);
-    saved(x, result, Form::Password, "/settings?saved=password")
+    saved(
+        x,
+        result,
+        Form::Password,
+        "/settings?saved=password#password",
+    )
 }
 
 /// What a member's posts are for when they do not choose.
