@@ -680,6 +680,21 @@ async function run(browser) {
     return `${text}, 2 going`;
   });
 
+  // p. The same pages on a desktop screen: screenshots kept beside the phone's.
+  await step('desktop-pages', async () => {
+    const wide = await newPerson(browser, DESKTOP, { storageState: await hana.context.storageState() });
+    const page = (shotPage = wide.page);
+    const pages = { events: '/events', picture: new URL(pictureUrl).pathname, about: '/about',
+      event: new URL(eventUrl).pathname, settings: '/settings', notifications: '/notifications' };
+    for (const [name, path] of Object.entries(pages)) {
+      await open(page, at(path), `${path} on a desktop`);
+      if (await page.locator('nav.tabs').isVisible()) fail(`the phone's tab bar shows on a desktop at ${path}`);
+      await page.screenshot({ path: join(shotDir, `desktop-${name}.png`), fullPage: true });
+    }
+    await open(page, at('/events'), 'the events page on a desktop');
+    return `${Object.keys(pages).length} pages (desktop-*.png)`;
+  });
+
   // k. axe-core over every main page, as the host sees them: no violations.
   await step('accessibility', async () => {
     // The camp's CSP (rightly) refuses injected scripts; this context lets axe in, as the host.

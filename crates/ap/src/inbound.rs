@@ -472,6 +472,29 @@ pub struct Attachment {
     pub media_type: String,
     /// Alt text (`name`), if the author wrote one.
     pub description: String,
+    /// Mastodon's `blurhash`, if it is one (base 83, of a sensible length); else empty.
+    pub blurhash: String,
+    /// Its size as its server says (0: not said).
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A blurhash as Mastodon sends one: 6 to 100 characters of its base-83 alphabet.
+fn blurhash_of(item: &Value) -> String {
+    const ALPHABET: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+    str_field(item, "blurhash")
+        .filter(|b| (6..=100).contains(&b.len()) && b.bytes().all(|c| ALPHABET.contains(&c)))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A picture's side as sent: a whole number of at most 100,000 pixels, else 0.
+fn side_of(item: &Value, field: &str) -> u32 {
+    item.get(field)
+        .and_then(Value::as_u64)
+        .filter(|&n| n <= 100_000)
+        .unwrap_or(0) as u32
 }
 
 /// More than this many attachments are not shown (Mastodon allows four).
@@ -508,6 +531,9 @@ fn attachments(doc: &Value) -> Vec<Attachment> {
                     .chars()
                     .take(1500)
                     .collect(),
+                blurhash: blurhash_of(item),
+                width: side_of(item, "width"),
+                height: side_of(item, "height"),
             })
         })
         .take(MAX_ATTACHMENTS)
@@ -634,6 +660,31 @@ fn kind_is(value: &Value, expected: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_pictures_blurhash_and_size_are_taken_only_when_sensible() {
+        // (blurhash sent, width sent) → (kept, width)
+        let cases = [
+            (
+                json!("LEHV6nWB2yk8pyo0adR*.7kCMdnj"),
+                json!(640),
+                ("LEHV6nWB2yk8pyo0adR*.7kCMdnj", 640),
+            ),
+            (json!("<script>"), json!(640), ("", 640)),
+            (json!("abc"), json!(-5), ("", 0)),
+            (json!(42), json!(1_000_000), ("", 0)),
+            (json!(null), json!("640"), ("", 0)),
+        ];
+        for (blurhash, width, (kept, kept_width)) in cases {
+            let item = json!({ "type": "Document", "url": "https://elsewhere.example/a.jpg",
+                               "blurhash": blurhash, "width": width, "height": 480 });
+            let got = &attachments(&json!({ "attachment": [item] }))[0];
+            assert_eq!(
+                (got.blurhash.as_str(), got.width, got.height),
+                (kept, kept_width, 480)
+            );
+        }
+    }
 
     #[test]
     fn webfinger_answers_name_the_activitypub_profile() {

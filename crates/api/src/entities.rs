@@ -627,8 +627,17 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
                 "preview_url": shown,
                 "remote_url": m.url,
                 "description": if m.description.is_empty() { Value::Null } else { Value::String(m.description.clone()) },
-                "blurhash": null,
-                "meta": {},
+                // As its server said them: a blurhash for apps to draw while it loads, its size.
+                "blurhash": if m.blurhash.is_empty() { Value::Null } else { Value::String(m.blurhash.clone()) },
+                "meta": if m.width == 0 || m.height == 0 { json!({}) } else {
+                    let size = json!({
+                        "width": m.width,
+                        "height": m.height,
+                        "size": format!("{}x{}", m.width, m.height),
+                        "aspect": f64::from(m.width) / f64::from(m.height),
+                    });
+                    json!({ "original": size, "small": size })
+                },
             })
         })
         .collect();
@@ -757,6 +766,9 @@ mod tests {
                 description: "a tent".into(),
                 proxy: "/media/ef/01".into(),
                 upload: None,
+                blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj".into(),
+                width: 640,
+                height: 480,
             }],
             card: None,
             poll: None,
@@ -847,8 +859,11 @@ mod tests {
                 "preview_url": "https://camp.example/media/ef/01",
                 "remote_url": "https://elsewhere.example/pic.jpg",
                 "description": "a tent",
-                "blurhash": null,
-                "meta": {},
+                "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                "meta": {
+                    "original": { "width": 640, "height": 480, "size": "640x480", "aspect": 640.0 / 480.0 },
+                    "small": { "width": 640, "height": 480, "size": "640x480", "aspect": 640.0 / 480.0 },
+                },
             }],
             "application": null,
             "mentions": [

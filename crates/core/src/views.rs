@@ -271,6 +271,10 @@ pub struct Media {
     /// The address of this camp's copy (its media proxy), set by the web layer; empty when
     /// pictures from there are not shown.
     pub proxy: String,
+    /// For a picture from elsewhere: its blurhash and size as its server said (empty, 0).
+    pub blurhash: String,
+    pub width: u32,
+    pub height: u32,
     /// For a picture uploaded here: its size, focus and id.
     pub upload: Option<Upload>,
 }

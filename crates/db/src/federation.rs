@@ -754,7 +754,9 @@ pub fn set_post_media(
     conn.prepare_cached("DELETE FROM post_media WHERE post_id = ?1")?
         .execute([post])?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO post_media (post_id, position, url, media_type, description) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO post_media (post_id, position, url, media_type, description, blurhash, width,
+                                 height)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for (position, m) in media.iter().enumerate() {
         insert.execute(params![
@@ -762,7 +764,10 @@ pub fn set_post_media(
             position as i64,
             m.url,
             m.media_type,
-            m.description
+            m.description,
+            m.blurhash,
+            m.width,
+            m.height
         ])?;
     }
     Ok(())

@@ -712,6 +712,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX notifications_account ON notifications (account_id, id);
     CREATE INDEX notifications_post ON notifications (post_id);
     "#,
+    // 24: what a picture from elsewhere is said to be (its blurhash and size), for apps to draw
+    // while it loads and for pages not to jump.
+    r#"
+    ALTER TABLE post_media ADD COLUMN blurhash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE post_media ADD COLUMN width INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE post_media ADD COLUMN height INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this build writes.

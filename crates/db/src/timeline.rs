@@ -574,6 +574,9 @@ fn attach_media(
             media_type: upload.media_type.clone(),
             description: upload.description.clone(),
             proxy: path,
+            blurhash: upload.blurhash.clone(),
+            width: upload.width,
+            height: upload.height,
             upload: Some(upload),
         };
         let post_id = media.upload.as_ref().and_then(|u| u.post_id);
@@ -586,7 +589,7 @@ fn attach_media(
     }
     let ids = format!("[{}]", remote.join(","));
     let mut stmt = conn.prepare_cached(
-        "SELECT m.post_id, m.url, m.media_type, m.description
+        "SELECT m.post_id, m.url, m.media_type, m.description, m.blurhash, m.width, m.height
            FROM json_each(?1) j JOIN post_media m ON m.post_id = j.value
           ORDER BY m.post_id, m.position",
     )?;
@@ -597,6 +600,9 @@ fn attach_media(
             url: row.get(1)?,
             media_type: row.get(2)?,
             description: row.get(3)?,
+            blurhash: row.get(4)?,
+            width: row.get(5)?,
+            height: row.get(6)?,
             proxy: String::new(),
             upload: None,
         };

@@ -257,8 +257,10 @@ pub fn picture(m: &porchlight_core::views::Media) -> Markup {
                     alt=(alt) loading="lazy" decoding="async";
             }
         }
+        // From elsewhere: its size as its server said, when it said (0: not said).
         None => html! {
-            img src=(m.proxy) alt=(alt) loading="lazy" decoding="async";
+            img src=(m.proxy) alt=(alt) width=[(m.width > 0).then_some(m.width)]
+                height=[(m.height > 0).then_some(m.height)] loading="lazy" decoding="async";
         },
     }
 }

@@ -382,6 +382,9 @@ fn media_of(
             url: a.url.clone(),
             media_type: a.media_type.clone(),
             description: a.description.clone(),
+            blurhash: a.blurhash.clone(),
+            width: a.width,
+            height: a.height,
             proxy: String::new(),
             upload: None,
         })

@@ -536,6 +536,17 @@ fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
     assert_eq!(fitted.header("content-type"), Some("image/jpeg"));
     let read = porchlight_pictures::clean(&fitted.bytes).unwrap();
     assert_eq!((read.width, read.height), (1280, 853));
+    // Apps on Ana's camp get the blurhash and size Bo's camp sent with the picture.
+    let sent = b.query_string("SELECT blurhash FROM picture_blurhashes");
+    assert_eq!(a.query_string("SELECT blurhash FROM post_media"), sent);
+    let client = crate::api::Client::new(a);
+    let token = crate::api::token_for(a, &client, "ana", "read");
+    let remote = a.query_i64("SELECT post_id FROM post_media");
+    let status = client.get(&format!("/api/v1/statuses/{remote}"), Some(&token));
+    let media = &status.json["media_attachments"][0];
+    assert_eq!(media["blurhash"], sent.as_str());
+    assert_eq!(media["meta"]["original"]["width"], 3000);
+    page.assert_contains("width=\"3000\" height=\"2000\"");
     // Bo's face is on his post, through the cache, cut square as his camp cut it.
     let before = &page.body[..page.body.find("the whole valley").unwrap()];
     let avatar = before
