@@ -39,24 +39,7 @@ impl App {
         description: &str,
         audience: Audience,
     ) -> AppResult<PostId> {
-        let zone = if draft.zone.trim().is_empty() {
-            self.camp_zone()?
-        } else {
-            draft.zone.trim().to_string()
-        };
-        let facts = events::check(
-            &EventDraft {
-                zone: &zone,
-                ..draft.clone()
-            },
-            porchlight_db::now(),
-        )
-        .map_err(AppError::Invalid)?;
-        let text = events::post_text(&facts, description);
-        let planned = PlannedEvent {
-            facts,
-            description: description.trim().to_string(),
-        };
+        let (text, planned) = checked(draft, &self.camp_zone()?, description)?;
         self.post(
             by,
             &Compose {
@@ -69,6 +52,27 @@ impl App {
                 event: Some(&planned),
             },
         )
+    }
+
+    /// The organizer changes an event: its facts are checked as when it was planned, its
+    /// post's text follows, and servers that have it are sent the change. Its reminder comes
+    /// again if its start moved. `draft.zone` empty: the zone it was planned in.
+    pub fn edit_event(
+        &self,
+        by: AccountId,
+        post: PostId,
+        draft: &EventDraft,
+        description: &str,
+    ) -> AppResult<()> {
+        let current = self.view_post(Reader::member(by), post)?;
+        let event = current.event.as_ref().ok_or(AppError::NotFound)?;
+        if !current.viewer.is_author {
+            return Err(AppError::Forbidden(
+                "Only the one who planned an event can change it.".into(),
+            ));
+        }
+        let (text, planned) = checked(draft, &event.zone, description)?;
+        self.edit_with(by, post, &text, "", None, &[], Some(&planned))
     }
 
     /// A member answers an event they may see.
@@ -166,6 +170,35 @@ impl App {
             .write(|tx| store::set_feed_token(tx, member, &token))?;
         Ok(token)
     }
+}
+
+/// An event as written, checked now (its times in `draft.zone`, or `default_zone` when the form
+/// names none): its post's text, and its facts.
+fn checked(
+    draft: &EventDraft,
+    default_zone: &str,
+    description: &str,
+) -> AppResult<(String, PlannedEvent)> {
+    let zone = match draft.zone.trim() {
+        "" => default_zone,
+        zone => zone,
+    };
+    let facts = events::check(
+        &EventDraft {
+            zone,
+            ..draft.clone()
+        },
+        porchlight_db::now(),
+    )
+    .map_err(AppError::Invalid)?;
+    let text = events::post_text(&facts, description);
+    Ok((
+        text,
+        PlannedEvent {
+            facts,
+            description: description.trim().to_string(),
+        },
+    ))
 }
 
 /// A calendar file of event posts (those without an event are left out).

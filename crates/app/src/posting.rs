@@ -324,6 +324,21 @@ impl App {
         media: Option<&[UploadId]>,
         described: &[(UploadId, crate::uploads::PictureDetails)],
     ) -> AppResult<()> {
+        self.edit_with(editor, id, text, content_warning, media, described, None)
+    }
+
+    /// Edits a post and, for an event, its facts, in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn edit_with(
+        &self,
+        editor: AccountId,
+        id: PostId,
+        text: &str,
+        content_warning: &str,
+        media: Option<&[UploadId]>,
+        described: &[(UploadId, crate::uploads::PictureDetails)],
+        event: Option<&crate::events::PlannedEvent>,
+    ) -> AppResult<()> {
         // Checked before anything is written, so a bad one changes nothing.
         let described = described
             .iter()
@@ -377,6 +392,9 @@ impl App {
             )?;
             porchlight_db::cards::set_link(tx, id, prepared.link.as_deref())?;
             prepared.keep_emojis(tx, id)?;
+            if let Some(event) = event {
+                porchlight_db::events::set(tx, id, &event.facts, &event.description)?;
+            }
             for account in added {
                 social::notify(
                     tx,

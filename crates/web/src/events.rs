@@ -30,6 +30,43 @@ pub struct EventsView<'a> {
     pub now: i64,
 }
 
+/// Changing an event: its form, with the times in the zone it was planned in.
+pub fn event_edit(
+    chrome: &Chrome,
+    post_id: i64,
+    zone: &str,
+    form: &EventForm,
+    error: Option<&str>,
+) -> Markup {
+    layout(
+        chrome,
+        "Change the event",
+        html! {
+            h1 { "Change the event" }
+            form.card #edit-event method="post" action={ "/posts/" (post_id) "/event" } {
+                (csrf_field(chrome))
+                (error_box(error))
+                label for="event-title" { "What" }
+                input #event-title type="text" name="title" value=(form.title) maxlength=(porchlight_core::events::MAX_TITLE) required;
+                label for="event-starts" { "Starts" }
+                input #event-starts type="datetime-local" name="starts" value=(form.starts) required;
+                label for="event-ends" { "Ends " span.hint { "(optional)" } }
+                input #event-ends type="datetime-local" name="ends" value=(form.ends);
+                // The times shown are in the event's own zone, so they are read in it.
+                input type="hidden" name="zone" value=(zone);
+                p.hint { "Times are in " (zone) ", the zone the event was planned in." }
+                label for="event-place" { "Where " span.hint { "(optional)" } }
+                input #event-place type="text" name="place" value=(form.place) maxlength=(porchlight_core::events::MAX_PLACE);
+                label for="event-link" { "Link " span.hint { "(optional)" } }
+                input #event-link type="url" name="link" value=(form.link) placeholder="https://";
+                label for="event-description" { "More about it " span.hint { "(optional)" } }
+                textarea #event-description name="description" rows="3" { (form.description) }
+                p { button type="submit" { "Save the change" } " " a href={ "/posts/" (post_id) } { "Cancel" } }
+            }
+        },
+    )
+}
+
 pub fn events_page(chrome: &Chrome, view: &EventsView) -> Markup {
     let f = &view.form;
     layout(

@@ -151,7 +151,8 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                         summary { span.vh { "More" } }
                         div.more-menu {
                             @if post.viewer.is_author {
-                                a.edit href={ (link) "/edit" } { "Edit" }
+                                // An event is changed through its own form.
+                                a.edit href={ (link) @if post.event.is_some() { "/event" } @else { "/edit" } } { "Edit" }
                             }
                             @if can_delete {
                                 a.delete href={ (link) "/delete" } { "Delete" }

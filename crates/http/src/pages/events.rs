@@ -42,6 +42,35 @@ fn events_page(
     ))
 }
 
+/// The event form as sent.
+fn draft_of(req: &crate::Request) -> EventDraft<'_> {
+    EventDraft {
+        title: req.field("title"),
+        starts: req.field("starts"),
+        ends: req.field("ends"),
+        place: req.field("place"),
+        link: req.field("link"),
+        zone: req.field("zone"),
+    }
+}
+
+/// The form again with what was written.
+fn form_again<'a>(
+    req: &'a crate::Request,
+    draft: &EventDraft<'a>,
+    audience: Option<Audience>,
+) -> web::EventForm<'a> {
+    web::EventForm {
+        title: draft.title,
+        starts: draft.starts,
+        ends: draft.ends,
+        place: draft.place,
+        link: draft.link,
+        description: req.field("description"),
+        audience,
+    }
+}
+
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
     events_page(x, 200, web::EventForm::default(), None)
 }
@@ -50,14 +79,7 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
 pub(super) fn plan(x: &Ctx) -> AppResult<Response> {
     let (req, me) = (x.req, x.me()?);
     let audience = Audience::parse(req.field("audience")).unwrap_or(Audience::Local);
-    let draft = EventDraft {
-        title: req.field("title"),
-        starts: req.field("starts"),
-        ends: req.field("ends"),
-        place: req.field("place"),
-        link: req.field("link"),
-        zone: req.field("zone"),
-    };
+    let draft = draft_of(req);
     match x
         .s
         .app
@@ -67,17 +89,68 @@ pub(super) fn plan(x: &Ctx) -> AppResult<Response> {
         Err(e) if is_user_error(&e) => events_page(
             x,
             422,
-            web::EventForm {
-                title: draft.title,
-                starts: draft.starts,
-                ends: draft.ends,
-                place: draft.place,
-                link: draft.link,
-                description: req.field("description"),
-                audience: Some(audience),
-            },
+            form_again(req, &draft, Some(audience)),
             Some(&e.to_string()),
         ),
+        Err(e) => Err(e),
+    }
+}
+
+/// The organizer's form to change an event.
+pub(super) fn edit_form(x: &Ctx) -> AppResult<Response> {
+    let id = x.id("id")?;
+    let post = x.s.app.view_post(x.v.reader(), id)?;
+    let event = post.event.as_ref().ok_or(AppError::NotFound)?;
+    if !post.viewer.is_author {
+        return Err(AppError::Forbidden(
+            "Only the one who planned an event can change it.".into(),
+        ));
+    }
+    let starts = porchlight_core::events::input_value(event.starts_at, &event.zone);
+    let ends = event
+        .ends_at
+        .map(|e| porchlight_core::events::input_value(e, &event.zone))
+        .unwrap_or_default();
+    Ok(page(
+        200,
+        web::event_edit(
+            &x.chrome(Nav::Events),
+            id,
+            &event.zone,
+            &web::EventForm {
+                title: &event.title,
+                starts: &starts,
+                ends: &ends,
+                place: &event.place,
+                link: &event.link,
+                description: &event.description,
+                audience: None,
+            },
+            None,
+        ),
+    ))
+}
+
+/// Saves a changed event; a refusal shows the form again with what was written.
+pub(super) fn edit(x: &Ctx) -> AppResult<Response> {
+    let (req, me, id) = (x.req, x.me()?, x.id("id")?);
+    let draft = draft_of(req);
+    match x
+        .s
+        .app
+        .edit_event(me.id, id, &draft, req.field("description"))
+    {
+        Ok(()) => Ok(Response::redirect(&format!("/posts/{id}"))),
+        Err(e) if is_user_error(&e) => Ok(page(
+            422,
+            web::event_edit(
+                &x.chrome(Nav::Events),
+                id,
+                draft.zone,
+                &form_again(req, &draft, None),
+                Some(&e.to_string()),
+            ),
+        )),
         Err(e) => Err(e),
     }
 }

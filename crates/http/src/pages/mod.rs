@@ -150,6 +150,8 @@ pub static ROUTES: &[Route] = &[
     get("/posts/{id}", Anyone, posts::thread_page),
     get("/posts/{id}/history", Anyone, posts::history),
     post("/posts/{id}/answer", Member, events::answer),
+    get("/posts/{id}/event", Member, events::edit_form),
+    post("/posts/{id}/event", Member, events::edit),
     get("/posts/{id}/event.ics", Anyone, events::event_file),
     get("/events", Anyone, events::show),
     post("/events", Member, events::plan),

@@ -161,6 +161,39 @@ fn members_plan_an_event_answer_it_and_find_it_in_their_calendar() {
     assert!(content.contains("📅 Movie night"), "{content}");
     assert!(content.contains("(Europe/Berlin)"), "{content}");
 
+    // The organizer moves it a day later and to the lake; nobody else may, and a bad time
+    // changes nothing.
+    let mut moved = movie_night(3 * 86_400, "local");
+    moved[4].1 = "The lake".into();
+    ken.post(&format!("/posts/{post}/event"), &fields(&moved))
+        .assert_status(403);
+    hana.get(&format!("/posts/{post}/event"))
+        .assert_status(200)
+        .assert_contains(&format!(
+            "value=\"{}\"",
+            input_value(starts, "Europe/Berlin")
+        ))
+        .assert_contains("Times are in Europe/Berlin");
+    let mut bad = moved.clone();
+    bad[1].1 = "whenever".into();
+    hana.post(&format!("/posts/{post}/event"), &fields(&bad))
+        .assert_status(422)
+        .assert_contains("is not a date and time");
+    assert_eq!(camp.query_i64("SELECT starts_at FROM events"), starts);
+    hana.post(&format!("/posts/{post}/event"), &fields(&moved))
+        .assert_status(303);
+    let starts = camp.query_i64("SELECT starts_at FROM events");
+    ken.get(&format!("/posts/{post}"))
+        .assert_contains("📍 The lake")
+        .assert_contains("edited");
+    assert_eq!(camp.query_string("SELECT place FROM events"), "The lake");
+    assert!(
+        camp.query_string("SELECT text FROM posts WHERE id = (SELECT post_id FROM events)")
+            .contains("📍 The lake")
+    );
+    // The answers stay.
+    ken.get("/events").assert_contains("2 going");
+
     // Within the hour (the workers' tick asks every two seconds; here the test asks): the
     // reminder reaches those going or maybe (Hana, Ken), not Mia.
     assert_eq!(camp.app.send_event_reminders(now()).unwrap(), 0, "not yet");
