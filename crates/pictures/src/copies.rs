@@ -168,10 +168,32 @@ fn check_memory(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), Pic
     }
 }
 
+/// Whether every frame of a JPEG is 8-bit grey or colour (1 or 3 components): the only kinds
+/// decoded. jpeg-decoder panics (in `info`) on a frame of 2 or more than 4 components or of a
+/// precision it has no pixel format for, and a panic aborts the server: such a picture, which
+/// anyone may send, must never reach it.
+fn plain_frames(jpeg: &Jpeg) -> bool {
+    // SOF0 to SOF15, but for DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    let mut frames = jpeg
+        .segments()
+        .iter()
+        .filter(|s| matches!(s.marker(), 0xC0..=0xCF) && !matches!(s.marker(), 0xC4 | 0xC8 | 0xCC))
+        .peekable();
+    frames.peek().is_some()
+        && frames.all(|s| {
+            let c = s.contents();
+            // Precision, height (2), width (2), the number of components.
+            c.len() >= 6 && c[0] == 8 && matches!(c[5], 1 | 3)
+        })
+}
+
 fn decode_jpeg(bytes: &[u8], wanted: (u32, u32)) -> Result<DynamicImage, PictureError> {
-    let orientation = Jpeg::from_bytes(bytes.to_vec().into())
-        .ok()
-        .and_then(|jpeg| jpeg.exif())
+    let jpeg = Jpeg::from_bytes(bytes.to_vec().into()).map_err(|_| PictureError::Damaged)?;
+    if !plain_frames(&jpeg) {
+        return Err(PictureError::Unsupported("Such JPEG"));
+    }
+    let orientation = jpeg
+        .exif()
         .and_then(|exif| crate::orientation(&exif))
         .unwrap_or(1);
     // The decoder works on the picture as stored; a quarter turn swaps what is wanted.

@@ -116,3 +116,37 @@ fn pictures_that_cannot_be_decoded_within_the_bound_get_no_copies() {
         }
     );
 }
+
+#[test]
+fn jpegs_the_decoder_would_panic_on_are_refused_before_it_sees_them() {
+    // A frame of 2 components (or 5, or not 8-bit): jpeg-decoder's `info` has `panic!()` for
+    // those, which would abort the server. The frame header is read first and each is refused
+    // as a kind not decoded, before the decoder sees it.
+    let mut reached = 0;
+    for (precision, components) in [(8u8, 2u8), (8, 5), (12, 1), (16, 1), (8, 4)] {
+        let mut sof = vec![precision, 0, 20, 0, 20, components];
+        for id in 1..=components {
+            sof.extend([id, 0x11, 0]);
+        }
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xC0];
+        bytes.extend(((sof.len() + 2) as u16).to_be_bytes());
+        bytes.extend(&sof);
+        bytes.extend([
+            0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9,
+        ]);
+        let Ok(picture) = clean(&bytes) else {
+            continue; // refused already: as good
+        };
+        assert_eq!(
+            display_copies(&picture).unwrap_err(),
+            PictureError::Unsupported("Such JPEG"),
+            "{precision}-bit, {components} components"
+        );
+        assert!(avatar(&picture).is_err());
+        reached += 1;
+    }
+    assert_eq!(
+        reached, 5,
+        "clean() takes them all: the guard is what stands"
+    );
+}
