@@ -206,29 +206,21 @@ pub struct Note<'a> {
     pub emojis: &'a [(String, String)],
 }
 
-/// What makes a post an event.
-pub struct EventFacts<'a> {
-    pub title: &'a str,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
-    pub place: &'a str,
-    pub link: &'a str,
-    /// The IANA zone it was planned in.
-    pub zone: &'a str,
-    /// What the organizer wrote, as HTML.
-    pub description_html: &'a str,
-}
-
 /// A post that is an event, as an ActivityStreams `Event` the way Mobilizon and Gancio publish
 /// one: `name`, `startTime`, `endTime`, a `Place` as `location`, the organizer's words as
 /// `content`, `timezone` (Mobilizon's). Mastodon shows an Event as its name, its `summary`
 /// and a link, so the summary says when and where.
-pub fn as_event(mut note: Value, e: &EventFacts) -> Value {
+/// `description_html` is what the organizer wrote.
+pub fn as_event(
+    mut note: Value,
+    e: &porchlight_core::events::EventFacts,
+    description_html: &str,
+) -> Value {
     note["type"] = "Event".into();
-    note["content"] = e.description_html.into();
+    note["content"] = description_html.into();
     let mut when_where = format!(
         "{} ({})",
-        porchlight_core::events::shown(e.starts_at, e.zone),
+        porchlight_core::events::shown(e.starts_at, &e.zone),
         e.zone
     );
     if !e.place.is_empty() {
@@ -239,7 +231,7 @@ pub fn as_event(mut note: Value, e: &EventFacts) -> Value {
     if let Some(source) = note.get_mut("source") {
         *source = Value::Null;
     }
-    note["name"] = e.title.into();
+    note["name"] = e.title.as_str().into();
     note["startTime"] = timestamp(e.starts_at).into();
     if let Some(ends) = e.ends_at {
         note["endTime"] = timestamp(ends).into();
@@ -250,9 +242,9 @@ pub fn as_event(mut note: Value, e: &EventFacts) -> Value {
     if !e.link.is_empty()
         && let Some(attachments) = note["attachment"].as_array_mut()
     {
-        attachments.push(json!({ "type": "Link", "href": e.link, "mediaType": "text/html" }));
+        attachments.push(json!({ "type": "Link", "href": &e.link, "mediaType": "text/html" }));
     }
-    note["timezone"] = e.zone.into();
+    note["timezone"] = e.zone.as_str().into();
     note
 }
 

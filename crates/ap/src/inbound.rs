@@ -662,6 +662,58 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn an_event_from_elsewhere_is_read_with_its_time_place_and_zone() {
+        let event = |extra: serde_json::Value| {
+            let mut doc = json!({
+                "id": "https://mobilizon.example/events/1",
+                "type": "Event",
+                "attributedTo": "https://mobilizon.example/@club",
+                "name": "Repair\ncafé",
+                "content": "<p>Bring what is broken.</p>",
+                "startTime": "2026-12-12T14:00:00+01:00",
+                "endTime": "2026-12-12T17:00:00+01:00",
+                "timezone": "Europe/Paris",
+                "location": { "type": "Place", "name": "Town hall",
+                              "address": { "type": "PostalAddress", "streetAddress": "1 Main St",
+                                           "addressLocality": "Lyon" } },
+            });
+            for (k, v) in extra.as_object().unwrap() {
+                doc[k] = v.clone();
+            }
+            RemoteNote::from_json(&doc)
+        };
+        let read = event(json!({})).unwrap();
+        let e = read.event.as_ref().unwrap();
+        assert_eq!(e.title, "Repair café", "one line");
+        assert_eq!(
+            (e.starts_at, e.ends_at),
+            (1_797_080_400, Some(1_797_091_200))
+        );
+        assert_eq!(e.place, "Town hall, 1 Main St, Lyon");
+        assert_eq!(e.zone, "Europe/Paris");
+        assert!(
+            read.summary.is_empty(),
+            "an event's summary is no content warning"
+        );
+        assert!(
+            read.content_html.starts_with("<p>📅 <strong>Repair café</strong><br>Sat 12 Dec 2026, 14:00 (Europe/Paris)<br>📍 Town hall, 1 Main St, Lyon</p>"),
+            "{}",
+            read.content_html
+        );
+        // (what differs, what is read)
+        let unknown_zone = event(json!({ "timezone": "Mars/Olympus" })).unwrap();
+        assert_eq!(unknown_zone.event.unwrap().zone, "UTC");
+        let backwards = event(json!({ "endTime": "2026-12-12T10:00:00+01:00" })).unwrap();
+        assert_eq!(backwards.event.unwrap().ends_at, None);
+        let as_text = event(json!({ "location": "The park" })).unwrap();
+        assert_eq!(as_text.event.unwrap().place, "The park");
+        assert!(
+            event(json!({ "startTime": null })).is_err(),
+            "an event must say when"
+        );
+    }
+
+    #[test]
     fn a_pictures_blurhash_and_size_are_taken_only_when_sensible() {
         // (blurhash sent, width sent) → (kept, width)
         let cases = [

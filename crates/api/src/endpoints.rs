@@ -85,7 +85,7 @@ fn thumbnail(look: &CampLook, base: &str) -> String {
 pub fn extended_description(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let look = c.app.camp_look()?;
     Ok(ApiResponse::ok(json!({
-        "updated_at": null,
+        "updated_at": look.updated_at.map(entities::timestamp),
         "content": porchlight_core::text::render_post(&look.about, |_| false).html,
     })))
 }

@@ -71,7 +71,7 @@ impl App {
                 "Only the one who planned an event can change it.".into(),
             ));
         }
-        let (text, planned) = checked(draft, &event.zone, description)?;
+        let (text, planned) = checked(draft, &event.facts.zone, description)?;
         self.edit_with(by, post, &text, "", None, &[], Some(&planned))
     }
 
@@ -217,10 +217,10 @@ fn calendar(name: &str, posts: &[PostView], base: &str) -> String {
             let e = p.event.as_ref()?;
             Some(CalendarEntry {
                 uid: url,
-                title: &e.title,
-                starts_at: e.starts_at,
-                ends_at: e.ends_at,
-                place: &e.place,
+                title: &e.facts.title,
+                starts_at: e.facts.starts_at,
+                ends_at: e.facts.ends_at,
+                place: &e.facts.place,
                 description: &e.description,
                 url,
                 stamp: p.edited_at.unwrap_or(p.created_at),

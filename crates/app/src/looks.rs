@@ -21,6 +21,8 @@ pub fn camp_look(conn: &porchlight_db::Connection) -> AppResult<CampLook> {
         description: setting("description")?,
         about: setting("about")?,
         header: uploads::camp_picture(conn, ProfileRole::Header)?,
+        updated_at: porchlight_db::get_setting(conn, "look_updated_at")?
+            .and_then(|t| t.parse().ok()),
     })
 }
 
@@ -62,6 +64,18 @@ fn store(
             now: porchlight_db::now(),
         },
     )?)
+}
+
+/// A member's pictures changed: servers that follow them are sent their actor again.
+fn tell_followers(
+    tx: &porchlight_db::Connection,
+    fed: Option<&porchlight_federation::Identity>,
+    member: AccountId,
+) -> AppResult<()> {
+    if let Some(me) = fed {
+        porchlight_federation::outbox::profile_updated(tx, me, member, porchlight_db::now())?;
+    }
+    Ok(())
 }
 
 impl App {
@@ -109,30 +123,15 @@ impl App {
             for (role, copy, file_name) in &cut {
                 store(tx, Some(member), *role, copy, file_name)?;
             }
-            if let Some(me) = fed {
-                porchlight_federation::outbox::profile_updated(
-                    tx,
-                    me,
-                    member,
-                    porchlight_db::now(),
-                )?;
-            }
-            Ok(())
+            tell_followers(tx, fed, member)
         })
     }
 
     /// Goes back to the generated avatar, or to no header.
     pub fn remove_profile_picture(&self, member: AccountId, role: ProfileRole) -> AppResult<()> {
         self.write_and_send(|tx, fed| {
-            if uploads::remove_profile_picture(tx, Some(member), role)?
-                && let Some(me) = fed
-            {
-                porchlight_federation::outbox::profile_updated(
-                    tx,
-                    me,
-                    member,
-                    porchlight_db::now(),
-                )?;
+            if uploads::remove_profile_picture(tx, Some(member), role)? {
+                tell_followers(tx, fed, member)?;
             }
             Ok(())
         })
@@ -171,6 +170,7 @@ impl App {
             porchlight_db::set_setting(tx, "accent", &accent)?;
             porchlight_db::set_setting(tx, "description", description.trim())?;
             porchlight_db::set_setting(tx, "about", about.trim())?;
+            porchlight_db::set_setting(tx, "look_updated_at", &porchlight_db::now().to_string())?;
             if !zone.is_empty() {
                 porchlight_db::set_setting(tx, "time_zone", zone)?;
             }

@@ -664,10 +664,7 @@ impl App {
     /// Whether `update_profile` would take these (so that a change made with them, such as a
     /// new avatar, can be refused first).
     pub fn check_profile(&self, display_name: &str, bio: &str, who_i_am: &str) -> AppResult<()> {
-        bounded("The display name", display_name, MAX_DISPLAY_NAME)?;
-        bounded("The bio", bio, MAX_BIO)?;
-        bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
-        Ok(())
+        checked_profile(display_name, bio, who_i_am).map(|_| ())
     }
 
     pub fn update_profile(
@@ -677,9 +674,7 @@ impl App {
         bio: &str,
         who_i_am: &str,
     ) -> AppResult<()> {
-        let display_name = bounded("The display name", display_name, MAX_DISPLAY_NAME)?;
-        let bio = bounded("The bio", bio, MAX_BIO)?;
-        let who_i_am = bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?;
+        let (display_name, bio, who_i_am) = checked_profile(display_name, bio, who_i_am)?;
         self.write_and_send(|tx, fed| -> AppResult<()> {
             accounts::update_profile(tx, id, &display_name, &bio, &who_i_am)?;
             let used = crate::emoji::used_in(tx, &format!("{display_name} {bio} {who_i_am}"))?;
@@ -759,6 +754,20 @@ pub(crate) fn require_acting(conn: &Connection, acting: Acting, role: Role) -> A
 }
 
 /// Refuses unless `who` is a member with at least `role`.
+/// A profile's display name, bio and "who I am", each within its bound: the one check that
+/// `update_profile` writes and `check_profile` answers.
+fn checked_profile(
+    display_name: &str,
+    bio: &str,
+    who_i_am: &str,
+) -> AppResult<(String, String, String)> {
+    Ok((
+        bounded("The display name", display_name, MAX_DISPLAY_NAME)?,
+        bounded("The bio", bio, MAX_BIO)?,
+        bounded("\"Who I am\"", who_i_am, MAX_WHO_I_AM)?,
+    ))
+}
+
 pub(crate) fn require_role(conn: &Connection, who: AccountId, role: Role) -> AppResult<Member> {
     let member = accounts::member_by_id(conn, who)?.ok_or(AppError::NotSignedIn)?;
     if member.role < role {

@@ -381,19 +381,16 @@ pub struct CampLook {
     pub about: String,
     /// `/files/NAME`.
     pub header: Option<String>,
+    /// When the host last changed it (None: never).
+    pub updated_at: Option<UnixTime>,
 }
 
 /// An event as a reader sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventView {
     pub post_id: PostId,
-    pub title: String,
-    pub starts_at: UnixTime,
-    pub ends_at: Option<UnixTime>,
-    pub place: String,
-    pub link: String,
-    /// The zone it was planned in.
-    pub zone: String,
+    /// What, when (and the zone it was planned in), where.
+    pub facts: crate::events::EventFacts,
     /// What the organizer wrote beyond the facts (plain text).
     pub description: String,
     pub going: u32,

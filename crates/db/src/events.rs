@@ -41,12 +41,14 @@ const COLUMNS: &str = "e.post_id, e.title, e.starts_at, e.ends_at, e.place, e.li
 fn from_row(row: &Row) -> rusqlite::Result<EventView> {
     Ok(EventView {
         post_id: row.get(0)?,
-        title: row.get(1)?,
-        starts_at: row.get(2)?,
-        ends_at: row.get(3)?,
-        place: row.get(4)?,
-        link: row.get(5)?,
-        zone: row.get(6)?,
+        facts: EventFacts {
+            title: row.get(1)?,
+            starts_at: row.get(2)?,
+            ends_at: row.get(3)?,
+            place: row.get(4)?,
+            link: row.get(5)?,
+            zone: row.get(6)?,
+        },
         description: row.get(7)?,
         going: row.get(8)?,
         maybe: row.get(9)?,

@@ -115,19 +115,10 @@ pub fn note_for(
     let note = match porchlight_db::events::of_posts(conn, &[post.id], None)?.pop() {
         Some(event) => documents::as_event(
             note,
-            &documents::EventFacts {
-                title: &event.title,
-                starts_at: event.starts_at,
-                ends_at: event.ends_at,
-                place: &event.place,
-                link: &event.link,
-                zone: &event.zone,
-                description_html: &porchlight_core::text::render_post(&event.description, |_| {
-                    false
-                })
+            &event.facts,
+            &porchlight_core::text::render_post(&event.description, |_| false)
                 .html
                 .replace("href=\"/", &format!("href=\"{}/", me.base_url)),
-            },
         ),
         None => note,
     };

@@ -211,7 +211,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     label for="accent" { "Accent colour " span.hint { "(buttons, links and the top bar; pages darken or lighten it just enough for text to stay readable)" } }
                     input #accent type="color" name="accent" value=(if view.look.accent.is_empty() { porchlight_core::look::DEFAULT_ACCENT } else { view.look.accent.as_str() });
                     label for="camp-header" { "Header picture " span.hint { "(a wide band, three times as wide as it is high; shown to visitors and apps)" } }
-                    input #camp-header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";
+                    input #camp-header type="file" name="header" accept="image/jpeg,image/png";
                     label for="description" { "Short description " span.hint { "(one or two sentences for visitors, apps and other servers)" } }
                     textarea #description name="description" rows="2" maxlength=(porchlight_core::look::MAX_DESCRIPTION) { (view.look.description) }
                     label for="time-zone" { "Time zone " span.hint { "(events are planned in it when a browser does not say its own)" } }

@@ -10,11 +10,8 @@ use crate::{Chrome, csrf_field, error_box, layout};
 /// What the planning form holds (again, after a refusal).
 #[derive(Default)]
 pub struct EventForm<'a> {
-    pub title: &'a str,
-    pub starts: &'a str,
-    pub ends: &'a str,
-    pub place: &'a str,
-    pub link: &'a str,
+    /// What, when, where, as written.
+    pub draft: porchlight_core::events::EventDraft<'a>,
     pub description: &'a str,
     pub audience: Option<Audience>,
 }
@@ -47,18 +44,18 @@ pub fn event_edit(
                 (csrf_field(chrome))
                 (error_box(error))
                 label for="event-title" { "What" }
-                input #event-title type="text" name="title" value=(form.title) maxlength=(porchlight_core::events::MAX_TITLE) required;
+                input #event-title type="text" name="title" value=(form.draft.title) maxlength=(porchlight_core::events::MAX_TITLE) required;
                 label for="event-starts" { "Starts" }
-                input #event-starts type="datetime-local" name="starts" value=(form.starts) required;
+                input #event-starts type="datetime-local" name="starts" value=(form.draft.starts) required;
                 label for="event-ends" { "Ends " span.hint { "(optional)" } }
-                input #event-ends type="datetime-local" name="ends" value=(form.ends);
+                input #event-ends type="datetime-local" name="ends" value=(form.draft.ends);
                 // The times shown are in the event's own zone, so they are read in it.
                 input type="hidden" name="zone" value=(zone);
                 p.hint { "Times are in " (zone) ", the zone the event was planned in." }
                 label for="event-place" { "Where " span.hint { "(optional)" } }
-                input #event-place type="text" name="place" value=(form.place) maxlength=(porchlight_core::events::MAX_PLACE);
+                input #event-place type="text" name="place" value=(form.draft.place) maxlength=(porchlight_core::events::MAX_PLACE);
                 label for="event-link" { "Link " span.hint { "(optional)" } }
-                input #event-link type="url" name="link" value=(form.link) placeholder="https://";
+                input #event-link type="url" name="link" value=(form.draft.link) placeholder="https://";
                 label for="event-description" { "More about it " span.hint { "(optional)" } }
                 textarea #event-description name="description" rows="3" { (form.description) }
                 p { button type="submit" { "Save the change" } " " a href={ "/posts/" (post_id) } { "Cancel" } }
@@ -86,18 +83,18 @@ pub fn events_page(chrome: &Chrome, view: &EventsView) -> Markup {
                     h2 { "Plan an event" }
                     (error_box(view.error))
                     label for="event-title" { "What" }
-                    input #event-title type="text" name="title" value=(f.title) maxlength=(porchlight_core::events::MAX_TITLE) required placeholder="e.g. Movie night";
+                    input #event-title type="text" name="title" value=(f.draft.title) maxlength=(porchlight_core::events::MAX_TITLE) required placeholder="e.g. Movie night";
                     label for="event-starts" { "Starts" }
-                    input #event-starts type="datetime-local" name="starts" value=(f.starts) required;
+                    input #event-starts type="datetime-local" name="starts" value=(f.draft.starts) required;
                     label for="event-ends" { "Ends " span.hint { "(optional)" } }
-                    input #event-ends type="datetime-local" name="ends" value=(f.ends);
+                    input #event-ends type="datetime-local" name="ends" value=(f.draft.ends);
                     // The script puts the browser's own zone here; without it, the camp's is used.
                     input type="hidden" name="zone" data-zone value="";
                     p.hint { "Times are in your own time zone (" (view.camp_zone) " if your browser does not say); everyone sees them in theirs." }
                     label for="event-place" { "Where " span.hint { "(optional)" } }
-                    input #event-place type="text" name="place" value=(f.place) maxlength=(porchlight_core::events::MAX_PLACE) placeholder="e.g. The barn";
+                    input #event-place type="text" name="place" value=(f.draft.place) maxlength=(porchlight_core::events::MAX_PLACE) placeholder="e.g. The barn";
                     label for="event-link" { "Link " span.hint { "(optional: a video call, tickets)" } }
-                    input #event-link type="url" name="link" value=(f.link) placeholder="https://";
+                    input #event-link type="url" name="link" value=(f.draft.link) placeholder="https://";
                     label for="event-description" { "More about it " span.hint { "(optional)" } }
                     textarea #event-description name="description" rows="3" { (f.description) }
                     label for="event-audience" { "Who is invited" }

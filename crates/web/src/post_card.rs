@@ -272,17 +272,18 @@ fn event_block(chrome: &Chrome, post: &PostView, e: &porchlight_core::views::Eve
     use porchlight_core::events::{self, Answer};
     let link = format!("/posts/{}", post.id);
     let description = porchlight_core::text::render_post(&e.description, |_| false).html;
+    let f = &e.facts;
     html! {
-        section.event aria-label={ "Event: " (e.title) } {
-            p.event-title { strong { "📅 " (e.title) } }
+        section.event aria-label={ "Event: " (f.title) } {
+            p.event-title { strong { "📅 " (f.title) } }
             p.event-when {
-                time.local datetime=(iso_time(e.starts_at)) { (events::shown(e.starts_at, &e.zone)) " (" (e.zone) ")" }
-                @if let Some(ends) = e.ends_at {
-                    " – " time.local datetime=(iso_time(ends)) { (events::shown(ends, &e.zone)) }
+                time.local datetime=(iso_time(f.starts_at)) { (events::shown(f.starts_at, &f.zone)) " (" (f.zone) ")" }
+                @if let Some(ends) = f.ends_at {
+                    " – " time.local datetime=(iso_time(ends)) { (events::shown(ends, &f.zone)) }
                 }
             }
-            @if !e.place.is_empty() { p.event-place { "📍 " (e.place) } }
-            @if !e.link.is_empty() { p.event-link { "🔗 " a href=(e.link) rel="nofollow noopener noreferrer" { (e.link) } } }
+            @if !f.place.is_empty() { p.event-place { "📍 " (f.place) } }
+            @if !f.link.is_empty() { p.event-link { "🔗 " a href=(f.link) rel="nofollow noopener noreferrer" { (f.link) } } }
             @if !description.is_empty() { div.content { (PreEscaped(&description)) } }
             p.meta.event-count {
                 (e.going) " going"

@@ -58,9 +58,9 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 @if let Some(header) = &me.header { img.header src=(header) alt="Your header" width="1500" height="500"; }
                 p { (crate::member_avatar(me)) @if me.avatar.is_none() { span.hint { "Drawn from your name until you choose one." } } }
                 label for="avatar" { "Avatar " span.hint { "(a square is cut from the middle; where it was taken is removed)" } }
-                input #avatar type="file" name="avatar" accept="image/jpeg,image/png,image/gif,image/webp";
+                input #avatar type="file" name="avatar" accept="image/jpeg,image/png";
                 label for="header" { "Header " span.hint { "(a wide band, three times as wide as it is high)" } }
-                input #header type="file" name="header" accept="image/jpeg,image/png,image/gif,image/webp";
+                input #header type="file" name="header" accept="image/jpeg,image/png";
                 p {
                     button type="submit" { "Save pictures" }
                     @if me.avatar.is_some() { " " button.secondary type="submit" name="remove" value="avatar" { "Use the drawn avatar" } }

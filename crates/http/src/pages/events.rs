@@ -54,23 +54,6 @@ fn draft_of(req: &crate::Request) -> EventDraft<'_> {
     }
 }
 
-/// The form again with what was written.
-fn form_again<'a>(
-    req: &'a crate::Request,
-    draft: &EventDraft<'a>,
-    audience: Option<Audience>,
-) -> web::EventForm<'a> {
-    web::EventForm {
-        title: draft.title,
-        starts: draft.starts,
-        ends: draft.ends,
-        place: draft.place,
-        link: draft.link,
-        description: req.field("description"),
-        audience,
-    }
-}
-
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
     events_page(x, 200, web::EventForm::default(), None)
 }
@@ -89,7 +72,11 @@ pub(super) fn plan(x: &Ctx) -> AppResult<Response> {
         Err(e) if is_user_error(&e) => events_page(
             x,
             422,
-            form_again(req, &draft, Some(audience)),
+            web::EventForm {
+                draft,
+                description: req.field("description"),
+                audience: Some(audience),
+            },
             Some(&e.to_string()),
         ),
         Err(e) => Err(e),
@@ -106,23 +93,27 @@ pub(super) fn edit_form(x: &Ctx) -> AppResult<Response> {
             "Only the one who planned an event can change it.".into(),
         ));
     }
-    let starts = porchlight_core::events::input_value(event.starts_at, &event.zone);
-    let ends = event
+    let f = &event.facts;
+    let starts = porchlight_core::events::input_value(f.starts_at, &f.zone);
+    let ends = f
         .ends_at
-        .map(|e| porchlight_core::events::input_value(e, &event.zone))
+        .map(|e| porchlight_core::events::input_value(e, &f.zone))
         .unwrap_or_default();
     Ok(page(
         200,
         web::event_edit(
             &x.chrome(Nav::Events),
             id,
-            &event.zone,
+            &f.zone,
             &web::EventForm {
-                title: &event.title,
-                starts: &starts,
-                ends: &ends,
-                place: &event.place,
-                link: &event.link,
+                draft: EventDraft {
+                    title: &f.title,
+                    starts: &starts,
+                    ends: &ends,
+                    place: &f.place,
+                    link: &f.link,
+                    zone: &f.zone,
+                },
                 description: &event.description,
                 audience: None,
             },
@@ -147,7 +138,11 @@ pub(super) fn edit(x: &Ctx) -> AppResult<Response> {
                 &x.chrome(Nav::Events),
                 id,
                 draft.zone,
-                &form_again(req, &draft, None),
+                &web::EventForm {
+                    draft: draft.clone(),
+                    description: req.field("description"),
+                    audience: None,
+                },
                 Some(&e.to_string()),
             ),
         )),

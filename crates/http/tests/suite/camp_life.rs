@@ -660,6 +660,12 @@ fn the_host_gives_the_camp_a_look_visitors_apps_and_servers_see() {
     let v1 = client.get("/api/v1/instance", None);
     assert_eq!(v1.json["short_description"], "The Elm Street camp.");
     let extended = client.get("/api/v1/instance/extended_description", None);
+    let changed =
+        camp.query_i64("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'look_updated_at'");
+    assert_eq!(
+        extended.json["updated_at"],
+        porchlight_web::iso_time(changed).replace('Z', ".000Z")
+    );
     assert_eq!(
         extended.json["content"],
         "<p>We are neighbours on Elm Street.</p><p>We share tools and recipes.</p>"

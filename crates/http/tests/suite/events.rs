@@ -217,6 +217,18 @@ fn members_plan_an_event_answer_it_and_find_it_in_their_calendar() {
         camp.query_i64("SELECT COUNT(*) FROM notifications WHERE kind = 'event'"),
         2
     );
+    // Moved to another day, it is reminded of again; changed but not moved, it is not.
+    let mut later = movie_night(5 * 86_400, "local");
+    later[4].1 = "The lake".into();
+    hana.post(&format!("/posts/{post}/event"), &fields(&later))
+        .assert_status(303);
+    let starts = camp.query_i64("SELECT starts_at FROM events");
+    assert_eq!(camp.app.send_event_reminders(starts - 1800).unwrap(), 2);
+    later[6].1 = "Bring two blankets.".into();
+    hana.post(&format!("/posts/{post}/event"), &fields(&later))
+        .assert_status(303);
+    assert_eq!(camp.query_i64("SELECT starts_at FROM events"), starts);
+    assert_eq!(camp.app.send_event_reminders(starts - 600).unwrap(), 0);
 }
 
 #[test]
