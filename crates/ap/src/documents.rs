@@ -52,11 +52,20 @@ pub struct Addressing {
 }
 
 /// How an audience is written on the wire (DESIGN.md §3). `None` for camp-only posts: they
-/// have no wire form at all.
-pub fn addressing(audience: Audience, followers: &str, mentions: &[String]) -> Option<Addressing> {
+/// have no wire form at all; nor has a neighborhood post while the camp belongs to no
+/// neighborhood (`neighborhood`: its id). A neighborhood post is addressed to the neighborhood
+/// alone (docs/NEIGHBORHOODS.md): not to followers, and not to the people it mentions, who are
+/// named in its tags and reached only if their camp is a neighbor.
+pub fn addressing(
+    audience: Audience,
+    followers: &str,
+    mentions: &[String],
+    neighborhood: Option<&str>,
+) -> Option<Addressing> {
     let mentions = mentions.iter().cloned();
     let (to, cc): (Vec<String>, Vec<String>) = match audience {
         Audience::Local => return None,
+        Audience::Neighborhood => (vec![neighborhood?.to_string()], Vec::new()),
         Audience::Public => (
             vec![PUBLIC.into()],
             std::iter::once(followers.to_string())
@@ -80,12 +89,21 @@ fn is_public(address: &str) -> bool {
 }
 
 /// The audience of a post that arrived from elsewhere, read from its addressing: the widest
-/// it could be shown to here, never wider than its author chose.
-pub fn audience_of(to: &[String], cc: &[String], author_followers: Option<&str>) -> Audience {
+/// it could be shown to here, never wider than its author chose. `neighborhood` is this camp's
+/// neighborhood's id, given only when the author's camp is in it now: a post addressed to it by
+/// anyone else is addressed to nobody here.
+pub fn audience_of(
+    to: &[String],
+    cc: &[String],
+    author_followers: Option<&str>,
+    neighborhood: Option<&str>,
+) -> Audience {
     if to.iter().any(|a| is_public(a)) {
         Audience::Public
     } else if cc.iter().any(|a| is_public(a)) {
         Audience::Unlisted
+    } else if neighborhood.is_some_and(|n| to.iter().chain(cc).any(|a| a == n)) {
+        Audience::Neighborhood
     } else if author_followers.is_some_and(|f| to.iter().chain(cc).any(|a| a == f)) {
         Audience::Followers
     } else {
@@ -438,6 +456,7 @@ mod tests {
     use super::*;
 
     const FOLLOWERS: &str = "https://camp.example/users/ana/followers";
+    const HOOD: &str = "https://camp.example/neighborhoods/f00d";
 
     #[test]
     fn addressing_table() {
@@ -460,10 +479,11 @@ mod tests {
                 Audience::Direct,
                 Some((&["https://o.example/users/bo"], &[])),
             ),
+            (Audience::Neighborhood, Some((&[HOOD], &[]))),
             (Audience::Local, None),
         ];
         for (audience, expected) in cases {
-            let got = addressing(*audience, FOLLOWERS, &bo);
+            let got = addressing(*audience, FOLLOWERS, &bo, Some(HOOD));
             let expected = expected.map(|(to, cc)| Addressing {
                 to: to.iter().map(|s| s.to_string()).collect(),
                 cc: cc.iter().map(|s| s.to_string()).collect(),
@@ -471,25 +491,58 @@ mod tests {
             assert_eq!(got, expected, "{audience:?}");
             // And it reads back as the same audience (local has no wire form to read).
             if let Some(a) = got {
-                assert_eq!(audience_of(&a.to, &a.cc, Some(FOLLOWERS)), *audience);
+                assert_eq!(
+                    audience_of(&a.to, &a.cc, Some(FOLLOWERS), Some(HOOD)),
+                    *audience
+                );
             }
         }
+        // Without a neighborhood a neighborhood post stays home.
+        assert_eq!(
+            addressing(Audience::Neighborhood, FOLLOWERS, &bo, None),
+            None
+        );
+    }
+
+    #[test]
+    fn only_a_neighbor_s_post_to_the_neighborhood_is_one() {
+        let to = vec![HOOD.to_string()];
+        assert_eq!(
+            audience_of(&to, &[], Some(FOLLOWERS), Some(HOOD)),
+            Audience::Neighborhood
+        );
+        // The author's camp is not a neighbor (so the caller gives no neighborhood), or the
+        // post names another neighborhood: it is for nobody here.
+        assert_eq!(
+            audience_of(&to, &[], Some(FOLLOWERS), None),
+            Audience::Direct
+        );
+        assert_eq!(
+            audience_of(&to, &[], Some(FOLLOWERS), Some("https://b.example/n/2")),
+            Audience::Direct
+        );
     }
 
     #[test]
     fn remote_addressing_is_read_narrowly() {
         let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(audience_of(&s(&["as:Public"]), &[], None), Audience::Public);
         assert_eq!(
-            audience_of(&s(&["x"]), &s(&["Public"]), None),
+            audience_of(&s(&["as:Public"]), &[], None, None),
+            Audience::Public
+        );
+        assert_eq!(
+            audience_of(&s(&["x"]), &s(&["Public"]), None, None),
             Audience::Unlisted
         );
         // An unknown followers collection: only the addressed see it.
         assert_eq!(
-            audience_of(&s(&["https://o.example/f"]), &[], None),
+            audience_of(&s(&["https://o.example/f"]), &[], None, None),
             Audience::Direct
         );
-        assert_eq!(audience_of(&[], &[], Some(FOLLOWERS)), Audience::Direct);
+        assert_eq!(
+            audience_of(&[], &[], Some(FOLLOWERS), None),
+            Audience::Direct
+        );
     }
 
     #[test]

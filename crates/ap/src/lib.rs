@@ -5,4 +5,5 @@ pub mod activities;
 pub mod documents;
 pub mod inbound;
 pub mod keys;
+pub mod neighborhood;
 pub mod signature;

@@ -187,7 +187,7 @@ fn posts_of_every_kind_of_server() {
     {
         let note = RemoteNote::from_json(&object(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(
-            audience_of(&note.to, &note.cc, Some(followers)),
+            audience_of(&note.to, &note.cc, Some(followers), None),
             audience,
             "{file}"
         );

@@ -416,9 +416,11 @@ fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
     use porchlight_core::filters::Context;
     match query {
         Query::Home | Query::List { .. } => Some(Context::Home),
-        Query::Local | Query::Federated | Query::Hashtag(_) | Query::Search(_) => {
-            Some(Context::Public)
-        }
+        Query::Local
+        | Query::Federated
+        | Query::Neighborhood
+        | Query::Hashtag(_)
+        | Query::Search(_) => Some(Context::Public),
         Query::Profile(_) => Some(Context::Account),
         Query::Bookmarks => None,
     }
@@ -451,6 +453,12 @@ pub fn public(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         return list(c, Query::Federated, "api/v1/timelines/public");
     }
     list(c, Query::Local, "api/v1/timelines/public")
+}
+
+/// The neighborhood's posts, from this camp and its neighbor camps. Also served as Akkoma's
+/// `bubble` timeline (its posts from a few chosen servers), which some apps already show.
+pub fn neighborhood(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    list(c, Query::Neighborhood, "api/v1/timelines/neighborhood")
 }
 
 pub fn tag(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {

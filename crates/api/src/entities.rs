@@ -35,12 +35,14 @@ pub fn member_avatar(base: &str, m: &Member) -> String {
 /// The visibility apps see. A camp-only post is `private` (apps show a lock and offer no
 /// boost to the world) with `local_only: true` for the apps that know the glitch-soc/Hometown
 /// field; never `public`, which would tell an app that does not know `local_only` that anyone
-/// can read it.
+/// can read it. A neighborhood post is `private` too, with `neighborhood: true`: an app that
+/// knows neither field shows a lock, offers no boost, and its reply (`private`, the lock) stays
+/// in the neighborhood (`core::audience::from_app`).
 pub fn visibility(audience: Audience) -> &'static str {
     match audience {
         Audience::Public => "public",
         Audience::Unlisted => "unlisted",
-        Audience::Followers | Audience::Local => "private",
+        Audience::Followers | Audience::Local | Audience::Neighborhood => "private",
         Audience::Direct => "direct",
     }
 }
@@ -412,6 +414,7 @@ pub struct Status<'a> {
     content: &'a str,
     visibility: &'static str,
     local_only: bool,
+    neighborhood: bool,
     sensitive: bool,
     spoiler_text: &'a str,
     media_attachments: Vec<Value>,
@@ -684,6 +687,7 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         content: &p.html,
         visibility: visibility(p.audience),
         local_only: p.audience == Audience::Local,
+        neighborhood: p.audience == Audience::Neighborhood,
         sensitive: !p.content_warning.is_empty(),
         spoiler_text: &p.content_warning,
         media_attachments: media,
@@ -850,6 +854,7 @@ mod tests {
             "content": "<p>hi <a href=\"https://camp.example/@ana\">@ana</a> #fire #camp</p>",
             "visibility": "unlisted",
             "local_only": false,
+            "neighborhood": false,
             "sensitive": true,
             "spoiler_text": "smoke",
             "media_attachments": [{

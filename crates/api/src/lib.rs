@@ -276,6 +276,8 @@ pub const ROUTES: &[Route] = &[
     route("DELETE", "/api/v1/media/:id", Member(&["write:media"]), media::delete),
     route("GET", "/api/v1/timelines/home", Member(&["read:statuses"]), endpoints::home),
     route("GET", "/api/v1/timelines/public", Nothing, endpoints::public),
+    route("GET", "/api/v1/timelines/neighborhood", Member(&["read:statuses"]), endpoints::neighborhood),
+    route("GET", "/api/v1/timelines/bubble", Member(&["read:statuses"]), endpoints::neighborhood),
     route("GET", "/api/v1/timelines/tag/:tag", Nothing, endpoints::tag),
     route("GET", "/api/v1/conversations", Member(&["read:statuses"]), conversations::index),
     route("DELETE", "/api/v1/conversations/:id", Member(&["write:conversations"]), conversations::remove),

@@ -15,6 +15,7 @@ pub mod member_care;
 pub mod members;
 pub mod moderation;
 pub mod muting;
+pub mod neighborhood;
 pub mod notifications;
 pub mod oauth;
 pub mod paths;
@@ -158,6 +159,24 @@ impl App {
         self.federation.as_ref().is_some_and(|fed| {
             porchlight_federation::signed::verify_signed_request(fed, &self.db, request).is_ok()
         })
+    }
+
+    /// Whether `request` is signed by someone of a camp in this camp's neighborhood now: only
+    /// they may fetch a neighborhood post (docs/NEIGHBORHOODS.md).
+    pub fn signed_by_a_neighbor(
+        &self,
+        request: &porchlight_federation::ap::signature::Incoming,
+    ) -> bool {
+        let Some(fed) = &self.federation else {
+            return false;
+        };
+        match porchlight_federation::signed::verify_signed_request(fed, &self.db, request) {
+            Ok(signer) => self
+                .db
+                .read(|c| porchlight_db::neighborhood::is_neighbor_host(c, &signer.domain))
+                .unwrap_or(false),
+            Err(_) => false,
+        }
     }
 
     /// The camp's own signing key (made on first need).

@@ -224,6 +224,16 @@ impl App {
                     prepared.mentions.push(listener);
                 }
             }
+            // Outside a neighborhood, a post for it has no neighbors to go to: it stays in the
+            // camp (narrower, never wider), as it would if the camp had just left.
+            let audience = match compose.audience {
+                Audience::Neighborhood
+                    if porchlight_db::neighborhood::neighborhood_uri(tx)?.is_none() =>
+                {
+                    Audience::Local
+                }
+                chosen => chosen,
+            };
             let mut parent_author = None;
             if let Some(parent_id) = compose.in_reply_to {
                 let parent = timeline::post(tx, parent_id, Reader::member(author))?
@@ -231,12 +241,12 @@ impl App {
                 if !parent.may(Action::Reply) {
                     return Err(AppError::Forbidden("You cannot reply to this post.".into()));
                 }
-                if !audience::reply_audience_allowed(parent.audience, compose.audience) {
+                if !audience::reply_audience_allowed(parent.audience, audience) {
                     return Err(AppError::Invalid(format!(
                         "A reply to a post for \"{}\" cannot be for \"{}\": that would show the \
                          conversation to people it was not meant for.",
                         parent.audience.label(),
-                        compose.audience.label()
+                        audience.label()
                     )));
                 }
                 // The person answered is always among those who can read the answer.
@@ -245,7 +255,7 @@ impl App {
                 }
                 parent_author = Some(parent.author.id);
             }
-            if compose.audience == Audience::Direct && prepared.mentions.is_empty() {
+            if audience == Audience::Direct && prepared.mentions.is_empty() {
                 return Err(AppError::Invalid(
                     "A post for only the people mentioned needs at least one @mention of someone."
                         .into(),
@@ -256,7 +266,7 @@ impl App {
                 tx,
                 &NewPost {
                     author_id: author,
-                    audience: compose.audience,
+                    audience,
                     text: &prepared.text,
                     html: &prepared.html,
                     content_warning: &prepared.content_warning,

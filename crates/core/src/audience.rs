@@ -14,6 +14,9 @@ pub enum Audience {
     Followers,
     /// Members of this server only; never leaves the server.
     Local,
+    /// Members of this camp and of the camps in its neighborhood (docs/NEIGHBORHOODS.md); it
+    /// goes only to the neighbor camps and is served only to their signed requests.
+    Neighborhood,
     /// Anyone with the link, but kept out of timelines and hashtag pages.
     Unlisted,
     /// Anyone.
@@ -21,9 +24,10 @@ pub enum Audience {
 }
 
 impl Audience {
-    pub const ALL: [Audience; 5] = [
+    pub const ALL: [Audience; 6] = [
         Audience::Public,
         Audience::Unlisted,
+        Audience::Neighborhood,
         Audience::Local,
         Audience::Followers,
         Audience::Direct,
@@ -35,6 +39,7 @@ impl Audience {
             Audience::Direct => "direct",
             Audience::Followers => "followers",
             Audience::Local => "local",
+            Audience::Neighborhood => "neighborhood",
             Audience::Unlisted => "unlisted",
             Audience::Public => "public",
         }
@@ -50,6 +55,7 @@ impl Audience {
             Audience::Direct => "Mentioned only",
             Audience::Followers => "Followers",
             Audience::Local => "Camp only",
+            Audience::Neighborhood => "Neighborhood",
             Audience::Unlisted => "Unlisted",
             Audience::Public => "Public",
         }
@@ -61,6 +67,7 @@ impl Audience {
             Audience::Direct => "only the people you @mention",
             Audience::Followers => "your followers and the people you mention",
             Audience::Local => "members of this camp; it never leaves this server",
+            Audience::Neighborhood => "members of this camp and of its neighbor camps, nobody else",
             Audience::Unlisted => "anyone with the link, but kept out of timelines",
             Audience::Public => "anyone, also outside the camp",
         }
@@ -76,6 +83,9 @@ pub struct Viewer {
     pub is_author: bool,
     pub follows_author: bool,
     pub is_mentioned: bool,
+    /// Someone of a camp in this camp's neighborhood, right now: its members on their own camp,
+    /// or that camp's signed request. Only the neighborhood audience asks.
+    pub is_neighbor: bool,
 }
 
 impl Viewer {
@@ -84,6 +94,7 @@ impl Viewer {
         is_author: false,
         follows_author: false,
         is_mentioned: false,
+        is_neighbor: false,
     };
 }
 
@@ -101,6 +112,8 @@ pub enum Listing {
     Search,
     /// Public posts from other servers, by people someone here follows.
     Federated,
+    /// The posts of this camp and its neighbor camps for the neighborhood.
+    Neighborhood,
 }
 
 /// Whether the viewer may read the post at all (its own page, a link, a notification).
@@ -111,6 +124,7 @@ pub fn can_view(audience: Audience, viewer: Viewer) -> bool {
     match audience {
         Audience::Public | Audience::Unlisted => true,
         Audience::Local => viewer.is_member,
+        Audience::Neighborhood => viewer.is_member || viewer.is_neighbor,
         Audience::Followers => viewer.follows_author || viewer.is_mentioned,
         Audience::Direct => viewer.is_mentioned,
     }
@@ -124,7 +138,10 @@ pub fn is_listed(audience: Audience, listing: Listing, viewer: Viewer) -> bool {
     match listing {
         Listing::Home => true,
         Listing::LocalTimeline | Listing::Hashtag => {
-            matches!(audience, Audience::Public | Audience::Local)
+            matches!(
+                audience,
+                Audience::Public | Audience::Local | Audience::Neighborhood
+            )
         }
         // Direct messages are conversations, not part of anybody's profile.
         Listing::Profile => audience != Audience::Direct,
@@ -132,6 +149,7 @@ pub fn is_listed(audience: Audience, listing: Listing, viewer: Viewer) -> bool {
         Listing::Search => audience != Audience::Unlisted || viewer.is_author,
         // Like any public timeline: what its authors chose to show everyone.
         Listing::Federated => audience == Audience::Public,
+        Listing::Neighborhood => audience == Audience::Neighborhood,
     }
 }
 
@@ -144,6 +162,7 @@ pub fn boost_audience(audience: Audience) -> Option<Audience> {
         Audience::Public => Some(Audience::Public),
         Audience::Unlisted => Some(Audience::Unlisted),
         Audience::Local => Some(Audience::Local),
+        Audience::Neighborhood => Some(Audience::Neighborhood),
         Audience::Followers | Audience::Direct => None,
     }
 }
@@ -175,14 +194,16 @@ pub fn default_reply_audience(parent: Audience) -> Audience {
 
 /// Whether a reply to a post with audience `parent` may have audience `chosen`. A reply may
 /// narrow the conversation but never carry it to people the parent was not for: a reply to a
-/// camp-only post stays in the camp (or goes direct to members), a reply to a followers-only post
-/// stays with followers or goes direct, and a reply to a direct message stays direct.
+/// camp-only post stays in the camp (or goes direct to members), a reply to a neighborhood post
+/// stays in the neighborhood (or narrows to the camp), a reply to a followers-only post stays
+/// with followers or goes direct, and a reply to a direct message stays direct.
 pub fn reply_audience_allowed(parent: Audience, chosen: Audience) -> bool {
     use Audience::*;
     match parent {
         Public => true,
         Unlisted => chosen != Public,
         Local => matches!(chosen, Local | Direct),
+        Neighborhood => matches!(chosen, Neighborhood | Local | Direct),
         Followers => matches!(chosen, Followers | Direct),
         Direct => chosen == Direct,
     }
@@ -196,12 +217,13 @@ pub fn may_be_default(audience: Audience) -> bool {
 
 /// What Mastodon's `private` visibility (the lock in every app) means for a member whose default
 /// audience is `default`. Apps know four visibilities and "Camp only" is not one of them, so the
-/// lock stands for the member's narrow audience: followers-only if they made that their
-/// default, the camp otherwise. Camp-only posts show to apps as `private` (with `local_only`),
+/// lock stands for the member's narrow audience: followers-only or the neighborhood if they made
+/// that their default, the camp otherwise. Camp-only posts show to apps as `private` (with `local_only`),
 /// so what an app reads back and sends again keeps its audience.
 pub fn private_meaning(default: Audience) -> Audience {
     match default {
         Audience::Followers => Audience::Followers,
+        Audience::Neighborhood => Audience::Neighborhood,
         _ => Audience::Local,
     }
 }
@@ -234,12 +256,13 @@ pub fn from_app(
     let asked = match visibility.unwrap_or("") {
         "" => unchosen(default, parent),
         "local" => Local,
+        "neighborhood" => Neighborhood,
         "public" => Public,
         "unlisted" => Unlisted,
         "direct" => Direct,
         "private" => match (parent, local_only) {
             (_, Some(false)) => Followers,
-            (Some(parent @ (Local | Followers)), _) => parent,
+            (Some(parent @ (Local | Neighborhood | Followers)), _) => parent,
             _ => private_meaning(default),
         },
         other => {
@@ -252,7 +275,7 @@ pub fn from_app(
         return Ok(asked);
     }
     match asked {
-        Public | Unlisted | Local => Ok(Local),
+        Public | Unlisted | Neighborhood | Local => Ok(Local),
         Direct => Ok(Direct),
         Followers => Err(
             "Validation failed: a followers-only post cannot be kept in the camp (local_only); \
@@ -269,6 +292,7 @@ pub fn default_from_app(privacy: &str, current: Audience) -> Result<Audience, St
         "unlisted" => Ok(Audience::Unlisted),
         "private" => Ok(private_meaning(current)),
         "local" => Ok(Audience::Local),
+        "neighborhood" => Ok(Audience::Neighborhood),
         other => Err(format!(
             "Validation failed: Privacy {other} cannot be a default (public, unlisted or private)"
         )),
@@ -358,6 +382,22 @@ mod tests {
             (Some("public"), Some(true), Public, None, Local),
             (Some("unlisted"), Some(true), Public, None, Local),
             (Some("direct"), Some(true), Local, None, Direct),
+            // The neighborhood: by name, as the lock of a member who made it their default,
+            // and the lock in a reply to a neighborhood post; local_only keeps it in the camp.
+            (Some("neighborhood"), None, Local, None, Neighborhood),
+            (Some("private"), None, Neighborhood, None, Neighborhood),
+            (None, None, Neighborhood, None, Neighborhood),
+            (
+                Some("private"),
+                None,
+                Local,
+                Some(Neighborhood),
+                Neighborhood,
+            ),
+            (None, None, Public, Some(Neighborhood), Neighborhood),
+            (None, None, Local, Some(Neighborhood), Local),
+            (Some("neighborhood"), Some(true), Local, None, Local),
+            (Some("private"), Some(true), Neighborhood, None, Local),
         ];
         for &(visibility, local_only, default, parent, expected) in cases {
             assert_eq!(
@@ -403,6 +443,8 @@ mod tests {
         assert_eq!(default_from_app("private", Public), Ok(Local));
         assert_eq!(default_from_app("private", Followers), Ok(Followers));
         assert_eq!(default_from_app("local", Public), Ok(Local));
+        assert_eq!(default_from_app("neighborhood", Local), Ok(Neighborhood));
+        assert_eq!(default_from_app("private", Neighborhood), Ok(Neighborhood));
         assert!(default_from_app("direct", Local).is_err());
         assert!(default_from_app("", Local).is_err());
         assert!(
@@ -436,17 +478,22 @@ mod tests {
                 is_author: true,
                 ..member
             },
+            "neighbor" => Viewer {
+                is_neighbor: true,
+                ..Viewer::ANONYMOUS
+            },
             other => panic!("unknown viewer kind {other}"),
         }
     }
 
-    const KINDS: [&str; 6] = [
+    const KINDS: [&str; 7] = [
         "anonymous",
         "member",
         "follower",
         "mentioned",
         "author",
         "moderator",
+        "neighbor",
     ];
 
     /// Every audience × every kind of viewer × view, boost, reply and each listing. One row per
@@ -454,38 +501,46 @@ mod tests {
     #[test]
     fn every_audience_for_every_viewer() {
         #[rustfmt::skip]
-        let table: &[(Audience, &str, [u8; 6])] = &[
-            //                   anon memb foll ment auth mod
-            (Public,    "view",    [1,   1,   1,   1,   1,   1]),
-            (Public,    "boost",   [0,   1,   1,   1,   1,   1]),
-            (Public,    "reply",   [0,   1,   1,   1,   1,   1]),
-            (Public,    "local",   [1,   1,   1,   1,   1,   1]),
-            (Public,    "profile", [1,   1,   1,   1,   1,   1]),
-            (Public,    "federated", [1,   1,   1,   1,   1,   1]),
-            (Unlisted,  "view",    [1,   1,   1,   1,   1,   1]),
-            (Unlisted,  "boost",   [0,   1,   1,   1,   1,   1]),
-            (Unlisted,  "reply",   [0,   1,   1,   1,   1,   1]),
-            (Unlisted,  "local",   [0,   0,   0,   0,   0,   0]),
-            (Unlisted,  "profile", [1,   1,   1,   1,   1,   1]),
-            (Unlisted,  "federated", [0,   0,   0,   0,   0,   0]),
-            (Local,     "view",    [0,   1,   1,   1,   1,   1]),
-            (Local,     "boost",   [0,   1,   1,   1,   1,   1]),
-            (Local,     "reply",   [0,   1,   1,   1,   1,   1]),
-            (Local,     "local",   [0,   1,   1,   1,   1,   1]),
-            (Local,     "profile", [0,   1,   1,   1,   1,   1]),
-            (Local,     "federated", [0,   0,   0,   0,   0,   0]),
-            (Followers, "view",    [0,   0,   1,   1,   1,   0]),
-            (Followers, "boost",   [0,   0,   0,   0,   0,   0]),
-            (Followers, "reply",   [0,   0,   1,   1,   1,   0]),
-            (Followers, "local",   [0,   0,   0,   0,   0,   0]),
-            (Followers, "profile", [0,   0,   1,   1,   1,   0]),
-            (Followers, "federated", [0,   0,   0,   0,   0,   0]),
-            (Direct,    "view",    [0,   0,   0,   1,   1,   0]),
-            (Direct,    "boost",   [0,   0,   0,   0,   0,   0]),
-            (Direct,    "reply",   [0,   0,   0,   1,   1,   0]),
-            (Direct,    "local",   [0,   0,   0,   0,   0,   0]),
-            (Direct,    "profile", [0,   0,   0,   0,   0,   0]),
-            (Direct,    "federated", [0,   0,   0,   0,   0,   0]),
+        let table: &[(Audience, &str, [u8; 7])] = &[
+            //                   anon memb foll ment auth mod  neighbor
+            (Public,    "view",    [1,   1,   1,   1,   1,   1,   1]),
+            (Public,    "boost",   [0,   1,   1,   1,   1,   1,   0]),
+            (Public,    "reply",   [0,   1,   1,   1,   1,   1,   0]),
+            (Public,    "local",   [1,   1,   1,   1,   1,   1,   1]),
+            (Public,    "profile", [1,   1,   1,   1,   1,   1,   1]),
+            (Public,    "federated", [1,   1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "view",    [1,   1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "boost",   [0,   1,   1,   1,   1,   1,   0]),
+            (Unlisted,  "reply",   [0,   1,   1,   1,   1,   1,   0]),
+            (Unlisted,  "local",   [0,   0,   0,   0,   0,   0,   0]),
+            (Unlisted,  "profile", [1,   1,   1,   1,   1,   1,   1]),
+            (Unlisted,  "federated", [0,   0,   0,   0,   0,   0,   0]),
+            (Neighborhood, "view",    [0,   1,   1,   1,   1,   1,   1]),
+            (Neighborhood, "boost",   [0,   1,   1,   1,   1,   1,   0]),
+            (Neighborhood, "reply",   [0,   1,   1,   1,   1,   1,   0]),
+            (Neighborhood, "local",   [0,   1,   1,   1,   1,   1,   1]),
+            (Neighborhood, "profile", [0,   1,   1,   1,   1,   1,   1]),
+            (Neighborhood, "federated", [0,   0,   0,   0,   0,   0,   0]),
+            (Neighborhood, "neighborhood", [0,   1,   1,   1,   1,   1,   1]),
+            (Public,    "neighborhood", [0,   0,   0,   0,   0,   0,   0]),
+            (Local,     "view",    [0,   1,   1,   1,   1,   1,   0]),
+            (Local,     "boost",   [0,   1,   1,   1,   1,   1,   0]),
+            (Local,     "reply",   [0,   1,   1,   1,   1,   1,   0]),
+            (Local,     "local",   [0,   1,   1,   1,   1,   1,   0]),
+            (Local,     "profile", [0,   1,   1,   1,   1,   1,   0]),
+            (Local,     "federated", [0,   0,   0,   0,   0,   0,   0]),
+            (Followers, "view",    [0,   0,   1,   1,   1,   0,   0]),
+            (Followers, "boost",   [0,   0,   0,   0,   0,   0,   0]),
+            (Followers, "reply",   [0,   0,   1,   1,   1,   0,   0]),
+            (Followers, "local",   [0,   0,   0,   0,   0,   0,   0]),
+            (Followers, "profile", [0,   0,   1,   1,   1,   0,   0]),
+            (Followers, "federated", [0,   0,   0,   0,   0,   0,   0]),
+            (Direct,    "view",    [0,   0,   0,   1,   1,   0,   0]),
+            (Direct,    "boost",   [0,   0,   0,   0,   0,   0,   0]),
+            (Direct,    "reply",   [0,   0,   0,   1,   1,   0,   0]),
+            (Direct,    "local",   [0,   0,   0,   0,   0,   0,   0]),
+            (Direct,    "profile", [0,   0,   0,   0,   0,   0,   0]),
+            (Direct,    "federated", [0,   0,   0,   0,   0,   0,   0]),
         ];
         let mut failures = Vec::new();
         for (audience, what, expected) in table {
@@ -498,6 +553,7 @@ mod tests {
                     "local" => is_listed(*audience, Listing::LocalTimeline, v),
                     "profile" => is_listed(*audience, Listing::Profile, v),
                     "federated" => is_listed(*audience, Listing::Federated, v),
+                    "neighborhood" => is_listed(*audience, Listing::Neighborhood, v),
                     _ => unreachable!(),
                 };
                 if got != (*want == 1) {
@@ -517,6 +573,7 @@ mod tests {
             Listing::Profile,
             Listing::Search,
             Listing::Federated,
+            Listing::Neighborhood,
         ];
         for audience in Audience::ALL {
             for kind in KINDS {
@@ -538,8 +595,9 @@ mod tests {
             Direct => 0,
             Followers => 1,
             Local => 2,
-            Unlisted => 3,
-            Public => 4,
+            Neighborhood => 3,
+            Unlisted => 4,
+            Public => 5,
         };
         for audience in Audience::ALL {
             if let Some(boosted) = boost_audience(audience) {
@@ -558,16 +616,20 @@ mod tests {
     #[test]
     fn reply_audiences() {
         #[rustfmt::skip]
-        let table: &[(Audience, [u8; 5])] = &[
-            //          pub unl loc fol dir   (chosen)
-            (Public,    [1,  1,  1,  1,  1]),
-            (Unlisted,  [0,  1,  1,  1,  1]),
-            (Local,     [0,  0,  1,  0,  1]),
-            (Followers, [0,  0,  0,  1,  1]),
-            (Direct,    [0,  0,  0,  0,  1]),
+        let table: &[(Audience, [u8; 6])] = &[
+            //             pub unl nbh loc fol dir   (chosen)
+            (Public,       [1,  1,  1,  1,  1,  1]),
+            (Unlisted,     [0,  1,  1,  1,  1,  1]),
+            (Neighborhood, [0,  0,  1,  1,  0,  1]),
+            (Local,        [0,  0,  0,  1,  0,  1]),
+            (Followers,    [0,  0,  0,  0,  1,  1]),
+            (Direct,       [0,  0,  0,  0,  0,  1]),
         ];
         for (parent, row) in table {
-            for (chosen, want) in [Public, Unlisted, Local, Followers, Direct].iter().zip(row) {
+            for (chosen, want) in [Public, Unlisted, Neighborhood, Local, Followers, Direct]
+                .iter()
+                .zip(row)
+            {
                 assert_eq!(
                     reply_audience_allowed(*parent, *chosen),
                     *want == 1,

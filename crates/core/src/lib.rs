@@ -12,6 +12,7 @@ pub mod look;
 pub mod media;
 pub mod members;
 pub mod moderation;
+pub mod neighborhood;
 pub mod network;
 pub mod polls;
 pub mod push;

@@ -508,3 +508,40 @@ mod notification_tests {
         );
     }
 }
+
+/// The host's view of the neighborhood (docs/NEIGHBORHOODS.md): the camps in it, the proposals,
+/// and what the host was told.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NeighborhoodView {
+    /// This camp's own address (`camp.example`), as the others know it.
+    pub me: String,
+    pub in_one: bool,
+    pub camps: Vec<NeighborCampView>,
+    pub proposals: Vec<ProposalView>,
+    pub log: Vec<(crate::UnixTime, String)>,
+}
+
+/// Another camp in the neighborhood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeighborCampView {
+    pub host: String,
+    pub joined_at: crate::UnixTime,
+    /// Days since it was last heard from, once that is long enough to mention.
+    pub quiet_days: Option<i64>,
+}
+
+/// A proposal as the host reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProposalView {
+    pub id: String,
+    /// One sentence: who proposes what.
+    pub what: String,
+    /// open, done, declined, withdrawn or void.
+    pub state: &'static str,
+    pub declined_by: Option<String>,
+    /// The camps whose approval has not arrived (hosts).
+    pub waiting_for: Vec<String>,
+    pub may_approve: bool,
+    pub may_withdraw: bool,
+    pub updated_at: crate::UnixTime,
+}

@@ -15,6 +15,7 @@ pub mod lists;
 mod migrations;
 pub mod moderation;
 pub mod muting;
+pub mod neighborhood;
 pub mod oauth;
 pub mod polls;
 pub mod posts;

@@ -719,6 +719,58 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE post_media ADD COLUMN width INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE post_media ADD COLUMN height INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 25: neighborhoods (docs/NEIGHBORHOODS.md). Posts and default audiences gain
+    // `neighborhood`. Their CHECKs are loosened by editing the schema's text, as SQLite's
+    // documentation allows for a change that every existing row still satisfies: rebuilding
+    // `posts` would mean turning foreign keys off (impossible inside the migration's
+    // transaction) or cascading deletes through every table that names a post. `apply` bumps
+    // the schema version afterwards so that every connection reads the new text.
+    // Then: the neighborhood this camp belongs to (one row at most), the other camps in it, the
+    // proposals it has seen with the approvals it has seen, and what its host is told.
+    r#"
+    PRAGMA writable_schema = ON;
+    UPDATE sqlite_schema
+       SET sql = replace(sql, '''local'', ''followers'', ''direct'')',
+                              '''local'', ''neighborhood'', ''followers'', ''direct'')')
+     WHERE type = 'table' AND name = 'posts';
+    UPDATE sqlite_schema
+       SET sql = replace(sql, 'default_audience IN (''local'', ''followers'',',
+                              'default_audience IN (''local'', ''neighborhood'', ''followers'',')
+     WHERE type = 'table' AND name = 'users';
+    PRAGMA writable_schema = OFF;
+    CREATE TABLE neighborhood (
+        only_row  INTEGER PRIMARY KEY CHECK (only_row = 1),
+        uri       TEXT NOT NULL,
+        joined_at INTEGER NOT NULL
+    );
+    CREATE TABLE neighbor_camps (
+        actor     TEXT PRIMARY KEY,
+        host      TEXT NOT NULL UNIQUE,
+        joined_at INTEGER NOT NULL,
+        heard_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE neighborhood_proposals (
+        id           INTEGER PRIMARY KEY,
+        uri          TEXT NOT NULL UNIQUE,
+        kind         TEXT NOT NULL CHECK (kind IN ('join', 'remove')),
+        proposer     TEXT NOT NULL,
+        subject      TEXT NOT NULL,
+        neighborhood TEXT NOT NULL,
+        members      TEXT NOT NULL,
+        approvals    TEXT NOT NULL,
+        state        TEXT NOT NULL
+                     CHECK (state IN ('open', 'done', 'declined', 'withdrawn', 'void')),
+        declined_by  TEXT,
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+    );
+    CREATE TABLE neighborhood_log (
+        id      INTEGER PRIMARY KEY,
+        at      INTEGER NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX posts_neighborhood ON posts (id) WHERE audience = 'neighborhood';
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -727,6 +779,11 @@ pub fn latest() -> i64 {
 }
 
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
+    apply_up_to(conn, latest())
+}
+
+/// Migrates to schema version `target` (the tests stop short of the latest to check one step).
+pub(crate) fn apply_up_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if current > latest() {
         // A newer Porchlight wrote this file; running an older one on it could corrupt it.
@@ -739,12 +796,83 @@ pub fn apply(conn: &mut Connection) -> rusqlite::Result<()> {
             )),
         ));
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for (index, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;
+        if sql.contains("writable_schema") {
+            // The schema's text was edited in place: a new version makes every connection
+            // (this one included) read it again.
+            let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", version + 1)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
         log::info!("database schema migrated to version {}", index + 1);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Migration 25 edits the text of two CHECKs: every row stays, and nothing else loosens.
+    #[test]
+    fn the_neighborhood_audience_is_added_without_touching_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("p.db")).unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        apply_up_to(&mut conn, 24).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, username, created_at) VALUES (1, 'ana', 0);
+             INSERT INTO posts (id, author_id, audience, text, created_at) VALUES (1, 1, 'local', 'hi', 0);
+             INSERT INTO post_tags (tag, post_id) VALUES ('lake', 1);
+             INSERT INTO users (account_id, password_hash, role, created_at) VALUES (1, 'x', 'host', 0);",
+        )
+        .unwrap();
+        assert!(
+            conn.execute(
+                "UPDATE posts SET audience = 'neighborhood' WHERE id = 1",
+                []
+            )
+            .is_err()
+        );
+        apply(&mut conn).unwrap();
+        let kept: (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM post_tags)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (1, 1));
+        conn.execute(
+            "UPDATE posts SET audience = 'neighborhood' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        assert!(
+            conn.execute("UPDATE posts SET audience = 'friends' WHERE id = 1", [])
+                .is_err()
+        );
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        // A second connection reads the new text too.
+        let other = Connection::open(dir.path().join("p.db")).unwrap();
+        other
+            .execute("UPDATE users SET default_audience = 'neighborhood'", [])
+            .unwrap();
+        assert!(
+            other
+                .execute("UPDATE users SET default_audience = 'direct'", [])
+                .is_err()
+        );
+    }
 }

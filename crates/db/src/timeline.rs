@@ -65,7 +65,7 @@ const NOT_SUSPENDED: &str = "pa.suspended_at IS NULL AND sa.suspended_at IS NULL
 /// the rules; the rules themselves still check every row). ?1 is the viewer's id, ?2 is 1 for a
 /// member.
 const MAY_SEE: &str = "(s.audience IN ('public', 'unlisted')
-       OR (s.audience = 'local' AND ?2)
+       OR (s.audience IN ('local', 'neighborhood') AND ?2)
        OR s.author_id = ?1
        OR (s.audience = 'followers' AND EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id))
        OR EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1))";
@@ -97,6 +97,8 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         is_author: reader.account == Some(author.id),
         is_mentioned: row.get(22)?,
         follows_author: row.get(23)?,
+        // On this camp's own pages and API every reader is a member or nobody.
+        is_neighbor: false,
     };
     let view = PostView {
         row_id: row.get(0)?,
@@ -164,6 +166,8 @@ pub enum Query {
     /// Public posts from other servers (those that reached this camp because someone follows
     /// their authors, or was mentioned).
     Federated,
+    /// Posts for the neighborhood, from this camp and its neighbor camps.
+    Neighborhood,
     /// The posts of the people on one of the reader's lists (the caller checks it is theirs).
     List {
         id: i64,
@@ -184,6 +188,7 @@ impl Query {
             Query::Profile(_) => Listing::Profile,
             Query::Search(_) => Listing::Search,
             Query::Federated => Listing::Federated,
+            Query::Neighborhood => Listing::Neighborhood,
         }
     }
 
@@ -252,17 +257,22 @@ impl Query {
             }
             Query::Local => (
                 "FROM posts p",
-                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local')",
+                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local', 'neighborhood')",
                 "p.id",
             ),
             Query::Hashtag(_) => (
                 "FROM post_tags t CROSS JOIN posts p ON p.id = t.post_id",
-                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local')",
+                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local', 'neighborhood')",
                 "t.post_id",
             ),
             Query::Federated => (
                 "FROM posts p",
                 "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NOT NULL AND +p.audience = 'public'",
+                "p.id",
+            ),
+            Query::Neighborhood => (
+                "FROM posts p",
+                "p.id < ?3 AND +p.boost_of IS NULL AND +p.audience = 'neighborhood'",
                 "p.id",
             ),
             Query::Profile(_) => (
@@ -310,7 +320,11 @@ impl Query {
             Query::Profile(id) => Value::Integer(*id),
             Query::List { id, .. } => Value::Integer(*id),
             Query::Search(words) => Value::Text(fts_phrase_query(words)),
-            Query::Home | Query::Local | Query::Bookmarks | Query::Federated => Value::Null,
+            Query::Home
+            | Query::Local
+            | Query::Bookmarks
+            | Query::Federated
+            | Query::Neighborhood => Value::Null,
         }
     }
 }
@@ -829,6 +843,7 @@ mod tests {
             (Query::Home, true),
             (Query::Local, false),
             (Query::Federated, false),
+            (Query::Neighborhood, false),
             (Query::Hashtag("lake".into()), false),
             (Query::Profile(1), false),
             (Query::Bookmarks, false),

@@ -43,10 +43,15 @@ pub fn note_for(
         })
         .collect();
     let mention_ids: Vec<String> = mentions.iter().map(|(id, _)| id.clone()).collect();
+    let neighborhood = match post.audience {
+        Audience::Neighborhood => porchlight_db::neighborhood::neighborhood_uri(conn)?,
+        _ => None,
+    };
     let Some(addressing) = documents::addressing(
         post.audience,
         &me.followers(&post.author_username),
         &mention_ids,
+        neighborhood.as_deref(),
     ) else {
         return Ok(None);
     };
@@ -126,7 +131,9 @@ pub fn note_for(
 }
 
 /// Where a post goes: its author's remote followers (one delivery per server with a shared
-/// inbox) unless it is for mentioned people only, and every remote account it mentions.
+/// inbox) unless it is for mentioned people only, and every remote account it mentions. A
+/// neighborhood post goes to the neighbor camps' shared inboxes and nowhere else: not to
+/// followers elsewhere, and not to people it mentions on other servers.
 fn post_inboxes(
     conn: &Connection,
     post: &OutgoingPost,
@@ -135,6 +142,7 @@ fn post_inboxes(
     let mut inboxes = Vec::new();
     match post.audience {
         Audience::Local => return Ok(inboxes),
+        Audience::Neighborhood => return porchlight_db::neighborhood::inboxes(conn),
         Audience::Direct => {}
         Audience::Public | Audience::Unlisted | Audience::Followers => {
             inboxes.extend(store::follower_inboxes(conn, author)?);
@@ -278,7 +286,11 @@ fn announce_for(
     boost: &OutgoingPost,
     original: PostId,
 ) -> porchlight_db::Result<Option<Announce>> {
-    if boost.author_domain.is_some() || boost.audience == Audience::Local {
+    // A boost of a camp-only or neighborhood post stays on this camp: it is shown to members
+    // here, and the neighbors already have the post itself.
+    if boost.author_domain.is_some()
+        || !matches!(boost.audience, Audience::Public | Audience::Unlisted)
+    {
         return Ok(None);
     }
     let Some(post) = store::outgoing_post(conn, original)? else {
@@ -294,7 +306,7 @@ fn announce_for(
         None => me.post_id(original),
     };
     let booster = &boost.author_username;
-    let addressing = documents::addressing(boost.audience, &me.followers(booster), &[])
+    let addressing = documents::addressing(boost.audience, &me.followers(booster), &[], None)
         .expect("a boost that is not camp-only has a wire form");
     let mut addressing = addressing;
     let mut inboxes = store::follower_inboxes(conn, boost.author_id)?;

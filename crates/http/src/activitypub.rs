@@ -9,7 +9,7 @@ use hyper::Method;
 use porchlight_app::db::accounts::{self, Member};
 use porchlight_app::db::federation as store;
 use porchlight_app::db::timeline::{self, Query, Reader};
-use porchlight_core::audience::Audience;
+use porchlight_core::audience::{self, Audience, Viewer};
 use porchlight_federation::ap::documents;
 use porchlight_federation::ap::signature::Incoming;
 use porchlight_federation::{Federation, outbox};
@@ -380,12 +380,29 @@ fn post_document(
     id: &str,
     as_activity: bool,
 ) -> Response {
-    if !fetch_allowed(s, fed, req) {
-        return Response::text(401, "This server answers signed requests only.");
-    }
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
+    let audience = match s.app.read(|c| store::outgoing_post(c, id)) {
+        Ok(Some(post)) => post.audience,
+        Ok(None) => return not_found(),
+        Err(e) => return unavailable(e),
+    };
+    // Who asks, as the audience rules see a request from elsewhere: a neighbor camp's signed
+    // request for a neighborhood post, anyone else only for what anyone may read. A signature is
+    // checked only where it matters (or where the camp asks for one on every fetch).
+    let host = req.host.clone().unwrap_or_default();
+    let viewer = Viewer {
+        is_neighbor: audience == Audience::Neighborhood
+            && s.app.signed_by_a_neighbor(&incoming(fed, req, &host)),
+        ..Viewer::ANONYMOUS
+    };
+    if !audience::can_view(audience, viewer) {
+        return not_found();
+    }
+    if !viewer.is_neighbor && !fetch_allowed(s, fed, req) {
+        return Response::text(401, "This server answers signed requests only.");
+    }
     let result = s
         .app
         .read(|c| -> porchlight_app::db::Result<Option<Value>> {
@@ -393,7 +410,7 @@ fn post_document(
                 return Ok(None);
             };
             if post.author_domain.is_some()
-                || !matches!(post.audience, Audience::Public | Audience::Unlisted)
+                || post.boost_of.is_some()
                 || porchlight_app::db::moderation::suspended_at(c, post.author_id)?.is_some()
             {
                 return Ok(None);

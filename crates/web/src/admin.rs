@@ -246,6 +246,11 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                         }
                     }
                 }
+                section.card #neighborhood-link {
+                    h2 { "Neighborhood" }
+                    p.hint { "A few camps whose hosts approve each other share Neighborhood posts that nobody else sees." }
+                    p { a href="/admin/neighborhood" { "Neighbors and proposals" } }
+                }
                 section.card #blocks {
                     h2 { "Other servers" }
                     @match view.federating_as {

@@ -8,6 +8,7 @@ mod consent;
 mod entry;
 mod errors;
 mod events;
+pub mod neighborhood;
 mod people;
 mod post_card;
 mod posts;
@@ -50,6 +51,7 @@ pub enum Nav {
     Admin,
     CodeOfConduct,
     Events,
+    Neighborhood,
     None,
 }
 
@@ -73,6 +75,8 @@ pub struct Chrome<'a> {
     pub announcements: &'a [(i64, String)],
     /// The host's accent colour (`#rrggbb`), or empty.
     pub accent: &'a str,
+    /// Whether the camp is in a neighborhood: its timeline and audience are offered only then.
+    pub in_neighborhood: bool,
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -102,6 +106,9 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                                 a.in-tabs href="/" aria-current=[current(Nav::Home)] { "Home" }
                                 a.in-tabs href="/local" aria-current=[current(Nav::Local)] { "Camp" }
                                 a.in-tabs href="/events" aria-current=[current(Nav::Events)] { "Events" }
+                                @if chrome.in_neighborhood {
+                                    a href="/neighborhood" aria-current=[current(Nav::Neighborhood)] { "Neighborhood" }
+                                }
                                 @if chrome.federating {
                                     a href="/federated" aria-current=[current(Nav::Federated)] { "Fediverse" }
                                 }

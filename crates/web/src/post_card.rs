@@ -17,13 +17,7 @@ pub struct PostContext {
 }
 
 fn audience_badge(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Public => "Public",
-        Audience::Unlisted => "Unlisted",
-        Audience::Local => "Camp only",
-        Audience::Followers => "Followers",
-        Audience::Direct => "Mentioned only",
-    }
+    audience.label()
 }
 
 pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {

@@ -74,11 +74,11 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 p.hint { "What a new post is for unless you choose otherwise, here and in apps. A reply starts with the audience of what it answers." }
                 label for="default_audience" { "Unless I choose, my posts are for" }
                 select #default_audience name="audience" {
-                    @for a in Audience::ALL.into_iter().filter(|a| audience::may_be_default(*a)) {
+                    @for a in Audience::ALL.into_iter().filter(|a| audience::may_be_default(*a) && (*a != Audience::Neighborhood || chrome.in_neighborhood || *a == me.default_audience)) {
                         option value=(a.as_str()) selected[a == me.default_audience] { (a.label()) ": " (a.explanation()) }
                     }
                 }
-                p.hint { "In a Mastodon app, the lock (\"Followers only\") means your narrow audience: followers if you choose Followers here, the camp otherwise." }
+                p.hint { "In a Mastodon app, the lock (\"Followers only\") means your narrow audience: followers if you choose Followers here, the neighborhood if you choose Neighborhood, the camp otherwise." }
                 p { button type="submit" { "Save" } }
             }
             form.card #password method="post" action="/settings/password" {

@@ -50,13 +50,16 @@ impl Default for ComposeDraft<'_> {
 }
 
 pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
-    let choices: Vec<Audience> = match draft.in_reply_to {
-        Some((_, parent)) => Audience::ALL
-            .into_iter()
-            .filter(|a| audience::reply_audience_allowed(parent, *a))
-            .collect(),
-        None => Audience::ALL.to_vec(),
-    };
+    // The neighborhood is offered only while the camp is in one (a post for it would stay
+    // in the camp otherwise).
+    let choices: Vec<Audience> = Audience::ALL
+        .into_iter()
+        .filter(|a| *a != Audience::Neighborhood || chrome.in_neighborhood)
+        .filter(|a| match draft.in_reply_to {
+            Some((_, parent)) => audience::reply_audience_allowed(parent, *a),
+            None => true,
+        })
+        .collect();
     let (id, heading) = match draft.in_reply_to {
         Some(_) => ("reply", "Write a reply"),
         None => ("compose", "Write a post"),

@@ -43,7 +43,8 @@ impl Announce {
             return Ok(());
         }
         let original = resolve::post(fed, db, &self.object)?;
-        let audience = documents::audience_of(&self.to, &self.cc, actor.followers_url.as_deref());
+        let audience =
+            documents::audience_of(&self.to, &self.cc, actor.followers_url.as_deref(), None);
         // A boost shows the original, so it can be no wider than what the original allows.
         let Some(original_audience) = db
             .read(|c| store::outgoing_post(c, original))?

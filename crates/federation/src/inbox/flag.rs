@@ -85,6 +85,7 @@ impl Flag {
                     is_author: false,
                     follows_author: follows,
                     is_mentioned: mentioned,
+                    is_neighbor: porchlight_db::neighborhood::is_neighbor_host(tx, &domain)?,
                 };
                 if audience::can_view(audience, viewer) {
                     shown.push((post, html));

@@ -36,6 +36,7 @@ impl Like {
                 is_author: false,
                 follows_author: social::follows(tx, actor, facts.author_id)?,
                 is_mentioned: posts::is_mentioned(tx, post, actor)?,
+                is_neighbor: porchlight_db::neighborhood::is_neighbor_host(tx, &cx.actor.domain)?,
             };
             if !audience::can_view(facts.audience, viewer) {
                 return Ok(());

@@ -1,7 +1,8 @@
 //! The inbox: a signed POST is checked (signature, key owner, origin, blocks), stored as a job
 //! and answered 202; a worker then does what it says. Each kind of activity is read into a
 //! typed value and applied by its own file here (`follow`, `answer` for Accept and Reject,
-//! `post` for Create and Update, `delete`, `announce`, `like`, `block`, `undo`); `process`
+//! `post` for Create and Update, `delete`, `announce`, `like`, `block`, `undo`, and
+//! `neighborhood` for the messages between camps of docs/NEIGHBORHOODS.md); `process`
 //! is the one place that dispatches them.
 
 mod announce;
@@ -11,6 +12,7 @@ mod delete;
 mod flag;
 mod follow;
 mod like;
+mod neighborhood;
 mod post;
 mod undo;
 
@@ -182,6 +184,7 @@ enum Read {
     Block(block::Block),
     Flag(flag::Flag),
     Undo(undo::Undo),
+    Neighborhood(neighborhood::NeighborhoodMessage),
     /// A kind this camp does nothing with.
     Ignored(String),
 }
@@ -189,6 +192,11 @@ enum Read {
 impl Inbound {
     /// Reads `activity`, sent by `actor_id` (whose signature was checked when it arrived).
     pub fn read(activity: &Value, actor_id: &str) -> Result<Inbound, FedError> {
+        if porchlight_ap::neighborhood::is_message(activity) {
+            return Ok(Inbound(Read::Neighborhood(
+                neighborhood::NeighborhoodMessage::read(activity, actor_id)?,
+            )));
+        }
         Ok(Inbound(match kind(activity) {
             "Follow" => Read::Follow(follow::Follow::read(activity)?),
             "Accept" | "Reject" => Read::Answer(answer::Answer::read(activity)?),
@@ -214,6 +222,7 @@ impl Inbound {
             Read::Block(a) => a.apply(cx),
             Read::Flag(a) => a.apply(cx),
             Read::Undo(a) => a.apply(cx),
+            Read::Neighborhood(a) => a.apply(cx),
             Read::Ignored(other) => {
                 log::debug!("ignored a {other} from {}", cx.actor.uri);
                 Ok(())

@@ -141,6 +141,7 @@ fn seen_by(
         is_author: false,
         follows_author: social::follows(c, someone.id, facts.author_id)?,
         is_mentioned: posts::is_mentioned(c, local, someone.id)?,
+        is_neighbor: porchlight_db::neighborhood::is_neighbor_host(c, &someone.domain)?,
     };
     Ok(Some(porchlight_core::audience::can_view(
         facts.audience,
@@ -260,7 +261,20 @@ pub(crate) fn store_note_at(
         }
     }
     let converted = convert(note);
-    let audience = documents::audience_of(&note.to, &note.cc, author.followers_url.as_deref());
+    // A post to the neighborhood counts as one only from a camp that is a neighbor now.
+    let neighborhood = db.read(|c| -> porchlight_db::Result<Option<String>> {
+        match porchlight_db::neighborhood::is_neighbor_host(c, &author.domain)? {
+            true => porchlight_db::neighborhood::neighborhood_uri(c),
+            false => Ok(None),
+        }
+    })?;
+    let audience = documents::audience_of(
+        &note.to,
+        &note.cc,
+        author.followers_url.as_deref(),
+        neighborhood.as_deref(),
+    );
+    let for_the_neighborhood = audience == porchlight_core::audience::Audience::Neighborhood;
     let now = now();
     let created_at = note.published.unwrap_or(now).min(now);
     let id = db.write(|tx| -> Result<Option<PostId>, FedError> {
@@ -268,8 +282,16 @@ pub(crate) fn store_note_at(
             return Ok(Some(existing));
         }
         let followed = store::followed_by_members(tx, author.id)?;
-        if !(wanted || followed || !members_mentioned.is_empty() || parent.is_some()) {
+        if !(wanted
+            || followed
+            || for_the_neighborhood
+            || !members_mentioned.is_empty()
+            || parent.is_some())
+        {
             return Ok(None);
+        }
+        if for_the_neighborhood {
+            porchlight_db::neighborhood::heard_from(tx, &author.domain, now)?;
         }
         // A silenced server is heard only by those who follow its people.
         if !wanted

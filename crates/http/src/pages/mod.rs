@@ -9,6 +9,7 @@ mod care;
 mod consent;
 mod entry;
 mod events;
+mod neighborhood;
 mod people;
 mod posts;
 mod session;
@@ -141,6 +142,7 @@ pub static ROUTES: &[Route] = &[
     get("/", Anyone, timelines::front),
     get("/local", Anyone, timelines::local),
     get("/federated", Member, timelines::federated),
+    get("/neighborhood", Member, neighborhood::timeline),
     get("/tags/{tag}", Anyone, timelines::hashtag),
     get("/bookmarks", Member, timelines::bookmarks),
     get("/search", Member, timelines::search),
@@ -246,6 +248,16 @@ pub static ROUTES: &[Route] = &[
     get("/admin/reports/{id}", Moderator, care::report),
     post("/admin/reports/{id}", Moderator, care::resolve),
     get("/admin/log", Moderator, care::log),
+    get("/admin/neighborhood", Moderator, neighborhood::show),
+    post("/admin/neighborhood/propose", Host, neighborhood::propose),
+    post("/admin/neighborhood/answer", Host, neighborhood::answer),
+    post("/admin/neighborhood/withdraw", Host, neighborhood::withdraw),
+    post(
+        "/admin/neighborhood/ask-to-leave",
+        Host,
+        neighborhood::ask_to_leave,
+    ),
+    post("/admin/neighborhood/leave", Host, neighborhood::leave),
     post("/admin/members/{id}/role", Host, admin::role),
     // Coming in: login, setup, recovery, invites.
     get("/login", Anyone, entry::login_form),

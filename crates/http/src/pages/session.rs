@@ -27,6 +27,8 @@ pub(crate) struct Visit {
     pub(super) site: Site,
     /// The hosts' announcements this member has not dismissed: (id, HTML).
     pub(super) announcements: Vec<(i64, String)>,
+    /// Whether the camp is in a neighborhood (read for members only).
+    pub(super) in_neighborhood: bool,
 }
 
 impl Visit {
@@ -48,6 +50,7 @@ impl Visit {
             federating: s.app.federation.is_some(),
             announcements: &self.announcements,
             accent: &self.site.accent,
+            in_neighborhood: self.in_neighborhood,
             code_of_conduct_changed: self
                 .me
                 .as_ref()
@@ -86,12 +89,13 @@ pub(super) fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit
             fresh
         }
     };
-    let (unseen, announcements) = match &me {
+    let (unseen, announcements, in_neighborhood) = match &me {
         Some(m) => (
             social::unseen_notifications(c, m.id)?,
             s.app.unread_announcements(c, m.id)?,
+            porchlight_app::db::neighborhood::neighborhood_uri(c)?.is_some(),
         ),
-        None => (0, Vec::new()),
+        None => (0, Vec::new(), false),
     };
     Ok(Visit {
         me,
@@ -101,6 +105,7 @@ pub(super) fn visit(s: &State, c: &Connection, req: &Request) -> AppResult<Visit
         session_needs_touch,
         unseen,
         announcements,
+        in_neighborhood,
         site: porchlight_app::site(c)?,
     })
 }

@@ -142,6 +142,10 @@ impl Drop for Bovine {
                 self.log.lock().unwrap().join("\n")
             );
         }
+        // The peer is killed, so its own clean-up never runs: its folder is removed here.
+        if self.workdir.contains("bovine-peer-") {
+            let _ = std::fs::remove_dir_all(&self.workdir);
+        }
     }
 }
 

@@ -45,8 +45,9 @@ fn boot_files() -> &'static (PathBuf, PathBuf, PathBuf) {
             "no image at {} (scripts/test-image builds it)",
             image.display()
         );
-        let dir =
-            std::env::temp_dir().join(format!("porchlight-image-boot-{}", std::process::id()));
+        // Beside the image rather than in /tmp: a static is never dropped, so a per-run temp
+        // folder would be left behind by every run; this one is overwritten instead.
+        let dir = image.with_extension("boot-files");
         std::fs::create_dir_all(&dir).unwrap();
         let mut files = Vec::new();
         for name in ["vmlinuz", "initrd.zst", "bcm2837-rpi-3-b.dtb"] {
