@@ -1,6 +1,7 @@
 //! Fuzzes what reads ActivityPub documents from elsewhere: the JSON limits, actors, notes, key
-//! owners, WebFinger answers, and the inbox's reading of every kind of activity (the pure half
-//! of the dispatcher; applying it needs the database).
+//! owners, WebFinger answers, a neighbor camp's block list, and the inbox's reading of every
+//! kind of activity, neighborhood messages included (the pure half of the dispatcher; applying
+//! it needs the database).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,4 +25,5 @@ fuzz_target!(|data: &[u8]| {
     let _ = inbound::key_owner(&doc, "https://peer.example/users/x#main-key");
     let _ = inbound::webfinger_profile(&doc);
     let _ = Inbound::read(&doc, from);
+    let _ = porchlight_ap::neighborhood::read_block_list(&doc);
 });

@@ -107,6 +107,63 @@ pub fn leave(id: &str, camp: &str, neighborhood: &str, to: &[String]) -> Value {
     })
 }
 
+/// This camp's block list as its neighbors read it (`GET /neighborhood/blocks`, signed by a
+/// neighbor): each blocked domain with its level, and its reason where the host shares them.
+pub fn block_list(id: &str, blocks: &[(String, &str, String)]) -> Value {
+    let items: Vec<Value> = blocks
+        .iter()
+        .map(|(domain, severity, comment)| {
+            json!({ "type": "DomainBlock", "domain": domain, "severity": severity, "comment": comment })
+        })
+        .collect();
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    })
+}
+
+/// A neighbor's block list, read: (domain, severity, comment) for each item. A document that
+/// is not such a list, or has an item that is not a block, is refused whole.
+pub fn read_block_list(doc: &Value) -> Result<Vec<(String, String, String)>, String> {
+    if kind(doc) != "OrderedCollection" {
+        return Err("not a block list".into());
+    }
+    let items = doc
+        .get("orderedItems")
+        .and_then(Value::as_array)
+        .ok_or("a block list without items")?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let (Some(domain), Some(severity)) =
+            (str_field(item, "domain"), str_field(item, "severity"))
+        else {
+            return Err(format!("item {} of the block list is not a block", i + 1));
+        };
+        out.push((
+            domain.to_string(),
+            severity.to_string(),
+            str_field(item, "comment").unwrap_or("").to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+/// "Our block list changed": an `Update` of it, so that neighbors read it again now rather
+/// than on their next round.
+pub fn blocks_changed(id: &str, camp: &str, list: &str, to: &[String]) -> Value {
+    json!({
+        "@context": context(),
+        "id": id,
+        "type": "Update",
+        "actor": camp,
+        "object": { "id": list, "type": "DomainBlocks" },
+        "to": to,
+    })
+}
+
 /// A neighborhood message, read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -122,6 +179,8 @@ pub enum Message {
     Leave {
         neighborhood: String,
     },
+    /// The sender's block list changed.
+    BlocksChanged,
 }
 
 /// Whether `activity` is a neighborhood message (by its shape), before it is read.
@@ -131,6 +190,7 @@ pub fn is_message(activity: &Value) -> bool {
         "Offer" => matches!(kind(object), "Join" | "Remove"),
         "Accept" | "Reject" | "Undo" => kind(object) == "Offer",
         "Leave" => kind(object) == "Neighborhood",
+        "Update" => kind(object) == "DomainBlocks",
         _ => false,
     }
 }
@@ -204,6 +264,7 @@ pub fn read(activity: &Value, actor: &str) -> Result<Message, String> {
         "Leave" => Ok(Message::Leave {
             neighborhood: object_id()?,
         }),
+        "Update" => Ok(Message::BlocksChanged),
         other => Err(format!("{other} is not a neighborhood message")),
     }
 }
@@ -324,6 +385,30 @@ mod tests {
                 neighborhood: p.neighborhood.clone()
             })
         );
+    }
+
+    #[test]
+    fn a_block_list_round_trips_and_a_broken_one_is_refused() {
+        let list = block_list(
+            "https://a.example/neighborhood/blocks",
+            &[("bad.example".into(), "suspend", "spam".into())],
+        );
+        assert_eq!(list["totalItems"], 1);
+        assert_eq!(
+            read_block_list(&list),
+            Ok(vec![(
+                "bad.example".into(),
+                "suspend".into(),
+                "spam".into()
+            )])
+        );
+        let broken = json!({ "type": "OrderedCollection", "orderedItems": [{ "domain": "x" }] });
+        assert!(read_block_list(&broken).is_err());
+        assert!(read_block_list(&json!({ "type": "Note" })).is_err());
+        let list_id = "https://a.example/neighborhood/blocks";
+        let nudge = blocks_changed("https://a.example/x", A, list_id, &[B.into()]);
+        assert!(is_message(&nudge));
+        assert_eq!(read(&nudge, A), Ok(Message::BlocksChanged));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod announcements;
+pub mod blocklists;
 pub mod bugle;
 pub mod emoji;
 pub mod events;
@@ -99,6 +100,9 @@ impl porchlight_federation::workers::Host for WorkerHost {
         }
         if let Err(e) = self.0.send_event_reminders(porchlight_db::now()) {
             log::warn!("event reminders: {e}");
+        }
+        if let Err(e) = self.0.refresh_block_lists(porchlight_db::now()) {
+            log::warn!("shared block lists: {e}");
         }
     }
 }

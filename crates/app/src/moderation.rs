@@ -2,7 +2,7 @@
 //! reject media), with Mastodon's `domain_blocks.csv` for sharing block lists.
 
 use porchlight_db::federation::{self as store, BlockLevel, DomainBlock};
-use porchlight_db::{Transaction, now};
+use porchlight_db::now;
 
 use porchlight_core::audience::Role;
 
@@ -46,7 +46,7 @@ pub fn normalize_domain(input: &str) -> AppResult<String> {
     })
 }
 
-pub(crate) fn apply_block(tx: &Transaction, block: &DomainBlock) -> AppResult<()> {
+pub(crate) fn apply_block(tx: &porchlight_db::Connection, block: &DomainBlock) -> AppResult<()> {
     store::set_domain_block(tx, block)?;
     if block.level == BlockLevel::Suspend {
         // Suspending cuts every tie: follows both ways, pending requests, queued deliveries.
@@ -74,6 +74,7 @@ impl App {
         let reason = bounded("The reason", reason, 500)?;
         self.db.write(|tx| {
             require_acting(tx, by, Role::Host)?;
+            refuse_blocking_a_neighbor(tx, &domain)?;
             let actor = crate::member_care::actor_name(tx, by)?;
             crate::member_care::log(tx, &actor, level_logged(level), &domain, &reason)?;
             apply_block(
@@ -84,7 +85,8 @@ impl App {
                     reason,
                     created_at: now(),
                 },
-            )
+            )?;
+            self.tell_neighbors_blocks_changed(tx)
         })
     }
 
@@ -96,11 +98,20 @@ impl App {
             if removed {
                 let actor = crate::member_care::actor_name(tx, by)?;
                 crate::member_care::log(tx, &actor, "lifted the block of", &domain, "")?;
+                self.tell_neighbors_blocks_changed(tx)?;
             }
             Ok(removed)
         })?;
         if !removed {
             return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The neighbors read this camp's block list again (docs/NEIGHBORHOODS.md).
+    fn tell_neighbors_blocks_changed(&self, tx: &porchlight_db::Connection) -> AppResult<()> {
+        if let Some(fed) = &self.federation {
+            porchlight_federation::neighborhood::send_blocks_changed(tx, &fed.me, now())?;
         }
         Ok(())
     }
@@ -118,6 +129,9 @@ impl App {
             require_acting(tx, by, Role::Host)?;
             let actor = crate::member_care::actor_name(tx, by)?;
             for block in &blocks {
+                refuse_blocking_a_neighbor(tx, &block.domain)?;
+            }
+            for block in &blocks {
                 crate::member_care::log(
                     tx,
                     &actor,
@@ -127,6 +141,7 @@ impl App {
                 )?;
                 apply_block(tx, block)?;
             }
+            self.tell_neighbors_blocks_changed(tx)?;
             Ok(blocks.len())
         })
     }
@@ -181,6 +196,22 @@ impl App {
 }
 
 /// What the log says a block did.
+/// A neighbor camp is not blocked while it is one: the host leaves the neighborhood, or asks it
+/// to leave, first (a block would cut the neighborhood's posts and messages halfway).
+fn refuse_blocking_a_neighbor(tx: &porchlight_db::Connection, domain: &str) -> AppResult<()> {
+    if let Some(camp) = porchlight_db::neighborhood::camps(tx)?
+        .into_iter()
+        .find(|camp| porchlight_core::blocklists::covers(domain, &camp.host))
+    {
+        return Err(AppError::Invalid(format!(
+            "Blocking {domain} would cut off {}, a neighbor camp. Leave the neighborhood, or ask \
+             it to leave, first.",
+            camp.host
+        )));
+    }
+    Ok(())
+}
+
 fn level_logged(level: BlockLevel) -> &'static str {
     match level {
         BlockLevel::Suspend => "suspended the server",

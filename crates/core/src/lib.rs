@@ -3,6 +3,7 @@
 //! tables of cases, and every other crate asks these functions instead of deciding for itself.
 
 pub mod audience;
+pub mod blocklists;
 pub mod bugle;
 pub mod emoji;
 pub mod events;

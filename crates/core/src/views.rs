@@ -545,3 +545,24 @@ pub struct ProposalView {
     pub may_withdraw: bool,
     pub updated_at: crate::UnixTime,
 }
+
+/// Block lists shared by others, for the host's page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SharedBlocksView {
+    pub sources: Vec<BlockSourceView>,
+    /// Offered blocks waiting for the host: (source, domain, level in words, reason).
+    pub pending: Vec<(String, String, &'static str, String)>,
+    /// Whether this camp's neighbors see the reasons of its blocks.
+    pub share_reasons: bool,
+}
+
+/// A neighbor camp or a subscribed list whose blocks this camp reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSourceView {
+    pub source: String,
+    pub is_list: bool,
+    /// apply, review or ignore.
+    pub mode: &'static str,
+    pub checked_at: Option<crate::UnixTime>,
+    pub status: String,
+}

@@ -473,35 +473,7 @@ pub fn is_dead(conn: &Connection, host: &str) -> rusqlite::Result<bool> {
         .query_row([host], |r| r.get(0))
 }
 
-/// How the host treats a domain (and its subdomains).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BlockLevel {
-    /// Nothing in or out; follows both ways are dropped.
-    Suspend,
-    /// Its posts are hidden from timelines unless the reader follows the author.
-    Silence,
-    /// Its media is never fetched or shown.
-    RejectMedia,
-}
-
-impl BlockLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BlockLevel::Suspend => "suspend",
-            BlockLevel::Silence => "silence",
-            BlockLevel::RejectMedia => "reject_media",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<BlockLevel> {
-        match s {
-            "suspend" => Some(BlockLevel::Suspend),
-            "silence" => Some(BlockLevel::Silence),
-            "reject_media" | "noop" => Some(BlockLevel::RejectMedia),
-            _ => None,
-        }
-    }
-}
+pub use porchlight_core::blocklists::BlockLevel;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DomainBlock {
@@ -549,10 +521,11 @@ pub fn block_for(conn: &Connection, host: &str) -> rusqlite::Result<Option<Domai
     Ok(None)
 }
 
+/// The host's own block of a domain (one that came from a shared list becomes the host's).
 pub fn set_domain_block(conn: &Connection, block: &DomainBlock) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO domain_blocks (domain, level, reason, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (domain) DO UPDATE SET level = ?2, reason = ?3",
+         ON CONFLICT (domain) DO UPDATE SET level = ?2, reason = ?3, source = NULL",
     )?
     .execute(params![
         block.domain,

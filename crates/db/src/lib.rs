@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod blocklists;
 pub mod cards;
 pub mod conversations;
 pub mod emoji;

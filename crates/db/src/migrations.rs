@@ -771,6 +771,32 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX posts_neighborhood ON posts (id) WHERE audience = 'neighborhood';
     "#,
+    // 26: block lists shared by others: the sources (a neighbor camp, by host, or a list's
+    // address a host subscribed to) with what the host chose to do with each, and what each
+    // offered with what became of it. A block applied because of a source names it, so that
+    // the source's retraction lifts it (and only it); NULL is the host's own.
+    r#"
+    ALTER TABLE domain_blocks ADD COLUMN source TEXT;
+    CREATE TABLE block_sources (
+        source     TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('neighbor', 'list')),
+        mode       TEXT NOT NULL DEFAULT 'review' CHECK (mode IN ('apply', 'review', 'ignore')),
+        due_at     INTEGER NOT NULL DEFAULT 0,
+        checked_at INTEGER,
+        status     TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    CREATE TABLE offered_blocks (
+        source  TEXT NOT NULL REFERENCES block_sources (source) ON DELETE CASCADE,
+        domain  TEXT NOT NULL,
+        level   TEXT NOT NULL CHECK (level IN ('suspend', 'silence', 'reject_media')),
+        reason  TEXT NOT NULL DEFAULT '',
+        state   TEXT NOT NULL
+                CHECK (state IN ('pending', 'applied', 'dismissed', 'refused', 'ignored', 'kept')),
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (source, domain)
+    ) WITHOUT ROWID;
+    CREATE INDEX offered_blocks_pending ON offered_blocks (source) WHERE state = 'pending';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -213,6 +213,22 @@ impl Client {
         inbound::parse_json(&body).map_err(|e| FetchError::Invalid(e.to_string()))
     }
 
+    /// A text file (a block list's CSV) of at most `max_bytes`; a longer one is refused whole,
+    /// so that a list is never read half.
+    pub fn get_text(&self, url: &str, max_bytes: usize) -> Result<String, FetchError> {
+        self.check_url(url)?;
+        let response = self
+            .agent
+            .get(url)
+            .header("accept", "text/csv, text/plain")
+            .call()
+            .map_err(transport_error)?;
+        content_type_of_ok(&response)?;
+        let bytes = read_at_most(response, max_bytes)?;
+        String::from_utf8(bytes)
+            .map_err(|_| FetchError::Invalid("the file is not text (UTF-8)".into()))
+    }
+
     /// Fetches a picture (PNG, JPEG, GIF, WebP or AVIF; never SVG, which can carry script) of at
     /// most `max_bytes`. Returns its content type and bytes.
     pub fn get_image(&self, url: &str, max_bytes: usize) -> Result<(String, Vec<u8>), FetchError> {

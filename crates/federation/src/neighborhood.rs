@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use porchlight_ap::inbound;
 use porchlight_ap::neighborhood as wire;
 use porchlight_core::UnixTime;
+use porchlight_core::blocklists::Mode;
 use porchlight_core::neighborhood::{self as rules, Answer, Hood, Proposal, Settled, State};
-use porchlight_db::Connection;
 use porchlight_db::neighborhood as store;
+use porchlight_db::{Connection, blocklists};
 
 use crate::identity::Identity;
 use crate::outbox::queue;
@@ -125,12 +126,17 @@ pub fn change_hood(
         .map(|m| (m.clone(), host_of(m)))
         .collect();
     store::set_hood(conn, new.as_ref().map(|h| h.id.as_str()), &others, now)?;
+    // Each neighbor's block list is read (for the host's review until the host says otherwise).
+    for (_, host) in &others {
+        blocklists::add_source(conn, host, false, Mode::Review)?;
+    }
     let gone: Vec<String> = old_members
         .difference(&new_members)
         .filter(|m| **m != me)
         .cloned()
         .collect();
     for camp in &gone {
+        blocklists::remove_source(conn, &host_of(camp))?;
         let dropped = store::drop_posts_from(conn, &host_of(camp))?;
         if dropped > 0 {
             log::info!("dropped {dropped} neighborhood posts of {camp}, no longer a neighbor");
@@ -214,5 +220,30 @@ pub fn send_leave(
     let id = format!("{}/neighborhood/left/{}", identity.base_url, token());
     let activity = wire::leave(&id, &me(identity), neighborhood, camps);
     let to = inboxes(conn, identity, camps.iter().cloned())?;
+    queue(conn, None, &activity, to, now)
+}
+
+/// Where this camp's block list is, for its neighbors.
+pub fn block_list_id(identity: &Identity) -> String {
+    format!("{}/neighborhood/blocks", identity.base_url)
+}
+
+/// Tells the neighbors that this camp's block list changed, so that they read it now.
+pub fn send_blocks_changed(
+    conn: &Connection,
+    identity: &Identity,
+    now: UnixTime,
+) -> porchlight_db::Result<usize> {
+    let camps: Vec<String> = store::camps(conn)?.into_iter().map(|c| c.actor).collect();
+    if camps.is_empty() {
+        return Ok(0);
+    }
+    let id = format!(
+        "{}/neighborhood/blocks-changed/{}",
+        identity.base_url,
+        token()
+    );
+    let activity = wire::blocks_changed(&id, &me(identity), &block_list_id(identity), &camps);
+    let to = inboxes(conn, identity, camps)?;
     queue(conn, None, &activity, to, now)
 }

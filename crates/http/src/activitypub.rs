@@ -81,6 +81,7 @@ pub fn handle(s: &State, req: &Request) -> Option<Response> {
             })
         }
         (true, ["actor"]) => fed.map(|fed| instance_actor(s, fed)),
+        (true, ["neighborhood", "blocks"]) => fed.map(|fed| neighbor_block_list(s, fed, req)),
         (true, ["users", name]) => Some(match fed {
             Some(fed) if req.wants_activity_json() => member_document(s, fed, req, name, None),
             _ => Response::redirect(&format!("/@{name}")).with_status(302),
@@ -435,6 +436,19 @@ fn post_document(
         Ok(Some(doc)) => json_response(200, AP_CONTENT_TYPE, &doc),
         Ok(None) => not_found(),
         Err(e) => unavailable(e),
+    }
+}
+
+/// This camp's own blocks, for its neighbor camps' signed requests only (everyone else: 404,
+/// as if there were no list).
+fn neighbor_block_list(s: &State, fed: &Federation, req: &Request) -> Response {
+    let host = req.host.clone().unwrap_or_default();
+    if !s.app.signed_by_a_neighbor(&incoming(fed, req, &host)) {
+        return not_found();
+    }
+    match s.app.block_list_for_neighbors() {
+        Ok(doc) => json_response(200, AP_CONTENT_TYPE, &doc),
+        Err(_) => not_found(),
     }
 }
 

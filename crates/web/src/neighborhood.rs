@@ -2,7 +2,7 @@
 //! propose a camp, and what the host was told (docs/NEIGHBORHOODS.md).
 
 use maud::{Markup, html};
-use porchlight_core::views::NeighborhoodView;
+use porchlight_core::views::{NeighborhoodView, SharedBlocksView};
 
 use crate::{Chrome, csrf_field, error_box, layout, relative_time};
 
@@ -27,7 +27,112 @@ fn state_words(state: &str) -> &'static str {
     }
 }
 
-pub fn host_page(chrome: &Chrome, view: &NeighborhoodView, page: PageState) -> Markup {
+fn mode_words(mode: &str) -> &'static str {
+    match mode {
+        "apply" => "Apply them at once",
+        "review" => "Let me review each",
+        _ => "Ignore them",
+    }
+}
+
+fn mode_select(id: &str, current: &str) -> Markup {
+    html! {
+        select id=(id) name="mode" {
+            @for mode in ["apply", "review", "ignore"] {
+                option value=(mode) selected[mode == current] { (mode_words(mode)) }
+            }
+        }
+    }
+}
+
+/// Block lists: what this camp shares, whose lists it reads and how, and the review queue.
+fn shared_blocks(chrome: &Chrome, blocks: &SharedBlocksView, page: &PageState) -> Markup {
+    html! {
+        section.card #shared-blocks {
+            h2 { "Shared block lists" }
+            p.hint { "Neighbors share the servers they block. For each neighbor, and for any list you subscribe to by its address, choose whether its blocks apply here at once or wait for your review. A block that would cut off a neighbor camp or this camp is never applied, and you are told of every change." }
+            @if !blocks.pending.is_empty() {
+                h3 { "Waiting for your review" }
+                ul.review {
+                    @for (i, (source, domain, level, reason)) in blocks.pending.iter().enumerate() {
+                        li {
+                            strong { (source) } " would " (level) " " strong { (domain) }
+                            @if !reason.is_empty() { span.hint { " — " (reason) } }
+                            @if page.is_host {
+                                form.inline method="post" action="/admin/neighborhood/blocks/review" {
+                                    (csrf_field(chrome))
+                                    input type="hidden" name="source" value=(source);
+                                    input type="hidden" name="domain" value=(domain);
+                                    " "
+                                    button type="submit" name="decision" value="apply" aria-label={ "Apply the block of " (domain) " " (i + 1) } { "Apply" }
+                                    " "
+                                    button.secondary type="submit" name="decision" value="dismiss" aria-label={ "Dismiss the block of " (domain) " " (i + 1) } { "Dismiss" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !blocks.sources.is_empty() {
+                h3 { "Lists this camp reads" }
+                @for (i, source) in blocks.sources.iter().enumerate() {
+                    div.source {
+                        p {
+                            strong { (source.source) }
+                            span.hint {
+                                @if source.is_list { " · a list" } @else { " · a neighbor" }
+                                @if let Some(t) = source.checked_at { " · read " (relative_time(t, page.now)) }
+                                @if !source.status.is_empty() { " · " (source.status) }
+                            }
+                        }
+                        @if page.is_host {
+                            form.inline method="post" action="/admin/neighborhood/blocks/mode" {
+                                (csrf_field(chrome))
+                                input type="hidden" name="source" value=(source.source);
+                                label.vh for={ "mode-" (i) } { "What to do with the blocks of " (source.source) }
+                                (mode_select(&format!("mode-{i}"), source.mode))
+                                " " button.secondary type="submit" { "Save" }
+                            }
+                            @if source.is_list {
+                                form.inline method="post" action="/admin/neighborhood/blocks/unsubscribe" {
+                                    (csrf_field(chrome))
+                                    input type="hidden" name="source" value=(source.source);
+                                    " " button.link type="submit" { "Stop reading it" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if page.is_host && page.federating {
+                form #subscribe method="post" action="/admin/neighborhood/blocks/subscribe" {
+                    (csrf_field(chrome))
+                    h3 { "Subscribe to a list" }
+                    label for="list-url" { "The list's address " span.hint { "(a domain_blocks.csv, read daily)" } }
+                    input #list-url type="url" name="url" required placeholder="https://example.org/domain_blocks.csv";
+                    label for="list-mode" { "Its blocks" }
+                    (mode_select("list-mode", "review"))
+                    p { button type="submit" { "Subscribe" } }
+                }
+                form #share-reasons method="post" action="/admin/neighborhood/blocks/reasons" {
+                    (csrf_field(chrome))
+                    label.inline {
+                        input type="checkbox" name="share" value="1" checked[blocks.share_reasons];
+                        " Share the reasons of this camp's blocks with its neighbors"
+                    }
+                    " " button.secondary type="submit" { "Save" }
+                }
+            }
+        }
+    }
+}
+
+pub fn host_page(
+    chrome: &Chrome,
+    view: &NeighborhoodView,
+    blocks: &SharedBlocksView,
+    page: PageState,
+) -> Markup {
     let body = html! {
         h1 { "Neighborhood" }
         p.hint {
@@ -119,6 +224,7 @@ pub fn host_page(chrome: &Chrome, view: &NeighborhoodView, page: PageState) -> M
                 }
             }
         }
+        (shared_blocks(chrome, blocks, &page))
         @if !view.log.is_empty() {
             section.card #told {
                 h2 { "What happened" }

@@ -144,6 +144,14 @@ impl NeighborhoodMessage {
                         }
                     }
                 }
+                Message::BlocksChanged => {
+                    if !store::is_neighbor_host(tx, &from)? {
+                        return Ok(Some(format!(
+                            "{from} said its block list changed, but it is not a neighbor."
+                        )));
+                    }
+                    porchlight_db::blocklists::make_due(tx, &from)?;
+                }
                 Message::Leave { .. } => {
                     if let Some(h) = &current
                         && h.members.contains(&sender)

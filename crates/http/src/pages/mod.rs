@@ -258,6 +258,31 @@ pub static ROUTES: &[Route] = &[
         neighborhood::ask_to_leave,
     ),
     post("/admin/neighborhood/leave", Host, neighborhood::leave),
+    post(
+        "/admin/neighborhood/blocks/mode",
+        Host,
+        neighborhood::block_mode,
+    ),
+    post(
+        "/admin/neighborhood/blocks/subscribe",
+        Host,
+        neighborhood::subscribe,
+    ),
+    post(
+        "/admin/neighborhood/blocks/unsubscribe",
+        Host,
+        neighborhood::unsubscribe,
+    ),
+    post(
+        "/admin/neighborhood/blocks/review",
+        Host,
+        neighborhood::review,
+    ),
+    post(
+        "/admin/neighborhood/blocks/reasons",
+        Host,
+        neighborhood::share_reasons,
+    ),
     post("/admin/members/{id}/role", Host, admin::role),
     // Coming in: login, setup, recovery, invites.
     get("/login", Anyone, entry::login_form),

@@ -32,6 +32,7 @@ pub(super) fn timeline(x: &Ctx) -> AppResult<Response> {
 
 fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
     let view = x.s.app.neighborhood()?;
+    let blocks = x.s.app.shared_blocks()?;
     let notice = match (error, x.req.query("done")) {
         (None, Some(_)) => view.log.first().map(|(_, said)| said.as_str()),
         _ => None,
@@ -42,6 +43,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         web::neighborhood::host_page(
             &x.chrome(Nav::Admin),
             &view,
+            &blocks,
             web::neighborhood::PageState {
                 error,
                 notice,
@@ -105,4 +107,56 @@ pub(super) fn ask_to_leave(x: &Ctx) -> AppResult<Response> {
 pub(super) fn leave(x: &Ctx) -> AppResult<Response> {
     let result = x.s.app.leave_neighborhood(x.acting()?);
     done(x, result)
+}
+
+/// The page again after a change to shared block lists, or with the problem.
+fn blocks_done(x: &Ctx, result: AppResult<()>) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Response::redirect("/admin/neighborhood#shared-blocks")),
+        Err(e) if is_user_error(&e) => page_with(x, Some(&e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn block_mode(x: &Ctx) -> AppResult<Response> {
+    let (req, by) = (x.req, x.acting()?);
+    let result =
+        x.s.app
+            .set_block_source_mode(by, req.field("source"), req.field("mode"));
+    blocks_done(x, result)
+}
+
+pub(super) fn subscribe(x: &Ctx) -> AppResult<Response> {
+    let (req, by) = (x.req, x.acting()?);
+    let result =
+        x.s.app
+            .subscribe_block_list(by, req.field("url"), req.field("mode"));
+    blocks_done(x, result)
+}
+
+pub(super) fn unsubscribe(x: &Ctx) -> AppResult<Response> {
+    let result =
+        x.s.app
+            .unsubscribe_block_list(x.acting()?, x.req.field("source"));
+    blocks_done(x, result)
+}
+
+pub(super) fn review(x: &Ctx) -> AppResult<Response> {
+    let (req, by) = (x.req, x.acting()?);
+    let apply = match req.field("decision") {
+        "apply" => true,
+        "dismiss" => false,
+        _ => return blocks_done(x, Err(AppError::Invalid("Choose apply or dismiss.".into()))),
+    };
+    let result =
+        x.s.app
+            .review_shared_block(by, req.field("source"), req.field("domain"), apply);
+    blocks_done(x, result)
+}
+
+pub(super) fn share_reasons(x: &Ctx) -> AppResult<Response> {
+    let result =
+        x.s.app
+            .set_share_block_reasons(x.acting()?, x.req.field("share") == "1");
+    blocks_done(x, result)
 }

@@ -465,3 +465,228 @@ fn a_host_cannot_propose_itself_twice_at_once_or_without_rights() {
     .assert_status(422);
     assert_eq!(neighbors(a) + neighbors(b), 0);
 }
+
+fn blocks_of(camp: &TestCamp, domain: &str) -> String {
+    camp.query_string(&format!(
+        "SELECT IFNULL((SELECT level || ' from ' || IFNULL(source, 'the host') FROM domain_blocks WHERE domain = '{domain}'), 'none')"
+    ))
+}
+
+fn offered_state(camp: &TestCamp, domain: &str) -> String {
+    camp.query_string(&format!(
+        "SELECT IFNULL((SELECT state FROM offered_blocks WHERE domain = '{domain}'), 'none')"
+    ))
+}
+
+#[test]
+fn neighbors_share_block_lists_applied_or_reviewed_and_never_against_a_neighbor() {
+    let Neighborhood {
+        camps,
+        mut hosts,
+        outsider: _,
+        peer: _,
+    } = three_camps();
+    let (a, b, c) = (&camps[0], &camps[1], &camps[2]);
+    // Each camp reads each neighbor's list, for review until its host says otherwise.
+    assert_eq!(
+        b.query_i64("SELECT COUNT(*) FROM block_sources WHERE mode = 'review'"),
+        2
+    );
+    // B applies A's blocks at once; C reviews them.
+    let r = hosts[1].post(
+        "/admin/neighborhood/blocks/mode",
+        &[("source", &a.host()), ("mode", "apply")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // A suspends a server: B blocks it too, C is asked.
+    let r = hosts[0].post(
+        "/admin/blocks",
+        &[
+            ("domain", "spam.example"),
+            ("level", "suspend"),
+            ("reason", "sends spam"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.wait_for("A's block on B", |b| {
+        blocks_of(b, "spam.example") == format!("suspend from {}", a.host())
+    });
+    c.wait_for("A's block in C's review", |c| {
+        offered_state(c, "spam.example") == "pending"
+    });
+    assert_eq!(blocks_of(c, "spam.example"), "none");
+    hosts[1]
+        .get("/admin/neighborhood")
+        .assert_contains(&format!("Applied from {}: suspend spam.example.", a.host()));
+    hosts[2]
+        .get("/admin/neighborhood")
+        .assert_contains("waiting for your review")
+        .assert_contains("sends spam");
+
+    // A lifts it: B lifts it too, and C's review no longer asks.
+    let r = hosts[0].post("/admin/blocks/remove", &[("domain", "spam.example")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.wait_for("the retraction on B", |b| {
+        blocks_of(b, "spam.example") == "none"
+    });
+    c.wait_for("the retraction on C", |c| {
+        offered_state(c, "spam.example") == "none"
+    });
+
+    // C reviews another: applies it; it is C's from A, and A's later retraction lifts it.
+    hosts[0].post(
+        "/admin/blocks",
+        &[
+            ("domain", "trolls.example"),
+            ("level", "silence"),
+            ("reason", ""),
+        ],
+    );
+    c.wait_for("the new block in C's review", |c| {
+        offered_state(c, "trolls.example") == "pending"
+    });
+    let r = hosts[2].post(
+        "/admin/neighborhood/blocks/review",
+        &[
+            ("source", &a.host()),
+            ("domain", "trolls.example"),
+            ("decision", "apply"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        blocks_of(c, "trolls.example"),
+        format!("silence from {}", a.host())
+    );
+
+    // A host cannot block a neighbor camp; a list that blocks one is not applied there.
+    hosts[0]
+        .post(
+            "/admin/blocks",
+            &[("domain", &b.host()), ("level", "suspend"), ("reason", "")],
+        )
+        .assert_status(422)
+        .assert_contains("a neighbor camp");
+    let peer = Peer::start();
+    c.allow_peers(&[a.address(), b.address(), peer.address()]);
+    let list = format!("http://{}/blocks.csv", peer.host());
+    peer.publish_as(
+        "/blocks.csv",
+        "text/csv",
+        &format!("{}\nads.example\n", b.host()),
+    );
+    let r = hosts[2].post(
+        "/admin/neighborhood/blocks/subscribe",
+        &[("url", &list), ("mode", "apply")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    c.wait_for("the list read", |c| blocks_of(c, "ads.example") != "none");
+    assert_eq!(offered_state(c, &b.host()), "refused");
+    assert_eq!(blocks_of(c, &b.host()), "none");
+    hosts[2]
+        .get("/admin/neighborhood")
+        .assert_contains("would cut off a neighbor camp or this camp: not applied");
+    assert_eq!(neighbors(c), 2);
+
+    // A keeps its reasons to itself: the list goes without them.
+    hosts[0].post("/admin/neighborhood/blocks/reasons", &[]);
+    let fed_b = b.app.federation.as_ref().unwrap();
+    let list = fed_b
+        .fetch(&b.db, &format!("{}/neighborhood/blocks", a.base))
+        .expect("a neighbor reads the list")
+        .0;
+    assert!(
+        list["orderedItems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["comment"] == "")
+    );
+    // Nobody else reads it.
+    let mut stranger = a.browser();
+    stranger
+        .get_with("/neighborhood/blocks", &[("accept", AP)])
+        .assert_status(404);
+}
+
+#[test]
+fn a_subscribed_list_is_read_whole_or_not_at_all() {
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    let mut ana = camp.logged_in("ana");
+    let list = format!("http://{}/blocks.csv", peer.host());
+    peer.publish_as(
+        "/blocks.csv",
+        "text/csv",
+        "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n\
+         spam.example,suspend,false,false,spam,false\n\
+         loud.example,silence,false,false,,false\n",
+    );
+    let r = ana.post(
+        "/admin/neighborhood/blocks/subscribe",
+        &[("url", &list), ("mode", "apply")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    camp.wait_for("the list applied", |c| {
+        blocks_of(c, "spam.example") == format!("suspend from {list}")
+            && blocks_of(c, "loud.example") == format!("silence from {list}")
+    });
+    // Garbage in the next version: refused whole, said, and nothing changes.
+    peer.publish_as(
+        "/blocks.csv",
+        "text/csv",
+        "#domain,#severity\nnew.example,suspend\nthis is not a domain,suspend\n",
+    );
+    camp.execute(&format!(
+        "UPDATE block_sources SET due_at = 0 WHERE source = '{list}'"
+    ));
+    camp.wait_for("the refusal", |c| {
+        c.query_i64("SELECT COUNT(*) FROM block_sources WHERE status LIKE 'Refused%Line 3%'") == 1
+    });
+    assert_eq!(blocks_of(&camp, "new.example"), "none");
+    assert_eq!(
+        blocks_of(&camp, "spam.example"),
+        format!("suspend from {list}")
+    );
+    // A list longer than any real one: refused whole.
+    let mut huge = String::from("#domain,#severity\n");
+    for i in 0..10_001 {
+        huge.push_str(&format!("d{i}.example,suspend\n"));
+    }
+    peer.publish_as("/blocks.csv", "text/csv", &huge);
+    camp.execute(&format!(
+        "UPDATE block_sources SET due_at = 0 WHERE source = '{list}'"
+    ));
+    camp.wait_for("the refusal", |c| {
+        c.query_i64("SELECT COUNT(*) FROM block_sources WHERE status LIKE 'Refused%more than%'")
+            == 1
+    });
+    assert_eq!(blocks_of(&camp, "d1.example"), "none");
+    ana.get("/admin/neighborhood")
+        .assert_contains("was not applied");
+    // The list drops a block: it is lifted here.
+    peer.publish_as("/blocks.csv", "text/csv", "spam.example\n");
+    camp.execute(&format!(
+        "UPDATE block_sources SET due_at = 0 WHERE source = '{list}'"
+    ));
+    camp.wait_for("the retraction", |c| blocks_of(c, "loud.example") == "none");
+    assert_eq!(
+        blocks_of(&camp, "spam.example"),
+        format!("suspend from {list}")
+    );
+    // Bad addresses are refused.
+    ana.post(
+        "/admin/neighborhood/blocks/subscribe",
+        &[("url", "ftp://x.example/list"), ("mode", "apply")],
+    )
+    .assert_status(422);
+    ana.post(
+        "/admin/neighborhood/blocks/subscribe",
+        &[("url", &list), ("mode", "apply")],
+    )
+    .assert_status(422)
+    .assert_contains("reads that list already");
+}
