@@ -52,7 +52,17 @@ impl App {
                         State::Declined { by } => Some(host_of(by)),
                         _ => None,
                     },
-                    waiting_for: p.waiting_for().iter().map(|c| host_of(c)).collect(),
+                    waiting_for: p
+                        .waiting_for()
+                        .iter()
+                        .map(|c| {
+                            if *c == me {
+                                "this camp".into()
+                            } else {
+                                host_of(c)
+                            }
+                        })
+                        .collect(),
                     may_approve: rules::approve(&me, current.as_ref(), &open, &p.id).is_ok(),
                     may_withdraw: p.state == State::Open && p.proposer == me,
                     id: p.id,
@@ -232,20 +242,24 @@ impl App {
 
 /// One sentence about a proposal, from this camp's side.
 fn describe(me: &str, p: &Proposal) -> String {
+    let name = |camp: &str| {
+        if camp == me {
+            "this camp".to_string()
+        } else {
+            host_of(camp)
+        }
+    };
     let proposer = if p.proposer == me {
         "This camp".to_string()
     } else {
         host_of(&p.proposer)
     };
-    let subject = if p.subject() == me {
-        "this camp".to_string()
-    } else {
-        host_of(p.subject())
-    };
+    let subject = name(p.subject());
     match (&p.change, p.members.len()) {
-        (Change::Join { .. }, 1) => {
-            format!("{proposer} proposes that {subject} and it become neighbors.")
+        (Change::Join { .. }, 1) if p.proposer == me => {
+            format!("This camp asked {subject} to be neighbors.")
         }
+        (Change::Join { .. }, 1) => format!("{proposer} asks {subject} to be neighbors."),
         (Change::Join { .. }, _) => {
             format!("{proposer} proposes that {subject} joins the neighborhood.")
         }

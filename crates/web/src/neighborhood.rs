@@ -158,7 +158,9 @@ pub fn host_page(
                             @if let Some(days) = camp.quiet_days {
                                 " " span.badge { "not heard from in " (days) " days" }
                             }
-                            @if page.is_host {
+                            // With one neighbor, asking it to leave is leaving: the button
+                            // below says so plainly.
+                            @if page.is_host && view.camps.len() > 1 {
                                 form.inline method="post" action="/admin/neighborhood/ask-to-leave" {
                                     (csrf_field(chrome))
                                     input type="hidden" name="camp" value=(camp.host);

@@ -113,15 +113,20 @@ impl NeighborhoodMessage {
                     match rules::answer(&p, &sender, answer) {
                         Err(why) => return Ok(Some(format!("An answer from {from} was refused: {}.", why.0))),
                         Ok(answered) => {
-                            let said = match answer {
-                                Answer::Approve => format!(
-                                    "{from} approved the proposal about {}.",
-                                    host_of(p.subject())
-                                ),
-                                Answer::Decline => format!(
-                                    "{from} declined the proposal about {}.",
-                                    host_of(p.subject())
-                                ),
+                            let subject = if p.subject() == me {
+                                "this camp".to_string()
+                            } else {
+                                host_of(p.subject())
+                            };
+                            let said = match (answer, p.subject() == sender) {
+                                (Answer::Approve, true) => format!("{from} said yes."),
+                                (Answer::Decline, true) => format!("{from} said no."),
+                                (Answer::Approve, false) => {
+                                    format!("{from} approved the proposal about {subject}.")
+                                }
+                                (Answer::Decline, false) => {
+                                    format!("{from} declined the proposal about {subject}.")
+                                }
                             };
                             store::log(tx, &said, now)?;
                             hood::record(tx, identity, &answered, now)?;

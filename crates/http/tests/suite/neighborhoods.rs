@@ -690,3 +690,48 @@ fn a_subscribed_list_is_read_whole_or_not_at_all() {
     .assert_status(422)
     .assert_contains("reads that list already");
 }
+
+#[test]
+fn a_camp_is_asked_to_leave_only_when_all_the_others_agree() {
+    let Neighborhood {
+        camps,
+        mut hosts,
+        outsider: _,
+        peer: _,
+    } = three_camps();
+    let (a, b, c) = (&camps[0], &camps[1], &camps[2]);
+    hosts[1].write_post("bo's neighborhood note", "neighborhood");
+    c.wait_for("B's post on C", |c| {
+        neighborhood_posts_like(c, "neighborhood note") == 1
+    });
+    // A proposes asking C to leave; C hears of it but has no say.
+    let r = hosts[0].post("/admin/neighborhood/ask-to-leave", &[("camp", &c.host())]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    c.wait_for("the proposal on C", |c| open_proposals(c) == 1);
+    hosts[2]
+        .get("/admin/neighborhood")
+        .assert_contains("proposes that this camp leaves the neighborhood")
+        .assert_lacks("name=\"answer\" value=\"approve\"");
+    let id = latest_open(c);
+    hosts[2]
+        .post(
+            "/admin/neighborhood/answer",
+            &[("proposal", &id), ("answer", "decline")],
+        )
+        .assert_status(422);
+    // Nothing changes until B agrees too.
+    b.wait_for("the proposal on B", |b| open_proposals(b) == 1);
+    assert_eq!(neighbors(c), 2);
+    approve(&mut hosts[1], b);
+    a.wait_for("C out on A", |a| neighbors(a) == 1);
+    b.wait_for("C out on B", |b| neighbors(b) == 1);
+    c.wait_for("C told it is out", |c| neighbors(c) == 0);
+    assert_eq!(
+        neighborhood_posts_like(c, "neighborhood note"),
+        0,
+        "C keeps none"
+    );
+    hosts[2]
+        .get("/admin/neighborhood")
+        .assert_contains("asked this camp to leave");
+}

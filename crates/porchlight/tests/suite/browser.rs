@@ -76,3 +76,66 @@ fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
         "a page scrolls sideways on a phone:\n{log}"
     );
 }
+
+/// Two real binaries on a test network of their own; two hosts, each on a phone in Chromium,
+/// make their camps neighbors from the neighborhood page (one proposes, the other approves),
+/// and a neighborhood post from one camp is read on the other (`tests/browser/neighbors.mjs`).
+#[test]
+fn two_hosts_make_their_camps_neighbors_from_their_phones() {
+    let root = workspace();
+    if !std::path::Path::new("/usr/bin/chromium").exists()
+        || !root
+            .join("tests/browser/node_modules/playwright-core")
+            .exists()
+    {
+        assert!(
+            std::env::var_os("PORCHLIGHT_SKIP_BROWSER").is_some(),
+            "the browser test needs Chromium and playwright-core: run scripts/install-test-deps"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A port of this run's own, on two loopback addresses no other test uses.
+    let port = 20_000 + ((std::process::id() + 7) % 20_000) as u16;
+    let (a_at, b_at) = (format!("127.0.0.6:{port}"), format!("127.0.0.7:{port}"));
+    let password = "correct horse battery";
+    let camp = |name: &str, at: &str, peer: &str, host: &str| {
+        let data = dir.path().join(name);
+        let config = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "domain = \"{at}\"\n[federation.test_network]\nallow = [\"{peer}\"]\nhttp = true\n"
+            ),
+        )
+        .unwrap();
+        common::ok(common::porchlight(
+            &data,
+            &["user", "add", host, "--admin", "--password-stdin"],
+            Some(password),
+        ));
+        let config = config.to_str().unwrap().to_string();
+        let mut server = Server::start_at(&data, at, &["--config", &config], &[]);
+        server.wait_for("TEST NETWORK");
+        server
+    };
+    let a = camp("a", &a_at, &b_at, "hana");
+    let b = camp("b", &b_at, &a_at, "bo");
+    let shots = root.join("target/screenshots");
+    let output = Command::new("node")
+        .env("PORCHLIGHT_PASSWORD", password)
+        .arg(root.join("tests/browser/neighbors.mjs"))
+        .arg(&a.base)
+        .arg(&b.base)
+        .arg(&shots)
+        .output()
+        .expect("run node");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{log}");
+    assert!(output.status.success(), "the neighbors flow failed:\n{log}");
+    assert!(log.contains("4 steps passed"), "{log}");
+}
