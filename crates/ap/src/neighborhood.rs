@@ -164,6 +164,9 @@ pub fn blocks_changed(id: &str, camp: &str, list: &str, to: &[String]) -> Value 
     })
 }
 
+/// The most camps a neighborhood may name: a handful of small servers, not a federation.
+pub const MAX_CAMPS: usize = 16;
+
 /// A neighborhood message, read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -207,6 +210,11 @@ pub fn read(activity: &Value, actor: &str) -> Result<Message, String> {
     match kind(activity) {
         "Offer" => {
             let id = str_field(activity, "id").ok_or("a proposal without an id")?;
+            // A proposal is named by its proposer's server, so that nobody else can take its
+            // name (and make the real one look like a repeat).
+            if !crate::inbound::same_origin(id, actor) {
+                return Err("a proposal named by another server".into());
+            }
             let (change, hood) = match kind(object) {
                 "Join" => (
                     Change::Join {
@@ -235,8 +243,19 @@ pub fn read(activity: &Value, actor: &str) -> Result<Message, String> {
                 return Err("the proposal names no neighborhood".into());
             }
             let members: BTreeSet<String> = ids(hood.get("members")).into_iter().collect();
-            if members.is_empty() || members.len() > 64 {
+            if members.is_empty() || members.len() > MAX_CAMPS {
                 return Err("a neighborhood of no camps, or of too many".into());
+            }
+            let candidate_or_camp = match &change {
+                Change::Join { candidate } => candidate,
+                Change::Remove { camp } => camp,
+            };
+            if !members
+                .iter()
+                .chain([candidate_or_camp])
+                .all(|m| crate::inbound::origin(m).is_some() && !m.contains(char::is_whitespace))
+            {
+                return Err("a camp that is not named by a web address".into());
             }
             Ok(Message::Offer(Proposal {
                 id: id.to_string(),

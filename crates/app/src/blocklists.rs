@@ -52,8 +52,10 @@ impl App {
                 let Some(current) = store::source(tx, &source.source)? else {
                     return Ok(());
                 };
+                // A list refused by the rules changes nothing; a failure while applying one
+                // rolls the whole transaction back.
                 let status = match read {
-                    Ok(ref offers) => match take_in(tx, &fed.me, &current, offers, now) {
+                    Ok(ref offers) => match take_in(tx, &fed.me, &current, offers, now)? {
                         Ok(changed) => format!("{} blocks; {changed} changes", offers.len()),
                         Err(why) => refused(tx, &current.source, &why, now)?,
                     },
@@ -166,7 +168,10 @@ impl App {
                 ));
             };
             let now = now();
-            if apply {
+            if apply && store::block_of(tx, &offer.domain)?.is_some() {
+                // Blocked meanwhile by the host or another list: theirs stays as it is.
+                store::set_offered(tx, source, &offer, OfferState::Kept, now)?;
+            } else if apply {
                 if protected(tx, &fed.me, &offer.domain)? {
                     return Err(AppError::Invalid(
                         "That block would cut off a neighbor camp or this camp.".into(),
@@ -259,19 +264,19 @@ fn block_from(tx: &Connection, source: &str, offer: &Offer, now: i64) -> AppResu
     Ok(())
 }
 
-/// Applies what a source's list now says; how many changes it made.
+/// Applies what a source's list now says: how many changes it made, or why the rules refused
+/// the list (then nothing was written).
 fn take_in(
     tx: &Connection,
     me: &porchlight_federation::Identity,
     source: &store::Source,
     offers: &[Offer],
     now: i64,
-) -> Result<usize, String> {
-    let storage = |e: porchlight_db::Error| format!("the database failed: {e}");
-    let known = store::known(tx, &source.source).map_err(storage)?;
-    let blocks = fedstore::domain_blocks(tx).map_err(storage)?;
-    let from = store::block_sources_by_domain(tx).map_err(storage)?;
-    let camps = porchlight_db::neighborhood::camps(tx).map_err(storage)?;
+) -> AppResult<Result<usize, String>> {
+    let known = store::known(tx, &source.source)?;
+    let blocks = fedstore::domain_blocks(tx)?;
+    let from = store::block_sources_by_domain(tx)?;
+    let camps = porchlight_db::neighborhood::camps(tx)?;
     let existing = |domain: &str| {
         blocks
             .iter()
@@ -283,14 +288,17 @@ fn take_in(
     let protected = |domain: &str| {
         rules::covers(domain, &me.host) || camps.iter().any(|c| rules::covers(domain, &c.host))
     };
-    let steps = rules::plan(source.mode, &known, offers, existing, protected)?;
-    let said = |what: String| porchlight_db::neighborhood::log(tx, &what, now).map_err(storage);
+    let steps = match rules::plan(source.mode, &known, offers, existing, protected) {
+        Ok(steps) => steps,
+        Err(why) => return Ok(Err(why)),
+    };
+    let said = |what: String| porchlight_db::neighborhood::log(tx, &what, now);
     let name = &source.source;
     for step in &steps {
         match step {
             Step::Apply(offer) => {
-                block_from(tx, name, offer, now).map_err(|e| e.to_string())?;
-                store::set_offered(tx, name, offer, OfferState::Applied, now).map_err(storage)?;
+                block_from(tx, name, offer, now)?;
+                store::set_offered(tx, name, offer, OfferState::Applied, now)?;
                 said(format!(
                     "Applied from {name}: {} {}.",
                     offer.level.words(),
@@ -298,7 +306,7 @@ fn take_in(
                 ))?;
             }
             Step::Queue(offer) => {
-                store::set_offered(tx, name, offer, OfferState::Pending, now).map_err(storage)?;
+                store::set_offered(tx, name, offer, OfferState::Pending, now)?;
                 said(format!(
                     "{name} blocks {} ({}): waiting for your review.",
                     offer.domain,
@@ -306,7 +314,7 @@ fn take_in(
                 ))?;
             }
             Step::Note(offer, state) => {
-                store::set_offered(tx, name, offer, *state, now).map_err(storage)?;
+                store::set_offered(tx, name, offer, *state, now)?;
                 if *state == OfferState::Refused {
                     said(format!(
                         "{name} blocks {}, which would cut off a neighbor camp or this camp: not applied.",
@@ -315,18 +323,25 @@ fn take_in(
                 }
             }
             Step::Retract(domain) => {
-                if store::lift_block_from(tx, domain, name).map_err(storage)? {
+                if let Some((other, offer)) = store::other_keeper(tx, domain, name)? {
+                    // Another list still blocks it: the block stays, as that list's now.
+                    block_from(tx, &other, &offer, now)?;
+                    store::set_offered(tx, &other, &offer, OfferState::Applied, now)?;
+                    said(format!(
+                        "{name} lifted its block of {domain}; it stays blocked, as {other} blocks it too."
+                    ))?;
+                } else if store::lift_block_from(tx, domain, name)? {
                     said(format!(
                         "{name} lifted its block of {domain}; lifted here too."
                     ))?;
                 }
             }
             Step::Forget(domain) => {
-                store::forget_offered(tx, name, domain).map_err(storage)?;
+                store::forget_offered(tx, name, domain)?;
             }
         }
     }
-    Ok(steps.len())
+    Ok(Ok(steps.len()))
 }
 
 /// A neighbor camp's own blocks, through its signed list.
@@ -350,17 +365,23 @@ fn read_neighbor(
             rules::MAX_ROWS
         ));
     }
-    rows.into_iter()
+    let offers = rows
+        .into_iter()
         .enumerate()
         .map(|(i, (domain, severity, reason))| {
             Ok(Offer {
                 domain: normalize_domain(&domain).map_err(|e| format!("block {}: {e}", i + 1))?,
-                level: rules::BlockLevel::parse(&severity)
-                    .ok_or_else(|| format!("block {}: unknown level {severity:?}", i + 1))?,
+                // A camp writes exactly these three.
+                level: match severity.as_str() {
+                    "suspend" | "silence" | "reject_media" => rules::BlockLevel::parse(&severity),
+                    _ => None,
+                }
+                .ok_or_else(|| format!("block {}: unknown level {severity:?}", i + 1))?,
                 reason: reason.chars().take(500).collect(),
             })
         })
-        .collect()
+        .collect::<Result<Vec<Offer>, String>>()?;
+    Ok(rules::dedupe(offers))
 }
 
 /// A subscribed list: Mastodon's `domain_blocks.csv` (or one domain per line).
@@ -376,12 +397,14 @@ fn read_list(fed: &porchlight_federation::Federation, url: &str) -> Result<Vec<O
         ));
     }
     let blocks = parse_domain_blocks_csv(&text).map_err(|e| e.to_string())?;
-    Ok(blocks
-        .into_iter()
-        .map(|b| Offer {
-            domain: b.domain,
-            level: b.level,
-            reason: b.reason,
-        })
-        .collect())
+    Ok(rules::dedupe(
+        blocks
+            .into_iter()
+            .map(|b| Offer {
+                domain: b.domain,
+                level: b.level,
+                reason: b.reason,
+            })
+            .collect(),
+    ))
 }

@@ -165,22 +165,20 @@ impl App {
         })
     }
 
-    /// Whether `request` is signed by someone of a camp in this camp's neighborhood now: only
-    /// they may fetch a neighborhood post (docs/NEIGHBORHOODS.md).
-    pub fn signed_by_a_neighbor(
+    /// Since when the camp of whoever signed `request` has been in this camp's neighborhood, if
+    /// it is now: only such a camp may fetch a neighborhood post, and only one written since
+    /// (docs/NEIGHBORHOODS.md).
+    pub fn neighbor_signing(
         &self,
         request: &porchlight_federation::ap::signature::Incoming,
-    ) -> bool {
-        let Some(fed) = &self.federation else {
-            return false;
-        };
-        match porchlight_federation::signed::verify_signed_request(fed, &self.db, request) {
-            Ok(signer) => self
-                .db
-                .read(|c| porchlight_db::neighborhood::is_neighbor_host(c, &signer.domain))
-                .unwrap_or(false),
-            Err(_) => false,
-        }
+    ) -> Option<porchlight_core::UnixTime> {
+        let fed = self.federation.as_ref()?;
+        let signer =
+            porchlight_federation::signed::verify_signed_request(fed, &self.db, request).ok()?;
+        self.db
+            .read(|c| porchlight_db::neighborhood::neighbor_since(c, &signer.domain))
+            .ok()
+            .flatten()
     }
 
     /// The camp's own signing key (made on first need).

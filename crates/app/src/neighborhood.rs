@@ -90,8 +90,9 @@ impl App {
         self.db.read(|c| require_acting(c, by, Role::Host))?;
         let actor_id = format!("{}://{host}/actor", fed.client.default_scheme());
         // Fetched before anything is written: the camp must be there and be a camp.
+        refuse_if_blocked(&self.db, &host)?;
         let camp = resolve::actor(fed, &self.db, &actor_id, true).map_err(explain)?;
-        if !camp.username.eq_ignore_ascii_case(&camp.domain) {
+        if camp.uri != actor_id || !hood::is_camp_actor(&camp.uri, &camp.username) {
             return Err(AppError::Invalid(format!(
                 "{host} does not answer as a camp (its server's own actor was not found)."
             )));
@@ -161,6 +162,17 @@ impl App {
         self.db.write(|tx| -> AppResult<String> {
             require_acting(tx, by, Role::Host)?;
             let (current, proposals) = hood::state(tx, &fed.me)?;
+            // Every camp this one would count as a neighbor after the join.
+            if answer == Answer::Approve
+                && let Some(p) = proposals.iter().find(|p| p.id == id)
+                && let Change::Join { candidate } = &p.change
+            {
+                for camp in p.members.iter().chain([candidate]) {
+                    if *camp != me {
+                        refuse_if_blocked_in(tx, &host_of(camp))?;
+                    }
+                }
+            }
             let answered = match answer {
                 Answer::Approve => rules::approve(&me, current.as_ref(), &proposals, id),
                 Answer::Decline => {
@@ -238,6 +250,22 @@ impl App {
     pub fn in_neighborhood(&self) -> AppResult<bool> {
         Ok(self.db.read(store::neighborhood_uri)?.is_some())
     }
+}
+
+/// A camp this camp blocks cannot become its neighbor: the host lifts the block first (a block
+/// would cut the neighborhood's posts and messages halfway).
+fn refuse_if_blocked(db: &porchlight_db::Db, host: &str) -> AppResult<()> {
+    db.read(|c| refuse_if_blocked_in(c, host))
+}
+
+fn refuse_if_blocked_in(c: &porchlight_db::Connection, host: &str) -> AppResult<()> {
+    if let Some(block) = porchlight_db::federation::block_for(c, host)? {
+        return Err(AppError::Invalid(format!(
+            "This camp blocks {} ({}); lift the block on the host's page before becoming neighbors.",
+            host, block.domain
+        )));
+    }
+    Ok(())
 }
 
 /// One sentence about a proposal, from this camp's side.

@@ -55,6 +55,25 @@ pub fn covers(domain: &str, host: &str) -> bool {
 /// largest lists in use have a few thousand).
 pub const MAX_ROWS: usize = 10_000;
 
+/// A list's blocks with each domain once, at the strictest level the list gives it (a list
+/// that names a domain twice would otherwise flip between the two every time it is read).
+pub fn dedupe(offers: Vec<Offer>) -> Vec<Offer> {
+    let strictness = |l: BlockLevel| match l {
+        BlockLevel::Suspend => 2,
+        BlockLevel::Silence => 1,
+        BlockLevel::RejectMedia => 0,
+    };
+    let mut out: Vec<Offer> = Vec::with_capacity(offers.len());
+    for offer in offers {
+        match out.iter_mut().find(|o| o.domain == offer.domain) {
+            Some(seen) if strictness(offer.level) > strictness(seen.level) => *seen = offer,
+            Some(_) => {}
+            None => out.push(offer),
+        }
+    }
+    out
+}
+
 /// One block a list offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offer {
@@ -190,17 +209,12 @@ pub fn plan(
             steps.push(Step::Note(offer.clone(), OfferState::Refused));
             continue;
         }
-        match existing(&offer.domain) {
-            Some(e) if !e.from_this_source => {
-                steps.push(Step::Note(offer.clone(), OfferState::Kept));
-                continue;
-            }
-            // A level this source changed on a block applied because of it follows the source.
-            Some(_) if mode != Mode::Ignore => {
-                steps.push(Step::Apply(offer.clone()));
-                continue;
-            }
-            _ => {}
+        // A block this camp has on its own, or from another list, is not this list's to
+        // change. (A new level on one applied because of this list is weighed like a new
+        // block: reviewed in review mode.)
+        if existing(&offer.domain).is_some_and(|e| !e.from_this_source) {
+            steps.push(Step::Note(offer.clone(), OfferState::Kept));
+            continue;
         }
         steps.push(match mode {
             Mode::Apply => Step::Apply(offer.clone()),
@@ -309,7 +323,7 @@ mod tests {
                     Step::Note(offer("mine.example", Suspend), OfferState::Kept),
                     Step::Note(offer("b.example", Suspend), OfferState::Refused),
                     Step::Note(offer("example", Silence), OfferState::Refused),
-                    Step::Apply(offer("applied.example", Suspend)),
+                    Step::Queue(offer("applied.example", Suspend)),
                     Step::Retract("gone.example".into()),
                     Step::Forget("gone.example".into()),
                     Step::Forget("waiting.example".into()),
@@ -336,6 +350,21 @@ mod tests {
                 "{mode:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_domain_named_twice_counts_once_at_its_strictest() {
+        use BlockLevel::*;
+        let list = vec![
+            offer("a.example", Silence),
+            offer("b.example", RejectMedia),
+            offer("a.example", Suspend),
+            offer("a.example", RejectMedia),
+        ];
+        assert_eq!(
+            dedupe(list),
+            vec![offer("a.example", Suspend), offer("b.example", RejectMedia)]
+        );
     }
 
     #[test]

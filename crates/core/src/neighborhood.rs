@@ -161,6 +161,24 @@ pub fn propose(
             other.subject()
         ));
     }
+    // The same change already proposed, or the candidate asking this camp already: that
+    // proposal is the one to approve (two would cross and leave the camps disagreeing).
+    if let Some(same) = proposals.iter().find(|p| {
+        p.state == State::Open
+            && (p.change == change
+                || (p.is_founding()
+                    && p.subject() == me
+                    && matches!(&change, Change::Join { candidate } if *candidate == p.proposer)))
+    }) {
+        return refuse(format!(
+            "There is a proposal about this already (from {}): approve it instead.",
+            if same.proposer == me {
+                "this camp"
+            } else {
+                same.proposer.as_str()
+            }
+        ));
+    }
     let members = members_of(me, hood);
     match &change {
         Change::Join { candidate } => {
@@ -404,6 +422,19 @@ pub fn without(hood: &Hood, camp: &str) -> Option<Hood> {
     })
 }
 
+/// A neighborhood just made, without the camps that have already said they left it: messages
+/// arrive in any order, so a camp's `Leave` (naming the neighborhood) can come before the last
+/// approval that makes the neighborhood here. `departed` is (camp, neighborhood id).
+pub fn without_departed(hood: Option<Hood>, departed: &[(String, String)]) -> Option<Hood> {
+    let mut hood = hood?;
+    for (camp, left) in departed {
+        if *left == hood.id && hood.members.contains(camp) {
+            hood = without(&hood, camp)?;
+        }
+    }
+    Some(hood)
+}
+
 /// After the neighborhood changed, the open proposals that were made for the old membership
 /// (their ids): void, because their approvals were given for camps that are no longer those.
 pub fn outdated<'a>(me: &str, hood: Option<&Hood>, proposals: &'a [Proposal]) -> Vec<&'a Proposal> {
@@ -468,6 +499,8 @@ mod tests {
         me: &'static str,
         hood: Option<Hood>,
         proposals: Vec<Proposal>,
+        /// The `Leave`s heard from camps not counted then: (camp, neighborhood).
+        departed: Vec<(String, String)>,
     }
 
     impl Camp {
@@ -476,6 +509,7 @@ mod tests {
                 me,
                 hood: None,
                 proposals: Vec::new(),
+                departed: Vec::new(),
             }
         }
 
@@ -487,7 +521,7 @@ mod tests {
                 Settled::Void => self.set_state(&p.id, State::Void),
                 Settled::Done(now) => {
                     self.set_state(&p.id, State::Done);
-                    self.hood = now;
+                    self.hood = without_departed(now, &self.departed);
                     let stale: Vec<String> = outdated(self.me, self.hood.as_ref(), &self.proposals)
                         .into_iter()
                         .map(|p| p.id.clone())
@@ -841,8 +875,10 @@ mod tests {
             Offer(Proposal),
             Answer(String, Answer),
             Withdrawn(String),
-            Left,
-            Post(u32),
+            /// "We are no longer neighbors", naming the neighborhood.
+            Left(String),
+            /// A neighborhood post, addressed to the sender's neighborhood.
+            Post(u32, String),
         }
 
         #[derive(Clone, Debug)]
@@ -879,8 +915,8 @@ mod tests {
             wire: Vec<(usize, usize, Message)>,
             /// Neighborhood posts each camp holds: (origin camp, post number).
             held: Vec<Vec<(usize, u32)>>,
-            /// Each camp's members when it last looked, to tell those it no longer counts.
-            counted: Vec<BTreeSet<String>>,
+            /// Each camp's neighborhood when it last looked, to tell those it no longer counts.
+            counted: Vec<Option<Hood>>,
             next: u32,
         }
 
@@ -907,9 +943,12 @@ mod tests {
                     holds_posts_from(camp.me, camp.hood.as_ref(), CAMPS[*origin])
                 });
                 let now = members_of(camp.me, camp.hood.as_ref());
-                let gone: Vec<String> = self.counted[at].difference(&now).cloned().collect();
-                self.counted[at] = now;
-                self.send(at, gone, Message::Left);
+                let before = self.counted[at].clone();
+                self.counted[at] = camp.hood.clone();
+                if let Some(before) = before {
+                    let gone: Vec<String> = before.members.difference(&now).cloned().collect();
+                    self.send(at, gone, Message::Left(before.id));
+                }
             }
 
             fn nth_open(&self, at: usize, n: usize) -> Option<Proposal> {
@@ -976,7 +1015,10 @@ mod tests {
                             .map(|h| h.neighbors(camp.me).cloned().collect())
                             .unwrap_or_default();
                         let n = self.next;
-                        self.send(a, to, Message::Post(n));
+                        if let Some(h) = &camp.hood {
+                            let id = h.id.clone();
+                            self.send(a, to, Message::Post(n, id));
+                        }
                     }
                     Step::Deliver(n) => {
                         if self.wire.is_empty() {
@@ -1013,9 +1055,10 @@ mod tests {
                             camp.keep(w);
                         }
                     }
-                    Message::Left => {
+                    Message::Left(left) => {
                         if let Some(h) = &camp.hood
                             && h.members.contains(sender)
+                            && h.id == left
                         {
                             camp.hood = without(h, sender);
                             let stale: Vec<String> =
@@ -1026,14 +1069,19 @@ mod tests {
                             for id in stale {
                                 camp.set_state(&id, State::Void);
                             }
+                        } else {
+                            camp.departed.push((sender.to_string(), left));
                         }
                     }
-                    Message::Post(n) => {
-                        if holds_posts_from(camp.me, camp.hood.as_ref(), sender) {
+                    Message::Post(n, hood) => {
+                        // Addressed to this camp's neighborhood (by its id), from a neighbor.
+                        if camp.hood.as_ref().is_some_and(|h| h.id == hood)
+                            && holds_posts_from(camp.me, camp.hood.as_ref(), sender)
+                        {
                             self.held[to].push((from, n));
                         } else {
                             // Refused, and the sender is told: we are not neighbors.
-                            self.send(to, [sender.to_string()], Message::Left);
+                            self.send(to, [sender.to_string()], Message::Left(hood));
                         }
                     }
                 }
@@ -1055,7 +1103,7 @@ mod tests {
                     camps: CAMPS.iter().map(|c| Camp::new(c)).collect(),
                     wire: Vec::new(),
                     held: vec![Vec::new(); 4],
-                    counted: CAMPS.iter().map(|c| BTreeSet::from([c.to_string()])).collect(),
+                    counted: vec![None; 4],
                     next: 0,
                 };
                 for step in steps {
@@ -1067,7 +1115,7 @@ mod tests {
                         }
                     }
                     for (from, to, m) in &world.wire {
-                        if let Message::Post(_) = m {
+                        if let Message::Post(..) = m {
                             prop_assert_ne!(from, to);
                         }
                     }
@@ -1088,6 +1136,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_camp_asked_already_approves_rather_than_proposing_back() {
+        let (mut a, mut b) = (Camp::new(A), Camp::new(B));
+        let p = a.propose(join(B), "p1").unwrap();
+        b.hear(&p).unwrap();
+        assert!(
+            b.propose(join(A), "p2").is_err(),
+            "B must approve A's instead"
+        );
+        assert!(a.propose(join(B), "p3").is_err(), "the same proposal twice");
+        b.approve("p1").unwrap();
+        assert_eq!(b.members(), vec![A, B]);
     }
 
     #[test]

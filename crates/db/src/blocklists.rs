@@ -76,8 +76,13 @@ pub fn set_mode(conn: &Connection, source: &str, mode: Mode) -> rusqlite::Result
     )? == 1)
 }
 
-/// Stops reading a source; what it offered is forgotten (blocks applied because of it stay).
+/// Stops reading a source; what it offered is forgotten, and the blocks applied because of it
+/// stay as the host's own (no retraction can come for them any more).
 pub fn remove_source(conn: &Connection, source: &str) -> rusqlite::Result<bool> {
+    conn.execute(
+        "UPDATE domain_blocks SET source = NULL WHERE source = ?1",
+        [source],
+    )?;
     Ok(conn.execute("DELETE FROM block_sources WHERE source = ?1", [source])? == 1)
 }
 
@@ -175,6 +180,21 @@ pub fn offered(
         "SELECT domain, level, reason, state FROM offered_blocks WHERE source = ?1 AND domain = ?2",
     )?
     .query_row([source, domain], offer_from_row)
+    .optional()
+}
+
+/// Another source that offers a block of `domain`, kept aside because `source`'s was applied
+/// first: it takes the block over when `source` withdraws its own.
+pub fn other_keeper(
+    conn: &Connection,
+    domain: &str,
+    source: &str,
+) -> rusqlite::Result<Option<(String, Offer)>> {
+    conn.prepare_cached(
+        "SELECT domain, level, reason, state, source FROM offered_blocks
+          WHERE domain = ?1 AND source != ?2 AND state = 'kept' ORDER BY seen_at LIMIT 1",
+    )?
+    .query_row([domain, source], |r| Ok((r.get(4)?, offer_from_row(r)?.0)))
     .optional()
 }
 

@@ -726,7 +726,8 @@ const MIGRATIONS: &[&str] = &[
     // transaction) or cascading deletes through every table that names a post. `apply` bumps
     // the schema version afterwards so that every connection reads the new text.
     // Then: the neighborhood this camp belongs to (one row at most), the other camps in it, the
-    // proposals it has seen with the approvals it has seen, and what its host is told.
+    // proposals it has seen with the approvals it has seen, what its host is told, and the
+    // `Leave`s heard for a neighborhood before this camp was in it (messages cross).
     r#"
     PRAGMA writable_schema = ON;
     UPDATE sqlite_schema
@@ -769,6 +770,12 @@ const MIGRATIONS: &[&str] = &[
         at      INTEGER NOT NULL,
         message TEXT NOT NULL
     );
+    CREATE TABLE neighborhood_departures (
+        camp         TEXT NOT NULL,
+        neighborhood TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        PRIMARY KEY (camp, neighborhood)
+    ) WITHOUT ROWID;
     CREATE INDEX posts_neighborhood ON posts (id) WHERE audience = 'neighborhood';
     "#,
     // 26: block lists shared by others: the sources (a neighbor camp, by host, or a list's

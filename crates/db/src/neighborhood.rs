@@ -106,16 +106,24 @@ pub fn heard_from(conn: &Connection, host: &str, now: UnixTime) -> rusqlite::Res
     Ok(())
 }
 
-/// Where neighborhood posts go: each neighbor camp's shared inbox (or its actor's inbox), with
-/// its host. A camp whose actor was never stored has none and is skipped.
-pub fn inboxes(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+/// Where a neighborhood post written at `written` goes: the shared inbox (or the actor's inbox)
+/// of each neighbor camp that was a neighbor then, with its host. A camp that joined later
+/// never gets it (not as an edit, either); one whose actor was never stored is skipped.
+pub fn inboxes(conn: &Connection, written: UnixTime) -> rusqlite::Result<Vec<(String, String)>> {
     conn.prepare_cached(
         "SELECT IFNULL(a.shared_inbox, a.inbox), n.host FROM neighbor_camps n
            JOIN accounts a ON a.uri = n.actor
-          WHERE IFNULL(a.shared_inbox, a.inbox) IS NOT NULL",
+          WHERE IFNULL(a.shared_inbox, a.inbox) IS NOT NULL AND n.joined_at <= ?1",
     )?
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .query_map([written], |r| Ok((r.get(0)?, r.get(1)?)))?
     .collect()
+}
+
+/// Since when the camp at `host` has been a neighbor, if it is one.
+pub fn neighbor_since(conn: &Connection, host: &str) -> rusqlite::Result<Option<UnixTime>> {
+    conn.prepare_cached("SELECT joined_at FROM neighbor_camps WHERE host = ?1")?
+        .query_row([host], |r| r.get(0))
+        .optional()
 }
 
 /// The inboxes of the camps named by their actors' ids (those stored), with their hosts.
@@ -233,6 +241,29 @@ pub fn save_proposal(conn: &Connection, p: &Proposal, now: UnixTime) -> rusqlite
         ],
     )?;
     Ok(())
+}
+
+/// A camp said it left `neighborhood` before this camp counted it there (its `Leave` overtook
+/// the approval that makes the neighborhood here).
+pub fn record_departure(
+    conn: &Connection,
+    camp: &str,
+    neighborhood: &str,
+    now: UnixTime,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO neighborhood_departures (camp, neighborhood, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (camp, neighborhood) DO NOTHING",
+    )?
+    .execute(params![camp, neighborhood, now])?;
+    Ok(())
+}
+
+/// Every departure heard: (camp, neighborhood).
+pub fn departures(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached("SELECT camp, neighborhood FROM neighborhood_departures")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
 }
 
 /// Tells the host something about the neighborhood (a change, or a message that was refused).

@@ -45,6 +45,13 @@ pub fn host_of(camp: &str) -> String {
     inbound::host(camp).unwrap_or_else(|| camp.to_string())
 }
 
+/// Whether `actor` (with `username`) is a camp's instance actor: `scheme://HOST/actor`, named
+/// after its host.
+pub fn is_camp_actor(actor: &str, username: &str) -> bool {
+    inbound::origin(actor).is_some_and(|origin| format!("{origin}/actor") == actor)
+        && inbound::host(actor).is_some_and(|host| host.eq_ignore_ascii_case(username))
+}
+
 /// The neighborhood and every proposal, as the rules weigh them.
 pub fn state(
     conn: &Connection,
@@ -103,7 +110,8 @@ pub fn record(
                 }
             };
             store::log(conn, &said, now)?;
-            change_hood(conn, identity, new, now)?;
+            let departed = store::departures(conn)?;
+            change_hood(conn, identity, rules::without_departed(new, &departed), now)?;
         }
     }
     Ok(())
@@ -246,4 +254,57 @@ pub fn send_blocks_changed(
     let activity = wire::blocks_changed(&id, &me(identity), &block_list_id(identity), &camps);
     let to = inboxes(conn, identity, camps)?;
     queue(conn, None, &activity, to, now)
+}
+
+/// The neighborhood a post is addressed to, if it is addressed as a neighborhood post (to one
+/// address of the form `https://HOST/neighborhoods/ID`, nothing else): the shape of a post for
+/// a neighborhood that this camp does not count the author's camp in.
+pub fn stray_neighborhood(to: &[String], cc: &[String]) -> Option<String> {
+    match (to, cc) {
+        ([only], []) => {
+            let origin = inbound::origin(only)?;
+            let id = only
+                .strip_prefix(&origin)?
+                .strip_prefix("/neighborhoods/")?;
+            (!id.is_empty() && !id.contains('/')).then(|| only.clone())
+        }
+        _ => None,
+    }
+}
+
+/// A neighborhood post from a camp that this camp does not count as a neighbor: refused, and
+/// that camp is told with a `Leave` naming its neighborhood, so that it stops counting this one.
+pub fn refuse_stray_post(
+    fed: &crate::Federation,
+    db: &porchlight_db::Db,
+    author: &porchlight_db::federation::RemoteAccount,
+    neighborhood: &str,
+) -> Result<(), crate::FedError> {
+    let Some(origin) = inbound::origin(&author.uri) else {
+        return Ok(());
+    };
+    let camp = format!("{origin}/actor");
+    log::info!(
+        "refused a neighborhood post from {}: its camp is not a neighbor here",
+        author.domain
+    );
+    // Its camp's inbox, known before the write.
+    let actor = crate::resolve::actor(fed, db, &camp, false)?;
+    if !is_camp_actor(&actor.uri, &actor.username) {
+        return Ok(());
+    }
+    db.write(|tx| -> porchlight_db::Result<()> {
+        let now = porchlight_db::now();
+        store::log(
+            tx,
+            &format!(
+                "A neighborhood post from {} was refused: its camp is not a neighbor here; it was told.",
+                author.domain
+            ),
+            now,
+        )?;
+        send_leave(tx, &fed.me, neighborhood, std::slice::from_ref(&actor.uri), now)?;
+        Ok(())
+    })?;
+    Ok(())
 }

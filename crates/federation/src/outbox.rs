@@ -142,7 +142,9 @@ fn post_inboxes(
     let mut inboxes = Vec::new();
     match post.audience {
         Audience::Local => return Ok(inboxes),
-        Audience::Neighborhood => return porchlight_db::neighborhood::inboxes(conn),
+        Audience::Neighborhood => {
+            return porchlight_db::neighborhood::inboxes(conn, post.created_at);
+        }
         Audience::Direct => {}
         Audience::Public | Audience::Unlisted | Audience::Followers => {
             inboxes.extend(store::follower_inboxes(conn, author)?);

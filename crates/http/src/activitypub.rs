@@ -384,18 +384,21 @@ fn post_document(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let audience = match s.app.read(|c| store::outgoing_post(c, id)) {
-        Ok(Some(post)) => post.audience,
+    let (audience, written) = match s.app.read(|c| store::outgoing_post(c, id)) {
+        Ok(Some(post)) => (post.audience, post.created_at),
         Ok(None) => return not_found(),
         Err(e) => return unavailable(e),
     };
     // Who asks, as the audience rules see a request from elsewhere: a neighbor camp's signed
-    // request for a neighborhood post, anyone else only for what anyone may read. A signature is
-    // checked only where it matters (or where the camp asks for one on every fetch).
+    // request for a neighborhood post written since it joined, anyone else only for what anyone
+    // may read. A signature is checked only where it matters (or where the camp asks for one
+    // on every fetch).
     let host = req.host.clone().unwrap_or_default();
     let viewer = Viewer {
         is_neighbor: audience == Audience::Neighborhood
-            && s.app.signed_by_a_neighbor(&incoming(fed, req, &host)),
+            && s.app
+                .neighbor_signing(&incoming(fed, req, &host))
+                .is_some_and(|since| since <= written),
         ..Viewer::ANONYMOUS
     };
     if !audience::can_view(audience, viewer) {
@@ -443,7 +446,7 @@ fn post_document(
 /// as if there were no list).
 fn neighbor_block_list(s: &State, fed: &Federation, req: &Request) -> Response {
     let host = req.host.clone().unwrap_or_default();
-    if !s.app.signed_by_a_neighbor(&incoming(fed, req, &host)) {
+    if s.app.neighbor_signing(&incoming(fed, req, &host)).is_none() {
         return not_found();
     }
     match s.app.block_list_for_neighbors() {

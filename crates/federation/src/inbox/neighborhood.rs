@@ -26,24 +26,33 @@ impl NeighborhoodMessage {
     pub fn apply(self, cx: &Context) -> Result<(), FedError> {
         let sender = cx.actor.uri.clone();
         let from = host_of(&sender);
-        // Camps speak through their instance actors, which Porchlight (like Mastodon) names
-        // after the host: a person's account cannot stand for a camp.
-        if !cx.actor.username.eq_ignore_ascii_case(&cx.actor.domain) {
+        // Camps speak through their instance actors (`https://HOST/actor`, named after the
+        // host as Mastodon's is): a person's account cannot stand for a camp.
+        if !hood::is_camp_actor(&sender, &cx.actor.username) {
             return refused(
                 cx,
                 &format!("{from}: a neighborhood message from a person's account, not a camp"),
             );
         }
+        let identity = &cx.fed.me;
+        let me = hood::me(identity);
         if let Message::Offer(p) = &self.0 {
+            // Weighed first, without writing: a proposal that will be refused costs no fetch.
+            let (current, proposals) = cx.db.read(|c| hood::state(c, identity))?;
+            if let Err(why) = rules::receive(&me, current.as_ref(), &proposals, p.clone(), &sender)
+            {
+                return refused(
+                    cx,
+                    &format!("A proposal from {from} was refused: {}.", why.0),
+                );
+            }
             // Every camp this one may have to answer: known before anything is written.
             for camp in p.audience() {
-                if camp != hood::me(&cx.fed.me) && camp != sender {
+                if camp != me && camp != sender {
                     resolve::actor(cx.fed, cx.db, &camp, false)?;
                 }
             }
         }
-        let identity = &cx.fed.me;
-        let me = hood::me(identity);
         let outcome = cx.db.write(|tx| -> Result<Option<String>, FedError> {
             let now = now();
             store::heard_from(tx, &from, now)?;
@@ -157,14 +166,15 @@ impl NeighborhoodMessage {
                     }
                     porchlight_db::blocklists::make_due(tx, &from)?;
                 }
-                Message::Leave { .. } => {
-                    if let Some(h) = &current
-                        && h.members.contains(&sender)
-                    {
+                Message::Leave { neighborhood } => match &current {
+                    Some(h) if h.members.contains(&sender) && h.id == neighborhood => {
                         store::log(tx, &format!("{from} left the neighborhood."), now)?;
                         hood::change_hood(tx, identity, rules::without(h, &sender), now)?;
                     }
-                }
+                    // Not (yet) counted there: kept, in case the approval that makes the
+                    // neighborhood here is still on its way.
+                    _ => store::record_departure(tx, &sender, &neighborhood, now)?,
+                },
             }
             Ok(None)
         })?;

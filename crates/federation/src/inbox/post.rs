@@ -275,6 +275,14 @@ pub(crate) fn store_note_at(
         neighborhood.as_deref(),
     );
     let for_the_neighborhood = audience == porchlight_core::audience::Audience::Neighborhood;
+    if !for_the_neighborhood && members_mentioned.is_empty() {
+        // A camp that counts this one as a neighbor when this one does not: told so, and the
+        // post goes no further (docs/NEIGHBORHOODS.md, "Diverging views").
+        if let Some(stray) = crate::neighborhood::stray_neighborhood(&note.to, &note.cc) {
+            crate::neighborhood::refuse_stray_post(fed, db, author, &stray)?;
+            return Ok(None);
+        }
+    }
     let now = now();
     let created_at = note.published.unwrap_or(now).min(now);
     let id = db.write(|tx| -> Result<Option<PostId>, FedError> {

@@ -735,3 +735,65 @@ fn a_camp_is_asked_to_leave_only_when_all_the_others_agree() {
         .get("/admin/neighborhood")
         .assert_contains("asked this camp to leave");
 }
+
+#[test]
+fn a_camp_that_joins_later_gets_none_of_the_posts_written_before() {
+    let camps = TestCamp::federating_group(3);
+    let (a, b, c) = (&camps[0], &camps[1], &camps[2]);
+    for (camp, host) in camps.iter().zip(["ana", "bo", "cy"]) {
+        camp.add_member(host, Role::Host);
+    }
+    let mut ana = a.logged_in("ana");
+    let mut bo = b.logged_in("bo");
+    let mut cy = c.logged_in("cy");
+    ana.post("/admin/neighborhood/propose", &[("address", &b.host())]);
+    b.wait_for("the proposal", |b| open_proposals(b) == 1);
+    approve(&mut bo, b);
+    a.wait_for("the neighborhood", |a| neighbors(a) == 1);
+    let before = ana.write_post("written before cy came", "neighborhood");
+    b.wait_for("the post on B", |b| {
+        neighborhood_posts_like(b, "before cy") == 1
+    });
+    // One second on, so that C's joining is later than the post by the clock's seconds.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    ana.post("/admin/neighborhood/propose", &[("address", &c.host())]);
+    c.wait_for("the proposal", |c| open_proposals(c) == 1);
+    b.wait_for("the proposal", |b| open_proposals(b) == 1);
+    approve(&mut cy, c);
+    approve(&mut bo, b);
+    for camp in [a, b, c] {
+        camp.wait_for("three camps", |camp| neighbors(camp) == 2);
+    }
+    // C may not fetch the older post, and an edit of it does not reach C.
+    let url = format!("{}/posts/{before}", a.base);
+    let fed_c = c.app.federation.as_ref().unwrap();
+    assert!(
+        fed_c.fetch(&c.db, &url).is_err(),
+        "C fetched a post from before it came"
+    );
+    let fed_b = b.app.federation.as_ref().unwrap();
+    assert!(fed_b.fetch(&b.db, &url).is_ok(), "B was there");
+    let r = ana.post(
+        &format!("/posts/{before}/edit"),
+        &[
+            ("text", "written before cy came (edited)"),
+            ("content_warning", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.wait_for("the edit on B", |b| {
+        neighborhood_posts_like(b, "(edited)") == 1
+    });
+    let after = ana.write_post("written after cy came", "neighborhood");
+    c.wait_for("the new post on C", |c| {
+        neighborhood_posts_like(c, "after cy") == 1
+    });
+    c.settle();
+    assert_eq!(neighborhood_posts_like(c, "before cy"), 0);
+    assert!(
+        fed_c
+            .fetch(&c.db, &format!("{}/posts/{after}", a.base))
+            .is_ok()
+    );
+}
