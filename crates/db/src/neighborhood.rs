@@ -99,10 +99,19 @@ pub fn set_hood(
     Ok(())
 }
 
-/// Notes that the camp at `host` was heard from.
+/// Notes that the camp at `host` was heard from (it sent a message or a post, or took a
+/// delivery). A camp that was given up on as dead after a week of silence is alive again, so
+/// that the neighborhood's posts go to it once more.
 pub fn heard_from(conn: &Connection, host: &str, now: UnixTime) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE neighbor_camps SET heard_at = ?2 WHERE host = ?1")?
+    let neighbor = conn
+        .prepare_cached("UPDATE neighbor_camps SET heard_at = ?2 WHERE host = ?1")?
         .execute(params![host, now])?;
+    if neighbor > 0 {
+        conn.prepare_cached(
+            "UPDATE servers SET dead = 0, failing_since = NULL WHERE host = ?1 AND dead",
+        )?
+        .execute([host])?;
+    }
     Ok(())
 }
 
@@ -322,8 +331,13 @@ mod tests {
             assert_eq!(h.members, BTreeSet::from([ME.into(), B.into()]));
             assert!(is_neighbor_host(tx, "b.example")?);
             assert!(!is_neighbor_host(tx, "c.example")?);
+            // A neighbor given up on as dead is alive again once heard from.
+            crate::federation::server_failed(tx, "b.example", 8)?;
+            crate::federation::mark_dead(tx, "b.example")?;
+            assert!(crate::federation::is_dead(tx, "b.example")?);
             heard_from(tx, "b.example", 9)?;
             assert_eq!(camps(tx)?[0].heard_at, 9);
+            assert!(!crate::federation::is_dead(tx, "b.example")?);
             assert_eq!(camps(tx)?[0].joined_at, 7);
             set_hood(tx, None, &[], 10)?;
             assert_eq!(hood(tx, ME)?, None);

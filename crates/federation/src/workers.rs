@@ -277,6 +277,7 @@ fn deliver(fed: &Federation, db: &Db, job: &Job) {
             Ok(_) => {
                 store::finish_job(tx, job.id)?;
                 store::server_answered(tx, &job.host, now)?;
+                porchlight_db::neighborhood::heard_from(tx, &job.host, now)?;
             }
             Err(e) if e.is_temporary() => {
                 let failing_since = store::server_failed(tx, &job.host, now)?;

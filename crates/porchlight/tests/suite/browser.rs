@@ -16,10 +16,9 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-#[test]
-fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
-    let root = workspace();
-    let flow = root.join("tests/browser/flow.mjs");
+/// Whether Chromium and playwright-core are here; without them the test fails, unless
+/// `PORCHLIGHT_SKIP_BROWSER` asks to skip it knowingly.
+fn browser_ready(root: &std::path::Path) -> bool {
     let missing: Vec<&str> = [
         (
             "/usr/bin/chromium",
@@ -35,17 +34,27 @@ fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
     .filter(|(_, present)| !present)
     .map(|(name, _)| name)
     .collect();
-    if !missing.is_empty() {
-        if std::env::var_os("PORCHLIGHT_SKIP_BROWSER").is_some() {
-            eprintln!(
-                "browser test skipped on request (PORCHLIGHT_SKIP_BROWSER); missing: {missing:?}"
-            );
-            return;
-        }
-        panic!(
-            "the browser test needs {missing:?}: run scripts/install-test-deps (or scripts/test, which does), \
-             or set PORCHLIGHT_SKIP_BROWSER=1 to skip it knowingly"
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("PORCHLIGHT_SKIP_BROWSER").is_some() {
+        eprintln!(
+            "browser test skipped on request (PORCHLIGHT_SKIP_BROWSER); missing: {missing:?}"
         );
+        return false;
+    }
+    panic!(
+        "the browser test needs {missing:?}: run scripts/install-test-deps (or scripts/test, which does), \
+         or set PORCHLIGHT_SKIP_BROWSER=1 to skip it knowingly"
+    );
+}
+
+#[test]
+fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
+    let root = workspace();
+    let flow = root.join("tests/browser/flow.mjs");
+    if !browser_ready(&root) {
+        return;
     }
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(&dir.path().join("data"), &[]);
@@ -83,15 +92,7 @@ fn a_camper_signs_up_posts_replies_and_boosts_in_chromium_on_a_phone() {
 #[test]
 fn two_hosts_make_their_camps_neighbors_from_their_phones() {
     let root = workspace();
-    if !std::path::Path::new("/usr/bin/chromium").exists()
-        || !root
-            .join("tests/browser/node_modules/playwright-core")
-            .exists()
-    {
-        assert!(
-            std::env::var_os("PORCHLIGHT_SKIP_BROWSER").is_some(),
-            "the browser test needs Chromium and playwright-core: run scripts/install-test-deps"
-        );
+    if !browser_ready(&root) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -100,24 +101,7 @@ fn two_hosts_make_their_camps_neighbors_from_their_phones() {
     let (a_at, b_at) = (format!("127.0.0.6:{port}"), format!("127.0.0.7:{port}"));
     let password = "correct horse battery";
     let camp = |name: &str, at: &str, peer: &str, host: &str| {
-        let data = dir.path().join(name);
-        let config = dir.path().join(format!("{name}.toml"));
-        std::fs::write(
-            &config,
-            format!(
-                "domain = \"{at}\"\n[federation.test_network]\nallow = [\"{peer}\"]\nhttp = true\n"
-            ),
-        )
-        .unwrap();
-        common::ok(common::porchlight(
-            &data,
-            &["user", "add", host, "--admin", "--password-stdin"],
-            Some(password),
-        ));
-        let config = config.to_str().unwrap().to_string();
-        let mut server = Server::start_at(&data, at, &["--config", &config], &[]);
-        server.wait_for("TEST NETWORK");
-        server
+        common::test_network_camp(dir.path(), name, at, peer, host, password)
     };
     let a = camp("a", &a_at, &b_at, "hana");
     let b = camp("b", &b_at, &a_at, "bo");

@@ -1283,24 +1283,7 @@ fn two_binaries_federate_on_a_test_network() {
     let port = 20_000 + (std::process::id() % 20_000) as u16;
     let (a_at, b_at) = (format!("127.0.0.2:{port}"), format!("127.0.0.3:{port}"));
     let camp = |name: &str, at: &str, peer: &str, member: &str| {
-        let data = dir.path().join(name);
-        let config = dir.path().join(format!("{name}.toml"));
-        std::fs::write(
-            &config,
-            format!(
-                "domain = \"{at}\"\n[federation.test_network]\nallow = [\"{peer}\"]\nhttp = true\n"
-            ),
-        )
-        .unwrap();
-        ok(porchlight(
-            &data,
-            &["user", "add", member, "--admin", "--password-stdin"],
-            Some(PASSWORD),
-        ));
-        let config_arg = config.to_str().unwrap().to_string();
-        let mut server = Server::start_at(&data, at, &["--config", &config_arg], &[]);
-        server.wait_for("TEST NETWORK");
-        server
+        common::test_network_camp(dir.path(), name, at, peer, member, PASSWORD)
     };
     let a = camp("a", &a_at, &b_at, "hana");
     let b = camp("b", &b_at, &a_at, "bo");

@@ -186,3 +186,34 @@ pub fn ok(out: Output) -> String {
     assert!(out.status.success(), "expected success:\n{}", text(&out));
     text(&out)
 }
+
+/// A camp on a private address of its own (`at`, `ip:port`) that federates with the one at
+/// `peer` over the config file's test network, its host `host` made with `password`; started
+/// and past its "TEST NETWORK" warning.
+pub fn test_network_camp(
+    dir: &Path,
+    name: &str,
+    at: &str,
+    peer: &str,
+    host: &str,
+    password: &str,
+) -> Server {
+    let data = dir.join(name);
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "domain = \"{at}\"\n[federation.test_network]\nallow = [\"{peer}\"]\nhttp = true\n"
+        ),
+    )
+    .unwrap();
+    ok(porchlight(
+        &data,
+        &["user", "add", host, "--admin", "--password-stdin"],
+        Some(password),
+    ));
+    let config = config.to_str().unwrap().to_string();
+    let mut server = Server::start_at(&data, at, &["--config", &config], &[]);
+    server.wait_for("TEST NETWORK");
+    server
+}
