@@ -9,6 +9,9 @@
 //   POST /control/post {"text": "..."}                     fedi posts publicly to its followers
 //   POST /control/poll {"text": "...", "options": [...], "seconds": n}
 //                                                          fedi posts a one-choice poll (Question)
+//   POST /control/alias {"uri": "https://..."}             fedi names that account as its own
+//                                                          (alsoKnownAs), before a move here
+//   POST /control/move {"target": "https://..."}           fedi moves there: Move to its followers
 //   GET  /control/received                                 activities the inbox listeners got
 //   GET  /control/followers                                fedi's followers (actor ids)
 //   GET  /control/requests                                 inbox POSTs (with bodies), POSTs made
@@ -30,6 +33,7 @@ import {
   Follow,
   Like,
   MemoryKvStore,
+  Move,
   Note,
   PUBLIC_COLLECTION,
   Person,
@@ -47,6 +51,8 @@ const ACTOR = "fedi";
 const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 /** actor id → the follower as a recipient (id, inbox, shared inbox) */
 const followers = new Map();
+/** the accounts fedi names as its own (alsoKnownAs) */
+const aliases = [];
 /** note path id → Note, and fedi's Create activities, oldest first */
 const notes = new Map();
 const outbox = [];
@@ -125,6 +131,7 @@ federation
       endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
       publicKey: keys[0].cryptographicKey,
       assertionMethods: keys.map((k) => k.multikey),
+      aliases: aliases.map((uri) => new URL(uri)),
     });
   })
   .setKeyPairsDispatcher((_ctx, identifier) => (identifier === ACTOR ? [keyPair] : []));
@@ -155,6 +162,8 @@ async function record(ctx, activity) {
     // A vote (a Note named by its option, answering a Question) and a poll's options.
     name: object?.name ?? null,
     inReplyTo: object?.inReplyTo ?? null,
+    // Where a Move goes.
+    target: activity.targetId?.href ?? null,
     options: (object?.oneOf ?? object?.anyOf ?? null),
     // Listeners only ever see activities whose signature Fedify verified.
     verified: true,
@@ -201,6 +210,7 @@ federation
   .on(Announce, record)
   .on(Like, record)
   .on(Accept, record)
+  .on(Move, record)
   .onError((_ctx, error) => noteError("inbox", error));
 
 function escapeHtml(text) {
@@ -292,6 +302,21 @@ async function control(method, path, body) {
       preferSharedInbox: true,
     });
     return [200, { id: question.id.href }];
+  }
+  if (method === "POST" && path === "/control/alias") {
+    aliases.push(String(input.uri));
+    return [200, { aliases }];
+  }
+  if (method === "POST" && path === "/control/move") {
+    const move = new Move({
+      id: new URL(`#moves/${crypto.randomUUID()}`, me),
+      actor: me,
+      object: me,
+      target: new URL(String(input.target)),
+      to: ctx.getFollowersUri(ACTOR),
+    });
+    await ctx.sendActivity({ identifier: ACTOR }, "followers", move, { preferSharedInbox: true });
+    return [200, { id: move.id.href }];
   }
   if (method === "GET" && path === "/control/received") return [200, received];
   if (method === "GET" && path === "/control/followers") {

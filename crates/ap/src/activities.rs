@@ -63,6 +63,16 @@ pub fn flag(id: &str, instance_actor: &str, objects: &[String], comment: &str) -
     flag
 }
 
+/// A member moved to another account: `Move` of their own actor to its `target`, to their
+/// followers (as Mastodon sends it). Servers that believe it (the target names the actor in its
+/// `alsoKnownAs`) move the follows over.
+pub fn move_account(id: &str, actor: &str, target: &str, followers: &str) -> Value {
+    let mut moved = activity(id, "Move", actor, Value::String(actor.into()), None);
+    moved["target"] = Value::String(target.into());
+    moved["to"] = json!([followers]);
+    moved
+}
+
 /// A boost: `Announce` of the boosted post's id.
 pub fn announce(id: &str, actor: &str, post: &str, to: &Addressing) -> Value {
     activity(id, "Announce", actor, Value::String(post.into()), Some(to))
@@ -442,6 +452,27 @@ mod tests {
                 "object": { "id": ANA, "type": "Person" },
                 "to": [PUBLIC],
                 "cc": ["https://camp.example/users/ana/followers"],
+            }))
+        );
+    }
+
+    #[test]
+    fn a_move_names_the_actor_twice_and_the_target_once() {
+        let target = "https://new.example/users/ana";
+        assert_eq!(
+            move_account(
+                &format!("{ANA}#moves/7"),
+                ANA,
+                target,
+                &format!("{ANA}/followers")
+            ),
+            with_context(json!({
+                "id": "https://camp.example/users/ana#moves/7",
+                "type": "Move",
+                "actor": ANA,
+                "object": ANA,
+                "target": target,
+                "to": ["https://camp.example/users/ana/followers"],
             }))
         );
     }

@@ -25,6 +25,8 @@ pub fn context() -> Value {
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
             "featured": { "@id": "toot:featured", "@type": "@id" },
+            "alsoKnownAs": { "@id": "as:alsoKnownAs", "@type": "@id" },
+            "movedTo": { "@id": "as:movedTo", "@type": "@id" },
         }
     ])
 }
@@ -177,6 +179,18 @@ pub fn actor(a: &Actor) -> Value {
         "icon": a.icon.map(image_object),
         "image": a.image.map(image_object),
     })
+}
+
+/// What an actor document says of a move (as Mastodon writes it): the other accounts that are
+/// the same person (`alsoKnownAs`: a new account names the old ones, so that a `Move` from
+/// them is believed), and where the account went (`movedTo`), once it has moved.
+pub fn add_migration(doc: &mut Value, also_known_as: &[String], moved_to: Option<&str>) {
+    if !also_known_as.is_empty() {
+        doc["alsoKnownAs"] = json!(also_known_as);
+    }
+    if let Some(target) = moved_to {
+        doc["movedTo"] = json!(target);
+    }
 }
 
 /// Custom emoji as `Emoji` tags, as Mastodon sends them (the picture's address is its id).

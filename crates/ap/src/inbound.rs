@@ -162,6 +162,11 @@ pub struct RemoteActor {
     pub emojis: Vec<(String, String)>,
     /// Its own server suspended it (Mastodon's `suspended`): hidden here until lifted there.
     pub suspended: bool,
+    /// The other accounts it says are the same person (`alsoKnownAs`): a `Move` from one of
+    /// them to this one is believed.
+    pub also_known_as: Vec<String>,
+    /// Where it says it moved (`movedTo`).
+    pub moved_to: Option<String>,
 }
 
 const ACTOR_KINDS: &[&str] = &["Person", "Service", "Application", "Group", "Organization"];
@@ -253,6 +258,16 @@ impl RemoteActor {
                 .unwrap_or(false),
             emojis: emoji_tags(&tags_of(doc)),
             suspended: doc.get("suspended").and_then(Value::as_bool) == Some(true),
+            also_known_as: ids(doc.get("alsoKnownAs"))
+                .into_iter()
+                .filter(|a| origin(a).is_some())
+                .take(20)
+                .collect(),
+            moved_to: doc
+                .get("movedTo")
+                .and_then(id_of)
+                .filter(|a| origin(a).is_some())
+                .map(String::from),
             id,
         })
     }

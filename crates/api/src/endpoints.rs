@@ -34,12 +34,56 @@ fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
 }
 
 fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
-    Ok(member_account(
+    let mut account = member_account(
         c.request.base_url,
         member,
         counts(c, member)?,
         &c.account_emojis(member.id)?,
-    ))
+    );
+    add_moved(c, &mut account, member.id)?;
+    Ok(account)
+}
+
+/// Mastodon's `moved`: the account someone moved to, as an Account (without its own `moved`:
+/// a move is one step; a chain is not followed).
+fn add_moved(c: &Caller, account: &mut Value, id: i64) -> Result<(), ApiError> {
+    let target = c
+        .app
+        .read(|conn| {
+            let Some(uri) = porchlight_app::db::moving::moved_to(conn, id)? else {
+                return Ok::<_, porchlight_app::db::Error>(None);
+            };
+            let local = c
+                .app
+                .federation
+                .as_ref()
+                .and_then(|f| f.me.local_username(&uri).map(String::from))
+                .or_else(|| uri.strip_prefix("/users/").map(String::from));
+            Ok(Some(match local {
+                Some(name) => Someone::Member(Box::new(
+                    match porchlight_app::db::accounts::member_by_username(conn, &name)? {
+                        Some(m) => m,
+                        None => return Ok(None),
+                    },
+                )),
+                None => match porchlight_app::db::federation::remote_by_uri(conn, &uri)? {
+                    Some(a) => Someone::Elsewhere(Box::new(a)),
+                    None => return Ok(None),
+                },
+            }))
+        })
+        .map_err(porchlight_app::AppError::from)?;
+    account["moved"] = match target {
+        Some(Someone::Member(m)) => member_account(
+            c.request.base_url,
+            &m,
+            counts(c, &m)?,
+            &c.account_emojis(m.id)?,
+        ),
+        Some(Someone::Elsewhere(a)) => remote_account_entity(c, &a),
+        None => Value::Null,
+    };
+    Ok(())
 }
 
 /// The code of conduct as Mastodon's instance rules, numbered as reports name them.
@@ -249,6 +293,13 @@ pub fn account_lookup(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
 }
 
 fn remote_account_json(c: &Caller, a: &RemoteAccount) -> Value {
+    let mut account = remote_account_entity(c, a);
+    // (Where they moved is a nicety: an account is still shown when it cannot be read.)
+    let _ = add_moved(c, &mut account, a.id);
+    account
+}
+
+fn remote_account_entity(c: &Caller, a: &RemoteAccount) -> Value {
     let avatar = a.avatar_url.as_deref().map(|u| c.app.media_path(u));
     let emojis = c.account_emojis(a.id).unwrap_or_default();
     let mut account = entities::remote_account(c.request.base_url, a, avatar.as_deref(), &emojis);

@@ -764,6 +764,7 @@ mod tests {
             bookmarked: true,
             viewer: Viewer::ANONYMOUS,
             remote_url: Some("https://elsewhere.example/notes/9".into()),
+            imported: false,
             media: vec![Media {
                 url: "https://elsewhere.example/pic.jpg".into(),
                 media_type: "image/jpeg".into(),

@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod announcements;
+pub mod archive;
 pub mod blocklists;
 pub mod bugle;
 pub mod emoji;
@@ -15,6 +16,7 @@ pub mod looks;
 pub mod member_care;
 pub mod members;
 pub mod moderation;
+pub mod moving;
 pub mod muting;
 pub mod neighborhood;
 pub mod notifications;
@@ -76,6 +78,8 @@ pub struct App {
     /// each may take tens of megabytes while it lasts, and a burst of uploads must not
     /// multiply that on a Pi.
     pub(crate) picture_work: std::sync::Mutex<()>,
+    /// Whether the thread that makes exports and reads imports is at work (one at a time).
+    pub(crate) archive_busy: std::sync::atomic::AtomicBool,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -104,6 +108,9 @@ impl porchlight_federation::workers::Host for WorkerHost {
         if let Err(e) = self.0.refresh_block_lists(porchlight_db::now()) {
             log::warn!("shared block lists: {e}");
         }
+        if self.0.archive_work_waiting() {
+            self.0.kick_archive_work();
+        }
     }
 }
 
@@ -121,6 +128,9 @@ impl App {
 
     /// Starts the delivery and inbox threads (none without federation).
     pub fn start_workers(self: &std::sync::Arc<Self>) -> porchlight_federation::workers::Workers {
+        if let Err(e) = self.resume_archive_work() {
+            log::warn!("exports and imports: {e}");
+        }
         porchlight_federation::workers::Workers::start(std::sync::Arc::new(WorkerHost(
             self.clone(),
         )))
@@ -346,6 +356,7 @@ impl App {
             data_dir: data_dir.to_path_buf(),
             announcements_up: std::sync::atomic::AtomicBool::new(announcements_up),
             picture_work: std::sync::Mutex::new(()),
+            archive_busy: std::sync::atomic::AtomicBool::new(false),
             camp_ready: std::sync::atomic::AtomicBool::new(false),
         })
     }

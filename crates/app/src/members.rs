@@ -175,7 +175,7 @@ fn verify_with(memory: &mut Vec<Block>, stored: &str, password: &str) -> bool {
 }
 
 impl App {
-    fn verify_password(&self, hash: &str, password: &str) -> bool {
+    pub(crate) fn verify_password(&self, hash: &str, password: &str) -> bool {
         let (reply, answer) = mpsc::channel();
         self.passwords.send(PasswordJob::Verify {
             hash: hash.to_string(),

@@ -216,6 +216,11 @@ impl App {
             {
                 return Ok(earlier);
             }
+            if let Some(there) = porchlight_db::moving::moved_to(tx, author)? {
+                return Err(AppError::Forbidden(format!(
+                    "This account has moved to {there} and takes no new posts; post from there."
+                )));
+            }
             let media = porchlight_core::media::check_attachments(compose.media)?;
             let mut prepared =
                 self.prepare(tx, compose.text, compose.content_warning, !media.is_empty())?;

@@ -32,6 +32,8 @@ pub struct Member {
     /// Their avatar and header pictures (`/files/NAME`), if they chose any.
     pub avatar: Option<String>,
     pub header: Option<String>,
+    /// The account they moved to (its actor id), once they have: this one then takes no posts.
+    pub moved_to: Option<String>,
 }
 
 impl Member {
@@ -196,6 +198,8 @@ pub struct PostView {
     pub viewer: Viewer,
     /// For a post from another server: where it lives there.
     pub remote_url: Option<String>,
+    /// Brought in from an archive of its author's (an earlier account's post, kept here).
+    pub imported: bool,
     /// Pictures and other files attached (posts from other servers only, for now).
     pub media: Vec<Media>,
     /// The preview of the post's first link, once it was fetched.
@@ -565,4 +569,30 @@ pub struct BlockSourceView {
     pub mode: &'static str,
     pub checked_at: Option<crate::UnixTime>,
     pub status: String,
+}
+
+/// An export or import of a member's archive, as their page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveJob {
+    pub id: i64,
+    pub account_id: AccountId,
+    /// An export (else an import).
+    pub export: bool,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    /// How far it is: posts written or read, of how many (0 of 0: not counted yet).
+    pub done: u64,
+    pub total: u64,
+    /// The archive's file, in the data folder.
+    pub file: String,
+    /// What it has to say when it ends: what it skipped and why, or why it failed.
+    pub report: String,
+    pub created_at: UnixTime,
+    pub finished_at: Option<UnixTime>,
+}
+
+impl ArchiveJob {
+    pub fn finished(&self) -> bool {
+        matches!(self.state.as_str(), "done" | "failed")
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod archive;
 pub mod blocklists;
 pub mod cards;
 pub mod conversations;
@@ -15,6 +16,7 @@ pub mod filters;
 pub mod lists;
 mod migrations;
 pub mod moderation;
+pub mod moving;
 pub mod muting;
 pub mod neighborhood;
 pub mod oauth;

@@ -804,6 +804,37 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX offered_blocks_pending ON offered_blocks (source) WHERE state = 'pending';
     "#,
+    // 27: leaving and arriving (docs/MOVING.md). Where an account moved to (a member who moved
+    // away, or someone elsewhere whose `Move` was believed), the other accounts a member says
+    // are theirs (their `alsoKnownAs`), the posts brought in from an archive (by the original's
+    // id, so that importing twice adds nothing), and the exports and imports, each a job with
+    // its progress, the archive's file in the data folder, and what it could not do.
+    r#"
+    ALTER TABLE accounts ADD COLUMN moved_to TEXT;
+    ALTER TABLE accounts ADD COLUMN moved_at INTEGER;
+    CREATE TABLE account_aliases (
+        account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        uri        TEXT NOT NULL,
+        added_at   INTEGER NOT NULL,
+        PRIMARY KEY (account_id, uri)
+    ) WITHOUT ROWID;
+    ALTER TABLE posts ADD COLUMN imported_from TEXT;
+    CREATE UNIQUE INDEX posts_imported ON posts (author_id, imported_from)
+        WHERE imported_from IS NOT NULL;
+    CREATE TABLE archive_jobs (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('export', 'import')),
+        state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        done        INTEGER NOT NULL DEFAULT 0,
+        total       INTEGER NOT NULL DEFAULT 0,
+        file        TEXT NOT NULL,
+        report      TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        finished_at INTEGER
+    );
+    CREATE INDEX archive_jobs_account ON archive_jobs (account_id, id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -51,7 +51,7 @@ const VIEWER_FLAGS: &str =
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
        EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
-       pa.domain, sa.domain, s.url, sa.avatar_url";
+       pa.domain, sa.domain, s.url, sa.avatar_url, s.imported_from IS NOT NULL";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -120,6 +120,7 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         bookmarked: row.get(21)?,
         viewer,
         remote_url: row.get(26)?,
+        imported: row.get(28)?,
         media: Vec::new(),
         card: None,
         poll: None,
@@ -174,6 +175,10 @@ pub enum Query {
         replies: porchlight_core::lists::RepliesPolicy,
     },
 }
+
+/// Keeps posts brought in from an archive off the timelines: they are old, and would stand on
+/// top of everyone's as new (they are on their author's profile and in search).
+const NOT_IMPORTED: &str = "+p.imported_from IS NULL";
 
 /// Keeps the people on the reader's exclusive lists off their home timeline.
 const NOT_IN_EXCLUSIVE_LIST: &str = "NOT EXISTS (SELECT 1 FROM list_members lm JOIN lists l ON l.id = lm.list_id \
@@ -234,7 +239,7 @@ impl Query {
                     String::new()
                 };
                 home_condition = format!(
-                    "p.id < ?3 AND ({author} = ?1 OR {author} IN (SELECT followee_id FROM follows WHERE follower_id = ?1)){exclusive}"
+                    "p.id < ?3 AND ({author} = ?1 OR {author} IN (SELECT followee_id FROM follows WHERE follower_id = ?1)) AND {NOT_IMPORTED}{exclusive}"
                 );
                 ("FROM posts p", home_condition.as_str(), "p.id")
             }
@@ -251,18 +256,18 @@ impl Query {
                     ),
                 };
                 list_condition = format!(
-                    "p.id < ?3 AND +p.author_id IN (SELECT account_id FROM list_members WHERE list_id = ?4) AND {replies}"
+                    "p.id < ?3 AND +p.author_id IN (SELECT account_id FROM list_members WHERE list_id = ?4) AND {replies} AND {NOT_IMPORTED}"
                 );
                 ("FROM posts p", list_condition.as_str(), "p.id")
             }
             Query::Local => (
                 "FROM posts p",
-                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local', 'neighborhood')",
+                "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NULL AND +p.audience IN ('public', 'local', 'neighborhood') AND +p.imported_from IS NULL",
                 "p.id",
             ),
             Query::Hashtag(_) => (
                 "FROM post_tags t CROSS JOIN posts p ON p.id = t.post_id",
-                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local', 'neighborhood')",
+                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local', 'neighborhood') AND +p.imported_from IS NULL",
                 "t.post_id",
             ),
             Query::Federated => (
@@ -272,7 +277,7 @@ impl Query {
             ),
             Query::Neighborhood => (
                 "FROM posts p",
-                "p.id < ?3 AND +p.boost_of IS NULL AND +p.audience = 'neighborhood'",
+                "p.id < ?3 AND +p.boost_of IS NULL AND +p.audience = 'neighborhood' AND +p.imported_from IS NULL",
                 "p.id",
             ),
             Query::Profile(_) => (

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod identity;
 pub mod inbox;
 pub mod media;
+pub mod moving;
 pub mod neighborhood;
 pub mod outbox;
 pub mod push;

@@ -31,17 +31,7 @@ pub fn note_for(
     if post.author_domain.is_some() || post.boost_of.is_some() {
         return Ok(None);
     }
-    let mentioned = store::mentioned(conn, post.id)?;
-    let mentions: Vec<(String, String)> = mentioned
-        .iter()
-        .map(|m| match (&m.domain, &m.uri) {
-            (Some(domain), Some(uri)) => (uri.clone(), format!("@{}@{domain}", m.username)),
-            _ => (
-                me.actor_id(&m.username),
-                format!("@{}@{}", m.username, me.host),
-            ),
-        })
-        .collect();
+    let mentions = mentions_of(conn, me, post.id)?;
     let mention_ids: Vec<String> = mentions.iter().map(|(id, _)| id.clone()).collect();
     let neighborhood = match post.audience {
         Audience::Neighborhood => porchlight_db::neighborhood::neighborhood_uri(conn)?,
@@ -55,6 +45,80 @@ pub fn note_for(
     ) else {
         return Ok(None);
     };
+    let note = note_body(conn, me, post, &mentions, &addressing)?;
+    Ok(Some((note, addressing)))
+}
+
+/// A member's post as their archive keeps it (docs/MOVING.md): the Note it would be sent as,
+/// for every audience, camp-only included (addressed to nobody elsewhere, with the audience
+/// named in `porchlightAudience` so that another camp can keep it as narrow), its pictures
+/// pointing into the archive's `media_attachments/files/` (the file names are returned, to be
+/// written there). None for a boost or someone else's post.
+pub fn archived_note(
+    conn: &Connection,
+    me: &Identity,
+    post: &OutgoingPost,
+) -> porchlight_db::Result<Option<(Value, Vec<String>)>> {
+    if post.author_domain.is_some() || post.boost_of.is_some() {
+        return Ok(None);
+    }
+    let mentions = mentions_of(conn, me, post.id)?;
+    let mention_ids: Vec<String> = mentions.iter().map(|(id, _)| id.clone()).collect();
+    let addressing = documents::addressing(
+        post.audience,
+        &me.followers(&post.author_username),
+        &mention_ids,
+        None,
+    )
+    .unwrap_or(Addressing {
+        to: Vec::new(),
+        cc: Vec::new(),
+    });
+    let mut note = note_body(conn, me, post, &mentions, &addressing)?;
+    let files_base = format!("{}/files/", me.base_url);
+    let mut files = Vec::new();
+    if let Some(Value::Array(attachments)) = note.get_mut("attachment") {
+        for attachment in attachments {
+            if let Some(name) = attachment["url"]
+                .as_str()
+                .and_then(|u| u.strip_prefix(&files_base))
+                .map(String::from)
+            {
+                attachment["url"] = Value::String(format!("/media_attachments/files/{name}"));
+                files.push(name);
+            }
+        }
+    }
+    note["porchlightAudience"] = Value::String(post.audience.as_str().into());
+    Ok(Some((note, files)))
+}
+
+/// The people a post mentions: (actor id, `@name@host`).
+fn mentions_of(
+    conn: &Connection,
+    me: &Identity,
+    post: PostId,
+) -> porchlight_db::Result<Vec<(String, String)>> {
+    Ok(store::mentioned(conn, post)?
+        .iter()
+        .map(|m| match (&m.domain, &m.uri) {
+            (Some(domain), Some(uri)) => (uri.clone(), format!("@{}@{domain}", m.username)),
+            _ => (
+                me.actor_id(&m.username),
+                format!("@{}@{}", m.username, me.host),
+            ),
+        })
+        .collect())
+}
+
+/// The Note of a local post with the given addressing.
+fn note_body(
+    conn: &Connection,
+    me: &Identity,
+    post: &OutgoingPost,
+    mentions: &[(String, String)],
+    addressing: &Addressing,
+) -> porchlight_db::Result<Value> {
     let in_reply_to = match post.in_reply_to {
         Some(parent) => Some(match store::post_uri(conn, parent)? {
             Some(uri) => uri,
@@ -110,8 +174,8 @@ pub fn note_for(
         in_reply_to: in_reply_to.as_deref(),
         published: post.created_at,
         updated: post.edited_at,
-        addressing: &addressing,
-        mentions: &mentions,
+        addressing,
+        mentions,
         hashtags: &hashtags,
         attachments: &attachments,
         poll: poll.as_ref(),
@@ -127,7 +191,7 @@ pub fn note_for(
         ),
         None => note,
     };
-    Ok(Some((note, addressing)))
+    Ok(note)
 }
 
 /// Where a post goes: its author's remote followers (one delivery per server with a shared
@@ -557,11 +621,13 @@ pub fn member_emojis(
         .collect())
 }
 
+/// `aliases`: the accounts elsewhere the member says are theirs (`alsoKnownAs`).
 pub fn actor_document(
     me: &Identity,
     member: &porchlight_db::accounts::Member,
     public_pem: &str,
     emojis: &[(String, String)],
+    aliases: &[String],
 ) -> Value {
     let id = me.actor_id(&member.username);
     if member.suspended_at.is_some() {
@@ -594,7 +660,7 @@ pub fn actor_document(
             porchlight_core::text::escape_html(&member.who_i_am),
         )]
     };
-    documents::actor(&documents::Actor {
+    let mut doc = documents::actor(&documents::Actor {
         id: &id,
         kind: "Person",
         username: &member.username,
@@ -618,7 +684,9 @@ pub fn actor_document(
             .as_ref()
             .map(|h| format!("{}{h}", me.base_url))
             .as_deref(),
-    })
+    });
+    documents::add_migration(&mut doc, aliases, member.moved_to.as_deref());
+    doc
 }
 
 /// A member changed their profile: servers that follow them hear of it. A member without keys
@@ -635,7 +703,14 @@ pub fn profile_updated(
     let Some((_, public_pem)) = store::member_keys(conn, member)? else {
         return Ok(0);
     };
-    let doc = actor_document(me, &m, &public_pem, &member_emojis(conn, me, m.id)?);
+    let aliases = porchlight_db::moving::aliases(conn, member)?;
+    let doc = actor_document(
+        me,
+        &m,
+        &public_pem,
+        &member_emojis(conn, me, m.id)?,
+        &aliases,
+    );
     let actor = me.actor_id(&m.username);
     let activity = activities::update_actor(
         &format!("{actor}#updates/{now}"),
@@ -645,6 +720,26 @@ pub fn profile_updated(
     );
     let inboxes = store::follower_inboxes(conn, member)?;
     queue(conn, Some(member), &activity, inboxes, now)
+}
+
+/// A member moved to `target` (an actor id whose `alsoKnownAs` names them): `Move`, to the
+/// servers of everyone who follows them, whose follows then go to the target.
+pub fn moved(
+    conn: &Connection,
+    me: &Identity,
+    member: LocalActor,
+    target: &str,
+    now: UnixTime,
+) -> porchlight_db::Result<usize> {
+    let actor = me.actor_id(member.username);
+    let activity = activities::move_account(
+        &format!("{actor}#moves/{now}"),
+        &actor,
+        target,
+        &me.followers(member.username),
+    );
+    let inboxes = store::follower_inboxes(conn, member.id)?;
+    queue(conn, Some(member.id), &activity, inboxes, now)
 }
 
 /// The `Delete` of a removed member's actor, and the inboxes it goes to.

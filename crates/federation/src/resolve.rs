@@ -50,6 +50,9 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
         let id = store::upsert_remote(tx, &account, now())?;
         porchlight_db::emoji::set_for_account(tx, id, &actor.emojis)?;
         porchlight_db::moderation::set_origin_suspension(tx, id, actor.suspended, now())?;
+        if let Some(target) = &actor.moved_to {
+            porchlight_db::moving::set_moved(tx, id, target, now())?;
+        }
         Ok::<_, FedError>(store::remote_by_id(tx, id)?.unwrap_or(RemoteAccount { id, ..account }))
     })
 }
@@ -73,6 +76,22 @@ pub fn actor(
     {
         return Ok(known);
     }
+    Ok(actor_document(fed, db, uri)?.1)
+}
+
+/// A remote actor's document, fetched now (never from what is stored), and stored: for what
+/// must not be decided on an old copy, such as whether it names someone in `alsoKnownAs`.
+pub fn actor_document(
+    fed: &Federation,
+    db: &Db,
+    uri: &str,
+) -> Result<(RemoteActor, RemoteAccount), FedError> {
+    if fed.me.local_username(uri).is_some() || inbound::same_origin(uri, &fed.me.base_url) {
+        return Err(FedError::Invalid(
+            "that is an account of this server".into(),
+        ));
+    }
+    refuse_suspended(db, uri)?;
     let (doc, fetched_from) = fed.fetch(db, uri)?;
     let actor = RemoteActor::from_json(&doc, &fetched_from).map_err(|e| FedError::Invalid(e.0))?;
     if actor.id != uri {
@@ -84,7 +103,8 @@ pub fn actor(
             ));
         }
     }
-    store_actor(db, &actor)
+    let account = store_actor(db, &actor)?;
+    Ok((actor, account))
 }
 
 /// The actor who owns a signing key: known, or fetched through the key's URL.

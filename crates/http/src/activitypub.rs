@@ -317,11 +317,17 @@ fn actor_document(s: &State, fed: &Federation, member: &Member) -> Response {
         Ok(k) => k,
         Err(e) => return unavailable(e),
     };
-    let emojis = match s.app.read(|c| outbox::member_emojis(c, &fed.me, member.id)) {
+    let read = s.app.read(|c| {
+        Ok::<_, porchlight_app::db::Error>((
+            outbox::member_emojis(c, &fed.me, member.id)?,
+            porchlight_app::db::moving::aliases(c, member.id)?,
+        ))
+    });
+    let (emojis, aliases) = match read {
         Ok(e) => e,
         Err(e) => return unavailable(e),
     };
-    let doc = outbox::actor_document(&fed.me, member, key.public_pem(), &emojis);
+    let doc = outbox::actor_document(&fed.me, member, key.public_pem(), &emojis, &aliases);
     json_response(200, AP_CONTENT_TYPE, &doc)
 }
 

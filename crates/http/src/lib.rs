@@ -8,6 +8,7 @@ mod limiter;
 mod pages;
 mod request;
 mod router;
+mod sendfile;
 mod streaming;
 
 use std::convert::Infallible;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::server::conn::http1;
@@ -29,6 +30,9 @@ use tokio::net::TcpListener;
 
 pub use pages::{Access, PageMethod, ROUTES as PAGE_ROUTES};
 pub use request::{Request, Response};
+
+/// What a response carries: bytes in memory, or a file streamed from disk.
+type ResponseBody = Either<Full<Bytes>, sendfile::FileBody>;
 
 /// The largest request body accepted: forms are small (a post is 500 characters; the code of
 /// conduct at most 10,000).
@@ -49,6 +53,8 @@ const MAX_CONNECTIONS: usize = 768;
 /// comes at once; a picture's worth from a phone on a poor line gets longer.
 const BODY_DEADLINE: Duration = Duration::from_secs(20);
 const LARGE_BODY_DEADLINE: Duration = Duration::from_secs(180);
+/// An archive to bring in may be a hundred megabytes from a home's slow upload.
+const IMPORT_BODY_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 /// How many large signed activities (over the form limit) the inboxes hold at a time: a budget
 /// of their own, so that other servers never take the members' turns, nor members theirs.
@@ -68,6 +74,8 @@ fn body_limit(path: &str, multipart: bool) -> usize {
         {
             2 * MAX_UPLOAD_BYTES
         }
+        // An archive or a list to bring in.
+        "/settings/import" if multipart => pages::MAX_IMPORT_BYTES,
         // A camp emoji's picture, with room for the form around it.
         "/admin/emoji" if multipart => porchlight_core::emoji::MAX_BYTES * 2,
         _ => MAX_BODY_BYTES,
@@ -356,7 +364,7 @@ async fn redirect(
     state: Arc<State>,
     https_port: Option<u16>,
     req: hyper::Request<Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> Result<hyper::Response<ResponseBody>, Infallible> {
     if req.uri().path() == "/health" {
         return Ok(finish(Response::text(200, "ok"), false));
     }
@@ -402,14 +410,14 @@ async fn handle(
     state: Arc<State>,
     remote: SocketAddr,
     req: hyper::Request<Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> Result<hyper::Response<ResponseBody>, Infallible> {
     if streaming::wants_stream(&req) {
         let host = req
             .headers()
             .get(header::HOST)
             .and_then(|v| v.to_str().ok());
         let base = state.base_url(host);
-        return Ok(streaming::open(state, req, base).await);
+        return Ok(streaming::open(state, req, base).await.map(Either::Left));
     }
     let accepts_gzip = req
         .headers()
@@ -477,7 +485,9 @@ async fn handle(
     let deadline = state
         .config
         .body_deadline
-        .unwrap_or(if limit > MAX_BODY_BYTES {
+        .unwrap_or(if limit >= pages::MAX_IMPORT_BYTES {
+            IMPORT_BODY_DEADLINE
+        } else if limit > MAX_BODY_BYTES {
             LARGE_BODY_DEADLINE
         } else {
             BODY_DEADLINE
@@ -536,7 +546,12 @@ async fn handle(
 }
 
 /// Turns a response into hyper's form: security headers, and gzip for text when accepted.
-fn finish(response: Response, accepts_gzip: bool) -> hyper::Response<Full<Bytes>> {
+fn finish(mut response: Response, accepts_gzip: bool) -> hyper::Response<ResponseBody> {
+    let send_file = response
+        .headers
+        .iter()
+        .position(|(name, _)| *name == sendfile::SEND_FILE)
+        .map(|at| response.headers.remove(at).1);
     let compressible = response.content_type.starts_with("text/")
         || response.content_type.starts_with("application/javascript");
     let (body, gzipped) = if accepts_gzip && compressible && response.body.len() > 1024 {
@@ -574,9 +589,15 @@ fn finish(response: Response, accepts_gzip: bool) -> hyper::Response<Full<Bytes>
             builder = builder.header(name, value);
         }
     }
-    builder
-        .body(Full::new(body))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::from_static(b"internal error"))))
+    let body = match send_file {
+        Some(path) => Either::Right(sendfile::FileBody::start(path.into())),
+        None => Either::Left(Full::new(body)),
+    };
+    builder.body(body).unwrap_or_else(|_| {
+        hyper::Response::new(Either::Left(Full::new(Bytes::from_static(
+            b"internal error",
+        ))))
+    })
 }
 
 fn gzip(data: &[u8]) -> Bytes {

@@ -216,6 +216,38 @@ impl Response {
         }
     }
 
+    /// A file to download, streamed from disk (see `sendfile`); `download_name` is what the
+    /// browser saves it as (letters, digits, `-`, `_` and `.` only).
+    pub fn send_file(
+        path: &std::path::Path,
+        content_type: &'static str,
+        download_name: &str,
+    ) -> Response {
+        let name: String = download_name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let mut headers = vec![
+            (
+                crate::sendfile::SEND_FILE,
+                path.to_string_lossy().into_owned(),
+            ),
+            (
+                "content-disposition",
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ];
+        if let Ok(meta) = std::fs::metadata(path) {
+            headers.push(("content-length", meta.len().to_string()));
+        }
+        Response {
+            status: 200,
+            content_type,
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
     pub fn with_status(mut self, status: u16) -> Response {
         self.status = status;
         self

@@ -102,6 +102,29 @@ enum Command {
         #[arg(long, value_name = "N")]
         keep: Option<usize>,
     },
+    /// Write a member's archive (what their "Download your data" gives) to a zip file.
+    Export {
+        #[command(flatten)]
+        common: Common,
+        /// The member's username.
+        name: String,
+        #[arg(long, value_name = "FILE.zip")]
+        to: PathBuf,
+    },
+    /// Bring an archive (Mastodon's, GoToSocial's or a camp's), or one of Mastodon's CSV
+    /// lists, into a member's account, as their "Bring your things here" does.
+    Import {
+        #[command(flatten)]
+        common: Common,
+        /// The member's username.
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// For a CSV list: which one (following, lists, mutes, blocks, domain_blocks,
+        /// bookmarks).
+        #[arg(long, value_name = "KIND")]
+        list: Option<String>,
+    },
     /// Block whole servers for everyone here, list the blocks, or move block lists in and out.
     Block {
         #[command(subcommand)]
@@ -469,6 +492,44 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Restore { common, from } => restore(&Config::load(&common)?, &from),
         Command::Block { command } => block(command),
+        Command::Export { common, name, to } => {
+            let app = open(&Config::load(&common)?)?;
+            let member = app
+                .account_by_handle(&name)
+                .map_err(|_| format!("there is no member {name}"))?;
+            app.export_to(member, &to, |done, total| {
+                eprint!("\r{done} of {total} posts written");
+            })
+            .map_err(explain)?;
+            eprintln!();
+            println!("Wrote {}.", to.display());
+            Ok(())
+        }
+        Command::Import {
+            common,
+            name,
+            from,
+            list,
+        } => {
+            let list = match list.as_deref() {
+                None => None,
+                Some(kind) => Some(porchlight_app::archive::ListKind::parse(kind).ok_or_else(|| {
+                    format!("unknown list \"{kind}\"; use following, lists, mutes, blocks, domain_blocks or bookmarks")
+                })?),
+            };
+            let app = open(&Config::load(&common)?)?;
+            let member = app
+                .account_by_handle(&name)
+                .map_err(|_| format!("there is no member {name}"))?;
+            let report = app
+                .import_from(member, &from, list, |done, _| {
+                    eprint!("\r{done} posts read");
+                })
+                .map_err(explain)?;
+            eprintln!();
+            println!("{report}");
+            Ok(())
+        }
     }
 }
 

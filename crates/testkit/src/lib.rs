@@ -231,6 +231,16 @@ impl TestCamp {
         b
     }
 
+    /// A member's actor document, as other servers fetch it.
+    pub fn actor_document(&self, name: &str) -> serde_json::Value {
+        let answer = self.browser().get_with(
+            &format!("/users/{name}"),
+            &[("accept", "application/activity+json")],
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        serde_json::from_str(&answer.body).expect("an actor document")
+    }
+
     /// Counts rows of a table (to prove that a refused request stored nothing).
     pub fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");

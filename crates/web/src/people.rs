@@ -19,6 +19,17 @@ pub struct ProfileView<'a> {
     pub boundaries: Option<Boundaries>,
     /// The camp emoji their name and bio use.
     pub emojis: &'a [porchlight_core::views::Emoji],
+    /// Where they moved, once they have: (link, how it is shown).
+    pub moved_to: Option<(&'a str, &'a str)>,
+}
+
+/// The pointer a moved account's profile shows above everything else.
+fn moved_banner(moved_to: Option<(&str, &str)>) -> Markup {
+    html! {
+        @if let Some((link, shown)) = moved_to {
+            p.notice #moved { "This account has moved to " a href=(link) { strong { (shown) } } ". Its posts stay readable here." }
+        }
+    }
 }
 
 /// What a member keeps away from themself about someone.
@@ -68,6 +79,7 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
         chrome,
         m.shown_name(),
         html! {
+            (moved_banner(view.moved_to))
             section.card {
                 @if let Some(header) = &m.header { img.header src=(header) alt="" width="1500" height="500"; }
                 h1 { (crate::member_avatar(m)) (crate::with_emojis(m.shown_name(), view.emojis)) }
@@ -132,6 +144,8 @@ pub struct RemoteProfileView<'a> {
     pub posts: Option<i64>,
     /// The custom emoji their name and bio use (this camp's copies).
     pub emojis: &'a [porchlight_core::views::Emoji],
+    /// Where they moved, once they have (their `Move` was believed): (link, how it is shown).
+    pub moved_to: Option<(&'a str, &'a str)>,
 }
 
 /// "12 followers · 3 following · 40 posts", with what is known.
@@ -158,6 +172,7 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
         chrome,
         name,
         html! {
+            (moved_banner(view.moved_to))
             section.card {
                 @if let Some(header) = &view.header { img.header src=(header) alt="" width="1500" height="500"; }
                 h1 {

@@ -54,6 +54,9 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                         time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }
                     }
                 }
+                @if post.imported {
+                    span.imported.hint title="Brought in from an archive of an earlier account" { " · from an earlier account" }
+                }
                 @if let Some(url) = &post.remote_url {
                     a.origin href=(url) rel="nofollow noopener noreferrer" title="Read it on its own server" { "↗" }
                 }

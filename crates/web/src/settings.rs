@@ -100,6 +100,7 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                 p { button type="submit" { "Save" } }
             }
             p { a href="/bookmarks" { "Your bookmarks" } }
+            p #moving-link { a href="/settings/moving" { "Moving and your data" } span.hint { " — download everything of yours, bring an archive in from elsewhere, or move your account" } }
             section.card #kept-away {
                 h2 { "Muted and blocked" }
                 @if view.kept_away.is_empty() {

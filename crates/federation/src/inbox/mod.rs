@@ -1,7 +1,7 @@
 //! The inbox: a signed POST is checked (signature, key owner, origin, blocks), stored as a job
 //! and answered 202; a worker then does what it says. Each kind of activity is read into a
 //! typed value and applied by its own file here (`follow`, `answer` for Accept and Reject,
-//! `post` for Create and Update, `delete`, `announce`, `like`, `block`, `undo`, and
+//! `post` for Create and Update, `delete`, `announce`, `like`, `block`, `undo`, `moved` for Move, and
 //! `neighborhood` for the messages between camps of docs/NEIGHBORHOODS.md); `process`
 //! is the one place that dispatches them.
 
@@ -12,6 +12,7 @@ mod delete;
 mod flag;
 mod follow;
 mod like;
+mod moved;
 mod neighborhood;
 mod post;
 mod undo;
@@ -184,6 +185,7 @@ enum Read {
     Block(block::Block),
     Flag(flag::Flag),
     Undo(undo::Undo),
+    Move(moved::Move),
     Neighborhood(neighborhood::NeighborhoodMessage),
     /// A kind this camp does nothing with.
     Ignored(String),
@@ -207,6 +209,7 @@ impl Inbound {
             "Block" => Read::Block(block::Block::read(activity)?),
             "Flag" => Read::Flag(flag::Flag::read(activity)?),
             "Undo" => Read::Undo(undo::Undo::read(activity, actor_id)?),
+            "Move" => Read::Move(moved::Move::read(activity)?),
             other => Read::Ignored(other.to_string()),
         }))
     }
@@ -222,6 +225,7 @@ impl Inbound {
             Read::Block(a) => a.apply(cx),
             Read::Flag(a) => a.apply(cx),
             Read::Undo(a) => a.apply(cx),
+            Read::Move(a) => a.apply(cx),
             Read::Neighborhood(a) => a.apply(cx),
             Read::Ignored(other) => {
                 log::debug!("ignored a {other} from {}", cx.actor.uri);

@@ -9,6 +9,7 @@ mod care;
 mod consent;
 mod entry;
 mod events;
+mod moving;
 mod neighborhood;
 mod people;
 mod posts;
@@ -23,6 +24,7 @@ use porchlight_web as web;
 use web::Nav;
 
 use crate::{Request, Response, State};
+pub(crate) use moving::MAX_IMPORT_BYTES;
 pub(crate) use session::SESSION_COOKIE;
 use session::Visit;
 
@@ -193,6 +195,14 @@ pub static ROUTES: &[Route] = &[
     post("/settings/password", Member, settings::password),
     post("/settings/audience", Member, settings::audience),
     post("/settings/bugle", Member, settings::bugle),
+    // Leaving and arriving: archives, earlier accounts, moving away.
+    get("/settings/moving", Member, moving::show),
+    post("/settings/export", Member, moving::export),
+    get("/settings/export/{id}", Member, moving::download),
+    post("/settings/import", Member, moving::import),
+    post("/settings/aliases", Member, moving::add_alias),
+    post("/settings/aliases/remove", Member, moving::remove_alias),
+    post("/settings/move", Member, moving::move_away),
     post(
         "/announcements/{id}/dismiss",
         Member,

@@ -74,7 +74,9 @@ fn local_profile(x: &Ctx, username: &str) -> AppResult<Response> {
     })?;
     let data = x.read_page(&Query::Profile(member.id))?;
     let emojis = x.s.app.account_emojis(member.id)?;
+    let moved = x.s.app.moved_to_shown(member.id)?;
     let view = web::ProfileView {
+        moved_to: moved.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
         emojis: &emojis,
         member: &member,
         following,
@@ -115,7 +117,9 @@ fn remote_profile(x: &Ctx, handle: &str) -> AppResult<Response> {
     };
     let data = x.read_page(&Query::Profile(account.id))?;
     let emojis = s.app.account_emojis(account.id)?;
+    let moved = s.app.moved_to_shown(account.id)?;
     let view = web::RemoteProfileView {
+        moved_to: moved.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
         handle: &canonical,
         display_name: &account.display_name,
         bio_html: &account.bio,

@@ -121,6 +121,20 @@ impl Fedify {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
     }
 
+    /// fedi follows a member of the camp; returns once the camp has the follow.
+    fn follow_member(&self, camp: &TestCamp, name: &str) -> Value {
+        let fedi_id = format!("{}/users/fedi", self.base);
+        let follow = self.control(
+            "POST",
+            "/control/follow",
+            Some(&json!({ "handle": format!("{name}@{}", camp.host()) })),
+        );
+        camp.wait_for(&format!("fedi's follow of {name}"), |c| {
+            follows(c, &fedi_id, name) == 1
+        });
+        follow
+    }
+
     /// The activities Fedify's inbox listeners were handed (all with verified signatures).
     fn received(&self) -> Vec<Value> {
         match self.control("GET", "/control/received", None) {
@@ -308,12 +322,7 @@ fn polls_go_both_ways_with_a_fedify_server() {
     let ana_id = format!("{}/users/ana", camp.base);
     let fedi_id = format!("{}/users/fedi", fedify.base);
     let fedi_handle = format!("fedi@{}", fedify.host());
-    fedify.control(
-        "POST",
-        "/control/follow",
-        Some(&json!({ "handle": format!("ana@{}", camp.host()) })),
-    );
-    camp.wait_for("fedi's follow of Ana", |c| follows(c, &fedi_id, "ana") == 1);
+    fedify.follow_member(&camp, "ana");
     ana.get(&format!("/search?q=@{fedi_handle}"));
     ana.post(&format!("/@{fedi_handle}/follow"), &[]);
     camp.wait_for("Fedify's Accept", |c| follows(c, "ana", &fedi_id) == 1);
@@ -366,4 +375,97 @@ fn polls_go_both_ways_with_a_fedify_server() {
     assert_eq!(names, ["yes", "no"]);
     let requests = fedify.requests();
     assert_eq!(requests["errors"], json!([]), "{requests:#}");
+}
+
+/// Moving both ways with an independent server, the way Mastodon does it. Out: Fedify's `fedi`
+/// names Ana as its own (`alsoKnownAs`, written by Fedify), Ana moves there from her settings,
+/// Fedify verifies and takes the `Move`, and Bo here, who followed Ana, now follows fedi
+/// (Fedify accepted his follow). In: Dee here names fedi as her earlier account, Fedify sends
+/// fedi's `Move` (built and signed by Fedify) to its followers, and Cy and Bo here follow Dee.
+#[test]
+fn accounts_move_between_a_camp_and_a_fedify_server_both_ways() {
+    let Some(fedify) = Fedify::start() else {
+        return;
+    };
+    let camp = TestCamp::federating();
+    camp.allow_peers(&[fedify.address]);
+    for (name, role) in [
+        ("ana", Role::Host),
+        ("bo", Role::Member),
+        ("cy", Role::Member),
+    ] {
+        camp.add_member(name, role);
+    }
+    let ana_id = format!("{}/users/ana", camp.base);
+    let fedi_id = format!("{}/users/fedi", fedify.base);
+    let fedi_handle = format!("fedi@{}", fedify.host());
+
+    // (a) Out. fedi follows Ana; so does Bo, here.
+    fedify.follow_member(&camp, "ana");
+    let mut bo = camp.logged_in("bo");
+    assert_eq!(bo.post("/@ana/follow", &[]).status, 303);
+    // Before fedi names Ana, the move is refused and nothing changes.
+    let mut ana = camp.logged_in("ana");
+    crate::moving::refused_move(&camp, &mut ana, &fedi_handle);
+    fedify.control("POST", "/control/alias", Some(&json!({ "uri": ana_id })));
+    // A wrong password moves nothing either.
+    let wrong = ana.post(
+        "/settings/move",
+        &[("target", &fedi_handle), ("password", "not it at all")],
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    let moved = ana.post(
+        "/settings/move",
+        &[
+            ("target", &fedi_handle),
+            ("password", porchlight_testkit::PASSWORD),
+        ],
+    );
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    let received = fedify.wait_for("Ana's Move", |a| a["type"] == "Move");
+    assert_eq!(received["actor"], ana_id, "{received}");
+    assert_eq!(received["object"], ana_id, "{received}");
+    assert_eq!(received["target"], fedi_id, "{received}");
+    assert_eq!(received["verified"], true);
+    camp.wait_for("Bo to follow fedi instead of Ana", |c| {
+        follows(c, "bo", &fedi_id) == 1 && follows(c, "bo", "ana") == 0
+    });
+    // Ana's profile points there and stays readable; she posts no more; her actor says where.
+    camp.browser()
+        .get("/@ana")
+        .assert_status(200)
+        .assert_contains("This account has moved to")
+        .assert_contains(&format!("@{fedi_handle}"));
+    let post = ana.post("/posts", &[("text", "still here?"), ("audience", "public")]);
+    assert_eq!(post.status, 403, "{}", post.body);
+    assert_eq!(
+        camp.query_i64("SELECT COUNT(*) FROM posts WHERE text = 'still here?'"),
+        0
+    );
+    let actor = camp.actor_document("ana");
+    assert_eq!(actor["movedTo"], fedi_id, "{actor}");
+
+    // (b) In. Cy follows fedi; Dee, new here, names fedi as her earlier account; fedi moves.
+    camp.add_member("dee", Role::Member);
+    let dee_id = format!("{}/users/dee", camp.base);
+    let mut cy = camp.logged_in("cy");
+    assert_eq!(cy.post(&format!("/@{fedi_handle}/follow"), &[]).status, 303);
+    camp.wait_for("Cy's follow of fedi to be accepted", |c| {
+        follows(c, "cy", &fedi_id) == 1
+    });
+    let mut dee = camp.logged_in("dee");
+    let named = dee.post("/settings/aliases", &[("account", &fedi_handle)]);
+    assert_eq!(named.status, 303, "{}", named.body);
+    let actor = camp.actor_document("dee");
+    assert_eq!(actor["alsoKnownAs"], json!([fedi_id]), "{actor}");
+    fedify.control("POST", "/control/move", Some(&json!({ "target": dee_id })));
+    camp.wait_for("Cy and Bo to follow Dee instead of fedi", |c| {
+        follows(c, "cy", "dee") == 1
+            && follows(c, "bo", "dee") == 1
+            && follows(c, "cy", &fedi_id) == 0
+            && follows(c, "bo", &fedi_id) == 0
+    });
+    cy.get(&format!("/@{fedi_handle}"))
+        .assert_contains("This account has moved to")
+        .assert_contains("@dee");
 }

@@ -18,6 +18,7 @@ mod masto_js;
 mod mastodon_py;
 mod megalodon;
 mod members;
+mod moving;
 mod neighborhoods;
 mod pages;
 mod polls;
