@@ -13,7 +13,7 @@
 //! as new: they are on the member's profile and in search.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -185,32 +185,41 @@ impl App {
         Ok(path)
     }
 
-    /// Takes an upload to bring in: a zip archive (Mastodon's, or a camp's), or one of
-    /// Mastodon's CSV lists (`list` says which). It is checked, kept in the imports folder and
-    /// read in the background.
+    /// Takes a file to bring in (sent with the form, on disk): a zip archive (Mastodon's, or a
+    /// camp's), or one of Mastodon's CSV lists (`list` says which). It is checked, moved to the
+    /// imports folder and read in the background.
     pub fn request_import(
         self: &Arc<Self>,
         member: AccountId,
-        bytes: &[u8],
+        upload: &Path,
         list: Option<ListKind>,
     ) -> AppResult<i64> {
         let me = self
             .db
             .read(|c| accounts::member_by_id(c, member))?
             .ok_or(AppError::NotSignedIn)?;
-        if bytes.is_empty() {
+        let unreadable = |e: std::io::Error| {
+            AppError::Invalid(format!(
+                "Could not read the file: {e}. Nothing was brought in."
+            ))
+        };
+        let size = std::fs::metadata(upload).map_err(unreadable)?.len();
+        if size == 0 {
             return Err(AppError::Invalid(
                 "The file is empty; nothing was brought in.".into(),
             ));
         }
+        let mut start = [0u8; 4];
+        std::io::Read::read_exact(&mut File::open(upload).map_err(unreadable)?, &mut start)
+            .unwrap_or_default();
         let stem = format!(
             "{IMPORTS}/{}-{}-{}",
             me.username,
             now(),
             self.random_token(4)
         );
-        let file = if bytes.starts_with(b"PK\x03\x04") {
-            Reader::open(std::io::Cursor::new(bytes)).map_err(refused)?;
+        let file = if &start == b"PK\x03\x04" {
+            Reader::open(File::open(upload).map_err(unreadable)?).map_err(refused)?;
             format!("{stem}.zip")
         } else {
             let kind = list.ok_or_else(|| {
@@ -220,7 +229,7 @@ impl App {
                         .into(),
                 )
             })?;
-            if bytes.len() as u64 > porchlight_archive::MAX_CSV_BYTES {
+            if size > porchlight_archive::MAX_CSV_BYTES {
                 return Err(AppError::Invalid(format!(
                     "That list is larger than {} MB; nothing was brought in.",
                     porchlight_archive::MAX_CSV_BYTES / 1024 / 1024
@@ -229,7 +238,7 @@ impl App {
             format!("{stem}.{}.csv", kind.as_str())
         };
         let path = self.data_dir.join(&file);
-        write_whole(&path, bytes).map_err(|e| {
+        keep_file(upload, &path).map_err(|e| {
             AppError::Invalid(format!(
                 "Could not keep the file on the box: {e}. Nothing was brought in."
             ))
@@ -246,6 +255,12 @@ impl App {
         };
         self.kick_archive_work();
         Ok(id)
+    }
+
+    /// Where files sent with a form are written as they arrive (`http`'s spool); emptied as
+    /// the camp starts.
+    pub fn spool_folder(&self) -> PathBuf {
+        self.data_dir.join("incoming")
     }
 
     /// Jobs a stop interrupted wait again (the camp calls this once as it starts).
@@ -977,20 +992,21 @@ fn read_list(path: &Path) -> AppResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes a file whole and synced, or not at all.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(folder) = path.parent() {
+/// Moves a file sent with a form to where it is kept (copied, then synced, if the two are on
+/// different file systems).
+pub(crate) fn keep_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    if let Some(folder) = to.parent() {
         std::fs::create_dir_all(folder)?;
     }
-    let partial = path.with_extension("partial");
-    let result = (|| {
-        let mut file = File::create(&partial)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)
-    })();
-    if result.is_err() {
+    if std::fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    let partial = to.with_extension("partial");
+    let copied = std::fs::copy(from, &partial)
+        .and_then(|_| File::open(&partial)?.sync_all())
+        .and_then(|()| std::fs::rename(&partial, to));
+    if copied.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
-    result
+    copied
 }

@@ -6,6 +6,7 @@
 pub mod address;
 pub mod announcements;
 pub mod archive;
+pub mod backups;
 pub mod blocklists;
 pub mod bugle;
 pub mod emoji;
@@ -27,6 +28,7 @@ pub mod posting;
 pub mod push;
 pub mod remote;
 pub mod reports;
+pub mod sealed;
 pub mod uploads;
 
 use std::fmt;
@@ -128,6 +130,8 @@ impl App {
 
     /// Starts the delivery and inbox threads (none without federation).
     pub fn start_workers(self: &std::sync::Arc<Self>) -> porchlight_federation::workers::Workers {
+        // Files half-sent with a form when the camp stopped are of no use now.
+        let _ = std::fs::remove_dir_all(self.spool_folder());
         if let Err(e) = self.resume_archive_work() {
             log::warn!("exports and imports: {e}");
         }

@@ -64,6 +64,46 @@ pub fn damaged_file(path: &Path) -> Option<String> {
     }
 }
 
+/// Checks a backup before it replaces a camp, without changing it: an SQLite file, sound,
+/// written by this version or an earlier one (it is brought up to date when it is opened), with
+/// a host. The reason, said for the person restoring it, when it is not.
+pub fn check_backup(path: &Path) -> std::result::Result<(), String> {
+    if let Some(problem) = damaged_file(path) {
+        return Err(format!(
+            "the file {problem}, so it is not a Porchlight backup"
+        ));
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("the backup cannot be opened ({e})"))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| format!("the backup cannot be read ({e})"))?;
+    if version > migrations::latest() {
+        return Err(format!(
+            "the backup was made by a newer Porchlight (schema {version}; this one reads up to {}): \
+             update this box first",
+            migrations::latest()
+        ));
+    }
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| format!("the backup cannot be read ({e})"))?;
+    if integrity != "ok" {
+        return Err(format!("the backup is damaged ({integrity})"));
+    }
+    let hosts: i64 = conn
+        .query_row("SELECT COUNT(*) FROM users WHERE role = 'host'", [], |r| {
+            r.get(0)
+        })
+        .map_err(|_| "the file is an SQLite database, but not a Porchlight camp".to_string())?;
+    if hosts == 0 {
+        return Err(
+            "the backup is of a camp that has no host yet: there is nothing to restore".into(),
+        );
+    }
+    Ok(())
+}
+
 /// Whether SQLite failed because the disk is full.
 pub fn disk_full(e: &Error) -> bool {
     matches!(

@@ -9,6 +9,7 @@ mod pages;
 mod request;
 mod router;
 mod sendfile;
+mod spool;
 mod streaming;
 
 use std::convert::Infallible;
@@ -30,6 +31,7 @@ use tokio::net::TcpListener;
 
 pub use pages::{Access, PageMethod, ROUTES as PAGE_ROUTES};
 pub use request::{Request, Response};
+pub use spool::SpooledFile;
 
 /// What a response carries: bytes in memory, or a file streamed from disk.
 type ResponseBody = Either<Full<Bytes>, sendfile::FileBody>;
@@ -53,8 +55,8 @@ const MAX_CONNECTIONS: usize = 768;
 /// comes at once; a picture's worth from a phone on a poor line gets longer.
 const BODY_DEADLINE: Duration = Duration::from_secs(20);
 const LARGE_BODY_DEADLINE: Duration = Duration::from_secs(180);
-/// An archive to bring in may be a hundred megabytes from a home's slow upload.
-const IMPORT_BODY_DEADLINE: Duration = Duration::from_secs(30 * 60);
+/// An archive to bring in, or a camp's backup, may be gigabytes from a home's slow upload.
+const SPOOLED_BODY_DEADLINE: Duration = Duration::from_secs(3 * 3600);
 
 /// How many large signed activities (over the form limit) the inboxes hold at a time: a budget
 /// of their own, so that other servers never take the members' turns, nor members theirs.
@@ -75,7 +77,7 @@ fn body_limit(path: &str, multipart: bool) -> usize {
             2 * MAX_UPLOAD_BYTES
         }
         // An archive or a list to bring in.
-        "/settings/import" if multipart => pages::MAX_IMPORT_BYTES,
+        p if multipart && spool::spools(p) => spool::MAX_SPOOLED_BYTES,
         // A camp emoji's picture, with room for the form around it.
         "/admin/emoji" if multipart => porchlight_core::emoji::MAX_BYTES * 2,
         _ => MAX_BODY_BYTES,
@@ -464,12 +466,19 @@ async fn handle(
             .map(|t| t.trim().to_string());
         let session = request.cookie(pages::SESSION_COOKIE).map(str::to_string);
         let app = state.app.clone();
-        let member = tokio::task::spawn_blocking(move || {
-            app.member_credentials(bearer.as_deref(), session.as_deref())
+        // A backup to restore comes before there is anyone to be signed in: it is taken while
+        // the camp has no host (the setup link is checked with the form).
+        let restoring = path.starts_with("/setup/");
+        let entitled = tokio::task::spawn_blocking(move || {
+            if restoring {
+                app.has_host().map(|has| !has).unwrap_or(false)
+            } else {
+                app.member_credentials(bearer.as_deref(), session.as_deref())
+            }
         })
         .await
         .unwrap_or(false);
-        member.then(|| state.large_bodies.clone())
+        entitled.then(|| state.large_bodies.clone())
     };
     let limit = if turns.is_some() {
         wanted
@@ -477,16 +486,18 @@ async fn handle(
         wanted.min(MAX_BODY_BYTES)
     };
     let drain_limit = limit + DRAIN_LIMIT_BYTES;
+    let spooled = multipart && spool::spools(path) && turns.is_some();
     // At most a few large bodies of each kind are held at once; the next waits its turn.
+    // (A spooled file goes to disk, not memory: it takes no turn, however long it arrives for.)
     let _large_body_turn = match turns {
-        Some(turns) => turns.acquire_owned().await.ok(),
-        None => None,
+        Some(turns) if !spooled => turns.acquire_owned().await.ok(),
+        _ => None,
     };
     let deadline = state
         .config
         .body_deadline
-        .unwrap_or(if limit >= pages::MAX_IMPORT_BYTES {
-            IMPORT_BODY_DEADLINE
+        .unwrap_or(if limit >= spool::MAX_SPOOLED_BYTES {
+            SPOOLED_BODY_DEADLINE
         } else if limit > MAX_BODY_BYTES {
             LARGE_BODY_DEADLINE
         } else {
@@ -494,6 +505,36 @@ async fn handle(
         });
     if declared_length.is_some_and(|n| n > drain_limit) {
         request.body_too_large = true;
+    } else if spooled {
+        let content_type = request.header("content-type").unwrap_or("").to_string();
+        let folder = state.app.spool_folder();
+        let names = || state.app.random_token(12);
+        match tokio::time::timeout(
+            deadline,
+            spool::read(body, &content_type, &folder, limit, names),
+        )
+        .await
+        {
+            Ok(Ok((fields, files))) => {
+                request.form = fields;
+                request.spooled = files;
+            }
+            Ok(Err(spool::SpoolError::TooLarge)) => request.body_too_large = true,
+            Ok(Err(spool::SpoolError::Unreadable(e))) => {
+                log::info!("a form with a file from {remote} could not be read: {e}");
+                return Ok(finish(
+                    Response::text(400, "What was sent could not be read (was it cut off?)."),
+                    false,
+                ));
+            }
+            Err(_) => {
+                log::info!("a file from {remote} did not arrive in {deadline:?}");
+                return Ok(finish(
+                    Response::text(408, "The file took too long to arrive."),
+                    false,
+                ));
+            }
+        }
     } else {
         let Ok(collected) =
             tokio::time::timeout(deadline, Limited::new(body, drain_limit).collect()).await

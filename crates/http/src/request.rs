@@ -19,6 +19,8 @@ pub struct Request {
     pub form: Vec<(String, String)>,
     /// Files sent with a multipart form (a picture on a post).
     pub files: Vec<porchlight_api::Upload>,
+    /// Large files of the forms that write them to disk as they arrive (`spool`).
+    pub spooled: Vec<std::sync::Arc<crate::spool::SpooledFile>>,
     pub body_too_large: bool,
     pub remote: SocketAddr,
     /// The Origin header, when the browser sent one (checked on every form post).
@@ -77,6 +79,7 @@ impl Request {
             cookies,
             form: Vec::new(),
             files: Vec::new(),
+            spooled: Vec::new(),
             body_too_large: false,
             remote,
             origin: header(hyper::header::ORIGIN),
@@ -111,6 +114,14 @@ impl Request {
             self.form = form_urlencoded::parse(&body).into_owned().collect();
         }
         self.body = body;
+    }
+
+    /// A file of a spooled form, by its field (an empty one counts as none).
+    pub fn spooled(&self, field: &str) -> Option<&crate::spool::SpooledFile> {
+        self.spooled
+            .iter()
+            .map(|f| &**f)
+            .find(|f| f.field == field && f.size > 0)
     }
 
     /// A header's value (the first, if repeated).

@@ -130,12 +130,16 @@ enum Command {
         #[command(subcommand)]
         command: BlockCommand,
     },
-    /// Replace the database with a backup (stop the server first).
+    /// Replace the database with a backup (stop the server first). A backup sealed on the
+    /// host's page needs its passphrase, read from standard input.
     Restore {
         #[command(flatten)]
         common: Common,
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
+        /// Read the passphrase of a sealed backup from standard input.
+        #[arg(long)]
+        passphrase_stdin: bool,
     },
 }
 
@@ -490,13 +494,14 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Restore { common, from } => restore(&Config::load(&common)?, &from),
+        Command::Restore {
+            common,
+            from,
+            passphrase_stdin,
+        } => restore(&Config::load(&common)?, &from, passphrase_stdin),
         Command::Block { command } => block(command),
         Command::Export { common, name, to } => {
-            let app = open(&Config::load(&common)?)?;
-            let member = app
-                .account_by_handle(&name)
-                .map_err(|_| format!("there is no member {name}"))?;
+            let (app, member) = open_at_member(&mut Config::load(&common)?, &name)?;
             app.export_to(member, &to, |done, total| {
                 eprint!("\r{done} of {total} posts written");
             })
@@ -517,10 +522,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     format!("unknown list \"{kind}\"; use following, lists, mutes, blocks, domain_blocks or bookmarks")
                 })?),
             };
-            let app = open(&Config::load(&common)?)?;
-            let member = app
-                .account_by_handle(&name)
-                .map_err(|_| format!("there is no member {name}"))?;
+            let (app, member) = open_at_member(&mut Config::load(&common)?, &name)?;
             let report = app
                 .import_from(member, &from, list, |done, _| {
                     eprint!("\r{done} posts read");
@@ -691,6 +693,20 @@ fn serve(mut config: Config) -> Result<(), String> {
             backup.display()
         ),
         Err(e) => return Err(format!("cannot finish an interrupted factory reset: {e}")),
+    }
+    // A backup the setup page took (checked there) replaces the fresh camp as it starts.
+    if let Some(staged) = porchlight_app::backups::staged_restore(&config.data) {
+        match replace_database(&config.data, &staged, true) {
+            Ok(kept) => log::warn!(
+                "the camp was restored from the backup given on the setup page{}",
+                kept.map(|k| format!("; the camp it replaced is kept as {}", k.display()))
+                    .unwrap_or_default()
+            ),
+            Err(e) => {
+                let _ = std::fs::remove_file(&staged);
+                log::error!("the backup given on the setup page could not be restored: {e}");
+            }
+        }
     }
     let mut app = open(&config)?;
     // The public name the host gave on a page, unless the config file or command line fixes it.
@@ -1022,33 +1038,60 @@ async fn shutdown_signal() {
     }
 }
 
-fn restore(config: &Config, from: &Path) -> Result<(), String> {
+fn restore(config: &Config, from: &Path, passphrase_stdin: bool) -> Result<(), String> {
     let _lock = lock_data(&config.data)?;
     if !from.is_file() {
         return Err(format!("{} is not a file", from.display()));
     }
-    // Check the backup before anything is replaced.
-    {
-        let backup = porchlight_app::db::Db::open(from).map_err(|e| {
-            format!(
-                "{} is not a Porchlight backup this version can read: {e}",
-                from.display()
-            )
-        })?;
-        let result = backup.integrity_check().map_err(|e| e.to_string())?;
-        if result != "ok" {
-            return Err(format!(
-                "the backup {} is damaged ({result}); nothing was changed",
-                from.display()
-            ));
-        }
+    let mut start = [0u8; 32];
+    let read = std::fs::File::open(from)
+        .and_then(|mut f| f.read(&mut start))
+        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    if !porchlight_app::sealed::is_sealed(&start[..read]) {
+        let kept = replace_database(&config.data, from, false)?;
+        report_restore(from, kept.as_deref());
+        return Ok(());
     }
-    let db = config.data.join("porchlight.db");
-    let staged = config.data.join("porchlight.db.restoring");
-    std::fs::copy(from, &staged)
-        .map_err(|e| format!("cannot copy the backup into {}: {e}", config.data.display()))?;
+    if !passphrase_stdin {
+        return Err(format!(
+            "{} is sealed with a passphrase: give it with --passphrase-stdin",
+            from.display()
+        ));
+    }
+    let passphrase = read_password()?;
+    let opened = config.data.join("porchlight.db.unsealed");
+    porchlight_app::sealed::unseal(from, &opened, &passphrase)
+        .map_err(|e| format!("{}: {e}; nothing was changed", from.display()))?;
+    let replaced = replace_database(&config.data, &opened, true);
+    let _ = std::fs::remove_file(&opened);
+    report_restore(from, replaced?.as_deref());
+    Ok(())
+}
+
+fn report_restore(from: &Path, kept: Option<&Path>) {
+    if let Some(kept) = kept {
+        println!("The current database was kept as {}.", kept.display());
+    }
+    println!("Restored from {}.", from.display());
+}
+
+/// Puts the backup at `from` in place of the camp's database in `data`, after checking it;
+/// the current database is kept beside (returned), never destroyed. `take`: the file may be
+/// moved rather than copied. The camp must not be running.
+fn replace_database(data: &Path, from: &Path, take: bool) -> Result<Option<PathBuf>, String> {
+    porchlight_app::db::check_backup(from)
+        .map_err(|problem| format!("{}: {problem}; nothing was changed", from.display()))?;
+    let db = data.join("porchlight.db");
+    let staged = data.join("porchlight.db.restoring");
+    if take {
+        std::fs::rename(from, &staged)
+    } else {
+        std::fs::copy(from, &staged).map(|_| ())
+    }
+    .map_err(|e| format!("cannot copy the backup into {}: {e}", data.display()))?;
+    let mut kept = None;
     if db.exists() {
-        let keep = config.data.join(format!(
+        let keep = data.join(format!(
             "porchlight.db.before-restore-{}",
             porchlight_app::db::now()
         ));
@@ -1058,12 +1101,11 @@ fn restore(config: &Config, from: &Path) -> Result<(), String> {
             .backup_to(&keep)
             .map_err(|e| format!("cannot keep a copy of the current database: {e}"))?;
         drop(current);
-        println!("The current database was kept as {}.", keep.display());
+        kept = Some(keep);
     }
     for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(config.data.join(format!("porchlight.db{suffix}")));
+        let _ = std::fs::remove_file(data.join(format!("porchlight.db{suffix}")));
     }
     std::fs::rename(&staged, &db).map_err(|e| format!("cannot put the backup in place: {e}"))?;
-    println!("Restored from {}.", from.display());
-    Ok(())
+    Ok(kept)
 }

@@ -380,7 +380,8 @@ impl Browser {
         self.base = base.to_string();
     }
 
-    fn cookie_header(&self) -> String {
+    /// The Cookie header this browser sends (for a request written by hand).
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

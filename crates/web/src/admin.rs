@@ -246,6 +246,16 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                         }
                     }
                 }
+                form.card #backup method="post" action="/admin/backup" {
+                    (csrf_field(chrome))
+                    h2 { "A backup to keep somewhere else" }
+                    p.hint { "The box makes a backup on its card every day; if the card dies, so do they. Download one now and then and keep it on your computer: a new card's setup page restores it. It is sealed with a passphrase you choose, so a lost file is not a leaked camp; without the passphrase nobody can open it, not even you." }
+                    label for="backup-passphrase" { "Passphrase " span.hint { "(at least 10 characters; write it down)" } }
+                    input #backup-passphrase type="password" name="passphrase" autocomplete="new-password" minlength="10" required;
+                    label for="backup-passphrase-again" { "The passphrase again" }
+                    input #backup-passphrase-again type="password" name="again" autocomplete="new-password" minlength="10" required;
+                    p { button type="submit" { "Download a sealed backup" } }
+                }
                 section.card #neighborhood-link {
                     h2 { "Neighborhood" }
                     p.hint { "A few camps whose hosts approve each other share Neighborhood posts that nobody else sees." }

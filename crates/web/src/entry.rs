@@ -101,6 +101,8 @@ pub struct SetupForm<'a> {
     /// What the box needs its host to know (the data partition, the network): there is no
     /// host's page yet, so the setup page says it.
     pub box_notes: &'a [String],
+    /// Why a backup given to restore was refused.
+    pub restore_error: Option<&'a str>,
 }
 
 pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
@@ -144,6 +146,38 @@ pub fn setup(chrome: &Chrome, token: &str, form: &SetupForm) -> Markup {
                 }
                 p { button type="submit" { "Create the camp" } }
             }
+            form.card #restore method="post" action={ "/setup/" (token) "/restore" } enctype="multipart/form-data" {
+                (csrf_field(chrome))
+                h2 { "Or restore a camp from a backup" }
+                p.hint { "A new card for a camp that was already running? Give the backup you downloaded from the host's page (or one of the box's daily backups). Everything comes back as it was then: members, posts, pictures, settings." }
+                (error_box(form.restore_error))
+                label for="backup" { "The backup file" }
+                input #backup type="file" name="backup" required;
+                label for="passphrase" { "Its passphrase " span.hint { "(the one chosen when it was downloaded)" } }
+                input #passphrase type="password" name="passphrase" autocomplete="off";
+                p { button type="submit" { "Restore the camp" } }
+            }
+        },
+    )
+}
+
+/// Shown while the camp starts again from a restored backup; opens the front page by itself.
+pub fn restoring(chrome: &Chrome, restarts: bool) -> Markup {
+    layout(
+        chrome,
+        "Restoring",
+        html! {
+            @if restarts { meta http-equiv="refresh" content="8; url=/login"; }
+            h1 { "Restoring your camp" }
+            p role="status" {
+                "The backup is checked and sound. "
+                @if restarts {
+                    "Porchlight is starting again with it; in a few seconds, log in with your account as it was."
+                } @else {
+                    "Start Porchlight again to finish: it puts the backup in place as it starts."
+                }
+            }
+            p { a href="/login" { "Log in" } }
         },
     )
 }

@@ -22,8 +22,8 @@ pub struct MovingView<'a> {
     pub moved_to: Option<(&'a str, &'a str)>,
     /// The lists an upload may be: (value, what it is).
     pub list_kinds: &'a [(&'static str, &'static str)],
-    /// The largest file the page takes, in megabytes.
-    pub upload_limit_mb: usize,
+    /// The largest file the page takes, in gigabytes.
+    pub upload_limit_gb: usize,
     /// Whether the camp talks to other servers (moving needs it).
     pub federates: bool,
 }
@@ -101,7 +101,7 @@ pub fn moving(chrome: &Chrome, view: &MovingView) -> Markup {
                 (csrf_field(chrome))
                 h2 { "Bring your things here" }
                 p.hint { "An archive from Mastodon, GoToSocial or another camp (a .zip), or one of Mastodon's lists (a .csv). Your posts keep their dates and who they were for, and show on your profile and in search; nobody is notified of them as new. Posts are brought in only from accounts you name below as yours." }
-                label for="archive" { "The file " span.hint { "(up to " (view.upload_limit_mb) " MB here; a host can bring in a larger one with the command line)" } }
+                label for="archive" { "The file " span.hint { "(up to " (view.upload_limit_gb) " GB)" } }
                 input #archive type="file" name="archive" accept=".zip,.csv,application/zip,text/csv" required;
                 label for="list" { "If it is a list, which one" }
                 select #list name="list" {

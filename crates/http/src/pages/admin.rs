@@ -304,6 +304,24 @@ pub(super) fn address(x: &Ctx) -> AppResult<Response> {
 
 /// After a new public name is kept: restart to take it (the answer goes out first), or, when
 /// this server cannot restart itself, say that it must be restarted.
+/// A fresh copy of the camp, sealed with the host's passphrase, downloaded (streamed from
+/// its file).
+pub(super) fn backup(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let path =
+        x.s.app
+            .sealed_backup(me.id, x.req.field("passphrase"), x.req.field("again"))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Response::send_file(
+        &path,
+        "application/octet-stream",
+        &name,
+    ))
+}
+
 pub(super) fn restart_for_new_name(x: &Ctx, name: Option<&str>) -> Response {
     match &x.s.config.restart {
         Some(restart) => {

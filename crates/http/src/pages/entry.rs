@@ -139,8 +139,55 @@ pub(super) fn setup_form(x: &Ctx) -> AppResult<Response> {
         domain: "",
         ask_domain: !s.config.domain_fixed,
         box_notes: &box_notes,
+        restore_error: None,
     };
     Ok(setup_page(x, 200, &form))
+}
+
+/// A backup given on the setup page: checked and staged, then the camp starts again with it.
+pub(super) fn restore(x: &Ctx) -> AppResult<Response> {
+    let s = x.s;
+    let result = match x.req.spooled("backup") {
+        Some(file) => s
+            .app
+            .stage_restore(x.param("token"), &file.path, x.req.field("passphrase")),
+        None => Err(AppError::Invalid(
+            "Choose the backup file to restore.".into(),
+        )),
+    };
+    match result {
+        Ok(()) => {
+            if let Some(restart) = s.config.restart.clone() {
+                std::thread::spawn(move || {
+                    // Long enough for this answer to reach the browser.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    (restart.0)();
+                });
+            }
+            Ok(page(
+                200,
+                web::restoring(&x.chrome(Nav::None), s.config.restart.is_some()),
+            ))
+        }
+        Err(e @ AppError::Forbidden(_)) => Err(e),
+        Err(e) if is_user_error(&e) => {
+            let message = e.to_string();
+            let box_notes = s.app.box_notes();
+            let form = web::SetupForm {
+                username: "",
+                site_name: "",
+                code_of_conduct: "",
+                error: None,
+                fingerprint: s.config.tls_fingerprint.as_deref(),
+                domain: "",
+                ask_domain: !s.config.domain_fixed,
+                box_notes: &box_notes,
+                restore_error: Some(&message),
+            };
+            Ok(setup_page(x, 422, &form))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(super) fn setup(x: &Ctx) -> AppResult<Response> {
@@ -189,6 +236,7 @@ pub(super) fn setup(x: &Ctx) -> AppResult<Response> {
                 domain: wanted,
                 ask_domain: !s.config.domain_fixed,
                 box_notes: &box_notes,
+                restore_error: None,
             };
             Ok(setup_page(x, 422, &form))
         }

@@ -24,7 +24,6 @@ use porchlight_web as web;
 use web::Nav;
 
 use crate::{Request, Response, State};
-pub(crate) use moving::MAX_IMPORT_BYTES;
 pub(crate) use session::SESSION_COOKIE;
 use session::Visit;
 
@@ -227,6 +226,7 @@ pub static ROUTES: &[Route] = &[
     post("/admin/site", Host, admin::site),
     post("/admin/look", Host, admin::look),
     post("/admin/address", Host, admin::address),
+    post("/admin/backup", Host, admin::backup),
     post("/admin/blocks", Host, admin::block),
     post("/admin/blocks/remove", Host, admin::unblock),
     post("/admin/blocks/import", Host, admin::import_blocks),
@@ -301,6 +301,7 @@ pub static ROUTES: &[Route] = &[
     post("/setup", Anyone, entry::setup_at_home),
     get("/setup/{token}", Anyone, entry::setup_form),
     post("/setup/{token}", Anyone, entry::setup),
+    post("/setup/{token}/restore", Anyone, entry::restore),
     get("/reset/{token}", Anyone, care::reset_form),
     post("/reset/{token}", Anyone, care::reset),
     get("/recover/{token}", Anyone, entry::recover_form),

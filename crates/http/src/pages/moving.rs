@@ -9,10 +9,6 @@ use web::Nav;
 use super::{Ctx, is_user_error};
 use crate::Response;
 
-/// The largest file the import form takes (held in memory while it arrives, one or two at a
-/// time); a larger archive is brought in with `porchlight import` on the box.
-pub(crate) const MAX_IMPORT_BYTES: usize = 100 * 1024 * 1024;
-
 pub(super) fn show(x: &Ctx) -> AppResult<Response> {
     let notice = match x.req.query("saved") {
         Some("export") => Some("Your archive is being made; it appears here when it is ready."),
@@ -76,7 +72,7 @@ fn page_view(
                 aliases: &aliases,
                 moved_to: moved.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
                 list_kinds: &list_kinds,
-                upload_limit_mb: MAX_IMPORT_BYTES / 1024 / 1024,
+                upload_limit_gb: crate::spool::MAX_SPOOLED_BYTES / 1024 / 1024 / 1024,
                 federates: app.federation.is_some(),
             },
         ),
@@ -117,9 +113,11 @@ pub(super) fn import(x: &Ctx) -> AppResult<Response> {
                 .ok_or_else(|| AppError::Invalid("Choose which list the file is.".into()))?,
         ),
     };
-    let result = match x.req.file("archive") {
-        Some(file) => x.s.app.request_import(me.id, &file.bytes, list).map(|_| ()),
-        None => Err(AppError::Invalid("Choose a file to bring in.".into())),
+    let result = match x.req.spooled("archive") {
+        Some(file) => x.s.app.request_import(me.id, &file.path, list).map(|_| ()),
+        None => Err(AppError::Invalid(
+            "Choose a file to bring in; the one sent was empty.".into(),
+        )),
     };
     done(x, result, "import", "import")
 }

@@ -387,7 +387,7 @@ fn bad_archives_and_lists_are_refused_or_reported_line_by_line() {
     camp.add_member("bo", Role::Member);
     let mut ana = camp.logged_in("ana");
     for (bytes, list, expected) in [
-        (&b""[..], "", "The file is empty"),
+        (&b""[..], "", "the one sent was empty"),
         (b"PK\x03\x04 not really a zip", "", "cannot be read"),
         (b"bo\n", "", "not a zip archive"),
     ] {
@@ -581,4 +581,155 @@ fn five_of_eight_members_fork_a_camp_and_take_everything_of_theirs() {
                 .all(|m| follows(b, &format!("{}/users/{s}", a.base), m) == 1)
         })
     });
+}
+
+/// Backups that leave the card: the host downloads a sealed copy (only a host; the two
+/// passphrases must agree); a fresh camp's setup page takes it back only with its passphrase,
+/// checks it, and stages it to replace the database at the next start. Junk changes nothing.
+#[test]
+fn a_sealed_backup_leaves_the_card_and_a_fresh_camp_takes_it_back() {
+    let camp = TestCamp::federating();
+    camp.add_member("ana", Role::Host);
+    camp.add_member("bo", Role::Member);
+    let mut ana = camp.logged_in("ana");
+    ana.write_post("worth keeping", "local");
+    let passphrase = "the lake at dawn";
+    let differ = ana.post(
+        "/admin/backup",
+        &[("passphrase", passphrase), ("again", "the lake at dusk")],
+    );
+    assert_eq!(differ.status, 422, "{}", differ.body);
+    assert!(differ.body.contains("not the same"), "{}", differ.body);
+    let mut bo = camp.logged_in("bo");
+    assert_eq!(
+        bo.post(
+            "/admin/backup",
+            &[("passphrase", passphrase), ("again", passphrase)]
+        )
+        .status,
+        403
+    );
+    let download = ana.post(
+        "/admin/backup",
+        &[("passphrase", passphrase), ("again", passphrase)],
+    );
+    assert_eq!(download.status, 200, "{}", download.body);
+    assert!(download.bytes.starts_with(b"PORCHLIGHT-SEALED-1\n"));
+    assert!(
+        !download.bytes.windows(13).any(|w| w == b"worth keeping"),
+        "nothing of the camp shows through the seal"
+    );
+    assert!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.contains(".porchlight-backup")),
+        "{:?}",
+        download.headers
+    );
+
+    // A fresh camp, not set up yet.
+    let fresh = TestCamp::start();
+    let token = fresh.app.issue_setup_token().unwrap().expect("no host yet");
+    let mut visitor = fresh.browser();
+    visitor
+        .get(&format!("/setup/{token}"))
+        .assert_contains("Or restore a camp from a backup");
+    let staged = fresh.dir.path().join("porchlight.db.restore");
+    let restore = |visitor: &mut Browser, bytes: &[u8], passphrase: &str| {
+        visitor.post_multipart(
+            &format!("/setup/{token}/restore"),
+            &[("passphrase", passphrase)],
+            &[(
+                "backup",
+                "camp.porchlight-backup",
+                "application/octet-stream",
+                bytes,
+            )],
+        )
+    };
+    for (bytes, passphrase, expected) in [
+        (
+            &download.bytes[..],
+            "not the passphrase",
+            "passphrase does not open",
+        ),
+        (
+            &download.bytes[..download.bytes.len() - 100],
+            passphrase,
+            "cut short",
+        ),
+        (
+            &b"just some bytes that are no camp at all"[..],
+            "",
+            "not a Porchlight backup",
+        ),
+        (&b""[..], "", "Choose the backup file"),
+    ] {
+        let answer = restore(&mut visitor, bytes, passphrase);
+        assert_eq!(answer.status, 422, "{expected}: {}", answer.body);
+        assert!(
+            answer.body.contains(expected),
+            "{expected}: {}",
+            answer.body
+        );
+        assert!(!staged.exists(), "{expected}: nothing is staged");
+    }
+    let answer = restore(&mut visitor, &download.bytes, passphrase);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.assert_contains("The backup is checked and sound");
+    assert!(staged.exists());
+    let restored = porchlight_app::db::Db::open(&staged).unwrap();
+    let kept: String = restored
+        .read(|c| c.query_row("SELECT text FROM posts", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(kept, "worth keeping");
+    // Nothing half-sent is left in the spool.
+    let spool = fresh.dir.path().join("incoming");
+    assert!(
+        std::fs::read_dir(&spool).map(|d| d.count()).unwrap_or(0) == 0,
+        "the spool is empty"
+    );
+    // Once a camp has a host, its setup link restores nothing.
+    let other = TestCamp::start();
+    let token = other.app.issue_setup_token().unwrap().expect("no host yet");
+    other.add_member("cy", Role::Host);
+    let answer = other.browser().post_multipart(
+        &format!("/setup/{token}/restore"),
+        &[("passphrase", passphrase)],
+        &[("backup", "b", "application/octet-stream", &download.bytes)],
+    );
+    assert!(
+        answer.status == 403 || answer.status == 413,
+        "{}",
+        answer.status
+    );
+    assert!(!other.dir.path().join("porchlight.db.restore").exists());
+}
+
+/// An archive past the largest the page takes is refused by its declared length, before a
+/// byte of it is written.
+#[test]
+fn an_archive_larger_than_the_page_takes_is_refused_before_it_is_read() {
+    use std::io::{Read, Write};
+    let camp = TestCamp::federating();
+    camp.add_member("ana", Role::Host);
+    let mut ana = camp.logged_in("ana");
+    let token = ana.csrf();
+    let cookie = ana.cookie_header();
+    let mut stream = std::net::TcpStream::connect(camp.address()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /settings/import HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 5368709120\r\n\r\n\
+         --x\r\ncontent-disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n",
+        camp.host()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(camp.count("archive_jobs"), 0);
 }

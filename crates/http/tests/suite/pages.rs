@@ -60,6 +60,7 @@ fn every_route_keeps_its_door() {
         "/logout",
         "/setup",
         "/setup/{token}",
+        "/setup/{token}/restore",
         "/recover/{token}",
         "/reset/{token}",
         "/invite/{code}",

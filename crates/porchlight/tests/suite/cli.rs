@@ -1317,3 +1317,197 @@ fn two_binaries_federate_on_a_test_network() {
         "the box refuses it",
     );
 }
+
+/// `porchlight export` writes the archive a member's page gives, while the camp runs, and
+/// `porchlight import` brings it (or one of Mastodon's lists) into another camp: the host's way
+/// at a terminal, and the way for an archive larger than the page takes.
+#[test]
+fn export_and_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, other) = (dir.path().join("data"), dir.path().join("other"));
+    for folder in [&data, &other] {
+        ok(porchlight(
+            folder,
+            &["user", "add", "hana", "--admin", "--password-stdin"],
+            Some(PASSWORD),
+        ));
+    }
+    ok(porchlight(
+        &other,
+        &["user", "add", "ken", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let server = Server::start(&data, &[]);
+    let mut hana = Browser::new(&server.base);
+    hana.log_in("hana", PASSWORD);
+    hana.write_post("taken along", "public");
+    hana.write_post("camp only words", "local");
+
+    let archive = dir.path().join("hana.zip");
+    let archive_arg = archive.to_str().unwrap();
+    let wrote = ok(porchlight(
+        &data,
+        &["export", "hana", "--to", archive_arg],
+        None,
+    ));
+    assert!(wrote.contains("Wrote"), "{wrote}");
+    let mut zip = porchlight_archive::Reader::open(std::fs::File::open(&archive).unwrap()).unwrap();
+    let mut texts = Vec::new();
+    zip.outbox(|item| {
+        texts.push(
+            item["object"]["source"]["content"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        true
+    })
+    .unwrap();
+    assert_eq!(texts, ["taken along", "camp only words"]);
+    drop(server);
+
+    fails(
+        porchlight(&data, &["export", "nobody", "--to", archive_arg], None),
+        "there is no member called \"nobody\"",
+    );
+    // Brought into another camp (neither has a public address, so both name their members the
+    // same way): two posts, and a list.
+    let report = ok(porchlight(
+        &other,
+        &["import", "hana", "--from", archive_arg],
+        None,
+    ));
+    assert!(report.contains("Brought in: 2 posts"), "{report}");
+    let again = ok(porchlight(
+        &other,
+        &["import", "hana", "--from", archive_arg],
+        None,
+    ));
+    assert!(again.contains("2 posts were here already"), "{again}");
+    let list = dir.path().join("blocks.csv");
+    std::fs::write(&list, "ken@porchlight.local\nnonsense\n").unwrap();
+    let list_arg = list.to_str().unwrap();
+    let blocked = ok(porchlight(
+        &other,
+        &["import", "hana", "--from", list_arg, "--list", "blocks"],
+        None,
+    ));
+    assert!(blocked.contains("1 blocks"), "{blocked}");
+    assert!(
+        blocked.contains("line 2 of blocked_accounts.csv"),
+        "{blocked}"
+    );
+    fails(
+        porchlight(
+            &other,
+            &["import", "hana", "--from", list_arg, "--list", "friends"],
+            None,
+        ),
+        "unknown list",
+    );
+    fails(
+        porchlight(&other, &["import", "hana", "--from", list_arg], None),
+        "cannot be read",
+    );
+    let server = Server::start(&other, &[]);
+    let mut visitor = Browser::new(&server.base);
+    visitor
+        .get("/@hana")
+        .assert_contains("taken along")
+        .assert_contains("from an earlier account")
+        .assert_lacks("camp only words");
+}
+
+/// A dead card's camp comes back on a new one. The host downloads a sealed backup from their
+/// page; `porchlight restore` opens it only with its passphrase; and a fresh box's setup page
+/// takes it, checks it, and starts again with it in place (the fresh camp kept beside), so the
+/// host logs in as before and finds the camp as it was.
+#[test]
+fn a_sealed_backup_brings_a_camp_back_on_a_fresh_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, shell, fresh) = (
+        dir.path().join("old"),
+        dir.path().join("shell"),
+        dir.path().join("fresh"),
+    );
+    ok(porchlight(
+        &old,
+        &["user", "add", "hana", "--admin", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    let passphrase = "the lake at dawn";
+    let sealed = {
+        let server = Server::start(&old, &[]);
+        let mut hana = Browser::new(&server.base);
+        hana.log_in("hana", PASSWORD);
+        hana.write_post("from the old card", "local");
+        let download = hana.post(
+            "/admin/backup",
+            &[("passphrase", passphrase), ("again", passphrase)],
+        );
+        assert_eq!(download.status, 200, "{}", download.body);
+        download.bytes
+    };
+    let file = dir.path().join("camp.porchlight-backup");
+    std::fs::write(&file, &sealed).unwrap();
+    let file_arg = file.to_str().unwrap();
+
+    // From the shell.
+    fails(
+        porchlight(&shell, &["restore", "--from", file_arg], None),
+        "--passphrase-stdin",
+    );
+    fails(
+        porchlight(
+            &shell,
+            &["restore", "--from", file_arg, "--passphrase-stdin"],
+            Some("not the passphrase\n"),
+        ),
+        "passphrase does not open",
+    );
+    let restored = ok(porchlight(
+        &shell,
+        &["restore", "--from", file_arg, "--passphrase-stdin"],
+        Some(&format!("{passphrase}\n")),
+    ));
+    assert!(restored.contains("Restored from"), "{restored}");
+    assert!(ok(porchlight(&shell, &["user", "list"], None)).contains("hana"));
+
+    // From a fresh box's setup page: the server starts again by itself, on the same address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Server::start_at(&fresh, &format!("127.0.0.1:{port}"), &[], &[]);
+    let link = server.wait_for("To create the host account, open:");
+    let setup = link.split(&server.base).nth(1).unwrap().trim().to_string();
+    let mut visitor = Browser::new(&server.base);
+    let answer = visitor.post_multipart(
+        &format!("{setup}/restore"),
+        &[("passphrase", passphrase)],
+        &[(
+            "backup",
+            "camp.porchlight-backup",
+            "application/octet-stream",
+            &sealed,
+        )],
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.assert_contains("The backup is checked and sound");
+    server.forget_until("starting again");
+    server.wait_for("restored from the backup given on the setup page");
+    server.wait_for("is listening on");
+    let mut hana = Browser::new(&server.base);
+    hana.log_in("hana", PASSWORD);
+    hana.get("/@hana").assert_contains("from the old card");
+    let kept = std::fs::read_dir(&fresh)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("porchlight.db.before-restore-")
+        });
+    assert!(kept, "the fresh camp it replaced is kept beside");
+}
