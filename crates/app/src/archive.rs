@@ -12,6 +12,7 @@
 //! audiences, are marked as imported, and are never sent to anyone or put on anyone's timeline
 //! as new: they are on the member's profile and in search.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,8 @@ use porchlight_archive::{ArchiveError, Reader, Writer};
 use porchlight_core::audience::Audience;
 use porchlight_core::views::ArchiveJob;
 use porchlight_core::{AccountId, PostId};
-use porchlight_db::archive::{self as stored, Address, JobKind};
+pub use porchlight_db::archive::JobKind;
+use porchlight_db::archive::{self as stored, Address};
 use porchlight_db::federation as store;
 use porchlight_db::posts::{self, NewPost};
 use porchlight_db::{accounts, now};
@@ -124,7 +126,7 @@ fn list_kind_of(path: &Path) -> Option<ListKind> {
 impl App {
     /// How this camp names its members and posts in archives: its public address, or (a camp
     /// that does not federate) the name it has on the home network.
-    fn archive_identity(&self) -> Identity {
+    pub(crate) fn archive_identity(&self) -> Identity {
         match &self.federation {
             Some(fed) => fed.me.clone(),
             None => Identity {
@@ -134,13 +136,8 @@ impl App {
         }
     }
 
-    /// A member's exports or imports, newest first.
-    pub fn archive_jobs(&self, member: AccountId, export: bool) -> AppResult<Vec<ArchiveJob>> {
-        let kind = if export {
-            JobKind::Export
-        } else {
-            JobKind::Import
-        };
+    /// A member's jobs of one kind (exports, imports, a host's bundles), newest first.
+    pub fn archive_jobs(&self, member: AccountId, kind: JobKind) -> AppResult<Vec<ArchiveJob>> {
         Ok(self.db.read(|c| stored::jobs_of(c, member, kind))?)
     }
 
@@ -176,7 +173,7 @@ impl App {
         let job = self
             .db
             .read(|c| stored::job(c, job))?
-            .filter(|j| j.account_id == member && j.export && j.state == "done")
+            .filter(|j| j.account_id == member && j.makes_a_file() && j.state == "done")
             .ok_or(AppError::NotFound)?;
         let path = self.data_dir.join(&job.file);
         if !path.is_file() {
@@ -317,14 +314,23 @@ impl App {
                 log::warn!("archive progress: {e}");
             }
         };
-        let result = if job.export {
-            self.export_to(job.account_id, &path, progress)
-                .map(|()| String::new())
-        } else {
-            let result = self.import_from(job.account_id, &path, list_kind_of(&path), progress);
-            // What was brought in is in the database now; the upload is not kept.
-            let _ = std::fs::remove_file(&path);
-            result
+        let kind = JobKind::parse(&job.kind);
+        let result = match kind {
+            Some(JobKind::Export) => self
+                .export_to(job.account_id, &path, progress)
+                .map(|()| String::new()),
+            Some(JobKind::Fork) => self.write_fork_bundle(job.account_id, &path, progress),
+            Some(JobKind::Import | JobKind::ForkImport) => {
+                let result = if kind == Some(JobKind::Import) {
+                    self.import_from(job.account_id, &path, list_kind_of(&path), progress)
+                } else {
+                    self.import_fork_bundle(job.account_id, &path, progress)
+                };
+                // What was brought in is in the database now; the upload is not kept.
+                let _ = std::fs::remove_file(&path);
+                result
+            }
+            None => Err(AppError::Invalid(format!("an unknown job ({})", job.kind))),
         };
         let (ok, report) = match result {
             Ok(report) => (true, report),
@@ -336,17 +342,14 @@ impl App {
         {
             log::warn!("finishing archive job {}: {e}", job.id);
         }
-        if job.export && ok {
-            self.forget_old_exports(job.account_id);
+        if ok && let Some(made @ (JobKind::Export | JobKind::Fork)) = kind {
+            self.forget_old_files(job.account_id, made);
         }
     }
 
-    /// Deletes a member's exports past the newest few (their files and their rows).
-    fn forget_old_exports(&self, member: AccountId) {
-        let Ok(jobs) = self
-            .db
-            .read(|c| stored::jobs_of(c, member, JobKind::Export))
-        else {
+    /// Deletes a member's exports (or bundles) past the newest few (their files and rows).
+    fn forget_old_files(&self, member: AccountId, kind: JobKind) {
+        let Ok(jobs) = self.db.read(|c| stored::jobs_of(c, member, kind)) else {
             return;
         };
         for old in jobs.iter().filter(|j| j.finished()).skip(EXPORTS_KEPT) {
@@ -530,6 +533,19 @@ impl App {
         member: AccountId,
         path: &Path,
         list: Option<ListKind>,
+        progress: impl FnMut(u64, u64),
+    ) -> AppResult<String> {
+        self.import_renaming(member, path, list, &HashMap::new(), progress)
+    }
+
+    /// As `import_from`; `renamed` maps addresses on the old camp (`name@old.example`) to the
+    /// members here they now are (a Camp 2 bundle's members).
+    pub(crate) fn import_renaming(
+        &self,
+        member: AccountId,
+        path: &Path,
+        list: Option<ListKind>,
+        renamed: &HashMap<String, String>,
         mut progress: impl FnMut(u64, u64),
     ) -> AppResult<String> {
         let m = self
@@ -545,7 +561,7 @@ impl App {
         let mut report = Report::default();
         if let Some(kind) = list {
             let bytes = read_list(path)?;
-            self.import_list(&m, kind, kind.file_name(), &bytes, &mut report);
+            self.import_list(&m, kind, kind.file_name(), &bytes, renamed, &mut report);
             return Ok(report.text());
         }
         let open = || -> AppResult<Reader<File>> {
@@ -557,7 +573,7 @@ impl App {
         for kind in ListKind::ALL {
             match archive.bytes(kind.file_name(), porchlight_archive::MAX_CSV_BYTES) {
                 Ok(Some(bytes)) => {
-                    self.import_list(&m, kind, kind.file_name(), &bytes, &mut report)
+                    self.import_list(&m, kind, kind.file_name(), &bytes, renamed, &mut report)
                 }
                 Ok(None) => {}
                 Err(e) => report.skip(format!("{}: {e}", kind.file_name())),
@@ -580,6 +596,7 @@ impl App {
                         ListKind::Bookmarks,
                         "bookmarks.json",
                         entries,
+                        renamed,
                         &mut report,
                     );
                 }
@@ -777,13 +794,14 @@ impl App {
         kind: ListKind,
         name: &str,
         bytes: &[u8],
+        renamed: &HashMap<String, String>,
         report: &mut Report,
     ) {
         let (entries, skipped) = lists::read(kind, bytes);
         for s in skipped {
             report.skip(format!("line {} of {name}: {}", s.line, s.why));
         }
-        self.apply_entries(m, kind, name, entries, report);
+        self.apply_entries(m, kind, name, entries, renamed, report);
     }
 
     fn apply_entries(
@@ -792,17 +810,22 @@ impl App {
         kind: ListKind,
         name: &str,
         entries: Vec<Entry>,
+        renamed: &HashMap<String, String>,
         report: &mut Report,
     ) {
         let me = self.archive_identity();
-        // `name@this camp` is a member here, named by their username alone.
+        // `name@this camp` is a member here, named by their username alone; so is someone of
+        // the old camp who came along in the same bundle.
         let local = |address: &str| -> String {
+            if let Some(here) = renamed.get(&address.to_ascii_lowercase()) {
+                return here.clone();
+            }
             match address.split_once('@') {
                 Some((user, host)) if host.eq_ignore_ascii_case(&me.host) => user.to_string(),
                 _ => address.to_string(),
             }
         };
-        let mut list_ids: std::collections::HashMap<String, i64> = self
+        let mut list_ids: HashMap<String, i64> = self
             .lists(m.id)
             .map(|ls| ls.into_iter().map(|l| (l.title, l.id)).collect())
             .unwrap_or_default();

@@ -12,6 +12,7 @@ pub mod bugle;
 pub mod emoji;
 pub mod events;
 pub mod filters;
+pub mod fork;
 pub mod lists;
 pub mod looks;
 pub mod member_care;

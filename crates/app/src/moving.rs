@@ -17,7 +17,7 @@ pub const MAX_ALIASES: usize = 10;
 
 /// An account named in a move: one of this camp's members, or someone elsewhere, by actor id.
 enum Account {
-    Member(accounts::Member),
+    Member(Box<accounts::Member>),
     Remote(
         Box<porchlight_db::federation::RemoteAccount>,
         Vec<String>,
@@ -64,7 +64,7 @@ impl App {
             return self
                 .db
                 .read(|c| accounts::member_by_username(c, &name))?
-                .map(Account::Member)
+                .map(|m| Account::Member(Box::new(m)))
                 .ok_or_else(|| AppError::Invalid(format!("There is no member {name} here.")));
         }
         let fed = self.federating()?;

@@ -173,6 +173,16 @@ impl<W: Write + Seek> Writer<W> {
         self.zip.write_all(bytes)
     }
 
+    /// A file as it is, copied from `from` as it is read (a member's archive inside a Camp 2
+    /// bundle: stored, never held whole).
+    pub fn file_from(&mut self, name: &str, from: &mut impl Read) -> io::Result<u64> {
+        let stored = SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        self.zip.start_file(name, stored)?;
+        io::copy(from, &mut self.zip)
+    }
+
     /// A CSV entry: its rows (Mastodon's lists: see [`lists`]).
     pub fn csv(
         &mut self,
@@ -246,6 +256,44 @@ impl<R: Read + Seek> Reader<R> {
             )));
         }
         Ok(Some(bytes))
+    }
+
+    /// The names of the entries under `folder` (`members/`), in the archive's order.
+    pub fn names_under(&self, folder: &str) -> Vec<String> {
+        self.zip
+            .file_names()
+            .filter(|n| n.starts_with(folder) && n.len() > folder.len())
+            .map(String::from)
+            .collect()
+    }
+
+    /// Copies an entry into the file at `to`, at most `limit` bytes of it (by what it declares
+    /// and by what it inflates to), as it is read. False if there is no such entry.
+    pub fn copy_to(
+        &mut self,
+        name: &str,
+        to: &std::path::Path,
+        limit: u64,
+    ) -> Result<bool, ArchiveError> {
+        let Some(index) = self.zip.index_for_name(name) else {
+            return Ok(false);
+        };
+        let entry = self.zip.by_index(index).map_err(zip_error)?;
+        if entry.size() > limit {
+            return Err(ArchiveError::TooLarge(format!(
+                "{name} is {} bytes; at most {limit} are read",
+                entry.size()
+            )));
+        }
+        let mut out = io::BufWriter::new(std::fs::File::create(to)?);
+        let copied = io::copy(&mut entry.take(limit + 1), &mut out)?;
+        out.flush()?;
+        if copied > limit {
+            return Err(ArchiveError::TooLarge(format!(
+                "{name} inflates past {limit} bytes"
+            )));
+        }
+        Ok(true)
     }
 
     /// A small JSON entry (`actor.json`, `likes.json`…), parsed.

@@ -34,6 +34,8 @@ pub struct Member {
     pub header: Option<String>,
     /// The account they moved to (its actor id), once they have: this one then takes no posts.
     pub moved_to: Option<String>,
+    /// They want to go along if the camp forks (a Camp 2 bundle holds only such members).
+    pub fork_consent: bool,
 }
 
 impl Member {
@@ -576,8 +578,8 @@ pub struct BlockSourceView {
 pub struct ArchiveJob {
     pub id: i64,
     pub account_id: AccountId,
-    /// An export (else an import).
-    pub export: bool,
+    /// `export`, `import`, `fork` (a host's Camp 2 bundle) or `fork_import` (one brought in).
+    pub kind: String,
     /// `queued`, `running`, `done` or `failed`.
     pub state: String,
     /// How far it is: posts written or read, of how many (0 of 0: not counted yet).
@@ -592,6 +594,11 @@ pub struct ArchiveJob {
 }
 
 impl ArchiveJob {
+    /// Whether it makes a file to download (an archive or a bundle).
+    pub fn makes_a_file(&self) -> bool {
+        matches!(self.kind.as_str(), "export" | "fork")
+    }
+
     pub fn finished(&self) -> bool {
         matches!(self.state.as_str(), "done" | "failed")
     }

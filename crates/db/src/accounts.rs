@@ -5,7 +5,7 @@ pub use porchlight_core::views::{Invite, Member};
 use porchlight_core::{AccountId, PostId, UnixTime};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction, u.bugle_off, u.bugle_taken, a.avatar_url, a.header_url, a.moved_to";
+const MEMBER_COLUMNS: &str = "a.id, a.username, a.display_name, a.bio, a.who_i_am, u.role, a.created_at, u.default_audience, a.suspended_at, u.agreed_coc_version, u.introduction, u.bugle_off, u.bugle_taken, a.avatar_url, a.header_url, a.moved_to, u.fork_consent";
 
 fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
     let role: String = row.get(5)?;
@@ -24,6 +24,7 @@ fn member_from_row(row: &Row) -> rusqlite::Result<Member> {
         bugle_off: row.get(11)?,
         bugle_taken: row.get(12)?,
         moved_to: row.get(15)?,
+        fork_consent: row.get(16)?,
         avatar: row.get(13)?,
         header: row.get(14)?,
     })

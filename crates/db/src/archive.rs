@@ -129,14 +129,31 @@ pub fn mark_imported(
 pub enum JobKind {
     Export,
     Import,
+    /// A host's bundle of the archives of the members who want to go to a Camp 2.
+    Fork,
+    /// Such a bundle brought into a new camp.
+    ForkImport,
 }
 
 impl JobKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Export => "export",
             JobKind::Import => "import",
+            JobKind::Fork => "fork",
+            JobKind::ForkImport => "fork_import",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<JobKind> {
+        [
+            JobKind::Export,
+            JobKind::Import,
+            JobKind::Fork,
+            JobKind::ForkImport,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -147,7 +164,7 @@ fn job_from_row(row: &Row) -> rusqlite::Result<ArchiveJob> {
     Ok(ArchiveJob {
         id: row.get(0)?,
         account_id: row.get(1)?,
-        export: row.get::<_, String>(2)? == "export",
+        kind: row.get(2)?,
         state: row.get(3)?,
         done: row.get::<_, i64>(4)?.max(0) as u64,
         total: row.get::<_, i64>(5)?.max(0) as u64,
@@ -254,4 +271,21 @@ pub fn delete_job(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM archive_jobs WHERE id = ?1")?
         .execute([id])?;
     Ok(())
+}
+
+/// Whether a member wants to go along if the camp forks.
+pub fn set_fork_consent(conn: &Connection, member: AccountId, wants: bool) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE users SET fork_consent = ?2 WHERE account_id = ?1")?
+        .execute(params![member, wants])?;
+    Ok(())
+}
+
+/// The members who want to go along if the camp forks, by username.
+pub fn fork_consenting(conn: &Connection) -> rusqlite::Result<Vec<(AccountId, String)>> {
+    conn.prepare_cached(
+        "SELECT a.id, a.username FROM users u JOIN accounts a ON a.id = u.account_id
+         WHERE u.fork_consent AND a.moved_to IS NULL ORDER BY a.username",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

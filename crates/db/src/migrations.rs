@@ -808,7 +808,8 @@ const MIGRATIONS: &[&str] = &[
     // away, or someone elsewhere whose `Move` was believed), the other accounts a member says
     // are theirs (their `alsoKnownAs`), the posts brought in from an archive (by the original's
     // id, so that importing twice adds nothing), and the exports and imports, each a job with
-    // its progress, the archive's file in the data folder, and what it could not do.
+    // its progress, the archive's file in the data folder, and what it could not do; and who
+    // wants to go along if the camp forks (a "Camp 2" bundle holds only them).
     r#"
     ALTER TABLE accounts ADD COLUMN moved_to TEXT;
     ALTER TABLE accounts ADD COLUMN moved_at INTEGER;
@@ -824,7 +825,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE archive_jobs (
         id          INTEGER PRIMARY KEY,
         account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-        kind        TEXT NOT NULL CHECK (kind IN ('export', 'import')),
+        kind        TEXT NOT NULL CHECK (kind IN ('export', 'import', 'fork', 'fork_import')),
         state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
         done        INTEGER NOT NULL DEFAULT 0,
         total       INTEGER NOT NULL DEFAULT 0,
@@ -834,6 +835,7 @@ const MIGRATIONS: &[&str] = &[
         finished_at INTEGER
     );
     CREATE INDEX archive_jobs_account ON archive_jobs (account_id, id);
+    ALTER TABLE users ADD COLUMN fork_consent INTEGER NOT NULL DEFAULT 0;
     "#,
 ];
 

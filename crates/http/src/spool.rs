@@ -14,7 +14,9 @@ use tokio::io::AsyncWriteExt;
 
 /// The forms whose files are spooled to disk.
 pub(crate) fn spools(path: &str) -> bool {
-    path == "/settings/import" || (path.starts_with("/setup/") && path.ends_with("/restore"))
+    path == "/settings/import"
+        || path == "/admin/fork/import"
+        || (path.starts_with("/setup/") && path.ends_with("/restore"))
 }
 
 /// The largest such form (an archive of years of pictures, a camp's backup). Bounded, and its

@@ -256,6 +256,11 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     input #backup-passphrase-again type="password" name="again" autocomplete="new-password" minlength="10" required;
                     p { button type="submit" { "Download a sealed backup" } }
                 }
+                section.card #camp-2-link {
+                    h2 { "Camp 2" }
+                    p.hint { "Part of the camp wants to start a camp of its own? Bundle everything of the members who want to go, for the new camp's host to bring in; or bring in a bundle from another camp." }
+                    p { a href="/admin/fork" { "Camp 2: bundles out and in" } }
+                }
                 section.card #neighborhood-link {
                     h2 { "Neighborhood" }
                     p.hint { "A few camps whose hosts approve each other share Neighborhood posts that nobody else sees." }

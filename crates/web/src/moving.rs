@@ -28,16 +28,86 @@ pub struct MovingView<'a> {
     pub federates: bool,
 }
 
-fn progress(job: &ArchiveJob) -> Markup {
+/// The host's Camp 2 page.
+pub struct ForkView<'a> {
+    pub notice: Option<&'a str>,
+    pub error: Option<&'a str>,
+    /// Who wants to go along (usernames).
+    pub going: &'a [String],
+    /// The bundles made here, and those brought in.
+    pub bundles: &'a [ArchiveJob],
+    pub imports: &'a [ArchiveJob],
+}
+
+pub fn fork(chrome: &Chrome, view: &ForkView) -> Markup {
+    let working = view
+        .bundles
+        .iter()
+        .chain(view.imports)
+        .any(|j| !j.finished());
+    layout(
+        chrome,
+        "Camp 2",
+        html! {
+            h1 { "Camp 2" }
+            p.hint { "When part of a camp wants a camp of its own, nobody has to stay. The members who want to go take everything of theirs along; the two camps can stay neighbors." }
+            @if let Some(n) = view.notice { p.notice role="status" { (n) } }
+            (error_box(view.error))
+            @if working { meta http-equiv="refresh" content="5"; }
+            section.card #bundle {
+                h2 { "A bundle for the new camp" }
+                p.hint { "Each member who wants to go says so on their own \"Moving and your data\" page; nobody is bundled without it. The bundle holds each one's archive (posts, pictures, lists, who they follow) and nothing of anyone else's. Give it to the new camp's host." }
+                @if view.going.is_empty() {
+                    p #going { "Nobody has said they want to go yet." }
+                } @else {
+                    p #going { (view.going.len()) " want to go: " (view.going.iter().map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")) }
+                }
+                form method="post" action="/admin/fork" {
+                    (csrf_field(chrome))
+                    button type="submit" disabled[view.going.is_empty() || view.bundles.iter().any(|j| !j.finished())] { "Make the bundle" }
+                }
+                @if !view.bundles.is_empty() {
+                    ul.jobs #bundles {
+                        @for job in view.bundles {
+                            li {
+                                "Asked for " (date_time(job.created_at)) ": " (progress(job, "members"))
+                                @if job.state == "done" { " · " a href={ "/admin/fork/" (job.id) } download { "Download" } }
+                                (report(job))
+                            }
+                        }
+                    }
+                }
+            }
+            form.card #bring-in method="post" action="/admin/fork/import" enctype="multipart/form-data" {
+                (csrf_field(chrome))
+                h2 { "Bring in a bundle from another camp" }
+                p.hint { "Every member in it gets an account here with their posts and lists, and their follows of each other; you get a link for each to choose a password. Then each moves their old account here from its own page, and their followers come along. To stay neighbors with the old camp, propose it on the " a href="/admin/neighborhood" { "neighborhood page" } "." }
+                label for="bundle-file" { "The bundle (.zip)" }
+                input #bundle-file type="file" name="bundle" accept=".zip,application/zip" required;
+                p { button type="submit" { "Bring it in" } }
+                @if !view.imports.is_empty() {
+                    ul.jobs #fork-imports {
+                        @for job in view.imports {
+                            li { "Sent " (date_time(job.created_at)) ": " (progress(job, "members")) (report(job)) }
+                        }
+                    }
+                }
+            }
+            p { a href="/admin" { "Back to the host's page" } }
+        },
+    )
+}
+
+fn progress(job: &ArchiveJob, what: &str) -> Markup {
     html! {
         @match job.state.as_str() {
             "queued" => { span.state { "waiting to start" } }
             "running" => {
                 @if job.total > 0 {
                     progress value=(job.done) max=(job.total) { (job.done) " of " (job.total) }
-                    " " span.state { (job.done) " of " (job.total) " posts" }
+                    " " span.state { (job.done) " of " (job.total) " " (what) }
                 } @else {
-                    span.state { "working: " (job.done) " posts so far" }
+                    span.state { "working: " (job.done) " " (what) " so far" }
                 }
             }
             "failed" => { span.state.error { "did not finish" } }
@@ -89,7 +159,7 @@ pub fn moving(chrome: &Chrome, view: &MovingView) -> Markup {
                     ul.jobs #exports {
                         @for job in view.exports {
                             li {
-                                "Asked for " (date_time(job.created_at)) ": " (progress(job))
+                                "Asked for " (date_time(job.created_at)) ": " (progress(job, "posts"))
                                 @if job.state == "done" { " · " a href={ "/settings/export/" (job.id) } download { "Download" } }
                                 (report(job))
                             }
@@ -114,7 +184,7 @@ pub fn moving(chrome: &Chrome, view: &MovingView) -> Markup {
                 @if !view.imports.is_empty() {
                     ul.jobs #imports {
                         @for job in view.imports {
-                            li { "Sent " (date_time(job.created_at)) ": " (progress(job)) (report(job)) }
+                            li { "Sent " (date_time(job.created_at)) ": " (progress(job, "posts")) (report(job)) }
                         }
                     }
                 }
@@ -144,6 +214,13 @@ pub fn moving(chrome: &Chrome, view: &MovingView) -> Markup {
                     input #alias type="text" name="account" placeholder="@you@mastodon.example" required;
                     p { button type="submit" disabled[!view.federates] { "Add it" } }
                 }
+            }
+            form.card #camp-2 method="post" action="/settings/fork-consent" {
+                (csrf_field(chrome))
+                h2 { "If the camp forks" }
+                p.hint { "Sometimes part of a camp starts a Camp 2. If the hosts make one, they can bundle everything of the members who want to go, so that Camp 2 starts with them, their posts and their follows of each other. Only you can say you want to go; you can change your mind until the bundle is made." }
+                label { input type="checkbox" name="wants" value="on" checked[view.me.fork_consent]; " I want to go along to a Camp 2" }
+                p { button type="submit" { "Save" } }
             }
             @if view.moved_to.is_none() {
                 form.card #move method="post" action="/settings/move" {

@@ -9,6 +9,7 @@ mod care;
 mod consent;
 mod entry;
 mod events;
+mod fork;
 mod moving;
 mod neighborhood;
 mod people;
@@ -202,6 +203,7 @@ pub static ROUTES: &[Route] = &[
     post("/settings/aliases", Member, moving::add_alias),
     post("/settings/aliases/remove", Member, moving::remove_alias),
     post("/settings/move", Member, moving::move_away),
+    post("/settings/fork-consent", Member, moving::fork_consent),
     post(
         "/announcements/{id}/dismiss",
         Member,
@@ -227,6 +229,10 @@ pub static ROUTES: &[Route] = &[
     post("/admin/look", Host, admin::look),
     post("/admin/address", Host, admin::address),
     post("/admin/backup", Host, admin::backup),
+    get("/admin/fork", Host, fork::show),
+    post("/admin/fork", Host, fork::make_bundle),
+    get("/admin/fork/{id}", Host, fork::download),
+    post("/admin/fork/import", Host, fork::bring_in),
     post("/admin/blocks", Host, admin::block),
     post("/admin/blocks/remove", Host, admin::unblock),
     post("/admin/blocks/import", Host, admin::import_blocks),

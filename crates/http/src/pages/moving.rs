@@ -1,7 +1,7 @@
 //! A member's "Moving and your data" page and its forms: download an archive, bring one in,
 //! name earlier accounts, move away (docs/MOVING.md). The work itself is in `app`.
 
-use porchlight_app::archive::ListKind;
+use porchlight_app::archive::{JobKind, ListKind};
 use porchlight_app::{AppError, AppResult};
 use porchlight_web as web;
 use web::Nav;
@@ -18,6 +18,7 @@ pub(super) fn show(x: &Ctx) -> AppResult<Response> {
         Some("alias") => Some("Saved: that account is named as yours."),
         Some("alias-removed") => Some("That account is no longer named as yours."),
         Some("moved") => Some("Your account has moved. Your followers are following the new one."),
+        Some("fork") => Some("Saved: your wish about a Camp 2."),
         _ => None,
     };
     page_view(x, 200, notice, None)
@@ -67,8 +68,8 @@ fn page_view(
                 error,
                 address: &address,
                 handle: &handle,
-                exports: &app.archive_jobs(me.id, true)?,
-                imports: &app.archive_jobs(me.id, false)?,
+                exports: &app.archive_jobs(me.id, JobKind::Export)?,
+                imports: &app.archive_jobs(me.id, JobKind::Import)?,
                 aliases: &aliases,
                 moved_to: moved.as_ref().map(|(l, s)| (l.as_str(), s.as_str())),
                 list_kinds: &list_kinds,
@@ -120,6 +121,15 @@ pub(super) fn import(x: &Ctx) -> AppResult<Response> {
         )),
     };
     done(x, result, "import", "import")
+}
+
+/// Whether the member wants to go along if the camp forks.
+pub(super) fn fork_consent(x: &Ctx) -> AppResult<Response> {
+    let me = x.me()?;
+    let result =
+        x.s.app
+            .set_fork_consent(me.id, x.req.field("wants") == "on");
+    done(x, result, "fork", "camp-2")
 }
 
 pub(super) fn add_alias(x: &Ctx) -> AppResult<Response> {

@@ -733,3 +733,134 @@ fn an_archive_larger_than_the_page_takes_is_refused_before_it_is_read() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert_eq!(camp.count("archive_jobs"), 0);
 }
+
+/// Camp 2 with the old host's help: five of eight members say on their own pages that they
+/// want to go; the host's bundle holds them and nobody else; the new camp's host brings it in:
+/// an account for each with a link to choose a password, their posts, their follows of each
+/// other made inside the new camp. Then each moves with one action, and those who stayed follow
+/// them there.
+#[test]
+fn a_host_bundles_the_members_who_want_to_go_and_camp_2_brings_them_in() {
+    let camps = TestCamp::federating_group(2);
+    let (a, b) = (&camps[0], &camps[1]);
+    let everyone = ["hana", "m2", "m3", "m4", "m5", "m6", "s7", "s8"];
+    let movers = &everyone[1..6];
+    a.add_member("hana", Role::Host);
+    for name in &everyone[1..] {
+        a.add_member(name, Role::Member);
+    }
+    let mut on_a: Vec<Browser> = everyone.iter().map(|n| a.logged_in(n)).collect();
+    for (i, browser) in on_a.iter_mut().enumerate() {
+        for other in everyone.iter().filter(|o| **o != everyone[i]) {
+            assert_eq!(browser.post(&format!("/@{other}/follow"), &[]).status, 303);
+        }
+        let me = everyone[i];
+        browser.write_post(&format!("{me} public"), "public");
+        browser.write_post(&format!("{me} camp only"), "local");
+    }
+    // Nobody is bundled without saying so.
+    let refused = on_a[0].post("/admin/fork", &[]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("Nobody has said"), "{}", refused.body);
+    for (i, name) in everyone.iter().enumerate() {
+        if movers.contains(name) {
+            let said = on_a[i].post("/settings/fork-consent", &[("wants", "on")]);
+            assert_eq!(said.status, 303, "{}", said.body);
+        }
+    }
+    // A member cannot make the bundle, nor download one.
+    assert_eq!(on_a[6].post("/admin/fork", &[]).status, 403);
+    on_a[0]
+        .get("/admin/fork")
+        .assert_contains("5 want to go: @m2, @m3, @m4, @m5, @m6");
+    assert_eq!(on_a[0].post("/admin/fork", &[]).status, 303);
+    let (state, report) = job_done(a, "hana", "fork");
+    assert_eq!(state, "done", "{report}");
+    let id = a.query_i64("SELECT id FROM archive_jobs WHERE kind = 'fork'");
+    assert_eq!(on_a[6].get(&format!("/admin/fork/{id}")).status, 403);
+    let download = on_a[0].get(&format!("/admin/fork/{id}"));
+    assert_eq!(download.status, 200, "{}", download.body);
+    let bundle = download.bytes;
+    let mut reader = porchlight_archive::Reader::open(Cursor::new(bundle.clone())).unwrap();
+    let mut names = reader.names_under("members/");
+    names.sort();
+    assert_eq!(
+        names,
+        movers
+            .iter()
+            .map(|m| format!("members/{m}.zip"))
+            .collect::<Vec<_>>()
+    );
+    let camp: Value = serde_json::from_slice(&entry(&mut reader, "camp.json")).unwrap();
+    assert_eq!(camp["host"], a.host());
+    assert_eq!(camp["members"].as_array().unwrap().len(), 5);
+
+    // Camp 2.
+    b.add_member("kim", Role::Host);
+    let mut kim = b.logged_in("kim");
+    let answer = kim.post_multipart(
+        "/admin/fork/import",
+        &[],
+        &[("bundle", "bundle.zip", "application/zip", &bundle)],
+    );
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let (state, report) = job_done(b, "kim", "fork_import");
+    assert_eq!(state, "done", "{report}");
+    assert!(report.contains("5 members brought in"), "{report}");
+    for mover in movers {
+        assert_eq!(
+            b.query_i64(&format!(
+                "SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.author_id \
+                 WHERE a.username = '{mover}' AND a.domain IS NULL AND p.imported_from IS NOT NULL"
+            )),
+            2,
+            "{mover}'s posts"
+        );
+        for other in movers.iter().filter(|o| *o != mover) {
+            assert_eq!(
+                follows(b, mover, other),
+                1,
+                "{mover} follows {other} inside Camp 2"
+            );
+        }
+    }
+    for stayer in ["hana", "s7", "s8"] {
+        assert_eq!(
+            b.query_i64(&format!(
+                "SELECT COUNT(*) FROM posts WHERE text LIKE '{stayer} %'"
+            )),
+            0,
+            "nothing of {stayer}'s travels"
+        );
+    }
+    // Each has a link to choose a password.
+    let link = report
+        .lines()
+        .find(|l| l.contains("/reset/"))
+        .and_then(|l| l.split("(for a day): ").nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    b.browser().get(&link).assert_status(200);
+
+    // Each moves with one action on the old camp; those who stayed follow them to Camp 2.
+    for (i, name) in everyone.iter().enumerate() {
+        if movers.contains(name) {
+            let moved = on_a[i].post(
+                "/settings/move",
+                &[
+                    ("target", &format!("{name}@{}", b.host())),
+                    ("password", PASSWORD),
+                ],
+            );
+            assert_eq!(moved.status, 303, "{name}: {}", moved.body);
+        }
+    }
+    a.wait_for("the stayers to follow the movers in Camp 2", |a| {
+        ["hana", "s7", "s8"].iter().all(|s| {
+            movers
+                .iter()
+                .all(|m| follows(a, s, &format!("{}/users/{m}", b.base)) == 1)
+        })
+    });
+}
