@@ -51,8 +51,9 @@ const ACTOR = "fedi";
 const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 /** actor id → the follower as a recipient (id, inbox, shared inbox) */
 const followers = new Map();
-/** the accounts fedi names as its own (alsoKnownAs) */
+/** the accounts fedi names as its own (alsoKnownAs), and where it moved (movedTo) */
 const aliases = [];
+let successor = null;
 /** note path id → Note, and fedi's Create activities, oldest first */
 const notes = new Map();
 const outbox = [];
@@ -132,6 +133,7 @@ federation
       publicKey: keys[0].cryptographicKey,
       assertionMethods: keys.map((k) => k.multikey),
       aliases: aliases.map((uri) => new URL(uri)),
+      successor: successor == null ? null : new URL(successor),
     });
   })
   .setKeyPairsDispatcher((_ctx, identifier) => (identifier === ACTOR ? [keyPair] : []));
@@ -308,6 +310,8 @@ async function control(method, path, body) {
     return [200, { aliases }];
   }
   if (method === "POST" && path === "/control/move") {
+    // As Mastodon does: the old account says where it went, then tells its followers.
+    successor = String(input.target);
     const move = new Move({
       id: new URL(`#moves/${crypto.randomUUID()}`, me),
       actor: me,

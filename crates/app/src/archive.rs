@@ -117,6 +117,16 @@ impl Report {
     }
 }
 
+/// What an archive takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Everything of the member's: what they download themselves.
+    Everything,
+    /// What goes into a Camp 2 bundle, which a host handles: not their direct messages, nor
+    /// whom they mute or block, nor their bookmarks.
+    Bundle,
+}
+
 /// The kind of a CSV list waiting in the imports folder, from its name (`….following.csv`).
 fn list_kind_of(path: &Path) -> Option<ListKind> {
     let name = path.file_name()?.to_str()?.strip_suffix(".csv")?;
@@ -169,11 +179,22 @@ impl App {
     }
 
     /// Where a finished export of the member's is, to download.
-    pub fn export_file(&self, member: AccountId, job: i64) -> AppResult<PathBuf> {
+    /// `kind`: an export (the member's own) or a bundle (only while they are a host).
+    pub fn export_file(&self, member: AccountId, job: i64, kind: JobKind) -> AppResult<PathBuf> {
+        if kind == JobKind::Fork {
+            self.read(|c| {
+                crate::members::require_role(c, member, porchlight_core::audience::Role::Host)
+            })?;
+        }
         let job = self
             .db
             .read(|c| stored::job(c, job))?
-            .filter(|j| j.account_id == member && j.makes_a_file() && j.state == "done")
+            .filter(|j| {
+                j.account_id == member
+                    && j.makes_a_file()
+                    && j.kind == kind.as_str()
+                    && j.state == "done"
+            })
             .ok_or(AppError::NotFound)?;
         let path = self.data_dir.join(&job.file);
         if !path.is_file() {
@@ -262,6 +283,19 @@ impl App {
 
     /// Jobs a stop interrupted wait again (the camp calls this once as it starts).
     pub(crate) fn resume_archive_work(self: &Arc<Self>) -> AppResult<()> {
+        // Files no job names any more (a member removed, a write cut short) are deleted.
+        let named = self.db.read(|c| stored::job_files(c, None))?;
+        for folder in [EXPORTS, IMPORTS] {
+            let Ok(entries) = std::fs::read_dir(self.data_dir.join(folder)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let file = format!("{folder}/{}", entry.file_name().to_string_lossy());
+                if !named.contains(&file) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         let requeued = self.db.write(|tx| stored::requeue_running(tx))?;
         if requeued > 0 {
             log::info!("{requeued} exports or imports were interrupted; they start again");
@@ -280,6 +314,15 @@ impl App {
         let started = std::thread::Builder::new()
             .name("archives".into())
             .spawn(move || {
+                // Let go of the work however this thread ends, a panic included, so that the
+                // tick can start it again.
+                struct Done<'a>(&'a std::sync::atomic::AtomicBool);
+                impl Drop for Done<'_> {
+                    fn drop(&mut self) {
+                        self.0.store(false, Ordering::SeqCst);
+                    }
+                }
+                let _done = Done(&app.archive_busy);
                 loop {
                     match app.db.write(|tx| stored::take_queued(tx)) {
                         Ok(Some(job)) => app.run_archive_job(&job),
@@ -290,7 +333,6 @@ impl App {
                         }
                     }
                 }
-                app.archive_busy.store(false, Ordering::SeqCst);
             });
         if let Err(e) = started {
             log::warn!("could not start the archive thread: {e}");
@@ -366,6 +408,17 @@ impl App {
         &self,
         member: AccountId,
         path: &Path,
+        progress: impl FnMut(u64, u64),
+    ) -> AppResult<()> {
+        self.export_scoped(member, path, Scope::Everything, progress)
+    }
+
+    /// As `export_to`, of what `scope` takes.
+    pub(crate) fn export_scoped(
+        &self,
+        member: AccountId,
+        path: &Path,
+        scope: Scope,
         mut progress: impl FnMut(u64, u64),
     ) -> AppResult<()> {
         let me = self.archive_identity();
@@ -380,7 +433,7 @@ impl App {
         }
         let partial = path.with_extension("zip.partial");
         let file = File::create(&partial).map_err(failed)?;
-        let written = self.write_archive(&me, &m, BufWriter::new(file), &mut progress);
+        let written = self.write_archive(&me, &m, BufWriter::new(file), scope, &mut progress);
         let finished = written.and_then(|out| {
             let file = out.into_inner().map_err(|e| failed(e.into_error()))?;
             file.sync_all().map_err(failed)?;
@@ -397,6 +450,7 @@ impl App {
         me: &Identity,
         m: &accounts::Member,
         out: BufWriter<File>,
+        scope: Scope,
         progress: &mut impl FnMut(u64, u64),
     ) -> AppResult<BufWriter<File>> {
         let failed =
@@ -433,14 +487,15 @@ impl App {
             .map_err(failed)?;
 
         // Every post, oldest first; the pictures after them.
-        let total = self.db.read(|c| stored::count_posts_by(c, m.id))?;
+        let direct = scope == Scope::Everything;
+        let total = self.db.read(|c| stored::count_posts_by(c, m.id, direct))?;
         zip.begin_outbox(total).map_err(failed)?;
         let mut pictures = Vec::new();
         let (mut after, mut done) = (0, 0u64);
         progress(0, total);
         loop {
             let batch = self.db.read(|c| {
-                let ids = stored::posts_by(c, m.id, after, BATCH)?;
+                let ids = stored::posts_by(c, m.id, after, BATCH, direct)?;
                 let mut activities = Vec::with_capacity(ids.len());
                 for id in &ids {
                     if let Some(post) = store::outgoing_post(c, *id)? {
@@ -475,16 +530,23 @@ impl App {
             |(name, domain): &Address| format!("{name}@{}", domain.as_deref().unwrap_or(&me.host));
         let post_address =
             |(id, uri): &(PostId, Option<String>)| uri.clone().unwrap_or_else(|| me.post_id(*id));
-        let (likes, bookmarks, following, blocked, muted, listed) = self.db.read(|c| {
-            Ok::<_, AppError>((
-                stored::marked_posts(c, m.id, false)?,
-                stored::marked_posts(c, m.id, true)?,
-                stored::following(c, m.id)?,
-                stored::blocked(c, m.id)?,
-                stored::muted(c, m.id, now())?,
-                stored::list_entries(c, m.id)?,
-            ))
-        })?;
+        let (likes, mut bookmarks, following, mut blocked, mut muted, listed) =
+            self.db.read(|c| {
+                Ok::<_, AppError>((
+                    stored::marked_posts(c, m.id, false)?,
+                    stored::marked_posts(c, m.id, true)?,
+                    stored::following(c, m.id)?,
+                    stored::blocked(c, m.id)?,
+                    stored::muted(c, m.id, now())?,
+                    stored::list_entries(c, m.id)?,
+                ))
+            })?;
+        if scope == Scope::Bundle {
+            // What only its owner should see stays out of what a host handles.
+            bookmarks.clear();
+            blocked.clear();
+            muted.clear();
+        }
         let likes: Vec<String> = likes.iter().map(post_address).collect();
         let bookmarks: Vec<String> = bookmarks.iter().map(post_address).collect();
         zip.id_collection(porchlight_archive::LIKES, &likes)
@@ -702,10 +764,17 @@ impl App {
         pictures: &mut Reader<File>,
         report: &mut Report,
     ) -> AppResult<bool> {
-        if self
-            .db
-            .read(|c| stored::imported(c, m.id, &note.id))?
-            .is_some()
+        // Already here: brought in before, or written on this very camp (its own archive given
+        // back to it; a camp without a public address has no name of its own to tell by).
+        let written_here = self
+            .federation
+            .as_ref()
+            .is_some_and(|f| f.me.local_post(&note.id).is_some());
+        if written_here
+            || self
+                .db
+                .read(|c| stored::imported(c, m.id, &note.id))?
+                .is_some()
         {
             return Ok(false);
         }

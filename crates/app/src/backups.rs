@@ -101,7 +101,11 @@ impl App {
                 AppError::Invalid(format!("{}; nothing was changed.", capitalized(&problem)))
             })?;
             std::fs::rename(&plain, self.data_dir.join(STAGED_RESTORE))
-                .map_err(|e| AppError::Invalid(format!("Could not stage the backup: {e}.")))
+                .map_err(|e| AppError::Invalid(format!("Could not stage the backup: {e}.")))?;
+            // The link has done its work: nobody sets this camp up in the meantime.
+            self.db
+                .write(|tx| porchlight_db::delete_setting(tx, "setup_token_hash"))?;
+            Ok(())
         })();
         let _ = std::fs::remove_file(&plain);
         result

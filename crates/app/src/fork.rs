@@ -129,12 +129,14 @@ impl App {
             progress(0, total);
             for (n, (id, name)) in going.iter().enumerate() {
                 let one = partial.with_extension(format!("{name}.zip"));
-                let written = self.export_to(*id, &one, |_, _| {}).and_then(|()| {
-                    let mut file = File::open(&one).map_err(failed)?;
-                    bundle
-                        .file_from(&format!("{MEMBERS}{name}.zip"), &mut file)
-                        .map_err(failed)
-                });
+                let written = self
+                    .export_scoped(*id, &one, crate::archive::Scope::Bundle, |_, _| {})
+                    .and_then(|()| {
+                        let mut file = File::open(&one).map_err(failed)?;
+                        bundle
+                            .file_from(&format!("{MEMBERS}{name}.zip"), &mut file)
+                            .map_err(failed)
+                    });
                 let _ = std::fs::remove_file(&one);
                 written?;
                 progress(n as u64 + 1, total);
@@ -236,6 +238,23 @@ impl App {
             else {
                 continue;
             };
+            // Brought in by an earlier run of this job (a restart in the middle): kept as is.
+            let earlier = self.read(|c| {
+                Ok::<_, AppError>(match accounts::member_by_username(c, name)? {
+                    Some(m)
+                        if porchlight_db::moving::aliases(c, m.id)?
+                            .iter()
+                            .any(|a| a == actor) =>
+                    {
+                        Some(m.id)
+                    }
+                    _ => None,
+                })
+            })?;
+            if let Some(id) = earlier {
+                created.push((id, name.to_string()));
+                continue;
+            }
             let made = self
                 .add_member(&NewMember {
                     username: name,
@@ -272,9 +291,14 @@ impl App {
                     }
                 });
             let _ = std::fs::remove_file(&one);
-            let link = self.make_reset_link(Acting::Member(by), *id)?;
+            let link = match self.make_reset_link(Acting::Member(by), *id) {
+                Ok(token) => format!("Their link to choose a password (for a day): /reset/{token}"),
+                Err(e) => format!(
+                    "No link to choose a password could be made ({e}); make one from their page."
+                ),
+            };
             lines.push(format!(
-                "@{name}: {}\n  Their link to choose a password (for a day): /reset/{link}",
+                "@{name}: {}\n  {link}",
                 report
                     .unwrap_or_else(|e| e.to_string())
                     .replace('\n', "\n  ")

@@ -240,6 +240,10 @@ impl App {
         })?;
         let backup = folder.join(format!("before-removing-{}-{}.db", target.username, now()));
         self.backup_to(&backup)?;
+        // Their archives and bundles go with them (the backup just made keeps everything).
+        let files = self
+            .db
+            .read(|c| porchlight_db::archive::job_files(c, Some(member)))?;
         self.write_and_send(|tx, fed| {
             let (target, actor) = check_action(tx, by, MemberAction::Remove, member)?;
             let farewell = match fed {
@@ -258,6 +262,9 @@ impl App {
                 &reason,
             )
         })?;
+        for file in files {
+            let _ = std::fs::remove_file(self.data_dir.join(file));
+        }
         Ok(backup)
     }
 

@@ -86,6 +86,8 @@ impl App {
 
     /// A member names an earlier account of theirs (before moving here from it).
     pub fn add_alias(&self, member: AccountId, typed: &str) -> AppResult<String> {
+        // A camp without a public address has no account that others could move from.
+        self.federating()?;
         let me = self.member(member)?;
         let uri = match self.account_named(typed)? {
             Account::Member(m) if m.id == member => {

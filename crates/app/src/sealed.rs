@@ -27,7 +27,7 @@ const PASSES: u32 = 2;
 const LANES: u32 = 1;
 /// What a sealed file may ask of the one who opens it (a crafted file must not take the box's
 /// memory or an hour).
-const MAX_MEMORY_KIB: u32 = 256 * 1024;
+const MAX_MEMORY_KIB: u32 = 64 * 1024;
 const MAX_PASSES: u32 = 10;
 const MAX_LANES: u32 = 8;
 /// The shortest passphrase taken.
@@ -42,6 +42,8 @@ pub enum SealError {
     WrongPassphrase,
     /// The file ends before its last chunk.
     Truncated,
+    /// The passphrase is right, but a later part of the file was changed or cut off.
+    Damaged,
     /// A passphrase too short to protect a camp.
     WeakPassphrase,
     Io(std::io::Error),
@@ -55,6 +57,9 @@ impl std::fmt::Display for SealError {
                 "the passphrase does not open this backup (or the file was changed or damaged)",
             ),
             SealError::Truncated => f.write_str("the backup is cut short: part of it is missing"),
+            SealError::Damaged => {
+                f.write_str("the backup is damaged: changed or cut short after it was sealed")
+            }
             SealError::WeakPassphrase => write!(
                 f,
                 "a passphrase needs at least {MIN_PASSPHRASE} characters: a lost file must not be a leaked camp"
@@ -196,16 +201,23 @@ fn unseal_into(sealed: &Path, plain: &Path, passphrase: &str) -> Result<(), Seal
         }
         chunk.truncate(n);
         let last = n < CHUNK + TAG || input.fill_buf()?.is_empty();
+        // Kept to tell a cut file from a wrong passphrase, should this chunk not open.
+        let sealed_chunk = (last && n == CHUNK + TAG).then(|| chunk.clone());
         let opened = key
             .open_in_place(nonce(counter, last), Aad::empty(), &mut chunk)
             .map_err(|_| {
-                if counter == 0 {
-                    SealError::WrongPassphrase
-                } else if last {
-                    // A file cut at a chunk's end reads as a last chunk that was not sealed as one.
+                // A file cut at a chunk's end reads as a last chunk that was not sealed as one:
+                // it opens as the middle chunk it was.
+                let cut_at_a_chunk = sealed_chunk.is_some_and(|mut copy| {
+                    key.open_in_place(nonce(counter, false), Aad::empty(), &mut copy)
+                        .is_ok()
+                });
+                if cut_at_a_chunk {
                     SealError::Truncated
-                } else {
+                } else if counter == 0 {
                     SealError::WrongPassphrase
+                } else {
+                    SealError::Damaged
                 }
             })?;
         out.write_all(opened)?;
@@ -293,7 +305,11 @@ mod tests {
         ];
         for (bytes, what) in cases {
             std::fs::write(&sealed, &bytes).unwrap();
-            assert!(unseal(&sealed, &back, PASS).is_err(), "{what}");
+            let error = unseal(&sealed, &back, PASS).unwrap_err();
+            assert!(
+                !matches!(error, SealError::WrongPassphrase),
+                "{what}: the right passphrase is never said to be wrong ({error})"
+            );
             assert!(!back.exists(), "{what}: nothing half-opened is left");
         }
         for junk in [

@@ -32,9 +32,14 @@ pub const BOOKMARKS: &str = "bookmarks.json";
 pub const MEDIA_FOLDER: &str = "media_attachments/files/";
 
 /// The most entries an archive may have (10,000 posts with a few pictures each, and the rest).
-pub const MAX_ENTRIES: usize = 200_000;
-/// The most a small JSON entry (the actor, likes, bookmarks) may inflate to.
-pub const MAX_JSON_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_ENTRIES: u64 = 100_000;
+/// The most its directory (the list of entries, read whole when it is opened) may take.
+pub const MAX_DIRECTORY_BYTES: u64 = 32 * 1024 * 1024;
+/// The most a small JSON entry (the actor, a bundle's `camp.json`) may inflate to: it is parsed
+/// whole, and a parsed value takes many times its text.
+pub const MAX_JSON_BYTES: u64 = 1024 * 1024;
+/// The most `likes.json` or `bookmarks.json` may inflate to (read as a list of addresses).
+pub const MAX_COLLECTION_BYTES: u64 = 2 * 1024 * 1024;
 /// The most `outbox.json` may inflate to; it is parsed as it streams, never held.
 pub const MAX_OUTBOX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// The most one picture may inflate to.
@@ -219,14 +224,11 @@ pub struct Reader<R: Read + Seek> {
 }
 
 impl<R: Read + Seek> Reader<R> {
-    pub fn open(from: R) -> Result<Reader<R>, ArchiveError> {
+    /// Opens an archive: its directory is checked against the bounds before the zip library
+    /// reads it whole.
+    pub fn open(mut from: R) -> Result<Reader<R>, ArchiveError> {
+        check_directory(&mut from)?;
         let zip = ZipArchive::new(from).map_err(zip_error)?;
-        if zip.len() > MAX_ENTRIES {
-            return Err(ArchiveError::TooLarge(format!(
-                "the archive has {} files; at most {MAX_ENTRIES} are read",
-                zip.len()
-            )));
-        }
         Ok(Reader { zip })
     }
 
@@ -306,21 +308,32 @@ impl<R: Read + Seek> Reader<R> {
         }
     }
 
-    /// The ids listed in a collection entry (`likes.json`, `bookmarks.json`).
+    /// The ids listed in a collection entry (`likes.json`, `bookmarks.json`), read straight
+    /// into addresses (each an id, or an object with one), never into a whole parsed document.
     pub fn id_collection(&mut self, name: &str) -> Result<Vec<String>, ArchiveError> {
-        let Some(doc) = self.json(name)? else {
+        let Some(bytes) = self.bytes(name, MAX_COLLECTION_BYTES)? else {
             return Ok(Vec::new());
         };
-        let items = doc
-            .get("orderedItems")
-            .or_else(|| doc.get("items"))
-            .and_then(Value::as_array)
-            .ok_or_else(|| ArchiveError::Garbled(format!("{name} lists nothing")))?;
-        Ok(items
-            .iter()
+        #[derive(serde::Deserialize)]
+        struct Collection {
+            #[serde(rename = "orderedItems", alias = "items")]
+            items: Vec<Item>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Item {
+            Id(String),
+            Object { id: String },
+            Other(serde::de::IgnoredAny),
+        }
+        let collection: Collection = serde_json::from_slice(&bytes)
+            .map_err(|e| ArchiveError::Garbled(format!("{name} lists nothing readable: {e}")))?;
+        Ok(collection
+            .items
+            .into_iter()
             .filter_map(|i| match i {
-                Value::String(s) => Some(s.clone()),
-                other => other.get("id").and_then(Value::as_str).map(String::from),
+                Item::Id(id) | Item::Object { id } => Some(id),
+                Item::Other(_) => None,
             })
             .collect())
     }
@@ -350,6 +363,61 @@ impl<R: Read + Seek> Reader<R> {
         };
         self.bytes(&path, MAX_MEDIA_BYTES)
     }
+}
+
+/// Refuses an archive whose directory is past the bounds, by what its end records say (the
+/// zip library would read it whole, however large, before anything else can be checked).
+fn check_directory<R: Read + Seek>(from: &mut R) -> Result<(), ArchiveError> {
+    use std::io::SeekFrom;
+    let length = from.seek(SeekFrom::End(0))?;
+    // The end record is 22 bytes, with a comment of up to 65,535 after it.
+    let tail_length = length.min(22 + 65_535);
+    from.seek(SeekFrom::Start(length - tail_length))?;
+    let mut tail = vec![0u8; tail_length as usize];
+    from.read_exact(&mut tail)?;
+    let u16_at = |b: &[u8], at: usize| u64::from(u16::from_le_bytes([b[at], b[at + 1]]));
+    let u32_at = |b: &[u8], at: usize| {
+        u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
+    };
+    let u64_at = |b: &[u8], at: usize| {
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(n)
+    };
+    let end = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&at| tail[at..].starts_with(b"PK\x05\x06"));
+    if let Some(at) = end {
+        let (mut entries, mut size) = (u16_at(&tail, at + 10), u32_at(&tail, at + 12));
+        // Zip64: the counts are in a record of their own, which a locator just before points at.
+        if (entries == 0xFFFF || size == 0xFFFF_FFFF)
+            && at >= 20
+            && tail[at - 20..].starts_with(b"PK\x06\x07")
+        {
+            let record = u64_at(&tail, at - 20 + 8);
+            let mut zip64 = [0u8; 56];
+            if record + 56 <= length {
+                from.seek(SeekFrom::Start(record))?;
+                from.read_exact(&mut zip64)?;
+                if zip64.starts_with(b"PK\x06\x06") {
+                    entries = u64_at(&zip64, 32);
+                    size = u64_at(&zip64, 40);
+                }
+            }
+        }
+        if entries > MAX_ENTRIES {
+            return Err(ArchiveError::TooLarge(format!(
+                "the archive says it has {entries} files; at most {MAX_ENTRIES} are read"
+            )));
+        }
+        if size > MAX_DIRECTORY_BYTES {
+            return Err(ArchiveError::TooLarge(format!(
+                "the archive's list of files takes {size} bytes; at most {MAX_DIRECTORY_BYTES} are read"
+            )));
+        }
+    }
+    from.seek(SeekFrom::Start(0))?;
+    Ok(())
 }
 
 /// The entry a picture's address names inside an archive, if it names a safe one.
@@ -420,7 +488,7 @@ mod tests {
         );
         assert!(r.has("blocked_accounts.csv"));
         // The whole outbox parses as JSON too (what other tools do with it).
-        let raw = r.bytes(OUTBOX, MAX_JSON_BYTES).unwrap().unwrap();
+        let raw = r.bytes(OUTBOX, MAX_OUTBOX_BYTES).unwrap().unwrap();
         let doc: Value = serde_json::from_slice(&raw).unwrap();
         assert_eq!(doc["totalItems"], 3);
         assert_eq!(doc["orderedItems"].as_array().unwrap().len(), 3);
@@ -430,7 +498,7 @@ mod tests {
     fn an_empty_outbox_is_still_json() {
         let mut r = Reader::open(Cursor::new(written(0))).unwrap();
         assert_eq!(r.outbox(|_| true).unwrap(), 0);
-        let raw = r.bytes(OUTBOX, MAX_JSON_BYTES).unwrap().unwrap();
+        let raw = r.bytes(OUTBOX, MAX_OUTBOX_BYTES).unwrap().unwrap();
         serde_json::from_slice::<Value>(&raw).unwrap();
     }
 
@@ -477,6 +545,33 @@ mod tests {
             r.media("/media_attachments/files/bomb.jpg"),
             Err(ArchiveError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn a_directory_past_the_bounds_is_refused_before_it_is_read() {
+        let mut bytes = written(1);
+        // The end record's "size of the directory", claimed to be 2 GB.
+        let end = bytes.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+        bytes[end + 12..end + 16].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+        assert!(matches!(
+            Reader::open(Cursor::new(bytes)),
+            Err(ArchiveError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn a_collection_of_junk_keeps_only_addresses() {
+        let mut w = Writer::new(Cursor::new(Vec::new()));
+        w.json(
+            LIKES,
+            &json!({ "orderedItems": ["https://x.example/1", 7, { "id": "https://x.example/2" }, [1], null] }),
+        )
+        .unwrap();
+        let mut r = Reader::open(Cursor::new(w.finish().unwrap().into_inner())).unwrap();
+        assert_eq!(
+            r.id_collection(LIKES).unwrap(),
+            ["https://x.example/1", "https://x.example/2"]
+        );
     }
 
     #[test]

@@ -158,7 +158,9 @@ pub fn read(kind: ListKind, bytes: &[u8]) -> (Vec<Entry>, Vec<Skipped>) {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        if entries.len() >= MAX_ROWS {
+        // Every row counts, kept or skipped: a file of junk lines must not become millions of
+        // skipped rows held with their reasons.
+        if entries.len() + skipped.len() >= MAX_ROWS {
             skipped.push(Skipped {
                 line,
                 why: format!("past the first {MAX_ROWS} rows, which is as many as are read"),
@@ -377,6 +379,13 @@ mod tests {
         // Bytes that are not UTF-8 are a skipped row, not a failure of the whole file.
         let (kept, skipped) = read(ListKind::DomainBlocks, b"\xff\xfe\n ok.example\n");
         assert_eq!((kept.len(), skipped.len()), (1, 1));
+    }
+
+    #[test]
+    fn a_file_of_junk_stops_at_the_limit_too() {
+        let junk = "x\n".repeat(MAX_ROWS * 3);
+        let (kept, skipped) = read(ListKind::Blocks, junk.as_bytes());
+        assert_eq!((kept.len(), skipped.len()), (0, MAX_ROWS + 1));
     }
 
     #[test]

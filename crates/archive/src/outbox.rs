@@ -16,12 +16,18 @@ use crate::ArchiveError;
 /// The most one activity of the outbox may take (a post of Mastodon's longest with its
 /// attachments' descriptions is a few tens of kilobytes).
 pub const OUTBOX_ITEM_MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// The most the rest of the document (its context, id, counts) may take, all together: a key
+/// or a value outside the activities is read whole, so it must not be gigabytes.
+const OUTSIDE_ITEMS_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Counts what is read, and refuses to go on past the bound of the activity being read.
+/// Counts what is read, and refuses to go on past the bound of the activity being read, or of
+/// everything outside the activities. (serde_json reads a byte at a time, so the count is
+/// exact.)
 struct Bounded<R> {
     inner: R,
     read: Rc<Cell<u64>>,
     item_start: Rc<Cell<Option<u64>>>,
+    outside: u64,
 }
 
 impl<R: Read> Read for Bounded<R> {
@@ -33,8 +39,16 @@ impl<R: Read> Read for Bounded<R> {
                 "an activity in outbox.json is larger than {OUTBOX_ITEM_MAX_BYTES} bytes"
             )));
         }
+        if self.item_start.get().is_none() && self.outside > OUTSIDE_ITEMS_MAX_BYTES {
+            return Err(io::Error::other(format!(
+                "outbox.json has more than {OUTSIDE_ITEMS_MAX_BYTES} bytes outside its activities"
+            )));
+        }
         let n = self.inner.read(buf)?;
         self.read.set(self.read.get() + n as u64);
+        if self.item_start.get().is_none() {
+            self.outside += n as u64;
+        }
         Ok(n)
     }
 }
@@ -57,6 +71,7 @@ pub(crate) fn each_item<R: Read>(
         inner: reader,
         read: read.clone(),
         item_start: item_start.clone(),
+        outside: 0,
     };
     let mut outbox = Outbox {
         each: &mut each,
@@ -168,6 +183,15 @@ mod tests {
         ] {
             assert!(matches!(items(doc), Err(ArchiveError::Garbled(_))), "{doc}");
         }
+    }
+
+    #[test]
+    fn a_giant_key_outside_the_activities_is_refused() {
+        let giant = format!(
+            "{{\"{}\": 1, \"orderedItems\": []}}",
+            "k".repeat(OUTSIDE_ITEMS_MAX_BYTES as usize + 10)
+        );
+        assert!(matches!(items(&giant), Err(ArchiveError::Garbled(_))));
     }
 
     #[test]

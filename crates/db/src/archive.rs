@@ -9,24 +9,29 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 /// Someone as an archive names them: their username and their server (None: this camp).
 pub type Address = (String, Option<String>);
 
-/// How many posts a member wrote (boosts included).
-pub fn count_posts_by(conn: &Connection, author: AccountId) -> rusqlite::Result<u64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM posts WHERE author_id = ?1")?
-        .query_row([author], |r| r.get::<_, i64>(0))
-        .map(|n| n.max(0) as u64)
+/// How many posts a member wrote (boosts included; direct ones only if `direct`).
+pub fn count_posts_by(conn: &Connection, author: AccountId, direct: bool) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND (?2 OR audience != 'direct')",
+    )?
+    .query_row(params![author, direct], |r| r.get::<_, i64>(0))
+    .map(|n| n.max(0) as u64)
 }
 
-/// The next `limit` posts of a member after `after`, oldest first (an archive's order).
+/// The next `limit` posts of a member after `after`, oldest first (an archive's order); direct
+/// ones only if `direct`.
 pub fn posts_by(
     conn: &Connection,
     author: AccountId,
     after: PostId,
     limit: u32,
+    direct: bool,
 ) -> rusqlite::Result<Vec<PostId>> {
     conn.prepare_cached(
-        "SELECT id FROM posts WHERE author_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        "SELECT id FROM posts WHERE author_id = ?1 AND id > ?2
+           AND (?4 OR audience != 'direct') ORDER BY id LIMIT ?3",
     )?
-    .query_map(params![author, after, limit], |r| r.get(0))?
+    .query_map(params![author, after, limit, direct], |r| r.get(0))?
     .collect()
 }
 
@@ -265,6 +270,13 @@ pub fn finish_job(
         now
     ])?;
     Ok(())
+}
+
+/// The files of every job (in the data folder), or of one member's (`member`).
+pub fn job_files(conn: &Connection, member: Option<AccountId>) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT file FROM archive_jobs WHERE ?1 IS NULL OR account_id = ?1")?
+        .query_map([member], |r| r.get(0))?
+        .collect()
 }
 
 pub fn delete_job(conn: &Connection, id: i64) -> rusqlite::Result<()> {

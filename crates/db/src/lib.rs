@@ -104,6 +104,20 @@ pub fn check_backup(path: &Path) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Whether the camp in the database file at `path` has a host (read only; no file: no).
+pub fn file_has_host(path: &Path) -> bool {
+    if !path.exists() {
+        return false;
+    }
+    Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| {
+            c.query_row("SELECT COUNT(*) FROM users WHERE role = 'host'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        })
+        .is_ok_and(|n| n > 0)
+}
+
 /// Whether SQLite failed because the disk is full.
 pub fn disk_full(e: &Error) -> bool {
     matches!(

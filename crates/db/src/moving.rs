@@ -49,6 +49,16 @@ pub fn set_moved(
     Ok(())
 }
 
+/// An account elsewhere no longer says it moved.
+pub fn clear_moved(conn: &Connection, account: AccountId) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE accounts SET moved_to = NULL, moved_at = NULL
+         WHERE id = ?1 AND domain IS NOT NULL AND moved_to IS NOT NULL",
+    )?
+    .execute([account])?;
+    Ok(())
+}
+
 /// Where an account moved to, if it has.
 pub fn moved_to(conn: &Connection, account: AccountId) -> rusqlite::Result<Option<String>> {
     Ok(conn

@@ -50,8 +50,11 @@ pub fn store_actor(db: &Db, actor: &RemoteActor) -> Result<RemoteAccount, FedErr
         let id = store::upsert_remote(tx, &account, now())?;
         porchlight_db::emoji::set_for_account(tx, id, &actor.emojis)?;
         porchlight_db::moderation::set_origin_suspension(tx, id, actor.suspended, now())?;
-        if let Some(target) = &actor.moved_to {
-            porchlight_db::moving::set_moved(tx, id, target, now())?;
+        // As Mastodon keeps it: where the document says it moved, and nowhere once it stops
+        // saying so (an account that took its move back).
+        match &actor.moved_to {
+            Some(target) => porchlight_db::moving::set_moved(tx, id, target, now())?,
+            None => porchlight_db::moving::clear_moved(tx, id)?,
         }
         Ok::<_, FedError>(store::remote_by_id(tx, id)?.unwrap_or(RemoteAccount { id, ..account }))
     })

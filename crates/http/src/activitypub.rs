@@ -339,7 +339,9 @@ fn outbox_document(s: &State, fed: &Federation, member: &Member) -> Response {
         let page = timeline::page(c, &Query::Profile(member.id), Reader::ANONYMOUS, None, 20)?;
         let mut items = Vec::new();
         for view in page.posts {
+            // (Posts brought in from an archive are on the profile, not news to send.)
             if view.boosted_by.is_some()
+                || view.imported
                 || !matches!(view.audience, Audience::Public | Audience::Unlisted)
             {
                 continue;

@@ -58,6 +58,9 @@ const LARGE_BODY_DEADLINE: Duration = Duration::from_secs(180);
 /// An archive to bring in, or a camp's backup, may be gigabytes from a home's slow upload.
 const SPOOLED_BODY_DEADLINE: Duration = Duration::from_secs(3 * 3600);
 
+/// How many large files are written to disk as they arrive at a time (the next waits).
+const SPOOLED_BODY_TURNS: usize = 2;
+
 /// How many large signed activities (over the form limit) the inboxes hold at a time: a budget
 /// of their own, so that other servers never take the members' turns, nor members theirs.
 const INBOX_BODY_TURNS: usize = 4;
@@ -135,6 +138,9 @@ pub struct State {
     large_bodies: Arc<tokio::sync::Semaphore>,
     /// Turns to hold a large signed activity at an inbox.
     inbox_bodies: Arc<tokio::sync::Semaphore>,
+    /// Turns to write a large file to disk as it arrives (`spool`): a few at once, so that the
+    /// card is not filled by many at a time.
+    spooled_bodies: Arc<tokio::sync::Semaphore>,
     /// The connections open now, by address and in all.
     connections: Arc<std::sync::Mutex<Connections>>,
 }
@@ -147,6 +153,7 @@ impl State {
             limiter: limiter::LoginLimiter::new(),
             large_bodies: Arc::new(tokio::sync::Semaphore::new(LARGE_BODY_TURNS)),
             inbox_bodies: Arc::new(tokio::sync::Semaphore::new(INBOX_BODY_TURNS)),
+            spooled_bodies: Arc::new(tokio::sync::Semaphore::new(SPOOLED_BODY_TURNS)),
             connections: Arc::new(std::sync::Mutex::new(Connections::default())),
         }
     }
@@ -466,12 +473,16 @@ async fn handle(
             .map(|t| t.trim().to_string());
         let session = request.cookie(pages::SESSION_COOKIE).map(str::to_string);
         let app = state.app.clone();
-        // A backup to restore comes before there is anyone to be signed in: it is taken while
-        // the camp has no host (the setup link is checked with the form).
+        // A backup to restore comes before there is anyone to be signed in: it is taken only
+        // with the setup link of a camp that has no host yet.
+        let setup_token = path
+            .strip_prefix("/setup/")
+            .and_then(|rest| rest.strip_suffix("/restore"))
+            .map(str::to_string);
         let restoring = path.starts_with("/setup/");
         let entitled = tokio::task::spawn_blocking(move || {
             if restoring {
-                app.has_host().map(|has| !has).unwrap_or(false)
+                setup_token.is_some_and(|t| app.setup_token_valid(&t).unwrap_or(false))
             } else {
                 app.member_credentials(bearer.as_deref(), session.as_deref())
             }
@@ -487,11 +498,12 @@ async fn handle(
     };
     let drain_limit = limit + DRAIN_LIMIT_BYTES;
     let spooled = multipart && spool::spools(path) && turns.is_some();
-    // At most a few large bodies of each kind are held at once; the next waits its turn.
-    // (A spooled file goes to disk, not memory: it takes no turn, however long it arrives for.)
+    // At most a few large bodies of each kind are held at once; the next waits its turn. (A
+    // spooled file goes to disk, not memory: it waits for a turn of its own.)
     let _large_body_turn = match turns {
-        Some(turns) if !spooled => turns.acquire_owned().await.ok(),
-        _ => None,
+        Some(_) if spooled => state.spooled_bodies.clone().acquire_owned().await.ok(),
+        Some(turns) => turns.acquire_owned().await.ok(),
+        None => None,
     };
     let deadline = state
         .config

@@ -696,7 +696,14 @@ fn serve(mut config: Config) -> Result<(), String> {
     }
     // A backup the setup page took (checked there) replaces the fresh camp as it starts.
     if let Some(staged) = porchlight_app::backups::staged_restore(&config.data) {
-        match replace_database(&config.data, &staged, true) {
+        // Only onto a camp that was never set up: one that has a host since the backup was
+        // given is never replaced behind its back.
+        let result = if porchlight_app::db::file_has_host(&config.data.join("porchlight.db")) {
+            Err("the camp was set up in the meantime".to_string())
+        } else {
+            replace_database(&config.data, &staged, true)
+        };
+        match result {
             Ok(kept) => log::warn!(
                 "the camp was restored from the backup given on the setup page{}",
                 kept.map(|k| format!("; the camp it replaced is kept as {}", k.display()))

@@ -56,7 +56,7 @@ pub fn fork(chrome: &Chrome, view: &ForkView) -> Markup {
             @if working { meta http-equiv="refresh" content="5"; }
             section.card #bundle {
                 h2 { "A bundle for the new camp" }
-                p.hint { "Each member who wants to go says so on their own \"Moving and your data\" page; nobody is bundled without it. The bundle holds each one's archive (posts, pictures, lists, who they follow) and nothing of anyone else's. Give it to the new camp's host." }
+                p.hint { "Each member who wants to go says so on their own \"Moving and your data\" page; nobody is bundled without it. The bundle holds each one's posts (not their direct messages), pictures, lists and whom they follow, and nothing of anyone else's. Give it to the new camp's host." }
                 @if view.going.is_empty() {
                     p #going { "Nobody has said they want to go yet." }
                 } @else {
@@ -218,7 +218,7 @@ pub fn moving(chrome: &Chrome, view: &MovingView) -> Markup {
             form.card #camp-2 method="post" action="/settings/fork-consent" {
                 (csrf_field(chrome))
                 h2 { "If the camp forks" }
-                p.hint { "Sometimes part of a camp starts a Camp 2. If the hosts make one, they can bundle everything of the members who want to go, so that Camp 2 starts with them, their posts and their follows of each other. Only you can say you want to go; you can change your mind until the bundle is made." }
+                p.hint { "Sometimes part of a camp starts a Camp 2. If the hosts make one, they can bundle everything of the members who want to go, so that Camp 2 starts with them, their posts and their follows of each other. The bundle holds your posts (not your direct messages), your pictures, and whom you follow and put on lists; not your bookmarks, nor whom you mute or block. Only you can say you want to go; you can change your mind until the bundle is made." }
                 label { input type="checkbox" name="wants" value="on" checked[view.me.fork_consent]; " I want to go along to a Camp 2" }
                 p { button type="submit" { "Save" } }
             }

@@ -147,6 +147,11 @@ pub(super) fn setup_form(x: &Ctx) -> AppResult<Response> {
 /// A backup given on the setup page: checked and staged, then the camp starts again with it.
 pub(super) fn restore(x: &Ctx) -> AppResult<Response> {
     let s = x.s;
+    if !s.app.setup_token_valid(x.param("token"))? {
+        return Err(AppError::Forbidden(
+            "This setup link is not valid: the camp already has a host, or the link is old.".into(),
+        ));
+    }
     let result = match x.req.spooled("backup") {
         Some(file) => s
             .app

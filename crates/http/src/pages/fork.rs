@@ -58,7 +58,7 @@ pub(super) fn make_bundle(x: &Ctx) -> AppResult<Response> {
 
 pub(super) fn download(x: &Ctx) -> AppResult<Response> {
     let me = x.me()?;
-    let path = x.s.app.export_file(me.id, x.id("id")?)?;
+    let path = x.s.app.export_file(me.id, x.id("id")?, JobKind::Fork)?;
     Ok(Response::send_file(
         &path,
         "application/zip",

@@ -100,7 +100,7 @@ pub(super) fn export(x: &Ctx) -> AppResult<Response> {
 /// The archive itself, streamed from its file (never read whole into memory).
 pub(super) fn download(x: &Ctx) -> AppResult<Response> {
     let me = x.me()?;
-    let path = x.s.app.export_file(me.id, x.id("id")?)?;
+    let path = x.s.app.export_file(me.id, x.id("id")?, JobKind::Export)?;
     let name = format!("porchlight-{}-archive.zip", me.username);
     Ok(Response::send_file(&path, "application/zip", &name))
 }

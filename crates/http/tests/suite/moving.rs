@@ -758,6 +758,8 @@ fn a_host_bundles_the_members_who_want_to_go_and_camp_2_brings_them_in() {
         browser.write_post(&format!("{me} public"), "public");
         browser.write_post(&format!("{me} camp only"), "local");
     }
+    // A direct message stays with its people: no bundle holds it.
+    on_a[1].write_post("@s7 a secret between us", "direct");
     // Nobody is bundled without saying so.
     let refused = on_a[0].post("/admin/fork", &[]);
     assert_eq!(refused.status, 422, "{}", refused.body);
@@ -833,6 +835,11 @@ fn a_host_bundles_the_members_who_want_to_go_and_camp_2_brings_them_in() {
             "nothing of {stayer}'s travels"
         );
     }
+    assert_eq!(
+        b.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE '%secret%'"),
+        0,
+        "no direct message travels in a bundle"
+    );
     // Each has a link to choose a password.
     let link = report
         .lines()

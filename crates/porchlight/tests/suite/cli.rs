@@ -1472,6 +1472,24 @@ fn a_sealed_backup_brings_a_camp_back_on_a_fresh_box() {
     ));
     assert!(restored.contains("Restored from"), "{restored}");
     assert!(ok(porchlight(&shell, &["user", "list"], None)).contains("hana"));
+    // A backup staged for a camp that has a host since is never put in place behind its back.
+    let staged = shell.join("porchlight.db.restore");
+    ok(porchlight(
+        &old,
+        &["backup", "--to", staged.to_str().unwrap()],
+        None,
+    ));
+    ok(porchlight(
+        &shell,
+        &["user", "add", "ken", "--password-stdin"],
+        Some(PASSWORD),
+    ));
+    {
+        let mut server = Server::start(&shell, &[]);
+        server.wait_for("could not be restored: the camp was set up in the meantime");
+    }
+    assert!(!staged.exists());
+    assert!(ok(porchlight(&shell, &["user", "list"], None)).contains("ken"));
 
     // From a fresh box's setup page: the server starts again by itself, on the same address.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
