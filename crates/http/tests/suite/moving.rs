@@ -537,6 +537,13 @@ fn five_of_eight_members_fork_a_camp_and_take_everything_of_theirs() {
         .assert_contains("m1 public")
         .assert_contains("from an earlier account");
     m2.get("/search?q=pictured").assert_contains("m1 pictured");
+    // Nor are they news to other servers: the ActivityPub outbox leaves them out.
+    let outbox = b.browser().get_with(
+        "/users/m1/outbox",
+        &[("accept", "application/activity+json")],
+    );
+    assert_eq!(outbox.status, 200, "{}", outbox.body);
+    assert!(!outbox.body.contains("m1 public"), "{}", outbox.body);
 
     // Each mover moves; their follows of each other are made again inside B, and the stayers
     // on A now follow them on B. (First, their imported follows of each other's old accounts

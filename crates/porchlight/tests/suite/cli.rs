@@ -1340,8 +1340,9 @@ fn export_and_import_from_the_command_line() {
     let server = Server::start(&data, &[]);
     let mut hana = Browser::new(&server.base);
     hana.log_in("hana", PASSWORD);
-    hana.write_post("taken along", "public");
+    let taken = hana.write_post("taken along", "public");
     hana.write_post("camp only words", "local");
+    hana.reply(taken, "and back again", "public");
 
     let archive = dir.path().join("hana.zip");
     let archive_arg = archive.to_str().unwrap();
@@ -1363,7 +1364,7 @@ fn export_and_import_from_the_command_line() {
         true
     })
     .unwrap();
-    assert_eq!(texts, ["taken along", "camp only words"]);
+    assert_eq!(texts, ["taken along", "camp only words", "and back again"]);
     drop(server);
 
     fails(
@@ -1377,13 +1378,28 @@ fn export_and_import_from_the_command_line() {
         &["import", "hana", "--from", archive_arg],
         None,
     ));
-    assert!(report.contains("Brought in: 2 posts"), "{report}");
+    assert!(report.contains("Brought in: 3 posts"), "{report}");
     let again = ok(porchlight(
         &other,
         &["import", "hana", "--from", archive_arg],
         None,
     ));
-    assert!(again.contains("2 posts were here already"), "{again}");
+    assert!(again.contains("3 posts were here already"), "{again}");
+    // The reply is still a reply, to the post it answered as brought in.
+    {
+        let db = porchlight_db::Db::open(&other.join("porchlight.db")).unwrap();
+        let answered: String = db
+            .read(|c| {
+                c.query_row(
+                    "SELECT p.text FROM posts r JOIN posts p ON p.id = r.in_reply_to \
+                     WHERE r.text = 'and back again'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert_eq!(answered, "taken along");
+    }
     let list = dir.path().join("blocks.csv");
     std::fs::write(&list, "ken@porchlight.local\nnonsense\n").unwrap();
     let list_arg = list.to_str().unwrap();
