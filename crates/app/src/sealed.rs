@@ -117,6 +117,14 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> 
     Ok(filled)
 }
 
+/// Writes out what is buffered and syncs the file.
+fn synced(out: BufWriter<File>) -> Result<(), SealError> {
+    out.into_inner()
+        .map_err(|e| SealError::Io(e.into_error()))?
+        .sync_all()?;
+    Ok(())
+}
+
 /// Seals the file at `plain` into `sealed` with `passphrase`.
 pub fn seal(plain: &Path, sealed: &Path, passphrase: &str) -> Result<(), SealError> {
     if passphrase.chars().count() < MIN_PASSPHRASE {
@@ -149,10 +157,7 @@ pub fn seal(plain: &Path, sealed: &Path, passphrase: &str) -> Result<(), SealErr
         }
         counter += 1;
     }
-    out.into_inner()
-        .map_err(|e| SealError::Io(e.into_error()))?
-        .sync_all()?;
-    Ok(())
+    synced(out)
 }
 
 /// Opens the sealed file at `sealed` into `plain` with `passphrase`. Nothing half-opened is
@@ -226,10 +231,7 @@ fn unseal_into(sealed: &Path, plain: &Path, passphrase: &str) -> Result<(), Seal
         }
         counter += 1;
     }
-    out.into_inner()
-        .map_err(|e| SealError::Io(e.into_error()))?
-        .sync_all()?;
-    Ok(())
+    synced(out)
 }
 
 #[cfg(test)]

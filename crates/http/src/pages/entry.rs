@@ -129,6 +129,12 @@ pub(super) fn setup_form(x: &Ctx) -> AppResult<Response> {
                 .into(),
         ));
     }
+    Ok(blank_setup_page(x, 200, None))
+}
+
+/// The setup page with nothing typed yet (`restore_error`: why a backup was refused).
+fn blank_setup_page(x: &Ctx, status: u16, restore_error: Option<&str>) -> Response {
+    let s = x.s;
     let box_notes = s.app.box_notes();
     let form = web::SetupForm {
         username: "",
@@ -139,9 +145,9 @@ pub(super) fn setup_form(x: &Ctx) -> AppResult<Response> {
         domain: "",
         ask_domain: !s.config.domain_fixed,
         box_notes: &box_notes,
-        restore_error: None,
+        restore_error,
     };
-    Ok(setup_page(x, 200, &form))
+    setup_page(x, status, &form)
 }
 
 /// A backup given on the setup page: checked and staged, then the camp starts again with it.
@@ -175,22 +181,7 @@ pub(super) fn restore(x: &Ctx) -> AppResult<Response> {
             ))
         }
         Err(e @ AppError::Forbidden(_)) => Err(e),
-        Err(e) if is_user_error(&e) => {
-            let message = e.to_string();
-            let box_notes = s.app.box_notes();
-            let form = web::SetupForm {
-                username: "",
-                site_name: "",
-                code_of_conduct: "",
-                error: None,
-                fingerprint: s.config.tls_fingerprint.as_deref(),
-                domain: "",
-                ask_domain: !s.config.domain_fixed,
-                box_notes: &box_notes,
-                restore_error: Some(&message),
-            };
-            Ok(setup_page(x, 422, &form))
-        }
+        Err(e) if is_user_error(&e) => Ok(blank_setup_page(x, 422, Some(&e.to_string()))),
         Err(e) => Err(e),
     }
 }

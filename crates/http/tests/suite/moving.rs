@@ -79,6 +79,18 @@ pub(crate) fn refused_move(camp: &TestCamp, browser: &mut Browser, target: &str)
     );
 }
 
+/// A member moves to their account of the same name on `camp`, from their settings.
+fn move_to(browser: &mut Browser, name: &str, camp: &TestCamp) {
+    let moved = browser.post(
+        "/settings/move",
+        &[
+            ("target", &format!("{name}@{}", camp.host())),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(moved.status, 303, "{name}: {}", moved.body);
+}
+
 /// Sends an archive from the member's "Bring your things here" form.
 fn bring_in(browser: &mut Browser, archive: &[u8]) -> porchlight_testkit::Answer {
     browser.post_multipart(
@@ -557,14 +569,7 @@ fn five_of_eight_members_fork_a_camp_and_take_everything_of_theirs() {
         })
     });
     for (i, mover) in movers.iter().enumerate() {
-        let moved = on_a[i].post(
-            "/settings/move",
-            &[
-                ("target", &format!("{mover}@{}", b.host())),
-                ("password", PASSWORD),
-            ],
-        );
-        assert_eq!(moved.status, 303, "{mover}: {}", moved.body);
+        move_to(&mut on_a[i], mover, b);
     }
     b.wait_for("the movers to follow each other inside B", |b| {
         movers.iter().all(|m| {
@@ -860,14 +865,7 @@ fn a_host_bundles_the_members_who_want_to_go_and_camp_2_brings_them_in() {
     // Each moves with one action on the old camp; those who stayed follow them to Camp 2.
     for (i, name) in everyone.iter().enumerate() {
         if movers.contains(name) {
-            let moved = on_a[i].post(
-                "/settings/move",
-                &[
-                    ("target", &format!("{name}@{}", b.host())),
-                    ("password", PASSWORD),
-                ],
-            );
-            assert_eq!(moved.status, 303, "{name}: {}", moved.body);
+            move_to(&mut on_a[i], name, b);
         }
     }
     a.wait_for("the stayers to follow the movers in Camp 2", |a| {
