@@ -33,7 +33,7 @@ use porchlight_db::{accounts, now};
 use porchlight_federation::ap::documents;
 use porchlight_federation::ap::inbound::{self, RemoteNote};
 use porchlight_federation::{Identity, outbox, sanitize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::uploads::PictureDetails;
 use crate::{App, AppError, AppResult};
@@ -456,7 +456,6 @@ impl App {
         let failed =
             |e: std::io::Error| AppError::Invalid(format!("Could not write the archive: {e}"));
         let mut zip = Writer::new(out);
-        let actor = me.actor_id(&m.username);
 
         // The actor, with its pictures beside it (as Mastodon's `avatar.png`).
         let (public_pem, aliases, emojis) = self.db.read(|c| {
@@ -499,7 +498,7 @@ impl App {
                 let mut activities = Vec::with_capacity(ids.len());
                 for id in &ids {
                     if let Some(post) = store::outgoing_post(c, *id)? {
-                        activities.push(archived_activity(c, me, &actor, &post)?);
+                        activities.push(outbox::archived_activity(c, me, &post)?);
                     }
                 }
                 Ok::<_, AppError>((ids.last().copied(), activities))
@@ -983,41 +982,6 @@ impl App {
         };
         self.bookmark(member, id, true)
     }
-}
-
-/// An export's line for one post: `Create` of its Note (or `Announce` of what it boosts), and
-/// the pictures to write after the outbox.
-fn archived_activity(
-    conn: &porchlight_db::Connection,
-    me: &Identity,
-    actor: &str,
-    post: &store::OutgoingPost,
-) -> AppResult<Option<(Value, Vec<String>)>> {
-    if let Some(boosted) = post.boost_of {
-        let uri = store::post_uri(conn, boosted)?.unwrap_or_else(|| me.post_id(boosted));
-        let mut announce = json!({
-            "id": format!("{}/activity", me.post_id(post.id)),
-            "type": "Announce",
-            "actor": actor,
-            "published": documents::timestamp(post.created_at),
-            "object": uri,
-        });
-        announce["to"] = json!([me.followers(&post.author_username)]);
-        return Ok(Some((announce, Vec::new())));
-    }
-    let Some((note, files)) = outbox::archived_note(conn, me, post)? else {
-        return Ok(None);
-    };
-    let activity = json!({
-        "id": format!("{}/activity", me.post_id(post.id)),
-        "type": "Create",
-        "actor": actor,
-        "published": note["published"].clone(),
-        "to": note["to"].clone(),
-        "cc": note["cc"].clone(),
-        "object": note,
-    });
-    Ok(Some((activity, files)))
 }
 
 /// A picture an archived post points at.

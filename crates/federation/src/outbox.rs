@@ -49,12 +49,45 @@ pub fn note_for(
     Ok(Some((note, addressing)))
 }
 
+/// An archive's line for one of a member's posts (docs/MOVING.md): `Create` of its Note, or
+/// `Announce` of what it boosts, as Mastodon's archives have them; and the pictures to write
+/// into the archive after the outbox. None for someone else's post.
+pub fn archived_activity(
+    conn: &Connection,
+    me: &Identity,
+    post: &OutgoingPost,
+) -> porchlight_db::Result<Option<(Value, Vec<String>)>> {
+    if post.author_domain.is_some() {
+        return Ok(None);
+    }
+    let actor = me.actor_id(&post.author_username);
+    let id = format!("{}/activity", me.post_id(post.id));
+    if let Some(boosted) = post.boost_of {
+        let uri = store::post_uri(conn, boosted)?.unwrap_or_else(|| me.post_id(boosted));
+        let mut announce = documents::activity(&id, "Announce", &actor, Value::String(uri), None);
+        announce["published"] = Value::String(documents::timestamp(post.created_at));
+        announce["to"] = serde_json::json!([me.followers(&post.author_username)]);
+        return Ok(Some((announce, Vec::new())));
+    }
+    let Some((note, files)) = archived_note(conn, me, post)? else {
+        return Ok(None);
+    };
+    let addressing = Addressing {
+        to: porchlight_ap::inbound::ids(note.get("to")),
+        cc: porchlight_ap::inbound::ids(note.get("cc")),
+    };
+    let published = note["published"].clone();
+    let mut create = documents::activity(&id, "Create", &actor, note, Some(&addressing));
+    create["published"] = published;
+    Ok(Some((create, files)))
+}
+
 /// A member's post as their archive keeps it (docs/MOVING.md): the Note it would be sent as,
 /// for every audience, camp-only included (addressed to nobody elsewhere, with the audience
 /// named in `porchlightAudience` so that another camp can keep it as narrow), its pictures
 /// pointing into the archive's `media_attachments/files/` (the file names are returned, to be
 /// written there). None for a boost or someone else's post.
-pub fn archived_note(
+fn archived_note(
     conn: &Connection,
     me: &Identity,
     post: &OutgoingPost,
