@@ -6,6 +6,7 @@ use porchlight_app::db::accounts::Member;
 use porchlight_app::db::federation::RemoteAccount;
 use porchlight_app::db::timeline::{Page, Query};
 use porchlight_app::looks::CampLook;
+use porchlight_app::moving::Named;
 use porchlight_app::posting::Compose;
 use porchlight_app::remote::Found;
 use porchlight_core::PostId;
@@ -47,41 +48,16 @@ fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
 /// Mastodon's `moved`: the account someone moved to, as an Account (without its own `moved`:
 /// a move is one step; a chain is not followed).
 fn add_moved(c: &Caller, account: &mut Value, id: i64) -> Result<(), ApiError> {
-    let target = c
-        .app
-        .read(|conn| {
-            let Some(uri) = porchlight_app::db::moving::moved_to(conn, id)? else {
-                return Ok::<_, porchlight_app::db::Error>(None);
-            };
-            let local = c
-                .app
-                .federation
-                .as_ref()
-                .and_then(|f| f.me.local_username(&uri).map(String::from))
-                .or_else(|| uri.strip_prefix("/users/").map(String::from));
-            Ok(Some(match local {
-                Some(name) => Someone::Member(Box::new(
-                    match porchlight_app::db::accounts::member_by_username(conn, &name)? {
-                        Some(m) => m,
-                        None => return Ok(None),
-                    },
-                )),
-                None => match porchlight_app::db::federation::remote_by_uri(conn, &uri)? {
-                    Some(a) => Someone::Elsewhere(Box::new(a)),
-                    None => return Ok(None),
-                },
-            }))
-        })
-        .map_err(porchlight_app::AppError::from)?;
+    let target = c.app.moved_to_account(id)?;
     account["moved"] = match target {
-        Some(Someone::Member(m)) => member_account(
+        Some(Named::Member(m)) => member_account(
             c.request.base_url,
             &m,
             counts(c, &m)?,
             &c.account_emojis(m.id)?,
         ),
-        Some(Someone::Elsewhere(a)) => remote_account_entity(c, &a),
-        None => Value::Null,
+        Some(Named::Elsewhere(a)) => remote_account_entity(c, &a),
+        Some(Named::Unknown(_)) | None => Value::Null,
     };
     Ok(())
 }

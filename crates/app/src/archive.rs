@@ -52,6 +52,8 @@ const PROGRESS_EVERY: u64 = 100;
 const MAX_IMPORTED_TEXT: usize = 100_000;
 /// How many skipped things an import's report lists one by one (then it counts the rest).
 const REPORT_LINES: usize = 100;
+/// The longest line of a report.
+const REPORT_LINE_CHARS: usize = 300;
 
 /// What an import did, for the member to read.
 #[derive(Default)]
@@ -71,6 +73,13 @@ struct Report {
 impl Report {
     fn skip(&mut self, what: String) {
         if self.skipped.len() < REPORT_LINES {
+            // An archive's ids and texts are the sender's: a line says enough in a few hundred
+            // characters, and the report is kept.
+            let mut what = what;
+            if let Some((cut, _)) = what.char_indices().nth(REPORT_LINE_CHARS) {
+                what.truncate(cut);
+                what.push('…');
+            }
             self.skipped.push(what);
         } else {
             self.skipped_more += 1;

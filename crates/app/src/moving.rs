@@ -15,6 +15,14 @@ use crate::{App, AppError, AppResult};
 /// At most this many earlier accounts (Mastodon allows a handful too).
 pub const MAX_ALIASES: usize = 10;
 
+/// What an actor id names here.
+pub enum Named {
+    Member(Box<accounts::Member>),
+    Elsewhere(Box<porchlight_db::federation::RemoteAccount>),
+    /// Not known here: only its address.
+    Unknown(String),
+}
+
 /// An account named in a move: one of this camp's members, or someone elsewhere, by actor id.
 enum Account {
     Member(Box<accounts::Member>),
@@ -202,34 +210,50 @@ impl App {
         Ok(uri)
     }
 
-    /// How an account named in a move is shown: a link to its profile here (or its own
-    /// address, when it is not known here) and its handle.
-    pub fn account_shown(&self, uri: &str) -> AppResult<(String, String)> {
-        if let Some(name) = self
+    /// The account an actor id names here: a member (by this camp's address, or `/users/NAME`
+    /// on a camp without one), someone elsewhere known here, or only its address. The one
+    /// reading of a move's target that the pages and the API share.
+    pub fn account_at(&self, uri: &str) -> AppResult<Named> {
+        let local = self
             .federation
             .as_ref()
             .and_then(|f| f.me.local_username(uri))
-        {
-            return Ok((format!("/@{name}"), format!("@{name}")));
-        }
-        if let Some(name) = uri.strip_prefix("/users/") {
-            return Ok((format!("/@{name}"), format!("@{name}")));
-        }
-        Ok(
-            match self
-                .db
-                .read(|c| porchlight_db::federation::remote_by_uri(c, uri))?
+            .or_else(|| uri.strip_prefix("/users/"));
+        self.db.read(|c| {
+            if let Some(name) = local
+                && let Some(m) = accounts::member_by_username(c, name)?
             {
-                Some(a) => (
-                    format!("/@{}@{}", a.username, a.domain),
-                    format!("@{}@{}", a.username, a.domain),
-                ),
-                None => (uri.to_string(), uri.to_string()),
-            },
-        )
+                return Ok(Named::Member(Box::new(m)));
+            }
+            Ok(match porchlight_db::federation::remote_by_uri(c, uri)? {
+                Some(a) => Named::Elsewhere(Box::new(a)),
+                None => Named::Unknown(uri.to_string()),
+            })
+        })
     }
 
-    /// Where an account moved, if it has (a member or someone elsewhere), as `account_shown`.
+    /// How an account named in a move is shown: a link to its profile here (or its own
+    /// address, when it is not known here) and its handle.
+    pub fn account_shown(&self, uri: &str) -> AppResult<(String, String)> {
+        Ok(match self.account_at(uri)? {
+            Named::Member(m) => (format!("/@{}", m.username), format!("@{}", m.username)),
+            Named::Elsewhere(a) => (
+                format!("/@{}@{}", a.username, a.domain),
+                format!("@{}@{}", a.username, a.domain),
+            ),
+            Named::Unknown(uri) => (uri.clone(), uri),
+        })
+    }
+
+    /// Where an account moved, if it has (a member or someone elsewhere).
+    pub fn moved_to_account(&self, account: AccountId) -> AppResult<Option<Named>> {
+        match self.db.read(|c| moving::moved_to(c, account))? {
+            Some(uri) => Ok(Some(self.account_at(&uri)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Where an account moved, if it has, as `account_shown`.
     pub fn moved_to_shown(&self, account: AccountId) -> AppResult<Option<(String, String)>> {
         match self.db.read(|c| moving::moved_to(c, account))? {
             Some(uri) => Ok(Some(self.account_shown(&uri)?)),

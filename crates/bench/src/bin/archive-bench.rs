@@ -13,13 +13,9 @@ use porchlight_app::uploads::PictureDetails;
 use porchlight_app::{App, Limits};
 use porchlight_core::audience::{Audience, Role};
 
-fn status(field: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
+#[path = "../memory.rs"]
+mod memory;
+use memory::status;
 
 /// Runs `work`, returning its result, the seconds it took and the peak memory it added (MB).
 fn measured<T>(work: impl FnOnce() -> T) -> (T, f64, f64) {

@@ -4,13 +4,9 @@
 
 use std::time::Instant;
 
-fn status(field: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    text.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
+#[path = "../memory.rs"]
+mod memory;
+use memory::status;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");

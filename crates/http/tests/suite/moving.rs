@@ -876,3 +876,28 @@ fn a_host_bundles_the_members_who_want_to_go_and_camp_2_brings_them_in() {
         })
     });
 }
+
+/// A member's archives go with them when a host removes them (the backup made before the
+/// removal keeps everything); nothing of theirs is left lying in the exports folder.
+#[test]
+fn removing_a_member_deletes_their_archives() {
+    let camp = TestCamp::federating();
+    camp.add_member("ana", Role::Host);
+    let bo = camp.add_member("bo", Role::Member);
+    let mut bo_browser = camp.logged_in("bo");
+    bo_browser.write_post("mine to take", "public");
+    download_archive(&camp, &mut bo_browser, "bo");
+    let file = camp
+        .dir
+        .path()
+        .join(camp.query_string("SELECT file FROM archive_jobs"));
+    assert!(file.is_file());
+    let mut ana = camp.logged_in("ana");
+    let removed = ana.post(
+        &format!("/admin/members/{bo}/remove"),
+        &[("confirm", "bo"), ("reason", "asked to leave")],
+    );
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert!(!file.exists(), "the archive went with them");
+    assert_eq!(camp.count("archive_jobs"), 0);
+}
