@@ -240,24 +240,12 @@ impl<R: Read + Seek> Reader<R> {
     /// An entry's bytes, at most `limit` of them (by what it declares and by what it inflates
     /// to). None if there is no such entry.
     pub fn bytes(&mut self, name: &str, limit: u64) -> Result<Option<Vec<u8>>, ArchiveError> {
-        let Some(index) = self.zip.index_for_name(name) else {
-            return Ok(None);
-        };
-        let entry = self.zip.by_index(index).map_err(zip_error)?;
-        if entry.size() > limit {
-            return Err(ArchiveError::TooLarge(format!(
-                "{name} is {} bytes; at most {limit} are read",
-                entry.size()
-            )));
-        }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.take(limit + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > limit {
-            return Err(ArchiveError::TooLarge(format!(
-                "{name} inflates past {limit} bytes"
-            )));
-        }
-        Ok(Some(bytes))
+        let mut bytes = Vec::new();
+        let read = self.read_entry(name, limit, |chunk| {
+            bytes.extend_from_slice(chunk);
+            Ok(())
+        })?;
+        Ok(read.map(|_| bytes))
     }
 
     /// The names of the entries under `folder` (`members/`), in the archive's order.
@@ -277,8 +265,36 @@ impl<R: Read + Seek> Reader<R> {
         to: &std::path::Path,
         limit: u64,
     ) -> Result<bool, ArchiveError> {
-        let Some(index) = self.zip.index_for_name(name) else {
+        if !self.has(name) {
             return Ok(false);
+        }
+        let mut out = io::BufWriter::new(std::fs::File::create(to)?);
+        self.read_entry(name, limit, |chunk| out.write_all(chunk))?;
+        out.flush()?;
+        Ok(true)
+    }
+
+    /// Every entry's name and the size it declares, in the archive's order.
+    pub fn entries(&mut self) -> Vec<(String, u64)> {
+        (0..self.zip.len())
+            .filter_map(|i| {
+                let entry = self.zip.by_index_raw(i).ok()?;
+                Some((entry.name().to_string(), entry.size()))
+            })
+            .collect()
+    }
+
+    /// Hands `each` the entry's bytes as they are read, at most `limit` of them (by what it
+    /// declares and by what it inflates to); returns how many there were, or None if there is
+    /// no such entry.
+    pub fn read_entry(
+        &mut self,
+        name: &str,
+        limit: u64,
+        mut each: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<Option<u64>, ArchiveError> {
+        let Some(index) = self.zip.index_for_name(name) else {
+            return Ok(None);
         };
         let entry = self.zip.by_index(index).map_err(zip_error)?;
         if entry.size() > limit {
@@ -287,15 +303,23 @@ impl<R: Read + Seek> Reader<R> {
                 entry.size()
             )));
         }
-        let mut out = io::BufWriter::new(std::fs::File::create(to)?);
-        let copied = io::copy(&mut entry.take(limit + 1), &mut out)?;
-        out.flush()?;
-        if copied > limit {
-            return Err(ArchiveError::TooLarge(format!(
-                "{name} inflates past {limit} bytes"
-            )));
+        let mut entry = entry.take(limit + 1);
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = entry.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(ArchiveError::TooLarge(format!(
+                    "{name} inflates past {limit} bytes"
+                )));
+            }
+            each(&buffer[..n])?;
         }
-        Ok(true)
+        Ok(Some(total))
     }
 
     /// A small JSON entry (`actor.json`, `likes.json`…), parsed.
