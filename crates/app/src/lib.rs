@@ -30,6 +30,7 @@ pub mod push;
 pub mod remote;
 pub mod reports;
 pub mod sealed;
+pub mod updates;
 pub mod uploads;
 
 use std::fmt;
@@ -83,6 +84,8 @@ pub struct App {
     pub(crate) picture_work: std::sync::Mutex<()>,
     /// Whether the thread that makes exports and reads imports is at work (one at a time).
     pub(crate) archive_busy: std::sync::atomic::AtomicBool,
+    /// On the box: its boot slots and release key, for updates from the host's page.
+    pub(crate) box_updates: std::sync::OnceLock<std::sync::Arc<updates::BoxUpdates>>,
 }
 
 /// How long the box's front page offers a recovery link made by holding its button.
@@ -363,6 +366,7 @@ impl App {
             picture_work: std::sync::Mutex::new(()),
             archive_busy: std::sync::atomic::AtomicBool::new(false),
             camp_ready: std::sync::atomic::AtomicBool::new(false),
+            box_updates: std::sync::OnceLock::new(),
         })
     }
 

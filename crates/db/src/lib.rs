@@ -67,6 +67,17 @@ pub fn damaged_file(path: &Path) -> Option<String> {
 /// Checks a backup before it replaces a camp, without changing it: an SQLite file, sound,
 /// written by this version or an earlier one (it is brought up to date when it is opened), with
 /// a host. The reason, said for the person restoring it, when it is not.
+/// Whether the database file at `path` was changed by a newer Porchlight (its schema is past
+/// the last migration this one knows): after an update fell back, such a file is put aside.
+pub fn schema_is_newer(path: &Path) -> std::result::Result<bool, String> {
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("the database cannot be opened ({e})"))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| format!("the database cannot be read ({e})"))?;
+    Ok(version > migrations::latest())
+}
+
 pub fn check_backup(path: &Path) -> std::result::Result<(), String> {
     if let Some(problem) = damaged_file(path) {
         return Err(format!(

@@ -33,6 +33,8 @@ pub enum Attention {
     CertificateFailing,
     DeliveriesFailing,
     ClockNotSet,
+    /// An update did not start well and the box went back to the version before.
+    UpdateFellBack,
 }
 
 impl Attention {
@@ -45,6 +47,7 @@ impl Attention {
             Attention::CertificateFailing => 2,
             Attention::DeliveriesFailing => 3,
             Attention::ClockNotSet => 4,
+            Attention::UpdateFellBack => 5,
         }
     }
 }
@@ -276,6 +279,10 @@ pub const DOCUMENTED: &[(&str, Status)] = &[
         Status::Attention(Attention::DeliveriesFailing),
     ),
     ("attention-clock", Status::Attention(Attention::ClockNotSet)),
+    (
+        "attention-update",
+        Status::Attention(Attention::UpdateFellBack),
+    ),
     ("counting-down", Status::CountingDown),
     ("resetting", Status::Resetting),
 ];

@@ -26,6 +26,7 @@ impl Problem {
     pub fn attention(&self) -> Option<Attention> {
         match self.code.as_str() {
             "data-missing" | "data-damaged" | "card-too-small" => Some(Attention::DataNotKept),
+            "update-fell-back" => Some(Attention::UpdateFellBack),
             _ => None,
         }
     }

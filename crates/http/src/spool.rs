@@ -16,6 +16,7 @@ use tokio::io::AsyncWriteExt;
 pub(crate) fn spools(path: &str) -> bool {
     path == "/settings/import"
         || path == "/admin/fork/import"
+        || path == "/admin/update"
         || (path.starts_with("/setup/") && path.ends_with("/restore"))
 }
 

@@ -5,6 +5,7 @@
 mod appliance;
 mod backups;
 mod config;
+mod updates;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,17 @@ enum Command {
         #[command(subcommand)]
         command: BlockCommand,
     },
+    /// Make and check the box's release files (scripts/release; docs/UPDATES.md).
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+    /// What the box's /init asks about updates as it starts (not for people).
+    #[command(hide = true)]
+    Update {
+        #[command(subcommand)]
+        command: UpdateCommand,
+    },
     /// Replace the database with a backup (stop the server first). A backup sealed on the
     /// host's page needs its passphrase, read from standard input.
     Restore {
@@ -140,6 +152,72 @@ enum Command {
         /// Read the passphrase of a sealed backup from standard input.
         #[arg(long)]
         passphrase_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Make a new release key: the private half (keep it secret, never in the repository)
+    /// and the public half (built into images with scripts/build-image --release-key).
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        private: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        public: PathBuf,
+    },
+    /// Sign a boot slot (a folder scripts/build-image made) into a release file.
+    Make {
+        #[arg(long, value_name = "DIR")]
+        slot: PathBuf,
+        #[arg(long, value_name = "VERSION")]
+        version: String,
+        /// The private key (PKCS#8), from `porchlight release keygen`.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print the public half of a private release key (a key file images can trust).
+    Public {
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Check a release file as a box would (signature, every file), without writing anything.
+    Check {
+        file: PathBuf,
+        /// The public key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The version the box runs (0.0.0 takes any).
+        #[arg(long, value_name = "VERSION", default_value = "0.0.0")]
+        running: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UpdateCommand {
+    /// Hand over to an update on trial, or record that one fell back; prints what /init does.
+    AtStart {
+        #[arg(long, default_value = "/boot")]
+        boot: PathBuf,
+        #[arg(long, default_value = "/data/porchlight")]
+        data: PathBuf,
+        /// The kernel command line this start has.
+        #[arg(long, default_value = "/proc/cmdline")]
+        cmdline: PathBuf,
+        /// Where the box's report for the host is (see `porchlight_device::report`).
+        #[arg(long, default_value = porchlight_device::report::BOX_PROBLEMS)]
+        problems: PathBuf,
+        /// Where to leave the command line for /init's kexec.
+        #[arg(long, default_value = updates::KEXEC_CMDLINE)]
+        kexec_cmdline: PathBuf,
+    },
+    /// End a trial that did not commit (exits 1 when there was none).
+    FailTrial {
+        #[arg(long, default_value = "/data/porchlight")]
+        data: PathBuf,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -500,6 +578,31 @@ fn run(cli: Cli) -> Result<(), String> {
             passphrase_stdin,
         } => restore(&Config::load(&common)?, &from, passphrase_stdin),
         Command::Block { command } => block(command),
+        Command::Release { command } => release(command),
+        Command::Update { command } => match command {
+            UpdateCommand::AtStart {
+                boot,
+                data,
+                cmdline,
+                problems,
+                kexec_cmdline,
+            } => {
+                let cmdline = std::fs::read_to_string(&cmdline).unwrap_or_default();
+                if let Some(todo) =
+                    updates::at_start(&boot, &data, &cmdline, &problems, &kexec_cmdline)?
+                {
+                    println!("{todo}");
+                }
+                Ok(())
+            }
+            UpdateCommand::FailTrial { data, reason } => {
+                if updates::fail_trial(&data, &reason)? {
+                    Ok(())
+                } else {
+                    Err("no trial to end".into())
+                }
+            }
+        },
         Command::Export { common, name, to } => {
             let (app, member) = open_at_member(&mut Config::load(&common)?, &name)?;
             app.export_to(member, &to, |done, total| {
@@ -530,6 +633,80 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map_err(explain)?;
             eprintln!();
             println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+fn release(command: ReleaseCommand) -> Result<(), String> {
+    use porchlight_release::{PublicKey, SigningKey, Version};
+    let version = |text: &str| {
+        Version::parse(text).map_err(|e| format!("{text} is not a version like 1.2.3: {e}"))
+    };
+    match command {
+        ReleaseCommand::Keygen { private, public } => {
+            let document = SigningKey::generate()?;
+            let key = SigningKey::from_pkcs8(&document)?;
+            {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&private)
+                    .map_err(|e| format!("cannot make {}: {e}", private.display()))?;
+                file.write_all(&document)
+                    .map_err(|e| format!("cannot write {}: {e}", private.display()))?;
+            }
+            std::fs::write(&public, key.public().render())
+                .map_err(|e| format!("cannot write {}: {e}", public.display()))?;
+            println!(
+                "A release key: the private half is {} (keep it secret and safe), the public half {} (fingerprint {}).",
+                private.display(),
+                public.display(),
+                key.public().fingerprint()
+            );
+            Ok(())
+        }
+        ReleaseCommand::Make {
+            slot,
+            version: v,
+            key,
+            out,
+        } => {
+            let document =
+                std::fs::read(&key).map_err(|e| format!("cannot read {}: {e}", key.display()))?;
+            let key = SigningKey::from_pkcs8(&document)?;
+            let manifest = porchlight_release::make(&slot, &version(&v)?, &key, &out)
+                .map_err(|e| format!("cannot make the release: {e}"))?;
+            println!(
+                "{}: Porchlight {}, {} files, {} bytes, signed by {}",
+                out.display(),
+                manifest.version,
+                manifest.files.len(),
+                manifest.total_bytes(),
+                key.public().fingerprint()
+            );
+            Ok(())
+        }
+        ReleaseCommand::Public { key } => {
+            let document =
+                std::fs::read(&key).map_err(|e| format!("cannot read {}: {e}", key.display()))?;
+            print!("{}", SigningKey::from_pkcs8(&document)?.public().render());
+            Ok(())
+        }
+        ReleaseCommand::Check { file, key, running } => {
+            let key = PublicKey::read(&key)?;
+            let manifest = porchlight_release::check(&file, &key, &version(&running)?)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            println!(
+                "{}: Porchlight {}, signed by {}, {} files as its manifest says",
+                file.display(),
+                manifest.version,
+                key.fingerprint(),
+                manifest.files.len()
+            );
             Ok(())
         }
     }
@@ -715,6 +892,12 @@ fn serve(mut config: Config) -> Result<(), String> {
             }
         }
     }
+    // After an update that fell back: the database the new version changed is put aside.
+    if config.appliance.is_some()
+        && let Err(e) = updates::restore_after_falling_back(&config.data)
+    {
+        log::error!("after the update fell back: {e}");
+    }
     let mut app = open(&config)?;
     // The public name the host gave on a page, unless the config file or command line fixes it.
     if config.domain.is_none() {
@@ -833,7 +1016,7 @@ fn serve(mut config: Config) -> Result<(), String> {
     };
     log::info!(
         "Porchlight {} is listening on http://{address} (data in {})",
-        env!("CARGO_PKG_VERSION"),
+        updates::running_version(),
         config.data.display()
     );
     // `porchlight invite`, run beside the server, prints links to where it really is.
@@ -881,6 +1064,31 @@ fn serve(mut config: Config) -> Result<(), String> {
             setup_from_home_network: config.appliance.is_some(),
         },
     ));
+    // On the box: updates from the host's page stop the server and ask /init to restart the
+    // box into them; a start that is an update's trial keeps it once healthy long enough.
+    let restart_box = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trial_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if config.appliance.is_some() {
+        let (stop, restart_box) = (stop.clone(), restart_box.clone());
+        if let Some(box_updates) = updates::box_updates(Arc::new(move || {
+            restart_box.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stop.send(true);
+        })) {
+            state.app.set_box_updates(box_updates);
+        }
+        if let Some(slot) = updates::trial_slot() {
+            let (app, data, over) = (state.app.clone(), config.data.clone(), trial_over.clone());
+            let seconds = updates::trial_seconds();
+            std::thread::Builder::new()
+                .name("update-trial".into())
+                .spawn(move || {
+                    updates::keep_when_healthy(slot, seconds, &data, &over, || {
+                        health(&app, address)
+                    })
+                })
+                .map_err(|e| format!("cannot start the update's trial: {e}"))?;
+        }
+    }
     // The box: lights, button and hardware watchdog, fed by the same health check.
     let the_box = config.appliance.take().map(|hardware| {
         let app = state.app.clone();
@@ -974,6 +1182,7 @@ fn serve(mut config: Config) -> Result<(), String> {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = thread.join();
     }
+    trial_over.store(true, std::sync::atomic::Ordering::SeqCst);
     // Workers finish the job in hand (one request at most); what is left stays queued on disk.
     workers.stop();
     // Dropping the runtime drops the last handles on the camp, which closes the database and
@@ -991,6 +1200,11 @@ fn serve(mut config: Config) -> Result<(), String> {
             .args(std::env::args_os().skip(1))
             .exec();
         return Err(format!("cannot restart: {error}; start Porchlight again"));
+    }
+    if restart_box.load(std::sync::atomic::Ordering::SeqCst) {
+        drop(_lock);
+        log::info!("Porchlight stopped; the box restarts to try the update.");
+        std::process::exit(updates::EXIT_RESTART_BOX.into());
     }
     log::info!("Porchlight stopped.");
     Ok(())
@@ -1097,11 +1311,14 @@ fn replace_database(data: &Path, from: &Path, take: bool) -> Result<Option<PathB
     }
     .map_err(|e| format!("cannot copy the backup into {}: {e}", data.display()))?;
     let mut kept = None;
-    if db.exists() {
-        let keep = data.join(format!(
-            "porchlight.db.before-restore-{}",
-            porchlight_app::db::now()
-        ));
+    let keep_name = format!("porchlight.db.before-restore-{}", porchlight_app::db::now());
+    if db.exists() && porchlight_app::db::schema_is_newer(&db)? {
+        // A newer version's database (an upgrade undone) cannot be opened here: its files
+        // are moved aside whole.
+        updates::put_aside(data, &keep_name)?;
+        kept = Some(data.join(&keep_name));
+    } else if db.exists() {
+        let keep = data.join(&keep_name);
         // The current database is kept beside, never destroyed: restoring is undoable.
         let current = porchlight_app::db::Db::open(&db).map_err(|e| e.to_string())?;
         current

@@ -317,6 +317,8 @@ impl Answer {
 /// A cookie-keeping HTTP client that fills in form tokens like a browser showing the form would.
 pub struct Browser {
     agent: ureq::Agent,
+    /// How it trusts certificates, kept to make the agent again with another timeout.
+    tls: Option<ureq::tls::TlsConfig>,
     base: String,
     cookies: BTreeMap<String, String>,
     /// The form token seen last, and the cookies it was seen with.
@@ -359,19 +361,30 @@ impl Browser {
     }
 
     fn with_tls(base: &str, tls: Option<ureq::tls::TlsConfig>) -> Browser {
-        let mut config = ureq::Agent::config_builder()
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)));
-        if let Some(tls) = tls {
-            config = config.tls_config(tls);
-        }
         Browser {
-            agent: config.build().into(),
+            agent: Browser::agent(tls.clone(), Duration::from_secs(30)),
+            tls,
             base: base.to_string(),
             cookies: BTreeMap::new(),
             csrf: None,
         }
+    }
+
+    fn agent(tls: Option<ureq::tls::TlsConfig>, timeout: Duration) -> ureq::Agent {
+        let mut config = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout));
+        if let Some(tls) = tls {
+            config = config.tls_config(tls);
+        }
+        config.build().into()
+    }
+
+    /// The same browser, waiting up to `timeout` for each answer (a large upload to an
+    /// emulated machine takes longer than the usual 30 s).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.agent = Browser::agent(self.tls.clone(), timeout);
     }
 
     /// The same browser (its cookies and form token) pointed at the camp's new address, as after

@@ -256,6 +256,11 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     input #backup-passphrase-again type="password" name="again" autocomplete="new-password" minlength="10" required;
                     p { button type="submit" { "Download a sealed backup" } }
                 }
+                section.card #updates-link {
+                    h2 { "Updates" }
+                    p.hint { "Install a new version of Porchlight; the box goes back to the one before by itself if the new one does not start well." }
+                    p { a href="/admin/update" { "Updating Porchlight" } }
+                }
                 section.card #camp-2-link {
                     h2 { "Camp 2" }
                     p.hint { "Part of the camp wants to start a camp of its own? Bundle everything of the members who want to go, for the new camp's host to bring in; or bring in a bundle from another camp." }

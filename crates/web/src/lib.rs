@@ -15,6 +15,7 @@ mod post_card;
 mod posts;
 mod settings;
 mod timelines;
+mod updates;
 
 pub use admin::*;
 pub use care::*;
@@ -29,6 +30,7 @@ pub use post_card::{PostContext, post_card};
 pub use posts::*;
 pub use settings::*;
 pub use timelines::*;
+pub use updates::*;
 
 use maud::{DOCTYPE, html};
 use porchlight_core::views::Member;

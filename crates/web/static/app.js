@@ -59,3 +59,29 @@ document.querySelectorAll('input[data-zone]').forEach(function (field) {
   if (heading) heading.insertAdjacentElement('afterend', notice);
   else target.insertBefore(notice, target.firstChild);
 })();
+// Upload progress for forms that send a large file (a release for the box, an archive): the
+// form is sent by XMLHttpRequest so that a <progress> can follow the bytes; the answer then
+// replaces the page as a plain submission would. Without the script the form posts as usual.
+document.querySelectorAll('form[data-upload-progress]').forEach(function (form) {
+  var bar = document.getElementById(form.getAttribute('data-upload-progress'));
+  if (!bar || !window.FormData) return;
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var request = new XMLHttpRequest();
+    request.open(form.method, form.action);
+    bar.hidden = false;
+    request.upload.addEventListener('progress', function (e) {
+      if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
+    });
+    request.addEventListener('load', function () {
+      if (request.responseURL && request.responseURL !== form.action) {
+        window.location = request.responseURL;
+      } else {
+        document.open(); document.write(request.responseText); document.close();
+      }
+    });
+    request.addEventListener('error', function () { form.submit(); });
+    form.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+    request.send(new FormData(form));
+  });
+});

@@ -17,6 +17,7 @@ mod posts;
 mod session;
 mod settings;
 mod timelines;
+mod updates;
 
 use porchlight_app::db::timeline::{self, Page, PostView, Query};
 use porchlight_app::{AppError, AppResult};
@@ -233,6 +234,9 @@ pub static ROUTES: &[Route] = &[
     post("/admin/fork", Host, fork::make_bundle),
     get("/admin/fork/{id}", Host, fork::download),
     post("/admin/fork/import", Host, fork::bring_in),
+    get("/admin/update", Host, updates::show),
+    post("/admin/update", Host, updates::upload),
+    post("/admin/update/dismiss", Host, updates::dismiss),
     post("/admin/blocks", Host, admin::block),
     post("/admin/blocks/remove", Host, admin::unblock),
     post("/admin/blocks/import", Host, admin::import_blocks),

@@ -26,6 +26,7 @@ mod posts;
 mod push;
 mod slow;
 mod streaming;
+mod updates;
 
 use porchlight_testkit::TestCamp;
 

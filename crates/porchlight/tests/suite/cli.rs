@@ -814,7 +814,7 @@ fn https_with_its_own_certificate() {
 
 /// A folder standing in for the box's hardware: the two LEDs, the watchdog device and the
 /// reset button's input device (a FIFO the test writes key events into).
-fn fake_hardware(root: &Path) {
+pub(crate) fn fake_hardware(root: &Path) {
     // The Pi's own pair, and a pair on GPIO pins (the gpio-led overlay's names).
     for name in ["ACT", "PWR", "porchlight-green", "porchlight-red"] {
         let led = root.join("leds").join(name);

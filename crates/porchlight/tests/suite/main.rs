@@ -10,3 +10,4 @@ mod common;
 mod image;
 mod power_cut;
 mod tidy;
+mod updates;
