@@ -50,8 +50,9 @@ fn boot_files() -> &'static (PathBuf, PathBuf, PathBuf) {
         let dir = image.with_extension("boot-files");
         std::fs::create_dir_all(&dir).unwrap();
         let mut files = Vec::new();
-        for name in ["vmlinuz", "initrd.zst", "bcm2837-rpi-3-b.dtb"] {
-            let to = dir.join(name);
+        // The image's system is in the boot slot a/ (docs/UPDATES.md).
+        for name in ["a/vmlinuz", "a/initrd.zst", "a/bcm2837-rpi-3-b.dtb"] {
+            let to = dir.join(name.trim_start_matches("a/"));
             let status = Command::new("mcopy")
                 .args(["-o", "-n", "-i"])
                 .arg(format!("{}@@1M", image.display()))
@@ -110,6 +111,64 @@ struct Boot<'a> {
     network: bool,
     /// Extra kernel command line (boot parameters of /init, module options).
     append: &'a str,
+    /// Start what the Pi's firmware would start from the card as it is now (its slot's kernel,
+    /// initramfs and command line), and stop QEMU when the box restarts, so that the next
+    /// start is chosen again (`Machine::restarted`). Otherwise the image's slot a/.
+    firmware: Option<FirmwareChoice>,
+    /// The forwarded ports to use again (a restarted box keeps its address).
+    ports: Option<(u16, u16)>,
+}
+
+/// What the Pi's firmware starts: `config.txt`, and the `slot.txt` it includes, name the slot
+/// folder (`os_prefix=`, the last one wins) and the command line file in it (`cmdline=`).
+struct FirmwareChoice {
+    slot: String,
+    kernel: PathBuf,
+    initrd: PathBuf,
+    cmdline: String,
+}
+
+/// Reads the card's boot partition as the firmware would, copying the chosen slot's files
+/// into `into`.
+fn firmware_choice(card: &Path, into: &Path) -> FirmwareChoice {
+    std::fs::create_dir_all(into).unwrap();
+    let read = |name: &str| -> Option<PathBuf> {
+        let to = into.join(name.replace('/', "_"));
+        let status = Command::new("mcopy")
+            .args(["-o", "-n", "-i"])
+            .arg(format!("{}@@1M", card.display()))
+            .arg(format!("::{name}"))
+            .arg(&to)
+            .stderr(Stdio::null())
+            .status()
+            .expect("mcopy (mtools) reads the boot partition");
+        status.success().then_some(to)
+    };
+    let text = |name: &str| {
+        read(name)
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    let (mut prefix, mut cmdline_file) = (String::new(), "cmdline.txt".to_string());
+    for line in text("config.txt").lines() {
+        let lines: Vec<String> = match line.trim().strip_prefix("include ") {
+            Some(included) => text(included.trim()).lines().map(str::to_string).collect(),
+            None => vec![line.to_string()],
+        };
+        for line in lines {
+            if let Some(p) = line.trim().strip_prefix("os_prefix=") {
+                prefix = p.to_string();
+            } else if let Some(c) = line.trim().strip_prefix("cmdline=") {
+                cmdline_file = c.to_string();
+            }
+        }
+    }
+    FirmwareChoice {
+        slot: prefix.trim_end_matches('/').to_string(),
+        kernel: read(&format!("{prefix}vmlinuz")).expect("the slot has a kernel"),
+        initrd: read(&format!("{prefix}initrd.zst")).expect("the slot has an initramfs"),
+        cmdline: text(&format!("{prefix}{cmdline_file}")).trim().to_string(),
+    }
 }
 
 /// A running virtual box: QEMU with the card as its disk, its console read line by line.
@@ -122,14 +181,25 @@ struct Machine {
     /// When QEMU was started: the moment the power went on.
     started: Instant,
     _dir: tempfile::TempDir,
+    /// The kernel and initramfs the firmware chose, while QEMU reads them.
+    _firmware_files: Option<tempfile::TempDir>,
 }
 
 impl Machine {
     fn boot(boot: Boot) -> Machine {
-        let (kernel, initrd, dtb) = boot_files();
+        let (mut kernel, mut initrd, dtb) = boot_files().clone();
+        let append = boot.append;
+        // The slot's own command line first (its console=tty0 and ttyS1, a Pi's), so that
+        // QEMU's serial port, named after it, is the console.
+        let mut slot_cmdline = String::new();
+        if let Some(choice) = &boot.firmware {
+            kernel = choice.kernel.clone();
+            initrd = choice.initrd.clone();
+            slot_cmdline = choice.cmdline.clone();
+        }
         let dir = tempfile::tempdir().unwrap();
         let monitor = dir.path().join("monitor.sock");
-        let (http, https) = (free_port(), free_port());
+        let (http, https) = boot.ports.unwrap_or_else(|| (free_port(), free_port()));
         let mut args: Vec<String> = match boot.board {
             Board::Virt => vec![
                 "-M".into(),
@@ -144,9 +214,10 @@ impl Machine {
                 "i6300esb".into(),
                 "-append".into(),
                 format!(
-                    "console=ttyAMA0 loglevel=4 net.ifnames=0 panic=10 i6300esb.heartbeat=10 {}",
-                    boot.append
-                ),
+                    "{slot_cmdline} console=ttyAMA0 loglevel=4 net.ifnames=0 panic=10 i6300esb.heartbeat=10 {append}"
+                )
+                .trim()
+                .to_string(),
             ],
             Board::Raspi3b => vec![
                 "-M".into(),
@@ -157,8 +228,7 @@ impl Machine {
                 dtb.display().to_string(),
                 "-append".into(),
                 format!(
-                    "console=ttyAMA0,115200 loglevel=4 net.ifnames=0 panic=10 modprobe.blacklist=bcm2835_wdt {}",
-                    boot.append
+                    "console=ttyAMA0,115200 loglevel=4 net.ifnames=0 panic=10 modprobe.blacklist=bcm2835_wdt {append}"
                 ),
             ],
         };
@@ -171,6 +241,9 @@ impl Machine {
             "-monitor".into(),
             format!("unix:{},server,nowait", monitor.display()),
         ]);
+        if boot.firmware.is_some() {
+            args.push("-no-reboot".into());
+        }
         if boot.network && boot.board == Board::Virt {
             args.extend([
                 "-netdev".into(),
@@ -231,6 +304,7 @@ impl Machine {
             https,
             started,
             _dir: dir,
+            _firmware_files: None,
         }
     }
 
@@ -268,7 +342,57 @@ impl Machine {
             card: Some(card),
             network: true,
             append: "",
+            firmware: None,
+            ports: None,
         })
+    }
+
+    /// A box whose every start is chosen from its card as the Pi's firmware chooses it.
+    fn boot_by_firmware(card: &Path, append: &str, ports: Option<(u16, u16)>) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let choice = firmware_choice(card, dir.path());
+        println!("firmware: starting slot {}", choice.slot);
+        let mut machine = Machine::boot(Boot {
+            board: Board::Virt,
+            card: Some(card),
+            network: true,
+            append,
+            firmware: Some(choice),
+            ports,
+        });
+        machine._firmware_files = Some(dir);
+        machine
+    }
+
+    /// Waits for the box to restart (QEMU stops at a restart, under `-no-reboot`), then starts
+    /// it again as the firmware would, on the same ports; the console so far is kept in
+    /// `console_before`.
+    #[track_caller]
+    fn restarted(
+        mut self,
+        card: &Path,
+        append: &str,
+        seconds: u64,
+        console_before: &mut String,
+    ) -> Machine {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the box did not restart within {seconds} s:\n{}",
+                self.console()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // The reader threads see the end of QEMU's output shortly after it exits.
+        std::thread::sleep(Duration::from_millis(300));
+        console_before.push_str(&self.console());
+        let ports = (self.http, self.https);
+        drop(self);
+        Machine::boot_by_firmware(card, append, Some(ports))
     }
 
     /// Sets the box up far enough to see its setup page, and checks that the page tells the
@@ -729,6 +853,8 @@ fn a_box_without_a_network_boots_and_says_so() {
         card: Some(&card_path),
         network: false,
         append: "",
+        firmware: None,
+        ports: None,
     });
     machine.wait_for("network: no wired network interface found", 120);
     machine.wait_for("is listening on", 60);
@@ -752,6 +878,8 @@ fn a_crashed_camp_is_restarted_and_a_hung_box_is_rebooted_by_the_watchdog() {
         card: Some(&card_path),
         network: true,
         append: "porchlight.shell",
+        firmware: None,
+        ports: None,
     });
     machine.wait_for("feeding the hardware watchdog", 180);
     let at = machine.console().len();
@@ -790,6 +918,8 @@ fn a_raspberry_pi_3_boots_from_the_card_and_grows_it() {
         card: Some(&card_path),
         network: false,
         append: "",
+        firmware: None,
+        ports: None,
     });
     machine.wait_for("init: data partition: /dev/mmcblk0p2", 240);
     machine.wait_for("init: data partition grown to 767 MiB", 120);
@@ -802,9 +932,248 @@ fn a_raspberry_pi_3_boots_from_the_card_and_grows_it() {
         .and_then(|y| y.parse().ok())
         .unwrap_or(0);
     assert!(year >= 2025, "the clock was moved on from 1970: {line}");
+    // The lights and the button the image's device trees declare on the GPIO header.
+    machine.wait_for(
+        "status lights: porchlight-green and porchlight-red in /sys/class/leds",
+        60,
+    );
+    machine.wait_for("reading the reset button from /dev/input/event", 60);
     let answered = machine.started.elapsed();
     println!(
         "figure: Raspberry Pi 3B (emulated in full) started the camp {:.1} s after power on",
         answered.as_secs_f64()
     );
+}
+
+/// The release files scripts/test-image made (docs/UPDATES.md): the next release, two broken
+/// ones after it, and one signed with another key, each named by its version.
+struct Releases {
+    next: (String, Vec<u8>),
+    panics: (String, Vec<u8>),
+    unhealthy: (String, Vec<u8>),
+    wrong_key: (String, Vec<u8>),
+}
+
+fn releases() -> Releases {
+    let dir = PathBuf::from(
+        std::env::var_os("PORCHLIGHT_RELEASES")
+            .expect("PORCHLIGHT_RELEASES names the releases scripts/test-image makes"),
+    );
+    let find = |kind: &str| {
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{kind}-"))
+            })
+            .unwrap_or_else(|| panic!("no {kind}-VERSION.release in {}", dir.display()));
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let version = name
+            .trim_start_matches(&format!("{kind}-"))
+            .trim_end_matches(".release")
+            .to_string();
+        (version, std::fs::read(entry.path()).unwrap())
+    };
+    Releases {
+        next: find("next"),
+        panics: find("panics"),
+        unhealthy: find("unhealthy"),
+        wrong_key: find("wrong-key"),
+    }
+}
+
+/// The host sends a release file from the update page; returns when the upload is done.
+fn upload_release(host: &mut Browser, release: &[u8]) -> Instant {
+    host.get("/admin/update").assert_status(200);
+    host.post_multipart(
+        "/admin/update",
+        &[],
+        &[("release", "porchlight.release", "application/zip", release)],
+    )
+    .assert_status(303);
+    Instant::now()
+}
+
+/// The update page, once it says `needle` (it follows the check and the write).
+#[track_caller]
+fn update_page_says(host: &mut Browser, needle: &str, seconds: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let page = host.get("/admin/update");
+        if page.body.contains(needle) {
+            return page.body.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the update page never said «{needle}»:\n{}",
+            page.body
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// What the card's boot partition holds now: each file's name and SHA-256 (the box is off).
+fn boot_partition_files(card: &Path) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("mcopy")
+        .args(["-s", "-n", "-i"])
+        .arg(format!("{}@@1M", card.display()))
+        .arg("::")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let listing = Command::new("sh")
+        .arg("-c")
+        .arg("find . -type f -print0 | sort -z | xargs -0 sha256sum")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[ignore = "boots the SD-card image; scripts/test-image builds it and the releases, and runs this"]
+fn updates_are_checked_tried_kept_and_fallen_back_from() {
+    let releases = releases();
+    let dir = tempfile::tempdir().unwrap();
+    let card = card(dir.path(), 1024 * MIB);
+    // The trial lasts 30 s here instead of 5 minutes (the firmware's command line carries it
+    // over to the trial, as a Pi's would carry its own settings).
+    let append = "porchlight.trial_seconds=30";
+    let mut consoles = String::new();
+    let mut machine = Machine::boot_by_firmware(&card, append, None);
+    machine.wait_until_it_answers(240);
+    let (token, _) = setup_link(&mut machine);
+    let mut host = Browser::accepting_any_certificate(&machine.https_base());
+    host.set_timeout(Duration::from_secs(300));
+    host.post(
+        &format!("/setup/{token}"),
+        &[
+            ("site_name", "Porch"),
+            ("username", "hana"),
+            ("password", PASSWORD),
+            ("code_of_conduct", "Be kind."),
+        ],
+    )
+    .assert_status(303);
+    let running = env!("CARGO_PKG_VERSION");
+    host.get("/admin/update")
+        .assert_contains(&format!(
+            "This box runs Porchlight <strong>{running}</strong>"
+        ))
+        .assert_contains("This box takes releases signed with the test key");
+    let posts: Vec<String> = (1..=5)
+        .map(|n| format!("Before the updates, post {n}"))
+        .collect();
+    for text in &posts {
+        host.post("/posts", &[("text", text.as_str()), ("audience", "local")])
+            .assert_status(303);
+    }
+    let every_post_is_there = |host: &mut Browser| {
+        let page = host.get("/local");
+        for text in &posts {
+            page.assert_contains(text);
+        }
+    };
+
+    // Refused before anything is written: signed with another key, and not newer.
+    // (The box mounts its boot partition with `flush`: what it wrote is in the card's file.)
+    let before = boot_partition_files(&card);
+    let at = Instant::now();
+    upload_release(&mut host, &releases.wrong_key.1);
+    update_page_says(&mut host, "not signed by Porchlight", 60);
+    let refused = at.elapsed();
+    assert_eq!(
+        boot_partition_files(&card),
+        before,
+        "a refused release writes nothing to the boot partition"
+    );
+    println!(
+        "figure: update refused: Porchlight {} signed with another key, said on the page {:.1} s after the upload began, nothing written",
+        releases.wrong_key.0,
+        refused.as_secs_f64()
+    );
+
+    // N+1: written, tried, kept.
+    let (next, file) = &releases.next;
+    let uploaded = upload_release(&mut host, file);
+    let mut machine = machine.restarted(&card, append, 180, &mut consoles);
+    machine.wait_for("handing over to the update in /boot/b", 240);
+    machine.wait_for("this start is an update on trial", 240);
+    machine.wait_until_it_answers(600);
+    let serving = uploaded.elapsed();
+    host.rebase(&machine.https_base());
+    host.get("/admin/update")
+        .assert_contains(&format!("This box runs Porchlight <strong>{next}</strong>"));
+    machine.wait_for("update committed: Porchlight", 120);
+    let committed = uploaded.elapsed();
+    host.get("/admin/update")
+        .assert_contains(&format!("Updated to Porchlight <strong>{next}</strong>"));
+    every_post_is_there(&mut host);
+    println!(
+        "figure: update committed: Porchlight {running} to {next}, serving on the new version {:.1} s after the upload was done, kept after its 30 s trial at {:.1} s",
+        serving.as_secs_f64(),
+        committed.as_secs_f64()
+    );
+    host.post("/admin/update/dismiss", &[]).assert_status(303);
+
+    // Not newer than what runs now: refused.
+    upload_release(&mut host, file);
+    update_page_says(&mut host, &format!("the box already runs {next}"), 60);
+
+    // N+2 whose kernel panics: the box comes back on N+1 with every post.
+    let (broken, file) = &releases.panics;
+    let uploaded = upload_release(&mut host, file);
+    let machine = machine.restarted(&card, append, 180, &mut consoles);
+    // The committed slot (b/) hands over to a/, whose kernel panics and restarts the box.
+    let mut machine = machine.restarted(&card, append, 300, &mut consoles);
+    machine.wait_until_it_answers(300);
+    let fell_back = uploaded.elapsed();
+    assert!(
+        consoles.contains("Kernel panic"),
+        "the kernel panicked:\n{consoles}"
+    );
+    host.rebase(&machine.https_base());
+    let page = host.get("/admin/update");
+    page.assert_contains(&format!("The new version ({broken}) did not start; you are back on <strong>{next}</strong>, and nothing was lost"))
+        .assert_contains(&format!("This box runs Porchlight <strong>{next}</strong>"));
+    every_post_is_there(&mut host);
+    println!(
+        "figure: update fell back: Porchlight {broken} whose kernel panics; serving {next} again {:.1} s after the upload was done",
+        fell_back.as_secs_f64()
+    );
+    host.post("/admin/update/dismiss", &[]).assert_status(303);
+
+    // N+2 whose Porchlight does not stay up: the trial ends and the box comes back on N+1.
+    let (broken, file) = &releases.unhealthy;
+    let uploaded = upload_release(&mut host, file);
+    let mut machine = machine.restarted(&card, append, 180, &mut consoles);
+    machine.wait_for("this start is an update on trial", 240);
+    let machine = {
+        machine.wait_for("update fell back: Porchlight stopped three times", 300);
+        machine.restarted(&card, append, 120, &mut consoles)
+    };
+    let mut machine = machine;
+    machine.wait_until_it_answers(300);
+    let fell_back = uploaded.elapsed();
+    host.rebase(&machine.https_base());
+    host.get("/admin/update")
+        .assert_contains(&format!("The new version ({broken}) did not start"))
+        .assert_contains("Porchlight stopped three times while on trial");
+    every_post_is_there(&mut host);
+    println!(
+        "figure: update fell back: Porchlight {broken} that fails its health check; serving {next} again {:.1} s after the upload was done",
+        fell_back.as_secs_f64()
+    );
+
+    // The firmware starts the kept update, from b/.
+    drop(machine);
+    let slot = firmware_choice(&card, &dir.path().join("last")).slot;
+    assert_eq!(slot, "b", "the committed slot is the kept update's");
 }
