@@ -231,12 +231,23 @@ impl App {
         let written = porchlight_release::extract(release, &updates.key, &target, |done, total| {
             set_work(updates, Work::Writing { done, total });
         });
-        if let Err(e) = written {
-            let _ = std::fs::remove_dir_all(&target);
-            return Err(sentence(e));
+        match written {
+            // What was written is what was checked (the file is read twice).
+            Ok(extracted) if extracted == manifest => {}
+            Ok(_) => {
+                let _ = std::fs::remove_dir_all(&target);
+                return Err(
+                    "The release file changed while it was being written; nothing was changed."
+                        .into(),
+                );
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&target);
+                return Err(sentence(e));
+            }
         }
         let io = |what: &str, e: std::io::Error| {
-            format!("Could not write {what}: {e}; nothing was changed.")
+            format!("Could not write {what}: {e}; the version running now is untouched.")
         };
         // The committed slot starts once more, on one processor, to hand over (see
         // `slots::UPDATE_CMDLINE`).
@@ -259,6 +270,14 @@ impl App {
             .map_err(|e| {
                 format!("Could not copy the database before updating: {e}; nothing was changed.")
             })?;
+        // The one-start line first: alone (a failure or a power cut before the state is
+        // written) it is harmless, the next start takes it out again. The state is last: once
+        // it says pending, everything it needs is on the card.
+        slots::write_atomically(
+            &updates.boot.join(slots::SLOT_FILE),
+            slots::slot_txt(committed, true).as_bytes(),
+        )
+        .map_err(|e| io("the boot partition", e))?;
         let state = State {
             phase: Phase::Pending,
             from: committed,
@@ -273,14 +292,13 @@ impl App {
             restored: false,
             seen: false,
         };
-        state
-            .write(&self.update_state_path())
-            .map_err(|e| io("the update's state", e))?;
-        slots::write_atomically(
-            &updates.boot.join(slots::SLOT_FILE),
-            slots::slot_txt(committed, true).as_bytes(),
-        )
-        .map_err(|e| io("the boot partition", e))?;
+        if let Err(e) = state.write(&self.update_state_path()) {
+            let _ = slots::write_atomically(
+                &updates.boot.join(slots::SLOT_FILE),
+                slots::slot_txt(committed, false).as_bytes(),
+            );
+            return Err(io("the update's state", e));
+        }
         Ok(manifest.version.to_string())
     }
 }

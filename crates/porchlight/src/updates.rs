@@ -106,12 +106,23 @@ pub fn at_start(
         slots::write_atomically(&slot_file, slots::slot_txt(committed, false).as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", slot_file.display()))?;
     }
-    match slots::at_start(state.as_ref(), committed, trial) {
+    let fall_back = |mut state: State, reason: String| -> Result<Option<String>, String> {
+        state.phase = Phase::FellBack;
+        state.reason = Some(reason);
+        state.ended_ms = Some(now_ms());
+        write_state(&state)?;
+        tell_host_it_fell_back(&state, problems);
+        Ok(None)
+    };
+    match slots::at_start(state.as_ref(), committed, update_start, trial) {
         AtStart::HandOver(to) => {
-            let mut state = state.expect("a hand-over comes from a state");
+            let state = state.expect("a hand-over comes from a state");
             let folder = boot.join(to.folder());
-            let theirs = std::fs::read_to_string(folder.join("cmdline.txt"))
-                .map_err(|e| format!("the update's slot has no command line: {e}"))?;
+            let theirs = match std::fs::read_to_string(folder.join("cmdline.txt")) {
+                Ok(theirs) => theirs,
+                Err(e) => return fall_back(state, format!("its slot has no command line ({e})")),
+            };
+            let mut state = state;
             let ours = std::fs::read_to_string(boot.join(committed.folder()).join("cmdline.txt"))
                 .unwrap_or_default();
             state.phase = Phase::Trying;
@@ -126,12 +137,13 @@ pub fn at_start(
         }
         AtStart::OnTrial(_) => Ok(Some(format!("trial {}", seconds_on(cmdline)))),
         AtStart::FellBack(reason) => {
-            let mut state = state.expect("falling back comes from a state");
-            state.phase = Phase::FellBack;
-            state.reason = Some(reason);
+            fall_back(state.expect("falling back comes from a state"), reason)
+        }
+        AtStart::RecordCommitted => {
+            let mut state = state.expect("a commit comes from a state");
+            state.phase = Phase::Committed;
             state.ended_ms = Some(now_ms());
             write_state(&state)?;
-            tell_host_it_fell_back(&state, problems);
             Ok(None)
         }
         AtStart::StrayTrial => {
@@ -195,6 +207,14 @@ pub fn commit(boot: &Path, data: &Path, trial: Slot) -> Result<Version, String> 
         .filter(|s| s.phase == Phase::Trying && s.to == trial)
         .ok_or("no trial of this slot to keep")?;
     let slot_file = boot.join(slots::SLOT_FILE);
+    // Only onto the boot partition itself: a /boot that is not mounted is a folder in RAM,
+    // and a commit written there would be lost while the state said it was kept.
+    if !is_mount_point(boot) || !slot_file.is_file() {
+        return Err(format!(
+            "{} is not the mounted boot partition; the trial is not kept",
+            boot.display()
+        ));
+    }
     slots::write_atomically(&slot_file, slots::slot_txt(trial, false).as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", slot_file.display()))?;
     let _ = std::fs::remove_file(boot.join(state.from.folder()).join(slots::UPDATE_CMDLINE));
@@ -206,19 +226,43 @@ pub fn commit(boot: &Path, data: &Path, trial: Slot) -> Result<Version, String> 
     Version::parse(&state.version).map_err(|e| e.to_string())
 }
 
+/// Whether `path` is where a file system is mounted (its device differs from its parent's).
+fn is_mount_point(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let parent = path.parent().unwrap_or(Path::new("/"));
+    match (std::fs::metadata(path), std::fs::metadata(parent)) {
+        (Ok(it), Ok(parent)) => it.dev() != parent.dev(),
+        _ => false,
+    }
+}
+
 /// After falling back, before the camp opens: when the new version had changed the database
 /// past what this one reads, it is put aside (kept whole beside it) and the copy taken just
 /// before the update goes back in place. A database this version reads is left as it is, with
-/// whatever was written during the trial.
+/// whatever was written during the trial. The copy is in place beside it before anything is
+/// moved, so a power cut at any point leaves a database or finishes the swap at the next start.
 pub fn restore_after_falling_back(data: &Path) -> Result<(), String> {
     let path = state_path(data);
-    let Some(mut state) = State::read(&path) else {
+    let Some(state) = State::read(&path) else {
         return Ok(());
     };
     if state.phase != Phase::FellBack || state.restored {
         return Ok(());
     }
     let db = data.join("porchlight.db");
+    let restoring = data.join("porchlight.db.restoring");
+    let mark_restored = |mut state: State| {
+        state.restored = true;
+        state
+            .write(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if !db.exists() && restoring.is_file() {
+        // Cut short after the changed database was put aside: finish.
+        std::fs::rename(&restoring, &db)
+            .map_err(|e| format!("cannot put the copy from before the update back: {e}"))?;
+        return mark_restored(state);
+    }
     if !db.exists() || !porchlight_app::db::schema_is_newer(&db)? {
         return Ok(());
     }
@@ -233,19 +277,24 @@ pub fn restore_after_falling_back(data: &Path) -> Result<(), String> {
         state.version,
         porchlight_app::db::now()
     );
-    put_aside(data, &aside)?;
-    let partial = data.join("porchlight.db.restoring");
+    let partial = data.join("porchlight.db.restoring.partial");
     std::fs::copy(&backup, &partial)
         .and_then(|_| std::fs::File::open(&partial)?.sync_all())
-        .and_then(|()| std::fs::rename(&partial, &db))
+        .and_then(|()| std::fs::rename(&partial, &restoring))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!("cannot copy the database from before the update (nothing was moved): {e}")
+        })?;
+    put_aside(data, &aside)?;
+    std::fs::rename(&restoring, &db)
         .map_err(|e| format!("cannot put the copy from before the update back: {e}"))?;
-    state.restored = true;
-    state
-        .write(&path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if let Ok(folder) = std::fs::File::open(data) {
+        let _ = folder.sync_all();
+    }
+    let version = state.version.clone();
+    mark_restored(state)?;
     log::warn!(
-        "the update to {} had changed the database; the copy from before it is back, and the changed one is kept as {aside}",
-        state.version
+        "the update to {version} had changed the database; the copy from before it is back, and the changed one is kept as {aside}"
     );
     Ok(())
 }
@@ -293,7 +342,9 @@ pub fn keep_when_healthy(
     let boot = Path::new(BOOT);
     let mut since: Option<std::time::Instant> = None;
     log::info!("update on trial: kept once healthy for {seconds} s");
-    while !over.load(std::sync::atomic::Ordering::SeqCst) {
+    let still_on_trial =
+        || State::read(&state_path(data)).is_some_and(|s| s.phase == Phase::Trying && s.to == slot);
+    while !over.load(std::sync::atomic::Ordering::SeqCst) && still_on_trial() {
         match healthy() {
             Ok(()) => {
                 let start = *since.get_or_insert_with(std::time::Instant::now);

@@ -242,23 +242,45 @@ pub enum AtStart {
     /// A trial ended without committing: record that the box fell back (with this reason),
     /// and put the database back if the new version changed it.
     FellBack(String),
+    /// The firmware starts the update's slot although the state did not get to say so (a
+    /// commit cut short between its two writes): `slot.txt` decides, so record it committed.
+    RecordCommitted,
     /// Started with a trial's command line that the state does not know (a state file lost
     /// or damaged): run as usual, but never commit it.
     StrayTrial,
 }
 
-/// The one decision, from the state file, the slot `slot.txt` names, and the slot the kernel
-/// was told it is trying (`porchlight.trial=` on its command line, set only by a hand-over).
-pub fn at_start(state: Option<&State>, committed: Slot, trial: Option<Slot>) -> AtStart {
-    match (state, trial) {
-        (Some(s), Some(t)) if s.phase == Phase::Trying && s.to == t && t != committed => {
+/// The one decision, from the state file, the slot `slot.txt` names, whether this start has
+/// the one-start command line (`slot.txt` asked for it), and the slot the kernel was told it
+/// is trying (`porchlight.trial=` on its command line, set only by a hand-over).
+pub fn at_start(
+    state: Option<&State>,
+    committed: Slot,
+    update_start: bool,
+    trial: Option<Slot>,
+) -> AtStart {
+    let Some(s) = state else {
+        return match trial {
+            Some(_) => AtStart::StrayTrial,
+            None => AtStart::Usual,
+        };
+    };
+    if let Some(t) = trial {
+        return if s.phase == Phase::Trying && s.to == t && t != committed {
             AtStart::OnTrial(t)
-        }
-        (_, Some(_)) => AtStart::StrayTrial,
-        (Some(s), None) if s.phase == Phase::Pending && s.from == committed => {
+        } else {
+            AtStart::StrayTrial
+        };
+    }
+    match s.phase {
+        // Handed over only from the start `slot.txt` prepared for it (on one processor).
+        Phase::Pending if s.from == committed && s.to != committed && update_start => {
             AtStart::HandOver(s.to)
         }
-        (Some(s), None) if matches!(s.phase, Phase::Trying | Phase::Failed) && s.to != committed => {
+        Phase::Pending => AtStart::FellBack(
+            "the box started again before it could try the new version".into(),
+        ),
+        Phase::Trying | Phase::Failed if s.to != committed => {
             AtStart::FellBack(s.reason.clone().unwrap_or_else(|| {
                 format!(
                     "Porchlight {} stopped the box during its trial (a kernel panic, a hang the watchdog ended, or the power was cut)",
@@ -266,7 +288,13 @@ pub fn at_start(state: Option<&State>, committed: Slot, trial: Option<Slot>) -> 
                 )
             }))
         }
-        _ => AtStart::Usual,
+        Phase::Trying | Phase::Failed => AtStart::RecordCommitted,
+        // A commit that never reached the boot partition: the old slot starts, so the new
+        // version's changes to the database must be undone as for any fall back.
+        Phase::Committed if s.to != committed => AtStart::FellBack(
+            "its commit did not reach the boot partition, so the box started the version before".into(),
+        ),
+        Phase::Committed | Phase::FellBack => AtStart::Usual,
     }
 }
 
@@ -323,46 +351,64 @@ mod tests {
 
     #[test]
     fn every_start_decides_by_table() {
-        use AtStart::{HandOver, OnTrial, StrayTrial, Usual};
+        use AtStart::{HandOver, OnTrial, RecordCommitted, StrayTrial, Usual};
         use Phase::*;
         use Slot::*;
         let fell = |r: &str| AtStart::FellBack(r.to_string());
         let mut failed = state(Failed, A, B);
         failed.reason = Some("it did not answer".into());
-        let cases: Vec<(Option<State>, Slot, Option<Slot>, AtStart)> = vec![
+        let not_tried = "the box started again before it could try the new version";
+        let panicked = "Porchlight 0.1.1 stopped the box during its trial (a kernel panic, a hang the watchdog ended, or the power was cut)";
+        let not_reached =
+            "its commit did not reach the boot partition, so the box started the version before";
+        // (state, the slot slot.txt names, the one-start line, the trial named, what to do)
+        type Case = (Option<State>, Slot, bool, Option<Slot>, AtStart);
+        let cases: Vec<Case> = vec![
             // no update ever
-            (None, A, None, Usual),
-            // written, the box restarted on the committed slot: hand over
-            (Some(state(Pending, A, B)), A, None, HandOver(B)),
-            (Some(state(Pending, B, A)), B, None, HandOver(A)),
-            // pending for another committed slot (a card put back from elsewhere): leave it
-            (Some(state(Pending, A, B)), B, None, Usual),
+            (None, A, false, None, Usual),
+            // written, the box restarted on the committed slot with the one-start line
+            (Some(state(Pending, A, B)), A, true, None, HandOver(B)),
+            (Some(state(Pending, B, A)), B, true, None, HandOver(A)),
+            // pending without the line (a power cut as it was written), or for another
+            // committed slot (a card from elsewhere): not tried, said so, never stuck
+            (Some(state(Pending, A, B)), A, false, None, fell(not_tried)),
+            (Some(state(Pending, A, B)), B, true, None, fell(not_tried)),
             // the trial's kernel, told it is trying b: on trial
-            (Some(state(Trying, A, B)), A, Some(B), OnTrial(B)),
+            (Some(state(Trying, A, B)), A, false, Some(B), OnTrial(B)),
             // the committed slot starts again while the trial had not committed: fell back
+            (Some(state(Trying, A, B)), A, false, None, fell(panicked)),
             (
-                Some(state(Trying, A, B)),
+                Some(failed.clone()),
                 A,
+                false,
                 None,
-                fell(
-                    "Porchlight 0.1.1 stopped the box during its trial (a kernel panic, a hang the watchdog ended, or the power was cut)",
-                ),
+                fell("it did not answer"),
             ),
-            (Some(failed.clone()), A, None, fell("it did not answer")),
+            // slot.txt names the new slot though the state did not get to: committed
+            (Some(state(Trying, A, B)), B, false, None, RecordCommitted),
+            (Some(state(Failed, A, B)), B, false, None, RecordCommitted),
             // committed: the firmware starts b now, and all is usual
-            (Some(state(Committed, A, B)), B, None, Usual),
-            (Some(state(FellBack, A, B)), A, None, Usual),
+            (Some(state(Committed, A, B)), B, false, None, Usual),
+            (Some(state(FellBack, A, B)), A, false, None, Usual),
+            // a commit that never reached slot.txt: the old slot starts, so it fell back
+            (
+                Some(state(Committed, A, B)),
+                A,
+                false,
+                None,
+                fell(not_reached),
+            ),
             // a trial the state does not know, or one for the committed slot itself
-            (None, A, Some(B), StrayTrial),
-            (Some(state(Pending, A, B)), A, Some(B), StrayTrial),
-            (Some(state(Trying, A, B)), B, Some(B), StrayTrial),
-            (Some(state(Committed, A, B)), B, Some(B), StrayTrial),
+            (None, A, false, Some(B), StrayTrial),
+            (Some(state(Pending, A, B)), A, false, Some(B), StrayTrial),
+            (Some(state(Trying, A, B)), B, false, Some(B), StrayTrial),
+            (Some(state(Committed, A, B)), B, false, Some(B), StrayTrial),
         ];
-        for (state, committed, trial, expected) in cases {
+        for (state, committed, update_start, trial, expected) in cases {
             assert_eq!(
-                at_start(state.as_ref(), committed, trial),
+                at_start(state.as_ref(), committed, update_start, trial),
                 expected,
-                "{:?} committed {committed} trial {trial:?}",
+                "{:?} committed {committed} line {update_start} trial {trial:?}",
                 state.as_ref().map(|s| s.phase)
             );
         }

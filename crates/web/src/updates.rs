@@ -21,6 +21,7 @@ pub enum UpdateNews<'a> {
     },
     Trying {
         version: &'a str,
+        back_to: &'a str,
     },
     Committed {
         version: &'a str,
@@ -75,10 +76,13 @@ pub fn update(chrome: &Chrome, view: &UpdateView) -> Markup {
                 }
                 Some(UpdateNews::FellBack { version, back_on, reason, restored }) => {
                     section.card.error #update-news role="alert" {
-                        p { "The new version (" (version) ") did not start; you are back on " strong { (back_on) } ", and nothing was lost." }
-                        p.hint { "What happened: " (reason) "." }
                         @if *restored {
-                            p.hint { "The new version had changed the database, so the copy taken just before the update was put back; the database as the new version left it is kept beside it on the card." }
+                            p { "The new version (" (version) ") did not start; you are back on " strong { (back_on) } ", with the camp as it was just before the update." }
+                            p.hint { "What happened: " (reason) "." }
+                            p.hint { "The new version had changed the database in a way " (back_on) " cannot read, so the copy taken just before the update was put back. Anything written while the new version ran is in the database it left, kept beside it on the card (porchlight.db.from-" (version) "-…)." }
+                        } @else {
+                            p { "The new version (" (version) ") did not start; you are back on " strong { (back_on) } ", and nothing was lost." }
+                            p.hint { "What happened: " (reason) "." }
                         }
                         (dismiss(chrome))
                     }
@@ -86,8 +90,8 @@ pub fn update(chrome: &Chrome, view: &UpdateView) -> Markup {
                 Some(UpdateNews::Waiting { version }) => {
                     p.notice #update-news role="status" { "Porchlight " (version) " is written; the box is restarting to try it." }
                 }
-                Some(UpdateNews::Trying { version }) => {
-                    p.notice #update-news role="status" { "Porchlight " (version) " is on trial: the box keeps it once it has run well for a few minutes, and goes back to " (view.running) " otherwise." }
+                Some(UpdateNews::Trying { version, back_to }) => {
+                    p.notice #update-news role="status" { "Porchlight " (version) " is on trial: the box keeps it once it has run well for a few minutes, and goes back to " (back_to) " otherwise." }
                 }
                 None => {}
             }

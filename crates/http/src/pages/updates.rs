@@ -40,6 +40,7 @@ fn page_view(
         }),
         Phase::Trying | Phase::Failed => Some(web::UpdateNews::Trying {
             version: &last.version,
+            back_to: &last.from_version,
         }),
         Phase::Committed if !last.seen => Some(web::UpdateNews::Committed {
             version: &last.version,

@@ -129,11 +129,11 @@ fn a_signed_newer_release_is_written_to_the_other_slot_and_others_are_refused() 
         ),
         (
             release(work.path(), "0.5.0", &key),
-            "the box already runs 0.5.0",
+            "Porchlight 0.5.0, and the box already runs 0.5.0",
         ),
         (
             release(work.path(), "0.4.9", &key),
-            "the box already runs 0.5.0",
+            "Porchlight 0.4.9, and the box already runs 0.5.0",
         ),
         (cut, "not a Porchlight release file"),
         (b"just some text".to_vec(), "not a Porchlight release file"),
