@@ -34,8 +34,13 @@ pub struct BoxUpdates {
     pub test_key: bool,
     /// Stops the server so that the box restarts into the update (set by the binary).
     pub restart: Arc<dyn Fn() + Send + Sync>,
+    /// Makes the boot partition writable (true) or read-only again (false): the box keeps it
+    /// read-only but while an update is written, so that a power cut finds it clean.
+    boot_writable: Option<BootWritable>,
     work: Mutex<Work>,
 }
+
+type BootWritable = Arc<dyn Fn(bool) -> Result<(), String> + Send + Sync>;
 
 impl BoxUpdates {
     pub fn new(
@@ -51,8 +56,31 @@ impl BoxUpdates {
             running,
             test_key,
             restart,
+            boot_writable: None,
             work: Mutex::new(Work::Idle),
         }
+    }
+
+    /// With a way to make the boot partition writable while an update is written.
+    pub fn with_boot_remount(mut self, remount: BootWritable) -> BoxUpdates {
+        self.boot_writable = Some(remount);
+        self
+    }
+
+    /// Runs `write` with the boot partition writable, and makes it read-only again after.
+    fn writing_boot<T>(&self, write: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        if let Some(remount) = &self.boot_writable {
+            remount(true).map_err(|e| {
+                format!("Could not write to the boot partition ({e}); nothing was changed.")
+            })?;
+        }
+        let result = write();
+        if let Some(remount) = &self.boot_writable
+            && let Err(e) = remount(false)
+        {
+            log::warn!("the boot partition stays writable: {e}");
+        }
+        result
     }
 
     /// The slot the firmware starts now.
@@ -225,6 +253,19 @@ impl App {
         };
         let manifest =
             porchlight_release::check(release, &updates.key, &updates.running).map_err(sentence)?;
+        updates.writing_boot(|| self.write_checked(updates, release, manifest))
+    }
+
+    /// Writes a release [`porchlight_release::check`] passed (see [`App::write_update`]).
+    fn write_checked(
+        &self,
+        updates: &BoxUpdates,
+        release: &Path,
+        manifest: porchlight_release::Manifest,
+    ) -> Result<String, String> {
+        let sentence = |e: porchlight_release::ReleaseError| {
+            format!("{}; nothing was changed.", capitalized(&e.to_string()))
+        };
         let committed = updates.committed();
         let target = updates.boot.join(committed.other().folder());
         let _ = std::fs::remove_dir_all(&target);

@@ -5,6 +5,7 @@
 //! had changed it. The decisions are `porchlight_release::slots`; this is their I/O.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use porchlight_app::updates::{BoxUpdates, Phase, PublicKey, State, Version};
 use porchlight_release::slots::{self, AtStart, Slot};
@@ -58,13 +59,23 @@ pub fn box_updates(restart: std::sync::Arc<dyn Fn() + Send + Sync>) -> Option<Bo
     if test_key {
         log::warn!("updates: this box trusts the TEST release key: a development build");
     }
-    Some(BoxUpdates::new(
-        boot,
-        key,
-        running_version(),
-        test_key,
-        restart,
-    ))
+    Some(
+        BoxUpdates::new(boot, key, running_version(), test_key, restart)
+            .with_boot_remount(Arc::new(|writable| remount_boot(Path::new(BOOT), writable))),
+    )
+}
+
+/// Makes the mounted boot partition writable or read-only again. /init mounts it read-only:
+/// a FAT mounted for writing is marked dirty until it is unmounted, and the box is switched off
+/// by pulling the plug.
+pub fn remount_boot(boot: &Path, writable: bool) -> Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    let mut flags = MsFlags::MS_REMOUNT | MsFlags::MS_NOATIME;
+    if !writable {
+        flags |= MsFlags::MS_RDONLY;
+    }
+    mount(None::<&str>, boot, None::<&str>, flags, None::<&str>)
+        .map_err(|e| format!("cannot remount {}: {e}", boot.display()))
 }
 
 /// The value of `name=` on a kernel command line.
@@ -215,9 +226,13 @@ pub fn commit(boot: &Path, data: &Path, trial: Slot) -> Result<Version, String> 
             boot.display()
         ));
     }
-    slots::write_atomically(&slot_file, slots::slot_txt(trial, false).as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", slot_file.display()))?;
+    remount_boot(boot, true)?;
+    let written = slots::write_atomically(&slot_file, slots::slot_txt(trial, false).as_bytes());
     let _ = std::fs::remove_file(boot.join(state.from.folder()).join(slots::UPDATE_CMDLINE));
+    if let Err(e) = remount_boot(boot, false) {
+        log::warn!("the boot partition stays writable: {e}");
+    }
+    written.map_err(|e| format!("cannot write {}: {e}", slot_file.display()))?;
     state.phase = Phase::Committed;
     state.ended_ms = Some(now_ms());
     state
