@@ -445,6 +445,7 @@ fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
         Query::Home | Query::List { .. } => Some(Context::Home),
         Query::Local
         | Query::Federated
+        | Query::Public
         | Query::Neighborhood
         | Query::Hashtag(_)
         | Query::Search(_) => Some(Context::Public),
@@ -473,13 +474,25 @@ pub fn home(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     list(c, Query::Home, "api/v1/timelines/home")
 }
 
-/// The public timeline. `local=true` is the camp; without it, also the public posts from
-/// elsewhere that reached the camp (`remote=true`: only those).
+/// The public timeline as Mastodon defines it: the camp's posts and the public posts from
+/// elsewhere that reached it; `local=true` only the camp's, `remote=true` only those from
+/// elsewhere (both: all, as Mastodon reads them). Visitors get what is from elsewhere only when a
+/// host opened the Fediverse timeline to them; otherwise Mastodon's answer to a closed feed.
 pub fn public(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
-    if c.params.flag("remote") == Some(true) {
-        return list(c, Query::Federated, "api/v1/timelines/public");
+    let local = c.params.flag("local") == Some(true);
+    let remote = c.params.flag("remote") == Some(true);
+    let query = match (local, remote) {
+        (true, false) => Query::Local,
+        (false, true) => Query::Federated,
+        _ => Query::Public,
+    };
+    if query != Query::Local && c.member.is_none() && !c.app.fediverse_open_to_visitors()? {
+        return Err(ApiError::new(
+            401,
+            "This method requires an authenticated user",
+        ));
     }
-    list(c, Query::Local, "api/v1/timelines/public")
+    list(c, query, "api/v1/timelines/public")
 }
 
 /// The neighborhood's posts, from this camp and its neighbor camps. Also served as Akkoma's

@@ -600,9 +600,16 @@ pub fn status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Statu
 }
 
 fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Status<'a> {
+    // A post here has one address, for its page and its ActivityPub document alike; a post
+    // from elsewhere has its id (`uri`, what other servers and apps match it by) and its page.
     let address = match &p.remote_url {
         Some(url) => Text::Str(url),
         None => Text::Numbered(base, "/posts/", p.id),
+    };
+    let id_address = match (&p.remote_id, &p.remote_url) {
+        (Some(id), _) => Text::Str(id),
+        (None, Some(url)) => Text::Str(url),
+        (None, None) => Text::Numbered(base, "/posts/", p.id),
     };
     let media: Vec<Value> = p
         .media
@@ -679,7 +686,7 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         .collect();
     Status {
         id: p.id,
-        uri: address.clone(),
+        uri: id_address,
         url: address,
         created_at: Text::Time(p.created_at),
         edited_at: p.edited_at.map(Text::Time),
@@ -763,7 +770,8 @@ mod tests {
             boosted: false,
             bookmarked: true,
             viewer: Viewer::ANONYMOUS,
-            remote_url: Some("https://elsewhere.example/notes/9".into()),
+            remote_url: Some("https://elsewhere.example/@bo/9".into()),
+            remote_id: Some("https://elsewhere.example/notes/9".into()),
             imported: false,
             media: vec![Media {
                 url: "https://elsewhere.example/pic.jpg".into(),
@@ -819,7 +827,7 @@ mod tests {
         let expected = json!({
             "id": "41",
             "uri": "https://elsewhere.example/notes/9",
-            "url": "https://elsewhere.example/notes/9",
+            "url": "https://elsewhere.example/@bo/9",
             "created_at": "2026-09-21T14:13:20.000Z",
             "edited_at": "2026-09-21T14:14:20.000Z",
             "account": {

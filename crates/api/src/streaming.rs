@@ -67,7 +67,8 @@ impl Stream {
         match self {
             Stream::User => Some(Query::Home),
             Stream::UserNotification => None,
-            Stream::Public | Stream::PublicLocal => Some(Query::Local),
+            Stream::Public => Some(Query::Public),
+            Stream::PublicLocal => Some(Query::Local),
             Stream::PublicRemote => Some(Query::Federated),
             Stream::Hashtag(t) | Stream::HashtagLocal(t) => Some(Query::Hashtag(t.clone())),
         }

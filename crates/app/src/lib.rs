@@ -32,6 +32,7 @@ pub mod reports;
 pub mod sealed;
 pub mod updates;
 pub mod uploads;
+pub mod visitors;
 
 use std::fmt;
 use std::path::Path;

@@ -198,8 +198,10 @@ pub struct PostView {
     pub bookmarked: bool,
     /// The viewer's relation to the post, as the audience rules see it.
     pub viewer: Viewer,
-    /// For a post from another server: where it lives there.
+    /// For a post from another server: where it lives there (its web address).
     pub remote_url: Option<String>,
+    /// For a post from another server: its ActivityPub id.
+    pub remote_id: Option<String>,
     /// Brought in from an archive of its author's (an earlier account's post, kept here).
     pub imported: bool,
     /// Pictures and other files attached (posts from other servers only, for now).

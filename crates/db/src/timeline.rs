@@ -51,7 +51,7 @@ const VIEWER_FLAGS: &str =
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
        EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
-       pa.domain, sa.domain, s.url, sa.avatar_url, s.imported_from IS NOT NULL";
+       pa.domain, sa.domain, s.url, sa.avatar_url, s.imported_from IS NOT NULL, s.uri";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -120,6 +120,11 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
         bookmarked: row.get(21)?,
         viewer,
         remote_url: row.get(26)?,
+        remote_id: if row.get::<_, Option<String>>(25)?.is_some() {
+            row.get(29)?
+        } else {
+            None
+        },
         imported: row.get(28)?,
         media: Vec::new(),
         card: None,
@@ -167,6 +172,9 @@ pub enum Query {
     /// Public posts from other servers (those that reached this camp because someone follows
     /// their authors, or was mentioned).
     Federated,
+    /// Mastodon's public timeline: the camp's (as `Local`) and the public posts from elsewhere
+    /// (as `Federated`), newest first.
+    Public,
     /// Posts for the neighborhood, from this camp and its neighbor camps.
     Neighborhood,
     /// The posts of the people on one of the reader's lists (the caller checks it is theirs).
@@ -193,6 +201,9 @@ impl Query {
             Query::Profile(_) => Listing::Profile,
             Query::Search(_) => Listing::Search,
             Query::Federated => Listing::Federated,
+            // Its posts from elsewhere are public ones, which the camp timeline's rule lists too:
+            // that rule bounds both halves.
+            Query::Public => Listing::LocalTimeline,
             Query::Neighborhood => Listing::Neighborhood,
         }
     }
@@ -275,6 +286,11 @@ impl Query {
                 "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NOT NULL AND +p.audience = 'public'",
                 "p.id",
             ),
+            Query::Public => (
+                "FROM posts p",
+                "p.id < ?3 AND +p.boost_of IS NULL AND +p.imported_from IS NULL AND ((pa.domain IS NULL AND +p.audience IN ('public', 'local', 'neighborhood')) OR (pa.domain IS NOT NULL AND +p.audience = 'public'))",
+                "p.id",
+            ),
             Query::Neighborhood => (
                 "FROM posts p",
                 "p.id < ?3 AND +p.boost_of IS NULL AND +p.audience = 'neighborhood' AND +p.imported_from IS NULL",
@@ -329,6 +345,7 @@ impl Query {
             | Query::Local
             | Query::Bookmarks
             | Query::Federated
+            | Query::Public
             | Query::Neighborhood => Value::Null,
         }
     }
@@ -848,6 +865,7 @@ mod tests {
             (Query::Home, true),
             (Query::Local, false),
             (Query::Federated, false),
+            (Query::Public, false),
             (Query::Neighborhood, false),
             (Query::Hashtag("lake".into()), false),
             (Query::Profile(1), false),

@@ -38,6 +38,8 @@ pub struct AdminView<'a> {
     pub look: &'a porchlight_core::views::CampLook,
     /// The camp's time zone.
     pub zone: &'a str,
+    /// Whether visitors may read the Fediverse timeline.
+    pub fediverse_for_visitors: bool,
 }
 
 /// The public-address section of the host's page.
@@ -276,6 +278,17 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                     @match view.federating_as {
                         Some(host) => p.hint { "This camp talks to the rest of the fediverse as " strong { (host) } ". Block a server to cut it off for everyone here." }
                         None => p.hint { "This camp does not talk to other servers yet: it needs a public address (above). Blocks you set now apply once it does." }
+                    }
+                    @if is_host {
+                        form #fediverse-visitors method="post" action="/admin/fediverse-visitors" {
+                            (csrf_field(chrome))
+                            label.inline {
+                                input type="checkbox" name="open" value="1" checked[view.fediverse_for_visitors];
+                                " Let visitors read the Fediverse timeline"
+                            }
+                            " " button.secondary type="submit" { "Save" }
+                            p.hint { "Off, people who are not logged in see only the camp's own public posts, on the site and in apps; members always see both." }
+                        }
                     }
                     form #new-block method="post" action="/admin/blocks" {
                         (csrf_field(chrome))

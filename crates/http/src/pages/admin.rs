@@ -31,6 +31,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
     let notice = match req.query("saved") {
         Some("site") => Some("The camp's settings are saved."),
         Some("look") => Some("The camp's look is saved."),
+        Some("fediverse") => Some("Who may read the Fediverse timeline is saved."),
         Some("role") => Some("The role is changed."),
         Some("revoked") => Some("The invite is withdrawn."),
         Some("blocked") => Some("The server is blocked."),
@@ -99,6 +100,7 @@ fn page_with(x: &Ctx, error: Option<&str>) -> AppResult<Response> {
         active_today: &active,
         look: &s.app.camp_look()?,
         zone: &s.app.camp_zone()?,
+        fediverse_for_visitors: s.app.fediverse_open_to_visitors()?,
         address: web::AddressView {
             name: address_name.as_deref(),
             fixed: s.config.domain_fixed,
@@ -220,6 +222,14 @@ pub(super) fn look(x: &Ctx) -> AppResult<Response> {
         },
     );
     saved(x, result, "/admin?saved=look#look")
+}
+
+/// Opens the Fediverse timeline to visitors, or closes it.
+pub(super) fn fediverse_visitors(x: &Ctx) -> AppResult<Response> {
+    let result =
+        x.s.app
+            .set_fediverse_for_visitors(x.acting()?, x.req.field("open") == "1");
+    saved(x, result, "/admin?saved=fediverse#fediverse-visitors")
 }
 
 pub(super) fn role(x: &Ctx) -> AppResult<Response> {

@@ -144,7 +144,8 @@ pub static ROUTES: &[Route] = &[
     // Timelines and reading.
     get("/", Anyone, timelines::front),
     get("/local", Anyone, timelines::local),
-    get("/federated", Member, timelines::federated),
+    // Visitors only when a host opened it (the handler sends them to log in otherwise).
+    get("/federated", Anyone, timelines::federated),
     get("/neighborhood", Member, neighborhood::timeline),
     get("/tags/{tag}", Anyone, timelines::hashtag),
     get("/bookmarks", Member, timelines::bookmarks),
@@ -228,6 +229,7 @@ pub static ROUTES: &[Route] = &[
     get("/admin/blocks.csv", Moderator, admin::blocks_csv),
     post("/admin/site", Host, admin::site),
     post("/admin/look", Host, admin::look),
+    post("/admin/fediverse-visitors", Host, admin::fediverse_visitors),
     post("/admin/address", Host, admin::address),
     post("/admin/backup", Host, admin::backup),
     get("/admin/fork", Host, fork::show),

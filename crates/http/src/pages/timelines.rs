@@ -137,6 +137,9 @@ pub(super) fn local(x: &Ctx) -> AppResult<Response> {
 }
 
 pub(super) fn federated(x: &Ctx) -> AppResult<Response> {
+    if x.v.me.is_none() && !x.s.app.fediverse_open_to_visitors()? {
+        return Err(AppError::NotSignedIn);
+    }
     let data = x.read_page(&Query::Federated)?;
     let intro = if x.s.app.federation.is_some() {
         "Public posts from other servers, by people campers follow."

@@ -203,6 +203,72 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     ana.get(&format!("/posts/{remote_followers}"))
         .assert_status(200);
 
+    // The public timeline as Mastodon defines it: the camp's and the public posts from
+    // elsewhere; `local=true` the camp's, `remote=true` those from elsewhere. A status's `uri`
+    // is its ActivityPub id, its `url` its page.
+    ana.write_post("a camp-only note from ana", "local");
+    let client = crate::api::Client::new(a);
+    let token = crate::api::token_for(a, &client, "cy", "read");
+    let has = |reply: &crate::api::Reply, text: &str| {
+        reply
+            .json
+            .as_array()
+            .unwrap_or_else(|| panic!("not a list: {}", reply.json))
+            .iter()
+            .any(|s| s["content"].as_str().unwrap_or("").contains(text))
+    };
+    let all = client.get("/api/v1/timelines/public", Some(&token));
+    assert!(has(&all, "hello from the other camp"), "{}", all.json);
+    assert!(has(&all, "a camp-only note from ana"), "{}", all.json);
+    assert!(!has(&all, "just for my followers"), "{}", all.json);
+    let status = all
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["content"]
+                .as_str()
+                .unwrap()
+                .contains("hello from the other camp")
+        })
+        .unwrap();
+    assert_eq!(status["uri"], format!("{}/posts/{public}", b.base));
+    assert_eq!(status["account"]["uri"], format!("{}/users/bo", b.base));
+    assert_eq!(status["account"]["url"], format!("{}/@bo", b.base));
+    let local = client.get("/api/v1/timelines/public?local=true", Some(&token));
+    assert!(!has(&local, "hello from the other camp") && has(&local, "a camp-only note"));
+    let remote = client.get("/api/v1/timelines/public?remote=true", Some(&token));
+    assert!(has(&remote, "hello from the other camp") && !has(&remote, "a camp-only note"));
+    // Visitors read the camp's public posts; what is from elsewhere only when a host opens it.
+    let closed = client.get("/api/v1/timelines/public", None);
+    assert_eq!(closed.status, 401, "{}", closed.json);
+    let visitors_local = client.get("/api/v1/timelines/public?local=true", None);
+    assert_eq!(visitors_local.status, 200);
+    assert!(!has(&visitors_local, "a camp-only note"));
+    let mut visitor = a.browser();
+    assert_eq!(visitor.get("/federated").status, 303, "sent to log in");
+    assert_eq!(
+        cy.post("/admin/fediverse-visitors", &[("open", "1")])
+            .status,
+        403,
+        "a host's choice"
+    );
+    ana.post("/admin/fediverse-visitors", &[("open", "1")])
+        .assert_status(303);
+    ana.get("/admin")
+        .assert_contains("Let visitors read the Fediverse timeline");
+    visitor
+        .get("/federated")
+        .assert_status(200)
+        .assert_contains("hello from the other camp")
+        .assert_lacks("just for my followers");
+    let open = client.get("/api/v1/timelines/public", None);
+    assert!(has(&open, "hello from the other camp") && !has(&open, "a camp-only note"));
+    ana.post("/admin/fediverse-visitors", &[])
+        .assert_status(303);
+    assert_eq!(visitor.get("/federated").status, 303, "closed again");
+
     // Ana replies, favourites and boosts; Bo hears of each.
     ana.reply(remote_public, "hello back from camp A", "public");
     ana.post(&format!("/posts/{remote_public}/favourite"), &[]);

@@ -21,6 +21,7 @@ mod members;
 mod moving;
 mod neighborhoods;
 mod pages;
+
 mod polls;
 mod posts;
 mod push;

@@ -70,15 +70,9 @@ fn every_route_keeps_its_door() {
         if route.path.starts_with("/admin") {
             assert!(route.access >= Access::Moderator, "{what} is a host's tool");
         }
-        if [
-            "/settings",
-            "/notifications",
-            "/bookmarks",
-            "/members",
-            "/federated",
-        ]
-        .iter()
-        .any(|p| route.path.starts_with(p))
+        if ["/settings", "/notifications", "/bookmarks", "/members"]
+            .iter()
+            .any(|p| route.path.starts_with(p))
         {
             assert!(route.access >= Access::Member, "{what} is for members");
         }
