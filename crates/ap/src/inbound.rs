@@ -322,8 +322,16 @@ fn tags_of(doc: &Value) -> Vec<Value> {
     }
 }
 
-/// The kinds of object shown as posts.
-pub const POST_KINDS: &[&str] = &["Note", "Question", "Article", "Page", "Event"];
+/// The kinds of object shown as posts. Notes and Questions are posts as they are; the others
+/// are shown as Mastodon shows them: an Article or Page as its title over its text; a Video,
+/// Audio, Image or Document (PeerTube, Funkwhale and others) as its title, its text, its media
+/// and a link to the original; an Event as an event.
+pub const POST_KINDS: &[&str] = &[
+    "Note", "Question", "Article", "Page", "Event", "Video", "Audio", "Image", "Document",
+];
+
+/// Kinds shown as a title, a text and a link to where the original lives.
+const LINKED_KINDS: &[&str] = &["Video", "Audio", "Image", "Document"];
 
 /// A remote post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,6 +360,13 @@ pub struct RemoteNote {
     pub emojis: Vec<(String, String)>,
     /// An `Event`'s facts (as Mobilizon, Gancio and Porchlight send them).
     pub event: Option<RemoteEvent>,
+    /// Marked sensitive: the object says so, or one of its attachments does.
+    pub sensitive: bool,
+    /// The language it is written in, from `contentMap` (a BCP 47 tag).
+    pub language: Option<String>,
+    /// The post it quotes (`quote`, `quoteUrl`, `quoteUri`, `_misskey_quote`, or a FEP-e232
+    /// object link).
+    pub quote: Option<String>,
 }
 
 /// An event from elsewhere.
@@ -524,7 +539,8 @@ fn attachments(doc: &Value) -> Vec<Attachment> {
     items
         .iter()
         .filter_map(|item| {
-            let url = match item.get("url") {
+            // A `Link` attachment gives its address as `href`.
+            let url = match item.get("url").or_else(|| item.get("href")) {
                 Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
                 Some(other) => id_of_link(other),
                 None => None,
@@ -536,7 +552,7 @@ fn attachments(doc: &Value) -> Vec<Attachment> {
                     "Image" => "image/*".into(),
                     "Video" => "video/*".into(),
                     "Audio" => "audio/*".into(),
-                    _ => String::new(),
+                    _ => media_type_by_name(&url).to_string(),
                 });
             Some(Attachment {
                 url,
@@ -553,6 +569,135 @@ fn attachments(doc: &Value) -> Vec<Attachment> {
         })
         .take(MAX_ATTACHMENTS)
         .collect()
+}
+
+/// What a file's name says it is, for an attachment that does not say (a `Document` with no
+/// `mediaType`): the family only, as the server that serves it knows better.
+fn media_type_by_name(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let extension = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "png" | "jpg" | "jpeg" | "gif" | "webp" | "avif" | "apng" => "image/*",
+        "mp4" | "webm" | "mov" | "m4v" | "ogv" => "video/*",
+        "mp3" | "ogg" | "oga" | "opus" | "m4a" | "flac" | "wav" => "audio/*",
+        _ => "",
+    }
+}
+
+/// The first id among the legal forms of a link to an object: its id as a string, the object,
+/// a `Link` (`href`), or a list of these.
+fn first_link_id(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Array(items) => items.iter().find_map(id_of_link),
+        other => id_of_link(other),
+    }
+    .filter(|u| origin(u).is_some())
+}
+
+/// A language tag as BCP 47 writes one (`en`, `pt-BR`, `zh-Hant`), else None.
+fn language_tag(tag: &str) -> Option<String> {
+    let mut parts = tag.split('-');
+    let primary = parts.next()?;
+    let ok = (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    ok.then(|| tag.to_string())
+}
+
+/// The text and its language: `content`, or the first of `contentMap` when there is no
+/// `content`; the language is `contentMap`'s entry for that text (its first otherwise).
+fn content_and_language(doc: &Value) -> (String, Option<String>) {
+    let content = str_field(doc, "content").filter(|c| !c.is_empty());
+    let map: Vec<(&String, &str)> = match doc.get("contentMap") {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let chosen = match content {
+        Some(c) => map.iter().find(|(_, v)| *v == c).or(map.first()),
+        None => map.first(),
+    };
+    let text = content
+        .or(chosen.map(|(_, v)| *v))
+        .unwrap_or("")
+        .to_string();
+    (text, chosen.and_then(|(k, _)| language_tag(k)))
+}
+
+/// The post a post quotes, in any of the forms servers send it.
+fn quoted(doc: &Value, tags: &[Value]) -> Option<String> {
+    ["quote", "quoteUrl", "quoteUri", "_misskey_quote"]
+        .iter()
+        .find_map(|k| first_link_id(doc.get(*k)))
+        .or_else(|| {
+            // FEP-e232: a Link tag to an ActivityStreams object.
+            tags.iter()
+                .filter(|t| kind_is(t, "Link"))
+                .filter(|t| {
+                    str_field(t, "mediaType").is_some_and(|m| {
+                        m.contains("activity+json")
+                            || m.contains("https://www.w3.org/ns/activitystreams")
+                    })
+                })
+                .find_map(|t| first_link_id(t.get("href")))
+        })
+}
+
+/// The web address among an object's `url`s: a `text/html` link first, else the first.
+fn web_url(doc: &Value) -> Option<String> {
+    match doc.get("url") {
+        Some(Value::Array(urls)) => urls
+            .iter()
+            .find(|u| str_field(u, "mediaType").is_some_and(|m| m.starts_with("text/html")))
+            .and_then(id_of_link)
+            .or_else(|| urls.iter().find_map(id_of_link)),
+        Some(other) => id_of_link(other),
+        None => None,
+    }
+    .filter(|u| origin(u).is_some())
+}
+
+/// The media a Video, Audio or Image object is (PeerTube lists its files among its `url`s).
+fn own_media(doc: &Value) -> Option<Attachment> {
+    let family = match kind(doc) {
+        "Video" => "video/",
+        "Audio" => "audio/",
+        "Image" => "image/",
+        _ => return None,
+    };
+    let candidates: Vec<&Value> = match doc.get("url") {
+        Some(Value::Array(urls)) => urls.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    candidates.into_iter().find_map(|u| {
+        let media_type = str_field(u, "mediaType")
+            .or_else(|| str_field(doc, "mediaType"))
+            .unwrap_or("");
+        if !media_type.starts_with(family) {
+            return None;
+        }
+        let url = id_of_link(u)?;
+        origin(&url)?;
+        Some(Attachment {
+            url,
+            media_type: media_type.to_string(),
+            description: str_field(doc, "name")
+                .unwrap_or("")
+                .chars()
+                .take(1500)
+                .collect(),
+            blurhash: blurhash_of(doc),
+            width: side_of(u, "width"),
+            height: side_of(u, "height"),
+        })
+    })
 }
 
 impl RemoteNote {
@@ -573,21 +718,30 @@ impl RemoteNote {
                 "the post's id is on another server than its author",
             ));
         }
-        let mut content = str_field(doc, "content").unwrap_or("").to_string();
-        // Articles and Pages have a title; show it above the text, as Mastodon does.
-        if matches!(kind, "Article" | "Page")
-            && let Some(name) = str_field(doc, "name")
+        let (mut content, language) = content_and_language(doc);
+        // An Event that does not say when is shown as a linked object.
+        let event = if kind == "Event" {
+            remote_event(doc).ok()
+        } else {
+            None
+        };
+        let linked = LINKED_KINDS.contains(&kind) || (kind == "Event" && event.is_none());
+        let web = web_url(doc);
+        // Articles, Pages and linked kinds have a title; show it above the text, as Mastodon
+        // does.
+        if (matches!(kind, "Article" | "Page") || linked)
+            && let Some(name) = str_field(doc, "name").filter(|n| !n.trim().is_empty())
         {
             content = format!(
                 "<p><strong>{}</strong></p>{content}",
                 porchlight_core::text::escape_html(name)
             );
         }
-        let event = if kind == "Event" {
-            Some(remote_event(doc)?)
-        } else {
-            None
-        };
+        if linked {
+            let there = web.clone().unwrap_or_else(|| id.clone());
+            let escaped = porchlight_core::text::escape_html(&there);
+            content.push_str(&format!("<p><a href=\"{escaped}\">{escaped}</a></p>"));
+        }
         // An event's post says what, when and where above what its organizer wrote, so that
         // lists and apps that know no events read it whole.
         if let Some(e) = &event {
@@ -603,11 +757,32 @@ impl RemoteNote {
             }
             content = format!("{head}</p>{content}");
         }
-        let tags = match doc.get("tag") {
-            Some(Value::Array(tags)) => tags.clone(),
-            Some(one @ Value::Object(_)) => vec![one.clone()],
-            _ => Vec::new(),
-        };
+        let tags = tags_of(doc);
+        let quote = quoted(doc, &tags);
+        if let Some(q) = &quote
+            && !content.contains(q.as_str())
+        {
+            // As Mastodon writes a quote for readers that show none: a line naming it.
+            let escaped = porchlight_core::text::escape_html(q);
+            content.push_str(&format!(
+                "<p class=\"quote-inline\">RE: <a href=\"{escaped}\">{escaped}</a></p>"
+            ));
+        }
+        let mut attachments = attachments(doc);
+        if let Some(own) = own_media(doc)
+            && !attachments.iter().any(|a| a.url == own.url)
+        {
+            attachments.insert(0, own);
+            attachments.truncate(MAX_ATTACHMENTS);
+        }
+        let sensitive = doc.get("sensitive") == Some(&Value::Bool(true))
+            || match doc.get("attachment") {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .any(|a| a.get("sensitive") == Some(&Value::Bool(true))),
+                Some(one) => one.get("sensitive") == Some(&Value::Bool(true)),
+                None => false,
+            };
         let mentions = tags
             .iter()
             .filter(|t| kind_is(t, "Mention"))
@@ -623,30 +798,24 @@ impl RemoteNote {
             .filter(|n| !n.is_empty())
             .collect();
         Ok(RemoteNote {
-            url: match doc.get("url") {
-                Some(Value::Array(urls)) => urls.iter().find_map(id_of_link),
-                Some(other) => id_of_link(other),
-                None => None,
-            }
-            .filter(|u| origin(u).is_some())
-            .unwrap_or_else(|| id.clone()),
+            url: web.unwrap_or_else(|| id.clone()),
             attributed_to,
             content_html: content,
             // An article's summary is an excerpt (an event's, when and where); on notes it is
             // the content warning.
-            summary: if matches!(kind, "Article" | "Page" | "Event") {
+            summary: if matches!(kind, "Article" | "Page" | "Event") || linked {
                 String::new()
             } else {
                 str_field(doc, "summary").unwrap_or("").to_string()
             },
-            in_reply_to: doc.get("inReplyTo").and_then(id_of).map(String::from),
+            in_reply_to: first_link_id(doc.get("inReplyTo")),
             published: str_field(doc, "published").and_then(parse_timestamp),
             updated: str_field(doc, "updated").and_then(parse_timestamp),
             to: ids(doc.get("to")),
             cc: ids(doc.get("cc")),
             mentions,
             hashtags,
-            attachments: attachments(doc),
+            attachments,
             poll: if kind == "Question" {
                 remote_poll(doc)
             } else {
@@ -662,6 +831,9 @@ impl RemoteNote {
             },
             emojis,
             event,
+            sensitive,
+            language,
+            quote,
             id,
         })
     }
@@ -722,10 +894,153 @@ mod tests {
         assert_eq!(backwards.event.unwrap().ends_at, None);
         let as_text = event(json!({ "location": "The park" })).unwrap();
         assert_eq!(as_text.event.unwrap().place, "The park");
+        let no_time = event(json!({ "startTime": null })).unwrap();
+        assert!(no_time.event.is_none(), "an event that does not say when");
         assert!(
-            event(json!({ "startTime": null })).is_err(),
-            "an event must say when"
+            no_time.content_html.ends_with(
+                "<p><a href=\"https://mobilizon.example/events/1\">https://mobilizon.example/events/1</a></p>"
+            ),
+            "is shown with a link to the original: {}",
+            no_time.content_html
         );
+    }
+
+    /// (what a server sends beside a Note's id and author, what the camp reads of it).
+    #[test]
+    fn other_servers_shapes_are_read_as_meant() {
+        let read = |extra: serde_json::Value| {
+            let mut doc = json!({
+                "id": "https://o.example/objects/1",
+                "type": "Note",
+                "attributedTo": "https://o.example/users/bo",
+            });
+            for (k, v) in extra.as_object().unwrap() {
+                doc[k] = v.clone();
+            }
+            RemoteNote::from_json(&doc).unwrap_or_else(|e| panic!("{extra}: {}", e.0))
+        };
+        // Sensitivity: the object's own, or any attachment's.
+        let image = json!({ "type": "Image", "url": "https://o.example/a.png" });
+        let mut marked = image.clone();
+        marked["sensitive"] = true.into();
+        assert!(read(json!({ "content": "x", "sensitive": true })).sensitive);
+        assert!(read(json!({ "content": "x", "attachment": marked })).sensitive);
+        assert!(read(json!({ "content": "x", "attachment": [image.clone(), marked] })).sensitive);
+        assert!(!read(json!({ "content": "x", "attachment": image })).sensitive);
+        // Language and text from contentMap.
+        let only_map = read(json!({ "contentMap": { "de": "<p>Hallo</p>" } }));
+        assert_eq!(
+            (only_map.content_html.as_str(), only_map.language.as_deref()),
+            ("<p>Hallo</p>", Some("de"))
+        );
+        let both =
+            read(json!({ "content": "hello", "contentMap": { "de": "hallo", "en": "hello" } }));
+        assert_eq!(
+            (both.content_html.as_str(), both.language.as_deref()),
+            ("hello", Some("en"))
+        );
+        assert_eq!(read(json!({ "content": "x" })).language, None);
+        assert_eq!(
+            read(json!({ "contentMap": { "not a tag!": "x" } })).language,
+            None
+        );
+        // inReplyTo in its legal forms.
+        for form in [
+            json!("https://p.example/n/1"),
+            json!({ "type": "Note", "id": "https://p.example/n/1" }),
+            json!({ "type": "Link", "href": "https://p.example/n/1" }),
+            json!(["https://p.example/n/1", "https://p.example/n/2"]),
+            json!([{ "type": "Link", "href": "https://p.example/n/1" }]),
+        ] {
+            let note = read(json!({ "content": "x", "inReplyTo": form.clone() }));
+            assert_eq!(
+                note.in_reply_to.as_deref(),
+                Some("https://p.example/n/1"),
+                "{form}"
+            );
+        }
+        assert_eq!(
+            read(json!({ "content": "x", "inReplyTo": "javascript:x" })).in_reply_to,
+            None
+        );
+        // Attachments as Links, by href, and without a media type.
+        let link = read(
+            json!({ "content": "x", "attachment": { "type": "Link", "href": "https://o.example/v.mp4" } }),
+        );
+        assert_eq!(
+            (
+                link.attachments[0].url.as_str(),
+                link.attachments[0].media_type.as_str()
+            ),
+            ("https://o.example/v.mp4", "video/*")
+        );
+        let doc = read(
+            json!({ "content": "x", "attachment": { "type": "Document", "url": "https://o.example/p.JPG?x=1" } }),
+        );
+        assert_eq!(doc.attachments[0].media_type, "image/*");
+        // Quotes, in each form; the text names one it does not already link.
+        for key in ["quote", "quoteUrl", "quoteUri", "_misskey_quote"] {
+            let mut extra = json!({ "content": "look" });
+            extra[key] = "https://q.example/n/7".into();
+            let q = read(extra);
+            assert_eq!(q.quote.as_deref(), Some("https://q.example/n/7"), "{key}");
+            assert!(q.content_html.ends_with("<p class=\"quote-inline\">RE: <a href=\"https://q.example/n/7\">https://q.example/n/7</a></p>"), "{}", q.content_html);
+        }
+        let fep = read(json!({
+            "content": "look <a href=\"https://q.example/n/7\">RE: https://q.example/n/7</a>",
+            "tag": [{ "type": "Link", "mediaType": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "href": "https://q.example/n/7" }],
+        }));
+        assert_eq!(fep.quote.as_deref(), Some("https://q.example/n/7"));
+        assert!(!fep.content_html.contains("quote-inline"), "already linked");
+    }
+
+    /// A PeerTube video: its title, its text, its file, and a link to its page; its summary is
+    /// no content warning.
+    #[test]
+    fn videos_audio_images_and_documents_are_read_as_posts() {
+        let video = json!({
+            "id": "https://tube.example/videos/watch/1",
+            "type": "Video",
+            "attributedTo": "https://tube.example/accounts/bo",
+            "name": "Boat <building>",
+            "content": "<p>Day 3</p>",
+            "summary": "a summary",
+            "url": [
+                { "type": "Link", "mediaType": "text/html", "href": "https://tube.example/w/1" },
+                { "type": "Link", "mediaType": "video/mp4", "href": "https://tube.example/f/1-720.mp4", "height": 720, "width": 1280 },
+            ],
+        });
+        let read = RemoteNote::from_json(&video).unwrap();
+        assert_eq!(
+            read.content_html,
+            "<p><strong>Boat &lt;building&gt;</strong></p><p>Day 3</p><p><a href=\"https://tube.example/w/1\">https://tube.example/w/1</a></p>"
+        );
+        assert_eq!(read.url, "https://tube.example/w/1");
+        assert_eq!(read.summary, "");
+        assert_eq!(read.attachments.len(), 1);
+        assert_eq!(read.attachments[0].url, "https://tube.example/f/1-720.mp4");
+        assert_eq!(
+            (read.attachments[0].width, read.attachments[0].height),
+            (1280, 720)
+        );
+        for kind in ["Audio", "Image", "Document"] {
+            let mut other = video.clone();
+            other["type"] = kind.into();
+            let read = RemoteNote::from_json(&other).unwrap();
+            assert!(read.content_html.contains("Day 3"), "{kind}");
+            assert!(
+                read.attachments.is_empty(),
+                "{kind}: the mp4 is not its media"
+            );
+        }
+        for kind in ["Place", "Profile", "Relationship", "Tombstone", ""] {
+            let mut other = video.clone();
+            other["type"] = kind.into();
+            assert!(
+                RemoteNote::from_json(&other).is_err(),
+                "{kind:?} is not a post"
+            );
+        }
     }
 
     #[test]
@@ -891,9 +1206,9 @@ mod tests {
         let mut spoofed = note.clone();
         spoofed["id"] = "https://evil.example/notes/1".into();
         assert!(RemoteNote::from_json(&spoofed).is_err());
-        let mut image = note;
-        image["type"] = "Image".into();
-        assert!(RemoteNote::from_json(&image).is_err());
+        let mut place = note;
+        place["type"] = "Place".into();
+        assert!(RemoteNote::from_json(&place).is_err());
     }
 
     #[test]

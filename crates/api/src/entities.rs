@@ -401,6 +401,16 @@ pub fn statuses(app: &App, base: &str, posts: Vec<PostView>) -> Result<Vec<Value
     Ok(read.entities().iter().map(to_json).collect())
 }
 
+/// Mastodon 4.4's ShallowQuote: the quoted post by its id here (null when the camp does not
+/// have it; the text then still links to it, as Mastodon writes for readers that show no
+/// quotes).
+#[derive(Clone, Debug, Serialize)]
+pub struct ShallowQuote {
+    state: &'static str,
+    #[serde(serialize_with = "optional_id_text")]
+    quoted_status_id: Option<i64>,
+}
+
 /// A Status.
 #[derive(Clone, Debug, Serialize)]
 pub struct Status<'a> {
@@ -432,7 +442,9 @@ pub struct Status<'a> {
     reblog: Option<Box<Status<'a>>>,
     poll: Option<Poll>,
     card: Option<PreviewCard<'a>>,
-    language: Option<()>,
+    language: Option<&'a str>,
+    /// The post it quotes, as Mastodon 4.4 shapes a quote whose post is given by id.
+    quote: Option<ShallowQuote>,
     text: Option<()>,
     favourited: bool,
     reblogged: bool,
@@ -695,7 +707,7 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         visibility: visibility(p.audience),
         local_only: p.audience == Audience::Local,
         neighborhood: p.audience == Audience::Neighborhood,
-        sensitive: !p.content_warning.is_empty(),
+        sensitive: p.sensitive || !p.content_warning.is_empty(),
         spoiler_text: &p.content_warning,
         media_attachments: media,
         application: None,
@@ -715,7 +727,11 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         reblog: None,
         poll: p.poll.as_ref().map(|poll| poll_entity(p, poll)),
         card: p.card.as_ref().map(|c| card(base, c)),
-        language: None,
+        language: p.language.as_deref(),
+        quote: p.quote.as_ref().map(|q| ShallowQuote {
+            state: "accepted",
+            quoted_status_id: q.here,
+        }),
         text: None,
         favourited: p.favourited,
         reblogged: p.boosted,
@@ -772,6 +788,12 @@ mod tests {
             viewer: Viewer::ANONYMOUS,
             remote_url: Some("https://elsewhere.example/@bo/9".into()),
             remote_id: Some("https://elsewhere.example/notes/9".into()),
+            sensitive: false,
+            language: Some("en".into()),
+            quote: Some(porchlight_core::views::Quote {
+                uri: "https://elsewhere.example/notes/8".into(),
+                here: Some(12),
+            }),
             imported: false,
             media: vec![Media {
                 url: "https://elsewhere.example/pic.jpg".into(),
@@ -897,7 +919,8 @@ mod tests {
             "reblog": null,
             "poll": null,
             "card": null,
-            "language": null,
+            "language": "en",
+            "quote": { "state": "accepted", "quoted_status_id": "12" },
             "text": null,
             "favourited": true,
             "reblogged": false,

@@ -202,6 +202,12 @@ pub struct PostView {
     pub remote_url: Option<String>,
     /// For a post from another server: its ActivityPub id.
     pub remote_id: Option<String>,
+    /// Its author (or their server) marked it sensitive, with or without a content warning.
+    pub sensitive: bool,
+    /// The language it is written in, when its server said.
+    pub language: Option<String>,
+    /// The post it quotes.
+    pub quote: Option<Quote>,
     /// Brought in from an archive of its author's (an earlier account's post, kept here).
     pub imported: bool,
     /// Pictures and other files attached (posts from other servers only, for now).
@@ -220,6 +226,13 @@ pub struct PostView {
     pub emojis: Vec<Emoji>,
     /// The event it announces, if it is one.
     pub event: Option<EventView>,
+}
+
+/// The post a post quotes: its ActivityPub id, and its id here when the camp has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub uri: String,
+    pub here: Option<PostId>,
 }
 
 /// A custom emoji a post or a name uses.

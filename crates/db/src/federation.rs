@@ -590,6 +590,27 @@ pub fn set_post_uri(conn: &Connection, id: PostId, uri: &str, url: &str) -> rusq
     Ok(())
 }
 
+/// What a post from elsewhere says of itself beyond its text (see migration 28).
+pub fn set_post_reading(
+    conn: &Connection,
+    id: PostId,
+    sensitive: bool,
+    language: Option<&str>,
+    quote: Option<(&str, Option<PostId>)>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE posts SET sensitive = ?2, language = ?3, quote_uri = ?4, quote_id = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        sensitive,
+        language,
+        quote.map(|q| q.0),
+        quote.and_then(|q| q.1)
+    ])?;
+    Ok(())
+}
+
 /// The ActivityPub id of a post: its own for a remote post, None for a local one (whose id the
 /// caller derives from the server's address).
 pub fn post_uri(conn: &Connection, id: PostId) -> rusqlite::Result<Option<String>> {

@@ -837,6 +837,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX archive_jobs_account ON archive_jobs (account_id, id);
     ALTER TABLE users ADD COLUMN fork_consent INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 28: what a post from elsewhere says of itself beyond its text: marked sensitive (with or
+    // without a content warning), its language (from `contentMap`), and the post it quotes (its
+    // id, and the post here once the camp has it).
+    r#"
+    ALTER TABLE posts ADD COLUMN sensitive INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE posts ADD COLUMN language TEXT;
+    ALTER TABLE posts ADD COLUMN quote_uri TEXT;
+    ALTER TABLE posts ADD COLUMN quote_id INTEGER REFERENCES posts (id) ON DELETE SET NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -51,7 +51,8 @@ const VIEWER_FLAGS: &str =
 const COLUMNS_TAIL: &str =
     "EXISTS (SELECT 1 FROM post_mentions x WHERE x.post_id = s.id AND x.account_id = ?1),
        EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id),
-       pa.domain, sa.domain, s.url, sa.avatar_url, s.imported_from IS NOT NULL, s.uri";
+       pa.domain, sa.domain, s.url, sa.avatar_url, s.imported_from IS NOT NULL, s.uri,
+       s.sensitive, s.language, s.quote_uri, s.quote_id";
 
 /// The joins from a row `p` to its author, the shown post and its author.
 const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
@@ -126,6 +127,15 @@ fn post_from_row(row: &Row, reader: Reader) -> rusqlite::Result<(PostView, Audie
             None
         },
         imported: row.get(28)?,
+        sensitive: row.get(30)?,
+        language: row.get(31)?,
+        quote: match row.get::<_, Option<String>>(32)? {
+            Some(uri) => Some(porchlight_core::views::Quote {
+                uri,
+                here: row.get(33)?,
+            }),
+            None => None,
+        },
         media: Vec::new(),
         card: None,
         poll: None,

@@ -1,8 +1,21 @@
-//! Remote HTML, made safe to show: an allow-list of tags and attributes (ammonia), links that
-//! open as plain links, and nothing that runs or loads.
+//! Remote HTML, made safe to show as Mastodon shows it: the tags Mastodon keeps (paragraphs,
+//! line breaks, links, emphasis, code, quotes, lists, ruby), the classes that mean something
+//! (`mention`, `hashtag`, `invisible`, `ellipsis`), links that open as plain links, and nothing
+//! that runs or loads. What other servers send beyond that is made readable first: a heading
+//! becomes a paragraph in bold, as in Mastodon; a block (a `div`, a table's row, `details`, a
+//! definition) its own paragraph; a table's cells are kept apart by a space; inline tags
+//! (`small`, `sup`, `sub`, `mark`, `abbr`…) give their text. Scripts and styles go with their
+//! contents.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 
 fn cleaner() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
@@ -26,15 +39,23 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
             "ul",
             "ol",
             "li",
+            "ruby",
+            "rt",
+            "rp",
         ]))
-        .tag_attributes(std::collections::HashMap::from([(
-            "a",
-            HashSet::from(["href"]),
-        )]))
-        // Mastodon marks mentions and hashtags with these classes; keep them for styling.
-        .allowed_classes(std::collections::HashMap::from([
-            ("a", HashSet::from(["mention", "hashtag", "u-url"])),
-            ("span", HashSet::from(["h-card", "invisible", "ellipsis"])),
+        .generic_attributes(HashSet::from(["lang"]))
+        .tag_attributes(HashMap::from([
+            ("a", HashSet::from(["href"])),
+            ("ol", HashSet::from(["start", "reversed"])),
+            ("li", HashSet::from(["value"])),
+        ]))
+        // Mastodon marks mentions and hashtags, and shortens long links with these.
+        .allowed_classes(HashMap::from([
+            ("a", HashSet::from(["mention", "hashtag"])),
+            (
+                "span",
+                HashSet::from(["mention", "hashtag", "invisible", "ellipsis"]),
+            ),
         ]))
         .url_schemes(HashSet::from(["http", "https"]))
         .link_rel(Some("nofollow noopener noreferrer ugc"))
@@ -43,16 +64,157 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
     })
 }
 
+/// Block elements that are not kept, each shown as a paragraph of its own.
+const BLOCKS: &[&str] = &[
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "main",
+    "figure",
+    "figcaption",
+    "address",
+    "details",
+    "summary",
+    "table",
+    "caption",
+    "tr",
+    "dl",
+    "dt",
+    "dd",
+    "hgroup",
+    "center",
+    "hr",
+];
+
+/// Elements whose contents are never shown.
+fn raw_kind(name: &str) -> Option<RawKind> {
+    match name {
+        "script" => Some(RawKind::ScriptData),
+        "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(RawKind::Rawtext),
+        "title" | "textarea" => Some(RawKind::Rcdata),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Readable {
+    out: String,
+    /// Inside an element whose contents go (its name).
+    skipping: Option<String>,
+}
+
+struct Rewriter(RefCell<Readable>);
+
+fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl TokenSink for Rewriter {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut r = self.0.borrow_mut();
+        if let Some(skipped) = &r.skipping {
+            if let Token::TagToken(tag) = &token
+                && tag.kind == TagKind::EndTag
+                && &*tag.name == skipped.as_str()
+            {
+                r.skipping = None;
+            }
+            return TokenSinkResult::Continue;
+        }
+        match token {
+            Token::TagToken(tag) => {
+                let name: &str = &tag.name;
+                let start = tag.kind == TagKind::StartTag;
+                if start && let Some(kind) = raw_kind(name) {
+                    r.skipping = Some(name.to_string());
+                    return TokenSinkResult::RawData(kind);
+                }
+                match name {
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                        r.out.push_str(if start {
+                            "<p><strong>"
+                        } else {
+                            "</strong></p>"
+                        });
+                    }
+                    _ if BLOCKS.contains(&name) => {
+                        r.out.push_str(if start { "<p>" } else { "</p>" });
+                    }
+                    "td" | "th" => {
+                        if !start {
+                            r.out.push(' ');
+                        }
+                    }
+                    _ => {
+                        r.out.push_str(if start { "<" } else { "</" });
+                        r.out.push_str(name);
+                        if start {
+                            for a in &tag.attrs {
+                                r.out.push(' ');
+                                r.out.push_str(&a.name.local);
+                                r.out.push_str("=\"");
+                                escape_into(&mut r.out, &a.value, true);
+                                r.out.push('"');
+                            }
+                        }
+                        r.out.push('>');
+                    }
+                }
+            }
+            Token::CharacterTokens(text) => escape_into(&mut r.out, &text, false),
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+/// The same HTML with what is not kept made readable (see the top of this file).
+fn readable(remote: &str) -> String {
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(remote));
+    let tokenizer = Tokenizer::new(
+        Rewriter(RefCell::new(Readable::default())),
+        TokenizerOpts::default(),
+    );
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.0.take().out
+}
+
 /// Sanitized HTML of a remote post or bio.
 pub fn html(remote: &str) -> String {
-    cleaner().clean(remote).to_string()
+    let mut clean = cleaner().clean(&readable(remote)).to_string();
+    // A class none of whose names is kept leaves an empty attribute; blocks inside blocks leave
+    // empty paragraphs.
+    for empty in [" class=\"\"", "<p></p>"] {
+        while clean.contains(empty) {
+            clean = clean.replace(empty, "");
+        }
+    }
+    clean
 }
 
 /// The plain text of remote HTML (for search and content warnings), entities decoded.
 pub fn text(remote: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
-    let spaced = remote.replace("</p>", "</p>\n").replace("<br", "\n<br");
+    let spaced = readable(remote)
+        .replace("</p>", "</p>\n")
+        .replace("<br", "\n<br");
     for c in spaced.chars() {
         match c {
             '<' => in_tag = true,
@@ -88,7 +250,87 @@ mod tests {
         assert!(!clean.contains("img") && !clean.contains("iframe") && !clean.contains("style"));
         assert!(clean.contains(r#"href="https://o.example/@bo""#), "{clean}");
         assert!(clean.contains("rel=\"nofollow noopener noreferrer ugc\""));
-        assert!(clean.contains("class=\"u-url mention\""));
+        assert!(clean.contains("class=\"mention\""), "{clean}");
+    }
+
+    /// (sent, shown): what other servers send beyond Mastodon's tags stays readable.
+    #[test]
+    fn html_as_mastodon_keeps_it() {
+        let table = [
+            (
+                "<h1>h1</h1><h2>h2</h2>",
+                "<p><strong>h1</strong></p><p><strong>h2</strong></p>",
+            ),
+            ("<h6>six</h6>text", "<p><strong>six</strong></p>text"),
+            (
+                "<p>a<small>small</small> x<sup>2</sup> H<sub>2</sub>O <mark>marked</mark></p>",
+                "<p>asmall x2 H2O marked</p>",
+            ),
+            (
+                "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>",
+                "<p>a b </p><p>1 2 </p>",
+            ),
+            (
+                "<details><summary>more</summary>hidden words</details>",
+                "<p>more</p>hidden words",
+            ),
+            ("<div>one</div><div>two</div>", "<p>one</p><p>two</p>"),
+            ("<div><p>inside</p></div>", "<p>inside</p>"),
+            (
+                "<dl><dt>term</dt><dd>meaning</dd></dl>",
+                "<p>term</p><p>meaning</p>",
+            ),
+            (
+                "<p>a<script>alert(1)</script>b<style>p{}</style>c</p>",
+                "<p>abc</p>",
+            ),
+            ("<p>1 &lt; 2 &amp; 3</p>", "<p>1 &lt; 2 &amp; 3</p>"),
+            ("<!-- a comment --><p>x</p>", "<p>x</p>"),
+            (
+                "<ol start=\"3\" reversed><li value=\"7\">x</li></ol>",
+                "<ol start=\"3\" reversed=\"\"><li value=\"7\">x</li></ol>",
+            ),
+            (
+                "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>",
+                "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>",
+            ),
+            ("<p lang=\"fr\">bonjour</p>", "<p lang=\"fr\">bonjour</p>"),
+            (
+                "<a href=\"https://x.example\" class=\"fancy\">x</a>",
+                "<a href=\"https://x.example\" rel=\"nofollow noopener noreferrer ugc\">x</a>",
+            ),
+            (
+                "<a href=\"https://x.example\" class=\"hashtag fancy\">#x</a>",
+                "<a href=\"https://x.example\" class=\"hashtag\" rel=\"nofollow noopener noreferrer ugc\">#x</a>",
+            ),
+            (
+                "<span class=\"invisible\">https://</span><span class=\"ellipsis\">long</span>",
+                "<span class=\"invisible\">https://</span><span class=\"ellipsis\">long</span>",
+            ),
+            (
+                "<p>a<img src=\"https://t.example/p.png\" alt=\"cat\">b</p>",
+                "<p>ab</p>",
+            ),
+            ("<p title=\"a&quot;b\">q</p>", "<p>q</p>"),
+            (
+                "<b>bold</b> <i>it</i> <code>c</code> <pre>p</pre> <blockquote>q</blockquote>",
+                "<b>bold</b> <i>it</i> <code>c</code> <pre>p</pre> <blockquote>q</blockquote>",
+            ),
+        ];
+        let mut wrong = Vec::new();
+        for (sent, want) in table {
+            let got = html(sent);
+            if got != want {
+                wrong.push(format!("{sent}\n  want {want}\n  got  {got}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn text_keeps_blocks_apart() {
+        assert_eq!(text("<h1>h1</h1><h2>h2</h2>"), "h1\nh2");
+        assert_eq!(text("<img src=\"https://t.example/p.png\">"), "");
     }
 
     #[test]

@@ -74,26 +74,22 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             @if let Some(event) = &post.event {
                 (event_block(chrome, post, event))
             } @else if post.content_warning.is_empty() {
-                div.content { (PreEscaped(&html)) }
+                div.content lang=[post.language.as_deref()] { (PreEscaped(&html)) }
             } @else {
                 details.cw {
                     summary { "CW: " (post.content_warning) }
-                    div.content { (PreEscaped(&html)) }
+                    div.content lang=[post.language.as_deref()] { (PreEscaped(&html)) }
                 }
             }
             @if !post.media.is_empty() {
-                div.media {
-                    @for (i, m) in post.media.iter().enumerate() {
-                        @if m.proxy.is_empty() {
-                            a href=(m.url) rel="nofollow noopener noreferrer" {
-                                "Attachment" @if !m.description.is_empty() { ": " (m.description) }
-                            }
-                        } @else {
-                            a href={ (link) "/pictures/" (i + 1) } {
-                                (picture(m))
-                            }
-                        }
+                // Pictures someone marked sensitive (or put under a warning) wait to be opened.
+                @if post.sensitive || !post.content_warning.is_empty() {
+                    details.sensitive-media {
+                        summary { "Sensitive media: show" }
+                        (media_block(post, &link))
                     }
+                } @else {
+                    (media_block(post, &link))
                 }
             }
             @if let Some(card) = &post.card {
@@ -293,6 +289,25 @@ fn event_block(chrome: &Chrome, post: &PostView, e: &porchlight_core::views::Eve
                     @for a in Answer::ALL {
                         button type="submit" name="answer" value=(a.as_str())
                             aria-pressed=(if e.my_answer == Some(a) { "true" } else { "false" }) { (a.label()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A post's pictures and files.
+fn media_block(post: &PostView, link: &str) -> Markup {
+    html! {
+        div.media {
+            @for (i, m) in post.media.iter().enumerate() {
+                @if m.proxy.is_empty() {
+                    a href=(m.url) rel="nofollow noopener noreferrer" {
+                        "Attachment" @if !m.description.is_empty() { ": " (m.description) }
+                    }
+                } @else {
+                    a href={ (link) "/pictures/" (i + 1) } {
+                        (picture(m))
                     }
                 }
             }

@@ -52,7 +52,7 @@ impl PostActivity {
             if note.attributed_to != actor.uri {
                 return Err(FedError::Invalid("an Update of someone else's post".into()));
             }
-            update_note(db, &note, actor)?;
+            update_note(fed, db, &note, actor)?;
         } else if id_of(&self.object) == Some(actor.uri.as_str()) {
             // A profile change: read it from the source.
             resolve::actor(fed, db, &actor.uri, true)?;
@@ -70,6 +70,13 @@ fn embedded_or_fetched(
     object: &Value,
 ) -> Result<Option<RemoteNote>, FedError> {
     if object.is_object() && !inbound::POST_KINDS.contains(&kind(object)) {
+        // Not a kind of post (a Place, a Profile, a Tombstone, no type at all): kept out, and
+        // said, so that a post that never appears can be traced.
+        log::info!(
+            "kept out a {:?} object from {}: not a kind of post",
+            kind(object),
+            actor.uri
+        );
         return Ok(None);
     }
     let id = id_of(object).ok_or_else(|| FedError::Invalid("the object has no id".into()))?;
@@ -107,11 +114,52 @@ fn convert(note: &RemoteNote) -> Converted {
     Converted {
         html: crate::sanitize::html(&note.content_html),
         text: crate::sanitize::text(&note.content_html),
-        content_warning: crate::sanitize::text(&note.summary)
-            .chars()
-            .take(500)
-            .collect(),
+        content_warning: content_warning(&note.summary),
         tags,
+    }
+}
+
+/// The post `note` quotes, and its id here: one of ours, one the camp has, or one fetched now
+/// when the quoting post is kept for someone here (only the quoted post: not what it answers or
+/// quotes in turn).
+fn quoted_here<'a>(
+    fed: &Federation,
+    db: &Db,
+    note: &'a RemoteNote,
+    author: &RemoteAccount,
+    wanted: bool,
+    depth: u32,
+) -> Result<Option<(&'a str, Option<PostId>)>, FedError> {
+    let Some(uri) = note.quote.as_deref() else {
+        return Ok(None);
+    };
+    if let Some(local) = fed.me.local_post(uri) {
+        return Ok(Some((uri, Some(local))));
+    }
+    if let Some(here) = db.read(|c| store::post_by_uri(c, uri))? {
+        return Ok(Some((uri, Some(here))));
+    }
+    let keep = wanted || db.read(|c| store::followed_by_members(c, author.id))?;
+    if depth > 0 || !keep {
+        return Ok(Some((uri, None)));
+    }
+    match resolve::post_at(fed, db, uri, MAX_ANCESTORS) {
+        Ok(id) => Ok(Some((uri, Some(id)))),
+        Err(e) => {
+            log::debug!("could not fetch {uri}, which {} quotes: {e}", note.id);
+            Ok(Some((uri, None)))
+        }
+    }
+}
+
+/// A summary as a content warning, as plain text. A summary with no words (only a picture, say)
+/// still warns: it is shown as "Content warning".
+fn content_warning(summary: &str) -> String {
+    let text: String = crate::sanitize::text(summary).chars().take(500).collect();
+    if text.trim().is_empty() && !summary.trim().is_empty() {
+        "Content warning".to_string()
+    } else {
+        text
     }
 }
 
@@ -260,6 +308,14 @@ pub(crate) fn store_note_at(
             Err(e) => log::debug!("could not fetch {uri}, which {} answers: {e}", note.id),
         }
     }
+    let quote = quoted_here(
+        fed,
+        db,
+        note,
+        author,
+        wanted || !members_mentioned.is_empty(),
+        depth,
+    )?;
     let converted = convert(note);
     // A post to the neighborhood counts as one only from a camp that is a neighbor now.
     let neighborhood = db.read(|c| -> porchlight_db::Result<Option<String>> {
@@ -323,6 +379,7 @@ pub(crate) fn store_note_at(
             },
         )?;
         store::set_post_uri(tx, id, &note.id, &note.url)?;
+        store::set_post_reading(tx, id, note.sensitive, note.language.as_deref(), quote)?;
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         porchlight_db::cards::set_link(tx, id, crate::cards::first_link(&converted.html).as_deref())?;
         if let Some(poll) = &note.poll {
@@ -421,7 +478,12 @@ fn media_of(
         .collect())
 }
 
-fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(), FedError> {
+fn update_note(
+    fed: &Federation,
+    db: &Db,
+    note: &RemoteNote,
+    author: &RemoteAccount,
+) -> Result<(), FedError> {
     let converted = convert(note);
     db.write(|tx| -> Result<(), FedError> {
         let Some(id) = store::post_by_uri(tx, &note.id)? else {
@@ -454,6 +516,18 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
             )?;
         }
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
+        // An edit's quote is looked for here only: an edit fetches nothing.
+        let quote = match note.quote.as_deref() {
+            Some(uri) => {
+                let here = match fed.me.local_post(uri) {
+                    Some(local) => Some(local),
+                    None => store::post_by_uri(tx, uri)?,
+                };
+                Some((uri, here))
+            }
+            None => None,
+        };
+        store::set_post_reading(tx, id, note.sensitive, note.language.as_deref(), quote)?;
         porchlight_db::cards::set_link(
             tx,
             id,
@@ -461,4 +535,23 @@ fn update_note(db: &Db, note: &RemoteNote, author: &RemoteAccount) -> Result<(),
         )?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_warning;
+
+    /// (summary sent, content warning shown)
+    #[test]
+    fn a_summary_warns_even_when_it_is_only_markup() {
+        for (summary, shown) in [
+            ("", ""),
+            ("spoilers", "spoilers"),
+            ("<p><b>bold</b> warning</p>", "bold warning"),
+            ("<img src=\"https://o.example/w.png\">", "Content warning"),
+            ("<p> </p>", "Content warning"),
+        ] {
+            assert_eq!(content_warning(summary), shown, "{summary}");
+        }
+    }
 }
