@@ -21,6 +21,7 @@ mod members;
 mod moving;
 mod neighborhoods;
 mod pages;
+mod pasture;
 
 mod polls;
 mod posts;
