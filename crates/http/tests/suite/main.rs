@@ -22,10 +22,10 @@ mod moving;
 mod neighborhoods;
 mod pages;
 mod pasture;
-
 mod polls;
 mod posts;
 mod push;
+mod reading;
 mod slow;
 mod streaming;
 mod updates;

@@ -1,0 +1,183 @@
+//! Posts of the shapes other servers send, read from a stand-in server and checked on the page a
+//! camper reads and in what an app gets: a quote (fetched and given by id), a text only in
+//! `contentMap` (its language), a picture someone marked sensitive, a PeerTube-like video, and a
+//! kind that is no post, which is kept out. (fediverse-pasture, in `pasture.rs`, covers the API
+//! for every input of its own.)
+
+use porchlight_core::audience::Role;
+use porchlight_testkit::TestCamp;
+use porchlight_testkit::peer::Peer;
+use serde_json::{Value, json};
+
+use crate::api::{Client, token_for};
+
+const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+#[test]
+fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and_in_apps() {
+    let camp = TestCamp::federating();
+    let peer = Peer::start();
+    camp.allow_peers(&[peer.address()]);
+    camp.add_member("ana", Role::Host);
+    let pia = peer.add_actor("pia");
+    let ana = format!("{}/users/ana", camp.base);
+    let base = format!("http://{}", peer.host());
+    let mut sent = 0;
+    let mut send = |object: Value| {
+        sent += 1;
+        let mut object = object;
+        object["attributedTo"] = pia.clone().into();
+        object["to"] = json!([PUBLIC, ana]);
+        let (status, body) = peer.post_signed(
+            &format!("{ana}/inbox"),
+            "pia",
+            &json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": format!("{pia}/activities/{sent}"),
+                "type": "Create",
+                "actor": pia,
+                "to": [PUBLIC, ana],
+                "object": object,
+            }),
+        );
+        assert_eq!(status, 202, "{body}");
+    };
+    // The quoted post is only on pia's server.
+    peer.publish(
+        "/notes/quoted",
+        &json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{base}/notes/quoted"), "type": "Note", "attributedTo": pia,
+            "to": [PUBLIC], "content": "<p>the words being quoted</p>",
+        }),
+    );
+    send(json!({
+        "id": format!("{base}/notes/1"), "type": "Note",
+        "contentMap": { "fr": "<p>Regardez ça</p>" },
+        "quoteUrl": format!("{base}/notes/quoted"),
+    }));
+    send(json!({
+        "id": format!("{base}/notes/2"), "type": "Note", "content": "<p>see the picture</p>",
+        "attachment": [{ "type": "Image", "mediaType": "image/png", "sensitive": true,
+                         "url": format!("{base}/media/sensitive.png"), "name": "a cat" }],
+    }));
+    send(json!({
+        "id": format!("{base}/videos/3"), "type": "Video", "name": "Building a boat, day 3",
+        "content": "<p>Planking the hull</p>", "summary": "an excerpt, not a warning",
+        "url": [
+            { "type": "Link", "mediaType": "text/html", "href": format!("{base}/w/3") },
+            { "type": "Link", "mediaType": "video/mp4", "href": format!("{base}/files/3-720.mp4"),
+              "width": 1280, "height": 720 },
+        ],
+    }));
+    send(json!({ "id": format!("{base}/places/4"), "type": "Place", "name": "the barn" }));
+    camp.wait_for("the three posts and the quoted one", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 4
+    });
+    camp.settle();
+    assert_eq!(
+        camp.query_i64(&format!(
+            "SELECT COUNT(*) FROM posts WHERE uri = '{base}/places/4'"
+        )),
+        0,
+        "a Place is no post"
+    );
+    let id_of = |uri: String| camp.query_i64(&format!("SELECT id FROM posts WHERE uri = '{uri}'"));
+    let (quoting, quoted) = (
+        id_of(format!("{base}/notes/1")),
+        id_of(format!("{base}/notes/quoted")),
+    );
+    let (sensitive, video) = (
+        id_of(format!("{base}/notes/2")),
+        id_of(format!("{base}/videos/3")),
+    );
+
+    // In an app.
+    let client = Client::new(&camp);
+    let token = token_for(&camp, &client, "ana", "read");
+    let status = |id: i64| {
+        let reply = client.get(&format!("/api/v1/statuses/{id}"), Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        reply.json
+    };
+    let q = status(quoting);
+    assert_eq!(q["language"], "fr");
+    assert_eq!(q["uri"], format!("{base}/notes/1"));
+    assert_eq!(
+        q["quote"],
+        json!({ "state": "accepted", "quoted_status_id": quoted.to_string() })
+    );
+    let quoted_link = format!("{base}/notes/quoted");
+    assert!(
+        q["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("<p>Regardez ça</p>")
+            && q["content"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("RE: <a href=\"{quoted_link}\"")),
+        "{}",
+        q["content"]
+    );
+    assert!(
+        status(quoted)["content"]
+            .as_str()
+            .unwrap()
+            .contains("the words being quoted")
+    );
+    let s = status(sensitive);
+    assert_eq!(
+        (s["sensitive"].clone(), s["spoiler_text"].clone()),
+        (json!(true), json!(""))
+    );
+    assert_eq!(s["media_attachments"][0]["description"], "a cat");
+    assert_eq!(status(quoting)["sensitive"], false);
+    let v = status(video);
+    assert_eq!(v["url"], format!("{base}/w/3"));
+    assert_eq!(v["uri"], format!("{base}/videos/3"));
+    assert_eq!(v["spoiler_text"], "", "a video's summary is no warning");
+    assert_eq!(v["media_attachments"][0]["type"], "video");
+    assert_eq!(
+        v["media_attachments"][0]["remote_url"],
+        format!("{base}/files/3-720.mp4")
+    );
+    let v_content = v["content"].as_str().unwrap();
+    assert!(
+        v_content
+            .starts_with("<p><strong>Building a boat, day 3</strong></p><p>Planking the hull</p>")
+            && v_content.contains(&format!("href=\"{base}/w/3\"")),
+        "{v_content}"
+    );
+
+    // On the page a camper reads.
+    let mut reader = camp.logged_in("ana");
+    reader
+        .get(&format!("/posts/{quoting}"))
+        .assert_status(200)
+        .assert_contains("lang=\"fr\"")
+        .assert_contains("Regardez ça")
+        .assert_contains(&format!("RE: <a href=\"{quoted_link}\""));
+    let page = reader.get(&format!("/posts/{sensitive}"));
+    page.assert_status(200)
+        .assert_contains("Sensitive media: show");
+    let hidden = page.body.split("Sensitive media: show").nth(1).unwrap();
+    assert!(
+        hidden.contains("a cat"),
+        "the picture is inside the closed part"
+    );
+    reader
+        .get(&format!("/posts/{quoting}"))
+        .assert_lacks("Sensitive media");
+    reader
+        .get(&format!("/posts/{video}"))
+        .assert_status(200)
+        .assert_contains("Building a boat, day 3")
+        .assert_contains("Planking the hull")
+        .assert_contains(&format!("{base}/w/3"));
+    reader
+        .get("/federated")
+        .assert_status(200)
+        .assert_contains("Regardez ça")
+        .assert_contains("Building a boat");
+}
