@@ -187,6 +187,37 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_member_and_a_forwarded_report() {
+        assert_eq!(
+            delete_actor(ANA, &format!("{ANA}/followers")),
+            with_context(json!({
+                "id": "https://camp.example/users/ana#delete",
+                "type": "Delete",
+                "actor": ANA,
+                "object": ANA,
+                "to": [PUBLIC],
+                "cc": ["https://camp.example/users/ana/followers"],
+            }))
+        );
+        let camp = "https://camp.example/actor";
+        assert_eq!(
+            flag(
+                "https://camp.example/reports/3",
+                camp,
+                &[BOB.to_string(), POST.to_string()],
+                "Rule 2: spam"
+            ),
+            with_context(json!({
+                "id": "https://camp.example/reports/3",
+                "type": "Flag",
+                "actor": camp,
+                "object": [BOB, POST],
+                "content": "Rule 2: spam",
+            }))
+        );
+    }
+
+    #[test]
     fn follow_and_its_undo() {
         let follow = follow(&format!("{ANA}#follows/7/100"), ANA, BOB);
         assert_eq!(
