@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const TOTAL_TIMEOUT_MS = 120_000;
+const TOTAL_TIMEOUT_MS = 180_000;
 const ACTION_TIMEOUT_MS = 15_000;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // axe-core (npm ci here), injected into each page for the accessibility step.
@@ -33,6 +33,9 @@ const INVITE_NOTE = 'Welcome to camp, Ken! Movie night is Fridays.';
 const KEN = { username: 'ken', display_name: 'Ken', password: 'another long password' };
 const FIRST_POST = 'Hello camp! First post #hello';
 const REPLY_TEXT = 'Welcome, Ken!';
+const INTRODUCTION = 'Ken builds boats and bakes bread; ask him about sourdough.';
+const BUGLE = 'The road to the lake is closed tonight.';
+const ANNOUNCEMENT = 'Water is off on Saturday morning.';
 
 const [baseArg, setupUrl, shotDir] = process.argv.slice(2);
 // A real phone-sized JPEG (3000 × 2000) the test runner writes: an avatar, a header, a photo.
@@ -273,6 +276,7 @@ async function run(browser) {
     await expectPath(page, '/', 'setting up the camp');
     await see(page.locator('header').filter({ hasText: SITE_NAME }), `the camp name "${SITE_NAME}" in the header`, page);
     await see(page.locator('form.compose'), 'the post composer (form.compose), i.e. being logged in', page);
+    await see(page.locator('#next-steps'), "the new host's next steps (#next-steps)", page);
     return `camp "${SITE_NAME}" created, logged in as ${HOST.username}`;
   });
 
@@ -350,6 +354,7 @@ async function run(browser) {
     await expectOk(await submit(page, form, null, 'the sign-up form'), 'signing up', page);
     await expectPath(page, '/', 'signing up');
     await see(page.locator('form.compose'), 'the post composer (form.compose), i.e. being logged in', page);
+    if (!(await page.locator('nav.tabs').isVisible())) fail("the phone's tab bar is not shown at 375 px");
     return `joined and logged in as ${KEN.username}`;
   });
 
@@ -678,6 +683,44 @@ async function run(browser) {
     await see(kenPage.locator('section.event button[value=going][aria-pressed=true]'), 'Going, chosen', kenPage);
     await seeText(kenPage, '2 going', 'two people going');
     return `${text}, 2 going`;
+  });
+
+  // q. Camp life on phones: the host introduces Ken and welcomes him on the Camp timeline, Ken
+  // sounds the bugle and the host hears it, the host announces something and Ken dismisses it.
+  await step('camp-life', async () => {
+    const page = (shotPage = hana.page);
+    await open(page, at('/admin'), "the host's page");
+    const link = page.locator('a[href^="/admin/members/"]', { hasText: KEN.username }).first();
+    const href = await (await see(link, "the link to Ken's page for the hosts", page)).getAttribute('href');
+    await open(page, at(href), "Ken's page for the hosts");
+    const intro = await see(page.locator('#introduce form[action$="/introduce"]'), 'the introduction form', page);
+    await intro.locator('textarea[name=introduction]').fill(INTRODUCTION);
+    await expectOk(await submit(page, intro, null, 'the introduction'), 'introducing Ken', page);
+    const welcome = await see(page.locator('#introduce form[action$="/welcome"]'), 'the welcome form', page);
+    await expectOk(await submit(page, welcome, null, 'the welcome'), 'welcoming Ken', page);
+    await open(page, at('/local'), 'the Camp timeline');
+    await seeText(page, INTRODUCTION, 'the welcome post with the introduction');
+
+    const k = (shotPage = ken.page);
+    await open(k, at('/bugle'), 'the bugle page');
+    const bugle = await see(k.locator('form#bugle'), 'the bugle form (form#bugle)', k);
+    await bugle.locator('textarea[name=text]').fill(BUGLE);
+    await expectOk(await submit(k, bugle, null, 'the bugle'), 'sounding the bugle', k);
+    await see(k.locator('#bugle-sent'), 'the "bugle sounded" notice', k);
+    await open(page, at('/notifications'), "the host's notifications");
+    await seeText(page, BUGLE, 'the bugle among the notifications');
+
+    await open(page, at('/admin#announcements'), "the host's page");
+    const announce = await see(page.locator('form#new-announcement'), 'the announcement form', page);
+    await announce.locator('textarea[name=text]').fill(ANNOUNCEMENT);
+    await expectOk(await submit(page, announce, null, 'the announcement'), 'announcing', page);
+    shotPage = k;
+    await open(k, at('/'), "Ken's home");
+    const banner = k.locator('div.announcement').filter({ hasText: ANNOUNCEMENT });
+    await see(banner, 'the announcement on top of the page', k);
+    await expectOk(await submit(k, banner.locator('form'), null, 'Dismiss'), 'dismissing the announcement', k);
+    if (await banner.count()) fail('the announcement is still shown after Dismiss');
+    return 'introduced and welcomed, the bugle heard, the announcement dismissed';
   });
 
   // p. The same pages on a desktop screen: screenshots kept beside the phone's.

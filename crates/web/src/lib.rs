@@ -147,7 +147,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         }
                     }
                     @for (id, html) in chrome.announcements {
-                        aside.announcement role="status" aria-label="Announcement from the hosts" {
+                        div.announcement role="status" aria-label="Announcement from the hosts" {
                             div.content { (maud::PreEscaped(html)) }
                             form.inline method="post" action={ "/announcements/" (id) "/dismiss" } {
                                 (csrf_field(chrome)) (back_field(chrome))

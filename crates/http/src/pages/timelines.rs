@@ -114,6 +114,14 @@ fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
             "/admin#address",
             named,
         ),
+        (
+            "Give the camp its look: a colour, a header, a few words for visitors",
+            "/admin#look",
+            {
+                let look = s.app.camp_look()?;
+                !look.accent.is_empty() || !look.description.is_empty() || look.header.is_some()
+            },
+        ),
     ];
     Ok(if steps.iter().all(|(_, _, done)| *done) {
         s.app.mark_camp_ready();

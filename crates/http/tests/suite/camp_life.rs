@@ -100,7 +100,14 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
     hana.get("/")
         .assert_contains("✓ <s>Invite someone</s>")
         .assert_contains("✓ <s>Write the code of conduct</s>")
-        .assert_contains("Make someone you trust a co-host");
+        .assert_contains("Make someone you trust a co-host")
+        .assert_contains("<a href=\"/admin#look\">Give the camp its look");
+    hana.post(
+        "/admin/look",
+        &[("accent", "#2a6f4e"), ("description", ""), ("about", "")],
+    )
+    .assert_status(303);
+    hana.get("/").assert_contains("✓ <s>Give the camp its look");
 
     camp.add_member("cy", Role::Member);
     camp.add_member("jo", Role::Member);
