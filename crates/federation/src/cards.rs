@@ -3,13 +3,7 @@
 //! and kept for every post that links there. Links to this camp itself are never previewed: a
 //! preview could show a camp-only post's words to whoever sees the link.
 
-use std::cell::RefCell;
-
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use crate::markup::{self, Item, Kind};
 use porchlight_core::views::Card;
 use porchlight_db::cards as store;
 use porchlight_db::{Db, now};
@@ -26,86 +20,52 @@ const MAX_ATTEMPTS: u32 = 3;
 struct Found {
     /// href, class, rel, and the text of each anchor.
     anchors: Vec<(String, String, String, String)>,
-    in_anchor: bool,
     metas: Vec<(String, String)>,
     title: String,
-    in_title: bool,
 }
 
-struct Sink(RefCell<Found>);
-
-fn attr(tag: &html5ever::tokenizer::Tag, name: &str) -> String {
-    tag.attrs
-        .iter()
-        .find(|a| &*a.name.local == name)
-        .map(|a| a.value.to_string())
-        .unwrap_or_default()
-}
-
-impl TokenSink for Sink {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut found = self.0.borrow_mut();
+fn scan(html: &str) -> Found {
+    let mut found = Found::default();
+    let (mut in_anchor, mut in_title) = (false, false);
+    for token in markup::tokens(html) {
         match token {
-            Token::TagToken(tag) => match (tag.kind, &*tag.name) {
-                (TagKind::StartTag, "a") => {
+            Item::TagToken(tag) => match (tag.kind, &*tag.name) {
+                (Kind::StartTag, "a") => {
                     found.anchors.push((
-                        attr(&tag, "href"),
-                        attr(&tag, "class"),
-                        attr(&tag, "rel"),
+                        markup::attr(&tag, "href"),
+                        markup::attr(&tag, "class"),
+                        markup::attr(&tag, "rel"),
                         String::new(),
                     ));
-                    found.in_anchor = true;
+                    in_anchor = true;
                 }
-                (TagKind::EndTag, "a") => found.in_anchor = false,
-                (TagKind::StartTag, "meta") => {
-                    let key = [attr(&tag, "property"), attr(&tag, "name")]
+                (Kind::EndTag, "a") => in_anchor = false,
+                (Kind::StartTag, "meta") => {
+                    let key = [markup::attr(&tag, "property"), markup::attr(&tag, "name")]
                         .into_iter()
                         .find(|k| !k.is_empty())
                         .unwrap_or_default()
                         .to_ascii_lowercase();
                     if !key.is_empty() {
-                        found.metas.push((key, attr(&tag, "content")));
+                        found.metas.push((key, markup::attr(&tag, "content")));
                     }
                 }
-                (TagKind::StartTag, "title") => {
-                    found.in_title = found.title.is_empty();
-                    return TokenSinkResult::RawData(RawKind::Rcdata);
-                }
-                (TagKind::EndTag, "title") => found.in_title = false,
-                (TagKind::StartTag, "script") => {
-                    return TokenSinkResult::RawData(RawKind::ScriptData);
-                }
-                (TagKind::StartTag, "style") => return TokenSinkResult::RawData(RawKind::Rawtext),
+                (Kind::StartTag, "title") => in_title = found.title.is_empty(),
+                (Kind::EndTag, "title") => in_title = false,
                 _ => {}
             },
-            Token::CharacterTokens(text) => {
-                if found.in_title {
+            Item::CharacterTokens(text) => {
+                if in_title {
                     found.title.push_str(&text);
                 }
-                if found.in_anchor
-                    && let Some(anchor) = found.anchors.last_mut()
-                {
+                if in_anchor && let Some(anchor) = found.anchors.last_mut() {
                     anchor.3.push_str(&text);
                 }
             }
             _ => {}
         }
-        TokenSinkResult::Continue
     }
-}
-
-fn scan(html: &str) -> Found {
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    let tokenizer = Tokenizer::new(
-        Sink(RefCell::new(Found::default())),
-        TokenizerOpts::default(),
-    );
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    tokenizer.sink.0.take()
+    found
 }
 
 /// The first link of a post's HTML worth a preview: http(s), and not a mention or a hashtag

@@ -13,6 +13,7 @@ pub mod client;
 pub mod guard;
 pub mod identity;
 pub mod inbox;
+pub mod markup;
 pub mod media;
 pub mod moving;
 pub mod neighborhood;

@@ -7,15 +7,10 @@
 //! (`small`, `sup`, `sub`, `mark`, `abbr`…) give their text. Scripts and styles go with their
 //! contents.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use crate::markup::{self, Item, Kind};
 
 fn cleaner() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
@@ -90,25 +85,6 @@ const BLOCKS: &[&str] = &[
     "hr",
 ];
 
-/// Elements whose contents are never shown.
-fn raw_kind(name: &str) -> Option<RawKind> {
-    match name {
-        "script" => Some(RawKind::ScriptData),
-        "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(RawKind::Rawtext),
-        "title" | "textarea" => Some(RawKind::Rcdata),
-        _ => None,
-    }
-}
-
-#[derive(Default)]
-struct Readable {
-    out: String,
-    /// Inside an element whose contents go (its name).
-    skipping: Option<String>,
-}
-
-struct Rewriter(RefCell<Readable>);
-
 fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
     for c in text.chars() {
         match c {
@@ -121,78 +97,64 @@ fn escape_into(out: &mut String, text: &str, in_attribute: bool) {
     }
 }
 
-impl TokenSink for Rewriter {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut r = self.0.borrow_mut();
-        if let Some(skipped) = &r.skipping {
-            if let Token::TagToken(tag) = &token
-                && tag.kind == TagKind::EndTag
+/// The same HTML with what is not kept made readable (see the top of this file).
+fn readable(remote: &str) -> String {
+    let mut out = String::with_capacity(remote.len());
+    // Inside an element whose contents go (its name).
+    let mut skipping: Option<String> = None;
+    for token in markup::tokens(remote) {
+        if let Some(skipped) = &skipping {
+            if let Item::TagToken(tag) = &token
+                && tag.kind == Kind::EndTag
                 && &*tag.name == skipped.as_str()
             {
-                r.skipping = None;
+                skipping = None;
             }
-            return TokenSinkResult::Continue;
+            continue;
         }
         match token {
-            Token::TagToken(tag) => {
+            Item::TagToken(tag) => {
                 let name: &str = &tag.name;
-                let start = tag.kind == TagKind::StartTag;
-                if start && let Some(kind) = raw_kind(name) {
-                    r.skipping = Some(name.to_string());
-                    return TokenSinkResult::RawData(kind);
+                let start = tag.kind == Kind::StartTag;
+                if start && markup::hides_contents(name) {
+                    skipping = Some(name.to_string());
+                    continue;
                 }
                 match name {
                     "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                        r.out.push_str(if start {
+                        out.push_str(if start {
                             "<p><strong>"
                         } else {
                             "</strong></p>"
                         });
                     }
-                    _ if BLOCKS.contains(&name) => {
-                        r.out.push_str(if start { "<p>" } else { "</p>" });
-                    }
+                    _ if BLOCKS.contains(&name) => out.push_str(if start { "<p>" } else { "</p>" }),
                     "td" | "th" => {
                         if !start {
-                            r.out.push(' ');
+                            out.push(' ');
                         }
                     }
                     _ => {
-                        r.out.push_str(if start { "<" } else { "</" });
-                        r.out.push_str(name);
+                        out.push_str(if start { "<" } else { "</" });
+                        out.push_str(name);
                         if start {
                             for a in &tag.attrs {
-                                r.out.push(' ');
-                                r.out.push_str(&a.name.local);
-                                r.out.push_str("=\"");
-                                escape_into(&mut r.out, &a.value, true);
-                                r.out.push('"');
+                                out.push(' ');
+                                out.push_str(&a.name.local);
+                                out.push_str("=\"");
+                                escape_into(&mut out, &a.value, true);
+                                out.push('"');
                             }
                         }
-                        r.out.push('>');
+                        out.push('>');
                     }
                 }
             }
-            Token::CharacterTokens(text) => escape_into(&mut r.out, &text, false),
+            Item::CharacterTokens(text) => escape_into(&mut out, &text, false),
             _ => {}
         }
-        TokenSinkResult::Continue
     }
-}
-
-/// The same HTML with what is not kept made readable (see the top of this file).
-fn readable(remote: &str) -> String {
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(remote));
-    let tokenizer = Tokenizer::new(
-        Rewriter(RefCell::new(Readable::default())),
-        TokenizerOpts::default(),
-    );
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    tokenizer.sink.0.take().out
+    out
 }
 
 /// Sanitized HTML of a remote post or bio.

@@ -290,7 +290,20 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|out, record| {
+            use std::io::Write;
+            // As env_logger's default: `[2026-12-07T08:05:12Z INFO  target] message`.
+            writeln!(
+                out,
+                "[{} {:<5} {}] {}",
+                jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                record.level(),
+                record.target(),
+                record.args()
+            )
+        })
+        .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
