@@ -448,6 +448,7 @@ fn filter_context(query: &Query) -> Option<porchlight_core::filters::Context> {
         | Query::Public
         | Query::Neighborhood
         | Query::Hashtag(_)
+        | Query::LocalHashtag(_)
         | Query::Search(_) => Some(Context::Public),
         Query::Profile(_) => Some(Context::Account),
         Query::Bookmarks => None,
@@ -486,12 +487,10 @@ pub fn public(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         (false, true) => Query::Federated,
         _ => Query::Public,
     };
-    if query != Query::Local && c.member.is_none() && !c.app.fediverse_open_to_visitors()? {
-        return Err(ApiError::new(
-            401,
-            "This method requires an authenticated user",
-        ));
-    }
+    let query = c
+        .app
+        .timeline_for(c.member.is_some(), query)?
+        .ok_or_else(|| ApiError::new(401, "This method requires an authenticated user"))?;
     list(c, query, "api/v1/timelines/public")
 }
 
@@ -505,7 +504,17 @@ pub fn tag(c: &Caller, found: &[&str]) -> Result<ApiResponse, ApiError> {
     let tag = porchlight_core::text::normalize_tag(found[0])
         .ok_or_else(|| ApiError::new(404, "Record not found"))?;
     let path = format!("api/v1/timelines/tag/{tag}");
-    list(c, Query::Hashtag(tag), &path)
+    let asked = if c.params.flag("local") == Some(true) {
+        Query::LocalHashtag(tag)
+    } else {
+        Query::Hashtag(tag)
+    };
+    // Visitors, while the Fediverse is closed to them: the camp's own posts with it.
+    let query = c
+        .app
+        .timeline_for(c.member.is_some(), asked)?
+        .ok_or_else(|| ApiError::new(401, "This method requires an authenticated user"))?;
+    list(c, query, &path)
 }
 
 /// `GET /api/v1/timelines/list/:id`: the posts of the people on one of my lists.

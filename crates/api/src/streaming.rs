@@ -70,7 +70,8 @@ impl Stream {
             Stream::Public => Some(Query::Public),
             Stream::PublicLocal => Some(Query::Local),
             Stream::PublicRemote => Some(Query::Federated),
-            Stream::Hashtag(t) | Stream::HashtagLocal(t) => Some(Query::Hashtag(t.clone())),
+            Stream::Hashtag(t) => Some(Query::Hashtag(t.clone())),
+            Stream::HashtagLocal(t) => Some(Query::LocalHashtag(t.clone())),
         }
     }
 }

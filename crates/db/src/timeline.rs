@@ -175,6 +175,9 @@ pub enum Query {
     Home,
     Local,
     Hashtag(String),
+    /// The camp's own posts with a hashtag (for visitors while the Fediverse is closed to them,
+    /// and Mastodon's `local=true`).
+    LocalHashtag(String),
     Profile(AccountId),
     Bookmarks,
     /// Full-text search; the words are matched as plain words, never as FTS syntax.
@@ -207,12 +210,12 @@ impl Query {
         match self {
             Query::Home | Query::Bookmarks | Query::List { .. } => Listing::Home,
             Query::Local => Listing::LocalTimeline,
-            Query::Hashtag(_) => Listing::Hashtag,
+            Query::Hashtag(_) | Query::LocalHashtag(_) => Listing::Hashtag,
             Query::Profile(_) => Listing::Profile,
             Query::Search(_) => Listing::Search,
             Query::Federated => Listing::Federated,
-            // Its posts from elsewhere are public ones, which the camp timeline's rule lists too:
-            // that rule bounds both halves.
+            // The camp timeline's rule; the SQL narrows the posts from elsewhere to public ones
+            // (the rule alone would also let a neighbor camp's neighborhood posts through).
             Query::Public => Listing::LocalTimeline,
             Query::Neighborhood => Listing::Neighborhood,
         }
@@ -291,6 +294,11 @@ impl Query {
                 "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local', 'neighborhood') AND +p.imported_from IS NULL",
                 "t.post_id",
             ),
+            Query::LocalHashtag(_) => (
+                "FROM post_tags t CROSS JOIN posts p ON p.id = t.post_id",
+                "t.tag = ?4 AND t.post_id < ?3 AND +p.audience IN ('public', 'local', 'neighborhood') AND +p.imported_from IS NULL AND pa.domain IS NULL",
+                "t.post_id",
+            ),
             Query::Federated => (
                 "FROM posts p",
                 "p.id < ?3 AND +p.boost_of IS NULL AND pa.domain IS NOT NULL AND +p.audience = 'public'",
@@ -347,7 +355,7 @@ impl Query {
 
     fn argument(&self) -> Value {
         match self {
-            Query::Hashtag(tag) => Value::Text(tag.clone()),
+            Query::Hashtag(tag) | Query::LocalHashtag(tag) => Value::Text(tag.clone()),
             Query::Profile(id) => Value::Integer(*id),
             Query::List { id, .. } => Value::Integer(*id),
             Query::Search(words) => Value::Text(fts_phrase_query(words)),
@@ -878,6 +886,7 @@ mod tests {
             (Query::Public, false),
             (Query::Neighborhood, false),
             (Query::Hashtag("lake".into()), false),
+            (Query::LocalHashtag("lake".into()), false),
             (Query::Profile(1), false),
             (Query::Bookmarks, false),
             (Query::Search("lake".into()), false),

@@ -287,7 +287,7 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                                 " Let visitors read the Fediverse timeline"
                             }
                             " " button.secondary type="submit" { "Save" }
-                            p.hint { "Off, people who are not logged in see only the camp's own public posts, on the site and in apps; members always see both." }
+                            p.hint { "Off, people who are not logged in see only the camp's own public posts in its timelines (the Fediverse and hashtag pages, and apps' public and hashtag timelines); members always see both." }
                         }
                     }
                     form #new-block method="post" action="/admin/blocks" {

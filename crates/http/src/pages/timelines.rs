@@ -145,10 +145,11 @@ pub(super) fn local(x: &Ctx) -> AppResult<Response> {
 }
 
 pub(super) fn federated(x: &Ctx) -> AppResult<Response> {
-    if x.v.me.is_none() && !x.s.app.fediverse_open_to_visitors()? {
-        return Err(AppError::NotSignedIn);
-    }
-    let data = x.read_page(&Query::Federated)?;
+    let query =
+        x.s.app
+            .timeline_for(x.v.me.is_some(), Query::Federated)?
+            .ok_or(AppError::NotSignedIn)?;
+    let data = x.read_page(&query)?;
     let intro = if x.s.app.federation.is_some() {
         "Public posts from other servers, by people campers follow."
     } else {
@@ -169,7 +170,11 @@ pub(super) fn federated(x: &Ctx) -> AppResult<Response> {
 
 pub(super) fn hashtag(x: &Ctx) -> AppResult<Response> {
     let tag = normalize_tag(x.param("tag")).ok_or(AppError::NotFound)?;
-    let data = x.read_page(&Query::Hashtag(tag.clone()))?;
+    let query =
+        x.s.app
+            .timeline_for(x.v.me.is_some(), Query::Hashtag(tag.clone()))?
+            .ok_or(AppError::NotSignedIn)?;
+    let data = x.read_page(&query)?;
     let title = format!("#{tag}");
     Ok(page(
         200,

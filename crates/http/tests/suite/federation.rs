@@ -152,7 +152,7 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     // A public post reaches Ana's home; a camp-only one never leaves Bo's camp.
     let secret = bo.write_post("camp secret fire", "local");
     b.settle();
-    let public = bo.write_post("hello from the other camp", "public");
+    let public = bo.write_post("hello from the other camp #outdoors", "public");
     let followers_only = bo.write_post("just for my followers", "followers");
     a.wait_for("Bo's posts to arrive", |a| {
         a.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 2
@@ -207,6 +207,7 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     // elsewhere; `local=true` the camp's, `remote=true` those from elsewhere. A status's `uri`
     // is its ActivityPub id, its `url` its page.
     ana.write_post("a camp-only note from ana", "local");
+    ana.write_post("ana writes of #outdoors", "public");
     let client = crate::api::Client::new(a);
     let token = crate::api::token_for(a, &client, "cy", "read");
     let has = |reply: &crate::api::Reply, text: &str| {
@@ -248,6 +249,32 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
     assert!(!has(&visitors_local, "a camp-only note"));
     let mut visitor = a.browser();
     assert_eq!(visitor.get("/federated").status, 303, "sent to log in");
+    // A hashtag: the camp's own posts with it, for visitors; members see both.
+    visitor
+        .get("/tags/outdoors")
+        .assert_status(200)
+        .assert_contains("ana writes of")
+        .assert_lacks("hello from the other camp");
+    let tag = client.get("/api/v1/timelines/tag/outdoors", None);
+    assert!(
+        has(&tag, "ana writes of") && !has(&tag, "hello from the other camp"),
+        "{}",
+        tag.json
+    );
+    let tag = client.get("/api/v1/timelines/tag/outdoors", Some(&token));
+    assert!(
+        has(&tag, "ana writes of") && has(&tag, "hello from the other camp"),
+        "{}",
+        tag.json
+    );
+    let tag = client.get("/api/v1/timelines/tag/outdoors?local=true", Some(&token));
+    assert!(
+        has(&tag, "ana writes of") && !has(&tag, "hello from the other camp"),
+        "{}",
+        tag.json
+    );
+    cy.get("/tags/outdoors")
+        .assert_contains("hello from the other camp");
     assert_eq!(
         cy.post("/admin/fediverse-visitors", &[("open", "1")])
             .status,
@@ -265,6 +292,9 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
         .assert_lacks("just for my followers");
     let open = client.get("/api/v1/timelines/public", None);
     assert!(has(&open, "hello from the other camp") && !has(&open, "a camp-only note"));
+    visitor
+        .get("/tags/outdoors")
+        .assert_contains("hello from the other camp");
     ana.post("/admin/fediverse-visitors", &[])
         .assert_status(303);
     assert_eq!(visitor.get("/federated").status, 303, "closed again");
