@@ -587,14 +587,14 @@ fn media_type_by_name(url: &str) -> &'static str {
     }
 }
 
-/// The first id among the legal forms of a link to an object: its id as a string, the object,
-/// a `Link` (`href`), or a list of these.
+/// The first http(s) id among the legal forms of a link to an object: its id as a string, the
+/// object, a `Link` (`href`), or a list of these.
 fn first_link_id(value: Option<&Value>) -> Option<String> {
+    let http = |v: &Value| id_of_link(v).filter(|u| origin(u).is_some());
     match value? {
-        Value::Array(items) => items.iter().find_map(id_of_link),
-        other => id_of_link(other),
+        Value::Array(items) => items.iter().find_map(http),
+        other => http(other),
     }
-    .filter(|u| origin(u).is_some())
 }
 
 /// A language tag as BCP 47 writes one (`en`, `pt-BR`, `zh-Hant`), else None.
@@ -608,8 +608,9 @@ fn language_tag(tag: &str) -> Option<String> {
     ok.then(|| tag.to_string())
 }
 
-/// The text and its language: `content`, or the first of `contentMap` when there is no
-/// `content`; the language is `contentMap`'s entry for that text (its first otherwise).
+/// The text and its language: `content`, or an entry of `contentMap` when there is no `content`;
+/// the language is the key of `contentMap`'s entry for that text (of its only entry, when
+/// `content` is none of them).
 fn content_and_language(doc: &Value) -> (String, Option<String>) {
     let content = str_field(doc, "content").filter(|c| !c.is_empty());
     let map: Vec<(&String, &str)> = match doc.get("contentMap") {
@@ -619,8 +620,14 @@ fn content_and_language(doc: &Value) -> (String, Option<String>) {
             .collect(),
         _ => Vec::new(),
     };
+    // The reader keeps a map's keys sorted, not in the sender's order: a language is taken
+    // only where it is known to be the text's (the entry that is the text, or the only one).
     let chosen = match content {
-        Some(c) => map.iter().find(|(_, v)| *v == c).or(map.first()),
+        Some(c) => {
+            map.iter()
+                .find(|(_, v)| *v == c)
+                .or(if map.len() == 1 { map.first() } else { None })
+        }
         None => map.first(),
     };
     let text = content
@@ -649,8 +656,10 @@ fn quoted(doc: &Value, tags: &[Value]) -> Option<String> {
         })
 }
 
-/// The web address among an object's `url`s: a `text/html` link first, else the first.
-fn web_url(doc: &Value) -> Option<String> {
+/// The web address among an object's `url`s: a `text/html` link first, else the first; only on
+/// the same host as the object's id (as Mastodon checks it): a post cannot send its readers to
+/// another site as if it were its page.
+fn web_url(doc: &Value, id: &str) -> Option<String> {
     match doc.get("url") {
         Some(Value::Array(urls)) => urls
             .iter()
@@ -660,7 +669,7 @@ fn web_url(doc: &Value) -> Option<String> {
         Some(other) => id_of_link(other),
         None => None,
     }
-    .filter(|u| origin(u).is_some())
+    .filter(|u| origin(u).is_some() && host(u).is_some() && host(u) == host(id))
 }
 
 /// The media a Video, Audio or Image object is (PeerTube lists its files among its `url`s).
@@ -726,7 +735,7 @@ impl RemoteNote {
             None
         };
         let linked = LINKED_KINDS.contains(&kind) || (kind == "Event" && event.is_none());
-        let web = web_url(doc);
+        let web = web_url(doc, &id);
         // Articles, Pages and linked kinds have a title; show it above the text, as Mastodon
         // does.
         if (matches!(kind, "Article" | "Page") || linked)
@@ -759,15 +768,6 @@ impl RemoteNote {
         }
         let tags = tags_of(doc);
         let quote = quoted(doc, &tags);
-        if let Some(q) = &quote
-            && !content.contains(q.as_str())
-        {
-            // As Mastodon writes a quote for readers that show none: a line naming it.
-            let escaped = porchlight_core::text::escape_html(q);
-            content.push_str(&format!(
-                "<p class=\"quote-inline\">RE: <a href=\"{escaped}\">{escaped}</a></p>"
-            ));
-        }
         let mut attachments = attachments(doc);
         if let Some(own) = own_media(doc)
             && !attachments.iter().any(|a| a.url == own.url)
@@ -927,6 +927,20 @@ mod tests {
         assert!(read(json!({ "content": "x", "attachment": marked })).sensitive);
         assert!(read(json!({ "content": "x", "attachment": [image.clone(), marked] })).sensitive);
         assert!(!read(json!({ "content": "x", "attachment": image })).sensitive);
+        // Its page is on its own server, or it is its id.
+        assert_eq!(
+            read(json!({ "content": "x", "url": "https://o.example/@bo/1" })).url,
+            "https://o.example/@bo/1"
+        );
+        assert_eq!(
+            read(json!({ "content": "x", "url": "https://elsewhere.example/x" })).url,
+            "https://o.example/objects/1"
+        );
+        assert_eq!(
+            read(json!({ "content": "x", "url": ["https://elsewhere.example/x", "https://o.example/p/1"] })).url,
+            "https://o.example/objects/1",
+            "the first url is the one, as Mastodon reads it"
+        );
         // Language and text from contentMap.
         let only_map = read(json!({ "contentMap": { "de": "<p>Hallo</p>" } }));
         assert_eq!(
@@ -939,6 +953,11 @@ mod tests {
             (both.content_html.as_str(), both.language.as_deref()),
             ("hello", Some("en"))
         );
+        let one = read(json!({ "content": "hi", "contentMap": { "de": "Hallo" } }));
+        assert_eq!(one.language.as_deref(), Some("de"), "its only language");
+        let unknown =
+            read(json!({ "content": "hi", "contentMap": { "de": "Hallo", "en": "Hello" } }));
+        assert_eq!(unknown.language, None, "which one is not known");
         assert_eq!(read(json!({ "content": "x" })).language, None);
         assert_eq!(
             read(json!({ "contentMap": { "not a tag!": "x" } })).language,
@@ -984,14 +1003,19 @@ mod tests {
             extra[key] = "https://q.example/n/7".into();
             let q = read(extra);
             assert_eq!(q.quote.as_deref(), Some("https://q.example/n/7"), "{key}");
-            assert!(q.content_html.ends_with("<p class=\"quote-inline\">RE: <a href=\"https://q.example/n/7\">https://q.example/n/7</a></p>"), "{}", q.content_html);
         }
+        let listed =
+            read(json!({ "content": "x", "quote": ["javascript:x", "https://q.example/n/8"] }));
+        assert_eq!(
+            listed.quote.as_deref(),
+            Some("https://q.example/n/8"),
+            "the first http(s) one"
+        );
         let fep = read(json!({
             "content": "look <a href=\"https://q.example/n/7\">RE: https://q.example/n/7</a>",
             "tag": [{ "type": "Link", "mediaType": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "href": "https://q.example/n/7" }],
         }));
         assert_eq!(fep.quote.as_deref(), Some("https://q.example/n/7"));
-        assert!(!fep.content_html.contains("quote-inline"), "already linked");
     }
 
     /// A PeerTube video: its title, its text, its file, and a link to its page; its summary is

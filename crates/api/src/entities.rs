@@ -402,8 +402,8 @@ pub fn statuses(app: &App, base: &str, posts: Vec<PostView>) -> Result<Vec<Value
 }
 
 /// Mastodon 4.4's ShallowQuote: the quoted post by its id here (null when the camp does not
-/// have it; the text then still links to it, as Mastodon writes for readers that show no
-/// quotes).
+/// have it, or its author could not see it; the text still links to it, as Mastodon writes for
+/// readers that show no quotes).
 #[derive(Clone, Debug, Serialize)]
 pub struct ShallowQuote {
     state: &'static str,
@@ -707,7 +707,7 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         visibility: visibility(p.audience),
         local_only: p.audience == Audience::Local,
         neighborhood: p.audience == Audience::Neighborhood,
-        sensitive: p.sensitive || !p.content_warning.is_empty(),
+        sensitive: p.is_sensitive(),
         spoiler_text: &p.content_warning,
         media_attachments: media,
         application: None,
@@ -728,8 +728,13 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
         poll: p.poll.as_ref().map(|poll| poll_entity(p, poll)),
         card: p.card.as_ref().map(|c| card(base, c)),
         language: p.language.as_deref(),
+        // "unauthorized" (Mastodon: not shown to this reader) when the camp does not have it.
         quote: p.quote.as_ref().map(|q| ShallowQuote {
-            state: "accepted",
+            state: if q.here.is_some() {
+                "accepted"
+            } else {
+                "unauthorized"
+            },
             quoted_status_id: q.here,
         }),
         text: None,

@@ -301,6 +301,12 @@ pub struct Media {
 }
 
 impl PostView {
+    /// Whether its pictures wait to be opened (Mastodon's `sensitive`): marked so, or under a
+    /// content warning.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive || !self.content_warning.is_empty()
+    }
+
     pub fn may(&self, action: audience::Action) -> bool {
         audience::may(action, self.audience, self.viewer)
     }

@@ -599,7 +599,9 @@ pub fn set_post_reading(
     quote: Option<(&str, Option<PostId>)>,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE posts SET sensitive = ?2, language = ?3, quote_uri = ?4, quote_id = ?5 WHERE id = ?1",
+        // A quoted post deleted in between names nothing, rather than failing the whole write.
+        "UPDATE posts SET sensitive = ?2, language = ?3, quote_uri = ?4,
+             quote_id = (SELECT q.id FROM posts q WHERE q.id = ?5) WHERE id = ?1",
     )?
     .execute(params![
         id,

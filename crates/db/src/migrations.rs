@@ -845,6 +845,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE posts ADD COLUMN language TEXT;
     ALTER TABLE posts ADD COLUMN quote_uri TEXT;
     ALTER TABLE posts ADD COLUMN quote_id INTEGER REFERENCES posts (id) ON DELETE SET NULL;
+    CREATE INDEX posts_quote ON posts (quote_id) WHERE quote_id IS NOT NULL;
     "#,
 ];
 

@@ -46,6 +46,8 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
         ]))
         // Mastodon marks mentions and hashtags, and shortens long links with these.
         .allowed_classes(HashMap::from([
+            // Mastodon's line naming a quoted post, which apps that show quotes hide.
+            ("p", HashSet::from(["quote-inline"])),
             ("a", HashSet::from(["mention", "hashtag"])),
             (
                 "span",
@@ -257,6 +259,10 @@ mod tests {
                 "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>",
             ),
             ("<p lang=\"fr\">bonjour</p>", "<p lang=\"fr\">bonjour</p>"),
+            (
+                "<p class=\"quote-inline fancy\">RE: x</p>",
+                "<p class=\"quote-inline\">RE: x</p>",
+            ),
             (
                 "<a href=\"https://x.example\" class=\"fancy\">x</a>",
                 "<a href=\"https://x.example\" rel=\"nofollow noopener noreferrer ugc\">x</a>",

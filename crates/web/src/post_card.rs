@@ -83,7 +83,7 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             }
             @if !post.media.is_empty() {
                 // Pictures someone marked sensitive (or put under a warning) wait to be opened.
-                @if post.sensitive || !post.content_warning.is_empty() {
+                @if post.is_sensitive() {
                     details.sensitive-media {
                         summary { "Sensitive media: show" }
                         (media_block(post, &link))

@@ -112,7 +112,10 @@ fn convert(note: &RemoteNote) -> Converted {
     tags.sort();
     tags.dedup();
     Converted {
-        html: crate::sanitize::html(&note.content_html),
+        html: with_quote_line(
+            crate::sanitize::html(&note.content_html),
+            note.quote.as_deref(),
+        ),
         text: crate::sanitize::text(&note.content_html),
         content_warning: content_warning(&note.summary),
         tags,
@@ -133,11 +136,11 @@ fn quoted_here<'a>(
     let Some(uri) = note.quote.as_deref() else {
         return Ok(None);
     };
-    if let Some(local) = fed.me.local_post(uri) {
-        return Ok(Some((uri, Some(local))));
-    }
-    if let Some(here) = db.read(|c| store::post_by_uri(c, uri))? {
+    if let Some(here) = db.read(|c| quote_in(c, fed, uri, author))? {
         return Ok(Some((uri, Some(here))));
+    }
+    if fed.me.local_post(uri).is_some() {
+        return Ok(Some((uri, None)));
     }
     let keep = wanted || db.read(|c| store::followed_by_members(c, author.id))?;
     if depth > 0 || !keep {
@@ -150,6 +153,38 @@ fn quoted_here<'a>(
             Ok(Some((uri, None)))
         }
     }
+}
+
+/// The quoted post's id here: one the camp has, and, when it is one of ours, only if the quoting
+/// author could see it (a quote of a camp-only post names nothing here).
+fn quote_in(
+    c: &porchlight_db::Connection,
+    fed: &Federation,
+    uri: &str,
+    author: &RemoteAccount,
+) -> Result<Option<PostId>, FedError> {
+    Ok(match fed.me.local_post(uri) {
+        Some(local) => match seen_by(c, local, author)? {
+            Some(true) => Some(local),
+            _ => None,
+        },
+        None => store::post_by_uri(c, uri)?,
+    })
+}
+
+/// A post's HTML with the line Mastodon writes for a quote, for readers that show no quotes:
+/// "RE: link", unless the text links the quoted post already.
+fn with_quote_line(html: String, quote: Option<&str>) -> String {
+    let Some(quoted) = quote else {
+        return html;
+    };
+    let escaped = porchlight_core::text::escape_html(quoted);
+    if html.contains(&format!("href=\"{escaped}\"")) {
+        return html;
+    }
+    format!(
+        "{html}<p class=\"quote-inline\">RE: <a href=\"{escaped}\" rel=\"nofollow noopener noreferrer ugc\">{escaped}</a></p>"
+    )
 }
 
 /// A summary as a content warning, as plain text. A summary with no words (only a picture, say)
@@ -518,13 +553,7 @@ fn update_note(
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         // An edit's quote is looked for here only: an edit fetches nothing.
         let quote = match note.quote.as_deref() {
-            Some(uri) => {
-                let here = match fed.me.local_post(uri) {
-                    Some(local) => Some(local),
-                    None => store::post_by_uri(tx, uri)?,
-                };
-                Some((uri, here))
-            }
+            Some(uri) => Some((uri, quote_in(tx, fed, uri, author)?)),
             None => None,
         };
         store::set_post_reading(tx, id, note.sensitive, note.language.as_deref(), quote)?;
@@ -539,9 +568,33 @@ fn update_note(
 
 #[cfg(test)]
 mod tests {
-    use super::content_warning;
+    use super::{content_warning, with_quote_line};
 
     /// (summary sent, content warning shown)
+    /// (the post's HTML, what it quotes, the HTML shown)
+    #[test]
+    fn a_quote_ends_the_text_with_a_link_unless_it_links_it_already() {
+        let q = "https://q.example/n/7?a=1&b=2";
+        let line = "<p class=\"quote-inline\">RE: <a href=\"https://q.example/n/7?a=1&amp;b=2\" rel=\"nofollow noopener noreferrer ugc\">https://q.example/n/7?a=1&amp;b=2</a></p>";
+        for (html, quote, shown) in [
+            ("<p>look</p>", None, "<p>look</p>".to_string()),
+            ("<p>look</p>", Some(q), format!("<p>look</p>{line}")),
+            (
+                "<p>look <a href=\"https://q.example/n/7?a=1&amp;b=2\">it</a></p>",
+                Some(q),
+                "<p>look <a href=\"https://q.example/n/7?a=1&amp;b=2\">it</a></p>".to_string(),
+            ),
+            // Only a link counts, not the address written as text.
+            (
+                "<p>https://q.example/n/7?a=1&amp;b=2</p>",
+                Some(q),
+                format!("<p>https://q.example/n/7?a=1&amp;b=2</p>{line}"),
+            ),
+        ] {
+            assert_eq!(with_quote_line(html.to_string(), quote), shown, "{html}");
+        }
+    }
+
     #[test]
     fn a_summary_warns_even_when_it_is_only_markup() {
         for (summary, shown) in [

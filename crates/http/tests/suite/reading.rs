@@ -71,8 +71,20 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
         ],
     }));
     send(json!({ "id": format!("{base}/places/4"), "type": "Place", "name": "the barn" }));
-    camp.wait_for("the three posts and the quoted one", |c| {
-        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 4
+    // Quotes of camp posts pia could not have seen, or that are not there: kept, naming nothing.
+    let secret = camp
+        .logged_in("ana")
+        .write_post("a camp-only plan", "local");
+    send(json!({
+        "id": format!("{base}/notes/5"), "type": "Note", "content": "<p>guessing</p>",
+        "quote": format!("{}/posts/{secret}", camp.base),
+    }));
+    send(json!({
+        "id": format!("{base}/notes/6"), "type": "Note", "content": "<p>gone</p>",
+        "quote": format!("{}/posts/999999", camp.base),
+    }));
+    camp.wait_for("the five posts and the quoted one", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 6
     });
     camp.settle();
     assert_eq!(
@@ -113,13 +125,20 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
             .as_str()
             .unwrap()
             .starts_with("<p>Regardez ça</p>")
-            && q["content"]
-                .as_str()
-                .unwrap()
-                .contains(&format!("RE: <a href=\"{quoted_link}\"")),
+            && q["content"].as_str().unwrap().contains(&format!(
+                "<p class=\"quote-inline\">RE: <a href=\"{quoted_link}\""
+            )),
         "{}",
         q["content"]
     );
+    for n in [5, 6] {
+        let other = status(id_of(format!("{base}/notes/{n}")));
+        assert_eq!(
+            other["quote"],
+            json!({ "state": "unauthorized", "quoted_status_id": null }),
+            "notes/{n}"
+        );
+    }
     assert!(
         status(quoted)["content"]
             .as_str()
