@@ -44,6 +44,7 @@ expected = {
             "shown": row["status"] is not None,
             "details": row.get("details"),
             "support": row.get("support"),
+            "fields": row.get("fields"),
         }
         for row in results["inputs"]
     },
@@ -69,7 +70,9 @@ lines = [
     "",
     "Each table is the suite's own for Mastodon: the first columns are what was sent, the next "
     "what the camp's API answered (the fields Mastodon's table shows). The test fails when an "
-    "input that was shown is not, or when what it shows changes; "
+    "input that was shown is not, or when what it shows changes (those cells, and the status's "
+    "`uri`, `url`, `sensitive`, `spoiler_text`, `language`, `visibility`, `quote`, "
+    "`in_reply_to_id` and kinds of media); "
     "`PORCHLIGHT_PASTURE_ACCEPT=1 cargo test -p porchlight-http --test suite pasture::` "
     "accepts a new run and writes this page. Addresses, ids and times are written as fixed "
     "values (`http://pasture-one-actor` is the suite's actor, `http://camp.example` the camp).",

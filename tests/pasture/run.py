@@ -117,7 +117,7 @@ def with_sender(example, actor_base):
     return json.loads(json.dumps(example).replace(SENDER_NAME, actor_base))
 
 
-ID_KEYS = {"id", "in_reply_to_id", "in_reply_to_account_id"}
+ID_KEYS = {"id", "in_reply_to_id", "in_reply_to_account_id", "quoted_status_id"}
 TIME_KEYS = {"created_at", "edited_at", "last_status_at"}
 PROXIED = re.compile(r"/(media|avatars)/[0-9a-f]{16,}(/[0-9a-f]+)?(\.[a-z]+)?")
 
@@ -127,7 +127,7 @@ def normalize(value, actor_base, camp_base):
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if key in ID_KEYS and isinstance(item, str):
+            if key in ID_KEYS and isinstance(item, str) and re.fullmatch(r"[0-9]+(-[0-9]+)?", item):
                 out[key] = re.sub(r"[0-9]+", "N", item)
             elif key in TIME_KEYS and item is not None:
                 out[key] = "TIME"
@@ -144,6 +144,17 @@ def normalize(value, actor_base, camp_base):
         value = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", value)
         return PROXIED.sub(r"/\1/PROXIED", value)
     return value
+
+
+def fields(status):
+    """What the camp says of a post beyond the suite's own cells, compared run to run too."""
+    if not status:
+        return None
+    return {
+        **{k: status.get(k) for k in ["uri", "url", "sensitive", "spoiler_text", "language",
+                                       "visibility", "quote", "in_reply_to_id"]},
+        "media": [m.get("type") for m in status.get("media_attachments", [])],
+    }
 
 
 def cells(inputs, entry):
@@ -192,6 +203,7 @@ async def run_inputs(actor_base, camp, token, actor, session):
                 "status": normalize(status, actor_base, camp_base),
             }
             row.update(cells(inputs, Entry({"mastodon": row["status"], "activity": row["activity"]})))
+            row["fields"] = fields(row["status"])
             results.append(row)
             print(f"pasture: {name} {index + 1}: {'shown' if status else 'NOT SHOWN'}", flush=True)
     return results

@@ -150,7 +150,7 @@ fn differences(results: &Value, expected: &Value, notes: &Value) -> Vec<String> 
             found.push(format!("{key}: shown before, not shown now"));
             continue;
         }
-        for field in ["details", "support"] {
+        for field in ["details", "support", "fields"] {
             if row[field] != was[field] {
                 found.push(format!(
                     "{key}: its {field} changed\n  was: {}\n  now: {}",
