@@ -435,6 +435,15 @@ pub fn without_departed(hood: Option<Hood>, departed: &[(String, String)]) -> Op
     Some(hood)
 }
 
+/// Whether the other camps are asking this camp to leave (a removal of `me` still open here). A
+/// neighbor that then stops counting this camp has seen every approval: its `Leave` may arrive
+/// before the last approval does here, and means the camp is out.
+pub fn being_asked_to_leave(me: &str, proposals: &[Proposal]) -> bool {
+    proposals.iter().any(|p| {
+        p.state == State::Open && matches!(&p.change, Change::Remove { camp } if camp == me)
+    })
+}
+
 /// After the neighborhood changed, the open proposals that were made for the old membership
 /// (their ids): void, because their approvals were given for camps that are no longer those.
 pub fn outdated<'a>(me: &str, hood: Option<&Hood>, proposals: &'a [Proposal]) -> Vec<&'a Proposal> {
@@ -486,6 +495,39 @@ mod tests {
     const B: &str = "https://b.example/actor";
     const C: &str = "https://c.example/actor";
     const D: &str = "https://d.example/actor";
+
+    /// (proposals here, whether C is being asked to leave)
+    #[test]
+    fn a_removal_of_this_camp_is_known_while_it_is_open() {
+        let proposal = |change: Change, state: State| Proposal {
+            id: "p".into(),
+            change,
+            proposer: A.into(),
+            neighborhood: "n".into(),
+            members: [A, B, C].iter().map(|s| s.to_string()).collect(),
+            approvals: BTreeSet::new(),
+            state,
+        };
+        let remove = |camp: &str| Change::Remove { camp: camp.into() };
+        let cases = [
+            (vec![], false),
+            (vec![proposal(remove(C), State::Open)], true),
+            (vec![proposal(remove(B), State::Open)], false),
+            (vec![proposal(remove(C), State::Void)], false),
+            (vec![proposal(remove(C), State::Done)], false),
+            (vec![proposal(join(D), State::Open)], false),
+            (
+                vec![
+                    proposal(join(D), State::Open),
+                    proposal(remove(C), State::Open),
+                ],
+                true,
+            ),
+        ];
+        for (proposals, asked) in cases {
+            assert_eq!(being_asked_to_leave(C, &proposals), asked, "{proposals:?}");
+        }
+    }
 
     fn join(candidate: &str) -> Change {
         Change::Join {

@@ -63,6 +63,10 @@ pub fn state(
     ))
 }
 
+/// What the host of a camp the others asked to leave reads once it is out.
+pub const ASKED_TO_LEAVE: &str =
+    "The other camps asked this camp to leave the neighborhood; it has left.";
+
 /// Saves a proposal as it stands now, and makes the change if every approval is in.
 pub fn record(
     conn: &Connection,
@@ -102,9 +106,7 @@ pub fn record(
                 (rules::Change::Join { .. }, false) => {
                     format!("{subject} joined the neighborhood.")
                 }
-                (rules::Change::Remove { .. }, true) => {
-                    "The other camps asked this camp to leave the neighborhood; it has left.".into()
-                }
+                (rules::Change::Remove { .. }, true) => ASKED_TO_LEAVE.into(),
                 (rules::Change::Remove { .. }, false) => {
                     format!("{subject} was asked to leave the neighborhood by all the others.")
                 }

@@ -168,8 +168,16 @@ impl NeighborhoodMessage {
                 }
                 Message::Leave { neighborhood } => match &current {
                     Some(h) if h.members.contains(&sender) && h.id == neighborhood => {
-                        store::log(tx, &format!("{from} left the neighborhood."), now)?;
-                        hood::change_hood(tx, identity, rules::without(h, &sender), now)?;
+                        if rules::being_asked_to_leave(&me, &proposals) {
+                            // A camp drops one it was asked to remove only once every other camp
+                            // approved (`rules::settle`): this camp is out, whichever arrives
+                            // first here, that camp's Leave or the last approval.
+                            store::log(tx, hood::ASKED_TO_LEAVE, now)?;
+                            hood::change_hood(tx, identity, None, now)?;
+                        } else {
+                            store::log(tx, &format!("{from} left the neighborhood."), now)?;
+                            hood::change_hood(tx, identity, rules::without(h, &sender), now)?;
+                        }
                     }
                     // Not (yet) counted there: kept, in case the approval that makes the
                     // neighborhood here is still on its way.
