@@ -162,14 +162,30 @@ fn readable(remote: &str) -> String {
 /// Sanitized HTML of a remote post or bio.
 pub fn html(remote: &str) -> String {
     let mut clean = cleaner().clean(&readable(remote)).to_string();
-    // A class none of whose names is kept leaves an empty attribute; blocks inside blocks leave
-    // empty paragraphs.
-    for empty in [" class=\"\"", "<p></p>"] {
-        while clean.contains(empty) {
-            clean = clean.replace(empty, "");
+    // A class none of whose names is kept leaves an empty attribute.
+    while clean.contains(" class=\"\"") {
+        clean = clean.replace(" class=\"\"", "");
+    }
+    without_blank_paragraphs(&clean)
+}
+
+/// Blocks inside blocks leave paragraphs with nothing but white space in them: they go.
+fn without_blank_paragraphs(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<p>") {
+        let after = &rest[start + 3..];
+        let blank = after.len() - after.trim_start().len();
+        if after[blank..].starts_with("</p>") {
+            out.push_str(&rest[..start]);
+            rest = &after[blank + 4..];
+        } else {
+            out.push_str(&rest[..start + 3]);
+            rest = after;
         }
     }
-    clean
+    out.push_str(rest);
+    out
 }
 
 /// The plain text of remote HTML (for search and content warnings), entities decoded.
@@ -244,6 +260,8 @@ mod tests {
                 "<dl><dt>term</dt><dd>meaning</dd></dl>",
                 "<p>term</p><p>meaning</p>",
             ),
+            ("<dl>\n  <dt>term</dt>\n</dl>\n", "<p>term</p>\n\n"),
+            ("<p> a </p><p>\n</p>", "<p> a </p>"),
             (
                 "<p>a<script>alert(1)</script>b<style>p{}</style>c</p>",
                 "<p>abc</p>",
