@@ -14,8 +14,7 @@ use crate::{Acting, App, AppResult};
 const FEDIVERSE_FOR_VISITORS: &str = "fediverse_for_visitors";
 
 impl App {
-    /// Whether visitors may read the Fediverse timeline (the page, and the API's public timeline
-    /// beyond `local=true`).
+    /// Whether a host opened the Fediverse to visitors (see `timeline_for` for what it opens).
     pub fn fediverse_open_to_visitors(&self) -> AppResult<bool> {
         Ok(self
             .db
