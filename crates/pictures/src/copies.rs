@@ -152,20 +152,10 @@ fn decode(picture: &Picture, wanted: (u32, u32)) -> Result<DynamicImage, Picture
 
 fn from_decoder(decoder: impl ImageDecoder) -> Result<DynamicImage, PictureError> {
     let (width, height) = decoder.dimensions();
-    check_memory(
-        width,
-        height,
-        decoder.total_bytes() / (u64::from(width) * u64::from(height)).max(1),
-    )?;
-    DynamicImage::from_decoder(decoder).map_err(|_| PictureError::Damaged)
-}
-
-fn check_memory(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), PictureError> {
-    if u64::from(width) * u64::from(height) * bytes_per_pixel > MAX_DECODED_BYTES {
-        Err(PictureError::TooManyPixels { width, height })
-    } else {
-        Ok(())
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(PictureError::TooLargeToShrink { width, height });
     }
+    DynamicImage::from_decoder(decoder).map_err(|_| PictureError::Damaged)
 }
 
 /// Whether every frame of a JPEG is 8-bit grey or colour (1 or 3 components): the only kinds
@@ -173,21 +163,71 @@ fn check_memory(width: u32, height: u32, bytes_per_pixel: u64) -> Result<(), Pic
 /// precision it has no pixel format for, and a panic aborts the server: such a picture, which
 /// anyone may send, must never reach it.
 fn plain_frames(jpeg: &Jpeg) -> bool {
-    // SOF0 to SOF15, but for DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    let mut frames = jpeg
-        .segments()
-        .iter()
-        .filter(|s| matches!(s.marker(), 0xC0..=0xCF) && !matches!(s.marker(), 0xC4 | 0xC8 | 0xCC))
-        .peekable();
+    let mut frames = frames(jpeg).peekable();
     frames.peek().is_some()
-        && frames.all(|s| {
-            let c = s.contents();
+        && frames.all(|c| {
             // Precision, height (2), width (2), the number of components.
             c.len() >= 6 && c[0] == 8 && matches!(c[5], 1 | 3)
         })
 }
 
+/// The contents of each frame header: SOF0 to SOF15, but for DHT (C4), JPG (C8) and DAC (CC),
+/// which share the range.
+fn frames(jpeg: &Jpeg) -> impl Iterator<Item = &[u8]> {
+    jpeg.segments()
+        .iter()
+        .filter(|s| matches!(s.marker(), 0xC0..=0xCF) && !matches!(s.marker(), 0xC4 | 0xC8 | 0xCC))
+        .map(|s| s.contents().as_ref())
+}
+
+/// The first frame header, if it is long enough to say the picture's size.
+fn first_frame(jpeg: &Jpeg) -> Option<&[u8]> {
+    frames(jpeg).next().filter(|c| c.len() >= 6)
+}
+
+/// The width and height a frame header gives.
+fn frame_size(frame: &[u8]) -> (u32, u32) {
+    (
+        u32::from(u16::from_be_bytes([frame[3], frame[4]])),
+        u32::from(u16::from_be_bytes([frame[1], frame[2]])),
+    )
+}
+
+/// What a progressive decoder holds while it reads the scans: every DCT coefficient of every
+/// component, two bytes each, in whole 8 × 8 blocks, whatever size the pixels are wanted at.
+/// A component sampled at half the width and height (4:2:0 colour) holds a quarter as many; a
+/// full-colour (4:4:4) 12-megapixel photo holds 72 MB.
+fn coefficient_bytes(jpeg: &Jpeg) -> u64 {
+    let Some(c) = first_frame(jpeg) else {
+        return 0;
+    };
+    let (width, height) = frame_size(c);
+    let (width, height) = (u64::from(width), u64::from(height));
+    // Each component: its id, its horizontal and vertical sampling (a nibble each), its table.
+    let sampling: Vec<(u64, u64)> = c[6..]
+        .chunks_exact(3)
+        .take(usize::from(c[5]))
+        .map(|p| (u64::from(p[1] >> 4).max(1), u64::from(p[1] & 0x0F).max(1)))
+        .collect();
+    let most = |pick: fn(&(u64, u64)) -> u64| sampling.iter().map(pick).max().unwrap_or(1);
+    let (h_max, v_max) = (most(|s| s.0), most(|s| s.1));
+    let blocks = |size: u64, factor: u64, max: u64| (size * factor).div_ceil(max).div_ceil(8);
+    sampling
+        .iter()
+        .map(|&(h, v)| blocks(width, h, h_max) * blocks(height, v, v_max) * 64 * 2)
+        .sum()
+}
+
 fn decode_jpeg(bytes: &[u8], wanted: (u32, u32)) -> Result<DynamicImage, PictureError> {
+    decode_jpeg_within(bytes, wanted, MAX_DECODED_BYTES)
+}
+
+/// [`decode_jpeg`] with its bound given (tests try it small).
+fn decode_jpeg_within(
+    bytes: &[u8],
+    wanted: (u32, u32),
+    bound: u64,
+) -> Result<DynamicImage, PictureError> {
     let jpeg = Jpeg::from_bytes(bytes.to_vec().into()).map_err(|_| PictureError::Damaged)?;
     if !plain_frames(&jpeg) {
         return Err(PictureError::Unsupported("Such JPEG"));
@@ -209,11 +249,17 @@ fn decode_jpeg(bytes: &[u8], wanted: (u32, u32)) -> Result<DynamicImage, Picture
         .map_err(|_| PictureError::Damaged)?;
     let info = decoder.info().ok_or(PictureError::Damaged)?;
     let (width, height) = (u32::from(width), u32::from(height));
-    // A progressive JPEG keeps every coefficient of the whole picture while decoding.
-    if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
-        check_memory(u32::from(info.width), u32::from(info.height), 3)?;
+    // A progressive JPEG keeps every coefficient of the whole picture while decoding, beside
+    // the pixels it makes.
+    let held = if info.coding_process == jpeg_decoder::CodingProcess::DctProgressive {
+        coefficient_bytes(&jpeg)
+    } else {
+        0
+    };
+    if held + u64::from(width) * u64::from(height) * 3 > bound {
+        let (width, height) = first_frame(&jpeg).map(frame_size).unwrap_or_default();
+        return Err(PictureError::TooLargeToShrink { width, height });
     }
-    check_memory(width, height, 3)?;
     let pixels = decoder.decode().map_err(|_| PictureError::Damaged)?;
     let mut image = match info.pixel_format {
         jpeg_decoder::PixelFormat::RGB24 => {

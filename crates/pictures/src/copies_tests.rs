@@ -110,7 +110,7 @@ fn pictures_that_cannot_be_decoded_within_the_bound_get_no_copies() {
     let huge = clean(&huge).unwrap();
     assert_eq!(
         display_copies(&huge).unwrap_err(),
-        PictureError::TooManyPixels {
+        PictureError::TooLargeToShrink {
             width: 5000,
             height: 4000
         }
@@ -149,4 +149,36 @@ fn jpegs_the_decoder_would_panic_on_are_refused_before_it_sees_them() {
         reached, 5,
         "clean() takes them all: the guard is what stands"
     );
+}
+
+#[test]
+fn a_progressive_jpeg_is_decoded_only_if_its_coefficients_fit_the_bound() {
+    use crate::samples::progressive_photo;
+    // 1000 × 800: 4:2:0 holds 2.4 MB of coefficients (two bytes for each grey sample, and
+    // colours at a quarter of the size, in whole blocks), 4:4:4 4.8 MB; the pixels at full
+    // size 2.4 MB more.
+    let half = progressive_photo(1000, 800, false);
+    let full = progressive_photo(1000, 800, true);
+    let coefficients =
+        |bytes: &[u8]| coefficient_bytes(&Jpeg::from_bytes(bytes.to_vec().into()).unwrap());
+    assert_eq!(coefficients(&half), 1_600_000 + 2 * 63 * 50 * 64 * 2);
+    assert_eq!(coefficients(&full), 4_800_000);
+    // Odd sizes count whole blocks.
+    assert_eq!(coefficients(&progressive_photo(9, 9, true)), 3 * 4 * 64 * 2);
+    let bound = 6_000_000;
+    let image = decode_jpeg_within(&half, (1000, 800), bound).unwrap();
+    assert_eq!((image.width(), image.height()), (1000, 800));
+    assert_eq!(
+        decode_jpeg_within(&full, (1000, 800), bound).unwrap_err(),
+        PictureError::TooLargeToShrink {
+            width: 1000,
+            height: 800
+        }
+    );
+    // Wanted at half the size, the pixels take a quarter: the full-colour one fits too.
+    let image = decode_jpeg_within(&full, (500, 400), bound).unwrap();
+    assert_eq!((image.width(), image.height()), (500, 400));
+    // And through the public way: copies made, the right way round.
+    let copies = display_copies(&clean(&full).unwrap()).unwrap();
+    assert_eq!(copies.small.map(|c| (c.width, c.height)), Some((640, 512)));
 }

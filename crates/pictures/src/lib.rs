@@ -76,6 +76,12 @@ pub enum PictureError {
         width: u32,
         height: u32,
     },
+    /// Taken, but its pixels would not fit in the memory one picture may use while it is
+    /// shrunk ([`copies::MAX_DECODED_BYTES`]): it gets no copies and cannot be a face.
+    TooLargeToShrink {
+        width: u32,
+        height: u32,
+    },
     /// A picture, but of a kind not taken (HEIC, AVIF, BMP…): named, so the message can say so.
     Unsupported(&'static str),
     NotAPicture,
@@ -96,6 +102,12 @@ impl std::fmt::Display for PictureError {
                 f,
                 "The picture is {width} × {height} pixels; at most {MAX_PIXELS} pixels \
                  (7680 × 4320) are taken."
+            ),
+            PictureError::TooLargeToShrink { width, height } => write!(
+                f,
+                "The picture is {width} × {height} pixels, more than this server can shrink \
+                 within its memory; please send a smaller one, or save it as an ordinary \
+                 (not progressive) JPEG."
             ),
             PictureError::Unsupported(what) => write!(
                 f,

@@ -108,20 +108,66 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 /// reddish, right half bluish, so a test can tell which way up it came out) with the phone's
 /// EXIF, `orientation` included.
 pub fn photo(width: u32, height: u32, orientation: u16) -> Vec<u8> {
-    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+    let mut plain = Vec::new();
+    photo_pixels(width, height)
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut plain, 90,
+        ))
+        .unwrap();
+    with_phone_exif(plain, orientation)
+}
+
+/// The same photo as a progressive JPEG, as editors and web sites save one; `full_colour`
+/// keeps every colour sample (4:4:4) instead of one for each 2 × 2 pixels (4:2:0), which
+/// doubles what a progressive decoder must hold.
+pub fn progressive_photo(width: u32, height: u32, full_colour: bool) -> Vec<u8> {
+    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+    let mut plain = Vec::new();
+    let mut encoder = Encoder::new(&mut plain, 90);
+    encoder.set_progressive(true);
+    encoder.set_sampling_factor(if full_colour {
+        SamplingFactor::R_4_4_4
+    } else {
+        SamplingFactor::R_4_2_0
+    });
+    let pixels = photo_pixels(width, height);
+    encoder
+        .encode(pixels.as_raw(), width as u16, height as u16, ColorType::Rgb)
+        .unwrap();
+    with_phone_exif(plain, 1)
+}
+
+/// The same photo as a PNG (as a screenshot or an editor saves one), with see-through pixels
+/// or without.
+pub fn photo_png(width: u32, height: u32, see_through: bool) -> Vec<u8> {
+    let pixels = photo_pixels(width, height);
+    let mut out = Vec::new();
+    let encoder = image::codecs::png::PngEncoder::new(&mut out);
+    if see_through {
+        image::DynamicImage::ImageRgb8(pixels)
+            .to_rgba8()
+            .write_with_encoder(encoder)
+    } else {
+        pixels.write_with_encoder(encoder)
+    }
+    .unwrap();
+    out
+}
+
+/// A smooth colour field: left half reddish, right half bluish, so a test can tell which way
+/// up it came out.
+fn photo_pixels(width: u32, height: u32) -> image::RgbImage {
+    image::RgbImage::from_fn(width, height, |x, y| {
         let left = x < width / 2;
         image::Rgb([
             if left { 220 } else { 30 },
             (y * 255 / height.max(1)) as u8,
             if left { 30 } else { 220 },
         ])
-    });
-    let mut plain = Vec::new();
-    pixels
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-            &mut plain, 90,
-        ))
-        .unwrap();
+    })
+}
+
+fn with_phone_exif(plain: Vec<u8>, orientation: u16) -> Vec<u8> {
     let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(Bytes::from(plain)).unwrap();
     img_parts::ImageEXIF::set_exif(&mut jpeg, Some(phone_exif(orientation)));
     jpeg.encoder().bytes().to_vec()
