@@ -637,28 +637,38 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
                 Some("audio") => "audio",
                 _ => "unknown",
             };
-            let shown = if m.proxy.is_empty() {
-                m.url.clone()
+            // A picture through the camp's copies (its small one as the preview); anything
+            // else where it is.
+            let (shown, preview) = if m.proxy.is_empty() {
+                (m.url.clone(), m.url.clone())
             } else {
-                format!("{base}{}", m.proxy)
+                (format!("{base}{}", m.proxy), format!("{base}{}/small", m.proxy))
             };
             json!({
                 "id": format!("{}-{i}", p.id),
                 "type": kind,
                 "url": shown,
-                "preview_url": shown,
+                "preview_url": preview,
                 "remote_url": m.url,
                 "description": if m.description.is_empty() { Value::Null } else { Value::String(m.description.clone()) },
                 // As its server said them: a blurhash for apps to draw while it loads, its size.
                 "blurhash": if m.blurhash.is_empty() { Value::Null } else { Value::String(m.blurhash.clone()) },
                 "meta": if m.width == 0 || m.height == 0 { json!({}) } else {
-                    let size = json!({
-                        "width": m.width,
-                        "height": m.height,
-                        "size": format!("{}x{}", m.width, m.height),
-                        "aspect": f64::from(m.width) / f64::from(m.height),
+                    let size = |(width, height): (u32, u32)| json!({
+                        "width": width,
+                        "height": height,
+                        "size": format!("{width}x{height}"),
+                        "aspect": f64::from(width) / f64::from(height),
                     });
-                    json!({ "original": size, "small": size })
+                    // The sizes of the files `url` and `preview_url` give: the camp's copies of a
+                    // picture, what its server said of anything else.
+                    use porchlight_core::media::{LARGE_SIDE, SMALL_SIDE, fitted};
+                    let (original, small) = if m.proxy.is_empty() {
+                        ((m.width, m.height), (m.width, m.height))
+                    } else {
+                        (fitted(m.width, m.height, LARGE_SIDE), fitted(m.width, m.height, SMALL_SIDE))
+                    };
+                    json!({ "original": size(original), "small": size(small) })
                 },
             })
         })

@@ -574,11 +574,12 @@ impl App {
         }
     }
 
-    /// A picture by the address `media_path` made.
+    /// A picture by the address `media_path` made, in the size wanted.
     pub fn media(
         &self,
         tag: &str,
         hex_url: &str,
+        size: porchlight_federation::media::Size,
     ) -> AppResult<porchlight_federation::media::Picture> {
         let url = unhex_long(hex_url)
             .and_then(|b| String::from_utf8(b).ok())
@@ -587,9 +588,9 @@ impl App {
         ring::hmac::verify(&self.csrf_key, format!("media\0{url}").as_bytes(), &tag)
             .map_err(|_| AppError::NotFound)?;
         let fed = self.federation.as_ref().ok_or(AppError::NotFound)?;
-        let fit = |picture| self.fit_picture_from_elsewhere(picture);
+        let fit = |picture| self.fit_picture_from_elsewhere(&url, picture);
         self.media
-            .get(fed, &self.db, &url, &fit)
+            .get(fed, &self.db, &url, size, &fit)
             .map_err(|e| match e {
                 porchlight_federation::FedError::Storage(e) => AppError::Storage(e),
                 other => AppError::Invalid(format!("That picture cannot be shown: {other}.")),

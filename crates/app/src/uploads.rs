@@ -97,32 +97,47 @@ impl App {
         })
     }
 
-    /// A picture from elsewhere as the camp keeps and shows it: without what it says about
-    /// where it was taken, and no larger than the large display copy. One the box cannot read
-    /// is kept as it came (the proxy already checked its type and size).
+    /// A picture from elsewhere (fetched from `url`) as the camp keeps and shows it: without
+    /// what it says about where it was taken, in the same display copies as a picture uploaded
+    /// here. Its real size, and a blurhash where its server sent none, are written on the posts
+    /// that carry it, so apps get them as for a camp picture. One the box cannot read is kept
+    /// as it came (the proxy already checked its type and size).
     pub(crate) fn fit_picture_from_elsewhere(
         &self,
+        url: &str,
         picture: porchlight_federation::media::Picture,
-    ) -> porchlight_federation::media::Picture {
+    ) -> porchlight_federation::media::Fitted {
+        use porchlight_federation::media::{Fitted, Picture};
         let Ok(clean) = porchlight_pictures::clean(&picture.bytes) else {
-            return picture;
+            return Fitted {
+                large: picture,
+                small: None,
+            };
         };
-        let fitted = {
-            let _one_at_a_time = self
-                .picture_work
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            porchlight_pictures::copies::large_copy(&clean)
+        let copies = self.display_copies(&clean);
+        let shown = |copy: porchlight_pictures::copies::Copy| Picture {
+            content_type: copy.kind.media_type().to_string(),
+            bytes: copy.bytes,
         };
-        match fitted {
-            Ok(Some(copy)) => porchlight_federation::media::Picture {
-                content_type: copy.kind.media_type().to_string(),
-                bytes: copy.bytes,
-            },
-            _ => porchlight_federation::media::Picture {
+        let facts = self.db.write(|tx| {
+            uploads::note_picture_from_elsewhere(
+                tx,
+                url,
+                clean.width,
+                clean.height,
+                copies.blurhash.as_deref(),
+            )
+        });
+        if let Err(e) = facts {
+            // The picture is still shown; only its size and blurhash wait for the next fetch.
+            log::warn!("could not note the size of a picture from elsewhere: {e}");
+        }
+        Fitted {
+            small: copies.small.map(shown),
+            large: copies.large.map(shown).unwrap_or_else(|| Picture {
                 content_type: clean.kind.media_type().to_string(),
                 bytes: clean.bytes,
-            },
+            }),
         }
     }
 

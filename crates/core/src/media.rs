@@ -6,6 +6,22 @@ pub const MAX_ATTACHMENTS: usize = 4;
 /// The longest alt text, in characters (as Mastodon allows).
 pub const MAX_DESCRIPTION: usize = 1500;
 
+/// The box the small display copy of a picture fits in: timelines on a phone.
+pub const SMALL_SIDE: u32 = 640;
+/// The box the large display copy fits in: a wide screen, or a phone's sharp one. Pictures from
+/// elsewhere are kept no larger than this.
+pub const LARGE_SIDE: u32 = 1280;
+
+/// The size a `width` × `height` picture shrinks to when it is fitted into a `side` × `side`
+/// box, keeping its shape; never enlarged, never below one pixel.
+pub fn fitted(width: u32, height: u32, side: u32) -> (u32, u32) {
+    let scale = (f64::from(side) / f64::from(width.max(height).max(1))).min(1.0);
+    (
+        ((f64::from(width) * scale).round() as u32).max(1),
+        ((f64::from(height) * scale).round() as u32).max(1),
+    )
+}
+
 /// A picture waiting this long without being posted is forgotten (seconds).
 pub const WAITING_UPLOAD_TTL: i64 = 24 * 3600;
 
@@ -83,6 +99,25 @@ pub fn check_attachments(ids: &[i64]) -> Result<Vec<i64>, MediaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pictures_fit_their_box_and_keep_their_shape() {
+        let cases = [
+            ((4000, 3000, 640), (640, 480)),
+            ((3000, 4000, 1280), (960, 1280)),
+            ((600, 400, 640), (600, 400)),
+            ((3000, 100, 640), (640, 21)),
+            ((100_000, 1, 640), (640, 1)),
+            ((0, 0, 640), (1, 1)),
+        ];
+        for ((width, height, side), want) in cases {
+            assert_eq!(
+                fitted(width, height, side),
+                want,
+                "{width}×{height} in {side}"
+            );
+        }
+    }
 
     #[test]
     fn focus_points() {

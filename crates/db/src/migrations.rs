@@ -847,6 +847,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE posts ADD COLUMN quote_id INTEGER REFERENCES posts (id) ON DELETE SET NULL;
     CREATE INDEX posts_quote ON posts (quote_id) WHERE quote_id IS NOT NULL;
     "#,
+    // 29: a picture from elsewhere is found by its address when the camp first fetches it, to
+    // note its real size and a blurhash on the posts that carry it.
+    r#"
+    CREATE INDEX post_media_url ON post_media (url);
+    "#,
 ];
 
 /// The schema version this build writes.

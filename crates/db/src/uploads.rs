@@ -136,6 +136,24 @@ pub fn set_blurhash(conn: &Connection, upload: UploadId, blurhash: &str) -> rusq
     Ok(())
 }
 
+/// What the camp learned of a picture from elsewhere by fetching it: its real size, and a
+/// blurhash, kept only where its server sent none. Written on every post that carries it.
+pub fn note_picture_from_elsewhere(
+    conn: &Connection,
+    url: &str,
+    width: u32,
+    height: u32,
+    blurhash: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE post_media SET width = ?2, height = ?3,
+                blurhash = CASE WHEN blurhash = '' THEN ?4 ELSE blurhash END
+         WHERE url = ?1",
+    )?
+    .execute(params![url, width, height, blurhash.unwrap_or("")])?;
+    Ok(())
+}
+
 /// Which profile picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProfileRole {

@@ -33,6 +33,23 @@ pub struct Picture {
     pub bytes: Vec<u8>,
 }
 
+/// Which of the camp's copies of a picture is wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// No larger than [`porchlight_core::media::LARGE_SIDE`]: the picture's own page, wide screens.
+    Large,
+    /// No larger than [`porchlight_core::media::SMALL_SIDE`]: timelines on a phone, apps'
+    /// previews. The large copy when the picture is no larger than this already.
+    Small,
+}
+
+/// What the camp keeps of a picture it fetched.
+pub struct Fitted {
+    pub large: Picture,
+    /// `None` when the large copy is small enough, or the picture cannot be shrunk on the box.
+    pub small: Option<Picture>,
+}
+
 fn name_for(url: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, url.as_bytes());
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -46,15 +63,16 @@ impl MediaCache {
         }
     }
 
-    /// The picture at `url`: from the cache, or fetched and passed through `fit` (which makes
-    /// it the size the camp shows) before it is kept. Refuses pictures from servers whose
-    /// media the host rejected.
+    /// The picture at `url` in the size wanted: from the cache, or fetched and passed through
+    /// `fit` (which makes the copies the camp shows) before they are kept. Refuses pictures
+    /// from servers whose media the host rejected.
     pub fn get(
         &self,
         fed: &Federation,
         db: &Db,
         url: &str,
-        fit: &dyn Fn(Picture) -> Picture,
+        size: Size,
+        fit: &dyn Fn(Picture) -> Fitted,
     ) -> Result<Picture, FedError> {
         let host = porchlight_ap::inbound::host(url)
             .ok_or_else(|| FedError::Invalid("not a URL".into()))?;
@@ -65,27 +83,48 @@ impl MediaCache {
                 "media from {host} is not shown here"
             )));
         }
-        let name = name_for(url);
-        let path = self.dir.join(&name);
-        let type_path = self.dir.join(format!("{name}.type"));
-        if let (Ok(bytes), Ok(content_type)) =
-            (std::fs::read(&path), std::fs::read_to_string(&type_path))
+        let large = name_for(url);
+        let small = format!("{large}-small");
+        // A small copy is kept only where it is smaller than the large one: without it, the
+        // large one is the small one too. (Should the cache have let a small copy go, the large
+        // one stands in until the picture is fetched again.)
+        if size == Size::Small
+            && let Some(picture) = self.kept(&small)
         {
-            return Ok(Picture {
-                content_type,
-                bytes,
-            });
+            return Ok(picture);
+        }
+        if let Some(picture) = self.kept(&large) {
+            return Ok(picture);
         }
         let (content_type, bytes) = fed.client.get_image(url, MAX_MEDIA_BYTES)?;
-        let picture = fit(Picture {
+        let fitted = fit(Picture {
             content_type,
             bytes,
         });
-        if let Err(e) = self.store(&name, &picture.content_type, &picture.bytes) {
+        // The small copy first: a large copy kept without a small one then means there is none.
+        let kept = fitted
+            .small
+            .as_ref()
+            .map_or(Ok(()), |p| self.store(&small, &p.content_type, &p.bytes))
+            .and_then(|()| self.store(&large, &fitted.large.content_type, &fitted.large.bytes));
+        if let Err(e) = kept {
             // Serving it matters more than keeping it.
             log::warn!("could not cache a picture in {}: {e}", self.dir.display());
         }
-        Ok(picture)
+        Ok(match (size, fitted.small) {
+            (Size::Small, Some(small)) => small,
+            _ => fitted.large,
+        })
+    }
+
+    /// A copy kept under `name`, if the cache has it whole.
+    fn kept(&self, name: &str) -> Option<Picture> {
+        let bytes = std::fs::read(self.dir.join(name)).ok()?;
+        let content_type = std::fs::read_to_string(self.dir.join(format!("{name}.type"))).ok()?;
+        Some(Picture {
+            content_type,
+            bytes,
+        })
     }
 
     fn store(&self, name: &str, content_type: &str, bytes: &[u8]) -> std::io::Result<()> {

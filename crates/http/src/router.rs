@@ -5,6 +5,7 @@
 
 use hyper::Method;
 use porchlight_app::AppError;
+use porchlight_federation::media::Size;
 use porchlight_web as web;
 
 use crate::{Request, Response, State};
@@ -33,7 +34,8 @@ pub fn handle(s: &State, req: &Request) -> Response {
             [".well-known", "acme-challenge", token] => {
                 return acme_challenge(&s.config.acme_challenges, token);
             }
-            ["media", tag, url] => return media(s, tag, url),
+            ["media", tag, url] => return media(s, tag, url, Size::Large),
+            ["media", tag, url, "small"] => return media(s, tag, url, Size::Small),
             ["files", name] => return file(s, name, porchlight_app::App::file),
             ["emoji", name] => return file(s, name, porchlight_app::App::emoji_file),
             _ => {}
@@ -149,8 +151,8 @@ fn file(s: &State, name: &str, read: ReadPicture) -> Response {
 }
 
 /// A picture from another server, through this camp's cache.
-fn media(s: &State, tag: &str, url: &str) -> Response {
-    match s.app.media(tag, url) {
+fn media(s: &State, tag: &str, url: &str, size: Size) -> Response {
+    match s.app.media(tag, url, size) {
         Ok(picture) => Response {
             status: 200,
             content_type: match picture.content_type.as_str() {

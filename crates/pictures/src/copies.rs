@@ -27,9 +27,9 @@ use img_parts::jpeg::Jpeg;
 use crate::{Kind, Picture, PictureError};
 
 /// The width and height the small copy fits in: timelines on a phone.
-pub const SMALL: u32 = 640;
+pub const SMALL: u32 = porchlight_core::media::SMALL_SIDE;
 /// The width and height the large copy fits in: a wide screen, or a phone's sharp one.
-pub const LARGE: u32 = 1280;
+pub const LARGE: u32 = porchlight_core::media::LARGE_SIDE;
 /// The side of an avatar.
 pub const AVATAR: u32 = 400;
 /// The size of a header picture (3 to 1, as Mastodon's).
@@ -125,11 +125,7 @@ fn cover(picture: &Picture, width: u32, height: u32) -> Result<Copy, PictureErro
 
 /// The size `picture` shrinks to when it is fitted into a `side` × `side` box.
 fn fitted(picture: &Picture, side: u32) -> (u32, u32) {
-    let scale = (f64::from(side) / f64::from(picture.width.max(picture.height))).min(1.0);
-    (
-        ((f64::from(picture.width) * scale).round() as u32).max(1),
-        ((f64::from(picture.height) * scale).round() as u32).max(1),
-    )
+    porchlight_core::media::fitted(picture.width, picture.height, side)
 }
 
 /// The picture's pixels, the right way up, at least `wanted` in size where the decoder can

@@ -41,6 +41,8 @@ struct Shared {
     recorded: Vec<Recorded>,
     /// path → (content type, body)
     documents: HashMap<String, (String, String)>,
+    /// path → (content type, bytes): files that are not text, such as real photos.
+    files: HashMap<String, (String, Vec<u8>)>,
     keys: HashMap<String, Arc<PrivateKey>>,
     /// Actors whose key id is not `{id}#main-key`.
     key_ids: HashMap<String, String>,
@@ -221,6 +223,15 @@ impl Peer {
     /// Serves a document at a path (with the ActivityPub content type unless given).
     pub fn publish(&self, path: &str, doc: &Value) {
         self.publish_as(path, "application/activity+json", &doc.to_string());
+    }
+
+    /// Serves a file that is not text (a real photo) at a path.
+    pub fn publish_bytes(&self, path: &str, content_type: &str, bytes: &[u8]) {
+        self.shared
+            .lock()
+            .unwrap()
+            .files
+            .insert(path.to_string(), (content_type.to_string(), bytes.to_vec()));
     }
 
     pub fn publish_as(&self, path: &str, content_type: &str, body: &str) {
@@ -451,17 +462,18 @@ async fn answer(
             .expect("response"));
     }
     let (status, content_type, body) = if method == "POST" {
-        (shared.inbox_status, "text/plain".to_string(), String::new())
+        (shared.inbox_status, "text/plain".to_string(), Bytes::new())
     } else {
-        match shared.documents.get(&path) {
-            Some((ct, body)) => (200, ct.clone(), body.clone()),
-            None => (404, "text/plain".into(), "not found".into()),
+        match (shared.documents.get(&path), shared.files.get(&path)) {
+            (Some((ct, body)), _) => (200, ct.clone(), Bytes::from(body.clone())),
+            (None, Some((ct, bytes))) => (200, ct.clone(), Bytes::from(bytes.clone())),
+            (None, None) => (404, "text/plain".into(), Bytes::from_static(b"not found")),
         }
     };
     Ok(hyper::Response::builder()
         .status(status)
         .header("content-type", content_type)
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(body))
         .expect("response"))
 }
 

@@ -13,8 +13,9 @@ use crate::api::{Client, token_for};
 
 const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
-#[test]
-fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and_in_apps() {
+/// A camp with its host Ana, and a stand-in server with Pia on it: the camp, the server, Pia's
+/// id, Ana's id, and the server's address.
+fn camp_and_stand_in() -> (TestCamp, Peer, String, String, String) {
     let camp = TestCamp::federating();
     let peer = Peer::start();
     camp.allow_peers(&[peer.address()]);
@@ -22,6 +23,12 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
     let pia = peer.add_actor("pia");
     let ana = format!("{}/users/ana", camp.base);
     let base = format!("http://{}", peer.host());
+    (camp, peer, pia, ana, base)
+}
+
+#[test]
+fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and_in_apps() {
+    let (camp, peer, pia, ana, base) = camp_and_stand_in();
     let mut sent = 0;
     let mut send = |object: Value| {
         sent += 1;
@@ -199,4 +206,118 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
         .assert_status(200)
         .assert_contains("Regardez ça")
         .assert_contains("Building a boat");
+}
+
+/// A 3000 × 2000 photo from a server that sends no size and no blurhash gets what a camp photo
+/// gets once the camp first fetches it: a 640-pixel copy for timelines and previews, a
+/// 1280-pixel one for wide screens, its real size on the page and in apps, and a blurhash made
+/// on the box. A blurhash its server sent is kept.
+#[test]
+fn a_photo_from_elsewhere_gets_display_copies_its_size_and_a_blurhash() {
+    let (camp, peer, pia, ana, base) = camp_and_stand_in();
+    let photo = porchlight_pictures::samples::photo(3000, 2000, 1);
+    peer.publish_bytes("/media/boat.jpg", "image/jpeg", &photo);
+    peer.publish_bytes("/media/hashed.jpg", "image/jpeg", &photo);
+    for (n, file, blurhash) in [
+        (1, "boat.jpg", None),
+        (2, "hashed.jpg", Some("LEHV6nWB2yk8pyo0adR*.7kCMdnj")),
+    ] {
+        let mut attachment = json!({ "type": "Document", "mediaType": "image/jpeg",
+                                     "url": format!("{base}/media/{file}"), "name": "the boat" });
+        if let Some(hash) = blurhash {
+            attachment["blurhash"] = hash.into();
+        }
+        let (status, body) = peer.post_signed(
+            &format!("{ana}/inbox"),
+            "pia",
+            &json!({
+                "id": format!("{pia}/activities/{n}"), "type": "Create", "actor": pia,
+                "to": [PUBLIC, ana],
+                "object": { "id": format!("{base}/notes/{n}"), "type": "Note", "attributedTo": pia,
+                            "to": [PUBLIC, ana], "content": "<p>launched</p>",
+                            "attachment": [attachment] },
+            }),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    camp.wait_for("the two posts", |c| c.count("post_media") == 2);
+    let id_of = |n: i64| {
+        camp.query_i64(&format!(
+            "SELECT id FROM posts WHERE uri = '{base}/notes/{n}'"
+        ))
+    };
+    let mut reader = camp.logged_in("ana");
+    let page = reader.get(&format!("/posts/{}", id_of(1)));
+    let at = page
+        .body
+        .find("<img src=\"/media/")
+        .expect("the photo, through the camp")
+        + 10;
+    let small = page.body[at..at + page.body[at..].find('"').unwrap()].to_string();
+    let large = small
+        .strip_suffix("/small")
+        .expect("the small copy first")
+        .to_string();
+    // Before the first fetch the camp knows no size: none is claimed.
+    assert!(
+        !page.body[at..]
+            .split('>')
+            .next()
+            .unwrap()
+            .contains("width=")
+    );
+
+    let fetched = reader.get(&small);
+    fetched.assert_status(200);
+    assert_eq!(fetched.header("content-type"), Some("image/jpeg"));
+    let decoded = |bytes: &[u8]| {
+        let p = porchlight_pictures::clean(bytes).expect("a picture");
+        (p.width, p.height)
+    };
+    assert_eq!(decoded(&fetched.bytes), (640, 427));
+    assert_eq!(decoded(&reader.get(&large).bytes), (1280, 853));
+    assert_eq!(
+        peer.recorded()
+            .iter()
+            .filter(|r| r.path == "/media/boat.jpg")
+            .count(),
+        1,
+        "fetched once for both copies"
+    );
+    // Now the page reserves its place, and offers the large copy to wide screens.
+    let page = reader.get(&format!("/posts/{}", id_of(1)));
+    page.assert_contains(&format!(
+        "<img src=\"{small}\" srcset=\"{small} 640w, {large} 1280w\" sizes=\"(max-width: 40rem) 100vw, 38rem\" width=\"640\" height=\"427\""
+    ));
+
+    let client = Client::new(&camp);
+    let token = token_for(&camp, &client, "ana", "read");
+    let media = |n: i64| {
+        let reply = client.get(&format!("/api/v1/statuses/{}", id_of(n)), Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        reply.json["media_attachments"][0].clone()
+    };
+    let boat = media(1);
+    assert_eq!(boat["url"], format!("{}{large}", camp.base));
+    assert_eq!(boat["preview_url"], format!("{}{small}", camp.base));
+    assert_eq!(boat["remote_url"], format!("{base}/media/boat.jpg"));
+    assert_eq!(boat["meta"]["original"]["width"], 1280);
+    assert_eq!(boat["meta"]["original"]["height"], 853);
+    assert_eq!(boat["meta"]["small"]["size"], "640x427");
+    let hash = boat["blurhash"].as_str().expect("a blurhash made here");
+    assert_eq!(hash.len(), 28, "{hash}");
+    // The other post: its server's blurhash stays; its size is learned when it is fetched.
+    let hashed = media(2);
+    assert_eq!(hashed["blurhash"], "LEHV6nWB2yk8pyo0adR*.7kCMdnj");
+    assert_eq!(hashed["meta"], json!({}));
+    let path = hashed["preview_url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&camp.base)
+        .unwrap()
+        .to_string();
+    reader.get(&path).assert_status(200);
+    let hashed = media(2);
+    assert_eq!(hashed["blurhash"], "LEHV6nWB2yk8pyo0adR*.7kCMdnj");
+    assert_eq!(hashed["meta"]["small"]["size"], "640x427");
 }
