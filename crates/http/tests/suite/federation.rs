@@ -628,10 +628,14 @@ fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("the picture through the cache");
-    let fitted = ana.get(&format!("/media/{proxied}"));
-    assert_eq!(fitted.header("content-type"), Some("image/jpeg"));
-    let read = porchlight_pictures::clean(&fitted.bytes).unwrap();
-    assert_eq!((read.width, read.height), (1280, 853));
+    // Timelines get the small copy; the large one is beside it.
+    let large = proxied.strip_suffix("/small").expect("the small copy");
+    for (path, size) in [(proxied, (640, 427)), (large, (1280, 853))] {
+        let fitted = ana.get(&format!("/media/{path}"));
+        assert_eq!(fitted.header("content-type"), Some("image/jpeg"));
+        let read = porchlight_pictures::clean(&fitted.bytes).unwrap();
+        assert_eq!((read.width, read.height), size);
+    }
     // Apps on Ana's camp get the blurhash and size Bo's camp sent with the picture.
     let sent = b.query_string("SELECT blurhash FROM picture_blurhashes");
     assert_eq!(a.query_string("SELECT blurhash FROM post_media"), sent);
@@ -641,8 +645,10 @@ fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
     let status = client.get(&format!("/api/v1/statuses/{remote}"), Some(&token));
     let media = &status.json["media_attachments"][0];
     assert_eq!(media["blurhash"], sent.as_str());
-    assert_eq!(media["meta"]["original"]["width"], 3000);
-    page.assert_contains("width=\"3000\" height=\"2000\"");
+    // The sizes of the camp's copies, from the 3000 × 2000 Bo's camp said.
+    assert_eq!(media["meta"]["original"]["size"], "1280x853");
+    assert_eq!(media["meta"]["small"]["size"], "640x427");
+    page.assert_contains("width=\"640\" height=\"427\"");
     // Bo's face is on his post, through the cache, cut square as his camp cut it.
     let before = &page.body[..page.body.find("the whole valley").unwrap()];
     let avatar = before
