@@ -723,12 +723,19 @@ async function run(browser) {
     return 'introduced and welcomed, the bugle heard, the announcement dismissed';
   });
 
+  // Every main page, as the host sees them (by the name its screenshot gets).
+  const mainPages = () => ({
+    home: '/', local: '/local', notifications: '/notifications', members: '/members', search: '/search',
+    settings: '/settings', admin: '/admin', reports: '/admin/reports', log: '/admin/log',
+    'code-of-conduct': '/code-of-conduct', bugle: '/bugle', profile: '/@ken', thread: new URL(threadUrl).pathname,
+    about: '/about', picture: new URL(pictureUrl).pathname, events: '/events', event: new URL(eventUrl).pathname,
+  });
+
   // p. The same pages on a desktop screen: screenshots kept beside the phone's.
   await step('desktop-pages', async () => {
     const wide = await newPerson(browser, DESKTOP, { storageState: await hana.context.storageState() });
     const page = (shotPage = wide.page);
-    const pages = { events: '/events', picture: new URL(pictureUrl).pathname, about: '/about',
-      event: new URL(eventUrl).pathname, settings: '/settings', notifications: '/notifications' };
+    const pages = mainPages();
     for (const [name, path] of Object.entries(pages)) {
       await open(page, at(path), `${path} on a desktop`);
       if (await page.locator('nav.tabs').isVisible()) fail(`the phone's tab bar shows on a desktop at ${path}`);
@@ -743,9 +750,7 @@ async function run(browser) {
     // The camp's CSP (rightly) refuses injected scripts; this context lets axe in, as the host.
     const audit = await newPerson(browser, PHONE, { bypassCSP: true, storageState: await hana.context.storageState() });
     const page = (shotPage = audit.page);
-    const pages = ['/', '/local', '/notifications', '/members', '/search', '/settings', '/admin',
-      '/admin/reports', '/admin/log', '/code-of-conduct', '/bugle', '/@ken', new URL(threadUrl).pathname,
-      '/about', new URL(pictureUrl).pathname, '/events', new URL(eventUrl).pathname];
+    const pages = Object.values(mainPages());
     const found = [];
     for (const path of pages) {
       await open(page, at(path), path);
