@@ -500,22 +500,23 @@ fn attach_extras(
     }
     let ids = json_ids(posts.iter().map(|p| p.id));
     let mut stmt = conn.prepare_cached(
-        "SELECT j.value,
-                EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = j.value),
-                EXISTS (SELECT 1 FROM posts x WHERE x.author_id = ?1 AND x.boost_of = j.value),
-                EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = j.value),
-                EXISTS (SELECT 1 FROM uploads x WHERE x.post_id = j.value)
-                  OR EXISTS (SELECT 1 FROM post_media x WHERE x.post_id = j.value),
-                EXISTS (SELECT 1 FROM polls x WHERE x.post_id = j.value),
+        "SELECT p.id,
+                EXISTS (SELECT 1 FROM favourites x WHERE x.account_id = ?1 AND x.post_id = p.id),
+                EXISTS (SELECT 1 FROM posts x WHERE x.author_id = ?1 AND x.boost_of = p.id),
+                EXISTS (SELECT 1 FROM bookmarks x WHERE x.account_id = ?1 AND x.post_id = p.id),
+                EXISTS (SELECT 1 FROM uploads x WHERE x.post_id = p.id)
+                  OR EXISTS (SELECT 1 FROM post_media x WHERE x.post_id = p.id),
+                EXISTS (SELECT 1 FROM polls x WHERE x.post_id = p.id),
                 c.url, c.title, c.description, c.image_url, c.site,
-                (SELECT r.author_id FROM posts r WHERE r.id = p.in_reply_to),
-                EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = j.value),
-                EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = j.value),
-                EXISTS (SELECT 1 FROM events x WHERE x.post_id = j.value),
-                (SELECT a.username || IFNULL('@' || a.domain, '') FROM posts r
-                   JOIN accounts a ON a.id = r.author_id WHERE r.id = p.in_reply_to)
+                r.author_id,
+                EXISTS (SELECT 1 FROM pins x WHERE x.account_id = ?1 AND x.post_id = p.id),
+                EXISTS (SELECT 1 FROM post_emojis x WHERE x.post_id = p.id),
+                EXISTS (SELECT 1 FROM events x WHERE x.post_id = p.id),
+                ra.username || IFNULL('@' || ra.domain, '')
            FROM json_each(?2) j JOIN posts p ON p.id = j.value
-           LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'",
+           LEFT JOIN link_cards c ON c.url = p.card_url AND c.state = 'ready'
+           LEFT JOIN posts r ON r.id = p.in_reply_to
+           LEFT JOIN accounts ra ON ra.id = r.author_id",
     )?;
     let mut rows = stmt.query(rusqlite::params![reader.sql_id(), ids])?;
     let (mut with_media, mut with_poll, mut with_emoji) = (Vec::new(), false, Vec::new());
