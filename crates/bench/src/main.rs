@@ -180,6 +180,29 @@ fn main() {
         "| peak RSS along the way, MB | {} |",
         memory.join("; ")
     ));
+    // Last, as campers post: phone photos on the newest posts of the home timeline, each with
+    // its display copies, then the page's weight and speed again.
+    let pictures = post_pictures(&dir, &settings);
+    let home_raw = fetch(&server.addr, "/", &cookie, false);
+    let home_gz = fetch(&server.addr, "/", &cookie, true);
+    let text = String::from_utf8_lossy(&home_raw);
+    let shown = text.matches("<img src=\"/files/").count();
+    assert!(shown >= pictures, "the home page shows the {pictures} pictures ({shown})");
+    results.push(format!(
+        "| home page weight with {shown} pictures in {} posts: raw / gzip | {:.1} KB / {:.1} KB (target < 14 KB gzip) |",
+        text.matches("data-id=\"").count(),
+        home_raw.len() as f64 / 1024.0,
+        home_gz.len() as f64 / 1024.0
+    ));
+    let cpu_before = server.cpu_seconds();
+    let r = load(&server.addr, "/", &cookie, 4, &settings, false);
+    results.push(format!(
+        "| home timeline with pictures, 4 clients | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms; server CPU {:.0} µs/request |",
+        r.rate,
+        r.p50,
+        r.p99,
+        (server.cpu_seconds() - cpu_before) * 1e6 / r.count.max(1) as f64
+    ));
     server.stop();
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -293,6 +316,44 @@ fn seed(dir: &Path, settings: &Settings) {
         Ok(())
     })
     .expect("seed posts");
+}
+
+/// Eight members the first one follows post a phone photo (1600 × 1200, with a description)
+/// through the real use case, which makes its copies; returns how many.
+fn post_pictures(dir: &Path, settings: &Settings) -> usize {
+    use porchlight_app::posting::Compose;
+    use porchlight_app::uploads::PictureDetails;
+    let app = App::open(dir, Limits::default()).expect("open camp");
+    let photo = porchlight_pictures::samples::photo(1600, 1200, 1);
+    let mut posted = 0;
+    // member0 follows members 7, 14, 21… (see `seed`).
+    for k in 1..=8 {
+        let (author, _) = app
+            .log_in(&format!("member{}", (k * 7) % settings.members), PASSWORD)
+            .expect("a member");
+        app.post_with_picture(
+            author,
+            &Compose {
+                text: &format!("Picture {k}: the lake at dusk from the #canoe"),
+                content_warning: "",
+                audience: Audience::Public,
+                in_reply_to: None,
+                media: &[],
+                poll: None,
+                event: None,
+            },
+            Some((
+                &photo,
+                &PictureDetails {
+                    description: Some("The lake at dusk, pines on the far shore."),
+                    focus: None,
+                },
+            )),
+        )
+        .expect("a post with a picture");
+        posted += 1;
+    }
+    posted
 }
 
 struct Server {
