@@ -187,7 +187,10 @@ fn main() {
     let home_gz = fetch(&server.addr, "/", &cookie, true);
     let text = String::from_utf8_lossy(&home_raw);
     let shown = text.matches("<img src=\"/files/").count();
-    assert!(shown >= pictures, "the home page shows the {pictures} pictures ({shown})");
+    assert!(
+        shown >= pictures,
+        "the home page shows the {pictures} pictures ({shown})"
+    );
     results.push(format!(
         "| home page weight with {shown} pictures in {} posts: raw / gzip | {:.1} KB / {:.1} KB (target < 14 KB gzip) |",
         text.matches("data-id=\"").count(),
