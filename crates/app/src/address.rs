@@ -18,11 +18,14 @@ impl App {
     /// The public name the host gave on a page, if any.
     /// How far the camp is set up: members, hosts, whether an invite was made, whether it has
     /// a public name (or talks to other servers under a fixed one).
-    pub fn setup_progress(&self) -> AppResult<(u32, u32, bool, bool)> {
-        let (members, hosts, invited, named) = self
+    pub fn setup_progress(&self) -> AppResult<porchlight_db::accounts::SetupProgress> {
+        let progress = self
             .db
             .read(|c| porchlight_db::accounts::setup_progress(c, PUBLIC_NAME))?;
-        Ok((members, hosts, invited, named || self.federation.is_some()))
+        Ok(porchlight_db::accounts::SetupProgress {
+            named: progress.named || self.federation.is_some(),
+            ..progress
+        })
     }
 
     pub fn public_domain(&self) -> AppResult<Option<String>> {

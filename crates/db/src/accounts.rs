@@ -379,18 +379,41 @@ pub fn record_bugle(
     Ok(())
 }
 
-/// How far a new camp is set up, in one statement (a host's home page asks on every visit until
-/// it is): members, hosts, whether any invite was ever made, and whether the setting `name_key`
-/// (the public name) is there.
-pub fn setup_progress(
-    conn: &Connection,
-    name_key: &str,
-) -> rusqlite::Result<(u32, u32, bool, bool)> {
+/// How far a new camp is set up (a host's home page asks on every visit until it is): a second
+/// member, a second host, an invite ever made, the setting `name_key` (the public name), a look.
+pub fn setup_progress(conn: &Connection, name_key: &str) -> rusqlite::Result<SetupProgress> {
+    // One statement, read on the host's every home page until all is done: counts stop at two,
+    // and the look is only asked whether it was set.
     conn.prepare_cached(
-        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM users WHERE role = 'host'),
-                EXISTS (SELECT 1 FROM invites), EXISTS (SELECT 1 FROM settings WHERE key = ?1)",
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 2)) = 2,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE role = 'host' LIMIT 2)) = 2,
+                EXISTS (SELECT 1 FROM invites),
+                EXISTS (SELECT 1 FROM settings WHERE key = ?1),
+                EXISTS (SELECT 1 FROM settings WHERE key IN ('accent', 'description') AND value != '')
+                  OR EXISTS (SELECT 1 FROM profile_pictures WHERE IFNULL(account_id, 0) = 0 AND role = 'header')",
     )?
     .query_row([name_key], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        Ok(SetupProgress {
+            second_member: r.get(0)?,
+            co_host: r.get(1)?,
+            invited: r.get(2)?,
+            named: r.get(3)?,
+            looked: r.get(4)?,
+        })
     })
+}
+
+/// What a new camp has done of its host's next steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetupProgress {
+    /// Someone besides the first member.
+    pub second_member: bool,
+    /// Two hosts or more.
+    pub co_host: bool,
+    /// An invite was made.
+    pub invited: bool,
+    /// The host gave the camp a public name on a page.
+    pub named: bool,
+    /// An accent colour, a description or a header picture.
+    pub looked: bool,
 }

@@ -852,6 +852,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX post_media_url ON post_media (url);
     "#,
+    // 30: a new host's home page asks on every visit whether the camp has a second host; a
+    // member's row holds their private key, so a scan for the role read every page of them.
+    r#"
+    CREATE INDEX users_by_role ON users (role);
+    "#,
 ];
 
 /// The schema version this build writes.

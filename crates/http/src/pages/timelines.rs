@@ -96,9 +96,13 @@ fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
     if v.me.as_ref().is_none_or(|m| m.role != Role::Host) || s.app.camp_ready() {
         return Ok(Vec::new());
     }
-    let (members, hosts, invited, named) = s.app.setup_progress()?;
+    let progress = s.app.setup_progress()?;
     let steps = vec![
-        ("Invite someone", "/admin#invites", members > 1 || invited),
+        (
+            "Invite someone",
+            "/admin#invites",
+            progress.second_member || progress.invited,
+        ),
         (
             "Write the code of conduct",
             "/admin#site",
@@ -107,20 +111,17 @@ fn next_steps(x: &Ctx) -> AppResult<Vec<(&'static str, &'static str, bool)>> {
         (
             "Make someone you trust a co-host, so the camp survives you",
             "/admin#members",
-            hosts >= 2,
+            progress.co_host,
         ),
         (
             "Give the camp a public name, to talk to the rest of the fediverse",
             "/admin#address",
-            named,
+            progress.named,
         ),
         (
             "Give the camp its look: a colour, a header, a few words for visitors",
             "/admin#look",
-            {
-                let look = s.app.camp_look()?;
-                !look.accent.is_empty() || !look.description.is_empty() || look.header.is_some()
-            },
+            progress.looked,
         ),
     ];
     Ok(if steps.iter().all(|(_, _, done)| *done) {
