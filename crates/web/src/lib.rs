@@ -32,7 +32,7 @@ pub use settings::*;
 pub use timelines::*;
 pub use updates::*;
 
-use maud::{DOCTYPE, html};
+use maud::{DOCTYPE, PreEscaped, html};
 use porchlight_core::views::Member;
 
 /// The stylesheet and script, served by the HTTP layer under /static/ with long cache lifetimes.
@@ -81,6 +81,20 @@ pub struct Chrome<'a> {
     pub accent: &'a str,
     /// Whether the camp is in a neighborhood: its timeline and audience are offered only then.
     pub in_neighborhood: bool,
+    /// The token and way-back fields, made once per page (see [`Chrome::form_fields`]); empty
+    /// at first.
+    pub form_fields: std::cell::OnceCell<String>,
+}
+
+impl Chrome<'_> {
+    /// The hidden fields every button form carries (the token and the way back), escaped once
+    /// for the page: a timeline has a form on every card.
+    pub fn form_fields(&self) -> PreEscaped<&str> {
+        PreEscaped(
+            self.form_fields
+                .get_or_init(|| html! { (csrf_field(self)) (back_field(self)) }.into_string()),
+        )
+    }
 }
 
 pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
@@ -150,7 +164,7 @@ pub fn layout(chrome: &Chrome, title: &str, body: Markup) -> Markup {
                         div.announcement role="status" aria-label="Announcement from the hosts" {
                             div.content { (maud::PreEscaped(html)) }
                             form.inline method="post" action={ "/announcements/" (id) "/dismiss" } {
-                                (csrf_field(chrome)) (back_field(chrome))
+                                (chrome.form_fields())
                                 button.link type="submit" { "Dismiss" }
                             }
                         }

@@ -7,7 +7,7 @@ use porchlight_core::audience::Role;
 use porchlight_core::views::{Member, Page};
 
 use crate::timelines::post_list;
-use crate::{Chrome, back_field, csrf_field, date, layout};
+use crate::{Chrome, date, layout};
 
 pub struct ProfileView<'a> {
     pub member: &'a Member,
@@ -46,24 +46,24 @@ fn boundary_buttons(chrome: &Chrome, handle: &str, b: Boundaries) -> Markup {
             summary.hint { @if b.blocking { "Blocked" } @else if b.muting { "Muted" } @else { "Mute, block or report" } }
             @if b.muting {
                 form method="post" action={ "/@" (handle) "/unmute" } {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                     button.link type="submit" { "Unmute" }
                 }
             } @else {
                 form method="post" action={ "/@" (handle) "/mute" } {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                     p.hint { "Muting hides their posts and notifications from you. They are not told." }
                     button.link type="submit" { "Mute" }
                 }
             }
             @if b.blocking {
                 form method="post" action={ "/@" (handle) "/unblock" } {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                     button.link type="submit" { "Unblock" }
                 }
             } @else {
                 form method="post" action={ "/@" (handle) "/block" } {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                     p.hint { "Blocking also ends follows both ways and hides your posts from each other. They are not told." }
                     button.link type="submit" { "Block" }
                 }
@@ -93,12 +93,12 @@ pub fn profile(chrome: &Chrome, view: &ProfileView, page: &Page, now: i64) -> Ma
                 @if let Some(follows) = view.viewer_follows {
                     @if follows {
                         form method="post" action={ "/@" (m.username) "/unfollow" } {
-                            (csrf_field(chrome)) (back_field(chrome))
+                            (chrome.form_fields())
                             button.unfollow type="submit" { "Unfollow" }
                         }
                     } @else if !view.boundaries.is_some_and(|b| b.blocking) {
                         form method="post" action={ "/@" (m.username) "/follow" } {
-                            (csrf_field(chrome)) (back_field(chrome))
+                            (chrome.form_fields())
                             button.follow type="submit" { "Follow" }
                         }
                     }
@@ -187,20 +187,20 @@ pub fn remote_profile(chrome: &Chrome, view: &RemoteProfileView, page: &Page, no
                 @match view.button.filter(|_| !view.boundaries.is_some_and(|b| b.blocking)) {
                     Some(FollowButton::Follow) => {
                         form method="post" action={ "/@" (view.handle) "/follow" } {
-                            (csrf_field(chrome)) (back_field(chrome))
+                            (chrome.form_fields())
                             button.follow type="submit" { "Follow" }
                         }
                     }
                     Some(FollowButton::Requested) => {
                         form method="post" action={ "/@" (view.handle) "/unfollow" } {
-                            (csrf_field(chrome)) (back_field(chrome))
+                            (chrome.form_fields())
                             p.meta { "You asked to follow; their server has not answered yet." }
                             button.unfollow type="submit" { "Cancel the request" }
                         }
                     }
                     Some(FollowButton::Unfollow) => {
                         form method="post" action={ "/@" (view.handle) "/unfollow" } {
-                            (csrf_field(chrome)) (back_field(chrome))
+                            (chrome.form_fields())
                             button.unfollow type="submit" { "Unfollow" }
                         }
                     }

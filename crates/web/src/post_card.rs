@@ -4,7 +4,7 @@ use maud::{Markup, PreEscaped, html};
 use porchlight_core::audience::{self, Action, Audience};
 use porchlight_core::views::{Poll, PostView};
 
-use crate::{Chrome, back_field, csrf_field, iso_time, relative_time};
+use crate::{Chrome, iso_time, relative_time};
 
 /// How a card is shown.
 #[derive(Clone, Copy, Debug, Default)]
@@ -114,7 +114,7 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             // where it goes (this keeps a timeline page small).
             form.actions method="post" action={ (link) "/favourite" } {
                 @if signed_in {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                 }
                 // Each button shows an icon (drawn by the style sheet, silent to screen
                 // readers) and its count; its name is in words.
@@ -192,7 +192,7 @@ fn poll_block(chrome: &Chrome, post: &PostView, poll: &Poll, now: i64) -> Markup
     html! {
         @if may_vote {
             form.poll method="post" action={ "/posts/" (post.id) "/vote" } {
-                (csrf_field(chrome)) (back_field(chrome))
+                (chrome.form_fields())
                 fieldset {
                     legend.vh { "Vote" }
                     @for (i, (title, _)) in poll.options.iter().enumerate() {
@@ -298,7 +298,7 @@ fn event_block(chrome: &Chrome, post: &PostView, e: &porchlight_core::views::Eve
             }
             @if chrome.me.is_some() && post.may(Action::Favourite) {
                 form.event-answer method="post" action={ (link) "/answer" } {
-                    (csrf_field(chrome)) (back_field(chrome))
+                    (chrome.form_fields())
                     @for a in Answer::ALL {
                         button type="submit" name="answer" value=(a.as_str())
                             aria-pressed=(if e.my_answer == Some(a) { "true" } else { "false" }) { (a.label()) }

@@ -5,7 +5,7 @@ use porchlight_core::audience::{self, Audience};
 use porchlight_core::views::{Authorized, Member};
 
 use crate::consent::scopes_in_words;
-use crate::{Chrome, back_field, csrf_field, date, error_box, layout};
+use crate::{Chrome, csrf_field, date, error_box, layout};
 
 pub struct SettingsView<'a> {
     pub me: &'a Member,
@@ -122,13 +122,13 @@ pub fn settings(chrome: &Chrome, view: &SettingsView) -> Markup {
                                 td {
                                     @if k.muted {
                                         form.inline method="post" action={ "/@" (k.handle) "/unmute" } {
-                                            (csrf_field(chrome)) (back_field(chrome))
+                                            (chrome.form_fields())
                                             button.link type="submit" { "Unmute" }
                                         }
                                     }
                                     @if k.blocked {
                                         form.inline method="post" action={ "/@" (k.handle) "/unblock" } {
-                                            (csrf_field(chrome)) (back_field(chrome))
+                                            (chrome.form_fields())
                                             button.link type="submit" { "Unblock" }
                                         }
                                     }

@@ -51,6 +51,7 @@ impl Visit {
             announcements: &self.announcements,
             accent: &self.site.accent,
             in_neighborhood: self.in_neighborhood,
+            form_fields: Default::default(),
             code_of_conduct_changed: self
                 .me
                 .as_ref()
