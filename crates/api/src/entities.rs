@@ -907,7 +907,7 @@ mod tests {
                 "id": "41-0",
                 "type": "image",
                 "url": "https://camp.example/media/ef/01",
-                "preview_url": "https://camp.example/media/ef/01",
+                "preview_url": "https://camp.example/media/ef/01/small",
                 "remote_url": "https://elsewhere.example/pic.jpg",
                 "description": "a tent",
                 "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
