@@ -292,7 +292,8 @@ pub struct Media {
     /// The address of this camp's copy (its media proxy), set by the web layer; empty when
     /// pictures from there are not shown.
     pub proxy: String,
-    /// For a picture from elsewhere: its blurhash and size as its server said (empty, 0).
+    /// For a picture from elsewhere: its blurhash and size as the camp measured them when it
+    /// first fetched the picture, as its server said before that (empty, 0: not said).
     pub blurhash: String,
     pub width: u32,
     pub height: u32,

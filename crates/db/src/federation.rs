@@ -749,10 +749,15 @@ pub fn set_post_media(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM post_media WHERE post_id = ?1")?
         .execute([post])?;
+    // What the camp measured of a picture it already fetched stands over what the server says;
+    // a blurhash the server sent stands over one made here.
     let mut insert = conn.prepare_cached(
         "INSERT INTO post_media (post_id, position, url, media_type, description, blurhash, width,
                                  height)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         SELECT ?1, ?2, ?3, ?4, ?5,
+                CASE WHEN ?6 != '' THEN ?6 ELSE IFNULL(r.blurhash, '') END,
+                IFNULL(r.width, ?7), IFNULL(r.height, ?8)
+           FROM (SELECT 1) LEFT JOIN remote_pictures r ON r.url = ?3",
     )?;
     for (position, m) in media.iter().enumerate() {
         insert.execute(params![

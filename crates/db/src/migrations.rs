@@ -854,8 +854,16 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 30: a new host's home page asks on every visit whether the camp has a second host; a
     // member's row holds their private key, so a scan for the role read every page of them.
+    // And what the camp measured of a picture from elsewhere, by its address, so that a post
+    // edited (its media written again) or a new post with a picture already kept gets it too.
     r#"
     CREATE INDEX users_by_role ON users (role);
+    CREATE TABLE remote_pictures (
+        url      TEXT PRIMARY KEY,
+        width    INTEGER NOT NULL,
+        height   INTEGER NOT NULL,
+        blurhash TEXT NOT NULL
+    ) WITHOUT ROWID;
     "#,
 ];
 

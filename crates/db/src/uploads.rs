@@ -137,7 +137,8 @@ pub fn set_blurhash(conn: &Connection, upload: UploadId, blurhash: &str) -> rusq
 }
 
 /// What the camp learned of a picture from elsewhere by fetching it: its real size, and a
-/// blurhash, kept only where its server sent none. Written on every post that carries it.
+/// blurhash, kept only where its server sent none. Written on every post that carries it, and
+/// kept by address for posts that carry it later (`federation::set_post_media`).
 pub fn note_picture_from_elsewhere(
     conn: &Connection,
     url: &str,
@@ -145,6 +146,11 @@ pub fn note_picture_from_elsewhere(
     height: u32,
     blurhash: Option<&str>,
 ) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO remote_pictures (url, width, height, blurhash)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![url, width, height, blurhash.unwrap_or("")])?;
     conn.prepare_cached(
         "UPDATE post_media SET width = ?2, height = ?3,
                 blurhash = CASE WHEN blurhash = '' THEN ?4 ELSE blurhash END

@@ -320,4 +320,46 @@ fn a_photo_from_elsewhere_gets_display_copies_its_size_and_a_blurhash() {
     let hashed = media(2);
     assert_eq!(hashed["blurhash"], "LEHV6nWB2yk8pyo0adR*.7kCMdnj");
     assert_eq!(hashed["meta"]["small"]["size"], "640x427");
+
+    // An edit writes the post's pictures again, and a new post may carry a picture the camp
+    // already keeps: both keep what the camp measured, without fetching it again.
+    let attachment = json!({ "type": "Document", "mediaType": "image/jpeg",
+                             "url": format!("{base}/media/boat.jpg"), "name": "the boat" });
+    for (n, kind, note, content) in [
+        (3, "Update", 1, "launched, and afloat"),
+        (4, "Create", 3, "again"),
+    ] {
+        let (status, body) = peer.post_signed(
+            &format!("{ana}/inbox"),
+            "pia",
+            &json!({
+                "id": format!("{pia}/activities/{n}"), "type": kind, "actor": pia,
+                "to": [PUBLIC, ana],
+                "object": { "id": format!("{base}/notes/{note}"), "type": "Note", "attributedTo": pia,
+                            "to": [PUBLIC, ana], "content": format!("<p>{content}</p>"),
+                            "updated": "2026-12-07T12:00:00Z", "attachment": [attachment.clone()] },
+            }),
+        );
+        assert_eq!(status, 202, "{body}");
+    }
+    camp.wait_for("the edit and the third post", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE html LIKE '%afloat%'") == 1
+            && c.query_i64(&format!(
+                "SELECT COUNT(*) FROM posts WHERE uri = '{base}/notes/3'"
+            )) == 1
+    });
+    camp.wait_for("the third post's picture", |c| c.count("post_media") == 3);
+    for n in [1, 3] {
+        let shown = media(n);
+        assert_eq!(shown["meta"]["small"]["size"], "640x427", "notes/{n}");
+        assert_eq!(shown["blurhash"], hash, "notes/{n}");
+    }
+    assert_eq!(
+        peer.recorded()
+            .iter()
+            .filter(|r| r.path == "/media/boat.jpg")
+            .count(),
+        1,
+        "still fetched once"
+    );
 }
