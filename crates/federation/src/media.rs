@@ -101,12 +101,13 @@ impl MediaCache {
             content_type,
             bytes,
         });
-        // The small copy first: a large copy kept without a small one then means there is none.
-        let kept = fitted
-            .small
-            .as_ref()
-            .map_or(Ok(()), |p| self.store(&small, &p.content_type, &p.bytes))
-            .and_then(|()| self.store(&large, &fitted.large.content_type, &fitted.large.bytes));
+        // The small copy first: a large copy kept without a small one then means there is none
+        // (and one left from an earlier fetch goes).
+        let kept = match &fitted.small {
+            Some(p) => self.store(&small, &p.content_type, &p.bytes),
+            None => self.forget(&small),
+        }
+        .and_then(|()| self.store(&large, &fitted.large.content_type, &fitted.large.bytes));
         if let Err(e) = kept {
             // Serving it matters more than keeping it.
             log::warn!("could not cache a picture in {}: {e}", self.dir.display());
@@ -127,10 +128,26 @@ impl MediaCache {
         })
     }
 
+    /// Removes a kept copy, if there is one.
+    fn forget(&self, name: &str) -> std::io::Result<()> {
+        for path in [self.dir.join(name), self.dir.join(format!("{name}.type"))] {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn store(&self, name: &str, content_type: &str, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        // Written beside and renamed, so a reader never sees half a picture.
-        let temporary = self.dir.join(format!("{name}.partial"));
+        // Written beside and renamed, so a reader never sees half a picture; the name is this
+        // writer's own, as two readers may fetch the same picture at once.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let temporary = self.dir.join(format!(
+            "{name}.{}.partial",
+            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         std::fs::write(&temporary, bytes)?;
         std::fs::write(self.dir.join(format!("{name}.type")), content_type)?;
         std::fs::rename(&temporary, self.dir.join(name))?;
