@@ -72,16 +72,6 @@ pub fn display_copies(picture: &Picture) -> Result<DisplayCopies, PictureError> 
     })
 }
 
-/// The large copy alone, for a picture from elsewhere; `None` when it already fits (it is
-/// shown as it is).
-pub fn large_copy(picture: &Picture) -> Result<Option<Copy>, PictureError> {
-    if picture.width <= LARGE && picture.height <= LARGE {
-        return Ok(None);
-    }
-    let image = decode(picture, fitted(picture, LARGE))?;
-    encode(&image.thumbnail(LARGE, LARGE)).map(Some)
-}
-
 /// A square avatar: the middle of the picture, [`AVATAR`] pixels a side (or less, if the
 /// picture is smaller).
 pub fn avatar(picture: &Picture) -> Result<Copy, PictureError> {
@@ -190,9 +180,11 @@ fn frame_size(frame: &[u8]) -> (u32, u32) {
 }
 
 /// What a progressive decoder holds while it reads the scans: every DCT coefficient of every
-/// component, two bytes each, in whole 8 × 8 blocks, whatever size the pixels are wanted at.
-/// A component sampled at half the width and height (4:2:0 colour) holds a quarter as many; a
-/// full-colour (4:4:4) 12-megapixel photo holds 72 MB.
+/// component, two bytes each, whatever size the pixels are wanted at. A component sampled at
+/// half the width and height (4:2:0 colour) holds a quarter as many; a full-colour (4:4:4)
+/// 12-megapixel photo holds 72 MB. Counted as jpeg-decoder allocates them: each component in
+/// whole MCUs (the picture rounded up to 8 × the largest sampling factor), its factor's worth
+/// of 8 × 8 blocks in each.
 fn coefficient_bytes(jpeg: &Jpeg) -> u64 {
     let Some(c) = first_frame(jpeg) else {
         return 0;
@@ -207,7 +199,7 @@ fn coefficient_bytes(jpeg: &Jpeg) -> u64 {
         .collect();
     let most = |pick: fn(&(u64, u64)) -> u64| sampling.iter().map(pick).max().unwrap_or(1);
     let (h_max, v_max) = (most(|s| s.0), most(|s| s.1));
-    let blocks = |size: u64, factor: u64, max: u64| (size * factor).div_ceil(max).div_ceil(8);
+    let blocks = |size: u64, factor: u64, max: u64| size.div_ceil(8 * max) * factor;
     sampling
         .iter()
         .map(|&(h, v)| blocks(width, h, h_max) * blocks(height, v, v_max) * 64 * 2)

@@ -155,13 +155,13 @@ fn jpegs_the_decoder_would_panic_on_are_refused_before_it_sees_them() {
 fn a_progressive_jpeg_is_decoded_only_if_its_coefficients_fit_the_bound() {
     use crate::samples::progressive_photo;
     // 1000 × 800: 4:2:0 holds 2.4 MB of coefficients (two bytes for each grey sample, and
-    // colours at a quarter of the size, in whole blocks), 4:4:4 4.8 MB; the pixels at full
-    // size 2.4 MB more.
+    // colours at a quarter of the size, in whole 16 × 16 MCUs: 63 × 50 of them), 4:4:4 4.8 MB;
+    // the pixels at full size 2.4 MB more.
     let half = progressive_photo(1000, 800, false);
     let full = progressive_photo(1000, 800, true);
     let coefficients =
         |bytes: &[u8]| coefficient_bytes(&Jpeg::from_bytes(bytes.to_vec().into()).unwrap());
-    assert_eq!(coefficients(&half), 1_600_000 + 2 * 63 * 50 * 64 * 2);
+    assert_eq!(coefficients(&half), (126 * 100 + 2 * 63 * 50) * 64 * 2);
     assert_eq!(coefficients(&full), 4_800_000);
     // Odd sizes count whole blocks.
     assert_eq!(coefficients(&progressive_photo(9, 9, true)), 3 * 4 * 64 * 2);

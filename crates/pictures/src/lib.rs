@@ -106,8 +106,7 @@ impl std::fmt::Display for PictureError {
             PictureError::TooLargeToShrink { width, height } => write!(
                 f,
                 "The picture is {width} × {height} pixels, more than this server can shrink \
-                 within its memory; please send a smaller one, or save it as an ordinary \
-                 (not progressive) JPEG."
+                 within its memory; please send a smaller one."
             ),
             PictureError::Unsupported(what) => write!(
                 f,
