@@ -8,6 +8,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -45,6 +46,9 @@ impl Bovine {
         );
         let mut child = Command::new(python)
             .arg(dir.join("peer.py"))
+            // A group of its own: the server it starts (a multiprocessing child) is stopped with
+            // it, where killing the driver alone left that child running after the suite.
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -67,8 +71,7 @@ impl Bovine {
         });
         let stdin = child.stdin.take().unwrap();
         let Ok(first) = answers.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop_group(&mut child);
             panic!(
                 "bovine-herd did not start:\n{}",
                 log.lock().unwrap().join("\n")
@@ -130,10 +133,18 @@ impl Bovine {
     }
 }
 
+/// Kills the driver and everything it started (its process group), then reaps the driver.
+fn stop_group(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 impl Drop for Bovine {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
         if std::thread::panicking() {
             let server =
                 std::fs::read_to_string(format!("{}/server.log", self.workdir)).unwrap_or_default();
