@@ -662,11 +662,9 @@ fn post_status<'a>(base: &'a str, p: &'a PostView, details: &'a Details) -> Stat
                     });
                     // The sizes of the files `url` and `preview_url` give: the camp's copies of a
                     // picture, what its server said of anything else.
-                    use porchlight_core::media::{LARGE_SIDE, SMALL_SIDE, fitted};
-                    let (original, small) = if m.proxy.is_empty() {
-                        ((m.width, m.height), (m.width, m.height))
-                    } else {
-                        (fitted(m.width, m.height, LARGE_SIDE), fitted(m.width, m.height, SMALL_SIDE))
+                    let (original, small) = match m.copy_sizes() {
+                        Some(copies) => (copies.large, copies.small),
+                        None => ((m.width, m.height), (m.width, m.height)),
                     };
                     json!({ "original": size(original), "small": size(small) })
                 },

@@ -15,7 +15,6 @@ const CERTIFICATE_STATUS: &str = "certificate_status";
 const SERVED_AT: &str = "served_at";
 
 impl App {
-    /// The public name the host gave on a page, if any.
     /// How far the camp is set up: members, hosts, whether an invite was made, whether it has
     /// a public name (or talks to other servers under a fixed one).
     pub fn setup_progress(&self) -> AppResult<porchlight_db::accounts::SetupProgress> {
@@ -28,6 +27,7 @@ impl App {
         })
     }
 
+    /// The public name the host gave on a page, if any.
     pub fn public_domain(&self) -> AppResult<Option<String>> {
         Ok(self
             .db

@@ -301,6 +301,28 @@ pub struct Media {
     pub upload: Option<Upload>,
 }
 
+/// The sizes of the camp's two copies of a picture from elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopySizes {
+    pub large: (u32, u32),
+    pub small: (u32, u32),
+}
+
+impl Media {
+    /// For a picture from elsewhere shown through the camp's copies, whose size is known: the
+    /// sizes of its large and small copies (what pages reserve and apps are told). `None` for
+    /// anything else.
+    pub fn copy_sizes(&self) -> Option<CopySizes> {
+        use crate::media::{LARGE_SIDE, SMALL_SIDE, fitted};
+        (self.upload.is_none() && !self.proxy.is_empty() && self.width > 0 && self.height > 0).then(
+            || CopySizes {
+                large: fitted(self.width, self.height, LARGE_SIDE),
+                small: fitted(self.width, self.height, SMALL_SIDE),
+            },
+        )
+    }
+}
+
 impl PostView {
     /// Whether its pictures wait to be opened (Mastodon's `sensitive`): marked so, or under a
     /// content warning.
@@ -623,5 +645,65 @@ impl ArchiveJob {
 
     pub fn finished(&self) -> bool {
         matches!(self.state.as_str(), "done" | "failed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_sizes_are_for_pictures_from_elsewhere_of_known_size() {
+        let remote = |proxy: &str, width, height| Media {
+            url: "https://elsewhere.example/p.jpg".into(),
+            proxy: proxy.into(),
+            width,
+            height,
+            ..Media::default()
+        };
+        let cases = [
+            (
+                remote("/media/t/h", 3000, 2000),
+                Some(CopySizes {
+                    large: (1280, 853),
+                    small: (640, 427),
+                }),
+            ),
+            // Already smaller than both copies: its own size twice.
+            (
+                remote("/media/t/h", 300, 200),
+                Some(CopySizes {
+                    large: (300, 200),
+                    small: (300, 200),
+                }),
+            ),
+            // Size not said yet, or not shown through the camp (a video), or uploaded here.
+            (remote("/media/t/h", 0, 0), None),
+            (remote("", 1280, 720), None),
+            (
+                Media {
+                    upload: Some(Upload {
+                        id: 1,
+                        account_id: 1,
+                        post_id: Some(1),
+                        file_name: "x.jpg".into(),
+                        media_type: "image/jpeg".into(),
+                        width: 3000,
+                        height: 2000,
+                        description: String::new(),
+                        focus: (0.0, 0.0),
+                        created_at: 0,
+                        small: None,
+                        large: None,
+                        blurhash: String::new(),
+                    }),
+                    ..remote("/files/x.jpg", 3000, 2000)
+                },
+                None,
+            ),
+        ];
+        for (media, want) in cases {
+            assert_eq!(media.copy_sizes(), want, "{media:?}");
+        }
     }
 }

@@ -254,20 +254,20 @@ pub fn picture(m: &porchlight_core::views::Media) -> Markup {
         // From elsewhere, through the camp's copies: the small one, and the large one for wide
         // or sharp screens. Its size is as the camp measured it once fetched, as its server said
         // before that (0: not said, and the page cannot reserve its place).
-        None if m.width > 0 && m.height > 0 => {
-            use porchlight_core::media::{LARGE_SIDE, SMALL_SIDE, fitted};
-            let (small_width, small_height) = fitted(m.width, m.height, SMALL_SIDE);
-            let (large_width, _) = fitted(m.width, m.height, LARGE_SIDE);
-            html! {
-                img src={ (m.proxy) "/small" }
-                    srcset={ (m.proxy) "/small " (small_width) "w, " (m.proxy) " " (large_width) "w" }
-                    sizes="(max-width: 40rem) 100vw, 38rem"
-                    width=(small_width) height=(small_height)
-                    alt=(alt) loading="lazy" decoding="async";
+        None => match m.copy_sizes() {
+            Some(sizes) => {
+                let ((large_width, _), (small_width, small_height)) = (sizes.large, sizes.small);
+                html! {
+                    img src={ (m.proxy) "/small" }
+                        srcset={ (m.proxy) "/small " (small_width) "w, " (m.proxy) " " (large_width) "w" }
+                        sizes="(max-width: 40rem) 100vw, 38rem"
+                        width=(small_width) height=(small_height)
+                        alt=(alt) loading="lazy" decoding="async";
+                }
             }
-        }
-        None => html! {
-            img src={ (m.proxy) "/small" } alt=(alt) loading="lazy" decoding="async";
+            None => html! {
+                img src={ (m.proxy) "/small" } alt=(alt) loading="lazy" decoding="async";
+            },
         },
     }
 }
