@@ -22,6 +22,9 @@ pub fn proxied(media_type: &str) -> bool {
     crate::client::IMAGE_TYPES.contains(&media_type) || media_type == "image/*"
 }
 
+/// How old a temporary file must be before the cache takes it for a write cut short.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct MediaCache {
     dir: PathBuf,
     max_total: u64,
@@ -101,14 +104,7 @@ impl MediaCache {
             content_type,
             bytes,
         });
-        // The small copy first: a large copy kept without a small one then means there is none
-        // (and one left from an earlier fetch goes).
-        let kept = match &fitted.small {
-            Some(p) => self.store(&small, &p.content_type, &p.bytes),
-            None => self.forget(&small),
-        }
-        .and_then(|()| self.store(&large, &fitted.large.content_type, &fitted.large.bytes));
-        if let Err(e) = kept {
+        if let Err(e) = self.keep(&large, &fitted) {
             // Serving it matters more than keeping it.
             log::warn!("could not cache a picture in {}: {e}", self.dir.display());
         }
@@ -116,6 +112,18 @@ impl MediaCache {
             (Size::Small, Some(small)) => small,
             _ => fitted.large,
         })
+    }
+
+    /// Keeps a fetched picture's copies under `large` (and `large-small`). The small copy goes
+    /// first: a large copy kept without a small one then means there is none, and one left
+    /// from an earlier fetch goes.
+    fn keep(&self, large: &str, fitted: &Fitted) -> std::io::Result<()> {
+        let small = format!("{large}-small");
+        match &fitted.small {
+            Some(p) => self.store(&small, &p.content_type, &p.bytes),
+            None => self.forget(&small),
+        }?;
+        self.store(large, &fitted.large.content_type, &fitted.large.bytes)
     }
 
     /// A copy kept under `name`, if the cache has it whole.
@@ -144,23 +152,39 @@ impl MediaCache {
         // Written beside and renamed, so a reader never sees half a picture; the name is this
         // writer's own, as two readers may fetch the same picture at once.
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let temporary = self.dir.join(format!(
-            "{name}.{}.partial",
-            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ));
-        std::fs::write(&temporary, bytes)?;
-        std::fs::write(self.dir.join(format!("{name}.type")), content_type)?;
-        std::fs::rename(&temporary, self.dir.join(name))?;
+        for (file, contents) in [
+            (format!("{name}.type"), content_type.as_bytes()),
+            (name.to_string(), bytes),
+        ] {
+            let temporary = self.dir.join(format!(
+                "{file}.{}.partial",
+                WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            std::fs::write(&temporary, contents)?;
+            std::fs::rename(&temporary, self.dir.join(file))?;
+        }
         self.prune()
     }
 
-    /// Removes the oldest pictures until the cache fits its size.
+    /// Removes the oldest pictures until the cache fits its size, and what a write cut short
+    /// (the box lost power, say) left behind.
     fn prune(&self) -> std::io::Result<()> {
         let mut files = Vec::new();
         let mut total = 0u64;
         for entry in std::fs::read_dir(&self.dir)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".partial") {
+                // A write in progress is seconds old; one an hour old was cut short.
+                let abandoned = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > ABANDONED_AFTER));
+                if abandoned {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+                continue;
+            }
             if name.contains('.') {
                 continue;
             }
@@ -181,5 +205,128 @@ impl MediaCache {
             total -= len;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picture(content_type: &str, bytes: &[u8]) -> Picture {
+        Picture {
+            content_type: content_type.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_fetch_that_makes_no_small_copy_removes_an_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path(), MAX_CACHE_BYTES);
+        let name = name_for("https://elsewhere.example/photo.jpg");
+        cache
+            .keep(
+                &name,
+                &Fitted {
+                    large: picture("image/jpeg", b"large, first fetch"),
+                    small: Some(picture("image/jpeg", b"small, first fetch")),
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            cache.kept(&format!("{name}-small")).unwrap().bytes,
+            b"small, first fetch"
+        );
+        // Fetched again (the cache had let the large copy go), and now small enough as it is.
+        cache
+            .keep(
+                &name,
+                &Fitted {
+                    large: picture("image/png", b"second fetch"),
+                    small: None,
+                },
+            )
+            .unwrap();
+        assert!(cache.kept(&format!("{name}-small")).is_none());
+        let large = cache.kept(&name).unwrap();
+        assert_eq!(large.bytes, b"second fetch");
+        assert_eq!(large.content_type, "image/png");
+        assert_eq!(
+            names(dir.path()),
+            vec![name.clone(), format!("{name}.type")]
+        );
+    }
+
+    #[test]
+    fn writers_of_one_picture_at_once_each_leave_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path(), MAX_CACHE_BYTES);
+        let name = name_for("https://elsewhere.example/popular.png");
+        let versions: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 64 << 10]).collect();
+        std::thread::scope(|s| {
+            for bytes in &versions {
+                let (cache, name) = (&cache, &name);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        cache.store(name, "image/png", bytes).unwrap();
+                    }
+                });
+            }
+        });
+        let kept = cache.kept(&name).unwrap();
+        assert!(
+            versions.contains(&kept.bytes),
+            "a picture made of two writes"
+        );
+        assert_eq!(
+            names(dir.path()),
+            vec![name.clone(), format!("{name}.type")]
+        );
+    }
+
+    #[test]
+    fn the_oldest_pictures_go_first_and_a_write_cut_short_goes_when_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path(), 250);
+        let old_partial = dir.path().join("abc.3.partial");
+        let new_partial = dir.path().join("def.4.partial");
+        std::fs::write(&old_partial, b"half a picture").unwrap();
+        std::fs::write(&new_partial, b"being written").unwrap();
+        let long_ago = std::time::SystemTime::now() - 2 * ABANDONED_AFTER;
+        std::fs::File::options()
+            .write(true)
+            .open(&old_partial)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        for (i, name) in ["first", "second", "third"].iter().enumerate() {
+            cache.store(name, "image/jpeg", &[0; 100]).unwrap();
+            // Modification times apart, whatever the file system's resolution.
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(60 - i as u64);
+            std::fs::File::options()
+                .write(true)
+                .open(dir.path().join(name))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+        cache.prune().unwrap();
+        assert!(cache.kept("first").is_none());
+        assert!(cache.kept("second").is_some() && cache.kept("third").is_some());
+        assert!(!old_partial.exists());
+        assert!(
+            new_partial.exists(),
+            "a write still under way is left alone"
+        );
+        assert!(!dir.path().join("first.type").exists());
     }
 }
