@@ -828,6 +828,89 @@ mod tests {
         }
     }
 
+    /// What the camp measured of a picture from elsewhere is kept for posts that carry it, now
+    /// and later, and not for a picture no post carries (a face, an emoji).
+    #[test]
+    fn a_measured_picture_is_kept_for_the_posts_that_carry_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("m.db")).unwrap();
+        let photo = "https://elsewhere.example/photo.jpg";
+        let face = "https://elsewhere.example/face.png";
+        let said = |url: &str| crate::timeline::Media {
+            url: url.into(),
+            media_type: "image/jpeg".into(),
+            width: 4000,
+            height: 3000,
+            ..Default::default()
+        };
+        let sizes = |c: &Connection, post: PostId| -> rusqlite::Result<(u32, u32, String)> {
+            c.query_row(
+                "SELECT width, height, blurhash FROM post_media WHERE post_id = ?1",
+                [post],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        };
+        db.write(|tx| -> rusqlite::Result<()> {
+            let author = upsert_remote(
+                tx,
+                &RemoteAccount {
+                    id: 0,
+                    username: "ana".into(),
+                    domain: "elsewhere.example".into(),
+                    display_name: String::new(),
+                    bio: String::new(),
+                    uri: "https://elsewhere.example/users/ana".into(),
+                    url: String::new(),
+                    inbox: "https://elsewhere.example/inbox".into(),
+                    shared_inbox: None,
+                    followers_url: None,
+                    key_id: "https://elsewhere.example/users/ana#key".into(),
+                    public_key_pem: String::new(),
+                    avatar_url: Some(face.into()),
+                    header_url: None,
+                    fetched_at: 0,
+                    numbers: RemoteNumbers::default(),
+                },
+                0,
+            )?;
+            let post = |tx: &Connection| {
+                crate::posts::insert_post(
+                    tx,
+                    &crate::posts::NewPost {
+                        author_id: author,
+                        audience: porchlight_core::audience::Audience::Public,
+                        text: "",
+                        html: "",
+                        content_warning: "",
+                        in_reply_to: None,
+                        mentions: &[],
+                        tags: &[],
+                        now: 0,
+                    },
+                )
+            };
+            let first = post(tx)?;
+            set_post_media(tx, first, &[said(photo)])?;
+            crate::uploads::note_picture_from_elsewhere(tx, photo, 640, 480, Some("LKO2?U%2"))?;
+            crate::uploads::note_picture_from_elsewhere(tx, face, 400, 400, Some("L00000"))?;
+            assert_eq!(sizes(tx, first)?, (640, 480, "LKO2?U%2".into()));
+            // Edited: its server says again what it said before.
+            set_post_media(tx, first, &[said(photo)])?;
+            assert_eq!(sizes(tx, first)?, (640, 480, "LKO2?U%2".into()));
+            // A new post with the same picture, which the camp will not fetch again.
+            let second = post(tx)?;
+            set_post_media(tx, second, &[said(photo)])?;
+            assert_eq!(sizes(tx, second)?, (640, 480, "LKO2?U%2".into()));
+            let kept: Vec<String> = tx
+                .prepare("SELECT url FROM remote_pictures")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            assert_eq!(kept, vec![photo.to_string()], "the face is not kept");
+            Ok(())
+        })
+        .unwrap();
+    }
+
     #[test]
     fn a_server_is_failing_after_an_hour_with_deliveries_waiting() {
         let dir = tempfile::tempdir().unwrap();

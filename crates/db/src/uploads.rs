@@ -138,7 +138,8 @@ pub fn set_blurhash(conn: &Connection, upload: UploadId, blurhash: &str) -> rusq
 
 /// What the camp learned of a picture from elsewhere by fetching it: its real size, and a
 /// blurhash, kept only where its server sent none. Written on every post that carries it, and
-/// kept by address for posts that carry it later (`federation::set_post_media`).
+/// kept by address for posts that carry it later (`federation::set_post_media`); not kept for a
+/// picture no post carries (a face, an emoji, a link's preview).
 pub fn note_picture_from_elsewhere(
     conn: &Connection,
     url: &str,
@@ -148,7 +149,7 @@ pub fn note_picture_from_elsewhere(
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO remote_pictures (url, width, height, blurhash)
-         VALUES (?1, ?2, ?3, ?4)",
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM post_media WHERE url = ?1)",
     )?
     .execute(params![url, width, height, blurhash.unwrap_or("")])?;
     conn.prepare_cached(
