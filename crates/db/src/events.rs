@@ -181,9 +181,12 @@ pub fn set_feed_token(conn: &Connection, member: AccountId, token: &str) -> rusq
     Ok(())
 }
 
-/// The member a feed token belongs to.
+/// The member a feed token belongs to, while they are not suspended.
 pub fn feed_owner(conn: &Connection, token: &str) -> rusqlite::Result<Option<AccountId>> {
-    conn.prepare_cached("SELECT account_id FROM calendar_feeds WHERE token = ?1")?
-        .query_row([token], |r| r.get(0))
-        .optional()
+    conn.prepare_cached(
+        "SELECT f.account_id FROM calendar_feeds f JOIN accounts a ON a.id = f.account_id
+          WHERE f.token = ?1 AND a.suspended_at IS NULL",
+    )?
+    .query_row([token], |r| r.get(0))
+    .optional()
 }

@@ -15,7 +15,9 @@ pub fn suspended_at(conn: &Connection, account: AccountId) -> rusqlite::Result<O
         .map(Option::flatten)
 }
 
-/// Suspends or restores an account. A suspension ends every session and app token at once.
+/// Suspends or restores an account. A suspension ends every session, app token and calendar
+/// feed address at once (a feed restored with the account would be an address the member
+/// may have handed on while suspended).
 pub fn set_suspended(
     conn: &Connection,
     account: AccountId,
@@ -29,6 +31,8 @@ pub fn set_suspended(
         conn.prepare_cached("DELETE FROM sessions WHERE account_id = ?1")?
             .execute([account])?;
         crate::oauth::delete_all_tokens_of(conn, account)?;
+        conn.prepare_cached("DELETE FROM calendar_feeds WHERE account_id = ?1")?
+            .execute([account])?;
     }
     Ok(())
 }

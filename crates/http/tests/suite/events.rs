@@ -32,6 +32,18 @@ fn movie_night(in_secs: i64, audience: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The path of a member's secret calendar feed, as the events page gives it.
+fn feed_path(camp: &TestCamp, member: &mut porchlight_testkit::Browser) -> String {
+    let page = member.get("/events");
+    let at = page.body.find("id=\"feed-url\"").expect("the feed address");
+    let value = &page.body[at..];
+    let value = &value[value.find("value=\"").unwrap() + 7..];
+    value[..value.find('"').unwrap()]
+        .strip_prefix(&camp.base)
+        .expect("an address on this camp")
+        .to_string()
+}
+
 fn fields<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
@@ -136,22 +148,27 @@ fn members_plan_an_event_answer_it_and_find_it_in_their_calendar() {
         .assert_contains(&format!("UID:{}/posts/{post}", camp.base));
 
     // Ken's secret feed: read without a session; a new address ends the old one.
-    let feed_url = {
-        let page = ken.get("/events");
-        let at = page.body.find("id=\"feed-url\"").expect("the feed address");
-        let value = &page.body[at..];
-        let value = &value[value.find("value=\"").unwrap() + 7..];
-        value[..value.find('"').unwrap()].to_string()
-    };
-    let feed_path = feed_url.strip_prefix(&camp.base).unwrap().to_string();
-    let feed = camp.browser().get(&feed_path);
+    let first_feed = feed_path(&camp, &mut ken);
+    let feed = camp.browser().get(&first_feed);
     feed.assert_status(200)
         .assert_contains("SUMMARY:Movie night");
     camp.browser()
         .get("/calendar/0123456789abcdef0123456789abcdef0123456789abcdef.ics")
         .assert_status(404);
     ken.post("/events/feed", &[]).assert_status(303);
-    camp.browser().get(&feed_path).assert_status(404);
+    camp.browser().get(&first_feed).assert_status(404);
+    // A suspension ends the new address too, and restoring Ken does not bring it back.
+    let renewed = feed_path(&camp, &mut ken);
+    assert_ne!(renewed, first_feed);
+    camp.browser().get(&renewed).assert_status(200);
+    let ken_id = camp.query_i64("SELECT id FROM accounts WHERE username = 'ken'");
+    hana.post(&format!("/admin/members/{ken_id}/suspend"), &[])
+        .assert_status(303);
+    camp.browser().get(&renewed).assert_status(404);
+    hana.post(&format!("/admin/members/{ken_id}/unsuspend"), &[])
+        .assert_status(303);
+    camp.browser().get(&renewed).assert_status(404);
+    let mut ken = camp.logged_in("ken");
 
     // Apps read the event as a post that says what, when and where.
     let client = crate::api::Client::new(&camp);
