@@ -130,6 +130,8 @@ pub struct Notification {
     pub kind: NotificationKind,
     pub from_id: AccountId,
     pub from_username: String,
+    /// The sender's server; None for a member of this camp.
+    pub from_domain: Option<String>,
     pub from_display_name: String,
     pub post_id: Option<PostId>,
     pub created_at: UnixTime,
@@ -140,6 +142,24 @@ pub struct Notification {
     pub message: String,
     /// The first words of the post it is about (or its content warning), for the page.
     pub excerpt: String,
+}
+
+impl Notification {
+    /// What follows the `@` in the sender's address here: `name`, or `name@server`.
+    pub fn from_handle(&self) -> String {
+        match &self.from_domain {
+            Some(domain) => format!("{}@{domain}", self.from_username),
+            None => self.from_username.clone(),
+        }
+    }
+
+    /// The sender as the page names them: their display name, else their address.
+    pub fn from_name(&self) -> String {
+        match self.from_display_name.trim() {
+            "" => self.from_handle(),
+            name => name.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -511,6 +531,7 @@ mod notification_tests {
             kind,
             from_id: from,
             from_username: format!("user{from}"),
+            from_domain: None,
             from_display_name: String::new(),
             post_id: post,
             created_at: 1000 - id,

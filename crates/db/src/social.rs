@@ -130,7 +130,8 @@ pub fn notifications(
         "SELECT n.id, n.kind, n.from_account_id, a.username, a.display_name, n.post_id, n.created_at, n.seen,
                 n.report_id, n.message,
                 CASE WHEN p.content_warning != '' THEN 'CW: ' || p.content_warning
-                     ELSE substr(p.text, 1, {excerpt}) END
+                     ELSE substr(p.text, 1, {excerpt}) END,
+                a.domain
          FROM notifications n JOIN accounts a ON a.id = n.from_account_id
          LEFT JOIN posts p ON p.id = n.post_id
          WHERE n.account_id = ?1 AND n.id < ?2 AND {HEARD} ORDER BY n.id DESC LIMIT ?3",
@@ -143,6 +144,7 @@ pub fn notifications(
             kind: NotificationKind::parse(&kind).unwrap_or(NotificationKind::Mention),
             from_id: r.get(2)?,
             from_username: r.get(3)?,
+            from_domain: r.get(11)?,
             from_display_name: r.get(4)?,
             post_id: r.get(5)?,
             created_at: r.get(6)?,

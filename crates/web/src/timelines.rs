@@ -240,14 +240,7 @@ pub fn timeline(
 
 /// "Ken", "Ken and Mia", "Ken, Mia and 2 others": each a link to them.
 fn senders(from: &[&Notification]) -> Markup {
-    let link = |n: &Notification| {
-        let name = if n.from_display_name.is_empty() {
-            &n.from_username
-        } else {
-            &n.from_display_name
-        };
-        html! { a href={ "/@" (n.from_username) } { (name) } }
-    };
+    let link = |n: &Notification| html! { a href={ "/@" (n.from_handle()) } { (n.from_name()) } };
     html! {
         @match from {
             [] => {}
@@ -278,18 +271,19 @@ pub fn notifications(
                     @let n = g.first;
                     li class=(if g.new { "new" } else { "seen" }) {
                         @if g.new { span.new-mark { "New" } " " }
-                        @let name = if n.from_display_name.is_empty() { &n.from_username } else { &n.from_display_name };
+                        @let name = n.from_name();
+                        @let handle = n.from_handle();
                         @match n.kind {
                             NotificationKind::Report => {
-                                "New report about or by " a href={ "/@" (n.from_username) } { (name) }
+                                "New report about or by " a href={ "/@" (handle) } { (name) }
                                 @if let Some(report) = n.report_id { " · " a href={ "/admin/reports/" (report) } { "see report" } }
                             }
                             NotificationKind::Warning => {
                                 strong { "A message from the camp's hosts: " } q { (n.message) }
-                                " — " a href={ "/@" (n.from_username) } { (name) }
+                                " — " a href={ "/@" (handle) } { (name) }
                             }
                             NotificationKind::ReportHandled => {
-                                "Your report about " a href={ "/@" (n.from_username) } { (name) } " was handled: the hosts " (n.message) ". Thank you for looking out for the camp."
+                                "Your report about " a href={ "/@" (handle) } { (name) } " was handled: the hosts " (n.message) ". Thank you for looking out for the camp."
                             }
                             _ => {
                                 (senders(&g.from))

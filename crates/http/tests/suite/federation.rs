@@ -326,9 +326,14 @@ fn two_camps_follow_post_reply_like_boost_and_delete() {
         b.query_i64("SELECT COUNT(*) FROM posts WHERE audience = 'direct' AND text LIKE 'psst%'"),
         1
     );
-    bo.get("/notifications")
+    // Each notification names Ana at her own camp (not a member here who might be called ana).
+    let ana_handle = format!("ana@{}", a.host());
+    let notifications = bo.get("/notifications");
+    notifications
         .assert_status(200)
-        .assert_contains("ana");
+        .assert_contains(&format!("href=\"/@{ana_handle}\""))
+        .assert_lacks("href=\"/@ana\"");
+    bo.get(&format!("/@{ana_handle}")).assert_status(200);
 
     // Bo deletes the post; it goes from Ana's camp too.
     bo.post(&format!("/posts/{public}/delete"), &[]);
