@@ -34,7 +34,7 @@ fn counts(c: &Caller, member: &Member) -> Result<(u32, u32, i64), ApiError> {
         .map_err(porchlight_app::AppError::from)?)
 }
 
-fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
+pub(crate) fn account_json(c: &Caller, member: &Member) -> Result<Value, ApiError> {
     let mut account = member_account(
         c.request.base_url,
         member,

@@ -323,6 +323,8 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/v1/trends/tags", Nothing, social::none),
     route("GET", "/api/v1/trends/statuses", Nothing, social::none),
     route("GET", "/api/v1/trends/links", Nothing, social::none),
+    route("GET", "/api/v2/suggestions", Member(&["read"]), social::suggestions),
+    route("GET", "/api/v1/suggestions", Member(&["read"]), social::suggested_accounts),
     route("GET", "/api/v1/markers", Member(&["read:statuses"]), social::markers),
     route("POST", "/api/v1/markers", Member(&["write:statuses"]), social::set_markers),
     route("GET", "/api/v1/preferences", Member(&["read:accounts"]), social::preferences),

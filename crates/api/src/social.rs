@@ -345,6 +345,32 @@ fn people_page(c: &Caller, people: &[Person], path: &str, next: Option<String>) 
     }
 }
 
+/// The camp's members the caller might follow, as the "Who's here" card offers them
+/// (`App::who_is_here`).
+fn who_is_here(c: &Caller) -> Result<Vec<Value>, ApiError> {
+    let limit = c.params.limit(40, 80) as usize;
+    c.app
+        .who_is_here(c.me()?, limit)?
+        .iter()
+        .map(|m| crate::endpoints::account_json(c, m))
+        .collect()
+}
+
+/// `GET /api/v2/suggestions`: the camp's members to follow, each put forward by the camp
+/// itself (Mastodon's `staff` source, `featured`).
+pub fn suggestions(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    let list: Vec<Value> = who_is_here(c)?
+        .into_iter()
+        .map(|account| json!({"source": "staff", "sources": ["featured"], "account": account}))
+        .collect();
+    Ok(ApiResponse::ok(Value::Array(list)))
+}
+
+/// `GET /api/v1/suggestions`: the same, as plain accounts.
+pub fn suggested_accounts(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
+    Ok(ApiResponse::ok(Value::Array(who_is_here(c)?)))
+}
+
 /// What the camp has none of yet: an empty list.
 pub fn none(_: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(json!([])))

@@ -21,6 +21,8 @@ pub const MAX_CODE_OF_CONDUCT: usize = 10_000;
 pub const MAX_INVITE_NOTE: usize = 1000;
 pub const MAX_INVITE_USES: u32 = 100;
 pub const MAX_INVITE_DAYS: u32 = 365;
+/// How many members "Who's here" looks through: more than a camp's cap allows.
+const MEMBERS_LISTED: u32 = 1000;
 
 /// What a new member gives.
 pub struct NewMember<'a> {
@@ -736,6 +738,29 @@ impl App {
                 )?;
             }
             Ok(())
+        })
+    }
+
+    /// Members `me` might follow, for the "Who's here" card and apps' suggestions: up to
+    /// `limit`, in the order they joined, leaving out `me`, those suspended, those `me`
+    /// follows already, and anyone either of them blocked.
+    pub fn who_is_here(&self, me: AccountId, limit: usize) -> AppResult<Vec<Member>> {
+        self.db.read(|c| -> AppResult<Vec<Member>> {
+            let blocked = porchlight_db::muting::blocked_either_way(c, me)?;
+            let mut others = Vec::new();
+            for m in accounts::list_members(c, 0, MEMBERS_LISTED)? {
+                if others.len() == limit {
+                    break;
+                }
+                if m.id != me
+                    && m.suspended_at.is_none()
+                    && !blocked.contains(&m.id)
+                    && !porchlight_db::social::follows(c, me, m.id)?
+                {
+                    others.push(m);
+                }
+            }
+            Ok(others)
         })
     }
 

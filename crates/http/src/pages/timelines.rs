@@ -23,21 +23,13 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
         };
         // Someone new follows few and their home is nearly empty: they see who is here, and
         // the Camp timeline under their home.
-        let who_is_here = s.app.read(|c| -> AppResult<Vec<_>> {
-            if !social::follows_fewer_than(c, me.id, FEW_FOLLOWS)? {
-                return Ok(Vec::new());
-            }
-            let mut others = Vec::new();
-            for m in accounts::list_members(c, 0, 200)? {
-                if m.id != me.id && m.suspended_at.is_none() && !social::follows(c, me.id, m.id)? {
-                    others.push(m);
-                }
-                if others.len() == WHO_IS_HERE {
-                    break;
-                }
-            }
-            Ok(others)
-        })?;
+        let newcomer = s
+            .app
+            .read(|c| Ok::<_, AppError>(social::follows_fewer_than(c, me.id, FEW_FOLLOWS)?))?;
+        let who_is_here = match newcomer {
+            true => s.app.who_is_here(me.id, WHO_IS_HERE)?,
+            false => Vec::new(),
+        };
         let camp = if !who_is_here.is_empty()
             && data.posts.len() < SPARSE_HOME
             && data.next_max_id.is_none()

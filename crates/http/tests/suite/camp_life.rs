@@ -111,10 +111,43 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
 
     camp.add_member("cy", Role::Member);
     camp.add_member("jo", Role::Member);
+    camp.add_member("rex", Role::Member);
     camp.logged_in("cy")
         .write_post("Campfire at eight, bring marshmallows", "local");
     camp.add_member("ken", Role::Member);
     let mut ken = camp.logged_in("ken");
+    // Rex blocked Ken: neither is offered to the other.
+    camp.logged_in("rex")
+        .post("/@ken/block", &[])
+        .assert_status(303);
+
+    // Apps are offered the same people, as Mastodon's suggestions.
+    let client = crate::api::Client::new(&camp);
+    let token = crate::api::token_for(&camp, &client, "ken", "read");
+    let suggested = client.get("/api/v2/suggestions", Some(&token));
+    assert_eq!(suggested.status, 200, "{}", suggested.json);
+    let names: Vec<&str> = suggested
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["account"]["acct"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["hana", "cy", "jo"]);
+    assert_eq!(suggested.json[0]["source"], "staff");
+    assert_eq!(
+        suggested.json[0]["sources"],
+        serde_json::json!(["featured"])
+    );
+    let v1 = client.get("/api/v1/suggestions?limit=2", Some(&token));
+    let names: Vec<&str> = v1
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["acct"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["hana", "cy"]);
 
     // Ken follows nobody: his first page offers who is here and shows the Camp timeline.
     let first = ken.get("/");
@@ -124,6 +157,7 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
         .assert_contains("aria-label=\"Follow @jo\"")
         .assert_contains("aria-label=\"Follow @hana\"")
         .assert_lacks("aria-label=\"Follow @ken\"")
+        .assert_lacks("aria-label=\"Follow @rex\"")
         .assert_contains("id=\"camp-timeline\"")
         .assert_contains("Campfire at eight")
         .assert_lacks("id=\"next-steps\"");
@@ -134,6 +168,15 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
     ken.get("/")
         .assert_lacks("aria-label=\"Follow @cy\"")
         .assert_contains("aria-label=\"Follow @hana\"");
+    let names: Vec<String> = client
+        .get("/api/v2/suggestions", Some(&token))
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["account"]["acct"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["hana"], "those Ken follows are not suggested");
     ken.post("/@hana/follow", &[]).assert_status(303);
     // Following three, his home is his own.
     ken.get("/")
