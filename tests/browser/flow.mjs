@@ -641,6 +641,7 @@ async function run(browser) {
     await form.locator('input[name=header]').setInputFiles(PHOTO);
     await expectOk(await submit(page, form, form.getByRole('button', { name: 'Save the look' }), 'the look form'), 'saving the look', page);
     await seeText(page, "The camp's look is saved.", 'the saved notice');
+    await see(page.locator('form#look p.notice[role=status]'), 'the saved notice moved to the look form, where the eye is', page);
     const colour = await page.locator('header.top').evaluate((el) => getComputedStyle(el).borderTopColor);
     if (colour !== 'rgb(42, 122, 181)') fail(`the top bar should carry the accent colour, but its border is ${colour}`);
     const visitor = await newPerson(browser);
@@ -649,6 +650,9 @@ async function run(browser) {
     await seeText(about, 'Maple Street neighbours, since 2019.', 'the description');
     await seeText(about, 'We share tools, recipes and a lawnmower.', 'the about text');
     await see(about.locator('img.header'), "the camp's header", about);
+    await open(about, at('/'), 'the front page, as a visitor');
+    await seeText(about, 'Maple Street neighbours, since 2019.', 'the description on the front page');
+    await see(about.locator('img.header'), "the camp's header on the front page", about);
     return 'accent, header, description and about page shown';
   });
 

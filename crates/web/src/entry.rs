@@ -2,16 +2,18 @@
 //! host's recovery, and signing up with an invite.
 
 use maud::{Markup, html};
-use porchlight_core::views::{Invite, Site};
+use porchlight_core::views::{CampLook, Invite, Site};
 
 use crate::{Chrome, csrf_field, error_box, layout};
 
 /// The front page for visitors. `setup_here`: the camp has no host and this visitor may set it
 /// up from here (on the box, from its home network). `recovery`: the token of a recovery link
-/// the box's button just made, offered the same way.
+/// the box's button just made, offered the same way. A camp with a host greets visitors with its
+/// look: its header picture and the host's description.
 pub fn landing(
     chrome: &Chrome,
     site: &Site,
+    look: &CampLook,
     has_host: bool,
     members: u32,
     setup_here: bool,
@@ -21,7 +23,9 @@ pub fn landing(
         chrome,
         "Welcome",
         html! {
+            @if let (true, Some(header)) = (has_host, &look.header) { img.header src=(header) alt="" width="1500" height="500"; }
             h1 { "Welcome to " (site.name) }
+            @if has_host && !look.description.is_empty() { p.lead { (look.description) } }
             @if let Some(token) = recovery {
                 div.notice #recovery {
                     p { strong { "The button on the box was held." } }
@@ -49,7 +53,7 @@ pub fn landing(
             } @else {
                 p { (site.name) " is a small, invite-only camp of " (members) " "
                     (if members == 1 { "member" } else { "members" }) ". Members can log in below; to join, ask someone here for an invite link." }
-                p { a.button href="/login" { "Log in" } " " a href="/local" { "See public posts" } }
+                p { a.button href="/login" { "Log in" } " " a href="/local" { "See public posts" } " · " a href="/about" { "About the camp" } }
                 @if !site.code_of_conduct.is_empty() {
                     h2 { "Our code of conduct" }
                     div.coc { (site.code_of_conduct) }

@@ -50,9 +50,9 @@ document.querySelectorAll('input[data-zone]').forEach(function (field) {
 
 // A "saved" notice is written at the top of the page, but after saving a form further down
 // the page opens at that form (#its-id): the notice is moved there, under its heading, where
-// the eye is.
+// the eye is. (The code of conduct's banner stays at the top: it is about the whole camp.)
 (function () {
-  var notice = document.querySelector('main > p.notice[role=status]');
+  var notice = document.querySelector('main > p.notice[role=status]:not(#coc-changed)');
   var target = location.hash && document.getElementById(location.hash.slice(1));
   if (!notice || !target || target.contains(notice)) return;
   var heading = target.querySelector('h2');

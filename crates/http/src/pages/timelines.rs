@@ -62,11 +62,13 @@ pub(super) fn front(x: &Ctx) -> AppResult<Response> {
     } else {
         None
     };
+    let look = s.app.camp_look()?;
     Ok(page(
         200,
         web::landing(
             &x.chrome(Nav::Home),
             &v.site,
+            &look,
             has_host,
             members,
             setup_here,
