@@ -303,6 +303,13 @@ async function run(browser) {
     if (url.origin !== base.origin) {
       fail(`the invite link ${inviteLink} points at ${url.origin}, not at this camp (${base.origin})`);
     }
+    const copy = await see(page.locator('button.copy[data-copy=invite-link]'), 'a Copy button beside the new link', page);
+    await copy.tap();
+    await see(page.locator('button.copy[data-copy=invite-link]', { hasText: 'Copied' }), 'the Copy button saying Copied once tapped', page);
+    const code = url.pathname.split('/').pop();
+    const listed = await see(page.locator(`input#invite-${code}`), 'the link in the list of invites', page);
+    if ((await fieldValue(listed)).trim() !== inviteLink) fail(`the listed link should be ${inviteLink}`);
+    await see(page.locator(`button.copy[data-copy=invite-${code}]`), 'a Copy button beside the listed link', page);
     return inviteLink;
   });
 

@@ -169,7 +169,19 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                         tr { th { "Link" } th { "Used" } th { "Status" } th { span.vh { "Withdraw" } } }
                         @for inv in view.invites {
                             tr {
-                                td.mono { (view.base_url) "/invite/" (inv.code) }
+                                @let link = format!("{}/invite/{}", view.base_url, inv.code);
+                                @let open = !inv.revoked && inv.uses < inv.max_uses && inv.expires_at.is_none_or(|t| t > view.now);
+                                td.mono {
+                                    @if open {
+                                        // Still usable: ready to copy again for the next friend.
+                                        div.copy-row {
+                                            input id={ "invite-" (inv.code) } type="text" readonly value=(link) aria-label="Invite link";
+                                            button.copy type="button" data-copy={ "invite-" (inv.code) } hidden { "Copy" }
+                                        }
+                                    } @else {
+                                        (link)
+                                    }
+                                }
                                 td { (inv.uses) "/" (inv.max_uses) }
                                 td {
                                     @if inv.revoked { "withdrawn" }
