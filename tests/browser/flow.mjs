@@ -561,6 +561,7 @@ async function run(browser) {
 
   // j. Ken forgot his password: the host makes a one-time link, Ken gets back in with it.
   let resetLink = null;
+  let kenCarePath = null;
   await step('reset-link', async () => {
     const page = (shotPage = hana.page);
     await open(page, at('/admin#members'), "the host's page");
@@ -568,6 +569,7 @@ async function run(browser) {
     let loaded = page.waitForEvent('load');
     await member.tap();
     await loaded;
+    kenCarePath = pathOf(page);
     const form = await see(page.locator('#reset form'), 'the reset-link form', page);
     await expectOk(await submit(page, form, null, 'making a reset link'), 'making a reset link', page);
     const field = await see(page.locator('#reset-link'), 'the new reset link (#reset-link)', page);
@@ -740,7 +742,14 @@ async function run(browser) {
     settings: '/settings', admin: '/admin', reports: '/admin/reports', log: '/admin/log',
     'code-of-conduct': '/code-of-conduct', bugle: '/bugle', profile: '/@ken', thread: new URL(threadUrl).pathname,
     about: '/about', picture: new URL(pictureUrl).pathname, events: '/events', event: new URL(eventUrl).pathname,
+    'event-edit': `${new URL(eventUrl).pathname}/event`, 'member-care': kenCarePath, moving: '/settings/moving',
+    bookmarks: '/bookmarks', report: '/@ken/report', tag: '/tags/movienight',
   });
+  // What a visitor (not logged in) sees.
+  const visitorPages = () => ({
+    landing: '/', login: '/login', 'visitor-about': '/about', 'visitor-camp': '/local', invite: new URL(openInvite).pathname,
+  });
+  let openInvite = null;
 
   // p. The same pages on a desktop screen: screenshots kept beside the phone's.
   await step('desktop-pages', async () => {
@@ -761,19 +770,30 @@ async function run(browser) {
     // The camp's CSP (rightly) refuses injected scripts; this context lets axe in, as the host.
     const audit = await newPerson(browser, PHONE, { bypassCSP: true, storageState: await hana.context.storageState() });
     const page = (shotPage = audit.page);
-    const pages = Object.values(mainPages());
+    // A fresh invite, for its sign-up page (the first one was used).
+    await open(page, at('/admin/invites'), 'the invites page');
+    const form = await see(page.locator('form#new-invite'), 'the new-invite form', page);
+    await expectOk(await submit(page, form, null, 'the new-invite form'), 'making a second invite', page);
+    openInvite = (await fieldValue(await see(page.locator('#invite-link'), 'the new invite link', page))).trim();
+    const visitor = (await newPerson(browser, PHONE, { bypassCSP: true })).page;
+    const rounds = [[page, Object.values(mainPages())], [visitor, Object.values(visitorPages())]];
     const found = [];
-    for (const path of pages) {
-      await open(page, at(path), path);
-      await page.addScriptTag({ path: AXE });
-      const violations = await page.evaluate(async () => {
-        const result = await window.axe.run(document, { resultTypes: ['violations'] });
-        return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      for (const v of violations) found.push(`${path}: ${v}`);
+    let audited = 0;
+    for (const [reader, pages] of rounds) {
+      for (const path of pages) {
+        shotPage = reader;
+        await open(reader, at(path), path);
+        await reader.addScriptTag({ path: AXE });
+        const violations = await reader.evaluate(async () => {
+          const result = await window.axe.run(document, { resultTypes: ['violations'] });
+          return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+        });
+        for (const v of violations) found.push(`${path}: ${v}`);
+        audited += 1;
+      }
     }
     if (found.length) fail(`axe-core found ${found.length} violation(s):\n   ${found.join('\n   ')}`);
-    return `${pages.length} pages, no violations`;
+    return `${audited} pages (host and visitor), no violations`;
   });
 
   return stepNo;
