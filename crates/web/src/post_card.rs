@@ -13,6 +13,8 @@ pub struct PostContext {
     pub focus: bool,
     /// Indentation in a thread.
     pub depth: u32,
+    /// Says exactly when, as a thread page does for every post in it (lists say how long ago).
+    pub exact_time: bool,
     pub now: i64,
 }
 
@@ -47,8 +49,7 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
                 span.handle { "@" (post.author.handle()) }
                 span.audience title="Who can see this" { (audience_badge(post.audience)) }
                 a.when href=(link) {
-                    // The post a thread is about says exactly when; lists say how long ago.
-                    @if ctx.focus {
+                    @if ctx.focus || ctx.exact_time {
                         time.local datetime=(iso_time(post.created_at)) { (crate::date_time(post.created_at)) }
                     } @else {
                         time datetime=(iso_time(post.created_at)) { (relative_time(post.created_at, ctx.now)) }

@@ -2,28 +2,54 @@
 
 use maud::PreEscaped;
 use maud::{Markup, html};
+use porchlight_core::events::Answer;
 use porchlight_core::views::{PostVersion, PostView};
 
 use crate::timelines::{ComposeDraft, composer};
 use crate::{Chrome, PostContext, csrf_field, date, error_box, layout, post_card};
 
-pub fn thread(
-    chrome: &Chrome,
-    ancestors: &[PostView],
-    focus: &PostView,
-    replies: &[(u32, PostView)],
-    draft: Option<&ComposeDraft>,
-    now: i64,
-) -> Markup {
+/// A thread: the post it is about, what it answers, and its replies (each with its depth).
+pub struct Thread<'a> {
+    pub ancestors: &'a [PostView],
+    pub focus: &'a PostView,
+    /// For an event read by a member: who answered it, and how (members of this camp).
+    pub answers: &'a [(String, Answer)],
+    pub replies: &'a [(u32, PostView)],
+}
+
+pub fn thread(chrome: &Chrome, thread: &Thread, draft: Option<&ComposeDraft>, now: i64) -> Markup {
+    let Thread {
+        ancestors,
+        focus,
+        answers,
+        replies,
+    } = *thread;
     layout(
         chrome,
         &format!("Post by {}", focus.author.shown_name()),
         html! {
             h1.vh { "Post by " (focus.author.shown_name()) }
             @for post in ancestors {
-                (post_card(chrome, post, PostContext { now, ..Default::default() }))
+                (post_card(chrome, post, PostContext { now, exact_time: true, ..Default::default() }))
             }
-            (post_card(chrome, focus, PostContext { focus: true, now, ..Default::default() }))
+            (post_card(chrome, focus, PostContext { focus: true, now, exact_time: true, ..Default::default() }))
+            @if !answers.is_empty() {
+                section.card #answers {
+                    h2 { "Who is coming" }
+                    @for answer in Answer::ALL {
+                        @let names: Vec<&str> = answers.iter().filter(|(_, a)| *a == answer).map(|(n, _)| n.as_str()).collect();
+                        @if !names.is_empty() {
+                            p {
+                                strong { (answer.label()) " (" (names.len()) "): " }
+                                @for (i, name) in names.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    a href={ "/@" (name) } { "@" (name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             @if let Some(draft) = draft {
                 (composer(chrome, draft))
             }
@@ -31,7 +57,7 @@ pub fn thread(
                 h2 { "Replies" }
             }
             @for (depth, post) in replies {
-                (post_card(chrome, post, PostContext { depth: *depth, now, ..Default::default() }))
+                (post_card(chrome, post, PostContext { depth: *depth, now, exact_time: true, ..Default::default() }))
             }
         },
     )

@@ -156,13 +156,21 @@ fn thread(x: &Ctx, id: i64, draft: Option<(ComposeDraft, u16)>) -> AppResult<Res
         text: &prefill,
         ..d
     });
+    // Members see who answered an event (visitors only how many).
+    let answers = match (&focus.event, &v.me) {
+        (Some(_), Some(_)) => s.app.event_answers(v.reader(), focus.id)?,
+        _ => Vec::new(),
+    };
     Ok(page(
         status,
         web::thread(
             &x.chrome(Nav::None),
-            &ancestors,
-            &focus,
-            &replies,
+            &web::Thread {
+                ancestors: &ancestors,
+                focus: &focus,
+                answers: &answers,
+                replies: &replies,
+            },
             draft.as_ref(),
             x.now,
         ),

@@ -210,10 +210,19 @@ fn notifications_quote_the_post_threads_say_when_and_the_fediverse_tab_waits_for
     .assert_lacks("the barn was a boat")
     .assert_contains("word word…”");
 
-    // The post a thread is about says exactly when, in UTC for the page (the script shows it in
-    // the reader's zone); lists say how long ago.
+    // A thread page says exactly when, for the post it is about and its replies, in UTC for the
+    // page (the script shows it in the reader's zone); lists say how long ago.
+    ken.reply(said, "I'll bring popcorn", "local");
     let thread = ken.get(&format!("/posts/{said}"));
-    thread.assert_contains("<time class=\"local\" datetime=");
+    assert_eq!(
+        thread
+            .body
+            .matches("<time class=\"local\" datetime=")
+            .count(),
+        2,
+        "the post and its reply: {}",
+        thread.body
+    );
     assert!(thread.body.contains(" UTC</time>"), "{}", thread.body);
     ken.get("/local").assert_lacks("class=\"local\"");
 

@@ -126,6 +126,17 @@ fn members_plan_an_event_answer_it_and_find_it_in_their_calendar() {
     ken.post(&format!("/posts/{post}/answer"), &[("answer", "going")])
         .assert_status(303);
     ken.get("/events").assert_contains("2 going");
+    // The event's own page says who is coming.
+    camp.logged_in("mia")
+        .post(&format!("/posts/{post}/answer"), &[("answer", "no")])
+        .assert_status(303);
+    hana.get(&format!("/posts/{post}"))
+        .assert_contains("<h2>Who is coming</h2>")
+        .assert_contains(
+            "<strong>Going (2): </strong><a href=\"/@hana\">@hana</a>, <a href=\"/@ken\">@ken</a>",
+        )
+        .assert_contains("<strong>Can't go (1): </strong><a href=\"/@mia\">@mia</a>")
+        .assert_lacks("Maybe (");
     ken.post(
         &format!("/posts/{post}/answer"),
         &[("answer", "yes please")],
