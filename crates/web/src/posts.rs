@@ -126,7 +126,10 @@ pub fn picture_page(chrome: &Chrome, post: &PostView, index: usize) -> Markup {
                         }
                     }
                     None => {
-                        img src=(m.proxy) alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() });
+                        // The large copy; its size reserved where the camp knows it.
+                        @let size = m.copy_sizes().map(|s| s.large);
+                        img src=(m.proxy) width=[size.map(|s| s.0)] height=[size.map(|s| s.1)]
+                            alt=(if m.description.is_empty() { "A picture (no description)" } else { m.description.as_str() });
                         figcaption {
                             @if m.description.is_empty() { "No description was given." } @else { (m.description) }
                             " " a href=(m.url) rel="nofollow noopener noreferrer" { "Where it lives" }

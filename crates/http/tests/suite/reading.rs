@@ -289,6 +289,12 @@ fn a_photo_from_elsewhere_gets_display_copies_its_size_and_a_blurhash() {
     page.assert_contains(&format!(
         "<img src=\"{small}\" srcset=\"{small} 640w, {large} 1280w\" sizes=\"(max-width: 40rem) 100vw, 38rem\" width=\"640\" height=\"427\""
     ));
+    // The picture's own page shows the large copy, its place reserved too.
+    reader
+        .get(&format!("/posts/{}/pictures/1", id_of(1)))
+        .assert_contains(&format!(
+            "<img src=\"{large}\" width=\"1280\" height=\"853\""
+        ));
 
     let client = Client::new(&camp);
     let token = token_for(&camp, &client, "ana", "read");
