@@ -53,8 +53,9 @@ pub fn explain(refusal: BugleRefusal) -> String {
             rules::BUGLES_PER_DAY,
             in_words(again_at - now())
         ),
-        BugleRefusal::NobodyToHear => "Nobody would hear it: everyone else has turned the bugle \
-             off."
+        // Neutral on purpose: who blocked the sounder is not theirs to learn from here.
+        BugleRefusal::NobodyToHear => "Nobody would hear it right now: no one else in the camp \
+             is listening to the bugle."
             .into(),
     }
 }

@@ -312,6 +312,26 @@ fn any_member_sounds_the_bugle_to_everyone_who_wants_to_hear_it() {
 }
 
 #[test]
+fn a_bugle_nobody_would_hear_says_so_without_naming_why() {
+    let (camp, mut hana) = TestCamp::with_host("hana");
+    camp.add_member("ken", Role::Member);
+    camp.add_member("jo", Role::Member);
+    let mut ken = camp.logged_in("ken");
+    // Hana turns the bugle off; Jo blocks Ken. Ken is told nobody would hear, not who or why.
+    hana.post("/settings/bugle", &[]).assert_status(303);
+    camp.logged_in("jo")
+        .post("/@ken/block", &[])
+        .assert_status(303);
+    let refused =
+        "Nobody would hear it right now: no one else in the camp is listening to the bugle.";
+    ken.get("/bugle").assert_contains(refused);
+    ken.post("/bugle", &[("text", "Anyone?")])
+        .assert_status(422)
+        .assert_contains(refused);
+    assert_eq!(camp.count("posts"), 0);
+}
+
+#[test]
 fn announcements_stay_on_every_page_until_dismissed_and_apps_read_and_react_to_them() {
     let (camp, mut hana) = TestCamp::with_host("hana");
     camp.add_member("ken", Role::Member);
