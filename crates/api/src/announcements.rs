@@ -1,12 +1,14 @@
 //! Mastodon's announcements API: the hosts' announcements, dismissing one, and reactions.
 
 use porchlight_app::db::announcements::Announcement;
+use porchlight_app::db::emoji::CampEmoji;
 use serde_json::{Value, json};
 
 use crate::entities::timestamp;
 use crate::{ApiError, ApiResponse, Caller, path_id};
 
-fn announcement_json(a: &Announcement) -> Value {
+/// An announcement; a reaction with one of the camp's emoji carries its picture's address.
+fn announcement_json(a: &Announcement, base: &str, camp_emoji: &[CampEmoji]) -> Value {
     json!({
         "id": a.id.to_string(),
         "content": a.html,
@@ -20,9 +22,15 @@ fn announcement_json(a: &Announcement) -> Value {
         "statuses": [],
         "tags": [],
         "emojis": [],
-        "reactions": a.reactions.iter().map(|(name, count, me)| json!({
-            "name": name, "count": count, "me": me,
-        })).collect::<Vec<_>>(),
+        "reactions": a.reactions.iter().map(|(name, count, me)| {
+            let mut reaction = json!({"name": name, "count": count, "me": me});
+            if let Some(emoji) = camp_emoji.iter().find(|e| &e.shortcode == name) {
+                let url = format!("{base}{}", emoji.path());
+                reaction["url"] = json!(url);
+                reaction["static_url"] = json!(url);
+            }
+            reaction
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -31,12 +39,13 @@ fn announcement_json(a: &Announcement) -> Value {
 pub fn index(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
     let with_dismissed = c.params.flag("with_dismissed").unwrap_or(true);
+    let camp_emoji = c.app.camp_emojis()?;
     let list: Vec<Value> = c
         .app
         .announcements(me)?
         .iter()
         .filter(|a| with_dismissed || !a.read)
-        .map(announcement_json)
+        .map(|a| announcement_json(a, c.request.base_url, &camp_emoji))
         .collect();
     Ok(ApiResponse::ok(Value::Array(list)))
 }

@@ -16,14 +16,26 @@ use crate::{Acting, App, AppError, AppResult, bounded};
 /// The most an announcement may say.
 pub const MAX_ANNOUNCEMENT: usize = 1000;
 
-/// Whether `name` can be a reaction: one emoji (a few characters, none of them plain ASCII,
-/// spaces or controls), as Mastodon takes unicode reactions.
+/// Whether `name` can be a reaction as a unicode emoji: a few characters, none of them spaces
+/// or controls, and plain ASCII only as the digit, `#` or `*` of a keycap (`1️⃣`). A camp
+/// emoji's shortcode is a reaction too (`react_to_announcement` looks it up).
 pub fn is_reaction(name: &str) -> bool {
-    let n = name.chars().count();
-    (1..=8).contains(&n)
-        && name
-            .chars()
-            .all(|c| !c.is_ascii() && !c.is_whitespace() && !c.is_control())
+    /// COMBINING ENCLOSING KEYCAP, which makes a keycap of the character before it.
+    const KEYCAP: char = '\u{20E3}';
+    let chars: Vec<char> = name.chars().collect();
+    let keycap_base = |at: usize| {
+        matches!(chars[at], '0'..='9' | '#' | '*')
+            && match chars.get(at + 1) {
+                Some(&KEYCAP) => true,
+                Some('\u{FE0F}') => chars.get(at + 2) == Some(&KEYCAP),
+                _ => false,
+            }
+    };
+    (1..=8).contains(&chars.len())
+        && chars.iter().any(|c| !c.is_ascii())
+        && chars.iter().enumerate().all(|(at, c)| {
+            !c.is_whitespace() && !c.is_control() && (!c.is_ascii() || keycap_base(at))
+        })
 }
 
 impl App {
@@ -97,14 +109,15 @@ impl App {
         name: &str,
         on: bool,
     ) -> AppResult<()> {
-        if !is_reaction(name) {
-            return Err(AppError::Invalid(format!(
-                "\"{name}\" is not an emoji to react with."
-            )));
-        }
         self.db.write(|tx| {
             if !store::exists(tx, id)? {
                 return Err(AppError::NotFound);
+            }
+            // Taking one back needs no check: it can only be one that was allowed.
+            if on && !is_reaction(name) && porchlight_db::emoji::by_shortcode(tx, name)?.is_none() {
+                return Err(AppError::Invalid(format!(
+                    "\"{name}\" is not an emoji to react with."
+                )));
             }
             store::react(tx, id, reader, name, on)?;
             Ok(())
@@ -120,6 +133,12 @@ mod tests {
             ("👍", true),
             ("🎉", true),
             ("👩‍🚒", true),
+            ("1\u{FE0F}\u{20E3}", true),
+            ("#\u{FE0F}\u{20E3}", true),
+            ("*\u{20E3}", true),
+            ("12\u{20E3}", false),
+            ("1\u{FE0F}", false),
+            ("a\u{20E3}", false),
             ("", false),
             ("a", false),
             ("ok", false),

@@ -416,6 +416,53 @@ fn announcements_stay_on_every_page_until_dismissed_and_apps_read_and_react_to_t
         client.get("/api/v1/announcements", Some(&ken_token)).json[0]["reactions"],
         serde_json::json!([])
     );
+    // A keycap is an emoji, and so is one of the camp's own (with its picture for apps).
+    let png = porchlight_pictures::samples::png(32, 32);
+    hana.post_multipart(
+        "/admin/emoji",
+        &[("shortcode", "campfire")],
+        &[("picture", "fire.png", "image/png", &png)],
+    )
+    .assert_status(303);
+    for name in ["1%EF%B8%8F%E2%83%A3", "campfire"] {
+        let r = client.json(
+            "PUT",
+            &format!("/api/v1/announcements/{id}/reactions/{name}"),
+            Some(&ken_token),
+            serde_json::json!({}),
+        );
+        assert_eq!(r.status, 200, "{name}: {}", r.json);
+    }
+    let reactions =
+        client.get("/api/v1/announcements", Some(&ken_token)).json[0]["reactions"].clone();
+    let names: Vec<&str> = reactions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"1\u{FE0F}\u{20E3}") && names.contains(&"campfire"),
+        "{reactions}"
+    );
+    let campfire = reactions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "campfire")
+        .unwrap();
+    let url = campfire["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/emoji/", camp.base)),
+        "{campfire}"
+    );
+    assert_eq!(campfire["static_url"], url);
+    assert_eq!(
+        camp.browser()
+            .get(url.strip_prefix(&camp.base).unwrap())
+            .status,
+        200
+    );
 
     // Withdrawn: gone from pages and apps; logged.
     hana.post(&format!("/admin/announcements/{id}/withdraw"), &[])
