@@ -364,14 +364,11 @@ impl App {
                 "A suspended member cannot be welcomed.".into(),
             ));
         }
-        let text = format!(
-            "Everyone, please welcome @{} to the camp! {}",
-            target.username, target.introduction
-        );
+        let text = porchlight_core::members::welcome_text(&target.username, &target.introduction);
         self.post(
             by,
             &Compose {
-                text: text.trim(),
+                text: &text,
                 content_warning: "",
                 audience: Audience::Local,
                 in_reply_to: None,

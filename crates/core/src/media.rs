@@ -6,6 +6,9 @@ pub const MAX_ATTACHMENTS: usize = 4;
 /// The longest alt text, in characters (as Mastodon allows).
 pub const MAX_DESCRIPTION: usize = 1500;
 
+/// The largest picture taken, in bytes (the composer says it in MB).
+pub const MAX_PICTURE_BYTES: usize = 10 * 1024 * 1024;
+
 /// The box the small display copy of a picture fits in: timelines on a phone.
 pub const SMALL_SIDE: u32 = 640;
 /// The box the large display copy fits in: a wide screen, or a phone's sharp one. Pictures from

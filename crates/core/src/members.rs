@@ -197,6 +197,14 @@ impl fmt::Display for MemberError {
 
 impl std::error::Error for MemberError {}
 
+/// The welcome a host posts for a newcomer: it names them, then says their introduction. Both
+/// the post and the host's page (which shows what will be posted) use it.
+pub fn welcome_text(username: &str, introduction: &str) -> String {
+    format!("Everyone, please welcome @{username} to the camp! {introduction}")
+        .trim()
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

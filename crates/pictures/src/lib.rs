@@ -15,7 +15,7 @@ use bytes::Bytes;
 use img_parts::{ImageEXIF, jpeg::Jpeg, png::Png, webp::WebP};
 
 /// The largest picture taken, in bytes.
-pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_BYTES: usize = porchlight_core::media::MAX_PICTURE_BYTES;
 
 /// The most pixels a picture may have (7680 × 4320, as Mastodon allows).
 pub const MAX_PIXELS: u64 = 33_177_600;

@@ -90,7 +90,7 @@ pub fn member_care(chrome: &Chrome, view: &MemberCareView) -> Markup {
                 @if !m.introduction.is_empty() && m.suspended_at.is_none() {
                     form method="post" action={ (base) "/welcome" } {
                         (csrf_field(chrome))
-                        p.hint { "Posts “Everyone, please welcome @" (m.username) " to the camp! " (m.introduction) "” on the Camp timeline, as you." }
+                        p.hint { "Posts “" (porchlight_core::members::welcome_text(&m.username, &m.introduction)) "” on the Camp timeline, as you." }
                         button type="submit" { "Post a welcome" }
                     }
                 }

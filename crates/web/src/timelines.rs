@@ -75,7 +75,7 @@ pub fn composer(chrome: &Chrome, draft: &ComposeDraft) -> Markup {
             textarea id={ (id) "-text" } name="text" rows="4" placeholder="What's on your mind?" { (draft.text) }
             details.picture {
                 summary.hint { "Add a picture" }
-                label for={ (id) "-picture" } { "Picture " span.hint { "(JPEG, PNG, GIF or WebP, up to 10 MB; where it was taken is removed)" } }
+                label for={ (id) "-picture" } { "Picture " span.hint { "(JPEG, PNG, GIF or WebP, up to " (porchlight_core::media::MAX_PICTURE_BYTES >> 20) " MB; where it was taken is removed)" } }
                 input id={ (id) "-picture" } type="file" name="picture" accept="image/jpeg,image/png,image/gif,image/webp";
                 label for={ (id) "-picture-description" } { "Describe it " span.hint { "(for people who cannot see it)" } }
                 input id={ (id) "-picture-description" } type="text" name="picture_description" maxlength="1500" placeholder="e.g. Our dog asleep on the porch";
