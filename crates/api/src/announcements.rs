@@ -34,8 +34,9 @@ fn announcement_json(a: &Announcement, base: &str, camp_emoji: &[CampEmoji]) -> 
     })
 }
 
-/// `GET /api/v1/announcements`: all of them, newest first (`with_dismissed=false` leaves out
-/// those the member dismissed, as Mastodon's default does not; both are Mastodon's).
+/// `GET /api/v1/announcements`: all of them, oldest first as Mastodon lists them
+/// (`with_dismissed=false` leaves out those the member dismissed, as Mastodon's default does
+/// not; both are Mastodon's).
 pub fn index(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
     let me = c.me()?;
     let with_dismissed = c.params.flag("with_dismissed").unwrap_or(true);
@@ -44,6 +45,7 @@ pub fn index(c: &Caller, _: &[&str]) -> Result<ApiResponse, ApiError> {
         .app
         .announcements(me)?
         .iter()
+        .rev()
         .filter(|a| with_dismissed || !a.read)
         .map(|a| announcement_json(a, c.request.base_url, &camp_emoji))
         .collect();

@@ -473,6 +473,24 @@ fn announcements_stay_on_every_page_until_dismissed_and_apps_read_and_react_to_t
     );
     hana.get("/admin/log")
         .assert_contains("<strong>@hana</strong> announced <strong>to the camp</strong>");
+
+    // Apps list them oldest first, as Mastodon does.
+    for text in ["First: the well", "Second: the gate"] {
+        hana.post("/admin/announcements", &[("text", text)])
+            .assert_status(303);
+    }
+    let listed: Vec<String> = client
+        .get("/api/v1/announcements", Some(&ken_token))
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        listed,
+        ["<p>First: the well</p>", "<p>Second: the gate</p>"]
+    );
 }
 
 #[test]
