@@ -23,6 +23,10 @@ pub fn default_avatar(base: &str) -> String {
     format!("{base}/static/avatar.png")
 }
 
+/// Where the header of someone without one is (a see-through pixel): an address, as Mastodon
+/// gives, since some apps cannot read an account whose header is empty.
+const DEFAULT_HEADER: &str = "/static/header.png";
+
 /// A member's avatar: the one they chose, or the one drawn from their name (the same rule as
 /// the pages').
 pub fn member_avatar(base: &str, m: &Member) -> String {
@@ -76,8 +80,8 @@ pub fn member_account(
         "uri": format!("{base}/users/{}", m.username),
         "avatar": member_avatar(base, m),
         "avatar_static": member_avatar(base, m),
-        "header": m.header.as_ref().map(|h| format!("{base}{h}")).unwrap_or_default(),
-        "header_static": m.header.as_ref().map(|h| format!("{base}{h}")).unwrap_or_default(),
+        "header": format!("{base}{}", m.header.as_deref().unwrap_or(DEFAULT_HEADER)),
+        "header_static": format!("{base}{}", m.header.as_deref().unwrap_or(DEFAULT_HEADER)),
         "followers_count": counts.0,
         "following_count": counts.1,
         "statuses_count": counts.2,
@@ -187,8 +191,8 @@ pub struct Account<'a> {
     uri: Text<'a>,
     avatar: Text<'a>,
     avatar_static: Text<'a>,
-    header: &'static str,
-    header_static: &'static str,
+    header: Text<'a>,
+    header_static: Text<'a>,
     followers_count: i64,
     following_count: i64,
     statuses_count: i64,
@@ -231,8 +235,8 @@ fn known_account(k: Known) -> Account {
         uri: k.uri,
         avatar_static: k.avatar.clone(),
         avatar: k.avatar,
-        header: "",
-        header_static: "",
+        header: Text::Join(k.base, "", DEFAULT_HEADER),
+        header_static: Text::Join(k.base, "", DEFAULT_HEADER),
         followers_count: k.numbers.followers.unwrap_or(0),
         following_count: k.numbers.following.unwrap_or(0),
         statuses_count: k.numbers.statuses.unwrap_or(0),
@@ -880,8 +884,8 @@ mod tests {
                 "uri": "https://elsewhere.example/actors/bo",
                 "avatar": "https://camp.example/media/ab/cd",
                 "avatar_static": "https://camp.example/media/ab/cd",
-                "header": "",
-                "header_static": "",
+                "header": "https://camp.example/static/header.png",
+                "header_static": "https://camp.example/static/header.png",
                 "followers_count": 12,
                 "following_count": 3,
                 "statuses_count": 0,

@@ -20,12 +20,15 @@ pub fn handle(s: &State, req: &Request) -> Response {
             ["static", "app.js"] => {
                 return static_file(web::APP_JS, "application/javascript; charset=utf-8");
             }
-            ["static", "avatar.png"] => {
+            ["static", picture @ ("avatar.png" | "header.png")] => {
                 return Response {
                     status: 200,
                     content_type: "image/png",
                     headers: vec![("cache-control", "public, max-age=86400".to_string())],
-                    body: bytes::Bytes::from_static(web::AVATAR_PNG),
+                    body: bytes::Bytes::from_static(match *picture {
+                        "avatar.png" => web::AVATAR_PNG,
+                        _ => web::HEADER_PNG,
+                    }),
                 };
             }
             ["avatars", name] => return generated_avatar(name),

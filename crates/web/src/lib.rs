@@ -40,6 +40,9 @@ pub const STYLE_CSS: &str = include_str!("../static/style.css");
 pub const APP_JS: &str = include_str!("../static/app.js");
 /// The picture apps show for someone without one (pages show the person's initial instead).
 pub const AVATAR_PNG: &[u8] = include_bytes!("../static/avatar.png");
+/// The header apps are given for someone without one: one see-through pixel. Apps expect an
+/// address there (some cannot read an account whose header is empty), as Mastodon sends.
+pub const HEADER_PNG: &[u8] = include_bytes!("../static/header.png");
 
 /// Which navigation item a page belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

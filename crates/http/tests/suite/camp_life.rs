@@ -682,7 +682,13 @@ fn members_choose_an_avatar_and_header_from_the_page_and_from_an_app() {
     let token = crate::api::token_for(&camp, &client, "ken", "read write");
     let me = client.get("/api/v1/accounts/verify_credentials", Some(&token));
     assert_eq!(me.json["avatar"], format!("{}/avatars/ken.png", camp.base));
-    assert_eq!(me.json["header"], "");
+    // No header: an address all the same (a see-through pixel), as Mastodon gives.
+    let header = me.json["header"].as_str().unwrap();
+    assert_eq!(header, format!("{}/static/header.png", camp.base));
+    assert_eq!(me.json["header_static"], header);
+    let pixel = camp.browser().get("/static/header.png");
+    assert_eq!(pixel.header("content-type"), Some("image/png"));
+    assert!(pixel.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
     let (content_type, body) = porchlight_testkit::multipart(
         &[("display_name", "Ken")],
         &[("avatar", "ken.jpg", "image/jpeg", &photo)],
