@@ -605,10 +605,25 @@ async function run(browser) {
     const form = await see(page.locator('form#pictures'), 'the pictures form (form#pictures)', page);
     const drawn = await form.locator('img.avatar').getAttribute('src');
     if (drawn !== '/avatars/ken.png') fail(`before choosing, the avatar should be the drawn one, but it is ${drawn}`);
+    // Meanwhile the host adds a rule: Ken is asked to agree again, by a banner at the top.
+    await open(hana.page, at('/admin#site'), "the host's page");
+    const site = await see(hana.page.locator('form#site'), 'the camp form (form#site)', hana.page);
+    const rules = site.locator('textarea[name=code_of_conduct]');
+    await rules.fill(`${await rules.inputValue()}\nReturn borrowed tools within a week.`);
+    await site.locator('input[name=code_of_conduct_change]').fill('A rule about borrowed tools.');
+    await expectOk(await submit(hana.page, site, null, 'the camp form'), 'changing the code of conduct', hana.page);
     await form.locator('input[name=avatar]').setInputFiles(PHOTO);
     await form.locator('input[name=header]').setInputFiles(PHOTO);
     await expectOk(await submit(page, form, form.getByRole('button', { name: 'Save pictures' }), 'the pictures form'), 'saving pictures', page);
-    await seeText(page, 'Your pictures are saved.', 'the saved notice');
+    // The saved notice moves to the form he saved; the banner stays at the top.
+    await see(page.locator('form#pictures p.notice[role=status]', { hasText: 'Your pictures are saved.' }), 'the saved notice at the pictures form', page);
+    await see(page.locator('main > #coc-changed', { hasText: 'The code of conduct has changed.' }), 'the code of conduct banner at the top', page);
+    await open(page, at('/code-of-conduct'), 'the code of conduct');
+    await seeText(page, 'Return borrowed tools within a week.', 'the new rule');
+    const agree = await see(page.locator('form#agree'), 'the agree form (form#agree)', page);
+    await expectOk(await submit(page, agree, null, 'the agree form'), 'agreeing to the new code', page);
+    await open(page, at('/settings'), 'the settings page');
+    if (await page.locator('#coc-changed').count()) fail('the banner should go once Ken agrees');
     await open(page, at('/@ken'), "Ken's profile");
     const avatar = await page.locator('h1 img.avatar').getAttribute('src');
     if (!avatar.startsWith('/files/')) fail(`the profile should show the chosen avatar, but shows ${avatar}`);
