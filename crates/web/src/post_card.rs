@@ -96,7 +96,8 @@ pub fn post_card(chrome: &Chrome, post: &PostView, ctx: PostContext) -> Markup {
             @if let Some(card) = &post.card {
                 a.link-card href=(card.url) rel="nofollow noopener noreferrer" {
                     @if !card.image_proxy.is_empty() {
-                        img src=(card.image_proxy) alt="" loading="lazy" decoding="async";
+                        // A thumbnail (the style sheet's size): the camp's small copy is plenty.
+                        img src={ (card.image_proxy) "/small" } width="96" height="72" alt="" loading="lazy" decoding="async";
                     }
                     span.link-text {
                         strong { (card.title) }

@@ -127,9 +127,17 @@ fn a_first_link_gets_a_preview_fetched_once_and_the_camp_is_never_previewed() {
         "the picture comes through the camp's proxy: {card}"
     );
     let mut browser = camp.logged_in("hana");
+    let image = card["image"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&camp.base)
+        .unwrap();
     browser
         .get(&format!("/posts/{first}"))
         .assert_contains("class=\"link-card\"")
+        .assert_contains(&format!(
+            "<img src=\"{image}/small\" width=\"96\" height=\"72\" alt=\"\""
+        ))
         .assert_contains("The lake is warm")
         .assert_contains("Swimming season opens on Saturday.");
 
