@@ -590,6 +590,15 @@ pub fn set_post_uri(conn: &Connection, id: PostId, uri: &str, url: &str) -> rusq
     Ok(())
 }
 
+/// Posts stored before the camp had the post they quote (`uri`, now stored as `id`) name it
+/// now. Returns how many.
+pub fn link_waiting_quotes(conn: &Connection, id: PostId, uri: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE posts SET quote_id = ?1 WHERE quote_uri = ?2 AND quote_id IS NULL AND id != ?1",
+    )?
+    .execute(params![id, uri])
+}
+
 /// What a post from elsewhere says of itself beyond its text (see migration 28).
 pub fn set_post_reading(
     conn: &Connection,
@@ -909,6 +918,29 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    /// Linking a quote that arrives later looks only at the posts waiting for one.
+    #[test]
+    fn posts_waiting_for_their_quote_are_found_by_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("q.db")).unwrap();
+        let plan: Vec<String> = db
+            .read(|c| {
+                c.prepare(
+                    "EXPLAIN QUERY PLAN UPDATE posts SET quote_id = ?1
+                      WHERE quote_uri = ?2 AND quote_id IS NULL AND id != ?1",
+                )?
+                .query_map(params![1, "https://elsewhere.example/notes/1"], |r| {
+                    r.get::<_, String>(3)
+                })?
+                .collect()
+            })
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("posts_waiting_quote")),
+            "{plan:?}"
+        );
     }
 
     #[test]

@@ -865,6 +865,12 @@ const MIGRATIONS: &[&str] = &[
         blurhash TEXT NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 31: posts that quote one the camp did not have when they came, found by the quoted
+    // post's id when it arrives, to name it (a few rows: the index holds only those).
+    r#"
+    CREATE INDEX posts_waiting_quote ON posts (quote_uri)
+        WHERE quote_id IS NULL AND quote_uri IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -415,6 +415,8 @@ pub(crate) fn store_note_at(
         )?;
         store::set_post_uri(tx, id, &note.id, &note.url)?;
         store::set_post_reading(tx, id, note.sensitive, note.language.as_deref(), quote)?;
+        // Posts that quoted this one before the camp had it name it now.
+        store::link_waiting_quotes(tx, id, &note.id)?;
         store::set_post_media(tx, id, &media_of(tx, note, author)?)?;
         porchlight_db::cards::set_link(tx, id, crate::cards::first_link(&converted.html).as_deref())?;
         if let Some(poll) = &note.poll {

@@ -90,8 +90,13 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
         "id": format!("{base}/notes/6"), "type": "Note", "content": "<p>gone</p>",
         "quote": format!("{}/posts/999999", camp.base),
     }));
-    camp.wait_for("the five posts and the quoted one", |c| {
-        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 6
+    // A quote of a post its server does not give yet.
+    send(json!({
+        "id": format!("{base}/notes/7"), "type": "Note", "content": "<p>wait for it</p>",
+        "quote": format!("{base}/notes/later"),
+    }));
+    camp.wait_for("the six posts and the quoted one", |c| {
+        c.query_i64("SELECT COUNT(*) FROM posts WHERE uri IS NOT NULL") == 7
     });
     camp.settle();
     assert_eq!(
@@ -138,7 +143,7 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
         "{}",
         q["content"]
     );
-    for n in [5, 6] {
+    for n in [5, 6, 7] {
         let other = status(id_of(format!("{base}/notes/{n}")));
         assert_eq!(
             other["quote"],
@@ -146,6 +151,20 @@ fn quotes_languages_sensitive_pictures_and_videos_from_elsewhere_on_the_page_and
             "notes/{n}"
         );
     }
+    // The quoted post arrives after all: the quote names it.
+    send(json!({
+        "id": format!("{base}/notes/later"), "type": "Note", "content": "<p>here it is</p>",
+    }));
+    camp.wait_for("the quoted post, late", |c| {
+        c.query_i64(&format!(
+            "SELECT COUNT(*) FROM posts WHERE uri = '{base}/notes/later'"
+        )) == 1
+    });
+    let later = id_of(format!("{base}/notes/later"));
+    assert_eq!(
+        status(id_of(format!("{base}/notes/7")))["quote"],
+        json!({ "state": "accepted", "quoted_status_id": later.to_string() })
+    );
     assert!(
         status(quoted)["content"]
             .as_str()
