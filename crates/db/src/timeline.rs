@@ -221,6 +221,12 @@ impl Query {
         }
     }
 
+    /// Whether the list shows posts from anywhere in the fediverse, whoever follows their
+    /// authors: the lists in which a silenced server is heard only by its people's followers.
+    fn lists_the_fediverse(&self) -> bool {
+        matches!(self, Query::Federated | Query::Public | Query::Hashtag(_))
+    }
+
     /// The SQL for one batch of `batch` rows. Every list walks its rows newest first and stops
     /// after the batch, so a page costs the same with 1,000 posts or 1,000,000: nothing is gathered
     /// and sorted. `?1` is the viewer, `?2` 1 for a member, `?3` the cursor, `?4` the query's own
@@ -449,6 +455,10 @@ fn read_page(
     let sql = query.sql_towards(sparse_home, keep_away, forward, batch);
     let mut stmt = conn.prepare_cached(&sql)?;
     let listing = query.listing();
+    // Lists of the whole fediverse hear a silenced server only for those who follow its people;
+    // whether a server is silenced is looked up once a page.
+    let silence = query.lists_the_fediverse() && crate::federation::any_silenced(conn)?;
+    let mut silenced_hosts = std::collections::HashMap::new();
     let mut posts = Vec::with_capacity(limit as usize);
     let mut cursor = start;
     // The rules may (in principle) drop rows the SQL let through; then read on so pages stay full.
@@ -468,7 +478,10 @@ fn read_page(
             read += 1;
             let (view, row_audience) = post_from_row(row, reader)?;
             cursor = view.row_id;
-            if passes_rules(&view, row_audience, listing, reader) && posts.len() < want {
+            if passes_rules(&view, row_audience, listing, reader)
+                && posts.len() < want
+                && (!silence || heard(conn, &view, &mut silenced_hosts)?)
+            {
                 posts.push(view);
             }
         }
@@ -484,6 +497,30 @@ fn read_page(
     };
     attach_extras(conn, reader, &mut posts)?;
     Ok(Page { posts, next_max_id })
+}
+
+/// Whether the reader hears a post in a list of the fediverse (`core::audience::heard_from`),
+/// with what is known of each server's block kept in `hosts` for the page.
+fn heard(
+    conn: &Connection,
+    view: &PostView,
+    hosts: &mut std::collections::HashMap<String, bool>,
+) -> rusqlite::Result<bool> {
+    let Some(domain) = &view.author.domain else {
+        return Ok(true);
+    };
+    let silenced = match hosts.get(domain) {
+        Some(&silenced) => silenced,
+        None => {
+            let silenced = matches!(
+                crate::federation::block_for(conn, domain)?,
+                Some(b) if b.level == crate::federation::BlockLevel::Silence
+            );
+            hosts.insert(domain.clone(), silenced);
+            silenced
+        }
+    };
+    Ok(audience::heard_from(silenced, view.viewer.follows_author))
 }
 
 /// Reads, in one query for the whole page, which posts the viewer favourited, boosted,

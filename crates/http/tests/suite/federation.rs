@@ -665,3 +665,49 @@ fn avatars_reach_the_other_camp_and_its_pictures_come_fitted() {
     let face = porchlight_pictures::clean(&ana.get(avatar).bytes).unwrap();
     assert_eq!((face.width, face.height), (400, 400));
 }
+
+#[test]
+fn a_silenced_server_is_heard_only_by_those_who_follow_its_people() {
+    let (camps, mut ana, mut bo) = TestCamp::two_following("ana", "bo");
+    let (a, b) = (&camps[0], &camps[1]);
+    a.add_member("cy", Role::Member);
+    let mut cy = a.logged_in("cy");
+    // Ana silences Bo's server; she follows Bo, so his posts still come.
+    ana.post(
+        "/admin/blocks",
+        &[
+            ("domain", &b.host()),
+            ("level", "silence"),
+            ("reason", "loud"),
+        ],
+    )
+    .assert_status(303);
+    bo.write_post("loud news about the #lake", "public");
+    a.wait_for("Bo's post", |a| {
+        a.query_i64("SELECT COUNT(*) FROM posts WHERE text LIKE 'loud news%'") == 1
+    });
+
+    // Ana hears it on the Fediverse timeline and the hashtag; Cy, who does not follow Bo, does
+    // not, on the page or in an app.
+    for path in ["/federated", "/tags/lake"] {
+        ana.get(path).assert_contains("loud news");
+        cy.get(path).assert_lacks("loud news");
+    }
+    let client = crate::api::Client::new(a);
+    let heard = |name: &str, path: &str| {
+        let token = crate::api::token_for(a, &client, name, "read");
+        let reply = client.get(path, Some(&token));
+        assert_eq!(reply.status, 200, "{}", reply.json);
+        reply.json.to_string().contains("loud news")
+    };
+    for path in ["/api/v1/timelines/public", "/api/v1/timelines/tag/lake"] {
+        assert!(heard("ana", path), "{path}");
+        assert!(!heard("cy", path), "{path}");
+    }
+
+    // Lifted: everyone hears it.
+    ana.post("/admin/blocks/remove", &[("domain", &b.host())])
+        .assert_status(303);
+    cy.get("/federated").assert_contains("loud news");
+    assert!(heard("cy", "/api/v1/timelines/public"));
+}
