@@ -871,6 +871,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX posts_waiting_quote ON posts (quote_uri)
         WHERE quote_id IS NULL AND quote_uri IS NOT NULL;
     "#,
+    // 32: lists of the fediverse ask, for each post from elsewhere, whether its server is
+    // silenced: the silenced servers, a few among a shared list's thousands, are read alone.
+    r#"
+    CREATE INDEX domain_blocks_silenced ON domain_blocks (domain) WHERE level = 'silence';
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -62,6 +62,16 @@ const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
 /// A suspended account's posts and boosts are hidden from everyone until the suspension is lifted.
 const NOT_SUSPENDED: &str = "pa.suspended_at IS NULL AND sa.suspended_at IS NULL";
 
+/// In a list of the fediverse, a post from a server the host silenced only for a reader who
+/// follows its author: a cheap copy of `core::audience::heard_from` (which still checks every
+/// row, by `federation::block_for`), so that such posts are not read to be dropped. A block
+/// covers subdomains and, with no port, every port; the silenced blocks are few, and indexed.
+const HEARD: &str = "(sa.domain IS NULL
+       OR NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE b.level = 'silence'
+            AND (sa.domain = b.domain OR sa.domain LIKE '%.' || b.domain
+                 OR sa.domain LIKE b.domain || ':%' OR sa.domain LIKE '%.' || b.domain || ':%'))
+       OR EXISTS (SELECT 1 FROM follows x WHERE x.follower_id = ?1 AND x.followee_id = s.author_id))";
+
 /// The SQL condition that narrows candidates by audience for the shown post `s` (a cheap copy of
 /// the rules; the rules themselves still check every row). ?1 is the viewer's id, ?2 is 1 for a
 /// member.
@@ -354,8 +364,13 @@ impl Query {
         } else {
             (condition.to_string(), "DESC")
         };
+        let heard = if self.lists_the_fediverse() {
+            format!(" AND {HEARD}")
+        } else {
+            String::new()
+        };
         format!(
-            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE} AND {NOT_SUSPENDED}{kept_away} ORDER BY {order} {direction} LIMIT {batch}"
+            "{COLUMNS_HEAD} 0, 0, 0, {COLUMNS_TAIL} {from} {JOINS} WHERE {condition} AND {MAY_SEE} AND {NOT_SUSPENDED}{heard}{kept_away} ORDER BY {order} {direction} LIMIT {batch}"
         )
     }
 
@@ -970,6 +985,39 @@ mod tests {
                     sorts,
                     sparse,
                     "{query:?} (sparse: {sparse}, forward: {forward}):\n{}",
+                    plan.join("\n")
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// Whether a post's server is silenced is read from the few silenced blocks alone, and only
+    /// by the lists of the fediverse.
+    #[test]
+    fn silenced_servers_are_looked_up_by_their_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::Db::open(&dir.path().join("s.db")).unwrap();
+        db.read(|c| -> rusqlite::Result<()> {
+            for (query, _) in all_queries() {
+                let sql = format!("EXPLAIN QUERY PLAN {}", query.sql(false, false, 21));
+                let mut stmt = c.prepare(&sql)?;
+                let args = [
+                    Value::Integer(1),
+                    Value::Integer(1),
+                    Value::Integer(100),
+                    query.argument(),
+                ];
+                let used = stmt.parameter_count();
+                let plan: Vec<String> = stmt
+                    .query_map(params_from_iter(args[..used].iter()), |r| r.get(3))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let uses = plan.iter().any(|s| s.contains("domain_blocks_silenced"));
+                assert_eq!(
+                    uses,
+                    query.lists_the_fediverse(),
+                    "{query:?}:\n{}",
                     plan.join("\n")
                 );
             }
