@@ -7,6 +7,7 @@ use std::sync::{Mutex, mpsc};
 
 use porchlight_core::audience::{Audience, Role};
 use porchlight_core::members::{MemberCap, MemberError, check_password, normalize_username};
+use porchlight_core::views::InviteState;
 use porchlight_core::{AccountId, UnixTime};
 use porchlight_db::accounts::{self, Invite, Member};
 use porchlight_db::{Connection, Transaction, now};
@@ -742,11 +743,15 @@ impl App {
     }
 
     /// Members `me` might follow, for the "Who's here" card and apps' suggestions: up to
-    /// `limit`, in the order they joined, leaving out `me`, those suspended, those `me`
-    /// follows already, and anyone either of them blocked.
+    /// `limit`, in the order they joined, leaving out `me`, those suspended or gone to another
+    /// server, those `me` follows already or muted, and anyone either of them blocked.
     pub fn who_is_here(&self, me: AccountId, limit: usize) -> AppResult<Vec<Member>> {
         self.db.read(|c| -> AppResult<Vec<Member>> {
             let blocked = porchlight_db::muting::blocked_either_way(c, me)?;
+            let muted: Vec<AccountId> = porchlight_db::muting::mutes(c, me, now())?
+                .iter()
+                .map(|m| m.target)
+                .collect();
             let mut others = Vec::new();
             for m in accounts::list_members(c, 0, MEMBERS_LISTED)? {
                 if others.len() == limit {
@@ -754,7 +759,9 @@ impl App {
                 }
                 if m.id != me
                     && m.suspended_at.is_none()
+                    && m.moved_to.is_none()
                     && !blocked.contains(&m.id)
+                    && !muted.contains(&m.id)
                     && !porchlight_db::social::follows(c, me, m.id)?
                 {
                     others.push(m);
@@ -814,22 +821,15 @@ fn check_invite(invite: Option<Invite>, now: UnixTime) -> AppResult<Invite> {
                 .into(),
         )
     })?;
-    if invite.revoked {
-        return Err(AppError::Invalid(
-            "This invite was withdrawn by the host. Please ask for a new one.".into(),
-        ));
-    }
-    if invite.uses >= invite.max_uses {
-        return Err(AppError::Invalid(
-            "This invite has already been used. Please ask for a new one.".into(),
-        ));
-    }
-    if invite.expires_at.is_some_and(|t| t <= now) {
-        return Err(AppError::Invalid(
-            "This invite has expired. Please ask for a new one.".into(),
-        ));
-    }
-    Ok(invite)
+    let why = match invite.state(now) {
+        InviteState::Open => return Ok(invite),
+        InviteState::Withdrawn => "This invite was withdrawn by the host.",
+        InviteState::Used => "This invite has already been used.",
+        InviteState::Expired => "This invite has expired.",
+    };
+    Err(AppError::Invalid(format!(
+        "{why} Please ask for a new one."
+    )))
 }
 
 /// Whether an error is the member cap (pages show it as "the camp is full").

@@ -62,6 +62,30 @@ pub struct Invite {
     pub created_at: UnixTime,
 }
 
+/// Whether an invite still lets someone in, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InviteState {
+    Open,
+    Withdrawn,
+    Used,
+    Expired,
+}
+
+impl Invite {
+    /// The one rule for signing up with it and for the host's list of invites.
+    pub fn state(&self, now: UnixTime) -> InviteState {
+        if self.revoked {
+            InviteState::Withdrawn
+        } else if self.uses >= self.max_uses {
+            InviteState::Used
+        } else if self.expires_at.is_some_and(|t| t <= now) {
+            InviteState::Expired
+        } else {
+            InviteState::Open
+        }
+    }
+}
+
 /// One version of a post in its edit history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostVersion {

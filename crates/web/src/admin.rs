@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 use porchlight_core::audience::Role;
-use porchlight_core::views::{Invite, Member, Site};
+use porchlight_core::views::{Invite, InviteState, Member, Site};
 
 use crate::{Chrome, csrf_field, date, error_box, layout};
 
@@ -170,9 +170,9 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                         @for inv in view.invites {
                             tr {
                                 @let link = format!("{}/invite/{}", view.base_url, inv.code);
-                                @let open = !inv.revoked && inv.uses < inv.max_uses && inv.expires_at.is_none_or(|t| t > view.now);
+                                @let state = inv.state(view.now);
                                 td.mono {
-                                    @if open {
+                                    @if state == InviteState::Open {
                                         // Still usable: ready to copy again for the next friend.
                                         div.copy-row {
                                             input id={ "invite-" (inv.code) } type="text" readonly value=(link) aria-label="Invite link";
@@ -184,11 +184,13 @@ pub fn admin(chrome: &Chrome, view: &AdminView) -> Markup {
                                 }
                                 td { (inv.uses) "/" (inv.max_uses) }
                                 td {
-                                    @if inv.revoked { "withdrawn" }
-                                    @else if inv.uses >= inv.max_uses { "used" }
-                                    @else if inv.expires_at.is_some_and(|t| t <= view.now) { "expired" }
-                                    @else if let Some(t) = inv.expires_at { "until " (date(t)) }
-                                    @else { "open" }
+                                    @match (state, inv.expires_at) {
+                                        (InviteState::Withdrawn, _) => "withdrawn",
+                                        (InviteState::Used, _) => "used",
+                                        (InviteState::Expired, _) => "expired",
+                                        (InviteState::Open, Some(t)) => { "until " (date(t)) }
+                                        (InviteState::Open, None) => "open",
+                                    }
                                 }
                                 td {
                                     @if !inv.revoked && inv.uses < inv.max_uses {
