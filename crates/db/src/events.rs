@@ -106,11 +106,12 @@ pub fn answer(
         == 1)
 }
 
-/// Who answered `post`, with what: (username, answer), going first.
+/// Who answered `post`, with what: (username, answer), going first; members who are suspended
+/// are left out.
 pub fn answers(conn: &Connection, post: PostId) -> rusqlite::Result<Vec<(String, Answer)>> {
     conn.prepare_cached(
         "SELECT a.username, x.answer FROM event_answers x JOIN accounts a ON a.id = x.account_id
-          WHERE x.post_id = ?1 AND a.domain IS NULL
+          WHERE x.post_id = ?1 AND a.domain IS NULL AND a.suspended_at IS NULL
           ORDER BY CASE x.answer WHEN 'going' THEN 0 WHEN 'maybe' THEN 1 ELSE 2 END, a.username",
     )?
     .query_map([post], |r| {

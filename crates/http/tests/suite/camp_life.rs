@@ -112,14 +112,16 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
     camp.add_member("cy", Role::Member);
     camp.add_member("jo", Role::Member);
     camp.add_member("rex", Role::Member);
+    camp.add_member("zed", Role::Member);
     camp.logged_in("cy")
         .write_post("Campfire at eight, bring marshmallows", "local");
     camp.add_member("ken", Role::Member);
     let mut ken = camp.logged_in("ken");
-    // Rex blocked Ken: neither is offered to the other.
+    // Rex blocked Ken: neither is offered to the other. Ken muted Zed: not offered either.
     camp.logged_in("rex")
         .post("/@ken/block", &[])
         .assert_status(303);
+    ken.post("/@zed/mute", &[]).assert_status(303);
 
     // Apps are offered the same people, as Mastodon's suggestions.
     let client = crate::api::Client::new(&camp);
@@ -158,6 +160,7 @@ fn a_new_host_sees_next_steps_and_a_new_member_sees_who_is_here_and_the_camp() {
         .assert_contains("aria-label=\"Follow @hana\"")
         .assert_lacks("aria-label=\"Follow @ken\"")
         .assert_lacks("aria-label=\"Follow @rex\"")
+        .assert_lacks("aria-label=\"Follow @zed\"")
         .assert_contains("id=\"camp-timeline\"")
         .assert_contains("Campfire at eight")
         .assert_lacks("id=\"next-steps\"");

@@ -176,6 +176,9 @@ fn members_plan_an_event_answer_it_and_find_it_in_their_calendar() {
     hana.post(&format!("/admin/members/{ken_id}/suspend"), &[])
         .assert_status(303);
     camp.browser().get(&renewed).assert_status(404);
+    // Nor is a suspended member named among those coming.
+    hana.get(&format!("/posts/{post}"))
+        .assert_contains("<strong>Going (1): </strong><a href=\"/@hana\">@hana</a></p>");
     hana.post(&format!("/admin/members/{ken_id}/unsuspend"), &[])
         .assert_status(303);
     camp.browser().get(&renewed).assert_status(404);
