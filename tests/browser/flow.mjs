@@ -758,7 +758,7 @@ async function run(browser) {
     'code-of-conduct': '/code-of-conduct', bugle: '/bugle', profile: '/@ken', thread: new URL(threadUrl).pathname,
     about: '/about', picture: new URL(pictureUrl).pathname, events: '/events', event: new URL(eventUrl).pathname,
     'event-edit': `${new URL(eventUrl).pathname}/event`, 'member-care': kenCarePath, moving: '/settings/moving',
-    bookmarks: '/bookmarks', report: '/@ken/report', tag: '/tags/movienight',
+    bookmarks: '/bookmarks', report: '/@ken/report', tag: '/tags/hello',
   });
   // What a visitor (not logged in) sees.
   const visitorPages = () => ({

@@ -271,21 +271,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = MediaCache::new(dir.path(), MAX_CACHE_BYTES);
         let name = name_for("https://elsewhere.example/popular.png");
-        let versions: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 64 << 10]).collect();
+        // Each writer's own type, so that a type file made of two writes would show.
+        let versions: Vec<(String, Vec<u8>)> = (0..8u8)
+            .map(|i| (format!("image/x-writer-{i}"), vec![i; 64 << 10]))
+            .collect();
         std::thread::scope(|s| {
-            for bytes in &versions {
+            for (content_type, bytes) in &versions {
                 let (cache, name) = (&cache, &name);
                 s.spawn(move || {
                     for _ in 0..20 {
-                        cache.store(name, "image/png", bytes).unwrap();
+                        cache.store(name, content_type, bytes).unwrap();
+                        // A reader meanwhile sees whole files: a type some writer wrote.
+                        if let Some(seen) = cache.kept(name) {
+                            assert!(seen.content_type.starts_with("image/x-writer-"));
+                        }
                     }
                 });
             }
         });
         let kept = cache.kept(&name).unwrap();
         assert!(
-            versions.contains(&kept.bytes),
+            versions.iter().any(|(_, bytes)| *bytes == kept.bytes),
             "a picture made of two writes"
+        );
+        assert!(
+            versions.iter().any(|(t, _)| *t == kept.content_type),
+            "a type made of two writes: {}",
+            kept.content_type
         );
         assert_eq!(
             names(dir.path()),
@@ -308,7 +320,8 @@ mod tests {
             .unwrap()
             .set_modified(long_ago)
             .unwrap();
-        for (i, name) in ["first", "second", "third"].iter().enumerate() {
+        // Named against their age, so that going by name would fail.
+        for (i, name) in ["zulu", "alpha", "mike"].iter().enumerate() {
             cache.store(name, "image/jpeg", &[0; 100]).unwrap();
             // Modification times apart, whatever the file system's resolution.
             let when = std::time::SystemTime::now() - std::time::Duration::from_secs(60 - i as u64);
@@ -320,13 +333,13 @@ mod tests {
                 .unwrap();
         }
         cache.prune().unwrap();
-        assert!(cache.kept("first").is_none());
-        assert!(cache.kept("second").is_some() && cache.kept("third").is_some());
+        assert!(cache.kept("zulu").is_none(), "the oldest goes");
+        assert!(cache.kept("alpha").is_some() && cache.kept("mike").is_some());
         assert!(!old_partial.exists());
         assert!(
             new_partial.exists(),
             "a write still under way is left alone"
         );
-        assert!(!dir.path().join("first.type").exists());
+        assert!(!dir.path().join("zulu.type").exists());
     }
 }
