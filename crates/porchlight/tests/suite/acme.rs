@@ -30,19 +30,28 @@ struct Pebble {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    let [port] = free_ports();
+    port
 }
 
-fn wait_for_port(port: u16, what: &str) {
+/// `N` loopback ports free now, and each other's: all are held until all are found.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().unwrap().port())
+}
+
+/// Whether something listens on `port` within 20 seconds.
+fn port_opens(port: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not start on {port}");
+        if Instant::now() >= deadline {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+    true
 }
 
 impl Pebble {
@@ -77,74 +86,96 @@ impl Pebble {
             made.signing_key.serialize_pem(),
         )
         .unwrap();
-        let (dns, acme, management, dns_management) =
-            (free_port(), free_port(), free_port(), free_port());
-        let config = serde_json::json!({
-            "pebble": {
-                "listenAddress": format!("127.0.0.1:{acme}"),
-                "managementListenAddress": format!("127.0.0.1:{management}"),
-                "certificate": dir.path().join("listener.pem"),
-                "privateKey": dir.path().join("listener-key.pem"),
-                "httpPort": http_port,
-                "tlsPort": free_port(),
-                "ocspResponderURL": "",
-                "externalAccountBindingRequired": false
+        // Each try on ports of its own: a port found free can be taken by another test before
+        // pebble binds it (seen once under CI load), and then pebble never answers.
+        const TRIES: u32 = 3;
+        for attempt in 1..=TRIES {
+            let [dns, acme, management, dns_management, tls] = free_ports();
+            let config = serde_json::json!({
+                "pebble": {
+                    "listenAddress": format!("127.0.0.1:{acme}"),
+                    "managementListenAddress": format!("127.0.0.1:{management}"),
+                    "certificate": dir.path().join("listener.pem"),
+                    "privateKey": dir.path().join("listener-key.pem"),
+                    "httpPort": http_port,
+                    "tlsPort": tls,
+                    "ocspResponderURL": "",
+                    "externalAccountBindingRequired": false
+                }
+            });
+            std::fs::write(dir.path().join("pebble.json"), config.to_string()).unwrap();
+            let log = |name: &str| std::fs::File::create(dir.path().join(name)).unwrap();
+            let challtestsrv = Command::new("pebble-challtestsrv")
+                .args([
+                    "-defaultIPv4",
+                    "127.0.0.1",
+                    "-defaultIPv6",
+                    "",
+                    "-dns01",
+                    &format!("127.0.0.1:{dns}"),
+                    "-http01",
+                    "",
+                    "-https01",
+                    "",
+                    "-tlsalpn01",
+                    "",
+                    "-management",
+                    &format!("127.0.0.1:{dns_management}"),
+                ])
+                .stdout(log("dns.log"))
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start pebble-challtestsrv");
+            let pebble = Command::new("pebble")
+                .arg("-config")
+                .arg(dir.path().join("pebble.json"))
+                .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
+                // Validate at once (no random sleep) and never reject a good nonce at random.
+                .env("PEBBLE_VA_NOSLEEP", "1")
+                .env("PEBBLE_WFE_NONCEREJECT", "0")
+                .stdout(log("pebble.log"))
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start pebble");
+            let mut children = vec![challtestsrv, pebble];
+            // An open port is not yet a CA that answers: wait until its TLS listener serves a
+            // request (a first ask that fails waits for the client's backoff, far past the test).
+            let acme_at = SocketAddr::from(([127, 0, 0, 1], acme));
+            let ready = port_opens(dns_management) && {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    match fetch_checked(acme_at, "localhost", made.cert.pem().as_bytes()) {
+                        Ok(_) => break true,
+                        Err(_) if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        Err(_) => break false,
+                    }
+                }
+            };
+            if ready {
+                return Some(Pebble {
+                    children,
+                    directory: format!("https://127.0.0.1:{acme}/dir"),
+                    listener_root,
+                    management: SocketAddr::from(([127, 0, 0, 1], management)),
+                    _dir: dir,
+                });
             }
-        });
-        std::fs::write(dir.path().join("pebble.json"), config.to_string()).unwrap();
-        let log = |name: &str| std::fs::File::create(dir.path().join(name)).unwrap();
-        let challtestsrv = Command::new("pebble-challtestsrv")
-            .args([
-                "-defaultIPv4",
-                "127.0.0.1",
-                "-defaultIPv6",
-                "",
-                "-dns01",
-                &format!("127.0.0.1:{dns}"),
-                "-http01",
-                "",
-                "-https01",
-                "",
-                "-tlsalpn01",
-                "",
-                "-management",
-                &format!("127.0.0.1:{dns_management}"),
-            ])
-            .stdout(log("dns.log"))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pebble-challtestsrv");
-        wait_for_port(dns_management, "pebble-challtestsrv");
-        let pebble = Command::new("pebble")
-            .arg("-config")
-            .arg(dir.path().join("pebble.json"))
-            .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
-            // Validate at once (no random sleep) and never reject a good nonce at random.
-            .env("PEBBLE_VA_NOSLEEP", "1")
-            .env("PEBBLE_WFE_NONCEREJECT", "0")
-            .stdout(log("pebble.log"))
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pebble");
-        wait_for_port(acme, "pebble");
-        // An open port is not yet a CA that answers: wait until its TLS listener serves a
-        // request (a first ask that fails waits for the client's backoff, far past the test).
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let acme_at = SocketAddr::from(([127, 0, 0, 1], acme));
-        while let Err(e) = fetch_checked(acme_at, "localhost", made.cert.pem().as_bytes()) {
+            for child in &mut children {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            let said = std::fs::read_to_string(dir.path().join("pebble.log")).unwrap_or_default();
             assert!(
-                Instant::now() < deadline,
-                "pebble does not answer over TLS: {e}"
+                attempt < TRIES,
+                "pebble did not answer over TLS in {TRIES} tries; its log:\n{said}"
             );
-            std::thread::sleep(Duration::from_millis(100));
+            eprintln!(
+                "pebble did not answer over TLS (try {attempt}); again on other ports:\n{said}"
+            );
         }
-        Some(Pebble {
-            children: vec![challtestsrv, pebble],
-            directory: format!("https://127.0.0.1:{acme}/dir"),
-            listener_root,
-            management: SocketAddr::from(([127, 0, 0, 1], management)),
-            _dir: dir,
-        })
+        unreachable!("every try returns or asserts")
     }
 
     /// The root that pebble's certificates chain to (it makes a new one each start).
