@@ -130,13 +130,6 @@ pub fn can_view(audience: Audience, viewer: Viewer) -> bool {
     }
 }
 
-/// Whether a post from elsewhere is heard by a reader in a list of the whole fediverse (the
-/// Fediverse timeline, a hashtag): a server the host silenced is heard only by those who follow
-/// its people. (Such posts are still kept, and read in their threads.)
-pub fn heard_from(server_silenced: bool, reader_follows_author: bool) -> bool {
-    !server_silenced || reader_follows_author
-}
-
 /// Whether the post appears in the given list for this viewer.
 pub fn is_listed(audience: Audience, listing: Listing, viewer: Viewer) -> bool {
     if !can_view(audience, viewer) {
@@ -345,22 +338,6 @@ pub fn can_edit(viewer: Viewer) -> bool {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn a_silenced_server_is_heard_only_by_its_peoples_followers() {
-        for (silenced, follows, heard) in [
-            (false, false, true),
-            (false, true, true),
-            (true, true, true),
-            (true, false, false),
-        ] {
-            assert_eq!(
-                super::heard_from(silenced, follows),
-                heard,
-                "{silenced} {follows}"
-            );
-        }
-    }
 
     #[test]
     fn what_an_app_asks_for_becomes_an_audience_never_wider_than_chosen() {

@@ -521,12 +521,6 @@ pub fn block_for(conn: &Connection, host: &str) -> rusqlite::Result<Option<Domai
     Ok(None)
 }
 
-/// Whether the host silenced any server: lists of the fediverse look servers up only then.
-pub fn any_silenced(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM domain_blocks WHERE level = 'silence' LIMIT 1")?
-        .exists([])
-}
-
 /// The host's own block of a domain (one that came from a shared list becomes the host's).
 pub fn set_domain_block(conn: &Connection, block: &DomainBlock) -> rusqlite::Result<()> {
     conn.prepare_cached(

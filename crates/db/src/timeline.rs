@@ -63,9 +63,11 @@ const JOINS: &str = "JOIN accounts pa ON pa.id = p.author_id
 const NOT_SUSPENDED: &str = "pa.suspended_at IS NULL AND sa.suspended_at IS NULL";
 
 /// In a list of the fediverse, a post from a server the host silenced only for a reader who
-/// follows its author: a cheap copy of `core::audience::heard_from` (which still checks every
-/// row, by `federation::block_for`), so that such posts are not read to be dropped. A block
-/// covers subdomains and, with no port, every port; the silenced blocks are few, and indexed.
+/// follows its author: a silenced server is heard only by those who follow its people. A block
+/// covers subdomains and, with no port, every port (as `federation::block_for` reads it, though
+/// a subdomain's own milder block under a silenced parent does not lift the silence here); the
+/// silenced blocks are few, and indexed (migration 32). In the SQL, so that such posts are never
+/// read only to be dropped.
 const HEARD: &str = "(sa.domain IS NULL
        OR NOT EXISTS (SELECT 1 FROM domain_blocks b WHERE b.level = 'silence'
             AND (sa.domain = b.domain OR sa.domain LIKE '%.' || b.domain
@@ -470,10 +472,6 @@ fn read_page(
     let sql = query.sql_towards(sparse_home, keep_away, forward, batch);
     let mut stmt = conn.prepare_cached(&sql)?;
     let listing = query.listing();
-    // Lists of the whole fediverse hear a silenced server only for those who follow its people;
-    // whether a server is silenced is looked up once a page.
-    let silence = query.lists_the_fediverse() && crate::federation::any_silenced(conn)?;
-    let mut silenced_hosts = std::collections::HashMap::new();
     let mut posts = Vec::with_capacity(limit as usize);
     let mut cursor = start;
     // The rules may (in principle) drop rows the SQL let through; then read on so pages stay full.
@@ -493,10 +491,7 @@ fn read_page(
             read += 1;
             let (view, row_audience) = post_from_row(row, reader)?;
             cursor = view.row_id;
-            if passes_rules(&view, row_audience, listing, reader)
-                && posts.len() < want
-                && (!silence || heard(conn, &view, &mut silenced_hosts)?)
-            {
+            if passes_rules(&view, row_audience, listing, reader) && posts.len() < want {
                 posts.push(view);
             }
         }
@@ -512,30 +507,6 @@ fn read_page(
     };
     attach_extras(conn, reader, &mut posts)?;
     Ok(Page { posts, next_max_id })
-}
-
-/// Whether the reader hears a post in a list of the fediverse (`core::audience::heard_from`),
-/// with what is known of each server's block kept in `hosts` for the page.
-fn heard(
-    conn: &Connection,
-    view: &PostView,
-    hosts: &mut std::collections::HashMap<String, bool>,
-) -> rusqlite::Result<bool> {
-    let Some(domain) = &view.author.domain else {
-        return Ok(true);
-    };
-    let silenced = match hosts.get(domain) {
-        Some(&silenced) => silenced,
-        None => {
-            let silenced = matches!(
-                crate::federation::block_for(conn, domain)?,
-                Some(b) if b.level == crate::federation::BlockLevel::Silence
-            );
-            hosts.insert(domain.clone(), silenced);
-            silenced
-        }
-    };
-    Ok(audience::heard_from(silenced, view.viewer.follows_author))
 }
 
 /// Reads, in one query for the whole page, which posts the viewer favourited, boosted,
@@ -953,6 +924,20 @@ mod tests {
         ]
     }
 
+    /// The steps of SQLite's plan for a list's `sql`, asked for a member at a cursor.
+    fn plan_of(c: &Connection, query: &Query, sql: &str) -> rusqlite::Result<Vec<String>> {
+        let args = [
+            Value::Integer(1),
+            Value::Integer(1),
+            Value::Integer(100),
+            query.argument(),
+        ];
+        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let used = stmt.parameter_count();
+        stmt.query_map(params_from_iter(args[..used].iter()), |r| r.get(3))?
+            .collect()
+    }
+
     /// A page must cost the same however many posts there are: no list may gather its matches
     /// to sort them (the sparse home timeline excepted: it sorts only the few people followed).
     #[test]
@@ -965,21 +950,11 @@ mod tests {
                 .flat_map(|q| [(q.clone(), false), (q, true)])
                 .flat_map(|q| [(q.clone(), false), (q, true)])
             {
-                let sql = format!(
-                    "EXPLAIN QUERY PLAN {}",
-                    query.sql_towards(sparse, keep_away, forward, 21)
-                );
-                let args = [
-                    Value::Integer(1),
-                    Value::Integer(1),
-                    Value::Integer(100),
-                    query.argument(),
-                ];
-                let mut stmt = c.prepare(&sql)?;
-                let used = stmt.parameter_count();
-                let plan: Vec<String> = stmt
-                    .query_map(params_from_iter(args[..used].iter()), |r| r.get(3))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let plan = plan_of(
+                    c,
+                    &query,
+                    &query.sql_towards(sparse, keep_away, forward, 21),
+                )?;
                 let sorts = plan.iter().any(|step| step.contains("TEMP B-TREE"));
                 assert_eq!(
                     sorts,
@@ -1001,18 +976,7 @@ mod tests {
         let db = crate::Db::open(&dir.path().join("s.db")).unwrap();
         db.read(|c| -> rusqlite::Result<()> {
             for (query, _) in all_queries() {
-                let sql = format!("EXPLAIN QUERY PLAN {}", query.sql(false, false, 21));
-                let mut stmt = c.prepare(&sql)?;
-                let args = [
-                    Value::Integer(1),
-                    Value::Integer(1),
-                    Value::Integer(100),
-                    query.argument(),
-                ];
-                let used = stmt.parameter_count();
-                let plan: Vec<String> = stmt
-                    .query_map(params_from_iter(args[..used].iter()), |r| r.get(3))?
-                    .collect::<rusqlite::Result<_>>()?;
+                let plan = plan_of(c, &query, &query.sql(false, false, 21))?;
                 let uses = plan.iter().any(|s| s.contains("domain_blocks_silenced"));
                 assert_eq!(
                     uses,
